@@ -13,6 +13,9 @@ export const INBOUND_DETAIL_TYPES = {
 /** Events the engine publishes on the bus. */
 export const OUTBOUND_DETAIL_TYPES = {
   outcomeRejected: 'Outcome Rejected',
+  renewalRiskTaskCreated: 'Renewal Risk Task Created',
+  renewalRiskEscalated: 'Renewal Risk Escalated',
+  renewalRiskResolved: 'Renewal Risk Resolved',
 } as const;
 
 /** `source` of every event the engine itself publishes. */

@@ -1,0 +1,202 @@
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  InternalServerException,
+  ResourceNotFoundException,
+  SchedulerClient,
+  ServiceQuotaExceededException,
+  ThrottlingException,
+  UpdateScheduleCommand,
+  ValidationException,
+  type CreateScheduleCommandInput,
+  type GetScheduleCommandOutput,
+} from '@aws-sdk/client-scheduler';
+import { checkpointScheduleNames, type PlannedCheckpoint, type RenewalCheckpointPlan } from '../../domain/risk/checkpoint-plan';
+import { checkpointPayload } from '../../domain/risk/checkpoint-payload';
+import { ScheduleRejectedError, SchedulerUnavailableError } from './scheduler-errors';
+import type {
+  CheckpointSchedulerPort,
+  CheckpointTermRef,
+  ScheduleDeleteResult,
+  ScheduleMoveResult,
+  ScheduleUpsertResult,
+} from './scheduler-port';
+
+export interface CheckpointScheduleSettings {
+  /** Schedule group created by the stack. */
+  readonly groupName: string;
+  /** The check-renewal-risk function. */
+  readonly functionArn: string;
+  /** Role Scheduler assumes; it may invoke only the check function. */
+  readonly roleArn: string;
+  /** SQS queue for invocations that still fail after the retries. */
+  readonly deadLetterQueueArn: string;
+  /** Defaults: 24 hours and 10 attempts (a check a day late still beats none). */
+  readonly maximumEventAgeInSeconds?: number;
+  readonly maximumRetryAttempts?: number;
+}
+
+type ScheduleDefinition = Omit<CreateScheduleCommandInput, 'ClientToken'> & {
+  Name: string;
+  GroupName: string;
+  ScheduleExpression: string;
+  ScheduleExpressionTimezone: string;
+};
+
+/** One-time `at()` schedules in the contract's zone, deleted by Scheduler once they fire. */
+export function checkpointScheduleDefinition(
+  plan: RenewalCheckpointPlan,
+  checkpoint: PlannedCheckpoint,
+  settings: CheckpointScheduleSettings,
+): ScheduleDefinition {
+  return {
+    Name: checkpoint.scheduleName,
+    GroupName: settings.groupName,
+    Description: `Renewal-risk check ${checkpoint.checkpointDays} days before term end: contract ${plan.contractId}, term ${plan.termId}`.slice(0, 512),
+    ScheduleExpression: `at(${checkpoint.localFireTime})`,
+    ScheduleExpressionTimezone: checkpoint.timeZone,
+    State: 'ENABLED',
+    ActionAfterCompletion: 'DELETE',
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    Target: {
+      Arn: settings.functionArn,
+      RoleArn: settings.roleArn,
+      Input: JSON.stringify(checkpointPayload(plan.contractId, plan.termId, checkpoint)),
+      DeadLetterConfig: { Arn: settings.deadLetterQueueArn },
+      RetryPolicy: {
+        MaximumEventAgeInSeconds: settings.maximumEventAgeInSeconds ?? 86_400,
+        MaximumRetryAttempts: settings.maximumRetryAttempts ?? 10,
+      },
+    },
+  };
+}
+
+function canonicalJson(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>;
+    return JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1))));
+  } catch {
+    // Not JSON: compare verbatim (it differs from ours, so it gets updated).
+    return text;
+  }
+}
+
+/** True when the stored schedule already does exactly what the definition says. */
+export function scheduleMatches(existing: GetScheduleCommandOutput, desired: ScheduleDefinition): boolean {
+  const target = existing.Target;
+  const wanted = desired.Target;
+  return (
+    existing.ScheduleExpression === desired.ScheduleExpression &&
+    existing.ScheduleExpressionTimezone === desired.ScheduleExpressionTimezone &&
+    existing.State === desired.State &&
+    existing.ActionAfterCompletion === desired.ActionAfterCompletion &&
+    existing.Description === desired.Description &&
+    existing.FlexibleTimeWindow?.Mode === desired.FlexibleTimeWindow?.Mode &&
+    target?.Arn === wanted?.Arn &&
+    target?.RoleArn === wanted?.RoleArn &&
+    canonicalJson(target?.Input) === canonicalJson(wanted?.Input) &&
+    target?.DeadLetterConfig?.Arn === wanted?.DeadLetterConfig?.Arn &&
+    target?.RetryPolicy?.MaximumEventAgeInSeconds === wanted?.RetryPolicy?.MaximumEventAgeInSeconds &&
+    target?.RetryPolicy?.MaximumRetryAttempts === wanted?.RetryPolicy?.MaximumRetryAttempts
+  );
+}
+
+function translateError(error: unknown, scheduleName: string): Error {
+  if (
+    error instanceof ThrottlingException ||
+    error instanceof InternalServerException ||
+    error instanceof ServiceQuotaExceededException ||
+    (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'NetworkingError'))
+  ) {
+    return new SchedulerUnavailableError(scheduleName, { cause: error });
+  }
+  if (error instanceof ValidationException) {
+    return new ScheduleRejectedError(scheduleName, error.message, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error), { cause: error });
+}
+
+/**
+ * CheckpointSchedulerPort on EventBridge Scheduler. Idempotence comes from the
+ * deterministic names: creating an existing schedule raises ConflictException,
+ * which turns into "compare, then update or leave alone", so repeated and
+ * concurrent runs converge on one schedule per checkpoint.
+ */
+export class EventBridgeCheckpointScheduler implements CheckpointSchedulerPort {
+  constructor(
+    private readonly client: SchedulerClient,
+    private readonly settings: CheckpointScheduleSettings,
+  ) {}
+
+  async upsertCheckpointSchedules(plan: RenewalCheckpointPlan): Promise<readonly ScheduleUpsertResult[]> {
+    const results: ScheduleUpsertResult[] = [];
+    for (const checkpoint of plan.checkpoints) {
+      const outcome = await this.upsertOne(checkpointScheduleDefinition(plan, checkpoint, this.settings));
+      results.push({ scheduleName: checkpoint.scheduleName, checkpointDays: checkpoint.checkpointDays, outcome });
+    }
+    return results;
+  }
+
+  async moveCheckpointSchedules(previous: CheckpointTermRef, next: RenewalCheckpointPlan): Promise<ScheduleMoveResult> {
+    // New schedules first: a failure part-way leaves an extra check (harmless,
+    // task keys dedupe) rather than a term with no checks.
+    const upserted = await this.upsertCheckpointSchedules(next);
+    const kept = new Set(next.checkpoints.map((c) => c.scheduleName));
+    const deleted = await this.deleteNames(
+      checkpointScheduleNames(previous.contractId, previous.termId, previous.checkpointsDays).filter((name) => !kept.has(name)),
+    );
+    return { upserted, deleted };
+  }
+
+  async deleteCheckpointSchedules(term: CheckpointTermRef): Promise<readonly ScheduleDeleteResult[]> {
+    return this.deleteNames(checkpointScheduleNames(term.contractId, term.termId, term.checkpointsDays));
+  }
+
+  private async deleteNames(names: readonly string[]): Promise<ScheduleDeleteResult[]> {
+    const results: ScheduleDeleteResult[] = [];
+    for (const name of names) {
+      try {
+        await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.settings.groupName }));
+        results.push({ scheduleName: name, outcome: 'deleted' });
+      } catch (error) {
+        // Already fired (ActionAfterCompletion DELETE) or removed by an earlier run.
+        if (error instanceof ResourceNotFoundException) results.push({ scheduleName: name, outcome: 'absent' });
+        else throw translateError(error, name);
+      }
+    }
+    return results;
+  }
+
+  private async upsertOne(definition: ScheduleDefinition): Promise<ScheduleUpsertResult['outcome']> {
+    // Two attempts: the schedule can fire and delete itself between our conflict and our read.
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        await this.client.send(new CreateScheduleCommand(definition));
+        return 'created';
+      } catch (error) {
+        if (!(error instanceof ConflictException)) throw translateError(error, definition.Name);
+      }
+      let existing: GetScheduleCommandOutput;
+      try {
+        existing = await this.client.send(new GetScheduleCommand({ Name: definition.Name, GroupName: definition.GroupName }));
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) continue;
+        throw translateError(error, definition.Name);
+      }
+      if (scheduleMatches(existing, definition)) return 'unchanged';
+      try {
+        await this.client.send(new UpdateScheduleCommand(definition));
+        return 'updated';
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) continue;
+        throw translateError(error, definition.Name);
+      }
+    }
+    throw new SchedulerUnavailableError(definition.Name, {
+      cause: new Error('schedule kept disappearing between create, read and update'),
+    });
+  }
+}

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { RiskInputError } from './risk-errors';
+import { RISK_TIERS, RiskTierSchema, isTierAtLeast, type RiskTier } from './risk-tiers';
+import { InstantSchema, RiskLocalDateSchema, RiskTimeZoneSchema, dec, localDayStart, instant, type RiskDecimal } from './risk-values';
+
+export const RenewalResultSchema = z.enum(['renewed', 'churned', 'downsized'], {
+  error: 'expected renewed, churned or downsized',
+});
+export type RenewalResult = z.infer<typeof RenewalResultSchema>;
+
+export const BacktestRecordSchema = z.strictObject({
+  contractId: z.string().min(1),
+  termEnd: RiskLocalDateSchema,
+  /** Zone of termEnd; UTC when absent. */
+  timeZone: RiskTimeZoneSchema.default('UTC'),
+  renewalResult: RenewalResultSchema,
+  assessments: z.array(z.strictObject({ at: InstantSchema, tier: RiskTierSchema })),
+});
+export type BacktestRecord = z.input<typeof BacktestRecordSchema>;
+
+export interface TierBacktestRow {
+  readonly tier: RiskTier;
+  /** Contracts whose worst tier before term end was exactly this tier. */
+  readonly contracts: number;
+  /** Of those, churned or downsized. */
+  readonly lost: number;
+  /** lost / contracts: how often this exact tier ended in a loss. */
+  readonly lossRate?: string;
+  /** Flagging at this tier or worse: share of flagged contracts that were lost. */
+  readonly precisionAtOrAbove?: string;
+  /** Flagging at this tier or worse: share of lost contracts that were flagged. */
+  readonly recallAtOrAbove?: string;
+}
+
+export interface RiskBacktestReport {
+  readonly contracts: number;
+  readonly lost: number;
+  readonly rows: readonly TierBacktestRow[];
+  /** The headline: at_risk or critical predicting churned or downsized. */
+  readonly atRiskOrCritical: { readonly flagged: number; readonly truePositives: number; readonly precision?: string; readonly recall?: string };
+  /** Days from the first at_risk-or-worse assessment to term end, median over lost contracts that were flagged. */
+  readonly medianLeadTimeDays?: string;
+  readonly leadTimeSamples: number;
+  readonly table: string;
+}
+
+function ratio(numerator: number, denominator: number): string | undefined {
+  return denominator === 0 ? undefined : dec(numerator).dividedBy(denominator).toDecimalPlaces(2).toFixed(2);
+}
+
+function median(values: readonly RiskDecimal[]): RiskDecimal | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a.comparedTo(b));
+  const middle = Math.floor(sorted.length / 2);
+  const upper = sorted[middle];
+  const lower = sorted[sorted.length % 2 === 0 ? middle - 1 : middle];
+  return upper && lower ? upper.plus(lower).dividedBy(2) : undefined;
+}
+
+function pad(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+}
+
+/**
+ * Calibration over contracts whose renewal result is recorded. A contract's
+ * predicted tier is the worst tier any assessment gave it before term end
+ * (assessments after term end are ignored: they could not have warned anyone).
+ * Precision and recall treat "churned" and "downsized" as the positive class.
+ */
+export function backtestRiskTiers(records: readonly BacktestRecord[]): RiskBacktestReport {
+  const parsed = z.array(BacktestRecordSchema).safeParse(records);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RiskInputError('invalid_backtest_record', `invalid backtest record at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`, {
+      cause: parsed.error,
+    });
+  }
+  const evaluated = parsed.data.map((record) => {
+    const termEnd = localDayStart(record.termEnd, record.timeZone);
+    const before = record.assessments
+      .map((a) => ({ at: instant(a.at), tier: a.tier }))
+      .filter((a) => a.at.toMillis() < termEnd.toMillis())
+      .sort((a, b) => a.at.toMillis() - b.at.toMillis());
+    const worst = before.reduce<RiskTier>((w, a) => (isTierAtLeast(a.tier, w) ? a.tier : w), 'healthy');
+    const firstFlag = before.find((a) => isTierAtLeast(a.tier, 'at_risk'));
+    const lost = record.renewalResult !== 'renewed';
+    const leadDays = firstFlag ? dec(termEnd.toMillis() - firstFlag.at.toMillis()).dividedBy(86_400_000) : undefined;
+    return { worst, lost, leadDays };
+  });
+
+  const totalLost = evaluated.filter((e) => e.lost).length;
+  const rows: TierBacktestRow[] = RISK_TIERS.map((tier) => {
+    const exact = evaluated.filter((e) => e.worst === tier);
+    const atOrAbove = evaluated.filter((e) => isTierAtLeast(e.worst, tier));
+    const truePositives = atOrAbove.filter((e) => e.lost).length;
+    const lossRate = ratio(exact.filter((e) => e.lost).length, exact.length);
+    const precision = ratio(truePositives, atOrAbove.length);
+    const recall = ratio(truePositives, totalLost);
+    return {
+      tier,
+      contracts: exact.length,
+      lost: exact.filter((e) => e.lost).length,
+      ...(lossRate === undefined ? {} : { lossRate }),
+      ...(precision === undefined ? {} : { precisionAtOrAbove: precision }),
+      ...(recall === undefined ? {} : { recallAtOrAbove: recall }),
+    };
+  });
+
+  const flagged = evaluated.filter((e) => isTierAtLeast(e.worst, 'at_risk'));
+  const truePositives = flagged.filter((e) => e.lost);
+  const leadTimes = truePositives.flatMap((e) => (e.leadDays ? [e.leadDays] : []));
+  const medianLead = median(leadTimes);
+  const precision = ratio(truePositives.length, flagged.length);
+  const recall = ratio(truePositives.length, totalLost);
+
+  const widths = [10, 10, 6, 10, 15, 12];
+  const lines = [
+    pad(['tier', 'contracts', 'lost', 'loss rate', 'precision (>=)', 'recall (>=)'], widths),
+    ...rows.map((row) =>
+      pad([row.tier, String(row.contracts), String(row.lost), row.lossRate ?? 'n/a', row.precisionAtOrAbove ?? 'n/a', row.recallAtOrAbove ?? 'n/a'], widths),
+    ),
+    '',
+    `at_risk+critical predicting churned/downsized: precision ${precision ?? 'n/a'}, recall ${recall ?? 'n/a'} (${truePositives.length} of ${flagged.length} flagged were lost; ${totalLost} lost in all)`,
+    `median lead time: ${medianLead === undefined ? 'n/a' : `${medianLead.toDecimalPlaces(1).toFixed()} days`} from the first at_risk-or-worse assessment to term end (${leadTimes.length} lost contracts flagged)`,
+  ];
+
+  return {
+    contracts: evaluated.length,
+    lost: totalLost,
+    rows,
+    atRiskOrCritical: {
+      flagged: flagged.length,
+      truePositives: truePositives.length,
+      ...(precision === undefined ? {} : { precision }),
+      ...(recall === undefined ? {} : { recall }),
+    },
+    ...(medianLead === undefined ? {} : { medianLeadTimeDays: medianLead.toDecimalPlaces(1).toFixed() }),
+    leadTimeSamples: leadTimes.length,
+    table: lines.join('\n'),
+  };
+}

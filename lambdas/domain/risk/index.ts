@@ -1,0 +1,13 @@
+export * from './risk-errors';
+export * from './risk-tiers';
+export * from './risk-config';
+export * from './risk-input';
+export * from './signal-result';
+export * from './checkpoint-plan';
+export * from './assess-renewal-risk';
+export * from './value-summary';
+export * from './recommended-plays';
+export * from './task-rules';
+export * from './backtest-risk-tiers';
+export { formatMinor, formatPercent, formatQuantity } from './risk-values';
+export * from './checkpoint-payload';

@@ -1,0 +1,23 @@
+/** Thrown when a risk input cannot be assessed (caller mapped it wrongly, or data contradicts itself). */
+export class RiskInputError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RiskInputError';
+  }
+}
+
+/** Thrown when checkpoint planning gets an impossible request (unknown zone, bad day list). */
+export class CheckpointPlanError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CheckpointPlanError';
+  }
+}

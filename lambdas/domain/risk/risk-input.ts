@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { isCurrencyCode, type CurrencyCode } from '../money/currencies';
+import { InstantSchema, RiskLocalDateSchema, RiskTimeZoneSchema } from './risk-values';
+
+// The risk core's own input: plain data the check use case assembles from the
+// contract, the ledger (usage per metric and period as of a cutoff), rating
+// (spend to date), Stripe payment signals and feedback outcomes. Nothing here
+// reads a store, so an assessment can be replayed exactly from a saved input.
+
+const DecimalText = z.string().regex(/^\d+(\.\d+)?$/, { error: 'expected a non-negative decimal string, e.g. "312" or "12.5"' });
+const MinorUnitsText = z.string().regex(/^\d+$/, { error: 'expected integer minor units as a string, e.g. "6000000"' });
+
+export const RiskCurrencySchema = z
+  .string()
+  .refine(isCurrencyCode, { error: 'expected an ISO 4217 currency code' })
+  .transform((code) => code as CurrencyCode);
+
+export const RiskSuccessTargetSchema = z.strictObject({
+  /** Ledger metric code. */
+  metric: z.string().min(1).max(128),
+  /** Plural noun for sentences ("resolutions"); the metric code when absent. */
+  label: z.string().min(1).max(64).optional(),
+  targetPerPeriod: DecimalText,
+});
+export type RiskSuccessTarget = z.infer<typeof RiskSuccessTargetSchema>;
+
+export const RiskContractSchema = z.strictObject({
+  contractId: z.string().min(1).max(128),
+  customerId: z.string().min(1).max(255),
+  termId: z.string().min(1).max(128),
+  /** First local day of the term (inclusive). */
+  termStart: RiskLocalDateSchema,
+  /** First local day after the term (exclusive). */
+  termEnd: RiskLocalDateSchema,
+  timeZone: RiskTimeZoneSchema,
+  currency: RiskCurrencySchema,
+  /** Committed spend for the whole term, integer minor units. */
+  committedAmountMinor: MinorUnitsText.optional(),
+  /** Revenue that renews with this contract (e.g. annual contract value), minor units; drives task priority. */
+  renewalValueMinor: MinorUnitsText.optional(),
+  successTargets: z.array(RiskSuccessTargetSchema).default([]),
+  csmOwner: z.string().min(1).max(320).optional(),
+});
+export type RiskContract = z.infer<typeof RiskContractSchema>;
+
+/** A billing period of the term (local dates, end exclusive). */
+export const RiskPeriodSchema = z.strictObject({
+  periodStart: RiskLocalDateSchema,
+  periodEnd: RiskLocalDateSchema,
+});
+export type RiskPeriod = z.infer<typeof RiskPeriodSchema>;
+
+export const UsageByPeriodSchema = RiskPeriodSchema.extend({
+  metric: z.string().min(1).max(128),
+  quantity: DecimalText,
+});
+export type UsageByPeriod = z.infer<typeof UsageByPeriodSchema>;
+
+export const PaymentSignalSchema = z.strictObject({
+  kind: z.enum(['payment_failed', 'payment_succeeded', 'invoice_past_due', 'invoice_paid']),
+  invoiceId: z.string().min(1).max(255),
+  occurredAt: InstantSchema,
+  amountMinor: MinorUnitsText.optional(),
+});
+export type PaymentSignal = z.infer<typeof PaymentSignalSchema>;
+
+export const FeedbackSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('nps'),
+    /** One respondent's 0..10 answer. */
+    score: z.int().min(0).max(10),
+    occurredAt: InstantSchema,
+  }),
+  z.strictObject({
+    kind: z.literal('csat'),
+    score: DecimalText,
+    /** Top of the scale (5 for 1..5, 100 for percentages). */
+    scaleMax: DecimalText.default('5'),
+    occurredAt: InstantSchema,
+  }),
+]);
+export type Feedback = z.infer<typeof FeedbackSchema>;
+
+/** What an outcome is worth to the customer, for the value summary (major units, decimal string). */
+export const OutcomeValueSchema = z.strictObject({
+  metric: z.string().min(1).max(128),
+  valuePerUnit: DecimalText,
+});
+
+export const RiskAssessmentInputSchema = z.strictObject({
+  contract: RiskContractSchema,
+  /** The checkpoint this assessment runs for (days before term end); absent for ad-hoc checks. */
+  checkpointDays: z.int().min(0).max(3660).optional(),
+  /** All billing periods of the current term, in order. Periods without usage rows count as zero. */
+  termPeriods: z.array(RiskPeriodSchema).min(1, { error: 'expected the term\'s billing periods' }),
+  /** Usage per metric and period as of the ledger cutoff; may include the previous term (trend baseline). */
+  usageByPeriod: z.array(UsageByPeriodSchema).default([]),
+  /** Rated spend in the current term so far (billed and unbilled), minor units. */
+  spendToDateMinor: MinorUnitsText.optional(),
+  /** Absent: payments are not wired for this contract (signal not applicable). Empty: nothing went wrong. */
+  paymentSignals: z.array(PaymentSignalSchema).optional(),
+  feedback: z.array(FeedbackSchema).default([]),
+  outcomeValues: z.array(OutcomeValueSchema).default([]),
+  /** occurredAt of the customer's most recent outcome of any metric. */
+  lastOutcomeAt: InstantSchema.optional(),
+  /** Freshness of the ledger read: the newest recordedAt seen across all producers (not just this customer). */
+  dataAsOf: InstantSchema.optional(),
+  now: InstantSchema,
+});
+export type RiskAssessmentInput = z.input<typeof RiskAssessmentInputSchema>;
+export type ParsedRiskAssessmentInput = z.infer<typeof RiskAssessmentInputSchema>;
