@@ -31,3 +31,18 @@ export function isCurrencyCode(code: string): code is CurrencyCode {
 export function minorUnitExponent(code: CurrencyCode): 0 | 2 | 3 {
   return CURRENCY_EXPONENTS[code];
 }
+
+/** Thrown when a currency code is not an active ISO 4217 code. */
+export class UnknownCurrencyError extends Error {
+  readonly code = 'unknown_currency';
+  constructor(readonly currency: string) {
+    super(`"${currency}" is not an ISO 4217 currency code (expected e.g. USD, EUR, JPY, KWD)`);
+    this.name = 'UnknownCurrencyError';
+  }
+}
+
+/** Narrows a string to a CurrencyCode or throws UnknownCurrencyError. */
+export function parseCurrencyCode(code: string): CurrencyCode {
+  if (!isCurrencyCode(code)) throw new UnknownCurrencyError(code);
+  return code;
+}

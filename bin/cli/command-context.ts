@@ -1,0 +1,34 @@
+// What every command module receives: the I/O and a way to reach the ledger
+// with the global connection options.
+import type { Command } from 'commander';
+import type { LedgerService } from '../../lambdas/composition/ledger-service';
+import type { CliIo } from './cli-io';
+import { openLedger, resolveConnection, type Connection, type GlobalOptions } from './connection';
+
+export interface CommandContext {
+  io: CliIo;
+  /** Global options as parsed (the root command's). */
+  globalOptions: () => GlobalOptions;
+  /** Runs `work` with a ledger service for the resolved connection and releases it afterwards. */
+  withLedger: <T>(work: (service: LedgerService, connection: Connection) => Promise<T>) => Promise<T>;
+}
+
+export function createCommandContext(program: Command, io: CliIo): CommandContext {
+  const globalOptions = () => program.opts<GlobalOptions>();
+  return {
+    io,
+    globalOptions,
+    withLedger: async (work) => {
+      const connection = await resolveConnection(globalOptions(), io);
+      const ledger = openLedger(connection);
+      try {
+        return await work(ledger.service, connection);
+      } finally {
+        ledger.close();
+      }
+    },
+  };
+}
+
+/** A command module adds its command (and subcommands) to the program. */
+export type RegisterCommand = (program: Command, context: CommandContext) => void;

@@ -1,0 +1,94 @@
+// Where the CLI reads the ledger: flags first, then environment variables,
+// then the running local engine (its <data-dir>/engine.json). With no
+// endpoint at all and table names given, it reads the tables in AWS with the
+// default credential chain.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createLedgerService, type LedgerService } from '../../lambdas/composition/ledger-service';
+import { engineStatePath, isProcessAlive, readEngineState, resolveDataDir } from '../../lib/local/engine-state';
+import { LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from '../../lib/local/local-aws';
+import { CliError, type CliIo } from './cli-io';
+
+export interface GlobalOptions {
+  endpoint?: string;
+  ledgerTable?: string;
+  engineTable?: string;
+  region?: string;
+  dataDir?: string;
+}
+
+export interface Connection {
+  /** undefined: AWS itself. */
+  dynamoDbEndpoint?: string;
+  region: string;
+  ledgerTableName: string;
+  engineTableName: string;
+  eventBusName: string;
+  dataDir: string;
+}
+
+export async function resolveConnection(options: GlobalOptions, io: CliIo): Promise<Connection> {
+  const env = io.env;
+  const dataDir = resolveDataDir(options.dataDir ?? env.OUTCOME_ENGINE_DATA_DIR);
+  const explicit = {
+    endpoint: options.endpoint ?? env.OUTCOME_ENGINE_DYNAMODB_ENDPOINT ?? env.AWS_ENDPOINT_URL_DYNAMODB,
+    ledgerTableName: options.ledgerTable ?? env.LEDGER_TABLE_NAME,
+    engineTableName: options.engineTable ?? env.ENGINE_TABLE_NAME,
+    region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+    eventBusName: env.EVENT_BUS_NAME,
+  };
+
+  const needsEngine = explicit.endpoint === undefined || explicit.ledgerTableName === undefined || explicit.engineTableName === undefined;
+  const state = needsEngine ? await readEngineState(dataDir) : undefined;
+  if (state && !isProcessAlive(state.pid)) {
+    throw new CliError(
+      `The local engine recorded in ${engineStatePath(dataDir)} (pid ${state.pid}) is not running. Start it with \`npm start\`, ` +
+        'or point the CLI elsewhere with --endpoint, --ledger-table and --engine-table.',
+    );
+  }
+  if (!state && explicit.endpoint === undefined && (explicit.ledgerTableName === undefined || explicit.engineTableName === undefined)) {
+    throw new CliError(
+      `No local engine is running (no ${engineStatePath(dataDir)}). Start it with \`npm start\`, or give --endpoint, ` +
+        '--ledger-table and --engine-table (env: OUTCOME_ENGINE_DYNAMODB_ENDPOINT, LEDGER_TABLE_NAME, ENGINE_TABLE_NAME); ' +
+        'without --endpoint the tables are read in AWS.',
+    );
+  }
+
+  const dynamoDbEndpoint = explicit.endpoint ?? state?.dynamoDbEndpoint;
+  return {
+    ...(dynamoDbEndpoint !== undefined ? { dynamoDbEndpoint } : {}),
+    region: explicit.region ?? state?.region ?? LOCAL_DEFAULTS.region,
+    ledgerTableName: explicit.ledgerTableName ?? state?.ledgerTableName ?? LOCAL_DEFAULTS.ledgerTableName,
+    engineTableName: explicit.engineTableName ?? state?.engineTableName ?? LOCAL_DEFAULTS.engineTableName,
+    eventBusName: explicit.eventBusName ?? state?.eventBusName ?? LOCAL_DEFAULTS.eventBusName,
+    dataDir,
+  };
+}
+
+export interface OpenLedger {
+  service: LedgerService;
+  close: () => void;
+}
+
+/** A ledger service for reading (and loading the catalog); close() releases its sockets. */
+export function openLedger(connection: Connection): OpenLedger {
+  // DynamoDB Local keeps one database per access key id, so local reads use the engine's key.
+  const local = connection.dynamoDbEndpoint !== undefined ? { endpoint: connection.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS } : {};
+  const dynamoDb = new DynamoDBClient({ region: connection.region, ...local });
+  // The CLI publishes nothing; the client only satisfies the service's wiring.
+  const eventBridge = new EventBridgeClient({ region: connection.region, ...(connection.dynamoDbEndpoint ? { credentials: LOCAL_CREDENTIALS } : {}) });
+  const service = createLedgerService({
+    dynamoDb,
+    eventBridge,
+    eventBusName: connection.eventBusName,
+    ledgerTableName: connection.ledgerTableName,
+    engineTableName: connection.engineTableName,
+  });
+  return {
+    service,
+    close: () => {
+      dynamoDb.destroy();
+      eventBridge.destroy();
+    },
+  };
+}

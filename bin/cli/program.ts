@@ -1,0 +1,101 @@
+// The `outcome-engine` command line: global connection options, one module
+// per command. runCli() never exits the process itself, so tests run it
+// in-process and check the exit code and the exact output.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { InfrastructureError, InvalidCatalogError, InvalidLedgerQueryError } from '../../lambdas/application/errors';
+import { CatalogFileInvalidError } from '../../lib/local/catalog-file';
+import { CliError, processIo, type CliIo } from './cli-io';
+import { createCommandContext, type RegisterCommand } from './command-context';
+import { registerCatalogCommand } from './catalog-command';
+import { registerDeadLettersCommand } from './dead-letters-command';
+import { registerOutcomeCommand } from './outcome-command';
+import { registerRejectedCommand } from './rejected-command';
+import { registerUnattributedCommand } from './unattributed-command';
+import { registerUsageCommand } from './usage-command';
+
+/** Every command, in the order `--help` lists them. Other areas add theirs here. */
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerUsageCommand,
+  registerOutcomeCommand,
+  registerRejectedCommand,
+  registerUnattributedCommand,
+  registerCatalogCommand,
+  registerDeadLettersCommand,
+];
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
+  return manifest.version ?? '0.0.0';
+}
+
+export function createProgram(io: CliIo, commands: readonly RegisterCommand[] = COMMANDS): Command {
+  const program = new Command('outcome-engine')
+    .description('Read and feed the outcome ledger: usage, single outcomes, rejections, the catalog')
+    .version(packageVersion())
+    .option('--endpoint <url>', 'DynamoDB endpoint (default: the running local engine\'s; env OUTCOME_ENGINE_DYNAMODB_ENDPOINT)')
+    .option('--ledger-table <name>', 'ledger table (env LEDGER_TABLE_NAME)')
+    .option('--engine-table <name>', 'engine table holding the catalog (env ENGINE_TABLE_NAME)')
+    .option('--region <region>', 'AWS region (env AWS_REGION)')
+    .option('--data-dir <dir>', 'the local engine\'s data folder (env OUTCOME_ENGINE_DATA_DIR)', undefined)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) });
+  const context = createCommandContext(program, io);
+  for (const register of commands) register(program, context);
+  // Subcommands report their own parse errors through the same output and exit path.
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) });
+    for (const sub of command.commands) {
+      sub.exitOverride().configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) });
+    }
+  }
+  return program;
+}
+
+function causeChain(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 4; depth += 1) {
+    parts.push(current.message);
+    current = current.cause;
+  }
+  return [...new Set(parts)].join(': ');
+}
+
+/** Prints the error for a person and returns the exit code. */
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) return error.exitCode; // commander already printed it
+  if (error instanceof CliError) {
+    io.err(`error: ${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof CatalogFileInvalidError) {
+    io.err(`error: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof InvalidLedgerQueryError || error instanceof InvalidCatalogError) {
+    io.err(`error: ${error.message}${error.issues.length > 0 ? `\n${error.issues.map((i) => `  - ${i}`).join('\n')}` : ''}\n`);
+    return 2;
+  }
+  if (error instanceof InfrastructureError) {
+    io.err(`error: the ledger could not be read (${error.operation}): ${causeChain(error)}\n`);
+    return 1;
+  }
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    io.err(`error: ${(error as Error).message}\n`);
+    return 1;
+  }
+  io.err(`error: ${causeChain(error) || String(error)}\n`);
+  return 1;
+}
+
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  try {
+    await createProgram(io).parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}

@@ -1,0 +1,66 @@
+// Turns `--period 2026-11` (or a day, quarter or year) in a time zone, or an
+// explicit `--from`/`--to`, into the half-open occurredAt range the ledger
+// queries: [from, to).
+import { DateTime, IANAZone } from 'luxon';
+import { CliError } from './cli-io';
+
+export interface TimeRange {
+  from: Date;
+  to: Date;
+}
+
+export function parseInstant(text: string, flag: string): Date {
+  const parsed = DateTime.fromISO(text, { setZone: true });
+  // An instant needs an explicit offset; a bare date or local time would depend on this machine's zone.
+  if (!parsed.isValid || !/(Z|[+-]\d{2}:?\d{2})$/i.test(text)) {
+    throw new CliError(`${flag} must be an ISO 8601 instant with an offset, e.g. 2026-11-01T00:00:00Z (got "${text}")`, 2);
+  }
+  return parsed.toJSDate();
+}
+
+export function assertTimeZone(zone: string): string {
+  if (!IANAZone.isValidZone(zone)) throw new CliError(`--time-zone "${zone}" is not an IANA time zone such as UTC or Europe/Berlin`, 2);
+  return zone;
+}
+
+/** A calendar period: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD, starting at local midnight in `zone`. */
+export function periodRange(period: string, zone: string): TimeRange {
+  assertTimeZone(zone);
+  const start = (year: number, month = 1, day = 1) => DateTime.fromObject({ year, month, day }, { zone });
+  let from: DateTime;
+  let to: DateTime;
+  let match: RegExpExecArray | null;
+  if ((match = /^(\d{4})$/.exec(period))) {
+    from = start(Number(match[1]));
+    to = from.plus({ years: 1 });
+  } else if ((match = /^(\d{4})-Q([1-4])$/i.exec(period))) {
+    from = start(Number(match[1]), (Number(match[2]) - 1) * 3 + 1);
+    to = from.plus({ months: 3 });
+  } else if ((match = /^(\d{4})-(\d{2})$/.exec(period))) {
+    from = start(Number(match[1]), Number(match[2]));
+    to = from.plus({ months: 1 });
+  } else if ((match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(period))) {
+    from = start(Number(match[1]), Number(match[2]), Number(match[3]));
+    to = from.plus({ days: 1 });
+  } else {
+    throw new CliError(`--period must be YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD (got "${period}")`, 2);
+  }
+  if (!from.isValid) throw new CliError(`--period "${period}" is not a real date`, 2);
+  return { from: from.toJSDate(), to: to.toJSDate() };
+}
+
+/** Exactly one of --period or --from/--to, validated. */
+export function resolveTimeRange(options: { period?: string; from?: string; to?: string; timeZone?: string }): TimeRange {
+  if (options.period !== undefined) {
+    if (options.from !== undefined || options.to !== undefined) {
+      throw new CliError('give either --period or --from/--to, not both', 2);
+    }
+    return periodRange(options.period, options.timeZone ?? 'UTC');
+  }
+  if (options.from === undefined || options.to === undefined) {
+    throw new CliError('give --period (e.g. 2026-11) or both --from and --to', 2);
+  }
+  const range = { from: parseInstant(options.from, '--from'), to: parseInstant(options.to, '--to') };
+  if (range.to.getTime() <= range.from.getTime()) throw new CliError('--to must be after --from', 2);
+  return range;
+}

@@ -1,0 +1,89 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type AttributeDefinition,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { errorName, toInfrastructureError } from './aws-error-classification';
+import { ENGINE_TABLE, LEDGER_TABLE, type TableDesign } from './table-design';
+
+// Creates the engine's tables from table-design.ts where no CDK stack does
+// (the local engine, tests, benchmarks), with the same keys, on-demand
+// billing and ALL-projected indexes as the stack. Existing tables are left
+// as they are, so this is safe to run on every start.
+
+function createTableInput(tableName: string, design: TableDesign): CreateTableCommandInput {
+  const names = new Set<string>([design.partitionKey, design.sortKey]);
+  for (const index of design.indexes) {
+    names.add(index.partitionKey);
+    names.add(index.sortKey);
+  }
+  const attributeDefinitions: AttributeDefinition[] = [...names].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: attributeDefinitions,
+    KeySchema: [
+      { AttributeName: design.partitionKey, KeyType: 'HASH' },
+      { AttributeName: design.sortKey, KeyType: 'RANGE' },
+    ],
+    ...(design.indexes.length > 0
+      ? {
+          GlobalSecondaryIndexes: design.indexes.map((index) => ({
+            IndexName: index.indexName,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          })),
+        }
+      : {}),
+  };
+}
+
+async function waitUntilActive(client: DynamoDBClient, tableName: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let table;
+    try {
+      table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+    } catch (error) {
+      if (errorName(error) !== 'ResourceNotFoundException') throw toInfrastructureError(error, 'DynamoDB DescribeTable');
+    }
+    const ready =
+      table?.TableStatus === 'ACTIVE' && (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
+    if (ready) return;
+    if (Date.now() > deadline) {
+      throw toInfrastructureError(new Error(`table ${tableName} did not become ACTIVE within ${timeoutMs} ms`), 'DynamoDB CreateTable');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Creates one table from its design unless it exists, then waits until it and its indexes are ACTIVE. */
+export async function createDesignedTable(
+  client: DynamoDBClient,
+  tableName: string,
+  design: TableDesign,
+  options: { readonly timeoutMs?: number } = {},
+): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName, design)));
+  } catch (error) {
+    if (errorName(error) !== 'ResourceInUseException') throw toInfrastructureError(error, 'DynamoDB CreateTable');
+  }
+  await waitUntilActive(client, tableName, options.timeoutMs ?? 60_000);
+}
+
+/** Creates the ledger and engine tables (idempotent) and waits until both are ACTIVE. */
+export async function createLedgerTables(
+  client: DynamoDBClient,
+  names: { readonly ledgerTableName: string; readonly engineTableName: string },
+): Promise<void> {
+  await Promise.all([
+    createDesignedTable(client, names.ledgerTableName, LEDGER_TABLE),
+    createDesignedTable(client, names.engineTableName, ENGINE_TABLE),
+  ]);
+}

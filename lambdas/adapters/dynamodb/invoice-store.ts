@@ -1,0 +1,305 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { InvoiceCorrection } from '../../domain/invoicing/corrections';
+import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
+import { decodeInvoiceCorrection, decodeInvoiceRecord, encodeInvoiceDocument } from '../../domain/invoicing/invoice-record-codec';
+import type { InvoiceStatus, InvoiceStore, PutResult, StoredCorrection } from '../../application/billing/ports';
+import type { PaymentSignal, PaymentSignalStore } from '../../application/billing/record-payment-signal';
+import { ENGINE_TABLE } from './table-design';
+
+// Item layout in the engine table (ENGINE_TABLE):
+//   CONTRACT#<id> / INVOICE#<period>#RECORD            immutable record (JSON body), put once
+//   CONTRACT#<id> / INVOICE#<period>#STATUS            status attributes, updated in place
+//   CONTRACT#<id> / INVOICE#<period>#CORRECTION#<seq>  immutable correction body + its progress attributes
+//   CUSTOMER#<id> / STRIPE_CUSTOMER                    the Stripe customer made for an engine customer
+//   STRIPE_EVENT#<id> / PAYMENT_SIGNAL                 one item per Stripe event id (webhook dedupe)
+const PK = ENGINE_TABLE.partitionKey;
+const SK = ENGINE_TABLE.sortKey;
+const [BY_TYPE] = ENGINE_TABLE.indexes;
+
+const contractPk = (contractId: string): string => `CONTRACT#${contractId}`;
+const recordSk = (periodId: string): string => `INVOICE#${periodId}#RECORD`;
+const statusSk = (periodId: string): string => `INVOICE#${periodId}#STATUS`;
+const correctionPrefix = (periodId: string): string => `INVOICE#${periodId}#CORRECTION#`;
+const correctionSk = (periodId: string, sequence: number): string => `${correctionPrefix(periodId)}${String(sequence).padStart(6, '0')}`;
+
+/** A conditional write found another version of an immutable item. */
+export class InvoiceStoreConflictError extends Error {
+  readonly code = 'invoice_store_conflict';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvoiceStoreConflictError';
+  }
+}
+
+export class DynamoDbInvoiceStore implements InvoiceStore, PaymentSignalStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putRecord(record: InvoiceRecord): Promise<PutResult<InvoiceRecord>> {
+    const body = encodeInvoiceDocument(record);
+    const item: Record<string, unknown> = {
+      [PK]: contractPk(record.contractId),
+      [SK]: recordSk(record.periodId),
+      type: 'InvoiceRecord',
+      invoiceRecordId: record.invoiceRecordId,
+      currency: record.currency,
+      total: record.total.toString(),
+      cutoff: record.cutoff,
+      body,
+    };
+    if (BY_TYPE) {
+      item[BY_TYPE.partitionKey] = 'INVOICE_RECORD';
+      item[BY_TYPE.sortKey] = `${record.periodId}#${record.contractId}`;
+    }
+    const stored = await this.putOnce(item, (old) => decodeInvoiceRecord(String(old['body'])));
+    return stored ? { created: false, value: stored } : { created: true, value: record };
+  }
+
+  async getRecord(contractId: string, periodId: string): Promise<InvoiceRecord | undefined> {
+    const item = await this.get(contractPk(contractId), recordSk(periodId));
+    return item ? decodeInvoiceRecord(String(item['body'])) : undefined;
+  }
+
+  async listRecords(contractId: string): Promise<InvoiceRecord[]> {
+    const items = await this.query(contractPk(contractId), 'INVOICE#');
+    return items.filter((item) => String(item[SK]).endsWith('#RECORD')).map((item) => decodeInvoiceRecord(String(item['body'])));
+  }
+
+  async getStatus(contractId: string, periodId: string): Promise<InvoiceStatus | undefined> {
+    const item = await this.get(contractPk(contractId), statusSk(periodId));
+    if (!item) return undefined;
+    const big = (name: string): bigint => BigInt(String(item[name]));
+    return {
+      contractId,
+      periodId,
+      invoiceRecordId: String(item['invoiceRecordId']),
+      status: item['status'] as InvoiceStatus['status'],
+      ...(item['stripeInvoiceId'] ? { stripeInvoiceId: String(item['stripeInvoiceId']) } : {}),
+      ...(item['stripeStatus'] ? { stripeStatus: String(item['stripeStatus']) } : {}),
+      ...(item['matched'] !== undefined
+        ? {
+            reconciliation: {
+              matched: Boolean(item['matched']),
+              engineTotal: big('engineTotal'),
+              stripeTotal: big('stripeTotal'),
+              difference: big('difference'),
+            },
+          }
+        : {}),
+      updatedAt: String(item['updatedAt']),
+    };
+  }
+
+  async setStatus(status: InvoiceStatus): Promise<void> {
+    const values: Record<string, unknown> = {
+      invoiceRecordId: status.invoiceRecordId,
+      status: status.status,
+      updatedAt: status.updatedAt,
+      type: 'InvoiceStatus',
+    };
+    if (status.stripeInvoiceId) values['stripeInvoiceId'] = status.stripeInvoiceId;
+    if (status.stripeStatus) values['stripeStatus'] = status.stripeStatus;
+    if (status.reconciliation) {
+      values['matched'] = status.reconciliation.matched;
+      values['engineTotal'] = status.reconciliation.engineTotal.toString();
+      values['stripeTotal'] = status.reconciliation.stripeTotal.toString();
+      values['difference'] = status.reconciliation.difference.toString();
+    }
+    const names = Object.keys(values);
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ [PK]: contractPk(status.contractId), [SK]: statusSk(status.periodId) }),
+          UpdateExpression: `SET ${names.map((_, index) => `#n${index} = :v${index}`).join(', ')}`,
+          // Only the status item is ever updated, and only for its own record;
+          // "pushing" never overwrites a status that has moved on.
+          ConditionExpression:
+            status.status === 'pushing'
+              ? '(attribute_not_exists(#n0) OR #n0 = :v0) AND (attribute_not_exists(#n1) OR #n1 = :v1)'
+              : 'attribute_not_exists(#n0) OR #n0 = :v0',
+          ExpressionAttributeNames: Object.fromEntries(names.map((name, index) => [`#n${index}`, name])),
+          ExpressionAttributeValues: marshall(Object.fromEntries(names.map((name, index) => [`:v${index}`, values[name]]))),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException && status.status === 'pushing') {
+        const current = await this.getStatus(status.contractId, status.periodId);
+        if (current && current.invoiceRecordId === status.invoiceRecordId) return;
+      }
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new InvoiceStoreConflictError(`status of ${status.invoiceRecordId} belongs to another record`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async putCorrection(correction: InvoiceCorrection): Promise<PutResult<InvoiceCorrection>> {
+    const item = {
+      [PK]: contractPk(correction.contractId),
+      [SK]: correctionSk(correction.periodId, correction.sequence),
+      type: 'InvoiceCorrection',
+      correctionId: correction.correctionId,
+      hasAdjustments: correction.adjustmentLines.length > 0,
+      credited: false,
+      body: encodeInvoiceDocument(correction),
+    };
+    const stored = await this.putOnce(item, (old) => decodeInvoiceCorrection(String(old['body'])));
+    // A concurrent run that numbered the same correction wins; the caller continues with the stored one.
+    return stored ? { created: false, value: stored } : { created: true, value: correction };
+  }
+
+  async listCorrections(contractId: string, periodId?: string): Promise<StoredCorrection[]> {
+    const items = await this.query(contractPk(contractId), periodId ? correctionPrefix(periodId) : 'INVOICE#');
+    return items
+      .filter((item) => String(item[SK]).includes('#CORRECTION#'))
+      .map((item) => {
+        const correction = decodeInvoiceCorrection(String(item['body']));
+        return {
+          correction,
+          status: {
+            correctionId: correction.correctionId,
+            credited: Boolean(item['credited']),
+            ...(item['creditNoteId'] ? { creditNoteId: String(item['creditNoteId']) } : {}),
+            ...(item['billedOn'] ? { billedOn: String(item['billedOn']) } : {}),
+          },
+        };
+      });
+  }
+
+  async markCorrectionCredited(contractId: string, periodId: string, correctionId: string, creditNoteId: string | null): Promise<void> {
+    const sequence = await this.sequenceOf(contractId, periodId, correctionId);
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ [PK]: contractPk(contractId), [SK]: correctionSk(periodId, sequence) }),
+        UpdateExpression: creditNoteId ? 'SET credited = :true, creditNoteId = :note' : 'SET credited = :true',
+        ConditionExpression: 'attribute_exists(body)',
+        ExpressionAttributeValues: marshall({ ':true': true, ...(creditNoteId ? { ':note': creditNoteId } : {}) }),
+      }),
+    );
+  }
+
+  async claimAdjustment(contractId: string, periodId: string, correctionId: string, invoiceRecordId: string): Promise<boolean> {
+    const sequence = await this.sequenceOf(contractId, periodId, correctionId);
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ [PK]: contractPk(contractId), [SK]: correctionSk(periodId, sequence) }),
+          UpdateExpression: 'SET billedOn = :record',
+          ConditionExpression: 'attribute_exists(body) AND (attribute_not_exists(billedOn) OR billedOn = :record)',
+          ExpressionAttributeValues: marshall({ ':record': invoiceRecordId }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async getStripeCustomerId(customerId: string): Promise<string | undefined> {
+    const item = await this.get(`CUSTOMER#${customerId}`, 'STRIPE_CUSTOMER');
+    return item ? String(item['stripeCustomerId']) : undefined;
+  }
+
+  async putStripeCustomerId(customerId: string, stripeCustomerId: string): Promise<string> {
+    const stored = await this.putOnce(
+      { [PK]: `CUSTOMER#${customerId}`, [SK]: 'STRIPE_CUSTOMER', type: 'StripeCustomerLink', stripeCustomerId },
+      (old) => String(old['stripeCustomerId']),
+    );
+    return stored ?? stripeCustomerId;
+  }
+
+  async putPaymentSignal(signal: PaymentSignal): Promise<{ created: boolean; published: boolean }> {
+    const stored = await this.putOnce(
+      {
+        [PK]: `STRIPE_EVENT#${signal.stripeEventId}`,
+        [SK]: 'PAYMENT_SIGNAL',
+        type: 'PaymentSignal',
+        signalType: signal.type,
+        contractId: signal.contractId ?? undefined,
+        published: false,
+        body: JSON.stringify(signal),
+      },
+      (old) => Boolean(old['published']),
+    );
+    return stored === undefined ? { created: true, published: false } : { created: false, published: stored };
+  }
+
+  async markPaymentSignalPublished(stripeEventId: string): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ [PK]: `STRIPE_EVENT#${stripeEventId}`, [SK]: 'PAYMENT_SIGNAL' }),
+        UpdateExpression: 'SET published = :true',
+        ConditionExpression: 'attribute_exists(body)',
+        ExpressionAttributeValues: marshall({ ':true': true }),
+      }),
+    );
+  }
+
+  private async sequenceOf(contractId: string, periodId: string, correctionId: string): Promise<number> {
+    const found = (await this.listCorrections(contractId, periodId)).find((stored) => stored.correction.correctionId === correctionId);
+    if (!found) throw new InvoiceStoreConflictError(`no correction ${correctionId} for ${contractId} ${periodId}`);
+    return found.correction.sequence;
+  }
+
+  /** Conditional put; returns undefined when written, else the existing item mapped by `existing`. */
+  private async putOnce<T>(item: Record<string, unknown>, existing: (old: Record<string, unknown>) => T): Promise<T | undefined> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(item, { removeUndefinedValues: true }),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException && error.Item) return existing(unmarshall(error.Item));
+      throw error;
+    }
+  }
+
+  private async get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+    const result = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall({ [PK]: pk, [SK]: sk }), ConsistentRead: true }),
+    );
+    return result.Item ? unmarshall(result.Item) : undefined;
+  }
+
+  private async query(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: marshall({ ':pk': pk, ':prefix': skPrefix }),
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}

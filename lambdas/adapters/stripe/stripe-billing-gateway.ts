@@ -1,0 +1,273 @@
+import type Stripe from 'stripe';
+import pLimit from 'p-limit';
+import type { Contract } from '../../domain/plans/contract-schema';
+import type { InvoiceRecord, InvoiceRecordLine } from '../../domain/invoicing/invoice-record';
+import { creditNoteTotal } from '../../domain/invoicing/corrections';
+import { stripeKeys } from '../../domain/invoicing/idempotency-keys';
+import type {
+  BillingGateway,
+  CreateCreditNoteRequest,
+  CreateCreditNoteResult,
+  PushInvoiceRequest,
+  PushInvoiceResult,
+  StripeInvoiceTotals,
+} from '../../application/billing/ports';
+import { StripeCallPolicy, defaultRateFor, mayHaveExecuted, type StripeCallPolicyOptions } from './stripe-call-policy';
+
+export class StripeAmountOutOfRangeError extends Error {
+  constructor(amount: bigint, what: string) {
+    super(`${what}: ${amount} minor units is beyond what Stripe's API can carry exactly`);
+    this.name = 'StripeAmountOutOfRangeError';
+  }
+}
+
+/** Stripe answered with an invoice that does not belong to the record being pushed. */
+export class StripeInvoiceConflictError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StripeInvoiceConflictError';
+  }
+}
+
+export interface StripeBillingGatewayOptions extends StripeCallPolicyOptions {
+  readonly stripe: Stripe;
+  /** The key the client was built with: picks the default rate (25/s test, 100/s live). */
+  readonly apiKey: string;
+  /** Concurrent item creations per invoice (bounded; the rate limiter is global). */
+  readonly itemConcurrency?: number;
+  readonly daysUntilDue?: number;
+}
+
+function toStripeAmount(amount: bigint, what: string): number {
+  if (amount > BigInt(Number.MAX_SAFE_INTEGER) || amount < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new StripeAmountOutOfRangeError(amount, what);
+  }
+  return Number(amount);
+}
+
+function epochSeconds(instant: string): number {
+  return Math.floor(Date.parse(instant) / 1000);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function totalsOf(invoice: Stripe.Invoice): StripeInvoiceTotals {
+  if (!invoice.id) throw new StripeInvoiceConflictError('Stripe returned an invoice without an id');
+  return {
+    stripeInvoiceId: invoice.id,
+    status: invoice.status ?? 'unknown',
+    currency: invoice.currency,
+    total: BigInt(invoice.total),
+    lineCount: invoice.lines?.data.length ?? 0,
+  };
+}
+
+/**
+ * The BillingGateway on Stripe's API. Every write carries an idempotency key
+ * derived from contract, period and line; before creating anything on a
+ * resumed push it looks for what an earlier attempt made (by metadata), so a
+ * re-run never duplicates, even after Stripe forgot the key (24 h).
+ */
+export class StripeBillingGateway implements BillingGateway {
+  readonly policy: StripeCallPolicy;
+  private readonly stripe: Stripe;
+  private readonly itemConcurrency: number;
+  private readonly daysUntilDue: number;
+
+  constructor(options: StripeBillingGatewayOptions) {
+    this.stripe = options.stripe;
+    this.policy = new StripeCallPolicy({ ...options, ratePerSecond: options.ratePerSecond ?? defaultRateFor(options.apiKey) });
+    this.itemConcurrency = options.itemConcurrency ?? 4;
+    this.daysUntilDue = options.daysUntilDue ?? 30;
+  }
+
+  async ensureCustomer(contract: Contract): Promise<string> {
+    if (contract.stripeCustomerId) return contract.stripeCustomerId;
+    const customer = await this.policy.run(() =>
+      this.stripe.customers.create(
+        { name: contract.customerId, metadata: { customerId: contract.customerId } },
+        { idempotencyKey: stripeKeys.customer(contract.customerId) },
+      ),
+    );
+    return customer.id;
+  }
+
+  async retrieveInvoiceTotals(stripeInvoiceId: string): Promise<StripeInvoiceTotals> {
+    return totalsOf(await this.policy.run(() => this.stripe.invoices.retrieve(stripeInvoiceId)));
+  }
+
+  async pushInvoice(request: PushInvoiceRequest): Promise<PushInvoiceResult> {
+    const { record } = request;
+    const { invoice, fresh } = await this.findOrCreateInvoice(request);
+    if (invoice.metadata?.['invoiceRecordId'] !== record.invoiceRecordId) {
+      throw new StripeInvoiceConflictError(
+        `Stripe invoice ${invoice.id ?? '?'} belongs to ${invoice.metadata?.['invoiceRecordId'] ?? 'no record'}, not ${record.invoiceRecordId}`,
+      );
+    }
+    const stripeInvoiceId = invoice.id as string;
+    if (fresh) await request.onInvoiceCreated?.(stripeInvoiceId);
+
+    let itemsCreated = 0;
+    let itemsFound = 0;
+    if (invoice.status === 'draft') {
+      // A fresh invoice has no items yet: listing is needed only when resuming.
+      const existing = fresh ? new Map<string, Stripe.InvoiceItem>() : await this.existingItems(stripeInvoiceId);
+      const missing = record.lines.filter((line) => !existing.has(line.lineId));
+      itemsFound = record.lines.length - missing.length;
+      const limit = pLimit(this.itemConcurrency);
+      await Promise.all(missing.map((line) => limit(() => this.createItem(record, request.stripeCustomerId, stripeInvoiceId, line))));
+      itemsCreated = missing.length;
+    } else {
+      itemsFound = record.lines.length;
+    }
+
+    const final =
+      request.finalize && invoice.status === 'draft'
+        ? await this.finalize(record, stripeInvoiceId)
+        : await this.policy.run(() => this.stripe.invoices.retrieve(stripeInvoiceId));
+    return { ...totalsOf(final), itemsCreated, itemsFound };
+  }
+
+  async createCreditNote(request: CreateCreditNoteRequest): Promise<CreateCreditNoteResult> {
+    const { correction, stripeInvoiceId } = request;
+    const found = await this.findCreditNote(stripeInvoiceId, correction.correctionId);
+    if (found) return { creditNoteId: found.id, total: BigInt(found.total), reused: true };
+    const invoice = await this.policy.run(() => this.stripe.invoices.retrieve(stripeInvoiceId));
+    const total = creditNoteTotal(correction);
+    // What the invoice still asks for is reduced first; anything beyond it (a
+    // paid invoice) goes to the customer's credit balance for the next invoice.
+    const postPayment = total - BigInt(Math.min(invoice.amount_remaining, toStripeAmount(total, 'credit note')));
+    const params: Stripe.CreditNoteCreateParams = {
+      invoice: stripeInvoiceId,
+      lines: correction.creditNoteLines.map((line) => ({
+        type: 'custom_line_item',
+        description: truncate(line.description, 500),
+        unit_amount: toStripeAmount(line.amount, line.description),
+        quantity: 1,
+      })),
+      memo: truncate(`Correction ${correction.sequence} of ${correction.periodId}`, 500),
+      metadata: {
+        contractId: correction.contractId,
+        periodId: correction.periodId,
+        correctionId: correction.correctionId,
+        invoiceRecordId: correction.invoiceRecordId,
+      },
+      ...(postPayment > 0n ? { credit_amount: toStripeAmount(postPayment, 'credit note credit') } : {}),
+    };
+    try {
+      const note = await this.policy.run(() =>
+        this.stripe.creditNotes.create(params, { idempotencyKey: stripeKeys.creditNote(correction.correctionId) }),
+      );
+      return { creditNoteId: note.id, total: BigInt(note.total), reused: false };
+    } catch (error) {
+      if (!mayHaveExecuted(error)) throw error;
+      const made = await this.findCreditNote(stripeInvoiceId, correction.correctionId);
+      if (!made) throw error;
+      return { creditNoteId: made.id, total: BigInt(made.total), reused: true };
+    }
+  }
+
+  private async findCreditNote(stripeInvoiceId: string, correctionId: string): Promise<Stripe.CreditNote | undefined> {
+    const notes = await this.policy.run(() =>
+      this.stripe.creditNotes.list({ invoice: stripeInvoiceId, limit: 100 }).autoPagingToArray({ limit: 10_000 }),
+    );
+    return notes.find((note) => note.metadata?.['correctionId'] === correctionId && note.status !== 'void');
+  }
+
+  private async findOrCreateInvoice(request: PushInvoiceRequest): Promise<{ invoice: Stripe.Invoice; fresh: boolean }> {
+    const { record, stripeCustomerId } = request;
+    if (request.knownStripeInvoiceId) {
+      const known = request.knownStripeInvoiceId;
+      return { invoice: await this.policy.run(() => this.stripe.invoices.retrieve(known)), fresh: false };
+    }
+    // After the first attempt the invoice may exist although its key expired (24 h): find it by metadata.
+    const found = request.firstAttempt ? undefined : await this.findInvoice(stripeCustomerId, record.invoiceRecordId);
+    if (found) return { invoice: found, fresh: false };
+    try {
+      const invoice = await this.policy.run(() =>
+        this.stripe.invoices.create(
+          {
+            customer: stripeCustomerId,
+            currency: record.currency.toLowerCase(),
+            auto_advance: false,
+            collection_method: 'send_invoice',
+            days_until_due: this.daysUntilDue,
+            pending_invoice_items_behavior: 'exclude',
+            description: truncate(`${record.planCode} v${record.planVersion}, period ${record.periodId}`, 500),
+            metadata: { contractId: record.contractId, periodId: record.periodId, invoiceRecordId: record.invoiceRecordId },
+          },
+          { idempotencyKey: stripeKeys.invoice(record.invoiceRecordId) },
+        ),
+      );
+      return { invoice, fresh: true };
+    } catch (error) {
+      if (!mayHaveExecuted(error)) throw error;
+      const made = await this.findInvoice(stripeCustomerId, record.invoiceRecordId);
+      if (!made) throw error;
+      await request.onInvoiceCreated?.(made.id as string);
+      return { invoice: made, fresh: false };
+    }
+  }
+
+  private async findInvoice(stripeCustomerId: string, invoiceRecordId: string): Promise<Stripe.Invoice | undefined> {
+    const invoices = await this.policy.run(() =>
+      this.stripe.invoices.list({ customer: stripeCustomerId, limit: 100 }).autoPagingToArray({ limit: 10_000 }),
+    );
+    return invoices.find((invoice) => invoice.metadata?.['invoiceRecordId'] === invoiceRecordId && invoice.status !== 'void');
+  }
+
+  private async existingItems(stripeInvoiceId: string): Promise<Map<string, Stripe.InvoiceItem>> {
+    const items = await this.policy.run(() =>
+      this.stripe.invoiceItems.list({ invoice: stripeInvoiceId, limit: 100 }).autoPagingToArray({ limit: 10_000 }),
+    );
+    const byLine = new Map<string, Stripe.InvoiceItem>();
+    for (const item of items) {
+      const lineId = item.metadata?.['lineId'];
+      if (lineId) byLine.set(lineId, item);
+    }
+    return byLine;
+  }
+
+  private async createItem(record: InvoiceRecord, customer: string, invoice: string, line: InvoiceRecordLine): Promise<void> {
+    const params: Stripe.InvoiceItemCreateParams = {
+      customer,
+      invoice,
+      amount: toStripeAmount(line.amount, line.description),
+      currency: record.currency.toLowerCase(),
+      description: truncate(line.description, 500),
+      period: { start: epochSeconds(line.servicePeriod.start), end: epochSeconds(line.servicePeriod.end) },
+      metadata: {
+        contractId: record.contractId,
+        periodId: record.periodId,
+        invoiceRecordId: record.invoiceRecordId,
+        lineId: truncate(line.lineId, 500),
+        servicePeriodId: line.servicePeriod.periodId,
+        ...(line.chargeId ? { chargeId: line.chargeId } : {}),
+      },
+    };
+    try {
+      await this.policy.run(() =>
+        this.stripe.invoiceItems.create(params, { idempotencyKey: stripeKeys.invoiceItem(record.invoiceRecordId, line.lineId) }),
+      );
+    } catch (error) {
+      if (!mayHaveExecuted(error)) throw error;
+      const existing = await this.existingItems(invoice);
+      if (!existing.has(line.lineId)) throw error;
+    }
+  }
+
+  private async finalize(record: InvoiceRecord, stripeInvoiceId: string): Promise<Stripe.Invoice> {
+    try {
+      return await this.policy.run(() =>
+        this.stripe.invoices.finalizeInvoice(stripeInvoiceId, {}, { idempotencyKey: stripeKeys.finalize(record.invoiceRecordId) }),
+      );
+    } catch (error) {
+      if (!mayHaveExecuted(error)) throw error;
+      const invoice = await this.policy.run(() => this.stripe.invoices.retrieve(stripeInvoiceId));
+      if (invoice.status === 'draft') throw error;
+      return invoice;
+    }
+  }
+}

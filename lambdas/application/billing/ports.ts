@@ -1,0 +1,157 @@
+import type { Contract } from '../../domain/plans/contract-schema';
+import type { Plan } from '../../domain/plans/plan-schema';
+import type { ResolvedPlanVersion } from '../../domain/plans/resolve-plan-version';
+import type { RatingPeriod } from '../../domain/rating/draft-invoice';
+import type { PeriodUsage } from '../../domain/rating/usage';
+import type { InvoiceCorrection } from '../../domain/invoicing/corrections';
+import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
+import type { InvoiceReconciliation } from '../../domain/invoicing/reconciliation';
+
+/** Contracts and the plans they are on. */
+export interface ContractReader {
+  getContract(contractId: string): Promise<Contract | undefined>;
+  getPlan(planCode: string): Promise<Plan | undefined>;
+}
+
+export interface UsageRequest {
+  readonly contract: Contract;
+  readonly planVersion: ResolvedPlanVersion;
+  readonly period: RatingPeriod;
+  /** The ledger recordedAt cutoff: usage as the ledger knew it at this instant (RFC 3339 UTC). */
+  readonly asOf: string;
+}
+
+/**
+ * Reads what rateContractPeriod needs for a contract's period as of a cutoff:
+ * `customerId`, `from`/`to` = period start/end, `asOf` = the cutoff, and one
+ * MetricUsage per usageRequirementsFor(planVersion) entry (reversals netted out).
+ */
+export interface UsageReader {
+  readPeriodUsage(request: UsageRequest): Promise<PeriodUsage>;
+}
+
+export type InvoiceStatusName = 'pushing' | 'pushed' | 'reconciled' | 'reconciliation_failed';
+
+/** The mutable side of an invoice: kept apart from the immutable record. */
+export interface InvoiceStatus {
+  readonly contractId: string;
+  readonly periodId: string;
+  readonly invoiceRecordId: string;
+  readonly status: InvoiceStatusName;
+  readonly stripeInvoiceId?: string;
+  readonly stripeStatus?: string;
+  readonly reconciliation?: { readonly matched: boolean; readonly engineTotal: bigint; readonly stripeTotal: bigint; readonly difference: bigint };
+  readonly updatedAt: string;
+}
+
+export type CorrectionStatusName = 'pending' | 'credited' | 'billed';
+
+export interface CorrectionStatus {
+  readonly correctionId: string;
+  /** Credit note side: issued (or nothing to credit). */
+  readonly creditNoteId?: string;
+  readonly credited: boolean;
+  /** Adjustment side: the invoice record that carries the adjustment lines. */
+  readonly billedOn?: string;
+}
+
+export interface StoredCorrection {
+  readonly correction: InvoiceCorrection;
+  readonly status: CorrectionStatus;
+}
+
+export interface PutResult<T> {
+  /** False when an item with the same key already existed: `value` is then the stored one. */
+  readonly created: boolean;
+  readonly value: T;
+}
+
+/**
+ * Invoice records (immutable, stored once before Stripe is called), their
+ * status, and corrections. Implementations make every put conditional.
+ */
+export interface InvoiceStore {
+  putRecord(record: InvoiceRecord): Promise<PutResult<InvoiceRecord>>;
+  getRecord(contractId: string, periodId: string): Promise<InvoiceRecord | undefined>;
+  listRecords(contractId: string): Promise<InvoiceRecord[]>;
+  getStatus(contractId: string, periodId: string): Promise<InvoiceStatus | undefined>;
+  /** Writes the status attributes only; never touches the record. */
+  setStatus(status: InvoiceStatus): Promise<void>;
+  putCorrection(correction: InvoiceCorrection): Promise<PutResult<InvoiceCorrection>>;
+  /** Every correction of the contract (or of one period), in sequence order, with status. */
+  listCorrections(contractId: string, periodId?: string): Promise<StoredCorrection[]>;
+  markCorrectionCredited(contractId: string, periodId: string, correctionId: string, creditNoteId: string | null): Promise<void>;
+  /** Claims the adjustment for an invoice record; false when another record already claimed it. */
+  claimAdjustment(contractId: string, periodId: string, correctionId: string, invoiceRecordId: string): Promise<boolean>;
+  /** The Stripe customer created for an engine customer, if any. */
+  getStripeCustomerId(customerId: string): Promise<string | undefined>;
+  putStripeCustomerId(customerId: string, stripeCustomerId: string): Promise<string>;
+}
+
+export interface PushInvoiceRequest {
+  readonly record: InvoiceRecord;
+  readonly stripeCustomerId: string;
+  readonly finalize: boolean;
+  /** The Stripe invoice id remembered from an earlier attempt, if any. */
+  readonly knownStripeInvoiceId?: string;
+  /**
+   * True when no earlier attempt can have reached Stripe (the store had no
+   * status for the record, and "pushing" is written before any Stripe call):
+   * the gateway may skip looking for an existing invoice.
+   */
+  readonly firstAttempt?: boolean;
+  /** Called as soon as the Stripe invoice exists, so a crash after it is resumable without a search. */
+  readonly onInvoiceCreated?: (stripeInvoiceId: string) => Promise<void>;
+}
+
+export interface StripeInvoiceTotals {
+  readonly stripeInvoiceId: string;
+  readonly status: string;
+  readonly currency: string;
+  readonly total: bigint;
+  readonly lineCount: number;
+}
+
+export interface PushInvoiceResult extends StripeInvoiceTotals {
+  /** Items created by this call (0 on a complete re-run). */
+  readonly itemsCreated: number;
+  /** Items that already existed and were reused. */
+  readonly itemsFound: number;
+}
+
+export interface CreateCreditNoteRequest {
+  readonly correction: InvoiceCorrection;
+  readonly stripeInvoiceId: string;
+}
+
+export interface CreateCreditNoteResult {
+  readonly creditNoteId: string;
+  readonly total: bigint;
+  readonly reused: boolean;
+}
+
+/** Stripe (or any billing system) as the close sees it. */
+export interface BillingGateway {
+  ensureCustomer(contract: Contract): Promise<string>;
+  pushInvoice(request: PushInvoiceRequest): Promise<PushInvoiceResult>;
+  retrieveInvoiceTotals(stripeInvoiceId: string): Promise<StripeInvoiceTotals>;
+  createCreditNote(request: CreateCreditNoteRequest): Promise<CreateCreditNoteResult>;
+}
+
+export interface EngineEvent {
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+}
+
+export interface EventPublisher {
+  publish(events: readonly EngineEvent[]): Promise<void>;
+}
+
+export const BILLING_DETAIL_TYPES = {
+  invoiceIssued: 'Invoice Issued',
+  invoiceReconciliationFailed: 'Invoice Reconciliation Failed',
+  creditNoteIssued: 'Credit Note Issued',
+  paymentSignalRecorded: 'Payment Signal Recorded',
+} as const;
+
+export type ReconciliationSummary = Pick<InvoiceReconciliation, 'matched' | 'engineTotal' | 'stripeTotal' | 'difference'>;

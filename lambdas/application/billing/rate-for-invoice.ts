@@ -1,0 +1,50 @@
+import type { Contract } from '../../domain/plans/contract-schema';
+import { billingScheduleForContract, planVersionForContract } from '../../domain/plans/contract-plan';
+import { periodById } from '../../domain/periods/billing-period';
+import { initialCreditBalance, rateContractPeriod } from '../../domain/rating/rate-contract-period';
+import type { DraftInvoice } from '../../domain/rating/draft-invoice';
+import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
+import { BillingNotFoundError } from './billing-errors';
+import type { ContractReader, UsageReader } from './ports';
+
+export interface RateForInvoiceDeps {
+  readonly contracts: ContractReader;
+  readonly usage: UsageReader;
+}
+
+export async function loadContract(contracts: ContractReader, contractId: string): Promise<Contract> {
+  const contract = await contracts.getContract(contractId);
+  if (!contract) throw new BillingNotFoundError('contract_not_found', `no contract "${contractId}"`);
+  return contract;
+}
+
+/**
+ * Rates a contract's period as of a ledger cutoff. The prepaid credit balance
+ * and the term-to-date subtotal come from the invoice records of the term's
+ * earlier periods, so a period is always rated against what was really issued.
+ */
+export async function rateForInvoice(
+  deps: RateForInvoiceDeps,
+  input: { contract: Contract; periodId: string; asOf: string; now: string; earlierRecords: readonly InvoiceRecord[] },
+): Promise<DraftInvoice> {
+  const { contract } = input;
+  const plan = await deps.contracts.getPlan(contract.plan.code);
+  if (!plan) throw new BillingNotFoundError('plan_not_found', `no plan "${contract.plan.code}" for contract "${contract.contractId}"`);
+  const period = periodById(billingScheduleForContract(contract), input.periodId);
+  const planVersion = planVersionForContract(plan, contract, period.startDate);
+  const usage = await deps.usage.readPeriodUsage({ contract, planVersion, period, asOf: input.asOf });
+  const earlier = input.earlierRecords.filter((record) => record.period.start < period.start);
+  const creditBalance = contract.prepaidCredits
+    ? initialCreditBalance(contract) - earlier.reduce((sum, record) => sum + record.creditsApplied, 0n)
+    : undefined;
+  const termToDate = period.lastOfTerm ? { subtotal: earlier.reduce((sum, record) => sum + record.subtotal, 0n) } : undefined;
+  return rateContractPeriod({
+    contract,
+    planVersion,
+    period,
+    usage: { ...usage, asOf: usage.asOf ?? input.asOf },
+    now: input.now,
+    ...(creditBalance !== undefined ? { creditBalance } : {}),
+    ...(termToDate ? { termToDate } : {}),
+  });
+}

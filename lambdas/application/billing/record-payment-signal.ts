@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { BILLING_DETAIL_TYPES, type EventPublisher } from './ports';
+
+/** Stripe event types that say something about whether a customer pays. */
+export const PAYMENT_SIGNAL_TYPES = [
+  'invoice.paid',
+  'invoice.payment_failed',
+  'invoice.finalized',
+  'invoice.voided',
+  'credit_note.created',
+  'credit_note.updated',
+  'credit_note.voided',
+] as const;
+export type PaymentSignalType = (typeof PAYMENT_SIGNAL_TYPES)[number];
+
+const MetadataSchema = z.record(z.string(), z.string()).nullish();
+
+/** The part of a verified Stripe event the engine reads. */
+export const StripeEventSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  created: z.number().int(),
+  livemode: z.boolean().optional(),
+  data: z.object({
+    object: z
+      .object({
+        id: z.string().optional(),
+        object: z.string().optional(),
+        customer: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+        invoice: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+        currency: z.string().nullish(),
+        total: z.number().int().nullish(),
+        amount_due: z.number().int().nullish(),
+        amount_paid: z.number().int().nullish(),
+        amount_remaining: z.number().int().nullish(),
+        attempt_count: z.number().int().nullish(),
+        status: z.string().nullish(),
+        metadata: MetadataSchema,
+      })
+      .passthrough(),
+  }),
+});
+export type StripeEventInput = z.infer<typeof StripeEventSchema>;
+
+export interface PaymentSignal {
+  readonly stripeEventId: string;
+  readonly type: PaymentSignalType;
+  readonly occurredAt: string;
+  readonly receivedAt: string;
+  readonly livemode: boolean;
+  readonly stripeObjectId: string | null;
+  readonly stripeInvoiceId: string | null;
+  readonly stripeCustomerId: string | null;
+  readonly contractId: string | null;
+  readonly periodId: string | null;
+  readonly currency: string | null;
+  /** Minor units as strings (JSON-safe). */
+  readonly total: string | null;
+  readonly amountDue: string | null;
+  readonly amountPaid: string | null;
+  readonly attemptCount: number | null;
+  readonly status: string | null;
+}
+
+export interface PaymentSignalStore {
+  /** Conditional put keyed by the Stripe event id; `created: false` for a redelivery. */
+  putPaymentSignal(signal: PaymentSignal): Promise<{ created: boolean; published: boolean }>;
+  markPaymentSignalPublished(stripeEventId: string): Promise<void>;
+}
+
+export type RecordPaymentSignalResult =
+  | { readonly outcome: 'recorded'; readonly signal: PaymentSignal }
+  | { readonly outcome: 'duplicate'; readonly signal: PaymentSignal; readonly republished: boolean }
+  | { readonly outcome: 'ignored'; readonly type: string };
+
+function idOf(value: string | { id: string } | null | undefined): string | null {
+  if (!value) return null;
+  return typeof value === 'string' ? value : value.id;
+}
+
+function isSignalType(type: string): type is PaymentSignalType {
+  return (PAYMENT_SIGNAL_TYPES as readonly string[]).includes(type);
+}
+
+const text = (value: number | null | undefined): string | null => (value === null || value === undefined ? null : String(value));
+
+/** Maps a verified Stripe event to a payment signal (null for types the engine does not track). */
+export function paymentSignalOf(event: StripeEventInput, receivedAt: string): PaymentSignal | null {
+  if (!isSignalType(event.type)) return null;
+  const object = event.data.object;
+  const isInvoice = event.type.startsWith('invoice.');
+  const metadata = object.metadata ?? {};
+  return {
+    stripeEventId: event.id,
+    type: event.type,
+    occurredAt: new Date(event.created * 1000).toISOString(),
+    receivedAt,
+    livemode: event.livemode ?? false,
+    stripeObjectId: object.id ?? null,
+    stripeInvoiceId: isInvoice ? (object.id ?? null) : idOf(object.invoice),
+    stripeCustomerId: idOf(object.customer),
+    contractId: metadata['contractId'] ?? null,
+    periodId: metadata['periodId'] ?? null,
+    currency: object.currency ?? null,
+    total: text(object.total),
+    amountDue: text(object.amount_due),
+    amountPaid: text(object.amount_paid),
+    attemptCount: object.attempt_count ?? null,
+    status: object.status ?? null,
+  };
+}
+
+export interface RecordPaymentSignalDeps {
+  readonly signals: PaymentSignalStore;
+  readonly events: EventPublisher;
+  readonly clock: () => Date;
+}
+
+/**
+ * Records a verified Stripe event as a payment signal once (by Stripe event
+ * id) and republishes it on the bus. A redelivery whose first publish failed
+ * publishes again, so the bus sees every signal at least once.
+ */
+export async function recordPaymentSignal(deps: RecordPaymentSignalDeps, event: StripeEventInput): Promise<RecordPaymentSignalResult> {
+  const signal = paymentSignalOf(event, deps.clock().toISOString());
+  if (!signal) return { outcome: 'ignored', type: event.type };
+  const put = await deps.signals.putPaymentSignal(signal);
+  if (!put.created && put.published) return { outcome: 'duplicate', signal, republished: false };
+  await deps.events.publish([{ detailType: BILLING_DETAIL_TYPES.paymentSignalRecorded, detail: { schemaVersion: 1, ...signal } }]);
+  await deps.signals.markPaymentSignalPublished(signal.stripeEventId);
+  return put.created ? { outcome: 'recorded', signal } : { outcome: 'duplicate', signal, republished: true };
+}

@@ -1,0 +1,48 @@
+// Typed errors the application layer raises. The split that matters most:
+// InfrastructureError means "the message may be fine, the platform was not"
+// (throttling, timeouts, network, 5xx): callers retry it and never turn it
+// into a rejection of the producer's input.
+
+export class InfrastructureError extends Error {
+  /** True for transient failures worth retrying (throttling, timeouts, 5xx, network). */
+  readonly retryable: boolean;
+  /** The operation that failed, e.g. "DynamoDB PutItem". */
+  readonly operation: string;
+
+  constructor(message: string, options: { operation: string; retryable?: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'InfrastructureError';
+    this.operation = options.operation;
+    this.retryable = options.retryable ?? true;
+  }
+}
+
+/** A stored item the ledger cannot read back: a bug or a schema drift, never bad producer input. */
+export class LedgerDataError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LedgerDataError';
+  }
+}
+
+/** A query (usage, listing) with invalid parameters; `issues` say which. */
+export class InvalidLedgerQueryError extends Error {
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'InvalidLedgerQueryError';
+  }
+}
+
+/** A catalog that failed validation; `issues` name each path and problem. */
+export class InvalidCatalogError extends Error {
+  constructor(
+    message: string,
+    readonly issues: readonly string[],
+  ) {
+    super(message);
+    this.name = 'InvalidCatalogError';
+  }
+}

@@ -1,0 +1,185 @@
+import type { CatalogSnapshot } from '../domain/ledger/catalog';
+import { decideAdjustment, resolveTakenAdjustmentKey } from '../domain/ledger/decide-adjustment';
+import type { AdjustmentEntry, EntryKind, RecordedEntry } from '../domain/ledger/ledger-entries';
+import { describeContentDifference, sameContent } from '../domain/ledger/outcome-content';
+import {
+  prepareOutcomeMessage,
+  type AdjustmentRequest,
+  type PreparedMessage,
+  type PreparedRejection,
+} from '../domain/ledger/prepare-outcome-message';
+import { rejectionIdOf, type RejectionDraft } from '../domain/ledger/rejection';
+import type { CatalogCache } from './catalog-cache';
+import type { EventPublisher, LedgerRepository } from './ports';
+import { recordRejection, type RejectedResult } from './record-rejection';
+
+// Ingest of one inbound message, exactly once. A new outcome costs exactly
+// one DynamoDB write on the happy path: the conditional put that claims its
+// key IS the durable write (nothing is claimed before it, so a failed write
+// leaves nothing behind and the retry records it). A failed condition returns
+// the stored item, which tells a duplicate (acknowledged) from a conflict
+// (rejected, original kept) without a second read.
+
+/** A recorded or duplicate outcome (or adjustment), or a stored and announced rejection. */
+export type IngestResult =
+  | { readonly status: 'recorded'; readonly outcomeId: string; readonly kind: EntryKind }
+  | { readonly status: 'duplicate'; readonly outcomeId: string; readonly kind: EntryKind }
+  | RejectedResult;
+
+export interface IngestDeps {
+  readonly ledger: LedgerRepository;
+  readonly catalog: CatalogCache;
+  readonly publisher: EventPublisher;
+  readonly nowMs: () => number;
+  readonly backdatingWindowMs: number;
+  readonly maxFutureSkewMs: number;
+}
+
+export interface InboundMessage {
+  readonly body: string;
+  /** The transport's message id (SQS messageId), kept with rejections for tracing. */
+  readonly messageId: string;
+}
+
+/**
+ * Records, adjusts or rejects one message. Throws InfrastructureError when
+ * storage or the bus fail, so the caller retries the message; a rejection is
+ * returned only after it is stored and announced.
+ */
+export async function ingestOutcomeMessage(deps: IngestDeps, message: InboundMessage): Promise<IngestResult> {
+  const nowMs = deps.nowMs();
+  const arrival = deps.catalog.mark();
+  const cached = await deps.catalog.get();
+  let prepared = prepare(message.body, nowMs, cached, deps);
+  // The cached catalog may predate a metric or customer added moments ago
+  // (possibly by another process): look again before refusing or flagging.
+  if (prepared.kind === 'reject' && prepared.rejection.code === 'UNKNOWN_METRIC') {
+    const fresh = await deps.catalog.refreshSince(arrival);
+    if (fresh !== cached) prepared = prepare(message.body, nowMs, fresh, deps);
+  } else if (prepared.kind === 'record' && !prepared.entry.attributed) {
+    const fresh = await deps.catalog.refreshIfAllowed();
+    if (fresh !== undefined && fresh !== cached) prepared = prepare(message.body, nowMs, fresh, deps);
+  }
+  switch (prepared.kind) {
+    case 'record':
+      return recordOutcome(deps, prepared.entry, message, nowMs);
+    case 'adjust':
+      return applyAdjustment(deps, prepared.request, message, nowMs);
+    case 'reject':
+      return rejectPrepared(deps, prepared, message, nowMs);
+    default: {
+      const unknown: never = prepared;
+      throw new TypeError(`unknown prepared message ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function prepare(body: string, nowMs: number, catalog: CatalogSnapshot, deps: IngestDeps): PreparedMessage {
+  return prepareOutcomeMessage(body, {
+    nowMs,
+    catalog,
+    backdatingWindowMs: deps.backdatingWindowMs,
+    maxFutureSkewMs: deps.maxFutureSkewMs,
+  });
+}
+
+async function recordOutcome(
+  deps: IngestDeps,
+  entry: RecordedEntry,
+  message: InboundMessage,
+  nowMs: number,
+): Promise<IngestResult> {
+  const put = await deps.ledger.putEntry(entry);
+  if (put.status === 'created') return { status: 'recorded', outcomeId: entry.outcomeId, kind: 'recorded' };
+  const stored = put.existing;
+  if (stored.kind === 'recorded' && sameContent(stored, entry)) {
+    return { status: 'duplicate', outcomeId: entry.outcomeId, kind: 'recorded' };
+  }
+  return reject(deps, message, nowMs, {
+    code: 'OUTCOME_CONFLICT',
+    message:
+      `outcome "${entry.outcomeId}" was already recorded on ${new Date(stored.recordedAtMs).toISOString()} with different ` +
+      `content (${describeContentDifference(stored, entry)}); the original is kept. Use a new outcomeId for a different ` +
+      'outcome, or send "Outcome Corrected" to change this one',
+    outcomeId: entry.outcomeId,
+    customerId: entry.customerId,
+    detailType: 'Outcome Recorded',
+  });
+}
+
+const DETAIL_TYPE_OF: Record<AdjustmentRequest['kind'], string> = {
+  reversed: 'Outcome Reversed',
+  corrected: 'Outcome Corrected',
+  verified: 'Outcome Verified',
+};
+
+async function applyAdjustment(
+  deps: IngestDeps,
+  request: AdjustmentRequest,
+  message: InboundMessage,
+  nowMs: number,
+): Promise<IngestResult> {
+  // Adjustments are rare; reading the outcome's partition first lets them copy
+  // its customer, metric and occurredAt into the same usage partition.
+  const existing = await deps.ledger.getOutcomeEntries(request.outcomeId);
+  const decision = decideAdjustment(request, existing, await deps.catalog.get());
+  const rejectWith = (code: RejectionDraft['code'], text: string) =>
+    reject(deps, message, nowMs, {
+      code,
+      message: text,
+      outcomeId: request.outcomeId,
+      customerId: existing.find((entry) => entry.kind === 'recorded')?.customerId,
+      detailType: DETAIL_TYPE_OF[request.kind],
+    });
+  switch (decision.kind) {
+    case 'duplicate':
+      return { status: 'duplicate', outcomeId: request.outcomeId, kind: request.kind };
+    case 'reject':
+      return rejectWith(decision.code, decision.message);
+    case 'write': {
+      const put = await deps.ledger.putEntry(decision.entry);
+      if (put.status === 'created') return { status: 'recorded', outcomeId: request.outcomeId, kind: request.kind };
+      // Another delivery of an adjustment with the same key won the race.
+      const resolution = resolveTakenAdjustmentKey(put.existing as AdjustmentEntry, decision.entry);
+      return resolution.kind === 'duplicate'
+        ? { status: 'duplicate', outcomeId: request.outcomeId, kind: request.kind }
+        : rejectWith(resolution.code, resolution.message);
+    }
+    default: {
+      const unknown: never = decision;
+      throw new TypeError(`unknown adjustment decision ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+async function rejectPrepared(
+  deps: IngestDeps,
+  prepared: PreparedRejection,
+  message: InboundMessage,
+  nowMs: number,
+): Promise<IngestResult> {
+  const candidate = prepared.candidate;
+  if (candidate !== undefined) {
+    // Refused only because of when or against which catalog it was read: an
+    // exact resend of an outcome the ledger already holds is a duplicate.
+    const stored = (await deps.ledger.getOutcomeEntries(candidate.outcomeId)).find((entry) => entry.kind === 'recorded');
+    if (stored !== undefined && sameContent(stored, candidate)) {
+      return { status: 'duplicate', outcomeId: candidate.outcomeId, kind: 'recorded' };
+    }
+  }
+  return recordRejection(deps, prepared.rejection, {
+    body: message.body,
+    messageId: message.messageId,
+    rejectionId: prepared.rejectionId,
+    receivedAtMs: nowMs,
+  });
+}
+
+function reject(deps: IngestDeps, message: InboundMessage, nowMs: number, draft: RejectionDraft): Promise<RejectedResult> {
+  return recordRejection(deps, draft, {
+    body: message.body,
+    messageId: message.messageId,
+    rejectionId: rejectionIdOf(message.body),
+    receivedAtMs: nowMs,
+  });
+}

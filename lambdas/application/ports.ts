@@ -1,0 +1,75 @@
+import type { Catalog } from '../domain/ledger/catalog';
+import type { LedgerEntry, RecordedEntry } from '../domain/ledger/ledger-entries';
+import type { RejectedOutcome } from '../domain/ledger/rejection';
+import type { RejectionCode } from '../domain/ledger/rejection-codes';
+
+// What the ledger use cases need from the outside world. Adapters
+// (lambdas/adapters/*) implement these; tests may pass fakes.
+
+/** The result of claiming an entry key by writing the entry. */
+export type PutEntryResult =
+  | { readonly status: 'created' }
+  /** The key was taken; `existing` is what is stored under it (returned by the failed conditional write). */
+  | { readonly status: 'exists'; readonly existing: LedgerEntry };
+
+export interface UsageEntriesQuery {
+  readonly customerId: string;
+  readonly metric: string;
+  /** occurredAt window [fromMs, toMs). */
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** recordedAt cutoff (inclusive). */
+  readonly asOfMs: number;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  readonly cursor?: string;
+}
+
+export interface RejectedListQuery {
+  /** receivedAt window [fromMs, toMs). */
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly code?: RejectionCode | undefined;
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export interface LedgerRepository {
+  /** Claims the entry's key by writing it, conditionally: never overwrites. */
+  putEntry(entry: LedgerEntry): Promise<PutEntryResult>;
+  /** Every entry of one outcome (recorded + adjustments), strongly consistent. */
+  getOutcomeEntries(outcomeId: string): Promise<LedgerEntry[]>;
+  /**
+   * Raw entries (recorded and adjustments) of a customer × metric whose
+   * occurredAt lies in [fromMs, toMs) and recordedAt <= asOfMs, page by page.
+   * All entries of one outcome share a usage partition, but may span pages:
+   * collect before netting.
+   */
+  streamUsageEntries(query: UsageEntriesQuery): AsyncIterable<readonly LedgerEntry[]>;
+  /** Stores a rejection once per rejectionId; false when it was already stored. */
+  putRejection(rejection: RejectedOutcome): Promise<{ readonly created: boolean }>;
+  /** Newest first. */
+  listRejected(query: RejectedListQuery): Promise<Page<RejectedOutcome>>;
+  /** Recorded entries of customers unknown when recorded, newest first. */
+  listUnattributed(query: { readonly limit: number; readonly cursor?: string | undefined }): Promise<Page<RecordedEntry>>;
+}
+
+export interface CatalogRepository {
+  readCatalog(): Promise<Catalog>;
+  /** Upserts every metric and customer given; others are left as they are. */
+  writeCatalog(catalog: Catalog): Promise<void>;
+}
+
+export interface OutboundEvent {
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export interface EventPublisher {
+  /** Resolves once every event is accepted by the bus; throws InfrastructureError otherwise. */
+  publish(events: readonly OutboundEvent[]): Promise<void>;
+}

@@ -1,0 +1,122 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CatalogCache } from '../application/catalog-cache';
+import { getOutcome } from '../application/get-outcome';
+import { getUsage, listNetOutcomes, resolveUsageQuery } from '../application/get-usage';
+import { ingestOutcomeMessage, type InboundMessage, type IngestResult } from '../application/ingest-outcome-message';
+import { listRejected } from '../application/list-rejected';
+import { listUnattributed } from '../application/list-unattributed';
+import { loadCatalog } from '../application/load-catalog';
+import type { LedgerRepository, Page } from '../application/ports';
+import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
+import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
+import type { CapacitySnapshot } from '../adapters/dynamodb/capacity-meter';
+import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
+import type { CatalogInput } from '../domain/ledger/catalog';
+import type { LedgerEntry } from '../domain/ledger/ledger-entries';
+import type { NetOutcome } from '../domain/ledger/net-outcomes';
+import type { OutcomeView } from '../domain/ledger/outcome-view';
+import type { RejectedOutcome } from '../domain/ledger/rejection';
+import type { RejectionCode } from '../domain/ledger/rejection-codes';
+import type { UsageQuery, UsageSummary } from '../domain/ledger/summarize-usage';
+
+// Wires the ledger's use cases to DynamoDB and EventBridge. The Lambda
+// handler, the local engine, the CLI and the benchmarks all build the ledger
+// through this one function, so they all run the same code.
+
+export type { IngestResult, InboundMessage } from '../application/ingest-outcome-message';
+export type { CatalogInput } from '../domain/ledger/catalog';
+export type { LedgerEntry } from '../domain/ledger/ledger-entries';
+export type { NetOutcome } from '../domain/ledger/net-outcomes';
+export type { OutcomeView } from '../domain/ledger/outcome-view';
+export type { RejectedOutcome } from '../domain/ledger/rejection';
+export type { RejectionCode } from '../domain/ledger/rejection-codes';
+export type { UsageBasis, UsageQuery, UsageSummary } from '../domain/ledger/summarize-usage';
+export type { CapacitySnapshot } from '../adapters/dynamodb/capacity-meter';
+export { InfrastructureError, InvalidCatalogError, InvalidLedgerQueryError, LedgerDataError } from '../application/errors';
+
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+
+export interface LedgerServiceConfig {
+  /** Real client; its endpoint decides AWS or DynamoDB Local. */
+  dynamoDb: DynamoDBClient;
+  ledgerTableName: string;
+  /** Where the catalog (metrics, customers) lives. */
+  engineTableName: string;
+  /** For 'Outcome Rejected' announcements. */
+  eventBridge: EventBridgeClient;
+  eventBusName: string;
+  /** @default () => new Date() */
+  now?: () => Date;
+  /** Outcomes that occurred longer ago are rejected. @default 35 */
+  backdatingWindowDays?: number;
+  /** Outcomes that occur further ahead are rejected. @default 5 */
+  maxFutureSkewMinutes?: number;
+  /** How long the catalog is cached in memory. @default 60_000 */
+  catalogCacheTtlMs?: number;
+  /** Least time between catalog reloads forced by an unknown metric or customer. @default 5_000 */
+  catalogRefreshIntervalMs?: number;
+}
+
+export interface LedgerService {
+  /** Records, adjusts or rejects one message. Throws InfrastructureError (retry) when storage or the bus fail. */
+  ingestMessage(input: InboundMessage): Promise<IngestResult>;
+  getUsage(query: UsageQuery): Promise<UsageSummary>;
+  getOutcome(outcomeId: string, options?: { asOf?: Date }): Promise<OutcomeView | undefined>;
+  listRejected(query: {
+    from?: Date;
+    to?: Date;
+    code?: RejectionCode;
+    limit?: number;
+    cursor?: string;
+  }): Promise<{ items: RejectedOutcome[]; cursor?: string }>;
+  listUnattributed(query: { limit?: number; cursor?: string }): Promise<{ items: OutcomeView[]; cursor?: string }>;
+  loadCatalog(catalog: CatalogInput): Promise<{ metrics: number; customers: number }>;
+  /** Net outcomes behind a usage query (all non-reversed, flagged billable/verified at asOf), for in-memory rating. */
+  listNetOutcomes(query: UsageQuery): Promise<NetOutcome[]>;
+  /** Raw entries (recorded + adjustments) behind a usage query, page by page; aggregate with aggregateUsage. */
+  streamUsageEntries(query: UsageQuery): AsyncIterable<readonly LedgerEntry[]>;
+  /** DynamoDB capacity consumed by this service's ledger calls since creation (or the last reset). */
+  consumedCapacity(options?: { reset?: boolean }): CapacitySnapshot;
+  /** The storage port, for callers that need the raw repository (benchmarks, rating). */
+  readonly repository: LedgerRepository;
+}
+
+export function createLedgerService(config: LedgerServiceConfig): LedgerService {
+  const now = config.now ?? (() => new Date());
+  const nowMs = () => now().getTime();
+  const ledger = new DynamoDbLedgerRepository({ client: config.dynamoDb, tableName: config.ledgerTableName });
+  const catalogs = new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName });
+  const publisher = new EventBridgeEventPublisher({ client: config.eventBridge, eventBusName: config.eventBusName });
+  const cache = new CatalogCache(catalogs, {
+    ttlMs: config.catalogCacheTtlMs ?? 60_000,
+    minRefreshIntervalMs: config.catalogRefreshIntervalMs ?? 5_000,
+  });
+  const ingestDeps = {
+    ledger,
+    catalog: cache,
+    publisher,
+    nowMs,
+    backdatingWindowMs: (config.backdatingWindowDays ?? 35) * DAY_MS,
+    maxFutureSkewMs: (config.maxFutureSkewMinutes ?? 5) * MINUTE_MS,
+  };
+  const queryDeps = { ledger, nowMs };
+
+  return {
+    repository: ledger,
+    ingestMessage: (input) => ingestOutcomeMessage(ingestDeps, input),
+    getUsage: (query) => getUsage(queryDeps, query),
+    getOutcome: (outcomeId, options) => getOutcome(queryDeps, outcomeId, options),
+    listRejected: (query) => listRejected(queryDeps, query) as Promise<Page<RejectedOutcome>>,
+    listUnattributed: (query) => listUnattributed(queryDeps, query),
+    loadCatalog: (catalog) => loadCatalog({ catalogs, cache }, catalog),
+    listNetOutcomes: (query) => listNetOutcomes(queryDeps, query),
+    streamUsageEntries: (query) => ledger.streamUsageEntries(resolveUsageQuery(query, nowMs())),
+    consumedCapacity: (options) => {
+      const snapshot = ledger.capacity.snapshot();
+      if (options?.reset) ledger.capacity.reset();
+      return snapshot;
+    },
+  };
+}

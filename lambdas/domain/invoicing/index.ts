@@ -1,0 +1,6 @@
+export * from './invoicing-errors';
+export * from './idempotency-keys';
+export * from './invoice-record';
+export * from './corrections';
+export * from './reconciliation';
+export * from './invoice-record-codec';

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { CurrencyCodeSchema } from '../money/currency-schema';
+
+// The metric catalog says which outcome types exist and when each becomes
+// billable; plans reference metrics by code. Customers are listed so outcomes
+// for a customer the engine does not know yet can be flagged unattributed
+// (they are still recorded: nothing a producer sends in good faith is lost).
+
+// No "#": metric codes are embedded in ledger keys (see ledger-keys.ts).
+const METRIC_CODE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** When outcomes of a metric become billable. */
+export const BillableRuleSchema = z.discriminatedUnion(
+  'when',
+  [
+    z.strictObject({ when: z.literal('immediately') }),
+    z.strictObject({ when: z.literal('verified') }),
+    z.strictObject({
+      when: z.literal('quiet-window'),
+      /** Hours after occurredAt without a reversal. */
+      hours: z.number().int().min(1).max(24 * 366),
+    }),
+  ],
+  { error: 'billable.when must be "immediately", "verified" or "quiet-window" (with hours)' },
+);
+export type BillableRule = z.infer<typeof BillableRuleSchema>;
+
+export const METRIC_AGGREGATIONS = ['count', 'sum', 'value', 'max', 'latest', 'unique'] as const;
+
+export const MetricDefinitionSchema = z.strictObject({
+  code: z.string().regex(METRIC_CODE, {
+    error: 'metric code: letters, digits, ".", "_", ":" or "-" (starting with a letter or digit), at most 128 characters',
+  }),
+  name: z.string().min(1).max(200),
+  /** What one unit is, e.g. "resolution", "kWh". */
+  unit: z.string().min(1).max(50),
+  /** What is summed by default: outcomes, their quantity or their value (plans may choose otherwise). */
+  aggregation: z.enum(METRIC_AGGREGATIONS),
+  billable: BillableRuleSchema.default({ when: 'immediately' }),
+  /** When set, outcome values of this metric must be in this currency. */
+  valueCurrency: CurrencyCodeSchema.optional(),
+  /** Attribute counted by the `unique` aggregation. */
+  uniqueAttribute: z.string().min(1).max(64).optional(),
+  description: z.string().max(1000).optional(),
+});
+export type MetricDefinition = z.infer<typeof MetricDefinitionSchema>;
+
+export const CatalogCustomerSchema = z.looseObject({
+  customerId: z.string().min(1).max(255),
+  name: z.string().min(1).max(200),
+});
+export type CatalogCustomer = z.infer<typeof CatalogCustomerSchema>;
+
+export const CatalogInputSchema = z
+  .strictObject({
+    metrics: z.array(MetricDefinitionSchema).default([]),
+    customers: z.array(CatalogCustomerSchema).default([]),
+  })
+  .superRefine((catalog, ctx) => {
+    const seenMetrics = new Set<string>();
+    catalog.metrics.forEach((metric, index) => {
+      if (seenMetrics.has(metric.code)) {
+        ctx.addIssue({ code: 'custom', path: ['metrics', index, 'code'], message: `metric "${metric.code}" is listed twice` });
+      }
+      seenMetrics.add(metric.code);
+    });
+    const seenCustomers = new Set<string>();
+    catalog.customers.forEach((customer, index) => {
+      if (seenCustomers.has(customer.customerId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['customers', index, 'customerId'],
+          message: `customer "${customer.customerId}" is listed twice`,
+        });
+      }
+      seenCustomers.add(customer.customerId);
+    });
+  });
+export type CatalogInput = z.input<typeof CatalogInputSchema>;
+export type Catalog = z.infer<typeof CatalogInputSchema>;
+
+/** The catalog as ingest reads it: constant-time lookups. */
+export interface CatalogSnapshot {
+  readonly metrics: ReadonlyMap<string, MetricDefinition>;
+  readonly customers: ReadonlySet<string>;
+}
+
+export function toCatalogSnapshot(catalog: Catalog): CatalogSnapshot {
+  return {
+    metrics: new Map(catalog.metrics.map((metric) => [metric.code, metric])),
+    customers: new Set(catalog.customers.map((customer) => customer.customerId)),
+  };
+}
+
+export const EMPTY_CATALOG: CatalogSnapshot = { metrics: new Map(), customers: new Set() };
+
+/** Compact, stable text for a billable rule, kept on each entry so old answers never depend on today's catalog. */
+export function encodeBillableRule(rule: BillableRule): string {
+  switch (rule.when) {
+    case 'immediately':
+      return 'I';
+    case 'verified':
+      return 'V';
+    case 'quiet-window':
+      return `Q${rule.hours}`;
+    default: {
+      const unknown: never = rule;
+      throw new TypeError(`unknown billable rule ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+export function decodeBillableRule(code: string | undefined): BillableRule {
+  if (code === undefined || code === 'I') return IMMEDIATELY;
+  if (code === 'V') return VERIFIED;
+  if (code.startsWith('Q')) {
+    const hours = Number(code.slice(1));
+    if (Number.isInteger(hours) && hours > 0) return { when: 'quiet-window', hours };
+  }
+  throw new TypeError(`unknown billable rule code "${code}"`);
+}
+
+const IMMEDIATELY: BillableRule = { when: 'immediately' };
+const VERIFIED: BillableRule = { when: 'verified' };
+
+export function describeBillableRule(rule: BillableRule): string {
+  switch (rule.when) {
+    case 'immediately':
+      return 'billable when recorded';
+    case 'verified':
+      return 'billable once verified';
+    case 'quiet-window':
+      return `billable ${rule.hours} h after it occurred unless reversed`;
+    default: {
+      const unknown: never = rule;
+      return String(unknown);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { isCurrencyCode } from '../money/currencies';
+import { normalizeDecimalString, normalizeQuantity } from './ledger-decimal';
+import { ATTRIBUTE_LIMITS } from './outcome-attributes';
+import { OUTCOME_SCHEMA_VERSION, type OutcomeRecordedDetail } from './outcome-events';
+
+// A hand-written fast path for the one event that arrives in volume. It only
+// ever ACCEPTS: anything it is unsure about returns undefined and goes through
+// OutcomeRecordedDetailSchema, which stays the contract and produces every
+// error message. A property test (test/unit/ledger/fast-recorded-detail.test.ts)
+// checks that whatever this accepts, zod accepts with the same output. It
+// exists because the generic zod parse (transforms, unions, records) costs
+// several times more than the rest of validate-and-key together.
+
+const KNOWN_KEYS = new Set(['schemaVersion', 'outcomeId', 'customerId', 'metric', 'quantity', 'value', 'occurredAt', 'attributes']);
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+const OccurredAtSchema = z.iso.datetime({ offset: true });
+
+function isIdentifier(value: unknown, maxLength: number): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxLength && !CONTROL_CHARACTER.test(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function fastValue(input: unknown): OutcomeRecordedDetail['value'] | null {
+  if (input === undefined) return undefined;
+  if (!isPlainObject(input)) return null;
+  let keys = 0;
+  for (const key in input) {
+    if (key !== 'amount' && key !== 'currency') return null;
+    keys += 1;
+  }
+  if (keys !== 2) return null;
+  const { amount, currency } = input;
+  if (typeof amount !== 'string' || typeof currency !== 'string' || !isCurrencyCode(currency)) return null;
+  const normalized = normalizeDecimalString(amount);
+  return normalized.ok ? { amount: normalized.value, currency } : null;
+}
+
+/** Checks the attributes in place: the parsed JSON object is ours, so no copy is needed. */
+function fastAttributes(input: unknown): OutcomeRecordedDetail['attributes'] | null {
+  if (input === undefined) return undefined;
+  if (!isPlainObject(input)) return null;
+  for (const key in input) {
+    if (key.length === 0 || key.length > ATTRIBUTE_LIMITS.maxKeyLength || key === '__proto__') return null;
+    const value = input[key];
+    if (typeof value === 'string') {
+      if (value.length > ATTRIBUTE_LIMITS.maxStringValueLength) return null;
+    } else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return null;
+    } else if (typeof value !== 'boolean') {
+      return null;
+    }
+  }
+  return input as Record<string, string | number | boolean>;
+}
+
+/** The parsed detail when it is certainly valid, else undefined (then ask the zod schema). */
+export function fastParseRecordedDetail(detail: Record<string, unknown>): OutcomeRecordedDetail | undefined {
+  for (const key in detail) if (!KNOWN_KEYS.has(key)) return undefined;
+  const { schemaVersion, outcomeId, customerId, metric, occurredAt } = detail;
+  if (schemaVersion !== undefined && schemaVersion !== OUTCOME_SCHEMA_VERSION) return undefined;
+  if (!isIdentifier(outcomeId, 255) || !isIdentifier(customerId, 255)) return undefined;
+  if (typeof metric !== 'string' || metric.length === 0 || metric.length > 128) return undefined;
+  if (typeof occurredAt !== 'string' || !OccurredAtSchema.safeParse(occurredAt).success) return undefined;
+  let quantity = '1';
+  if (detail.quantity !== undefined) {
+    const normalized = normalizeQuantity(detail.quantity);
+    if (!normalized.ok) return undefined;
+    quantity = normalized.value;
+  }
+  const value = fastValue(detail.value);
+  if (value === null) return undefined;
+  const attributes = fastAttributes(detail.attributes);
+  if (attributes === null) return undefined;
+  const parsed: OutcomeRecordedDetail = {
+    schemaVersion: OUTCOME_SCHEMA_VERSION,
+    outcomeId,
+    customerId,
+    metric,
+    quantity,
+    occurredAt,
+  };
+  if (value !== undefined) parsed.value = value;
+  if (attributes !== undefined) parsed.attributes = attributes;
+  return parsed;
+}

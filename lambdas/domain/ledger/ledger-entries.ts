@@ -1,0 +1,54 @@
+import type { BillableRule } from './catalog';
+import type { OutcomeValue } from './outcome-events';
+
+// What the ledger stores. Every entry is append-only and carries the
+// original outcome's customer, metric and occurredAt, so an adjustment lands
+// in the same usage partition as the outcome it adjusts and one usage query
+// sees the outcome and everything that happened to it.
+
+export type EntryKind = 'recorded' | 'reversed' | 'corrected' | 'verified';
+
+interface EntryBase {
+  readonly outcomeId: string;
+  readonly customerId: string;
+  readonly metric: string;
+  /** Event time of the original outcome, epoch milliseconds. */
+  readonly occurredAtMs: number;
+  /** When the ledger recorded this entry (the ingest clock), epoch milliseconds. */
+  readonly recordedAtMs: number;
+}
+
+export interface RecordedEntry extends EntryBase {
+  readonly kind: 'recorded';
+  /** Canonical non-negative decimal string. */
+  readonly quantity: string;
+  readonly value: OutcomeValue | undefined;
+  /** Canonical JSON (sorted keys) of the attributes, or undefined. */
+  readonly attributesJson: string | undefined;
+  /** The metric's billable rule when the outcome was recorded. */
+  readonly billableRule: BillableRule;
+  /** False when the customer was not in the catalog when the outcome was recorded. */
+  readonly attributed: boolean;
+}
+
+export interface ReversalEntry extends EntryBase {
+  readonly kind: 'reversed';
+  readonly reason: string;
+}
+
+export interface CorrectionEntry extends EntryBase {
+  readonly kind: 'corrected';
+  readonly correctionId: string;
+  readonly quantity: string | undefined;
+  readonly value: OutcomeValue | undefined;
+  readonly reason: string;
+}
+
+export interface VerificationEntry extends EntryBase {
+  readonly kind: 'verified';
+  /** The producer's verifiedAt, when given (informational). */
+  readonly verifiedAtMs: number | undefined;
+}
+
+export type AdjustmentEntry = ReversalEntry | CorrectionEntry | VerificationEntry;
+export type LedgerEntry = RecordedEntry | AdjustmentEntry;

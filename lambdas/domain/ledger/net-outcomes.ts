@@ -1,0 +1,126 @@
+import type { AdjustmentEntry, CorrectionEntry, LedgerEntry, RecordedEntry } from './ledger-entries';
+import { isBillableAt } from './outcome-lifecycle';
+import { parseAttributesJson, type OutcomeAttributes } from './outcome-attributes';
+import type { OutcomeValue } from './outcome-events';
+
+// Folds an outcome and its adjustments, as known at a recordedAt cutoff, into
+// the one net figure usage counts. Entries recorded after asOf are invisible,
+// so the same asOf always gives the same net outcomes.
+
+/**
+ * One counted outcome after reversals and corrections. Reversed outcomes are
+ * left out. Structurally a RatableOutcome of the rating engine, so rating can
+ * aggregate these directly.
+ */
+export interface NetOutcome {
+  readonly outcomeId: string;
+  readonly customerId: string;
+  readonly metric: string;
+  /** Net quantity: the latest correction's, else the recorded one. */
+  readonly quantity: string;
+  readonly value: OutcomeValue | undefined;
+  readonly occurredAtMs: number;
+  readonly recordedAtMs: number;
+  readonly billable: boolean;
+  readonly verified: boolean;
+  readonly corrected: boolean;
+  readonly attributed: boolean;
+  readonly attributes: OutcomeAttributes | undefined;
+}
+
+export interface NetOutcomeOptions {
+  /** recordedAt cutoff (inclusive), epoch ms. */
+  readonly asOfMs: number;
+  /** occurredAt window [fromMs, toMs); unbounded when omitted. */
+  readonly fromMs?: number;
+  readonly toMs?: number;
+  /** Parse attributes (only needed for unique counts); default true. */
+  readonly withAttributes?: boolean;
+}
+
+/** Later correction wins; at the same recordedAt the greater correctionId does, so order of arrival never matters. */
+export function isLaterCorrection(candidate: CorrectionEntry, current: CorrectionEntry | undefined): boolean {
+  if (current === undefined) return true;
+  if (candidate.recordedAtMs !== current.recordedAtMs) return candidate.recordedAtMs > current.recordedAtMs;
+  return candidate.correctionId > current.correctionId;
+}
+
+interface Adjustments {
+  reversed: boolean;
+  verified: boolean;
+  quantityCorrection: CorrectionEntry | undefined;
+  valueCorrection: CorrectionEntry | undefined;
+}
+
+function foldAdjustment(target: Adjustments, entry: AdjustmentEntry): void {
+  switch (entry.kind) {
+    case 'reversed':
+      target.reversed = true;
+      break;
+    case 'verified':
+      target.verified = true;
+      break;
+    case 'corrected':
+      if (entry.quantity !== undefined && isLaterCorrection(entry, target.quantityCorrection)) target.quantityCorrection = entry;
+      if (entry.value !== undefined && isLaterCorrection(entry, target.valueCorrection)) target.valueCorrection = entry;
+      break;
+    default: {
+      const unknown: never = entry;
+      throw new TypeError(`unknown adjustment ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function netOutcome(original: RecordedEntry, adjustments: Adjustments | undefined, options: NetOutcomeOptions): NetOutcome | undefined {
+  if (adjustments?.reversed) return undefined;
+  const verified = adjustments?.verified ?? false;
+  const quantityCorrection = adjustments?.quantityCorrection;
+  const valueCorrection = adjustments?.valueCorrection;
+  return {
+    outcomeId: original.outcomeId,
+    customerId: original.customerId,
+    metric: original.metric,
+    quantity: quantityCorrection?.quantity ?? original.quantity,
+    value: valueCorrection?.value ?? original.value,
+    occurredAtMs: original.occurredAtMs,
+    recordedAtMs: original.recordedAtMs,
+    billable: isBillableAt(original.billableRule, original.occurredAtMs, verified, options.asOfMs),
+    verified,
+    corrected: quantityCorrection !== undefined || valueCorrection !== undefined,
+    attributed: original.attributed,
+    attributes: options.withAttributes === false ? undefined : parseAttributesJson(original.attributesJson),
+  };
+}
+
+/**
+ * Net outcomes of the given entries as of options.asOfMs, in the order their
+ * recorded entries appear. Entries may come in any order and mix outcomes.
+ */
+export function netOutcomes(entries: Iterable<LedgerEntry>, options: NetOutcomeOptions): NetOutcome[] {
+  const { asOfMs } = options;
+  const fromMs = options.fromMs ?? Number.NEGATIVE_INFINITY;
+  const toMs = options.toMs ?? Number.POSITIVE_INFINITY;
+  const originals: RecordedEntry[] = [];
+  // Most outcomes are never adjusted: only adjusted ones get a map entry.
+  const adjusted = new Map<string, Adjustments>();
+  for (const entry of entries) {
+    if (entry.recordedAtMs > asOfMs) continue;
+    if (entry.occurredAtMs < fromMs || entry.occurredAtMs >= toMs) continue;
+    if (entry.kind === 'recorded') {
+      originals.push(entry);
+      continue;
+    }
+    let target = adjusted.get(entry.outcomeId);
+    if (target === undefined) {
+      target = { reversed: false, verified: false, quantityCorrection: undefined, valueCorrection: undefined };
+      adjusted.set(entry.outcomeId, target);
+    }
+    foldAdjustment(target, entry);
+  }
+  const result: NetOutcome[] = [];
+  for (const original of originals) {
+    const net = netOutcome(original, adjusted.get(original.outcomeId), options);
+    if (net !== undefined) result.push(net);
+  }
+  return result;
+}

@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import { CURRENCY_EXPONENTS, type CurrencyCode } from '../money/currencies';
+import { INBOUND_DETAIL_TYPES } from '../events/detail-types';
+import {
+  MAX_DECIMAL_DIGITS,
+  MAX_FRACTION_DIGITS,
+  describeDecimalProblem,
+  normalizeDecimalString,
+  normalizeQuantity,
+} from './ledger-decimal';
+import { ATTRIBUTE_LIMITS } from './outcome-attributes';
+
+// The inbound event contract. Each schema is the single source of truth for
+// validation here and for the JSON Schemas producers get (docs/events/), so
+// descriptions live on the schemas. Objects are strict: an unknown field is
+// almost always a misspelling ("quantitiy"), and silently dropping it would
+// bill the default quantity instead.
+
+export const OUTCOME_SCHEMA_VERSION = 1;
+
+/** Tags a zod issue with the rejection code it maps to (read by classify-detail-issues.ts). */
+export const REJECTION_CODE_PARAM = 'rejectionCode';
+
+// Control characters would make keys ambiguous and logs unreadable.
+const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+
+const identifier = (what: string, description: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, { error: `${what} must not be empty` })
+    .max(255, { error: `${what} must be at most 255 characters` })
+    .regex(PRINTABLE, { error: `${what} must not contain control characters` })
+    .meta({ description });
+
+export const OutcomeIdSchema = identifier(
+  'outcomeId',
+  "The producer's idempotency key for this outcome, unique per outcome forever (1..255 characters). Derive it from the unit of work (e.g. `ticket-4711-resolution`) so a retry reuses it.",
+);
+
+const SchemaVersionSchema = z
+  .literal(OUTCOME_SCHEMA_VERSION, { error: `schemaVersion must be ${OUTCOME_SCHEMA_VERSION}` })
+  .default(OUTCOME_SCHEMA_VERSION)
+  .meta({ description: 'Version of this detail schema. Optional; 1 is assumed when absent.' });
+
+const DECIMAL_PATTERN = `^\\d+(\\.\\d{1,${MAX_FRACTION_DIGITS}})?$`;
+
+/** A quantity as sent (decimal string or JSON number), normalised to a canonical decimal string. */
+export const QuantityInputSchema = z
+  .union([
+    z.string().meta({ pattern: DECIMAL_PATTERN, examples: ['1', '2.5'] }),
+    z.number().min(0),
+  ])
+  .transform((input, ctx) => {
+    const normalized = normalizeQuantity(input);
+    if (normalized.ok) return normalized.value;
+    ctx.addIssue({
+      code: 'custom',
+      message: describeDecimalProblem('quantity', input, normalized.problem),
+      params: { [REJECTION_CODE_PARAM]: 'INVALID_QUANTITY' },
+    });
+    return z.NEVER;
+  })
+  .meta({
+    description: `How many units of the outcome (default 1). A non-negative decimal string (preferred) or JSON number; at most ${MAX_DECIMAL_DIGITS} significant digits and ${MAX_FRACTION_DIGITS} decimal places.`,
+  });
+
+/** A non-negative decimal amount in major units, as a string only: money never travels as a binary float. */
+export const AmountSchema = z
+  .string({ error: 'value.amount must be a decimal string such as "129.90" (not a JSON number)' })
+  .transform((input, ctx) => {
+    const normalized = normalizeDecimalString(input);
+    if (normalized.ok) return normalized.value;
+    ctx.addIssue({ code: 'custom', message: describeDecimalProblem('value.amount', input, normalized.problem) });
+    return z.NEVER;
+  })
+  .meta({ pattern: DECIMAL_PATTERN, description: 'Amount in major units as a decimal string, e.g. "129.90".' });
+
+const CURRENCY_CODES = Object.keys(CURRENCY_EXPONENTS) as [CurrencyCode, ...CurrencyCode[]];
+
+export const OutcomeCurrencySchema = z
+  .enum(CURRENCY_CODES, {
+    error: (issue) =>
+      typeof issue.input === 'string'
+        ? `value.currency "${issue.input}" is not an active ISO 4217 currency code (upper case, e.g. USD, EUR, JPY)`
+        : 'value.currency must be an ISO 4217 code string such as "USD"',
+  })
+  .meta({ description: 'ISO 4217 currency code, upper case.', examples: ['USD', 'EUR', 'JPY'] });
+
+export const OutcomeValueSchema = z
+  .strictObject({ amount: AmountSchema, currency: OutcomeCurrencySchema })
+  .meta({ description: 'Monetary value the outcome delivered, for value-based (percentage) pricing.' });
+export type OutcomeValue = z.infer<typeof OutcomeValueSchema>;
+
+const INSTANT_MESSAGE =
+  'must be an RFC 3339 timestamp with a time zone offset, e.g. "2026-11-03T10:15:00Z" or "2026-11-03T11:15:00+01:00"';
+
+const instant = (field: string, description: string) =>
+  z.iso
+    .datetime({ offset: true, error: `${field} ${INSTANT_MESSAGE}` })
+    .meta({ description, examples: ['2026-11-03T10:15:00Z'] });
+
+const attributeKey = z
+  .string()
+  .min(1, { error: 'attribute names must not be empty' })
+  .max(ATTRIBUTE_LIMITS.maxKeyLength, {
+    error: `attribute names must be at most ${ATTRIBUTE_LIMITS.maxKeyLength} characters`,
+  });
+
+const attributeValue = z.union(
+  [
+    z.string().max(ATTRIBUTE_LIMITS.maxStringValueLength, {
+      error: `attribute values must be at most ${ATTRIBUTE_LIMITS.maxStringValueLength} characters`,
+    }),
+    z.number(),
+    z.boolean(),
+  ],
+  { error: 'attribute values must be strings, finite numbers or booleans (no objects, arrays or null)' },
+);
+
+export const OutcomeAttributesSchema = z.record(attributeKey, attributeValue).meta({
+  description: `Flat facts about the outcome (e.g. agentId, channel) that plans can count uniquely. At most ${ATTRIBUTE_LIMITS.maxKeys} keys, names up to ${ATTRIBUTE_LIMITS.maxKeyLength} characters, string values up to ${ATTRIBUTE_LIMITS.maxStringValueLength} characters, ${ATTRIBUTE_LIMITS.maxTotalBytes} bytes of JSON in total.`,
+  maxProperties: ATTRIBUTE_LIMITS.maxKeys,
+});
+
+const reason = z
+  .string({ error: 'reason must be a string' })
+  .min(1, { error: 'reason must not be empty' })
+  .max(1000, { error: 'reason must be at most 1000 characters' })
+  .meta({ description: 'Why, in words a finance or support person understands (1..1000 characters).' });
+
+/** detail of `Outcome Recorded`. */
+export const OutcomeRecordedDetailSchema = z
+  .strictObject({
+    schemaVersion: SchemaVersionSchema,
+    outcomeId: OutcomeIdSchema,
+    customerId: identifier('customerId', 'The customer the outcome is billed to (1..255 characters).'),
+    metric: z
+      .string({ error: 'metric must be a string' })
+      .min(1, { error: 'metric must not be empty' })
+      .max(128, { error: 'metric must be at most 128 characters' })
+      .meta({ description: "Outcome type: a metric code from the engine's catalog, e.g. `ticket.resolved`." }),
+    quantity: QuantityInputSchema.default('1'),
+    value: OutcomeValueSchema.optional(),
+    occurredAt: instant('occurredAt', 'When the outcome happened (RFC 3339 with offset). At most 5 minutes in the future and within the backdating window (35 days by default).'),
+    attributes: OutcomeAttributesSchema.optional(),
+  })
+  .meta({ title: 'Outcome Recorded', description: 'An outcome a customer pays for happened.' });
+export type OutcomeRecordedDetail = z.infer<typeof OutcomeRecordedDetailSchema>;
+export type OutcomeRecordedDetailInput = z.input<typeof OutcomeRecordedDetailSchema>;
+
+/** detail of `Outcome Reversed`. */
+export const OutcomeReversedDetailSchema = z
+  .strictObject({ schemaVersion: SchemaVersionSchema, outcomeId: OutcomeIdSchema, reason })
+  .meta({ title: 'Outcome Reversed', description: 'A recorded outcome did not hold (e.g. the ticket reopened); it counts zero from now on.' });
+export type OutcomeReversedDetail = z.infer<typeof OutcomeReversedDetailSchema>;
+
+/** detail of `Outcome Corrected`. */
+export const OutcomeCorrectedDetailSchema = z
+  .strictObject({
+    schemaVersion: SchemaVersionSchema,
+    outcomeId: OutcomeIdSchema,
+    correctionId: identifier('correctionId', 'Idempotency key of this correction (1..255 characters); several corrections of one outcome need distinct ids.'),
+    quantity: QuantityInputSchema.optional(),
+    value: OutcomeValueSchema.optional(),
+    reason,
+  })
+  .superRefine((detail, ctx) => {
+    if (detail.quantity === undefined && detail.value === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quantity'],
+        message: 'a correction must give a new quantity, a new value, or both',
+        params: { [REJECTION_CODE_PARAM]: 'MISSING_FIELD' },
+      });
+    }
+  })
+  .meta({ title: 'Outcome Corrected', description: 'Supersedes the quantity and/or value of a recorded outcome; the latest correction wins.' });
+export type OutcomeCorrectedDetail = z.infer<typeof OutcomeCorrectedDetailSchema>;
+
+/** detail of `Outcome Verified`. */
+export const OutcomeVerifiedDetailSchema = z
+  .strictObject({
+    schemaVersion: SchemaVersionSchema,
+    outcomeId: OutcomeIdSchema,
+    verifiedAt: instant('verifiedAt', 'When the verification happened (informational; the ledger counts the outcome as verified from the moment it records this event).').optional(),
+  })
+  .meta({ title: 'Outcome Verified', description: 'A recorded outcome passed verification; metrics billable on verification start counting it.' });
+export type OutcomeVerifiedDetail = z.infer<typeof OutcomeVerifiedDetailSchema>;
+
+/** The detail schema for each inbound detail-type. */
+export const DETAIL_SCHEMAS = {
+  [INBOUND_DETAIL_TYPES.outcomeRecorded]: OutcomeRecordedDetailSchema,
+  [INBOUND_DETAIL_TYPES.outcomeReversed]: OutcomeReversedDetailSchema,
+  [INBOUND_DETAIL_TYPES.outcomeCorrected]: OutcomeCorrectedDetailSchema,
+  [INBOUND_DETAIL_TYPES.outcomeVerified]: OutcomeVerifiedDetailSchema,
+} as const;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The EventBridge envelope as a rule delivers it to SQS. Only what the ledger
+ * reads is checked; other envelope fields pass through untouched.
+ */
+export const EventEnvelopeSchema = z.looseObject({
+  version: z.string().optional(),
+  id: z.string().optional(),
+  'detail-type': z.string({ error: '"detail-type" must be a string' }),
+  source: z.string().optional(),
+  time: z.string().optional(),
+  detail: z.custom<Record<string, unknown>>(isPlainObject, { error: '"detail" must be a JSON object' }),
+});
+export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;

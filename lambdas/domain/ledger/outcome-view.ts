@@ -1,0 +1,110 @@
+import type { BillableRule } from './catalog';
+import type { CorrectionEntry, LedgerEntry, RecordedEntry, ReversalEntry, VerificationEntry } from './ledger-entries';
+import { isLaterCorrection } from './net-outcomes';
+import { parseAttributesJson, type OutcomeAttributes } from './outcome-attributes';
+import { contentHash } from './outcome-content';
+import type { OutcomeValue } from './outcome-events';
+import { billableFromMs, isBillableAt } from './outcome-lifecycle';
+
+// One outcome as a person asks about it: counted? since when? reversed,
+// corrected, verified? Built from every entry of the outcome known at asOf.
+
+export interface OutcomeView {
+  readonly outcomeId: string;
+  readonly customerId: string;
+  readonly metric: string;
+  /** "reversed" outcomes count zero. */
+  readonly status: 'counted' | 'reversed';
+  /** Net quantity and value (after the latest corrections). */
+  readonly quantity: string;
+  readonly value?: OutcomeValue;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+  readonly attributes?: OutcomeAttributes;
+  /** False when the customer was not in the catalog when the outcome was recorded. */
+  readonly attributed: boolean;
+  readonly billableRule: BillableRule;
+  readonly billable: boolean;
+  /** When it became (or will become) billable, if known. */
+  readonly billableFrom?: string;
+  readonly verified: boolean;
+  readonly verification?: { readonly recordedAt: string; readonly verifiedAt?: string };
+  readonly reversal?: { readonly reason: string; readonly recordedAt: string };
+  readonly corrections: readonly {
+    readonly correctionId: string;
+    readonly quantity?: string;
+    readonly value?: OutcomeValue;
+    readonly reason: string;
+    readonly recordedAt: string;
+  }[];
+  /** As the producer sent it, before corrections. */
+  readonly original: { readonly quantity: string; readonly value?: OutcomeValue };
+  /** SHA-256 of the canonical content: equal for exact resends. */
+  readonly contentHash: string;
+  readonly asOf: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The view of one outcome as of asOfMs; undefined if it was not recorded by then. */
+export function buildOutcomeView(entries: readonly LedgerEntry[], asOfMs: number): OutcomeView | undefined {
+  let original: RecordedEntry | undefined;
+  let reversal: ReversalEntry | undefined;
+  let verification: VerificationEntry | undefined;
+  const corrections: CorrectionEntry[] = [];
+  for (const entry of entries) {
+    if (entry.recordedAtMs > asOfMs) continue;
+    if (entry.kind === 'recorded') original = entry;
+    else if (entry.kind === 'reversed') reversal = entry;
+    else if (entry.kind === 'verified') verification = entry;
+    else corrections.push(entry);
+  }
+  if (original === undefined) return undefined;
+  corrections.sort((a, b) => (isLaterCorrection(a, b) ? 1 : -1));
+  let quantityCorrection: CorrectionEntry | undefined;
+  let valueCorrection: CorrectionEntry | undefined;
+  for (const correction of corrections) {
+    if (correction.quantity !== undefined) quantityCorrection = correction;
+    if (correction.value !== undefined) valueCorrection = correction;
+  }
+  const verified = verification !== undefined;
+  const reversed = reversal !== undefined;
+  const billableFrom = billableFromMs(original.billableRule, original.occurredAtMs, original.recordedAtMs, verification?.recordedAtMs);
+  const value = valueCorrection?.value ?? original.value;
+  const attributes = parseAttributesJson(original.attributesJson);
+  return {
+    outcomeId: original.outcomeId,
+    customerId: original.customerId,
+    metric: original.metric,
+    status: reversed ? 'reversed' : 'counted',
+    quantity: quantityCorrection?.quantity ?? original.quantity,
+    ...(value !== undefined ? { value } : {}),
+    occurredAt: iso(original.occurredAtMs),
+    recordedAt: iso(original.recordedAtMs),
+    ...(attributes !== undefined ? { attributes } : {}),
+    attributed: original.attributed,
+    billableRule: original.billableRule,
+    billable: !reversed && isBillableAt(original.billableRule, original.occurredAtMs, verified, asOfMs),
+    ...(billableFrom !== undefined && !reversed ? { billableFrom: iso(billableFrom) } : {}),
+    verified,
+    ...(verification !== undefined
+      ? {
+          verification: {
+            recordedAt: iso(verification.recordedAtMs),
+            ...(verification.verifiedAtMs !== undefined ? { verifiedAt: iso(verification.verifiedAtMs) } : {}),
+          },
+        }
+      : {}),
+    ...(reversal !== undefined ? { reversal: { reason: reversal.reason, recordedAt: iso(reversal.recordedAtMs) } } : {}),
+    corrections: corrections.map((correction) => ({
+      correctionId: correction.correctionId,
+      ...(correction.quantity !== undefined ? { quantity: correction.quantity } : {}),
+      ...(correction.value !== undefined ? { value: correction.value } : {}),
+      reason: correction.reason,
+      recordedAt: iso(correction.recordedAtMs),
+    })),
+    original: { quantity: original.quantity, ...(original.value !== undefined ? { value: original.value } : {}) },
+    contentHash: contentHash(original),
+    asOf: iso(asOfMs),
+  };
+}

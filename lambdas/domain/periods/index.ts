@@ -1,0 +1,4 @@
+export * from './period-errors';
+export * from './local-date';
+export * from './billing-schedule';
+export * from './billing-period';

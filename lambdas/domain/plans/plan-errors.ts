@@ -1,0 +1,79 @@
+/**
+ * One problem found in a plan or contract file: the file, the path inside it
+ * (`versions[1].charges[2].tiers[0].upTo`), a machine code and what is wrong.
+ */
+export interface PlanFileIssue {
+  readonly file: string;
+  readonly path: string;
+  readonly code: string;
+  readonly message: string;
+  /** 1-based position in the file, when the path could be located. */
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** `plans/support.yaml: versions[1].charges[2].tiers[0].upTo: expected a decimal string (line 31)` */
+export function formatPlanFileIssue(issue: PlanFileIssue): string {
+  const where = issue.path === '' ? '' : `${issue.path}: `;
+  const line = issue.line === undefined ? '' : ` (line ${issue.line})`;
+  return `${issue.file}: ${where}${issue.message}${line}`;
+}
+
+/** A plan or contract file that cannot be used, with every issue found in it. */
+export class PlanFileInvalidError extends Error {
+  readonly code = 'plan_file_invalid';
+  constructor(
+    readonly issues: readonly PlanFileIssue[],
+    options?: ErrorOptions,
+  ) {
+    super(issues.map(formatPlanFileIssue).join('\n'), options);
+    this.name = 'PlanFileInvalidError';
+  }
+}
+
+export class PlanVersionNotFoundError extends Error {
+  readonly code = 'plan_version_not_found';
+  constructor(
+    readonly planCode: string,
+    readonly version: number,
+    readonly available: readonly number[],
+  ) {
+    super(`plan "${planCode}" has no version ${version} (versions: ${available.join(', ')})`);
+    this.name = 'PlanVersionNotFoundError';
+  }
+}
+
+export class PlanVersionNotEffectiveError extends Error {
+  readonly code = 'plan_version_not_effective';
+  constructor(
+    readonly planCode: string,
+    readonly onDate: string,
+    readonly firstEffectiveFrom: string,
+  ) {
+    super(`plan "${planCode}" has no version in effect on ${onDate} (the first takes effect ${firstEffectiveFrom})`);
+    this.name = 'PlanVersionNotEffectiveError';
+  }
+}
+
+/** A contract names another plan, or bills in another currency, than the plan given. */
+export class ContractPlanMismatchError extends Error {
+  readonly code = 'contract_plan_mismatch';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContractPlanMismatchError';
+  }
+}
+
+/** A contract's price override does not fit the plan charge it overrides. */
+export class PriceOverrideInvalidError extends Error {
+  readonly code = 'price_override_invalid';
+  constructor(
+    readonly contractId: string,
+    readonly chargeId: string,
+    readonly problems: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(`contract "${contractId}": price override of charge "${chargeId}": ${problems.join('; ')}`, options);
+    this.name = 'PriceOverrideInvalidError';
+  }
+}

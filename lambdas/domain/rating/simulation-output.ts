@@ -1,0 +1,110 @@
+import { formatMinorUnits } from '../money/format-money';
+import type { SimulationResult } from './simulate-plan-change';
+
+/** One printable row: every field a string, amounts as exact decimals in major units. */
+export interface SimulationOutputRow {
+  readonly contractId: string;
+  readonly customerId: string;
+  readonly currency: string;
+  readonly periods: string;
+  readonly current: string;
+  readonly proposed: string;
+  readonly difference: string;
+  readonly differencePercent: string;
+}
+
+const COLUMNS: ReadonlyArray<{ key: keyof SimulationOutputRow; title: string; alignRight: boolean }> = [
+  { key: 'contractId', title: 'contract', alignRight: false },
+  { key: 'customerId', title: 'customer', alignRight: false },
+  { key: 'currency', title: 'currency', alignRight: false },
+  { key: 'periods', title: 'periods', alignRight: true },
+  { key: 'current', title: 'current', alignRight: true },
+  { key: 'proposed', title: 'proposed', alignRight: true },
+  { key: 'difference', title: 'difference', alignRight: true },
+  { key: 'differencePercent', title: 'diff %', alignRight: true },
+];
+
+function signed(minor: bigint, currency: Parameters<typeof formatMinorUnits>[1]): string {
+  const text = formatMinorUnits(minor, currency);
+  return minor > 0n ? `+${text}` : text;
+}
+
+/** Per-contract rows followed by one TOTAL row per currency. */
+export function simulationRows(result: SimulationResult): SimulationOutputRow[] {
+  const rows: SimulationOutputRow[] = result.contracts.map((row) => ({
+    contractId: row.contractId,
+    customerId: row.customerId,
+    currency: row.currency,
+    periods: String(row.periods),
+    current: formatMinorUnits(row.current, row.currency),
+    proposed: formatMinorUnits(row.proposed, row.currency),
+    difference: signed(row.difference, row.currency),
+    differencePercent: row.differencePercent ?? '',
+  }));
+  for (const total of result.totals) {
+    rows.push({
+      contractId: 'TOTAL',
+      customerId: `${total.contracts} contract(s)`,
+      currency: total.currency,
+      periods: '',
+      current: formatMinorUnits(total.current, total.currency),
+      proposed: formatMinorUnits(total.proposed, total.currency),
+      difference: signed(total.difference, total.currency),
+      differencePercent: total.differencePercent ?? '',
+    });
+  }
+  return rows;
+}
+
+/** An aligned plain-text table, then skipped contracts and notes. */
+export function formatSimulationTable(result: SimulationResult): string {
+  const rows = simulationRows(result);
+  const widths = COLUMNS.map((column) => Math.max(column.title.length, ...rows.map((row) => row[column.key].length)));
+  const renderRow = (cells: readonly string[]) =>
+    cells
+      .map((cell, index) => {
+        const column = COLUMNS[index];
+        const width = widths[index] ?? 0;
+        return column?.alignRight ? cell.padStart(width) : cell.padEnd(width);
+      })
+      .join('  ')
+      .trimEnd();
+  const lines = [
+    `Proposed: ${result.proposed.planCode} version ${result.proposed.version}`,
+    renderRow(COLUMNS.map((column) => column.title)),
+    renderRow(widths.map((width) => '-'.repeat(width))),
+    ...rows.map((row) => renderRow(COLUMNS.map((column) => row[column.key]))),
+  ];
+  for (const skip of result.skipped) lines.push(`skipped ${skip.contractId}: ${skip.reason} [${skip.code}]`);
+  for (const row of result.contracts) for (const note of row.notes) lines.push(`note ${row.contractId}: ${note}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function csvCell(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** RFC 4180 CSV: a header, per-contract rows, then the TOTAL rows. */
+export function formatSimulationCsv(result: SimulationResult): string {
+  const header = COLUMNS.map((column) => column.key).join(',');
+  const rows = simulationRows(result).map((row) => COLUMNS.map((column) => csvCell(row[column.key])).join(','));
+  return `${[header, ...rows].join('\r\n')}\r\n`;
+}
+
+/** T with every bigint replaced by its decimal string. */
+export type BigintsAsStrings<T> = T extends bigint
+  ? string
+  : T extends ReadonlyArray<infer Item>
+    ? Array<BigintsAsStrings<Item>>
+    : T extends object
+      ? { [Key in keyof T]: BigintsAsStrings<T[Key]> }
+      : T;
+
+export type SerializedSimulation = BigintsAsStrings<SimulationResult>;
+
+/** The result with every amount as a minor-unit string, ready for JSON.stringify. */
+export function serializeSimulation(result: SimulationResult): SerializedSimulation {
+  return JSON.parse(
+    JSON.stringify(result, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)),
+  ) as SerializedSimulation;
+}

@@ -1,0 +1,173 @@
+// SQS → ledger. Each record is one EventBridge event, as the "Outcomes" rule
+// delivers it. Recorded, duplicate and rejected are all successes here: the
+// ledger stores rejections itself. Only a failure to reach storage (throttling,
+// timeouts, 5xx, or anything unexpected) fails a record, which SQS then
+// redelivers and finally moves to the dead-letter queue.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { createLedgerService, type LedgerService, type IngestResult } from '../composition/ledger-service';
+import { InfrastructureError } from '../application/errors';
+import { INBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
+import { readEnvConfig } from '../shared/env';
+import { withObservability } from '../shared/handler-middleware';
+import { logger, metrics } from '../shared/powertools';
+import { processSqsBatch, type ProcessedBatch } from '../shared/sqs-partial-batch';
+
+const DEFAULT_RECORD_CONCURRENCY = 5;
+
+/** What the function reads from its environment (set by the CDK stack). */
+export const IngestOutcomesEnvSchema = z.object({
+  LEDGER_TABLE_NAME: z.string(),
+  ENGINE_TABLE_NAME: z.string(),
+  EVENT_BUS_NAME: z.string(),
+  BACKDATING_WINDOW_DAYS: z.coerce.number().int().positive().optional(),
+  /** Records of one batch written at the same time; small, so one batch never floods DynamoDB. */
+  INGEST_RECORD_CONCURRENCY: z.coerce.number().int().min(1).max(10).default(DEFAULT_RECORD_CONCURRENCY),
+});
+export type IngestOutcomesEnv = z.infer<typeof IngestOutcomesEnvSchema>;
+
+export interface IngestOutcomesDeps {
+  /** Called on every invocation; return the same service each time (it caches the catalog). */
+  ledgerService: () => LedgerService;
+  /** Records of one batch in flight at once. @default 5 */
+  recordConcurrency?: number | (() => number);
+}
+
+/**
+ * The key records are ordered by inside a batch: the outcome they are about.
+ * A peek only (the ledger validates); unreadable bodies get their own group.
+ */
+export function outcomeKeyOf(record: SQSRecord): string {
+  try {
+    const event = JSON.parse(record.body) as { detail?: { outcomeId?: unknown } } | null;
+    const outcomeId = event?.detail?.outcomeId;
+    return typeof outcomeId === 'string' ? `outcome:${outcomeId}` : `message:${record.messageId}`;
+  } catch {
+    return `message:${record.messageId}`;
+  }
+}
+
+// As EventBridge (and the local bus) serialise the event: compact JSON.
+const RECORDED_MARKER = `"detail-type":"${INBOUND_DETAIL_TYPES.outcomeRecorded}"`;
+
+/**
+ * Order matters only when a batch holds a reversal, correction or
+ * verification, which must follow the outcome it refers to. New outcomes
+ * among themselves need no order (the conditional write settles duplicates
+ * and conflicts), so the common all-new batch skips parsing for keys.
+ */
+export function needsOrdering(records: readonly SQSRecord[]): boolean {
+  return records.length > 1 && records.some((record) => !record.body.includes(RECORDED_MARKER));
+}
+
+function recordMetrics(batch: ProcessedBatch<IngestResult>): void {
+  let recorded = 0;
+  let duplicate = 0;
+  let conflict = 0;
+  const rejectedByCode = new Map<string, number>();
+  for (const { result } of batch.succeeded) {
+    if (result.status === 'rejected') {
+      rejectedByCode.set(result.code, (rejectedByCode.get(result.code) ?? 0) + 1);
+      if (result.code === 'OUTCOME_CONFLICT') conflict += 1;
+    } else if (result.status === 'recorded') {
+      recorded += 1;
+    } else {
+      duplicate += 1;
+    }
+  }
+  // Zeros are published too, so dashboards and alarms see a continuous series.
+  metrics.addMetric('OutcomesRecorded', MetricUnit.Count, recorded);
+  metrics.addMetric('OutcomesDuplicate', MetricUnit.Count, duplicate);
+  metrics.addMetric('OutcomesConflict', MetricUnit.Count, conflict);
+  metrics.addMetric('IngestFailures', MetricUnit.Count, batch.failed.length);
+  // Every rejection, conflicts included, under its code: one metric per code
+  // because a dimension applies to a whole EMF document.
+  for (const [code, count] of rejectedByCode) {
+    const single = metrics.singleMetric();
+    single.addDimension('code', code);
+    single.addMetric('OutcomesRejected', MetricUnit.Count, count);
+  }
+}
+
+function logResults(batch: ProcessedBatch<IngestResult>): void {
+  for (const { record, result } of batch.succeeded) {
+    if (result.status === 'rejected') {
+      // The reason's text can quote the payload, so only the code and id are logged;
+      // the full reason is in the rejected-outcomes store under rejectionId.
+      logger.info('Outcome rejected and stored', {
+        messageId: record.messageId,
+        code: result.code,
+        rejectionId: result.rejectionId,
+      });
+    }
+  }
+  for (const { record, error } of batch.failed) {
+    const details = {
+      messageId: record.messageId,
+      receiveCount: record.attributes?.ApproximateReceiveCount,
+    };
+    if (error === undefined) {
+      logger.warn('Record not attempted after an earlier record about the same outcome failed; SQS will redeliver it', details);
+    } else if (error instanceof InfrastructureError) {
+      logger.warn('Ledger storage unavailable; SQS will redeliver the record', { ...details, error });
+    } else {
+      logger.error('Unexpected failure ingesting a record; SQS will redeliver it', { ...details, error });
+    }
+  }
+}
+
+/**
+ * Builds the handler around a ledger service. The Lambda uses `handler`
+ * below (service from env); the local engine passes its own service so the
+ * same code runs against DynamoDB Local.
+ */
+export function createIngestOutcomesHandler(deps: IngestOutcomesDeps) {
+  return withObservability<SQSEvent, SQSBatchResponse>(async (event) => {
+    const service = deps.ledgerService();
+    const concurrency =
+      typeof deps.recordConcurrency === 'function' ? deps.recordConcurrency() : deps.recordConcurrency;
+    const batch = await processSqsBatch(event.Records, {
+      concurrency: concurrency ?? DEFAULT_RECORD_CONCURRENCY,
+      ...(needsOrdering(event.Records) ? { keyOf: outcomeKeyOf } : {}),
+      processRecord: (record) => service.ingestMessage({ body: record.body, messageId: record.messageId }),
+    });
+    recordMetrics(batch);
+    logResults(batch);
+    logger.info('Batch ingested', {
+      records: event.Records.length,
+      succeeded: batch.succeeded.length,
+      failed: batch.failed.length,
+    });
+    return batch.response;
+  });
+}
+
+let containerService: { service: LedgerService; recordConcurrency: number } | undefined;
+
+/** Built on the first invocation and kept for the container's life (catalog cache included). */
+function containerLedgerService(): { service: LedgerService; recordConcurrency: number } {
+  if (!containerService) {
+    const env = readEnvConfig(IngestOutcomesEnvSchema);
+    containerService = {
+      recordConcurrency: env.INGEST_RECORD_CONCURRENCY,
+      service: createLedgerService({
+        dynamoDb: new DynamoDBClient({}),
+        eventBridge: new EventBridgeClient({}),
+        ledgerTableName: env.LEDGER_TABLE_NAME,
+        engineTableName: env.ENGINE_TABLE_NAME,
+        eventBusName: env.EVENT_BUS_NAME,
+        ...(env.BACKDATING_WINDOW_DAYS !== undefined ? { backdatingWindowDays: env.BACKDATING_WINDOW_DAYS } : {}),
+      }),
+    };
+  }
+  return containerService;
+}
+
+/** The Lambda entry point (SQS event source with ReportBatchItemFailures). */
+export const handler = createIngestOutcomesHandler({
+  ledgerService: () => containerLedgerService().service,
+  recordConcurrency: () => containerLedgerService().recordConcurrency,
+});

@@ -1,0 +1,177 @@
+// Stage configuration for the CDK app, read once from CDK context and
+// validated with zod so a typo fails `cdk synth` with a precise message
+// instead of deploying a half-configured engine.
+//
+// Context keys:
+//   stage   the stage to synthesize (e.g. `-c stage=prod`); default "dev"
+//   stages  an object keyed by stage name holding that stage's settings
+//           (everything below except `stage`); a stage without an entry
+//           runs on the defaults.
+import { z } from 'zod';
+import { ENGINE_EVENT_SOURCE } from '../../lambdas/domain/events/detail-types';
+
+/** CDK context key naming the stage to synthesize. */
+export const STAGE_CONTEXT_KEY = 'stage';
+/** CDK context key holding per-stage settings keyed by stage name. */
+export const STAGES_CONTEXT_KEY = 'stages';
+export const DEFAULT_STAGE = 'dev';
+
+/** Values CloudWatch Logs accepts as a retention period (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+const accountIdSchema = z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits');
+
+export const stageNameSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,19}$/,
+    'a stage name is 1-20 lower-case letters, digits or hyphens, starting with a letter',
+  );
+
+const producerSourceSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((source) => source !== ENGINE_EVENT_SOURCE, {
+    message: `"${ENGINE_EVENT_SOURCE}" is the engine's own source; producers may not use it`,
+  })
+  .refine((source) => !source.startsWith('aws.'), {
+    message: 'sources starting with "aws." are reserved for AWS services',
+  });
+
+export const producersSchema = z
+  .object({
+    /** Accounts whose principals may put events on the engine's bus. */
+    accounts: z.array(accountIdSchema).default([]),
+    /** An AWS Organization whose member accounts may put events. */
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'an organization id looks like o-abcdefghij')
+      .optional(),
+    /**
+     * `source` values producers may use. Empty means any source except the
+     * engine's own, so no producer can forge events the engine publishes.
+     */
+    sources: z.array(producerSourceSchema).default([]),
+  })
+  .strict();
+export type ProducersConfig = z.infer<typeof producersSchema>;
+
+export const alarmsSchema = z
+  .object({
+    /** Email address subscribed to the alarm topic (confirm the subscription mail once). */
+    email: z.email().optional(),
+    /** An existing SNS topic to notify instead of creating one. */
+    topicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'expected an SNS topic ARN')
+      .optional(),
+  })
+  .strict();
+export type AlarmsConfig = z.infer<typeof alarmsSchema>;
+
+export const ingestTuningSchema = z
+  .object({
+    /** Upper bound of concurrent ingest functions the queue may drive (SQS ESM MaximumConcurrency). */
+    maxConcurrency: z.number().int().min(2).max(1000).default(50),
+    /** Alarm when the oldest message waiting for ingest is older than this. */
+    maxMessageAgeSeconds: z.number().int().min(60).max(86_400).default(300),
+  })
+  .strict();
+
+/** What a stage entry under the `stages` context key may contain. */
+export const stageSettingsSchema = z
+  .object({
+    /** Deploy to this account; default: the CLI's current account. */
+    account: accountIdSchema.optional(),
+    /** Deploy to this region; default: the CLI's current region. */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as eu-west-1')
+      .optional(),
+    /** Secrets Manager secret holding the Stripe keys as JSON {"apiKey","webhookSecret"} (for billing, not yet deployed). */
+    stripeSecretName: z.string().min(1).max(512).optional(),
+    producers: producersSchema.default({ accounts: [], sources: [] }),
+    alarms: alarmsSchema.default({}),
+    /** Outgoing webhook for CSM tasks (renewal risk, not yet deployed). HTTPS only. */
+    taskWebhookUrl: z.url({ protocol: /^https$/, hostname: z.regexes.domain }).optional(),
+    /** How far back `occurredAt` may lie; older outcomes are rejected. */
+    backdatingWindowDays: z.number().int().min(1).max(3650).default(35),
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .default(30),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /** How long the bus archive keeps events for replay; 0 keeps them indefinitely. */
+    archiveRetentionDays: z.number().int().min(0).max(36_500).default(365),
+    ingest: ingestTuningSchema.default({ maxConcurrency: 50, maxMessageAgeSeconds: 300 }),
+  })
+  .strict();
+export type StageSettings = z.input<typeof stageSettingsSchema>;
+
+export const stageConfigSchema = stageSettingsSchema
+  .extend({ stage: stageNameSchema })
+  .transform((settings) => ({
+    ...settings,
+    stripeSecretName: settings.stripeSecretName ?? `outcome-engine/${settings.stage}/stripe`,
+  }));
+/** A validated stage configuration with every default filled in. */
+export type StageConfig = z.infer<typeof stageConfigSchema>;
+
+export class StageConfigError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StageConfigError';
+  }
+}
+
+/** Reads context values by key; `App.node.tryGetContext` fits. */
+export type ContextReader = (key: string) => unknown;
+
+/**
+ * Builds the stage configuration from CDK context.
+ *
+ * @example
+ *   const app = new App();
+ *   const config = loadStageConfig((key) => app.node.tryGetContext(key));
+ */
+export function loadStageConfig(readContext: ContextReader): StageConfig {
+  const stage = readContext(STAGE_CONTEXT_KEY) ?? DEFAULT_STAGE;
+  const stages = readContext(STAGES_CONTEXT_KEY) ?? {};
+  if (typeof stages !== 'object' || stages === null || Array.isArray(stages)) {
+    throw new StageConfigError(
+      `CDK context "${STAGES_CONTEXT_KEY}" must be an object keyed by stage name`,
+    );
+  }
+  const settings = typeof stage === 'string' ? (stages as Record<string, unknown>)[stage] : undefined;
+  if (settings !== undefined && !isRecord(settings)) {
+    throw new StageConfigError(
+      `CDK context "${STAGES_CONTEXT_KEY}.${String(stage)}" must be an object of stage settings`,
+    );
+  }
+  return parseStageConfig({ ...settings, stage });
+}
+
+/** Validates one stage's settings (plus its name); throws StageConfigError listing every problem. */
+export function parseStageConfig(input: unknown): StageConfig {
+  const parsed = stageConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const stage = isRecord(input) ? String(input.stage) : '?';
+    throw new StageConfigError(
+      `Invalid configuration for stage "${stage}" (CDK context "${STAGES_CONTEXT_KEY}.${stage}"):\n` +
+        z.prettifyError(parsed.error),
+      { cause: parsed.error },
+    );
+  }
+  return parsed.data;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

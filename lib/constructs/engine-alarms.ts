@@ -1,0 +1,137 @@
+// Alarms and where they go. Every alarm notifies one SNS topic: the stage's
+// own (optionally with an email subscription) or an existing one from config.
+import { Aws, Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledgeRules } from './acknowledge-rule';
+import type { AlarmsConfig } from '../config/stage-config';
+
+export interface EngineAlarmsProps {
+  /** Prefix of every alarm name, e.g. "outcome-engine-prod". */
+  readonly namePrefix: string;
+  readonly alarms: AlarmsConfig;
+}
+
+export class EngineAlarms extends Construct {
+  public readonly topic: sns.ITopic;
+  private readonly namePrefix: string;
+  private readonly created: cloudwatch.Alarm[] = [];
+
+  public constructor(scope: Construct, id: string, props: EngineAlarmsProps) {
+    super(scope, id);
+    this.namePrefix = props.namePrefix;
+    this.topic =
+      props.alarms.topicArn === undefined
+        ? this.createTopic()
+        : sns.Topic.fromTopicArn(this, 'Topic', props.alarms.topicArn);
+    if (props.alarms.email !== undefined) {
+      const subscription = new sns.Subscription(this, 'EmailSubscription', {
+        topic: this.topic,
+        protocol: sns.SubscriptionProtocol.EMAIL,
+        endpoint: props.alarms.email,
+      });
+      acknowledgeRules(subscription, [
+        {
+          id: 'Serverless-SNSRedrivePolicy',
+          reason:
+            'Email alarm notifications: an SNS subscription DLQ would need a KMS-keyed queue, and an undelivered email loses nothing because the alarm state stays in CloudWatch.',
+        },
+      ]);
+    }
+  }
+
+  /** Every alarm created so far, for the dashboard's alarm status widget. */
+  public get alarms(): readonly cloudwatch.Alarm[] {
+    return this.created;
+  }
+
+  /** Any message in a dead-letter queue means something was not processed. */
+  public onDeadLetters(id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm {
+    return this.add(id, {
+      alarmDescription: `${what}: at least one message is in dead-letter queue. See docs/runbook.md "Redrive a dead-letter queue".`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
+  /** Messages waiting too long: the consumer is down, throttled or too slow. */
+  public onQueueAge(id: string, queue: sqs.IQueue, maxAgeSeconds: number, what: string): cloudwatch.Alarm {
+    return this.add(id, {
+      alarmDescription: `${what}: the oldest message has waited more than ${maxAgeSeconds} s for 3 minutes.`,
+      metric: queue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: maxAgeSeconds,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+  }
+
+  /** Invocation errors (thrown, timed out, crashed) and throttles of a function. */
+  public onFunctionFailures(id: string, fn: lambda.IFunction, what: string): cloudwatch.Alarm[] {
+    return [
+      this.add(`${id}Errors`, {
+        alarmDescription: `${what}: invocations failed (errors, timeouts or crashes) in the last 5 minutes.`,
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      }),
+      this.add(`${id}Throttles`, {
+        alarmDescription: `${what}: invocations were throttled in the last 5 minutes (account or reserved concurrency exhausted).`,
+        metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      }),
+    ];
+  }
+
+  private add(id: string, props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'treatMissingData'>): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      ...props,
+      alarmName: `${this.namePrefix}-${id}`,
+      // No data means no messages, no invocations: nothing is wrong.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const action = new SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.created.push(alarm);
+    return alarm;
+  }
+
+  private createTopic(): sns.Topic {
+    const topic = new sns.Topic(this, 'Topic', {
+      displayName: `${this.namePrefix} alarms`,
+      enforceSSL: true,
+    });
+    // A topic policy replaces SNS's default one, so CloudWatch must be let in
+    // explicitly, and only for alarms of this account.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+        },
+      }),
+    );
+    return topic;
+  }
+}

@@ -1,0 +1,152 @@
+// One CloudWatch dashboard per stage: what arrives, what the ledger made of
+// it, what is waiting or dead-lettered, and how the functions are doing.
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { LEDGER_METRICS, type EmittedMetric } from '../config/observability';
+
+const PERIOD = Duration.minutes(1);
+
+export interface DashboardQueue {
+  readonly label: string;
+  readonly queue: sqs.IQueue;
+}
+
+export interface DashboardFunction {
+  readonly label: string;
+  readonly function: lambda.IFunction;
+}
+
+export interface EngineDashboardProps {
+  readonly dashboardName: string;
+  readonly metricsNamespace: string;
+  /** Queues drained by functions (arrivals, depth, age). */
+  readonly workQueues: readonly DashboardQueue[];
+  readonly deadLetterQueues: readonly DashboardQueue[];
+  readonly functions: readonly DashboardFunction[];
+  readonly alarms: readonly cloudwatch.IAlarm[];
+}
+
+export class EngineDashboard extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  public constructor(scope: Construct, id: string, props: EngineDashboardProps) {
+    super(scope, id);
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.hours(3),
+    });
+
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Events arriving (per minute)',
+        width: 12,
+        left: props.workQueues.map(({ label, queue }) =>
+          queue.metricNumberOfMessagesSent({ label, period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+        ),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Ledger outcomes (per minute)',
+        width: 6,
+        left: [LEDGER_METRICS.recorded, LEDGER_METRICS.duplicate, LEDGER_METRICS.conflict, LEDGER_METRICS.rejected].map(
+          (metric) => summedMetric(props.metricsNamespace, metric),
+        ),
+        right: [summedMetric(props.metricsNamespace, LEDGER_METRICS.ingestFailures)],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Rejections by code (per minute)',
+        width: 6,
+        left: [
+          new cloudwatch.SearchExpression({
+            expression: searchOf(props.metricsNamespace, LEDGER_METRICS.rejected),
+            label: '',
+            period: PERIOD,
+          }),
+        ],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Queue depth',
+        width: 8,
+        left: props.workQueues.map(({ label, queue }) =>
+          queue.metricApproximateNumberOfMessagesVisible({ label, period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
+        ),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Age of oldest message (s)',
+        width: 8,
+        left: props.workQueues.map(({ label, queue }) =>
+          queue.metricApproximateAgeOfOldestMessage({ label, period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
+        ),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queues (messages)',
+        width: 8,
+        left: props.deadLetterQueues.map(({ label, queue }) =>
+          queue.metricApproximateNumberOfMessagesVisible({ label, period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
+        ),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Function errors and throttles',
+        width: 8,
+        left: props.functions.flatMap(({ label, function: fn }) => [
+          fn.metricErrors({ label: `${label} errors`, period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+          fn.metricThrottles({ label: `${label} throttles`, period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+        ]),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function duration p99 (ms)',
+        width: 8,
+        left: props.functions.map(({ label, function: fn }) =>
+          fn.metricDuration({ label, period: PERIOD, statistic: cloudwatch.Stats.p(99) }),
+        ),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function invocations and concurrency',
+        width: 8,
+        left: props.functions.map(({ label, function: fn }) =>
+          fn.metricInvocations({ label: `${label} invocations`, period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+        ),
+        right: props.functions.map(
+          ({ label, function: fn }) =>
+            new cloudwatch.Metric({
+              namespace: 'AWS/Lambda',
+              metricName: 'ConcurrentExecutions',
+              dimensionsMap: { FunctionName: fn.functionName },
+              label: `${label} concurrency`,
+              period: PERIOD,
+              statistic: cloudwatch.Stats.MAXIMUM,
+            }),
+        ),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: [...props.alarms] }),
+    );
+  }
+}
+
+/** All series of `metric` in the namespace, whatever their dimension values. */
+function searchOf(namespace: string, metric: EmittedMetric): string {
+  const schema = [`"${namespace}"`, ...metric.dimensions].join(',');
+  return `SEARCH('{${schema}} MetricName="${metric.metricName}"', 'Sum', 60)`;
+}
+
+/**
+ * One line for a Powertools metric summed over its dimension values (every
+ * service, every rejection code), so a renamed service or a new code keeps
+ * the graph whole.
+ */
+function summedMetric(namespace: string, metric: EmittedMetric): cloudwatch.IMetric {
+  return new cloudwatch.MathExpression({
+    expression: `SUM(${searchOf(namespace, metric)})`,
+    label: metric.label,
+    period: PERIOD,
+    usingMetrics: {},
+  });
+}

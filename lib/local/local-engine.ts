@@ -1,0 +1,348 @@
+// The local engine: the whole ingest path of the AWS deployment on one
+// machine. The real DynamoDB Local holds the tables; an HTTP endpoint speaks
+// EventBridge's PutEvents; the bus routes with the CDK stack's routing table;
+// each queue route is an in-process queue that feeds the very handler module
+// the Lambda runs, with partial batch retries and a dead-letter file.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { createLedgerService, type LedgerService } from '../../lambdas/composition/ledger-service';
+import { createLedgerTables } from '../../lambdas/adapters/dynamodb/create-tables';
+import { ROUTES, type HandlerName, type Route } from '../routing/routing-table';
+import { freePort, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
+import { readCatalogFile } from './catalog-file';
+import { DeadLetterStore, type DeadLetter } from './dead-letter-store';
+import {
+  deadLetterFilePath,
+  pendingMessagesPath,
+  removeEngineState,
+  resolveDataDir,
+  writeEngineState,
+} from './engine-state';
+import { createLambdaContext } from './lambda-context';
+import { LocalEventBus, type BusListener } from './local-event-bus';
+import { LocalQueue, QueueStoppedError, type QueueConsumer, type QueuedMessage } from './local-queue';
+import { AwsJsonError, validatePutEvents } from './put-events-request';
+import { startPutEventsServer, type RunningPutEventsServer } from './put-events-server';
+import { loadSeedPlans, SEED_CATALOG_FILE, type SeedPlans } from './seed-plans';
+import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from './local-aws';
+
+export { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
+
+export interface LocalQueueSettings {
+  /** @default 10 */
+  batchSize?: number;
+  /** Invocations of the handler in flight per queue. @default 4 */
+  maxConcurrency?: number;
+  /** @default 5 */
+  maxReceiveCount?: number;
+  retryDelayMs?: (receiveCount: number) => number;
+}
+
+export interface LocalEngineOptions {
+  /** PutEvents port on 127.0.0.1; 0 picks a free one. @default 4010 */
+  port?: number;
+  /** Data folder: DynamoDB files, dead letters, pending messages, engine.json. @default .local-data */
+  dataDir?: string;
+  /** Keep DynamoDB in memory instead of under <dataDir>/dynamodb. */
+  inMemory?: boolean;
+  /** Use this DynamoDB Local (or any DynamoDB endpoint) instead of starting one. */
+  dynamoDbEndpoint?: string;
+  /** Port for the DynamoDB Local the engine starts. @default a free port */
+  dynamoDbPort?: number;
+  /** A DynamoDB client for the ledger (e.g. one that injects failures); its endpoint must be the engine's DynamoDB. */
+  dynamoDbClient?: DynamoDBClient;
+  ledgerTableName?: string;
+  engineTableName?: string;
+  eventBusName?: string;
+  region?: string;
+  /** The ledger's clock (recordedAt, the future/backdating checks) and the bus's event time. */
+  now?: () => Date;
+  backdatingWindowDays?: number;
+  /** Load the example catalog (metrics and customers). @default true */
+  seed?: boolean;
+  queue?: LocalQueueSettings;
+  /** Records of one batch the handler processes at once. @default the handler's default */
+  recordConcurrency?: number;
+  /** Record url and endpoints in <dataDir>/engine.json for the CLI. @default true */
+  writeStateFile?: boolean;
+  /** Where the engine reports what it does (warnings, failed invocations). @default silent */
+  log?: (message: string) => void;
+}
+
+export interface LocalEngine {
+  /** The PutEvents endpoint, e.g. http://127.0.0.1:4010 */
+  url: string;
+  dynamoDbEndpoint: string;
+  region: string;
+  ledgerTableName: string;
+  engineTableName: string;
+  eventBusName: string;
+  dataDir: string;
+  /** The ledger service the handlers use, for reading usage back. */
+  ledgerService: LedgerService;
+  /** The example plans and contracts, validated. */
+  seedPlans: SeedPlans;
+  /** What this start loaded from the example catalog; undefined when skipped (disabled, or a persistent engine seeded before). */
+  seededCatalog?: { metrics: number; customers: number };
+  /** Resolves once every queue is empty: delivered, or dead-lettered after its retries. */
+  drain(): Promise<void>;
+  deadLetters(): Promise<DeadLetter[]>;
+  /** Observes every event the bus accepts. */
+  subscribe(listener: BusListener): () => void;
+  /** Stops the endpoint, lets invocations in flight finish, persists what is still queued, stops DynamoDB Local if it started it. */
+  stop(): Promise<void>;
+}
+
+/** The handler each routing-table target names, as the in-process function to call. */
+async function loadRouteHandler(
+  name: HandlerName,
+  deps: { ledgerService: () => LedgerService; recordConcurrency?: number },
+): Promise<(event: never, context: Context) => Promise<unknown>> {
+  switch (name) {
+    case 'ingest-outcomes': {
+      // Imported only now, after the Powertools defaults are set: its logger and
+      // metrics read their configuration when the module loads.
+      const { createIngestOutcomesHandler } = await import('../../lambdas/handlers/ingest-outcomes');
+      return createIngestOutcomesHandler({
+        ledgerService: deps.ledgerService,
+        ...(deps.recordConcurrency !== undefined ? { recordConcurrency: deps.recordConcurrency } : {}),
+      });
+    }
+    default: {
+      const unknown: never = name;
+      throw new Error(`The local engine has no handler for route target "${String(unknown)}"`);
+    }
+  }
+}
+
+/**
+ * A function target as EventBridge invokes it: asynchronously, one event per
+ * invocation, retried twice before its dead-letter destination. Modelled as a
+ * queue of batch size 1 so retries and dead letters work the same way.
+ */
+function functionTargetConsumer(invoke: (event: unknown, context: Context) => Promise<unknown>): QueueConsumer {
+  return async (event: SQSEvent, context: Context) => {
+    for (const record of event.Records) await invoke(JSON.parse(record.body), context);
+  };
+}
+
+async function readPendingMessages(file: string): Promise<QueuedMessage[]> {
+  if (!existsSync(file)) return [];
+  const text = await readFile(file, 'utf8');
+  await rm(file, { force: true });
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as QueuedMessage);
+}
+
+async function writePendingMessages(file: string, messages: readonly QueuedMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, messages.map((m) => JSON.stringify(m)).join('\n') + '\n', 'utf8');
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * Starts the local engine in this process.
+ *
+ * @example
+ * const engine = await startLocalEngine({ port: 0, dynamoDbEndpoint, ledgerTableName: 'l-1', engineTableName: 'e-1' });
+ * // ... PutEvents to engine.url with the real EventBridgeClient ...
+ * await engine.drain();
+ * await engine.stop();
+ */
+export async function startLocalEngine(options: LocalEngineOptions = {}): Promise<LocalEngine> {
+  const log = options.log ?? (() => undefined);
+  const region = options.region ?? LOCAL_DEFAULTS.region;
+  const eventBusName = options.eventBusName ?? LOCAL_DEFAULTS.eventBusName;
+  const ledgerTableName = options.ledgerTableName ?? LOCAL_DEFAULTS.ledgerTableName;
+  const engineTableName = options.engineTableName ?? LOCAL_DEFAULTS.engineTableName;
+  const dataDir = resolveDataDir(options.dataDir);
+  const inMemory = options.inMemory ?? false;
+  const now = options.now ?? (() => new Date());
+  const host = '127.0.0.1';
+  // The port is fixed before anything starts because the ledger publishes its
+  // own events (Outcome Rejected) to this very endpoint.
+  const port = options.port === 0 ? await freePort() : (options.port ?? DEFAULT_LOCAL_PORT);
+  const url = `http://${host}:${port}`;
+
+  // Handlers log warnings only and publish no EMF metrics locally unless asked to.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => log(`cleanup failed: ${describeError(error)}`));
+    }
+  };
+
+  try {
+    let dynamoDbEndpoint = options.dynamoDbEndpoint;
+    if (!dynamoDbEndpoint) {
+      const dynamoDb: RunningDynamoDbLocal = await startDynamoDbLocal({
+        ...(options.dynamoDbPort !== undefined ? { port: options.dynamoDbPort } : {}),
+        ...(inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') }),
+      });
+      cleanups.push(() => dynamoDb.stop());
+      dynamoDbEndpoint = dynamoDb.endpoint;
+    }
+
+    const dynamoDb =
+      options.dynamoDbClient ?? new DynamoDBClient({ endpoint: dynamoDbEndpoint, region, credentials: LOCAL_CREDENTIALS });
+    const eventBridge = new EventBridgeClient({ endpoint: url, region, credentials: LOCAL_CREDENTIALS });
+    cleanups.push(async () => {
+      eventBridge.destroy();
+      if (!options.dynamoDbClient) dynamoDb.destroy();
+    });
+
+    await createLedgerTables(dynamoDb, { ledgerTableName, engineTableName });
+
+    const ledgerService = createLedgerService({
+      dynamoDb,
+      eventBridge,
+      eventBusName,
+      ledgerTableName,
+      engineTableName,
+      now,
+      ...(options.backdatingWindowDays !== undefined ? { backdatingWindowDays: options.backdatingWindowDays } : {}),
+    });
+
+    const seedPlans = await loadSeedPlans();
+    let seededCatalog: { metrics: number; customers: number } | undefined;
+    if (options.seed ?? true) {
+      // A persistent engine seeds once, so a catalog changed later is not overwritten on restart.
+      const marker = join(dataDir, 'seeded');
+      const persistent = !inMemory && !options.dynamoDbEndpoint;
+      if (!persistent || !existsSync(marker)) {
+        seededCatalog = await ledgerService.loadCatalog(await readCatalogFile(SEED_CATALOG_FILE));
+        if (persistent) {
+          await mkdir(dataDir, { recursive: true });
+          await writeFile(marker, `${new Date().toISOString()}\n`, 'utf8');
+        }
+      }
+    }
+
+    const deadLetters = new DeadLetterStore(deadLetterFilePath(dataDir));
+    const persistQueues = !inMemory;
+    const queues: LocalQueue[] = [];
+    const routes: { route: Route; target: (envelope: object) => void }[] = [];
+    for (const route of ROUTES) {
+      const handler = await loadRouteHandler(route.target.handler, {
+        ledgerService: () => ledgerService,
+        ...(options.recordConcurrency !== undefined ? { recordConcurrency: options.recordConcurrency } : {}),
+      });
+      const isQueue = route.target.kind === 'queue';
+      const queue = new LocalQueue({
+        name: route.id,
+        consumer: isQueue
+          ? (handler as unknown as QueueConsumer)
+          : functionTargetConsumer(handler as unknown as (event: unknown, context: Context) => Promise<unknown>),
+        createContext: () =>
+          createLambdaContext({ functionName: route.target.handler, timeoutMs: 30_000, region, accountId: LOCAL_ACCOUNT_ID }),
+        deadLetters,
+        region,
+        accountId: LOCAL_ACCOUNT_ID,
+        ...(isQueue ? options.queue : { ...options.queue, batchSize: 1, maxReceiveCount: 3 }),
+        onError: (error, context) =>
+          log(`${context.queue}: delivery of ${context.messageIds.length} message(s) failed: ${describeError(error)}`),
+      });
+      if (persistQueues) queue.restore(await readPendingMessages(pendingMessagesPath(dataDir, route.id)));
+      queues.push(queue);
+      routes.push({ route, target: (envelope) => queue.send(JSON.stringify(envelope)) });
+    }
+
+    const bus = new LocalEventBus({
+      name: eventBusName,
+      routes,
+      onEventsForOtherBus: (busName) =>
+        log(
+          `events for bus "${busName}" are accepted but not routed: the engine's rules are on "${eventBusName}" ` +
+            `(as in AWS, set EventBusName to "${eventBusName}")`,
+        ),
+    });
+
+    const drain = async (): Promise<void> => {
+      // A handler can enqueue more (its own events), so drain until all are idle together.
+      for (;;) {
+        await Promise.all(queues.map((queue) => queue.drain()));
+        if (queues.every((queue) => queue.depth.ready + queue.depth.delayed + queue.depth.inFlightBatches === 0)) return;
+      }
+    };
+
+    const server: RunningPutEventsServer = await startPutEventsServer({
+      host,
+      port,
+      putEvents: (request) => {
+        const outcome = validatePutEvents(request, { account: LOCAL_ACCOUNT_ID, region, now });
+        try {
+          bus.publish(outcome.accepted);
+        } catch (error) {
+          if (error instanceof QueueStoppedError) {
+            throw new AwsJsonError('InternalException', 'The local engine is stopping; send again once it is back.', 500);
+          }
+          throw error;
+        }
+        return outcome.response;
+      },
+      control: { drain, deadLetters: () => deadLetters.list() },
+      onInternalError: (error) => log(`PutEvents endpoint error: ${describeError(error)}`),
+    });
+    cleanups.push(() => server.close());
+    // Runs before the endpoint closes: invocations in flight may still publish
+    // their own events (Outcome Rejected) through it while queues wind down.
+    // Producers' events arriving meanwhile get a retryable error.
+    cleanups.push(async () => {
+      for (const queue of queues) {
+        const pending = await queue.stop();
+        if (persistQueues) await writePendingMessages(pendingMessagesPath(dataDir, queue.name), pending);
+        else if (pending.length > 0) log(`${queue.name}: ${pending.length} message(s) still queued were discarded`);
+      }
+    });
+
+    const writeState = options.writeStateFile ?? true;
+    if (writeState) {
+      await writeEngineState({
+        pid: process.pid,
+        url,
+        dynamoDbEndpoint,
+        region,
+        ledgerTableName,
+        engineTableName,
+        eventBusName,
+        dataDir,
+        startedAt: new Date().toISOString(),
+      });
+      cleanups.push(() => removeEngineState(dataDir));
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      dynamoDbEndpoint,
+      region,
+      ledgerTableName,
+      engineTableName,
+      eventBusName,
+      dataDir,
+      ledgerService,
+      seedPlans,
+      ...(seededCatalog ? { seededCatalog } : {}),
+      drain,
+      deadLetters: () => deadLetters.list(),
+      subscribe: (listener) => bus.subscribe(listener),
+      stop: () => (stopping ??= cleanUp()),
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}

@@ -1,0 +1,168 @@
+// An HTTP endpoint that speaks EventBridge's PutEvents over the AWS JSON 1.1
+// protocol, so producers use the real @aws-sdk/client-eventbridge (or
+// `aws events put-events --endpoint-url ...`) against the local engine.
+// Requests are not signature-checked: the endpoint listens on loopback only.
+//
+// Besides PutEvents it serves a small control API for tests and tools:
+//   GET  /_local/health        -> { status: "ok" }
+//   POST /_local/drain         -> waits until every local queue is empty
+//   GET  /_local/dead-letters  -> the local dead-letter queue
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  AwsJsonError,
+  parsePutEventsRequest,
+  type PutEventsRequest,
+  type PutEventsResponse,
+} from './put-events-request';
+
+const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
+/** Far above any valid request (10 entries below 256 KB in total); bounds memory per request. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface PutEventsServerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  putEvents: (request: PutEventsRequest) => PutEventsResponse;
+  control?: {
+    drain: () => Promise<void>;
+    deadLetters: () => Promise<unknown[]>;
+  };
+  /** Told about failures that became a 500 (a bug, never a producer error). */
+  onInternalError?: (error: unknown) => void;
+}
+
+export interface RunningPutEventsServer {
+  url: string;
+  port: number;
+  close: () => Promise<void>;
+}
+
+class BodyTooLargeError extends Error {
+  constructor() {
+    super('Request body too large');
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BodyTooLargeError());
+        request.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, statusCode: number, body: unknown, contentType = AWS_JSON_CONTENT_TYPE): void {
+  const payload = JSON.stringify(body);
+  response.writeHead(statusCode, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(payload),
+    'x-amzn-requestid': randomUUID(),
+  });
+  response.end(payload);
+}
+
+function sendAwsError(response: ServerResponse, error: AwsJsonError): void {
+  response.setHeader('x-amzn-errortype', error.type);
+  send(response, error.statusCode, { __type: error.type, message: error.message });
+}
+
+export async function startPutEventsServer(options: PutEventsServerOptions): Promise<RunningPutEventsServer> {
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path?.startsWith('/_local/')) return handleControl(path, request, response);
+
+    if (request.method !== 'POST') {
+      return sendAwsError(response, new AwsJsonError('UnknownOperationException', 'EventBridge operations are POST requests.', 404));
+    }
+    const target = request.headers['x-amz-target'];
+    if (target !== PUT_EVENTS_TARGET) {
+      request.resume();
+      return sendAwsError(
+        response,
+        new AwsJsonError(
+          'UnknownOperationException',
+          target
+            ? `Operation ${String(target)} is not supported by the local engine's bus; it implements ${PUT_EVENTS_TARGET} only.`
+            : 'Missing X-Amz-Target header.',
+        ),
+      );
+    }
+    let body: string;
+    try {
+      body = await readBody(request);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        return sendAwsError(response, new AwsJsonError('ValidationException', 'Total size of the entries in the request is over the limit.', 413));
+      }
+      throw error;
+    }
+    const result = options.putEvents(parsePutEventsRequest(body));
+    send(response, 200, result);
+  };
+
+  const handleControl = async (path: string, request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    request.resume();
+    const json = 'application/json';
+    if (path === '/_local/health' && request.method === 'GET') return send(response, 200, { status: 'ok' }, json);
+    if (path === '/_local/drain' && request.method === 'POST' && options.control) {
+      await options.control.drain();
+      return send(response, 200, { drained: true }, json);
+    }
+    if (path === '/_local/dead-letters' && request.method === 'GET' && options.control) {
+      return send(response, 200, { deadLetters: await options.control.deadLetters() }, json);
+    }
+    return send(response, 404, { message: `No local control route ${request.method} ${path}` }, json);
+  };
+
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (error instanceof AwsJsonError) return sendAwsError(response, error);
+      options.onInternalError?.(error);
+      if (!response.headersSent) sendAwsError(response, new AwsJsonError('InternalException', 'Internal error in the local bus.', 500));
+      else response.destroy();
+    });
+  });
+  // SDK clients keep connections alive; outlive their idle sockets so a
+  // reused socket is never closed under a request in flight.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // Idle keep-alive sockets go at once; a request in flight gets a moment to finish.
+        const force = setTimeout(() => server.closeAllConnections(), 1000);
+        server.close((error) => {
+          clearTimeout(force);
+          if (error) reject(error);
+          else resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,188 @@
+// Everything that holds data or must keep accepting it while functions are
+// redeployed: both tables, the event bus with its archive, and for every route
+// the queues and dead-letter queues. Rules that deliver into queues live here
+// too, so the durable path producer -> bus -> queue never depends on the
+// stateless stack: while it is being replaced (or is broken), outcomes wait in
+// the queue instead of being lost.
+import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ENGINE_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/dynamodb/table-design';
+import { ENGINE_EVENT_SOURCE } from '../../lambdas/domain/events/detail-types';
+import {
+  HANDLER_SETTINGS,
+  queueVisibilityTimeoutSeconds,
+} from '../config/handler-settings';
+import type { StageConfig } from '../config/stage-config';
+import { DesignedTable } from '../constructs/designed-table';
+import { DeadLetterQueue, WorkQueue } from '../constructs/engine-queue';
+import { toRulePattern } from '../constructs/route-pattern';
+import type { Route } from '../routing/routing-table';
+
+/** EventBridge retries delivery for the longest it allows before dead-lettering. */
+export const RULE_RETRY = { retryAttempts: 185, maxEventAge: Duration.hours(24) } as const;
+
+/** What the stateful stack holds for one route. */
+export interface RouteResources {
+  readonly route: Route;
+  /** Events the rule could not deliver to its target. */
+  readonly deliveryDlq: sqs.Queue;
+  /** Queue routes: the queue the handler drains, with its DLQ. */
+  readonly workQueue?: WorkQueue;
+  /** Function routes: events the function still failed after Lambda's async retries. */
+  readonly failureDlq?: sqs.Queue;
+}
+
+export interface StatefulStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly routes: readonly Route[];
+}
+
+export class StatefulStack extends Stack {
+  public readonly ledger: DesignedTable;
+  public readonly engine: DesignedTable;
+  public readonly eventBus: events.EventBus;
+  public readonly archive: events.Archive;
+  public readonly routeResources: ReadonlyMap<string, RouteResources>;
+
+  public constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    // The ledger never expires anything; DesignedTable refuses a TTL here.
+    this.ledger = new DesignedTable(this, 'Ledger', { design: LEDGER_TABLE, allowTimeToLive: false });
+    this.engine = new DesignedTable(this, 'Engine', { design: ENGINE_TABLE, allowTimeToLive: true });
+
+    // A fixed name: producers in other accounts address the bus by ARN.
+    this.eventBus = new events.EventBus(this, 'EventBus', {
+      eventBusName: `outcome-engine-${config.stage}`,
+      description: `Outcome engine (${config.stage}): producers put outcome events here`,
+    });
+    this.allowProducers(config);
+
+    // Everything producers send is archived, so outcomes can be replayed
+    // after a fix (see docs/runbook.md). The engine's own events are left out:
+    // replaying them would announce old rejections again.
+    this.archive = this.eventBus.archive('Archive', {
+      description: `Producer events on outcome-engine-${config.stage}, for replay`,
+      eventPattern: toRulePattern({ source: [{ 'anything-but': ENGINE_EVENT_SOURCE }] }),
+      retention: Duration.days(config.archiveRetentionDays),
+    });
+
+    const resources = new Map<string, RouteResources>();
+    for (const route of props.routes) {
+      resources.set(route.id, this.addRoute(route));
+    }
+    this.routeResources = resources;
+
+    new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });
+    new CfnOutput(this, 'EngineTableName', { value: this.engine.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn });
+    new CfnOutput(this, 'ArchiveName', { value: this.archive.archiveName });
+  }
+
+  /** The RouteResources of `routeId`; throws for an unknown route. */
+  public resourcesOf(routeId: string): RouteResources {
+    const found = this.routeResources.get(routeId);
+    if (found === undefined) throw new Error(`No route "${routeId}" in ${this.stackName}`);
+    return found;
+  }
+
+  /**
+   * Cross-account producers may PutEvents only with the configured sources
+   * (or any source but the engine's own). Principals of this account need no
+   * statement: their IAM policies decide, and the engine's functions hold
+   * events:PutEvents on this bus alone.
+   */
+  private allowProducers(config: StageConfig): void {
+    const { accounts, organizationId, sources } = config.producers;
+    const conditionsWith = (stringEquals: Record<string, unknown>): Record<string, unknown> =>
+      sources.length > 0
+        ? { StringEquals: { ...stringEquals, 'events:source': sources } }
+        : {
+            ...(Object.keys(stringEquals).length > 0 ? { StringEquals: stringEquals } : {}),
+            StringNotEquals: { 'events:source': ENGINE_EVENT_SOURCE },
+          };
+    if (accounts.length > 0) {
+      this.eventBus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowProducerAccounts',
+          principals: accounts.map((account) => new iam.AccountPrincipal(account)),
+          actions: ['events:PutEvents'],
+          resources: [this.eventBus.eventBusArn],
+          conditions: conditionsWith({}),
+        }),
+      );
+    }
+    if (organizationId !== undefined) {
+      this.eventBus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowProducerOrganization',
+          principals: [new iam.AnyPrincipal()],
+          actions: ['events:PutEvents'],
+          resources: [this.eventBus.eventBusArn],
+          conditions: conditionsWith({ 'aws:PrincipalOrgID': organizationId }),
+        }),
+      );
+    }
+  }
+
+  private addRoute(route: Route): RouteResources {
+    const deliveryDlq = new DeadLetterQueue(this, `${route.id}DeliveryDlq`, {
+      purpose: `events the ${route.id} rule could not deliver`,
+    }).queue;
+    new CfnOutput(this, `${route.id}DeliveryDlqUrl`, { value: deliveryDlq.queueUrl });
+
+    if (route.target.kind === 'function') {
+      // The rule lives in the stateless stack with its function. Granting
+      // "rules on this bus" here, instead of naming the rule, keeps the
+      // dependency one-way (stateless -> stateful).
+      deliveryDlq.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowRulesOnEngineBus',
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [deliveryDlq.queueArn],
+          conditions: {
+            ArnLike: {
+              'aws:SourceArn': `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/${this.eventBus.eventBusName}/*`,
+            },
+          },
+        }),
+      );
+      const failureDlq = new DeadLetterQueue(this, `${route.id}FailureDlq`, {
+        purpose: `events ${route.target.handler} failed after Lambda's async retries`,
+      }).queue;
+      new CfnOutput(this, `${route.id}FailureDlqUrl`, { value: failureDlq.queueUrl });
+      return { route, deliveryDlq, failureDlq };
+    }
+
+    const consumer = HANDLER_SETTINGS[route.target.handler].queue;
+    if (consumer === undefined) {
+      throw new Error(
+        `Route ${route.id} queues events for ${route.target.handler}, whose HANDLER_SETTINGS entry has no queue settings`,
+      );
+    }
+    const workQueue = new WorkQueue(this, `${route.id}Queue`, {
+      visibilityTimeout: Duration.seconds(queueVisibilityTimeoutSeconds(route.target.handler)),
+      maxReceiveCount: consumer.maxReceiveCount,
+      purpose: `the ${route.id} route`,
+    });
+    const rule = new events.Rule(this, `${route.id}Rule`, {
+      eventBus: this.eventBus,
+      description: route.description,
+      eventPattern: toRulePattern(route.eventPattern),
+      targets: [
+        new targets.SqsQueue(workQueue.queue, { deadLetterQueue: deliveryDlq, ...RULE_RETRY }),
+      ],
+    });
+    new CfnOutput(this, `${route.id}RuleArn`, { value: rule.ruleArn });
+    new CfnOutput(this, `${route.id}QueueUrl`, { value: workQueue.queue.queueUrl });
+    new CfnOutput(this, `${route.id}DlqUrl`, { value: workQueue.deadLetterQueue.queueUrl });
+    return { route, deliveryDlq, workQueue };
+  }
+}

@@ -1,0 +1,456 @@
+// npm run bench:ingest
+// One run, one DynamoDB Local, four figures:
+//   (a) accepted outcomes/s through the whole local path: the real EventBridge
+//       client -> PutEvents endpoint -> bus -> queue -> Lambda handler -> DynamoDB;
+//   (b) raw conditional PutItem/s of the very items the path wrote, into a
+//       fresh table of the same design, with the same number of writes in
+//       flight (the floor), and the ratio of the two;
+//   (c) DynamoDB write units per accepted outcome of ~1 KB (ReturnConsumedCapacity INDEXES);
+//   (d) validation + keying throughput per CPU core with storage stubbed.
+//
+// The producers run on a worker thread, as the services emitting outcomes
+// would run in their own processes; the engine (endpoint, bus, queue,
+// handler, ledger) runs on the main thread, as under `npm start`. Path and
+// floor alternate in rounds over the same items, so changes in the machine's
+// load during the run hit both alike.
+//
+// Settings (environment): BENCH_OUTCOMES (20000), BENCH_ROUNDS (8),
+// BENCH_WRITES_IN_FLIGHT (32), BENCH_BATCHES_IN_FLIGHT (writes / 10),
+// BENCH_SENDERS (8), BENCH_WARMUP (2000), BENCH_STUB_OUTCOMES (100000).
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  DynamoDBClient,
+  PutItemCommand,
+  type AttributeValue,
+  type ConsumedCapacity,
+} from '@aws-sdk/client-dynamodb';
+import { Worker } from 'node:worker_threads';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createLedgerService } from '../../lambdas/composition/ledger-service';
+import { createLedgerTables } from '../../lambdas/adapters/dynamodb/create-tables';
+import { startDynamoDbLocal } from '../../lib/local/dynamodb-local';
+import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
+import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
+import type { ProducerReply, ProducerRequest } from './ingest-producers';
+import { CUSTOMERS, NOW, outcomeDetail, runConcurrently } from './ingest-workload';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+
+const settings = {
+  outcomes: Number(process.env.BENCH_OUTCOMES ?? 20_000),
+  writesInFlight: Number(process.env.BENCH_WRITES_IN_FLIGHT ?? 32),
+  senders: Number(process.env.BENCH_SENDERS ?? 8),
+  warmup: Number(process.env.BENCH_WARMUP ?? 2_000),
+  stubOutcomes: Number(process.env.BENCH_STUB_OUTCOMES ?? 100_000),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 8),
+  /** Handler invocations in flight, each writing its batch's records concurrently. */
+  batchesInFlight: 0,
+};
+settings.batchesInFlight = Number(process.env.BENCH_BATCHES_IN_FLIGHT ?? Math.ceil(settings.writesInFlight / 10));
+const RECORDS_PER_BATCH = 10;
+
+type Item = Record<string, AttributeValue>;
+
+/** The producer thread: prepares and sends PutEvents calls with the real EventBridge client. */
+class ProducerThread {
+  private constructor(private readonly worker: Worker) {}
+
+  static start(): ProducerThread {
+    // Workers do not inherit tsx's loader: register it in the worker before importing the TypeScript entry.
+    const entry = new URL('./ingest-producers.ts', import.meta.url).href;
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const worker = new Worker(
+      `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`,
+      { eval: true },
+    );
+    return new ProducerThread(worker);
+  }
+
+  private ask(request: ProducerRequest): Promise<ProducerReply> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.worker.once('error', onError);
+      this.worker.once('message', (reply: ProducerReply) => {
+        this.worker.off('error', onError);
+        if (reply.kind === 'failed') reject(new Error(`producer thread: ${reply.message}`));
+        else resolve(reply);
+      });
+      this.worker.postMessage(request);
+    });
+  }
+
+  async prepare(label: string, count: number): Promise<void> {
+    await this.ask({ kind: 'prepare', label, count });
+  }
+
+  async send(url: string, senders: number): Promise<number> {
+    const reply = await this.ask({ kind: 'send', url, senders });
+    return reply.kind === 'sent' ? reply.refused : 0;
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/** Time-weighted count of requests in flight, to compare how busy each run keeps DynamoDB. */
+class InFlightGauge {
+  private inFlight = 0;
+  private area = 0;
+  private since = performance.now();
+  private startedAt = performance.now();
+
+  enter(): void {
+    this.advance();
+    this.inFlight += 1;
+  }
+
+  leave(): void {
+    this.advance();
+    this.inFlight -= 1;
+  }
+
+  reset(): void {
+    this.area = 0;
+    this.since = this.startedAt = performance.now();
+  }
+
+  average(): number {
+    this.advance();
+    const elapsed = this.since - this.startedAt;
+    return elapsed > 0 ? this.area / elapsed : 0;
+  }
+
+  private advance(): void {
+    const now = performance.now();
+    this.area += this.inFlight * (now - this.since);
+    this.since = now;
+  }
+}
+
+/** A DynamoDB Local client that measures ledger writes in flight and can capture the items written. */
+function instrumentedClient(
+  endpoint: string,
+  ledgerTable: () => string,
+  gauge: InFlightGauge,
+  sink?: { items: Item[]; capture: boolean },
+): DynamoDBClient {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { TableName?: string; Item?: Item };
+      const isLedgerWrite = context.commandName === 'PutItemCommand' && input.TableName === ledgerTable();
+      if (!isLedgerWrite) return next(args);
+      if (sink?.capture && input.Item) sink.items.push(input.Item);
+      gauge.enter();
+      try {
+        return await next(args);
+      } finally {
+        gauge.leave();
+      }
+    },
+    { step: 'initialize', name: 'measureLedgerWrites' },
+  );
+  return client;
+}
+
+interface Measured {
+  seconds: number;
+  /** Seconds the main thread's event loop (the engine's) was busy. */
+  busySeconds: number;
+  count: number;
+}
+
+const addMeasured = (total: Measured, part: Measured): Measured => ({
+  seconds: total.seconds + part.seconds,
+  busySeconds: total.busySeconds + part.busySeconds,
+  count: total.count + part.count,
+});
+
+async function timed(count: number, work: () => Promise<void>): Promise<Measured> {
+  const loopBefore = performance.eventLoopUtilization();
+  const started = performance.now();
+  await work();
+  const seconds = (performance.now() - started) / 1000;
+  const utilization = performance.eventLoopUtilization(loopBefore).utilization;
+  return { seconds, busySeconds: utilization * seconds, count };
+}
+
+/** (a): the local engine in this process, fed by real EventBridge clients. */
+class PathRun {
+  readonly gauge = new InFlightGauge();
+  private readonly sink = { items: [] as Item[], capture: false };
+
+  private readonly producers = ProducerThread.start();
+
+  private constructor(
+    private readonly engine: LocalEngine,
+    private readonly client: DynamoDBClient,
+  ) {}
+
+  static async start(dynamoDbEndpoint: string, dataDir: string): Promise<PathRun> {
+    const suffix = randomUUID().slice(0, 8);
+    const ledgerTableName = `bench-ledger-${suffix}`;
+    const gauge = new InFlightGauge();
+    const sink = { items: [] as Item[], capture: false };
+    const client = instrumentedClient(dynamoDbEndpoint, () => ledgerTableName, gauge, sink);
+    const engine = await startLocalEngine({
+      port: 0,
+      dynamoDbEndpoint,
+      dynamoDbClient: client,
+      dataDir,
+      ledgerTableName,
+      engineTableName: `bench-engine-${suffix}`,
+      now: () => NOW,
+      writeStateFile: false,
+      queue: { maxConcurrency: settings.batchesInFlight },
+      recordConcurrency: RECORDS_PER_BATCH,
+    });
+    const run = new PathRun(engine, client);
+    Object.assign(run, { gauge, sink });
+    return run;
+  }
+
+  /** Sends `count` new outcomes and waits until the ledger has them all; returns the items written. */
+  async run(label: string, count: number): Promise<{ measured: Measured; items: Item[] }> {
+    await this.producers.prepare(label, count);
+    this.sink.items = [];
+    this.sink.capture = true;
+    const before = this.engine.ledgerService.consumedCapacity().writeRequests;
+    let refused = 0;
+    const measured = await timed(count, async () => {
+      refused = await this.producers.send(this.engine.url, settings.senders);
+      await this.engine.drain();
+    });
+    this.sink.capture = false;
+    const written = this.engine.ledgerService.consumedCapacity().writeRequests - before;
+    const deadLetters = await this.engine.deadLetters();
+    if (refused > 0 || deadLetters.length > 0 || written !== count) {
+      throw new Error(`path run ${label} was not clean: ${refused} refused, ${deadLetters.length} dead letters, ${written} writes for ${count} outcomes`);
+    }
+    return { measured, items: this.sink.items };
+  }
+
+  capacity() {
+    return this.engine.ledgerService.consumedCapacity();
+  }
+
+  resetCapacity(): void {
+    this.engine.ledgerService.consumedCapacity({ reset: true });
+  }
+
+  async stop(): Promise<void> {
+    await this.producers.stop();
+    await this.engine.stop();
+    this.client.destroy();
+  }
+}
+
+/** (b): the floor: the same items, conditional PutItem, the same writes in flight, a fresh table of the same design. */
+class RawRun {
+  readonly gauge = new InFlightGauge();
+  writeUnits = 0;
+
+  private constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  static async start(dynamoDbEndpoint: string): Promise<RawRun> {
+    const suffix = randomUUID().slice(0, 8);
+    const tableName = `bench-raw-${suffix}`;
+    const gauge = new InFlightGauge();
+    const client = instrumentedClient(dynamoDbEndpoint, () => tableName, gauge);
+    await createLedgerTables(client, { ledgerTableName: tableName, engineTableName: `bench-raw-engine-${suffix}` });
+    const run = new RawRun(client, tableName);
+    Object.assign(run, { gauge });
+    return run;
+  }
+
+  async run(items: readonly Item[]): Promise<Measured> {
+    return timed(items.length, () =>
+      runConcurrently(items, settings.writesInFlight, async (item) => {
+        const output = await this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            ReturnConsumedCapacity: 'INDEXES',
+          }),
+        );
+        const consumed: ConsumedCapacity | undefined = output.ConsumedCapacity;
+        this.writeUnits += consumed?.CapacityUnits ?? 0;
+      }),
+    );
+  }
+
+  stop(): void {
+    this.client.destroy();
+  }
+}
+
+/** (d): the ledger's own work per message, DynamoDB and EventBridge replaced by instant stubs. */
+async function measureStubbed(): Promise<{ outcomes: number; cpuSeconds: number; wallSeconds: number }> {
+  const stored = new Map<string, Item>();
+  const dynamoDb = new DynamoDBClient({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  // Replaces the whole SDK call: a PutItem is "stored" at once, a Query returns the catalog.
+  (dynamoDb as unknown as { send: (command: { input: Record<string, unknown>; constructor: { name: string } }) => Promise<unknown> }).send =
+    async (command) => {
+      if (command.constructor.name === 'PutItemCommand') {
+        const item = command.input.Item as Item;
+        if (command.input.TableName === 'engine') stored.set(`${item.pk?.S}/${item.sk?.S}`, item);
+        return {};
+      }
+      if (command.constructor.name === 'QueryCommand') return { Items: [...stored.values()] };
+      throw new Error(`unexpected ${command.constructor.name} in the stubbed benchmark`);
+    };
+  const eventBridge = new EventBridgeClient({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  eventBridge.send = (async () => ({ FailedEntryCount: 0, Entries: [] })) as unknown as typeof eventBridge.send;
+  const service = createLedgerService({
+    dynamoDb,
+    eventBridge,
+    eventBusName: 'bench',
+    ledgerTableName: 'ledger',
+    engineTableName: 'engine',
+    now: () => NOW,
+  });
+  await service.loadCatalog({
+    metrics: [{ code: 'order.recovered', name: 'Recovered order', unit: 'order', aggregation: 'value', billable: { when: 'verified' } }],
+    customers: CUSTOMERS.map((customerId) => ({ customerId, name: customerId })),
+  });
+  const bodies = Array.from({ length: settings.stubOutcomes }, (_, index) =>
+    JSON.stringify({
+      version: '0',
+      id: `event-${index}`,
+      'detail-type': 'Outcome Recorded',
+      source: 'com.example.bench',
+      account: '000000000000',
+      time: '2026-11-20T11:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: outcomeDetail('stub', index),
+    }),
+  );
+  // Warm up, then measure CPU time: figures per core, whatever else the machine runs.
+  for (let index = 0; index < Math.min(5_000, bodies.length); index += 1) {
+    await service.ingestMessage({ body: bodies[index] as string, messageId: `warm-${index}` });
+  }
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  for (let index = 0; index < bodies.length; index += 1) {
+    const result = await service.ingestMessage({ body: bodies[index] as string, messageId: `m-${index}` });
+    if (result.status !== 'recorded') throw new Error(`stubbed ingest did not record: ${JSON.stringify(result)}`);
+  }
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { outcomes: bodies.length, cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds };
+}
+
+const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
+  process.stdout.write(
+    `bench:ingest  ${fmt(settings.outcomes)} outcomes of ~1 KB in ${settings.rounds} interleaved rounds; ` +
+      `${settings.writesInFlight} raw writes in flight vs ${settings.batchesInFlight} handler invocations x ${RECORDS_PER_BATCH} records; ` +
+      `${settings.senders} concurrent PutEvents callers; Node ${process.version}, ${availableParallelism()} cores\n`,
+  );
+  process.stdout.write('starting DynamoDB Local (in memory)...\n');
+  const dynamoDb = await startDynamoDbLocal();
+  const path = await PathRun.start(dynamoDb.endpoint, dataDir);
+  const raw = await RawRun.start(dynamoDb.endpoint);
+  try {
+    // Warm up the JIT on both sides (Node and DynamoDB Local's JVM) and both tables.
+    if (settings.warmup > 0) {
+      process.stdout.write('warming up...\n');
+      const warm = await path.run('warm', settings.warmup);
+      await raw.run(warm.items.map((item) => ({ ...item })));
+    }
+    // Rounds alternate path and floor on the same items, so a change in the
+    // machine's load during the run affects both alike.
+    path.resetCapacity();
+    raw.writeUnits = 0;
+    path.gauge.reset();
+    raw.gauge.reset();
+    let pathTotal: Measured = { seconds: 0, busySeconds: 0, count: 0 };
+    let rawTotal: Measured = { seconds: 0, busySeconds: 0, count: 0 };
+    const perRound = Math.ceil(settings.outcomes / settings.rounds);
+    const pathGauge: number[] = [];
+    const rawGauge: number[] = [];
+    for (let round = 0; round < settings.rounds; round += 1) {
+      const count = Math.min(perRound, settings.outcomes - round * perRound);
+      path.gauge.reset();
+      const { measured, items } = await path.run(`round-${round}`, count);
+      pathGauge.push(path.gauge.average());
+      pathTotal = addMeasured(pathTotal, measured);
+      raw.gauge.reset();
+      const floor = await raw.run(items);
+      rawTotal = addMeasured(rawTotal, floor);
+      rawGauge.push(raw.gauge.average());
+      process.stdout.write(
+        `  round ${round + 1}/${settings.rounds}: path ${fmt(measured.count / measured.seconds)}/s, floor ${fmt(floor.count / floor.seconds)}/s\n`,
+      );
+    }
+    process.stdout.write('(d) validation + keying, storage stubbed...\n');
+    const stubbed = await measureStubbed();
+
+    const capacity = path.capacity();
+    const pathRate = pathTotal.count / pathTotal.seconds;
+    const rawRate = rawTotal.count / rawTotal.seconds;
+    const ratio = rawRate / pathRate;
+    const unitsPerOutcome = capacity.writeUnits / capacity.writeRequests;
+    const perCore = stubbed.outcomes / stubbed.cpuSeconds;
+    const sampleDetailBytes = Buffer.byteLength(JSON.stringify(outcomeDetail('round-0', 12_345)));
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+
+    const rows: [string, string, string, string][] = [
+      [
+        '(a) accepted outcomes/s, whole local path',
+        fmt(pathRate),
+        '',
+        `${fmt(pathTotal.count)} in ${fmt(pathTotal.seconds, 2)} s; ${fmt(mean(pathGauge), 1)} writes in flight on average; engine thread busy ${fmt((100 * pathTotal.busySeconds) / pathTotal.seconds)}%`,
+      ],
+      [
+        '(b) raw conditional PutItem/s (floor)',
+        fmt(rawRate),
+        '',
+        `${fmt(rawTotal.count)} in ${fmt(rawTotal.seconds, 2)} s; ${fmt(mean(rawGauge), 1)} writes in flight on average; writer thread busy ${fmt((100 * rawTotal.busySeconds) / rawTotal.seconds)}%`,
+      ],
+      ['    ratio floor / path', fmt(ratio, 3), '<= 1.15', ratio <= 1.15 ? 'met' : 'MISSED'],
+      [
+        '(c) write units per accepted outcome',
+        fmt(unitsPerOutcome, 3),
+        '<= 2',
+        `${unitsPerOutcome <= 2 ? 'met' : 'MISSED'}; ${Object.entries(capacity.writeUnitsByTarget)
+          .map(([target, units]) => `${target} ${fmt(units / capacity.writeRequests, 2)}`)
+          .join(', ')}; detail JSON ${fmt(sampleDetailBytes)} B; floor items ${fmt(raw.writeUnits / rawTotal.count, 2)}`,
+      ],
+      [
+        '(d) validation + keying, outcomes/s per core',
+        fmt(perCore),
+        '>= 50,000',
+        `${perCore >= 50_000 ? 'met' : 'MISSED'}; ${fmt(stubbed.outcomes)} in ${fmt(stubbed.cpuSeconds, 2)} CPU s (${fmt(stubbed.wallSeconds, 2)} s wall)`,
+      ],
+    ];
+    const widths = [0, 1, 2].map((column) =>
+      Math.max(...rows.map((row) => row[column]?.length ?? 0), ['figure', 'value', 'target'][column]?.length ?? 0),
+    );
+    const line = (cells: readonly string[]) =>
+      `${(cells[0] ?? '').padEnd(widths[0] ?? 0)}  ${(cells[1] ?? '').padStart(widths[1] ?? 0)}  ${(cells[2] ?? '').padEnd(widths[2] ?? 0)}  ${cells[3] ?? ''}`.trimEnd();
+    process.stdout.write(`\n${line(['figure', 'value', 'target', 'notes'])}\n${rows.map(line).join('\n')}\n`);
+  } finally {
+    await path.stop();
+    raw.stop();
+    await dynamoDb.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

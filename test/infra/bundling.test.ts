@@ -1,0 +1,45 @@
+// The one infra test that runs esbuild for real, offline and without Docker,
+// on the real handler entries, and then loads the bundle the way Lambda's
+// Node.js runtime does (an ES module named index.mjs).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { synthEngine, type SynthesizedEngine } from './support/synth-engine';
+
+let engine: SynthesizedEngine | undefined;
+afterAll(() => engine?.cleanUp());
+
+function bundledEntry(outdir: string): string {
+  const assetDirs = readdirSync(outdir).filter(
+    (name) => name.startsWith('asset.') && existsSync(path.join(outdir, name, 'index.mjs')),
+  );
+  expect(assetDirs).toHaveLength(1);
+  return path.join(outdir, assetDirs[0] ?? '', 'index.mjs');
+}
+
+describe('bundling', () => {
+  it('bundles the ingest handler with the local esbuild into a self-contained, loadable ESM file', { timeout: 90_000 }, async () => {
+    engine = synthEngine({ stage: 'bundled' }, { bundle: true });
+    const entry = bundledEntry(engine.outdir);
+    const code = readFileSync(entry, 'utf8');
+
+    // The createRequire shim comes first, so CommonJS dependencies can `require`.
+    expect(code.startsWith("import { createRequire as __engineCreateRequire } from 'node:module';")).toBe(true);
+    // Nothing is left for the runtime to provide, the AWS SDK included.
+    expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+    expect(code).not.toMatch(/import\(\s*["']@aws-sdk\//);
+    expect(existsSync(`${entry}.map`)).toBe(true);
+
+    // Loaded by plain Node in its own process, as the Lambda runtime would,
+    // not through the test runner's module transform.
+    const probe = `const m = await import(${JSON.stringify(pathToFileURL(entry).href)}); process.stdout.write(typeof m.handler);`;
+    const handlerType = execFileSync(process.execPath, ['--input-type=module', '--eval', probe], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
+      timeout: 30_000,
+    });
+    expect(handlerType).toBe('function');
+  });
+});

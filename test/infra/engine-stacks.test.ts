@@ -1,0 +1,8 @@
+// Every assertion on the synthesized stacks, in one test file. Each test file
+// runs in its own process and loading aws-cdk-lib is most of the cost, so the
+// suites share one load; they stay separate modules by subject.
+import './suites/stateful-stack.suite';
+import './suites/stateless-stack.suite';
+import './suites/least-privilege.suite';
+import './suites/function-routes.suite';
+import './suites/cdk-nag.suite';

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import {
+  loadStageConfig,
+  parseStageConfig,
+  StageConfigError,
+} from '../../lib/config/stage-config';
+
+function contextOf(values: Record<string, unknown>): (key: string) => unknown {
+  return (key) => values[key];
+}
+
+describe('loadStageConfig', () => {
+  it('defaults to the dev stage with every default filled in', () => {
+    const config = loadStageConfig(contextOf({}));
+
+    expect(config).toEqual({
+      stage: 'dev',
+      stripeSecretName: 'outcome-engine/dev/stripe',
+      producers: { accounts: [], sources: [] },
+      alarms: {},
+      backdatingWindowDays: 35,
+      logRetentionDays: 30,
+      logLevel: 'INFO',
+      archiveRetentionDays: 365,
+      ingest: { maxConcurrency: 50, maxMessageAgeSeconds: 300 },
+    });
+  });
+
+  it('reads the selected stage from the stages context', () => {
+    const config = loadStageConfig(
+      contextOf({
+        stage: 'prod',
+        stages: {
+          dev: { backdatingWindowDays: 3 },
+          prod: {
+            account: '123456789012',
+            region: 'eu-west-1',
+            stripeSecretName: 'billing/stripe',
+            producers: { accounts: ['111122223333'], sources: ['com.acme.tickets'] },
+            alarms: { email: 'billing-ops@example.com' },
+            taskWebhookUrl: 'https://hooks.example.com/csm-tasks',
+            backdatingWindowDays: 60,
+            ingest: { maxConcurrency: 20 },
+          },
+        },
+      }),
+    );
+
+    expect(config).toMatchObject({
+      stage: 'prod',
+      account: '123456789012',
+      region: 'eu-west-1',
+      stripeSecretName: 'billing/stripe',
+      producers: { accounts: ['111122223333'], sources: ['com.acme.tickets'] },
+      alarms: { email: 'billing-ops@example.com' },
+      taskWebhookUrl: 'https://hooks.example.com/csm-tasks',
+      backdatingWindowDays: 60,
+      ingest: { maxConcurrency: 20, maxMessageAgeSeconds: 300 },
+    });
+  });
+
+  it('rejects a stages context that is not an object', () => {
+    expect(() => loadStageConfig(contextOf({ stages: 'prod' }))).toThrow(StageConfigError);
+    expect(() => loadStageConfig(contextOf({ stage: 'prod', stages: { prod: 42 } }))).toThrow(
+      /stages\.prod" must be an object/,
+    );
+  });
+});
+
+describe('parseStageConfig', () => {
+  it.each([
+    ['a stage name with upper case', { stage: 'Prod' }, /stage name/],
+    ['a short account id', { stage: 'prod', producers: { accounts: ['1234'] } }, /12 digits/],
+    ['the engine\'s own source for producers', { stage: 'prod', producers: { sources: ['outcome-engine'] } }, /engine's own source/],
+    ['an AWS-reserved source', { stage: 'prod', producers: { sources: ['aws.s3'] } }, /reserved/],
+    ['a malformed organization id', { stage: 'prod', producers: { organizationId: 'org-1' } }, /o-abcdefghij/],
+    ['an invalid alarm email', { stage: 'prod', alarms: { email: 'not-an-email' } }, /alarms\.email/],
+    ['a topic ARN of another service', { stage: 'prod', alarms: { topicArn: 'arn:aws:sqs:eu-west-1:123456789012:q' } }, /SNS topic ARN/],
+    ['a plain-HTTP webhook', { stage: 'prod', taskWebhookUrl: 'http://hooks.example.com/x' }, /taskWebhookUrl/],
+    ['a zero backdating window', { stage: 'prod', backdatingWindowDays: 0 }, /backdatingWindowDays/],
+    ['a retention CloudWatch does not offer', { stage: 'prod', logRetentionDays: 31 }, /must be one of/],
+    ['an ingest concurrency below the SQS minimum', { stage: 'prod', ingest: { maxConcurrency: 1 } }, /maxConcurrency/],
+    ['an unknown key (typo)', { stage: 'prod', alarmEmail: 'ops@example.com' }, /alarmEmail/],
+  ])('rejects %s with a message naming the problem', (_name, input, message) => {
+    expect(() => parseStageConfig(input)).toThrow(StageConfigError);
+    expect(() => parseStageConfig(input)).toThrow(message);
+  });
+
+  it('names the stage and the context key in the error', () => {
+    expect(() => parseStageConfig({ stage: 'prod', backdatingWindowDays: -1 })).toThrow(
+      /Invalid configuration for stage "prod" \(CDK context "stages\.prod"\)/,
+    );
+  });
+});

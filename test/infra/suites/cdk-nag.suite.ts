@@ -1,0 +1,76 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
+import { nagPacks } from '../../../lib/stacks/engine-app';
+import { synthEngine } from '../support/synth-engine';
+
+// The widest configuration: every optional resource (bus policies for
+// accounts and an organization, topic with email subscription) is present.
+const engine = synthEngine({
+  producers: { accounts: ['111122223333'], organizationId: 'o-abcdefghij', sources: ['com.acme.tickets'] },
+  alarms: { email: 'billing-ops@example.com' },
+});
+afterAll(() => engine.cleanUp());
+
+function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag', () => {
+  it.each(nagPacks(engine.app).map((pack) => [pack.readPackName, pack] as const))(
+    '%s pack: no unacknowledged finding, error or warning',
+    (_name, pack) => {
+      const report = pack.validateScope(engine.app);
+      const findings = report.violations.flatMap((violation) =>
+        violation.violatingResources.map((resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`),
+      );
+
+      expect(findings).toEqual([]);
+      expect(report.success).toBe(true);
+    },
+  );
+
+  it('detects findings at all (an unprotected queue added to the stack fails)', () => {
+    const probe = synthEngine({ stage: 'probe' });
+    try {
+      new sqs.Queue(probe.stateful, 'ProbeQueue', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+
+      const rules = nagPacks(probe.app).flatMap((pack) =>
+        pack.validateScope(probe.app).violations.map((violation) => violation.ruleName),
+      );
+      expect(rules).toEqual(
+        expect.arrayContaining(['AwsSolutions-SQS2', 'AwsSolutions-SQS3', 'AwsSolutions-SQS4', 'Serverless-SQSRedrivePolicy']),
+      );
+    } finally {
+      probe.cleanUp();
+    }
+  });
+
+  it('acknowledges every rule with a specific reason', () => {
+    const found = acknowledgements(engine.app);
+
+    expect(found.length).toBeGreaterThan(0);
+    for (const { id, reason, path } of found) {
+      expect(id, path).toMatch(/^(AwsSolutions|Serverless)-[A-Za-z0-9]+(\[.+\])?$/);
+      expect(reason.length, `${id} at ${path}`).toBeGreaterThanOrEqual(60);
+    }
+  });
+
+  it('acknowledges wildcard IAM findings only for the exact X-Ray resource', () => {
+    const iamFindings = acknowledgements(engine.app).filter(({ id }) => id.startsWith('AwsSolutions-IAM5'));
+
+    expect(iamFindings.length).toBeGreaterThan(0);
+    expect(new Set(iamFindings.map(({ id }) => id))).toEqual(new Set(['AwsSolutions-IAM5[Resource::*]']));
+  });
+});

@@ -1,0 +1,214 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { HANDLER_SETTINGS } from '../../../lib/config/handler-settings';
+import { LEDGER_METRICS } from '../../../lib/config/observability';
+import { synthEngine } from '../support/synth-engine';
+
+const engine = synthEngine({ alarms: { email: 'billing-ops@example.com' }, logRetentionDays: 90 });
+const template = engine.statelessTemplate;
+afterAll(() => engine.cleanUp());
+
+const handlerCount = Object.keys(HANDLER_SETTINGS).length;
+
+describe('stateless stack: resources', () => {
+  it('holds functions and monitoring, and no data', () => {
+    template.resourceCountIs('AWS::Lambda::Function', handlerCount);
+    template.resourceCountIs('AWS::Logs::LogGroup', handlerCount);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Events::EventBus', 'AWS::Events::Archive']) {
+      template.resourceCountIs(type, 0);
+    }
+  });
+
+  it('depends on the stateful stack, never the other way round', () => {
+    expect(engine.stateless.dependencies).toContain(engine.stateful);
+    expect(engine.stateful.dependencies).not.toContain(engine.stateless);
+  });
+});
+
+describe('stateless stack: ingest function', () => {
+  const settings = HANDLER_SETTINGS['ingest-outcomes'];
+
+  it('runs Node 22 on arm64 with active tracing and its configured size', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      MemorySize: settings.memorySizeMb,
+      Timeout: settings.timeoutSeconds,
+      Handler: 'index.handler',
+    });
+  });
+
+  it('gets table names, bus, backdating window and Powertools settings through its environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          LEDGER_TABLE_NAME: { 'Fn::ImportValue': Match.stringLikeRegexp('LedgerTable') },
+          ENGINE_TABLE_NAME: { 'Fn::ImportValue': Match.stringLikeRegexp('EngineTable') },
+          EVENT_BUS_NAME: { 'Fn::ImportValue': Match.stringLikeRegexp('EventBus') },
+          BACKDATING_WINDOW_DAYS: '35',
+          POWERTOOLS_SERVICE_NAME: 'outcome-engine',
+          POWERTOOLS_METRICS_NAMESPACE: 'OutcomeEngine/test',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+          POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
+  it('logs to its own log group with the configured retention', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^IngestOutcomesLogGroup') } },
+    });
+  });
+
+  it('drains the ingest queue in batches with partial batch failure reporting and bounded concurrency', () => {
+    const queue = settings.queue;
+    expect(queue).toBeDefined();
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('OutcomesQueue') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: queue?.batchSize,
+      MaximumBatchingWindowInSeconds: queue?.maxBatchingWindowSeconds,
+      ScalingConfig: { MaximumConcurrency: 50 },
+    });
+  });
+
+  it('takes the queue concurrency bound from the stage configuration', () => {
+    const tuned = synthEngine({ stage: 'tuned', ingest: { maxConcurrency: 7 } });
+    try {
+      tuned.statelessTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        ScalingConfig: { MaximumConcurrency: 7 },
+      });
+    } finally {
+      tuned.cleanUp();
+    }
+  });
+
+  it('uses its own role without AWS managed policies', () => {
+    const roles = Object.values(template.findResources('AWS::IAM::Role')) as { Properties: Record<string, unknown> }[];
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
+  });
+});
+
+describe('stateless stack: alarms', () => {
+  function alarmsOn(metricName: string): Record<string, unknown>[] {
+    return Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } }),
+    ) as Record<string, unknown>[];
+  }
+
+  it('alarms on any message in each dead-letter queue', () => {
+    const dlqAlarms = alarmsOn('ApproximateNumberOfMessagesVisible');
+    // The ingest queue's DLQ and the rule's delivery DLQ.
+    expect(dlqAlarms).toHaveLength(2);
+    for (const alarm of dlqAlarms) {
+      expect(alarm).toMatchObject({
+        Properties: {
+          Namespace: 'AWS/SQS',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          EvaluationPeriods: 1,
+          TreatMissingData: 'notBreaching',
+        },
+      });
+    }
+  });
+
+  it('alarms on function errors and throttles', () => {
+    expect(alarmsOn('Errors')).toHaveLength(handlerCount);
+    expect(alarmsOn('Throttles')).toHaveLength(handlerCount);
+  });
+
+  it('alarms when the oldest message on the ingest queue is older than the configured age', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Namespace: 'AWS/SQS',
+      Threshold: 300,
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::ImportValue': Match.stringLikeRegexp('OutcomesQueue') } }],
+    });
+  });
+
+  it('sends every alarm, and its recovery, to the alarm topic', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: { AlarmActions: unknown[]; OKActions: unknown[] };
+    }[];
+    expect(alarms.length).toBe(2 * handlerCount + 3);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
+    }
+  });
+
+  it('subscribes the configured email and lets only this account\'s CloudWatch alarms publish, over TLS', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'billing-ops@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('notifies an existing topic instead of creating one when configured', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:platform-alarms';
+    const existing = synthEngine({ stage: 'existing', alarms: { topicArn } });
+    try {
+      existing.statelessTemplate.resourceCountIs('AWS::SNS::Topic', 0);
+      existing.statelessTemplate.resourceCountIs('AWS::SNS::Subscription', 0);
+      existing.statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicArn] });
+    } finally {
+      existing.cleanUp();
+    }
+  });
+});
+
+describe('stateless stack: dashboard', () => {
+  function dashboardBody(): string {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as {
+      Properties: { DashboardBody: unknown; DashboardName: string };
+    }[];
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]?.Properties.DashboardName).toBe('outcome-engine-test');
+    return JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+  }
+
+  it('graphs arrivals, the ledger outcome metrics, queue depth and age, dead letters and function health', () => {
+    const body = dashboardBody();
+
+    for (const title of [
+      'Events arriving (per minute)',
+      'Ledger outcomes (per minute)',
+      'Rejections by code (per minute)',
+      'Queue depth',
+      'Age of oldest message (s)',
+      'Dead-letter queues (messages)',
+      'Function errors and throttles',
+      'Alarms',
+    ]) {
+      expect(body).toContain(title);
+    }
+    for (const metric of Object.values(LEDGER_METRICS)) {
+      expect(body).toContain(`MetricName=\\\\\\"${metric.metricName}\\\\\\"`);
+    }
+    expect(body).toContain('{\\\\\\"OutcomeEngine/test\\\\\\",code,service}');
+    expect(body).toContain('NumberOfMessagesSent');
+  });
+});
