@@ -64,6 +64,13 @@ function causeChain(error: unknown): string {
   return [...new Set(parts)].join(': ');
 }
 
+/** The innermost error's message: for an SDK failure, what actually went wrong (e.g. ECONNREFUSED). */
+function rootCause(error: Error): string {
+  let current: unknown = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
+
 /** Prints the error for a person and returns the exit code. */
 function reportError(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) return error.exitCode; // commander already printed it
@@ -80,7 +87,7 @@ function reportError(error: unknown, io: CliIo): number {
     return 2;
   }
   if (error instanceof InfrastructureError) {
-    io.err(`error: the ledger could not be read (${error.operation}): ${causeChain(error)}\n`);
+    io.err(`error: the ledger could not be reached (${error.operation}): ${rootCause(error)}\n`);
     return 1;
   }
   if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {

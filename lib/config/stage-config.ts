@@ -82,6 +82,18 @@ export const ingestTuningSchema = z
   })
   .strict();
 
+export const stripeWebhookTuningSchema = z
+  .object({
+    /**
+     * Concurrency reserved for (and capping) the public webhook function: a
+     * flood of requests, signed or not, can neither exhaust the account's
+     * Lambda concurrency nor run up cost. Stripe retries throttled deliveries
+     * (HTTP 429) with back-off for up to three days, so nothing is lost.
+     */
+    reservedConcurrency: z.number().int().min(1).max(1000).default(10),
+  })
+  .strict();
+
 /** What a stage entry under the `stages` context key may contain. */
 export const stageSettingsSchema = z
   .object({
@@ -92,7 +104,10 @@ export const stageSettingsSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as eu-west-1')
       .optional(),
-    /** Secrets Manager secret holding the Stripe keys as JSON {"apiKey","webhookSecret"} (for billing, not yet deployed). */
+    /**
+     * Name of the Secrets Manager secret holding the Stripe keys as JSON
+     * {"apiKey","webhookSecret"} (lambdas/adapters/stripe/stripe-secrets.ts).
+     */
     stripeSecretName: z.string().min(1).max(512).optional(),
     producers: producersSchema.default({ accounts: [], sources: [] }),
     alarms: alarmsSchema.default({}),
@@ -111,6 +126,7 @@ export const stageSettingsSchema = z
     /** How long the bus archive keeps events for replay; 0 keeps them indefinitely. */
     archiveRetentionDays: z.number().int().min(0).max(36_500).default(365),
     ingest: ingestTuningSchema.default({ maxConcurrency: 50, maxMessageAgeSeconds: 300 }),
+    stripeWebhook: stripeWebhookTuningSchema.default({ reservedConcurrency: 10 }),
   })
   .strict();
 export type StageSettings = z.input<typeof stageSettingsSchema>;

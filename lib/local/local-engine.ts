@@ -124,7 +124,7 @@ async function loadRouteHandler(
  * invocation, retried twice before its dead-letter destination. Modelled as a
  * queue of batch size 1 so retries and dead letters work the same way.
  */
-function functionTargetConsumer(invoke: (event: unknown, context: Context) => Promise<unknown>): QueueConsumer {
+export function functionTargetConsumer(invoke: (event: unknown, context: Context) => Promise<unknown>): QueueConsumer {
   return async (event: SQSEvent, context: Context) => {
     for (const record of event.Records) await invoke(JSON.parse(record.body), context);
   };

@@ -1,6 +1,7 @@
 // The one routing table. The CDK stack turns each route into an EventBridge
 // rule; the local engine's bus matches events against the same patterns, so a
 // route that works locally is the route deployed.
+import { BILLING_DETAIL_TYPES } from '../../lambdas/application/billing/ports';
 import { ENGINE_EVENT_SOURCE, INBOUND_DETAIL_TYPES } from '../../lambdas/domain/events/detail-types';
 
 /** The subset of EventBridge's event-pattern language the engine uses. */
@@ -19,8 +20,30 @@ export interface Route {
   target: { kind: 'queue'; handler: HandlerName } | { kind: 'function'; handler: HandlerName };
 }
 
-/** Handler entry files under lambdas/handlers/ (without extension). */
+/** Handlers that routes deliver events to: entry files under lambdas/handlers/ (without extension). */
 export type HandlerName = 'ingest-outcomes';
+
+/**
+ * Handlers invoked over HTTP rather than by a route (in AWS a Lambda Function
+ * URL, locally a route of the local engine's HTTP server).
+ */
+export type EndpointHandlerName = 'stripe-webhook';
+
+/** Every deployed function: route targets and HTTP endpoints. */
+export type FunctionName = HandlerName | EndpointHandlerName;
+
+/**
+ * Engine events an operator must act on. Each is kept in an alert queue that
+ * holds an alarm on while it has any message, so a failure is never a log
+ * line that scrolls away. No handler consumes these queues: the operator does
+ * (docs/runbook.md).
+ */
+export interface AlertRoute {
+  /** Stable id: the CDK construct id prefix and the alarm name suffix. */
+  id: string;
+  description: string;
+  eventPattern: EventPattern;
+}
 
 export const ROUTES: readonly Route[] = [
   {
@@ -32,5 +55,17 @@ export const ROUTES: readonly Route[] = [
       'detail-type': Object.values(INBOUND_DETAIL_TYPES),
     },
     target: { kind: 'queue', handler: 'ingest-outcomes' },
+  },
+];
+
+export const ALERT_ROUTES: readonly AlertRoute[] = [
+  {
+    id: 'ReconciliationFailures',
+    description: "Invoices whose Stripe total or currency differs from the engine's rating",
+    eventPattern: {
+      // Only the engine's own event: a producer cannot raise (or fake) this alarm.
+      source: [ENGINE_EVENT_SOURCE],
+      'detail-type': [BILLING_DETAIL_TYPES.invoiceReconciliationFailed],
+    },
   },
 ];

@@ -40,9 +40,10 @@ export function canonicalizeAttributes(attributes: OutcomeAttributes | undefined
     for (const key of keys) sorted[key] = attributes[key] as AttributeValue;
   }
   const json = JSON.stringify(sorted);
-  // A UTF-8 byte count is only needed when the string could exceed the limit.
+  // A UTF-8 byte count is only needed when the string could exceed the limit,
+  // and for pure ASCII (the usual case, checked natively) it is the length.
   if (json.length * 3 > ATTRIBUTE_LIMITS.maxTotalBytes) {
-    const bytes = utf8Length(json);
+    const bytes = NON_ASCII.test(json) ? utf8Length(json) : json.length;
     if (bytes > ATTRIBUTE_LIMITS.maxTotalBytes) {
       return {
         ok: false,
@@ -52,6 +53,8 @@ export function canonicalizeAttributes(attributes: OutcomeAttributes | undefined
   }
   return { ok: true, json };
 }
+
+const NON_ASCII = /[^\u0000-\u007f]/;
 
 function isSorted(keys: readonly string[]): boolean {
   for (let index = 1; index < keys.length; index += 1) {
