@@ -1,10 +1,11 @@
 // How each Lambda handler is deployed: size, time budget, what data it may
-// touch and how its queue is drained. Keyed by HandlerName, so adding a
-// handler to the routing table does not compile until its deployment is
+// touch, how it is invoked (a queue, or a public URL) and how much it may run
+// at once. Keyed by FunctionName (route targets and HTTP endpoints), so adding
+// a handler to the routing table does not compile until its deployment is
 // decided here. Both stacks read it: the stateful stack sizes queue
 // visibility timeouts from the function timeout, the stateless stack builds
 // the function and its grants.
-import type { HandlerName } from '../routing/routing-table';
+import type { FunctionName, HandlerName } from '../routing/routing-table';
 import type { StageConfig } from './stage-config';
 
 /**
@@ -13,8 +14,10 @@ import type { StageConfig } from './stage-config';
  *   itself keeps the ledger append-only.
  * - `read`: GetItem, BatchGetItem, Query.
  * - `read-write`: read plus PutItem, UpdateItem, DeleteItem, ConditionCheckItem.
+ * - `record-once`: PutItem and UpdateItem only: claim an item by a conditional
+ *   put, then update that item. No read, no delete (the Stripe webhook).
  */
-export type TableAccess = 'append' | 'read' | 'read-write';
+export type TableAccess = 'append' | 'read' | 'read-write' | 'record-once';
 
 export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
@@ -25,6 +28,9 @@ export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
     'dynamodb:PutItem',
     'dynamodb:ConditionCheckItem',
   ],
+  // A conditional put with ReturnValuesOnConditionCheckFailure=ALL_OLD returns
+  // the existing item without dynamodb:GetItem.
+  'record-once': ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'read-write': [
     'dynamodb:GetItem',
     'dynamodb:BatchGetItem',
@@ -48,6 +54,16 @@ export interface QueueConsumerSettings {
   readonly maxMessageAgeSeconds: (config: StageConfig) => number;
 }
 
+/** A public HTTPS endpoint (Lambda Function URL) in front of the function. */
+export interface FunctionUrlSettings {
+  /**
+   * How requests are authenticated when the URL itself has no IAM auth
+   * (AuthType NONE). Required, so a public URL never exists without a stated
+   * reason; it becomes the cdk-nag acknowledgement.
+   */
+  readonly authenticatedBy: string;
+}
+
 export interface HandlerSettings {
   readonly description: string;
   readonly memorySizeMb: number;
@@ -57,14 +73,26 @@ export interface HandlerSettings {
     readonly engine?: TableAccess;
     /** Publishes events (e.g. Outcome Rejected) on the engine's bus. */
     readonly publishesEvents?: boolean;
+    /**
+     * Reads the stage's Stripe secret (`stripeSecretName`): GetSecretValue on
+     * that secret only, its name in STRIPE_SECRET_ARN.
+     */
+    readonly stripeSecret?: boolean;
   };
+  /** Invoked through a public Function URL, for endpoints that are not behind a route. */
+  readonly functionUrl?: FunctionUrlSettings;
+  /**
+   * Reserved concurrency: guaranteed to the function and its upper bound.
+   * For public endpoints, so a flood cannot take the account's concurrency.
+   */
+  readonly reservedConcurrency?: (config: StageConfig) => number;
   /** How the handler's queue is drained, for handlers behind a queue route. */
   readonly queue?: QueueConsumerSettings;
   /** Handler-specific environment derived from the stage configuration. */
   readonly environment?: (config: StageConfig) => Record<string, string>;
 }
 
-export const HANDLER_SETTINGS: Readonly<Record<HandlerName, HandlerSettings>> = {
+export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> = {
   'ingest-outcomes': {
     description: 'Meters outcome events from the ingest queue into the ledger exactly once',
     // 256 MB on arm64: a batch of 100 conditional writes is network-bound, and
@@ -86,6 +114,23 @@ export const HANDLER_SETTINGS: Readonly<Record<HandlerName, HandlerSettings>> = 
       maxMessageAgeSeconds: (config) => config.ingest.maxMessageAgeSeconds,
     },
     environment: (config) => ({ BACKDATING_WINDOW_DAYS: String(config.backdatingWindowDays) }),
+  },
+  'stripe-webhook': {
+    description: 'Verifies Stripe webhook signatures and records payment signals once, republished on the bus',
+    // One conditional put, one PutEvents and one update per event; the secret
+    // is fetched once per container. 256 MB keeps the cold start (Stripe SDK
+    // plus AWS clients) short.
+    memorySizeMb: 256,
+    // Stripe expects a quick 2xx and retries a delivery that times out; 10 s
+    // covers a cold start plus SDK retries on a throttled table, and a timed
+    // out delivery is simply retried (the signal is recorded once).
+    timeoutSeconds: 10,
+    access: { engine: 'record-once', publishesEvents: true, stripeSecret: true },
+    functionUrl: {
+      authenticatedBy:
+        'Stripe cannot sign requests with AWS SigV4, so the URL has no IAM auth; every request is authenticated by its Stripe-Signature (HMAC-SHA256 of the raw body with the webhook secret, at most 300 s old) before anything is read or stored, and an unsigned or stale request gets a 400.',
+    },
+    reservedConcurrency: (config) => config.stripeWebhook.reservedConcurrency,
   },
 };
 

@@ -52,6 +52,8 @@ export interface EngineFunctionProps {
   readonly powertools: PowertoolsSettings;
   /** Added to (and overriding) the defaults above. */
   readonly environment?: Readonly<Record<string, string>>;
+  /** Reserved concurrency (guaranteed and maximum); none if undefined. */
+  readonly reservedConcurrency?: number;
 }
 
 export interface QueueConsumerProps {
@@ -83,6 +85,7 @@ export class EngineFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySizeMb ?? 256,
       timeout: Duration.seconds(props.timeoutSeconds ?? 30),
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
@@ -175,6 +178,28 @@ export class EngineFunction extends Construct {
         },
       ],
     );
+  }
+
+  /**
+   * A public HTTPS endpoint without IAM auth (AuthType NONE), for callers that
+   * cannot sign with SigV4 (Stripe's webhooks). `authenticatedBy` says how the
+   * function authenticates each request instead; it is the reason recorded
+   * against the nag rule. Buffered responses, no CORS: server-to-server only.
+   */
+  public addPublicUrl(authenticatedBy: string): lambda.FunctionUrl {
+    const url = this.function.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.BUFFERED,
+    });
+    acknowledgeRules(url, [{ id: 'OutcomeEngine-LambdaFunctionUrlAuth', reason: authenticatedBy }]);
+    acknowledgeRules(this.function, [
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Invoked synchronously through its Function URL only, never asynchronously: a failed request is answered with an error and retried by the caller (Stripe retries deliveries for up to three days).',
+      },
+    ]);
+    return url;
   }
 
   /**
