@@ -17,6 +17,25 @@ export class InfrastructureError extends Error {
   }
 }
 
+/**
+ * An adjustment (reversal, correction, verification) arrived before the
+ * outcome it refers to. Queues do not keep order, so this is usually a race,
+ * not bad input: the message is retried for a few deliveries before it is
+ * rejected as UNKNOWN_OUTCOME.
+ */
+export class OutcomeNotYetRecordedError extends Error {
+  readonly retryable = true;
+  constructor(
+    readonly outcomeId: string,
+    readonly deliveryAttempt: number,
+  ) {
+    super(
+      `outcome "${outcomeId}" is not in the ledger yet (delivery ${deliveryAttempt}); the adjustment will be retried in case it arrived first`,
+    );
+    this.name = 'OutcomeNotYetRecordedError';
+  }
+}
+
 /** A stored item the ledger cannot read back: a bug or a schema drift, never bad producer input. */
 export class LedgerDataError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

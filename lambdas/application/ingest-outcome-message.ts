@@ -10,6 +10,7 @@ import {
 } from '../domain/ledger/prepare-outcome-message';
 import { rejectionIdOf, type RejectionDraft } from '../domain/ledger/rejection';
 import type { CatalogCache } from './catalog-cache';
+import { OutcomeNotYetRecordedError } from './errors';
 import type { EventPublisher, LedgerRepository } from './ports';
 import { recordRejection, type RejectedResult } from './record-rejection';
 
@@ -33,12 +34,19 @@ export interface IngestDeps {
   readonly nowMs: () => number;
   readonly backdatingWindowMs: number;
   readonly maxFutureSkewMs: number;
+  /**
+   * Deliveries an adjustment of an unknown outcome waits for its outcome
+   * before it is rejected as UNKNOWN_OUTCOME. @default 3
+   */
+  readonly unknownOutcomeDeliveries?: number;
 }
 
 export interface InboundMessage {
   readonly body: string;
   /** The transport's message id (SQS messageId), kept with rejections for tracing. */
   readonly messageId: string;
+  /** 1 for the first delivery (SQS ApproximateReceiveCount); omitted when the transport cannot tell. */
+  readonly deliveryAttempt?: number;
 }
 
 /**
@@ -134,8 +142,15 @@ async function applyAdjustment(
   switch (decision.kind) {
     case 'duplicate':
       return { status: 'duplicate', outcomeId: request.outcomeId, kind: request.kind };
-    case 'reject':
+    case 'reject': {
+      const attempt = message.deliveryAttempt;
+      // Queues do not keep order: an adjustment may overtake its outcome. Let
+      // the transport redeliver it a few times before calling it unknown.
+      if (decision.code === 'UNKNOWN_OUTCOME' && attempt !== undefined && attempt < (deps.unknownOutcomeDeliveries ?? 3)) {
+        throw new OutcomeNotYetRecordedError(request.outcomeId, attempt);
+      }
       return rejectWith(decision.code, decision.message);
+    }
     case 'write': {
       const put = await deps.ledger.putEntry(decision.entry);
       if (put.status === 'created') return { status: 'recorded', outcomeId: request.outcomeId, kind: request.kind };

@@ -9,7 +9,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { createLedgerService, type LedgerService, type IngestResult } from '../composition/ledger-service';
-import { InfrastructureError } from '../application/errors';
+import { InfrastructureError, OutcomeNotYetRecordedError } from '../application/errors';
 import { INBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
@@ -92,6 +92,11 @@ function recordMetrics(batch: ProcessedBatch<IngestResult>): void {
   }
 }
 
+function deliveryAttemptOf(record: SQSRecord): number | undefined {
+  const count = Number(record.attributes?.ApproximateReceiveCount);
+  return Number.isInteger(count) && count > 0 ? count : undefined;
+}
+
 function logResults(batch: ProcessedBatch<IngestResult>): void {
   for (const { record, result } of batch.succeeded) {
     if (result.status === 'rejected') {
@@ -111,6 +116,8 @@ function logResults(batch: ProcessedBatch<IngestResult>): void {
     };
     if (error === undefined) {
       logger.warn('Record not attempted after an earlier record about the same outcome failed; SQS will redeliver it', details);
+    } else if (error instanceof OutcomeNotYetRecordedError) {
+      logger.info('Adjustment arrived before its outcome; SQS will redeliver it', details);
     } else if (error instanceof InfrastructureError) {
       logger.warn('Ledger storage unavailable; SQS will redeliver the record', { ...details, error });
     } else {
@@ -132,7 +139,12 @@ export function createIngestOutcomesHandler(deps: IngestOutcomesDeps) {
     const batch = await processSqsBatch(event.Records, {
       concurrency: concurrency ?? DEFAULT_RECORD_CONCURRENCY,
       ...(needsOrdering(event.Records) ? { keyOf: outcomeKeyOf } : {}),
-      processRecord: (record) => service.ingestMessage({ body: record.body, messageId: record.messageId }),
+      processRecord: (record) =>
+        service.ingestMessage({
+          body: record.body,
+          messageId: record.messageId,
+          deliveryAttempt: deliveryAttemptOf(record),
+        }),
     });
     recordMetrics(batch);
     logResults(batch);

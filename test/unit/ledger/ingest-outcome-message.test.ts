@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CatalogCache } from '../../../lambdas/application/catalog-cache';
-import { InfrastructureError } from '../../../lambdas/application/errors';
+import { InfrastructureError, OutcomeNotYetRecordedError } from '../../../lambdas/application/errors';
 import { ingestOutcomeMessage, type IngestDeps } from '../../../lambdas/application/ingest-outcome-message';
 import { CatalogInputSchema } from '../../../lambdas/domain/ledger/catalog';
 import { DAY, NOW, envelope, validDetail } from './ledger-fixtures';
@@ -124,6 +124,33 @@ describe('ingestOutcomeMessage', () => {
       code: 'UNKNOWN_OUTCOME',
     });
     expect([...ledger.rejections.values()][0]).toMatchObject({ outcomeId: 'ghost', detailType: 'Outcome Reversed' });
+  });
+
+  it('lets a reversal that overtook its outcome wait for redelivery, then applies it', async () => {
+    const reversal = envelope({ outcomeId: validDetail.outcomeId, reason: 'reopened' }, 'Outcome Reversed');
+    await expect(
+      ingestOutcomeMessage(deps, { body: reversal, messageId: 'm-r', deliveryAttempt: 1 }),
+    ).rejects.toBeInstanceOf(OutcomeNotYetRecordedError);
+    expect(ledger.rejections.size).toBe(0);
+
+    await ingest(validDetail);
+    expect(await ingestOutcomeMessage(deps, { body: reversal, messageId: 'm-r', deliveryAttempt: 2 })).toEqual({
+      status: 'recorded',
+      outcomeId: validDetail.outcomeId,
+      kind: 'reversed',
+    });
+  });
+
+  it('rejects an adjustment of an unknown outcome once its redeliveries are used up', async () => {
+    const reversal = envelope({ outcomeId: 'ghost', reason: 'x' }, 'Outcome Reversed');
+    await expect(ingestOutcomeMessage(deps, { body: reversal, messageId: 'm-g', deliveryAttempt: 2 })).rejects.toThrow(
+      /not in the ledger yet/,
+    );
+    expect(await ingestOutcomeMessage(deps, { body: reversal, messageId: 'm-g', deliveryAttempt: 3 })).toMatchObject({
+      status: 'rejected',
+      code: 'UNKNOWN_OUTCOME',
+    });
+    expect(ledger.rejections.size).toBe(1);
   });
 });
 

@@ -1,0 +1,45 @@
+import type { ContractReader } from '../billing/ports';
+import type { Contract } from '../../domain/plans/contract-schema';
+import type { Plan } from '../../domain/plans/plan-schema';
+
+// What the plan use cases need from storage. The DynamoDB adapter
+// (lambdas/adapters/dynamodb/plan-store.ts) implements it; tests may pass fakes.
+
+export type PlanVersionWriteStatus = 'created' | 'unchanged';
+
+export interface PutPlanResult {
+  readonly planCode: string;
+  readonly versions: ReadonlyArray<{ readonly version: number; readonly status: PlanVersionWriteStatus }>;
+}
+
+export type ContractWriteStatus = 'created' | 'updated' | 'unchanged';
+
+export interface PutContractResult {
+  readonly contractId: string;
+  readonly status: ContractWriteStatus;
+  /** 1 for a new contract, raised by one on every change. */
+  readonly revision: number;
+}
+
+export interface StoredContract {
+  readonly contract: Contract;
+  readonly revision: number;
+  readonly updatedAt: string;
+}
+
+/**
+ * Plans (immutable versions) and contracts (upserted with a revision). Also a
+ * ContractReader, so period close reads what `plans load` stored.
+ */
+export interface PlanStore extends ContractReader {
+  /**
+   * Stores each version of the plan once: a version already stored with the
+   * same content is left as it is; different content throws
+   * PlanVersionConflictError naming the plan and version.
+   */
+  putPlan(plan: Plan): Promise<PutPlanResult>;
+  /** Creates or replaces the contract, raising its revision when the content changed. */
+  putContract(contract: Contract, now: Date): Promise<PutContractResult>;
+  listContracts(): Promise<StoredContract[]>;
+  listPlanCodes(): Promise<string[]>;
+}
