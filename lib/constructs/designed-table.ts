@@ -85,13 +85,15 @@ export class DesignedTable extends Construct {
     grantee: iam.IGrantable,
     access: TableAccess,
   ): iam.Grant {
+    const actions = TABLE_ACTIONS[access];
+    // Indexes are only ever queried: an access without Query names the table alone.
+    const indexArns = actions.includes('dynamodb:Query')
+      ? design.indexes.map((index) => `${table.tableArn}/index/${index.indexName}`)
+      : [];
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: [...TABLE_ACTIONS[access]],
-      resourceArns: [
-        table.tableArn,
-        ...design.indexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
-      ],
+      actions: [...actions],
+      resourceArns: [table.tableArn, ...indexArns],
     });
   }
 }

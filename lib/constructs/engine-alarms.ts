@@ -65,6 +65,44 @@ export class EngineAlarms extends Construct {
     });
   }
 
+  /**
+   * An alert queue holds events an operator must act on: in alarm from the
+   * first message until the operator has dealt with (and deleted) the last.
+   */
+  public onAlerts(id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm {
+    return this.add(id, {
+      alarmDescription: `${what}: at least one alert waits in its queue until handled. See docs/runbook.md "${id}".`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
+  /**
+   * Requests a public endpoint answered with 4xx. Stripe only sends signed
+   * events, so a run of rejections means the webhook secret no longer matches
+   * (a rotation half done): Stripe keeps retrying silently, this alarm does not.
+   */
+  public onRejectedRequests(id: string, fn: lambda.IFunction, threshold: number, what: string): cloudwatch.Alarm {
+    return this.add(id, {
+      alarmDescription: `${what}: ${threshold} or more requests were rejected (HTTP 4xx) in 15 minutes; a webhook secret mismatch rejects every delivery.`,
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'Url4xxCount',
+        dimensionsMap: { FunctionName: fn.functionName },
+        period: Duration.minutes(15),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
   /** Messages waiting too long: the consumer is down, throttled or too slow. */
   public onQueueAge(id: string, queue: sqs.IQueue, maxAgeSeconds: number, what: string): cloudwatch.Alarm {
     return this.add(id, {

@@ -19,6 +19,12 @@ export interface DashboardFunction {
   readonly function: lambda.IFunction;
 }
 
+/** A public endpoint (Function URL) whose responses are graphed. */
+export interface DashboardEndpoint {
+  readonly label: string;
+  readonly function: lambda.IFunction;
+}
+
 export interface EngineDashboardProps {
   readonly dashboardName: string;
   readonly metricsNamespace: string;
@@ -26,6 +32,9 @@ export interface EngineDashboardProps {
   readonly workQueues: readonly DashboardQueue[];
   readonly deadLetterQueues: readonly DashboardQueue[];
   readonly functions: readonly DashboardFunction[];
+  /** Queues of events an operator must act on (e.g. reconciliation failures). */
+  readonly alertQueues: readonly DashboardQueue[];
+  readonly endpoints: readonly DashboardEndpoint[];
   readonly alarms: readonly cloudwatch.IAlarm[];
 }
 
@@ -122,6 +131,41 @@ export class EngineDashboard extends Construct {
               period: PERIOD,
               statistic: cloudwatch.Stats.MAXIMUM,
             }),
+        ),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Billing alerts: new (per 5 minutes) and unhandled',
+        width: 12,
+        left: props.alertQueues.map(({ label, queue }) =>
+          queue.metricNumberOfMessagesSent({ label: `${label} new`, period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        ),
+        right: props.alertQueues.map(({ label, queue }) =>
+          queue.metricApproximateNumberOfMessagesVisible({ label: `${label} unhandled`, period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
+        ),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Webhook responses (per minute)',
+        width: 12,
+        left: props.endpoints.flatMap(({ label, function: fn }) =>
+          (
+            [
+              ['UrlRequestCount', 'requests'],
+              ['Url4xxCount', '4xx (rejected)'],
+              ['Url5xxCount', '5xx (failed, retried by the sender)'],
+            ] as const
+          ).map(
+            ([metricName, what]) =>
+              new cloudwatch.Metric({
+                namespace: 'AWS/Lambda',
+                metricName,
+                dimensionsMap: { FunctionName: fn.functionName },
+                label: `${label} ${what}`,
+                period: PERIOD,
+                statistic: cloudwatch.Stats.SUM,
+              }),
+          ),
         ),
       }),
     );

@@ -74,3 +74,32 @@ export class WorkQueue extends Construct {
     });
   }
 }
+
+export interface AlertQueueProps {
+  /** What the queue holds, for the nag acknowledgement and the console. */
+  readonly purpose: string;
+}
+
+/**
+ * Holds engine events an operator must act on (e.g. Invoice Reconciliation
+ * Failed). No function consumes it: its alarm stays on while it holds any
+ * message, so the operator deletes each message once it has been dealt with.
+ */
+export class AlertQueue extends Construct {
+  public readonly queue: sqs.Queue;
+
+  public constructor(scope: Construct, id: string, props: AlertQueueProps) {
+    super(scope, id);
+    this.queue = new sqs.Queue(this, 'Queue', GUARDRAILS);
+    acknowledgeRules(this.queue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason: `Alert queue (${props.purpose}): read and deleted by an operator, never by a function, so no receive can fail and nothing needs a dead-letter queue.`,
+      },
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason: `Alert queue (${props.purpose}): a redrive policy would move unhandled alerts away from the alarm that watches this queue.`,
+      },
+    ]);
+  }
+}

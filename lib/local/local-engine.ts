@@ -27,7 +27,8 @@ import { LocalEventBus, type BusListener } from './local-event-bus';
 import { LocalQueue, QueueStoppedError, type QueueConsumer, type QueuedMessage } from './local-queue';
 import { AwsJsonError, validatePutEvents } from './put-events-request';
 import { startPutEventsServer, type RunningPutEventsServer } from './put-events-server';
-import { loadSeedPlans, SEED_CATALOG_FILE, type SeedPlans } from './seed-plans';
+import { loadSeedPlans, SEED_CATALOG_FILE, storeSeedPlans, type SeededPlans, type SeedPlans } from './seed-plans';
+import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
 import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from './local-aws';
 
 export { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
@@ -88,6 +89,8 @@ export interface LocalEngine {
   seedPlans: SeedPlans;
   /** What this start loaded from the example catalog; undefined when skipped (disabled, or a persistent engine seeded before). */
   seededCatalog?: { metrics: number; customers: number };
+  /** What this start stored of the example plans and contracts (with `seed`); failures are logged, not fatal. */
+  seededPlans?: SeededPlans;
   /** Resolves once every queue is empty: delivered, or dead-lettered after its retries. */
   drain(): Promise<void>;
   deadLetters(): Promise<DeadLetter[]>;
@@ -218,6 +221,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
 
     const seedPlans = await loadSeedPlans();
     let seededCatalog: { metrics: number; customers: number } | undefined;
+    let seededPlans: SeededPlans | undefined;
     if (options.seed ?? true) {
       // A persistent engine seeds once, so a catalog changed later is not overwritten on restart.
       const marker = join(dataDir, 'seeded');
@@ -228,6 +232,10 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
           await mkdir(dataDir, { recursive: true });
           await writeFile(marker, `${new Date().toISOString()}\n`, 'utf8');
         }
+      }
+      seededPlans = await storeSeedPlans(seedPlans, new DynamoDbPlanStore({ client: dynamoDb, tableName: engineTableName }), now);
+      for (const item of [...seededPlans.plans.items, ...seededPlans.contracts.items]) {
+        if (item.status === 'failed') log(`example ${item.kind} "${item.id}" was not loaded: ${item.message}`);
       }
     }
 
@@ -336,6 +344,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       ledgerService,
       seedPlans,
       ...(seededCatalog ? { seededCatalog } : {}),
+      ...(seededPlans ? { seededPlans } : {}),
       drain,
       deadLetters: () => deadLetters.list(),
       subscribe: (listener) => bus.subscribe(listener),

@@ -4,6 +4,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validatePlanFiles, type Contract, type Plan } from '../../lambdas/domain/plans';
+import { loadContracts, loadPlans, type LoadResult } from '../../lambdas/application/plans/load-plans';
+import type { PlanStore } from '../../lambdas/application/plans/ports';
 
 export const SEED_DIR = join(import.meta.dirname, 'seed');
 export const SEED_CATALOG_FILE = join(SEED_DIR, 'catalog.yaml');
@@ -31,4 +33,25 @@ export async function loadSeedPlans(dir = SEED_PLANS_DIR): Promise<SeedPlans> {
     );
   }
   return { files, plans: report.plans, contracts: report.contracts };
+}
+
+export interface SeededPlans {
+  plans: LoadResult;
+  contracts: LoadResult;
+}
+
+/**
+ * Puts the example plans and contracts into the engine's store so `invoice
+ * preview` works at once. Plan versions are immutable, so storing them again
+ * is a no-op; contracts already stored are left alone, so a contract a user
+ * changed is never reset to the example on restart.
+ */
+export async function storeSeedPlans(seed: SeedPlans, store: PlanStore, now: () => Date): Promise<SeededPlans> {
+  const plans = await loadPlans({ store }, seed.plans);
+  const stored = new Set((await store.listContracts()).map((entry) => entry.contract.contractId));
+  const contracts = await loadContracts(
+    { store, now },
+    seed.contracts.filter((contract) => !stored.has(contract.contractId)),
+  );
+  return { plans, contracts };
 }

@@ -2,9 +2,10 @@
 // wired to it through props, tags, and the cdk-nag rule packs.
 import { Tags, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { EngineChecks } from '../constructs/engine-nag-pack';
 import type { IConstruct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
-import { ROUTES, type HandlerName, type Route } from '../routing/routing-table';
+import { ROUTES, type AlertRoute, type FunctionName, type Route } from '../routing/routing-table';
 import { StatefulStack } from './stateful-stack';
 import { StatelessStack } from './stateless-stack';
 
@@ -16,8 +17,10 @@ export interface EngineStacks {
 export interface EngineStacksOptions {
   /** @default ROUTES, the routing table shared with the local engine */
   readonly routes?: readonly Route[];
+  /** @default ALERT_ROUTES (reconciliation failures) */
+  readonly alerts?: readonly AlertRoute[];
   /** @default lambdas/handlers/<handler>.ts */
-  readonly handlerEntry?: (handler: HandlerName) => string;
+  readonly handlerEntry?: (handler: FunctionName) => string;
 }
 
 /** Stack names for a stage, e.g. OutcomeEngine-prod-Stateful. */
@@ -41,6 +44,7 @@ export function createEngineStacks(app: App, config: StageConfig, options: Engin
     terminationProtection: true,
     config,
     routes,
+    ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
   });
   const stateless = new StatelessStack(app, names.stateless, {
     stackName: names.stateless,
@@ -59,9 +63,16 @@ export function createEngineStacks(app: App, config: StageConfig, options: Engin
   return { stateful, stateless };
 }
 
-/** The cdk-nag rule packs the engine must pass: AWS Solutions and Serverless. */
-export function nagPacks(scope: IConstruct): [AwsSolutionsChecks, ServerlessChecks] {
-  return [new AwsSolutionsChecks(scope, { verbose: true }), new ServerlessChecks(scope, { verbose: true })];
+/**
+ * The cdk-nag rule packs the engine must pass: AWS Solutions, Serverless, and
+ * the engine's own checks (public Function URLs, which neither pack covers).
+ */
+export function nagPacks(scope: IConstruct): [AwsSolutionsChecks, ServerlessChecks, EngineChecks] {
+  return [
+    new AwsSolutionsChecks(scope, { verbose: true }),
+    new ServerlessChecks(scope, { verbose: true }),
+    new EngineChecks(scope, { verbose: true }),
+  ];
 }
 
 /**

@@ -18,9 +18,9 @@ import {
 } from '../config/handler-settings';
 import type { StageConfig } from '../config/stage-config';
 import { DesignedTable } from '../constructs/designed-table';
-import { DeadLetterQueue, WorkQueue } from '../constructs/engine-queue';
+import { AlertQueue, DeadLetterQueue, WorkQueue } from '../constructs/engine-queue';
 import { toRulePattern } from '../constructs/route-pattern';
-import type { Route } from '../routing/routing-table';
+import { ALERT_ROUTES, type AlertRoute, type Route } from '../routing/routing-table';
 
 /** EventBridge retries delivery for the longest it allows before dead-lettering. */
 export const RULE_RETRY = { retryAttempts: 185, maxEventAge: Duration.hours(24) } as const;
@@ -36,9 +36,19 @@ export interface RouteResources {
   readonly failureDlq?: sqs.Queue;
 }
 
+/** What the stateful stack holds for one alert route: the queue an operator works from. */
+export interface AlertResources {
+  readonly alert: AlertRoute;
+  readonly queue: sqs.Queue;
+  /** Events the rule could not deliver to the alert queue. */
+  readonly deliveryDlq: sqs.Queue;
+}
+
 export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
   readonly routes: readonly Route[];
+  /** @default ALERT_ROUTES */
+  readonly alerts?: readonly AlertRoute[];
 }
 
 export class StatefulStack extends Stack {
@@ -47,6 +57,7 @@ export class StatefulStack extends Stack {
   public readonly eventBus: events.EventBus;
   public readonly archive: events.Archive;
   public readonly routeResources: ReadonlyMap<string, RouteResources>;
+  public readonly alerts: readonly AlertResources[];
 
   public constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -77,6 +88,7 @@ export class StatefulStack extends Stack {
       resources.set(route.id, this.addRoute(route));
     }
     this.routeResources = resources;
+    this.alerts = (props.alerts ?? ALERT_ROUTES).map((alert) => this.addAlert(alert));
 
     new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });
     new CfnOutput(this, 'EngineTableName', { value: this.engine.table.tableName });
@@ -129,6 +141,27 @@ export class StatefulStack extends Stack {
         }),
       );
     }
+  }
+
+  /**
+   * An alert route: a rule on the engine's own events into a queue that the
+   * stateless stack alarms on. Queue and rule live here for the same reason as
+   * queue routes: unhandled alerts are data, kept while functions change.
+   */
+  private addAlert(alert: AlertRoute): AlertResources {
+    const queue = new AlertQueue(this, `${alert.id}Queue`, { purpose: alert.description }).queue;
+    const deliveryDlq = new DeadLetterQueue(this, `${alert.id}DeliveryDlq`, {
+      purpose: `events the ${alert.id} rule could not deliver`,
+    }).queue;
+    new events.Rule(this, `${alert.id}Rule`, {
+      eventBus: this.eventBus,
+      description: alert.description,
+      eventPattern: toRulePattern(alert.eventPattern),
+      targets: [new targets.SqsQueue(queue, { deadLetterQueue: deliveryDlq, ...RULE_RETRY })],
+    });
+    new CfnOutput(this, `${alert.id}QueueUrl`, { value: queue.queueUrl });
+    new CfnOutput(this, `${alert.id}DeliveryDlqUrl`, { value: deliveryDlq.queueUrl });
+    return { alert, queue, deliveryDlq };
   }
 
   private addRoute(route: Route): RouteResources {

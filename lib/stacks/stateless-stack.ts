@@ -6,8 +6,11 @@ import path from 'node:path';
 import { CfnOutput, CrossStackReferences, Duration, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { TableDesign } from '../../lambdas/adapters/dynamodb/table-design';
@@ -16,11 +19,22 @@ import { metricsNamespace, SERVICE_NAME } from '../config/observability';
 import type { StageConfig } from '../config/stage-config';
 import { DesignedTable } from '../constructs/designed-table';
 import { EngineAlarms } from '../constructs/engine-alarms';
-import { EngineDashboard, type DashboardFunction, type DashboardQueue } from '../constructs/engine-dashboard';
+import {
+  EngineDashboard,
+  type DashboardEndpoint,
+  type DashboardFunction,
+  type DashboardQueue,
+} from '../constructs/engine-dashboard';
 import { EngineFunction, HANDLERS_DIR } from '../constructs/engine-function';
 import { toRulePattern } from '../constructs/route-pattern';
-import type { HandlerName, Route } from '../routing/routing-table';
-import { RULE_RETRY, type RouteResources } from './stateful-stack';
+import type { FunctionName, Route } from '../routing/routing-table';
+import { RULE_RETRY, type AlertResources, type RouteResources } from './stateful-stack';
+
+/**
+ * Rejected webhook requests in 15 minutes that raise the alarm: a few stray
+ * requests to the (unguessable) URL stay quiet, a secret mismatch does not.
+ */
+export const WEBHOOK_REJECTIONS_ALARM_THRESHOLD = 5;
 
 /** A table handed over from the stateful stack together with its key design. */
 export interface TableReference {
@@ -33,6 +47,8 @@ export interface StatefulReferences {
   readonly ledger: TableReference;
   readonly engine: TableReference;
   readonly eventBus: events.IEventBus;
+  /** Alert queues (e.g. reconciliation failures) to alarm on. */
+  readonly alerts: readonly AlertResources[];
   resourcesOf(routeId: string): RouteResources;
 }
 
@@ -44,11 +60,13 @@ export interface StatelessStackProps extends StackProps {
    * Entry file of each handler.
    * @default lambdas/handlers/<handler>.ts
    */
-  readonly handlerEntry?: (handler: HandlerName) => string;
+  readonly handlerEntry?: (handler: FunctionName) => string;
 }
 
 export class StatelessStack extends Stack {
-  public readonly functions: ReadonlyMap<HandlerName, EngineFunction>;
+  public readonly functions: ReadonlyMap<FunctionName, EngineFunction>;
+  /** Public endpoints (Function URLs) by function. */
+  public readonly functionUrls: ReadonlyMap<FunctionName, lambda.FunctionUrl>;
   public readonly alarms: EngineAlarms;
   public readonly dashboard: EngineDashboard;
   private readonly eventBus: events.IEventBus;
@@ -66,15 +84,33 @@ export class StatelessStack extends Stack {
 
     this.alarms = new EngineAlarms(this, 'Alarms', { namePrefix, alarms: config.alarms });
 
-    const functions = new Map<HandlerName, EngineFunction>();
-    for (const [handler, settings] of Object.entries(HANDLER_SETTINGS) as [HandlerName, HandlerSettings][]) {
+    const functions = new Map<FunctionName, EngineFunction>();
+    const functionUrls = new Map<FunctionName, lambda.FunctionUrl>();
+    const endpoints: DashboardEndpoint[] = [];
+    for (const [handler, settings] of Object.entries(HANDLER_SETTINGS) as [FunctionName, HandlerSettings][]) {
       const fn = this.createFunction(handler, settings, entryOf(handler), props);
       functions.set(handler, fn);
-      this.alarms.onFunctionFailures(toPascalCase(handler), fn.function, `Function ${handler}`);
-      new CfnOutput(this, `${toPascalCase(handler)}FunctionName`, { value: fn.function.functionName });
-      new CfnOutput(this, `${toPascalCase(handler)}LogGroupName`, { value: fn.logGroup.logGroupName });
+      const id = toPascalCase(handler);
+      this.alarms.onFunctionFailures(id, fn.function, `Function ${handler}`);
+      new CfnOutput(this, `${id}FunctionName`, { value: fn.function.functionName });
+      new CfnOutput(this, `${id}LogGroupName`, { value: fn.logGroup.logGroupName });
+      if (settings.functionUrl !== undefined) {
+        const url = fn.addPublicUrl(settings.functionUrl.authenticatedBy);
+        functionUrls.set(handler, url);
+        endpoints.push({ label: handler, function: fn.function });
+        this.alarms.onRejectedRequests(`${id}Rejected`, fn.function, WEBHOOK_REJECTIONS_ALARM_THRESHOLD, `Function URL of ${handler}`);
+        new CfnOutput(this, `${id}Url`, { value: url.url, description: `Public endpoint of ${handler}` });
+      }
     }
     this.functions = functions;
+    this.functionUrls = functionUrls;
+
+    const alertQueues: DashboardQueue[] = [];
+    for (const { alert, queue, deliveryDlq } of stateful.alerts) {
+      this.alarms.onAlerts(alert.id, queue, alert.description);
+      this.alarms.onDeadLetters(`${alert.id}DeliveryDlq`, deliveryDlq, `Alert ${alert.id}: events the rule could not deliver`);
+      alertQueues.push({ label: alert.id, queue });
+    }
 
     const workQueues: DashboardQueue[] = [];
     const deadLetterQueues: DashboardQueue[] = [];
@@ -116,6 +152,8 @@ export class StatelessStack extends Stack {
       workQueues,
       deadLetterQueues,
       functions: [...functions].map(([label, fn]): DashboardFunction => ({ label, function: fn.function })),
+      alertQueues,
+      endpoints,
       alarms: this.alarms.alarms,
     });
 
@@ -124,19 +162,25 @@ export class StatelessStack extends Stack {
   }
 
   private createFunction(
-    handler: HandlerName,
+    handler: FunctionName,
     settings: HandlerSettings,
     entry: string,
     props: StatelessStackProps,
   ): EngineFunction {
     const { config, stateful } = props;
     const { access } = settings;
+    const stripeSecret =
+      access.stripeSecret === true
+        ? secretsmanager.Secret.fromSecretNameV2(this, `${toPascalCase(handler)}StripeSecret`, config.stripeSecretName)
+        : undefined;
+    const reservedConcurrency = settings.reservedConcurrency?.(config);
     const fn = new EngineFunction(this, toPascalCase(handler), {
       entry,
       description: settings.description,
       memorySizeMb: settings.memorySizeMb,
       timeoutSeconds: settings.timeoutSeconds,
       logRetention: config.logRetentionDays as logs.RetentionDays,
+      ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
       powertools: {
         serviceName: SERVICE_NAME,
         metricsNamespace: metricsNamespace(config),
@@ -146,6 +190,10 @@ export class StatelessStack extends Stack {
         ...(access.ledger === undefined ? {} : { LEDGER_TABLE_NAME: stateful.ledger.table.tableName }),
         ...(access.engine === undefined ? {} : { ENGINE_TABLE_NAME: stateful.engine.table.tableName }),
         ...(access.publishesEvents === true ? { EVENT_BUS_NAME: stateful.eventBus.eventBusName } : {}),
+        // The name, not the partial ARN fromSecretNameV2 knows: GetSecretValue
+        // resolves a name exactly, while a partial ARN is ambiguous for names
+        // ending in a hyphen and six characters. The handler passes it as SecretId.
+        ...(stripeSecret === undefined ? {} : { STRIPE_SECRET_ARN: config.stripeSecretName }),
         ...settings.environment?.(config),
       },
     });
@@ -156,6 +204,7 @@ export class StatelessStack extends Stack {
       DesignedTable.grantAccessTo(stateful.engine.table, stateful.engine.design, fn, access.engine);
     }
     if (access.publishesEvents === true) stateful.eventBus.grantPutEventsTo(fn.role);
+    if (stripeSecret !== undefined) grantSecretValue(stripeSecret, fn.role);
     return fn;
   }
 
@@ -175,6 +224,22 @@ export class StatelessStack extends Stack {
     });
     if (resources.failureDlq !== undefined) fn.sendAsyncFailuresTo(resources.failureDlq);
   }
+}
+
+/**
+ * GetSecretValue on one secret known by name. Its full ARN ends in a random
+ * six-character suffix that is unknown at synth time, so the grant names
+ * `<name>-??????`: exactly this secret, never `<name>*` (which would also
+ * match `<name>-other` and its like). No DescribeSecret: the handler only
+ * reads the value. A secret encrypted with a customer-managed KMS key would
+ * also need kms:Decrypt on that key (docs/production-stack.md).
+ */
+export function grantSecretValue(secret: secretsmanager.ISecret, grantee: iam.IGrantable): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['secretsmanager:GetSecretValue'],
+    resourceArns: [`${secret.secretArn}-??????`],
+  });
 }
 
 function toPascalCase(kebab: string): string {

@@ -6,40 +6,45 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HANDLER_SETTINGS } from '../../lib/config/handler-settings';
 import { synthEngine, type SynthesizedEngine } from './support/synth-engine';
 
 let engine: SynthesizedEngine | undefined;
 afterAll(() => engine?.cleanUp());
 
-function bundledEntry(outdir: string): string {
-  const assetDirs = readdirSync(outdir).filter(
-    (name) => name.startsWith('asset.') && existsSync(path.join(outdir, name, 'index.mjs')),
-  );
-  expect(assetDirs).toHaveLength(1);
-  return path.join(outdir, assetDirs[0] ?? '', 'index.mjs');
+function bundledEntries(outdir: string): string[] {
+  return readdirSync(outdir)
+    .filter((name) => name.startsWith('asset.') && existsSync(path.join(outdir, name, 'index.mjs')))
+    .map((name) => path.join(outdir, name, 'index.mjs'));
 }
 
 describe('bundling', () => {
-  it('bundles the ingest handler with the local esbuild into a self-contained, loadable ESM file', { timeout: 90_000 }, async () => {
+  it('bundles every handler with the local esbuild into a self-contained, loadable ESM file', { timeout: 90_000 }, async () => {
     engine = synthEngine({ stage: 'bundled' }, { bundle: true });
-    const entry = bundledEntry(engine.outdir);
-    const code = readFileSync(entry, 'utf8');
+    const entries = bundledEntries(engine.outdir);
+    // One bundle per function: ingest-outcomes and stripe-webhook.
+    expect(entries).toHaveLength(Object.keys(HANDLER_SETTINGS).length);
 
-    // The createRequire shim comes first, so CommonJS dependencies can `require`.
-    expect(code.startsWith("import { createRequire as __engineCreateRequire } from 'node:module';")).toBe(true);
-    // Nothing is left for the runtime to provide, the AWS SDK included.
-    expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
-    expect(code).not.toMatch(/import\(\s*["']@aws-sdk\//);
-    expect(existsSync(`${entry}.map`)).toBe(true);
+    for (const entry of entries) {
+      const code = readFileSync(entry, 'utf8');
+      // The createRequire shim comes first, so CommonJS dependencies can `require`.
+      expect(code.startsWith("import { createRequire as __engineCreateRequire } from 'node:module';")).toBe(true);
+      // Nothing is left for the runtime to provide, the AWS SDK included.
+      expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+      expect(code).not.toMatch(/import\(\s*["']@aws-sdk\//);
+      expect(existsSync(`${entry}.map`)).toBe(true);
 
-    // Loaded by plain Node in its own process, as the Lambda runtime would,
-    // not through the test runner's module transform.
-    const probe = `const m = await import(${JSON.stringify(pathToFileURL(entry).href)}); process.stdout.write(typeof m.handler);`;
-    const handlerType = execFileSync(process.execPath, ['--input-type=module', '--eval', probe], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
-      timeout: 30_000,
-    });
-    expect(handlerType).toBe('function');
+      // Loaded by plain Node in its own process, as the Lambda runtime would,
+      // not through the test runner's module transform. No table, bus or
+      // secret is configured: loading must not need them (they are read on
+      // the first invocation).
+      const probe = `const m = await import(${JSON.stringify(pathToFileURL(entry).href)}); process.stdout.write(typeof m.handler);`;
+      const handlerType = execFileSync(process.execPath, ['--input-type=module', '--eval', probe], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
+        timeout: 30_000,
+      });
+      expect(handlerType, entry).toBe('function');
+    }
   });
 });

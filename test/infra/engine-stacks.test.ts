@@ -5,4 +5,6 @@ import './suites/stateful-stack.suite';
 import './suites/stateless-stack.suite';
 import './suites/least-privilege.suite';
 import './suites/function-routes.suite';
+import './suites/stripe-webhook.suite';
+import './suites/billing-alerts.suite';
 import './suites/cdk-nag.suite';

@@ -23,6 +23,7 @@ describe('loadStageConfig', () => {
       logLevel: 'INFO',
       archiveRetentionDays: 365,
       ingest: { maxConcurrency: 50, maxMessageAgeSeconds: 300 },
+      stripeWebhook: { reservedConcurrency: 10 },
     });
   });
 
@@ -80,6 +81,7 @@ describe('parseStageConfig', () => {
     ['a zero backdating window', { stage: 'prod', backdatingWindowDays: 0 }, /backdatingWindowDays/],
     ['a retention CloudWatch does not offer', { stage: 'prod', logRetentionDays: 31 }, /must be one of/],
     ['an ingest concurrency below the SQS minimum', { stage: 'prod', ingest: { maxConcurrency: 1 } }, /maxConcurrency/],
+    ['a webhook without any concurrency', { stage: 'prod', stripeWebhook: { reservedConcurrency: 0 } }, /reservedConcurrency/],
     ['an unknown key (typo)', { stage: 'prod', alarmEmail: 'ops@example.com' }, /alarmEmail/],
   ])('rejects %s with a message naming the problem', (_name, input, message) => {
     expect(() => parseStageConfig(input)).toThrow(StageConfigError);

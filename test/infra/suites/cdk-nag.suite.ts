@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { nagPacks } from '../../../lib/stacks/engine-app';
@@ -57,12 +58,37 @@ describe('cdk-nag', () => {
     }
   });
 
+  it('flags a public Function URL that nobody acknowledged (the engine pack)', () => {
+    const probe = synthEngine({ stage: 'urlprobe' });
+    try {
+      new lambda.CfnUrl(probe.stateless, 'ProbeUrl', {
+        authType: 'NONE',
+        targetFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:probe',
+      });
+      const findings = nagPacks(probe.app).flatMap((pack) =>
+        pack.validateScope(probe.app).violations.flatMap((violation) =>
+          violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.constructPath}`),
+        ),
+      );
+      expect(findings).toEqual([expect.stringMatching(/^OutcomeEngine-LambdaFunctionUrlAuth .*\/ProbeUrl$/)]);
+    } finally {
+      probe.cleanUp();
+    }
+  });
+
+  it('acknowledges the webhook\'s public URL with how each request is authenticated', () => {
+    const url = acknowledgements(engine.app).filter(({ id }) => id === 'OutcomeEngine-LambdaFunctionUrlAuth');
+    expect(url).toHaveLength(1);
+    expect(url[0]?.path).toMatch(/StripeWebhook\/Function\/FunctionUrl$/);
+    expect(url[0]?.reason).toMatch(/Stripe-Signature/);
+  });
+
   it('acknowledges every rule with a specific reason', () => {
     const found = acknowledgements(engine.app);
 
     expect(found.length).toBeGreaterThan(0);
     for (const { id, reason, path } of found) {
-      expect(id, path).toMatch(/^(AwsSolutions|Serverless)-[A-Za-z0-9]+(\[.+\])?$/);
+      expect(id, path).toMatch(/^(AwsSolutions|Serverless|OutcomeEngine)-[A-Za-z0-9]+(\[.+\])?$/);
       expect(reason.length, `${id} at ${path}`).toBeGreaterThanOrEqual(60);
     }
   });

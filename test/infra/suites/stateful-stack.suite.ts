@@ -5,7 +5,7 @@ import { ENGINE_TABLE, LEDGER_TABLE } from '../../../lambdas/adapters/dynamodb/t
 import { ENGINE_EVENT_SOURCE } from '../../../lambdas/domain/events/detail-types';
 import { queueVisibilityTimeoutSeconds } from '../../../lib/config/handler-settings';
 import { DesignedTable, DesignedTableError } from '../../../lib/constructs/designed-table';
-import { ROUTES } from '../../../lib/routing/routing-table';
+import { ALERT_ROUTES, ROUTES } from '../../../lib/routing/routing-table';
 import { synthEngine } from '../support/synth-engine';
 
 const engine = synthEngine({
@@ -30,9 +30,10 @@ describe('stateful stack: resources', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.resourceCountIs('AWS::Events::Archive', 1);
-    // Per queue route: work queue, its DLQ, and the rule's delivery DLQ.
-    template.resourceCountIs('AWS::SQS::Queue', 3 * ROUTES.length);
-    template.resourceCountIs('AWS::Events::Rule', ROUTES.length);
+    // Per queue route: work queue, its DLQ, and the rule's delivery DLQ;
+    // per alert route: the alert queue and the rule's delivery DLQ.
+    template.resourceCountIs('AWS::SQS::Queue', 3 * ROUTES.length + 2 * ALERT_ROUTES.length);
+    template.resourceCountIs('AWS::Events::Rule', ROUTES.length + ALERT_ROUTES.length);
     template.resourceCountIs('AWS::Lambda::Function', 0);
   });
 

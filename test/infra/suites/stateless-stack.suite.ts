@@ -15,6 +15,7 @@ describe('stateless stack: resources', () => {
     template.resourceCountIs('AWS::Lambda::Function', handlerCount);
     template.resourceCountIs('AWS::Logs::LogGroup', handlerCount);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.resourceCountIs('AWS::Lambda::Url', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SNS::Subscription', 1);
@@ -34,6 +35,7 @@ describe('stateless stack: ingest function', () => {
 
   it('runs Node 22 on arm64 with active tracing and its configured size', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: settings.description,
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
@@ -106,10 +108,11 @@ describe('stateless stack: alarms', () => {
     ) as Record<string, unknown>[];
   }
 
-  it('alarms on any message in each dead-letter queue', () => {
+  it('alarms on any message in each dead-letter queue and alert queue', () => {
     const dlqAlarms = alarmsOn('ApproximateNumberOfMessagesVisible');
-    // The ingest queue's DLQ and the rule's delivery DLQ.
-    expect(dlqAlarms).toHaveLength(2);
+    // The ingest queue's DLQ, the Outcomes rule's delivery DLQ, the
+    // reconciliation failures alert queue and its rule's delivery DLQ.
+    expect(dlqAlarms).toHaveLength(4);
     for (const alarm of dlqAlarms) {
       expect(alarm).toMatchObject({
         Properties: {
@@ -141,7 +144,10 @@ describe('stateless stack: alarms', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: { AlarmActions: unknown[]; OKActions: unknown[] };
     }[];
-    expect(alarms.length).toBe(2 * handlerCount + 3);
+    // Errors and throttles per function, 2 for the Outcomes route's DLQs, the
+    // ingest queue age, 2 for the reconciliation alert (queue and delivery
+    // DLQ), rejected webhook requests.
+    expect(alarms.length).toBe(2 * handlerCount + 3 + 2 + 1);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
