@@ -14,6 +14,16 @@ import { registerOutcomeCommand } from './outcome-command';
 import { registerRejectedCommand } from './rejected-command';
 import { registerUnattributedCommand } from './unattributed-command';
 import { registerUsageCommand } from './usage-command';
+import { registerPlansCommand } from './plans-command';
+import { registerContractsCommand } from './contracts-command';
+import { registerPriceCommand } from './price-command';
+import { registerInvoiceCommand } from './invoice-command';
+import { registerSimulateCommand } from './simulate-command';
+import { registerPeriodCommand } from './period-command';
+import { registerInvoiceExplainCommand } from './invoice-explain';
+import { registerTasksCommand } from './tasks-command';
+import { registerRiskCommand } from './risk-command';
+import { registerClockCommand } from './clock-command';
 
 /** Every command, in the order `--help` lists them. Other areas add theirs here. */
 export const COMMANDS: readonly RegisterCommand[] = [
@@ -23,6 +33,17 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerUnattributedCommand,
   registerCatalogCommand,
   registerDeadLettersCommand,
+  registerPlansCommand,
+  registerContractsCommand,
+  registerPriceCommand,
+  registerInvoiceCommand,
+  registerSimulateCommand,
+  registerPeriodCommand,
+  // After registerInvoiceCommand: adds `explain` to its `invoice` command.
+  registerInvoiceExplainCommand,
+  registerTasksCommand,
+  registerRiskCommand,
+  registerClockCommand,
 ];
 
 function packageVersion(): string {

@@ -30,6 +30,8 @@ import { startPutEventsServer, type RunningPutEventsServer } from './put-events-
 import { loadSeedPlans, SEED_CATALOG_FILE, storeSeedPlans, type SeededPlans, type SeedPlans } from './seed-plans';
 import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
 import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from './local-aws';
+import { startLocalBilling, type LocalBilling, type LocalBillingSettings } from './local-billing';
+import { createLocalClock, startLocalRenewalRisk, type LocalClock, type LocalRenewalRisk, type LocalRenewalRiskSettings } from './local-clock';
 
 export { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
 
@@ -72,6 +74,12 @@ export interface LocalEngineOptions {
   writeStateFile?: boolean;
   /** Where the engine reports what it does (warnings, failed invocations). @default silent */
   log?: (message: string) => void;
+  /** Period close: Stripe emulator (or a test-mode key), webhook route, closes on the engine's clock; false turns it off. */
+  billing?: LocalBillingSettings | false;
+  /** The controllable clock everything runs on (wraps `now`); `clock advance` moves it. @default a clock on `now` */
+  clock?: LocalClock;
+  /** Renewal-risk checkpoints fired on the clock, and the clock's control endpoint; false turns them off. */
+  renewalRisk?: LocalRenewalRiskSettings | false;
 }
 
 export interface LocalEngine {
@@ -89,6 +97,12 @@ export interface LocalEngine {
   seedPlans: SeedPlans;
   /** What this start loaded from the example catalog; undefined when skipped (disabled, or a persistent engine seeded before). */
   seededCatalog?: { metrics: number; customers: number };
+  /** Period close and Stripe (absent when turned off). */
+  billing?: LocalBilling;
+  /** The engine's controllable clock. */
+  clock: LocalClock;
+  /** Renewal-risk checks on the clock (absent when turned off). */
+  renewalRisk?: LocalRenewalRisk;
   /** What this start stored of the example plans and contracts (with `seed`); failures are logged, not fatal. */
   seededPlans?: SeededPlans;
   /** Resolves once every queue is empty: delivered, or dead-lettered after its retries. */
@@ -170,7 +184,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
   const engineTableName = options.engineTableName ?? LOCAL_DEFAULTS.engineTableName;
   const dataDir = resolveDataDir(options.dataDir);
   const inMemory = options.inMemory ?? false;
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? createLocalClock(options.now);
+  const now = () => clock.now();
   const host = '127.0.0.1';
   // The port is fixed before anything starts because the ledger publishes its
   // own events (Outcome Rejected) to this very endpoint.
@@ -317,6 +332,40 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     });
 
     const writeState = options.writeStateFile ?? true;
+    const billing =
+      options.billing === false
+        ? undefined
+        : await startLocalBilling({
+            ...options.billing,
+            dataDir,
+            dynamoDb,
+            ledger: ledgerService.repository,
+            ledgerTableName,
+            engineTableName,
+            eventBridge,
+            eventBusName,
+            now,
+            writeStateFile: writeState,
+            log,
+          });
+    // Stopped before the bus: a close in flight still publishes its events through it.
+    if (billing) cleanups.push(() => billing.stop());
+    const renewalRisk =
+      options.renewalRisk === false
+        ? undefined
+        : await startLocalRenewalRisk({
+            clock,
+            dynamoDb,
+            engineTableName,
+            ledger: ledgerService,
+            eventBridge,
+            eventBusName,
+            dataDir,
+            writeStateFile: writeState,
+            log,
+            ...(options.renewalRisk ? { settings: options.renewalRisk } : {}),
+          });
+    if (renewalRisk) cleanups.push(() => renewalRisk.stop());
     if (writeState) {
       await writeEngineState({
         pid: process.pid,
@@ -343,6 +392,9 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       dataDir,
       ledgerService,
       seedPlans,
+      ...(billing ? { billing } : {}),
+      clock,
+      ...(renewalRisk ? { renewalRisk } : {}),
       ...(seededCatalog ? { seededCatalog } : {}),
       ...(seededPlans ? { seededPlans } : {}),
       drain,

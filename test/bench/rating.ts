@@ -179,6 +179,8 @@ function makeLedger(contracts: readonly BenchContract[], outcomeCount: number): 
         attributes,
       });
     }
+    // The usage index is sorted by recordedAt, which follows occurredAt closely.
+    list.sort((a, b) => a.occurredAtMs - b.occurredAtMs);
     ledger.set(entry.contract.customerId, list);
   });
   return ledger;

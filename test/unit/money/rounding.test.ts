@@ -48,6 +48,23 @@ describe('roundToMinorUnits', () => {
     );
   });
 
+  it('agrees with decimal.js ROUND_HALF_UP for any exact amount, positive or negative', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<CurrencyCode>('JPY', 'USD', 'KWD', 'BHD', 'CLP'),
+        fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }),
+        fc.integer({ min: 0, max: 20 }),
+        (currency, digits, places) => {
+          const exact = new MoneyDecimal(digits.toString()).dividedBy(new MoneyDecimal(10).pow(places));
+          const factor = new MoneyDecimal(10).pow(CURRENCY_EXPONENTS[currency]);
+          const expected = exact.times(factor).toDecimalPlaces(0, MoneyDecimal.ROUND_HALF_UP);
+          expect(roundToMinorUnits(exact, currency)).toBe(BigInt(expected.toFixed(0)));
+          expect(roundToMinorUnits(exact.toFixed(), currency)).toBe(BigInt(expected.toFixed(0)));
+        },
+      ),
+    );
+  });
+
   it('never moves an amount by more than half a minor unit', () => {
     fc.assert(
       fc.property(

@@ -1,0 +1,62 @@
+// Reaching billing from the CLI: the same composition the close-period Lambda
+// uses, pointed at the engine's DynamoDB, its bus, and its Stripe (the local
+// engine's emulator from <dataDir>/stripe.json, or STRIPE_API_KEY /
+// STRIPE_SECRET_ARN with STRIPE_API_HOST/PORT/PROTOCOL from the environment).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createBillingService, stripeConnectionFromEnv, type BillingService, type StripeConnection } from '../../lambdas/composition/billing-service';
+import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
+import { readEngineState } from '../../lib/local/engine-state';
+import { readLocalStripeState } from '../../lib/local/local-billing';
+import { CliError } from './cli-io';
+import type { CommandContext } from './command-context';
+import type { Connection } from './connection';
+
+async function resolveStripe(env: CommandContext['io']['env'], connection: Connection): Promise<{ stripe: StripeConnection; emulator: boolean }> {
+  if (env['STRIPE_API_KEY'] || env['STRIPE_SECRET_KEY'] || env['STRIPE_SECRET_ARN']) return { stripe: await stripeConnectionFromEnv(env), emulator: false };
+  const local = await readLocalStripeState(connection.dataDir);
+  if (local?.mode === 'emulator' && local.apiKey) {
+    return {
+      stripe: { apiKey: local.apiKey, ...(local.host ? { host: local.host } : {}), ...(local.port ? { port: local.port } : {}), ...(local.protocol ? { protocol: local.protocol } : {}) },
+      emulator: true,
+    };
+  }
+  throw new CliError(
+    'No Stripe is configured: start the local engine (it serves the Stripe emulator), or set STRIPE_API_KEY=sk_test_... ' +
+      '(with STRIPE_API_HOST, STRIPE_API_PORT, STRIPE_API_PROTOCOL for an emulator), or STRIPE_SECRET_ARN in AWS',
+    1,
+  );
+}
+
+/** Runs `work` with the billing service of the resolved connection and releases its clients afterwards. */
+export function withBilling<T>(context: CommandContext, work: (billing: BillingService, connection: Connection) => Promise<T>): Promise<T> {
+  return context.withLedger(async (ledger, connection) => {
+    const local = connection.dynamoDbEndpoint !== undefined;
+    const dynamoDb = new DynamoDBClient({ region: connection.region, ...(local ? { endpoint: connection.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS } : {}) });
+    // Locally the engine's own PutEvents endpoint is the bus, so billing events reach its subscribers.
+    const engine = local ? await readEngineState(connection.dataDir).catch(() => undefined) : undefined;
+    const eventBridge = new EventBridgeClient({
+      region: connection.region,
+      ...(engine ? { endpoint: engine.url, credentials: LOCAL_CREDENTIALS } : local ? { credentials: LOCAL_CREDENTIALS } : {}),
+    });
+    try {
+      const { stripe, emulator } = await resolveStripe(context.io.env, connection);
+      const billing = createBillingService({
+        dynamoDb,
+        engineTableName: connection.engineTableName,
+        ledgerTableName: connection.ledgerTableName,
+        ledger: ledger.repository,
+        eventBridge,
+        eventBusName: connection.eventBusName,
+        stripe,
+        ignoreContractStripeCustomerIds: emulator,
+        finalizeInvoices: context.io.env['FINALIZE_INVOICES'] !== 'false',
+        now: context.io.now,
+      });
+      return await work(billing, connection);
+    } finally {
+      dynamoDb.destroy();
+      eventBridge.destroy();
+    }
+  });
+}

@@ -1,0 +1,67 @@
+// outcome-engine invoice preview: the draft invoice of a contract's period,
+// rated from the ledger as recorded up to a cutoff.
+import { previewInvoice } from '../../lambdas/application/plans/preview-invoice';
+import { serializeDraftInvoice, type SerializedDraftInvoice, type SerializedInvoiceLine } from '../../lambdas/domain/rating/draft-invoice';
+import { printJson } from './cli-io';
+import type { RegisterCommand } from './command-context';
+import { formatFields, formatTable } from './format';
+import { runMapped, withPlanServices } from './plans-command';
+import { parseInstant } from './time-range';
+
+/** Invoice lines, totals and the ledger query behind each usage line, for people. */
+export function formatDraftInvoice(invoice: Pick<SerializedDraftInvoice, 'lines' | 'commitmentTrueUp' | 'subtotal' | 'credits' | 'total' | 'currency' | 'planCode' | 'planVersion' | 'period' | 'usageAsOf' | 'contractId' | 'customerId'>): string {
+  const lines: SerializedInvoiceLine[] = [...invoice.lines, ...(invoice.commitmentTrueUp ? [invoice.commitmentTrueUp] : [])];
+  const header = formatFields([
+    ...(invoice.contractId ? ([['contract', `${invoice.contractId} (customer ${invoice.customerId ?? '-'})`]] as const) : []),
+    ['plan', `${invoice.planCode} version ${invoice.planVersion}`],
+    ['period', `${invoice.period.id}: ${invoice.period.start} to ${invoice.period.end}${invoice.period.partial ? ' (partial)' : ''}`],
+    ['usage as of', invoice.usageAsOf ?? '-'],
+  ]);
+  const table = formatTable(
+    [
+      { header: 'CHARGE', value: (line: SerializedInvoiceLine) => line.chargeId },
+      { header: 'MODEL', value: (line) => line.model },
+      { header: 'QUANTITY', value: (line) => line.quantity, align: 'right' },
+      { header: 'AMOUNT', value: (line) => line.amount.decimal, align: 'right' },
+      { header: 'CREDIT', value: (line) => line.creditApplied.decimal, align: 'right' },
+      { header: 'DUE', value: (line) => line.amountDue.decimal, align: 'right' },
+      { header: 'PRICE', value: (line) => line.priceSource },
+    ],
+    lines,
+  );
+  const totals = formatFields([
+    ['subtotal', `${invoice.subtotal.decimal} ${invoice.currency}`],
+    ['commitment true-up', invoice.commitmentTrueUp ? `${invoice.commitmentTrueUp.amount.decimal} ${invoice.currency}` : '-'],
+    ['credits applied', invoice.credits ? `${invoice.credits.applied.decimal} ${invoice.currency} (balance ${invoice.credits.balanceBefore.decimal} -> ${invoice.credits.balanceAfter.decimal})` : '-'],
+    ['total', `${invoice.total.decimal} ${invoice.currency}`],
+  ]);
+  const queries = lines
+    .filter((line) => line.usageQuery?.reference)
+    .map((line) => `  ${line.chargeId}: ${line.usageQuery?.reference ?? ''}`);
+  return `${header}\n${table}\n${totals}${queries.length > 0 ? `\nusage read:\n${queries.join('\n')}\n` : ''}`;
+}
+
+export const registerInvoiceCommand: RegisterCommand = (program, context) => {
+  const invoice = program.command('invoice').description('Invoices of a contract');
+  invoice
+    .command('preview')
+    .description("Draft lines of a contract's period from the ledger, as of a cutoff")
+    .requiredOption('--contract <contractId>', 'contract id')
+    .option('--period <periodId>', "period id in the contract's schedule: 2026-11, 2026-Q4 or 2026 (default: the current period)")
+    .option('--as-of <instant>', 'read the ledger as recorded at or before this instant (default: now)')
+    .option('--json', 'print JSON only')
+    .action(async (options: { contract: string; period?: string; asOf?: string; json?: boolean }) => {
+      const asOf = options.asOf !== undefined ? parseInstant(options.asOf, '--as-of') : undefined;
+      const draft = await runMapped(() =>
+        withPlanServices(context, ({ store, usage, invoices }) =>
+          previewInvoice(
+            { contracts: store, usage, invoices, now: context.io.now },
+            { contractId: options.contract, ...(options.period ? { periodId: options.period } : {}), ...(asOf ? { asOf } : {}) },
+          ),
+        ),
+      );
+      const serialized = serializeDraftInvoice(draft);
+      if (options.json) printJson(context.io, serialized);
+      else context.io.out(formatDraftInvoice(serialized));
+    });
+};

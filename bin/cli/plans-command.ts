@@ -1,0 +1,158 @@
+// outcome-engine plans validate|load <files...>: plan files as code. Also the
+// shared wiring of the plan commands (store, ledger usage reader, errors).
+import { readFile } from 'node:fs/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InfrastructureError } from '../../lambdas/application/errors';
+import { BillingNotFoundError } from '../../lambdas/application/billing/billing-errors';
+import { DynamoDbInvoiceStore } from '../../lambdas/adapters/dynamodb/invoice-store';
+import { LedgerUsageReader } from '../../lambdas/adapters/dynamodb/ledger-usage-reader';
+import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
+import { loadPlans, type LoadItemResult, type LoadResult } from '../../lambdas/application/plans/load-plans';
+import {
+  formatPlanFileIssue,
+  PlanFileInvalidError,
+  validatePlanFiles,
+  type PlanValidationReport,
+} from '../../lambdas/domain/plans';
+import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
+import { CliError, printJson, type CliIo } from './cli-io';
+import type { CommandContext, RegisterCommand } from './command-context';
+import type { Connection } from './connection';
+import { formatTable } from './format';
+
+export interface PlanServices {
+  readonly store: DynamoDbPlanStore;
+  readonly usage: LedgerUsageReader;
+  readonly invoices: DynamoDbInvoiceStore;
+  readonly connection: Connection;
+}
+
+/** Runs `work` with the plan store, the ledger usage reader and the invoice records of the resolved connection. */
+export function withPlanServices<T>(context: CommandContext, work: (services: PlanServices) => Promise<T>): Promise<T> {
+  return context.withLedger(async (ledger, connection) => {
+    const local = connection.dynamoDbEndpoint !== undefined ? { endpoint: connection.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS } : {};
+    const client = new DynamoDBClient({ region: connection.region, ...local });
+    try {
+      return await work({
+        store: new DynamoDbPlanStore({ client, tableName: connection.engineTableName }),
+        usage: new LedgerUsageReader({ ledger: ledger.repository }),
+        invoices: new DynamoDbInvoiceStore(client, connection.engineTableName),
+        connection,
+      });
+    } finally {
+      client.destroy();
+    }
+  });
+}
+
+/**
+ * Turns the domain's refusals into CLI errors: bad files and inputs exit 2,
+ * unknown contracts or plans exit 3; storage failures are left to the
+ * program's own reporting (exit 1).
+ */
+export function toCliError(error: unknown): unknown {
+  if (error instanceof CliError || error instanceof InfrastructureError) return error;
+  if (error instanceof PlanFileInvalidError) return new CliError(`invalid file:\n${error.issues.map((i) => `  ${formatPlanFileIssue(i)}`).join('\n')}`, 2, { cause: error });
+  if (error instanceof BillingNotFoundError) return new CliError(`${error.message} [${error.code}]`, 3, { cause: error });
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  if (error instanceof Error && typeof code === 'string' && /^[a-z][a-z_]*$/.test(code)) {
+    return new CliError(`${error.message} [${code}]`, 2, { cause: error });
+  }
+  if (error instanceof Error && error.name === 'ZodError') return new CliError(error.message, 2, { cause: error });
+  return error;
+}
+
+export async function runMapped<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toCliError(error);
+  }
+}
+
+export const readTextFile = (path: string) => readFile(path, 'utf8');
+
+export function printValidationIssues(io: CliIo, report: PlanValidationReport): void {
+  for (const issue of report.issues) io.err(`${formatPlanFileIssue(issue)}\n`);
+}
+
+/** Validates files and refuses (exit 2, nothing written) when any is invalid or of the wrong kind. */
+export async function validatedFiles(
+  io: CliIo,
+  files: readonly string[],
+  expected: 'plan' | 'contract',
+  json: boolean | undefined,
+): Promise<PlanValidationReport> {
+  const report = await validatePlanFiles(files, { readTextFile });
+  const wrongKind = report.files.filter((file) => file.kind !== undefined && file.kind !== expected);
+  if (!report.valid || wrongKind.length > 0) {
+    if (json) printJson(io, { ok: false, files: report.files, issues: report.issues, warnings: report.warnings });
+    else printValidationIssues(io, report);
+    const hint = wrongKind.map(
+      (file) => `${file.path}: holds a ${file.kind}; load it with \`outcome-engine ${file.kind === 'plan' ? 'plans' : 'contracts'} load\``,
+    );
+    throw new CliError(
+      [`nothing was loaded: ${report.issues.length} issue(s) in ${files.length} file(s)`, ...hint].join('\n'),
+      2,
+    );
+  }
+  return report;
+}
+
+export function formatLoadResult(result: LoadResult): string {
+  const detail = (item: LoadItemResult): string => {
+    if (item.status === 'failed') return `${item.message} [${item.code}]`;
+    if (item.kind === 'plan' && 'versions' in item) return item.versions.map((v) => `v${v.version} ${v.status}`).join(', ');
+    if ('revision' in item) return `revision ${item.revision}`;
+    return '';
+  };
+  return formatTable(
+    [
+      { header: 'KIND', value: (item: LoadItemResult) => item.kind },
+      { header: 'ID', value: (item) => item.id },
+      { header: 'STATUS', value: (item) => item.status },
+      { header: 'DETAIL', value: detail },
+    ],
+    result.items,
+  );
+}
+
+export function reportLoad(io: CliIo, result: LoadResult, json: boolean | undefined): void {
+  if (json) printJson(io, result);
+  else io.out(formatLoadResult(result));
+  if (!result.ok) throw new CliError(`${result.items.filter((item) => item.status === 'failed').length} item(s) were not loaded`, 2);
+}
+
+export const registerPlansCommand: RegisterCommand = (program, context) => {
+  const plans = program.command('plans').description('Plan files as code: validate them, load them into the engine');
+  plans
+    .command('validate')
+    .description('Validate plan and contract files (no engine needed); each problem names the file, the path and the line')
+    .argument('<files...>', 'plan or contract files (YAML or JSON)')
+    .option('--json', 'print JSON only')
+    .action(async (files: string[], options: { json?: boolean }) => {
+      const report = await validatePlanFiles(files, { readTextFile });
+      if (options.json) {
+        printJson(context.io, { ok: report.valid, files: report.files, issues: report.issues, warnings: report.warnings });
+      } else {
+        for (const file of report.files) {
+          context.io.out(`${file.valid ? 'ok     ' : 'invalid'}  ${file.path}${file.kind ? ` (${file.kind})` : ''}\n`);
+        }
+        printValidationIssues(context.io, report);
+        for (const warning of report.warnings) context.io.err(`warning: ${warning}\n`);
+      }
+      if (!report.valid) {
+        throw new CliError(`${report.issues.length} issue(s) in ${report.files.filter((f) => !f.valid).length} file(s)`, 2);
+      }
+    });
+  plans
+    .command('load')
+    .description('Store plan versions in the engine (a stored version never changes; reloading it unchanged is a no-op)')
+    .argument('<files...>', 'plan files (YAML or JSON)')
+    .option('--json', 'print JSON only')
+    .action(async (files: string[], options: { json?: boolean }) => {
+      const report = await validatedFiles(context.io, files, 'plan', options.json);
+      const result = await runMapped(() => withPlanServices(context, ({ store }) => loadPlans({ store }, report.plans)));
+      reportLoad(context.io, result, options.json);
+    });
+};

@@ -1,0 +1,86 @@
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  InternalServerException,
+  ServiceQuotaExceededException,
+  ThrottlingException,
+  ValidationException,
+  type CreateScheduleCommandInput,
+  type SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import type { PeriodClose, PeriodCloseScheduler, ScheduleCloseOutcome } from '../../application/billing/schedule-period-closes';
+import { ScheduleRejectedError, SchedulerUnavailableError } from './scheduler-errors';
+
+export interface PeriodCloseScheduleSettings {
+  /** Schedule group created by the stack. */
+  readonly groupName: string;
+  /** The close-period function. */
+  readonly functionArn: string;
+  /** Role Scheduler assumes; it may invoke only the close function. */
+  readonly roleArn: string;
+  /** SQS queue for invocations that still fail after the retries. */
+  readonly deadLetterQueueArn: string;
+  /** Defaults: 24 hours and 10 attempts (Stripe outages rarely outlast a day). */
+  readonly maximumEventAgeInSeconds?: number;
+  readonly maximumRetryAttempts?: number;
+}
+
+/**
+ * A one-time schedule at the close instant. The instant is computed in the
+ * contract's zone (period end + grace) and written in UTC: a wall-clock
+ * `at()` in the contract's zone would be ambiguous in the repeated hour of a
+ * DST change, a UTC instant never is.
+ */
+export function periodCloseScheduleDefinition(close: PeriodClose, settings: PeriodCloseScheduleSettings): CreateScheduleCommandInput {
+  return {
+    Name: close.scheduleName,
+    GroupName: settings.groupName,
+    Description: `Close period ${close.periodId} of contract ${close.contractId} at ${close.localCloseAt} (${close.timeZone}, ${close.graceHours} h grace)`.slice(0, 512),
+    ScheduleExpression: `at(${close.closeAt.slice(0, 19)})`,
+    ScheduleExpressionTimezone: 'UTC',
+    State: 'ENABLED',
+    ActionAfterCompletion: 'DELETE',
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    Target: {
+      Arn: settings.functionArn,
+      RoleArn: settings.roleArn,
+      Input: JSON.stringify({ contractId: close.contractId, periodId: close.periodId }),
+      DeadLetterConfig: { Arn: settings.deadLetterQueueArn },
+      RetryPolicy: {
+        MaximumEventAgeInSeconds: settings.maximumEventAgeInSeconds ?? 86_400,
+        MaximumRetryAttempts: settings.maximumRetryAttempts ?? 10,
+      },
+    },
+  };
+}
+
+/**
+ * PeriodCloseScheduler on EventBridge Scheduler. The name is derived from
+ * contract and period, and the close itself is idempotent, so an existing
+ * schedule (ConflictException) is simply kept.
+ */
+export class EventBridgePeriodCloseScheduler implements PeriodCloseScheduler {
+  constructor(
+    private readonly client: SchedulerClient,
+    private readonly settings: PeriodCloseScheduleSettings,
+  ) {}
+
+  async scheduleClose(close: PeriodClose): Promise<ScheduleCloseOutcome> {
+    try {
+      await this.client.send(new CreateScheduleCommand(periodCloseScheduleDefinition(close, this.settings)));
+      return 'created';
+    } catch (error) {
+      if (error instanceof ConflictException) return 'unchanged';
+      if (
+        error instanceof ThrottlingException ||
+        error instanceof InternalServerException ||
+        error instanceof ServiceQuotaExceededException ||
+        (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'NetworkingError'))
+      ) {
+        throw new SchedulerUnavailableError(close.scheduleName, { cause: error });
+      }
+      if (error instanceof ValidationException) throw new ScheduleRejectedError(close.scheduleName, error.message, { cause: error });
+      throw error;
+    }
+  }
+}

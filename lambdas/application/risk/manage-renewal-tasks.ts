@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
+import type { RenewalTask, RenewalTaskStatus, RenewalTaskStore, RiskEventPublisher } from './ports';
+import { RenewalTaskNotFoundError, TaskStateError, TaskVersionConflictError } from './risk-errors';
+import { publishPendingEvent, taskResolvedEvent } from './task-events';
+
+export interface ManageRenewalTasksDeps {
+  readonly tasks: RenewalTaskStore;
+  readonly events: RiskEventPublisher;
+  readonly clock: () => Date;
+}
+
+const LocalDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a local date YYYY-MM-DD' });
+
+export const ListRenewalTasksSchema = z.strictObject({
+  owner: z.string().min(1).optional(),
+  /** Tasks due strictly before this local date. */
+  dueBefore: LocalDay.optional(),
+  /** Open and acknowledged tasks unless asked for all. */
+  includeResolved: z.boolean().default(false),
+  contractId: z.string().min(1).optional(),
+});
+export type ListRenewalTasksRequest = z.input<typeof ListRenewalTasksSchema>;
+
+export async function listRenewalTasks(deps: Pick<ManageRenewalTasksDeps, 'tasks'>, request: ListRenewalTasksRequest): Promise<RenewalTask[]> {
+  const parsed = ListRenewalTasksSchema.parse(request);
+  const statuses: RenewalTaskStatus[] = parsed.includeResolved ? ['open', 'acknowledged', 'resolved'] : ['open', 'acknowledged'];
+  return deps.tasks.listTasks({
+    statuses,
+    ...(parsed.owner !== undefined ? { owner: parsed.owner } : {}),
+    ...(parsed.dueBefore !== undefined ? { dueBefore: parsed.dueBefore } : {}),
+    ...(parsed.contractId !== undefined ? { contractId: parsed.contractId } : {}),
+  });
+}
+
+/** Retries a read-modify-write that lost a version race (a check escalating the same task meanwhile). */
+async function withTask(deps: ManageRenewalTasksDeps, taskId: string, change: (task: RenewalTask) => Promise<RenewalTask>): Promise<RenewalTask> {
+  for (let attempt = 1; ; attempt += 1) {
+    const task = await deps.tasks.getTask(taskId);
+    if (!task) throw new RenewalTaskNotFoundError(taskId);
+    try {
+      return await change(task);
+    } catch (error) {
+      if (!(error instanceof TaskVersionConflictError) || attempt >= 4) throw error;
+    }
+  }
+}
+
+/** The CSM has seen the task. Acknowledging again is a no-op; a resolved task cannot be acknowledged. */
+export async function acknowledgeRenewalTask(deps: ManageRenewalTasksDeps, request: { taskId: string; by?: string }): Promise<RenewalTask> {
+  return withTask(deps, request.taskId, async (task) => {
+    if (task.status === 'acknowledged') return task;
+    if (task.status === 'resolved') throw new TaskStateError(`renewal task "${task.id}" is already resolved`);
+    const at = deps.clock().toISOString();
+    return deps.tasks.updateTask({
+      ...task,
+      status: 'acknowledged',
+      version: task.version + 1,
+      updatedAt: at,
+      acknowledgedAt: at,
+      ...(request.by !== undefined ? { acknowledgedBy: request.by } : {}),
+    });
+  });
+}
+
+export const ResolveRenewalTaskSchema = z.strictObject({
+  taskId: z.string().min(1),
+  result: RenewalResultSchema,
+  by: z.string().min(1).optional(),
+});
+export type ResolveRenewalTaskRequest = z.infer<typeof ResolveRenewalTaskSchema>;
+
+/**
+ * Records how the renewal went and closes the task. The result is stored per
+ * contract term for the backtest; resolving an already resolved task only
+ * records (or corrects) the result.
+ */
+export async function resolveRenewalTask(deps: ManageRenewalTasksDeps, request: ResolveRenewalTaskRequest): Promise<RenewalTask> {
+  const parsed = ResolveRenewalTaskSchema.parse(request);
+  const task = await withTask(deps, parsed.taskId, async (current) => {
+    if (current.status === 'resolved') return current;
+    const at = deps.clock().toISOString();
+    const resolved: RenewalTask = {
+      ...current,
+      status: 'resolved',
+      version: current.version + 1,
+      updatedAt: at,
+      resolution: { kind: 'renewal_result', at, result: parsed.result, ...(parsed.by !== undefined ? { by: parsed.by } : {}) },
+    };
+    const stored = await deps.tasks.updateTask({ ...resolved, pendingEvent: taskResolvedEvent(resolved) });
+    return publishPendingEvent(deps, stored);
+  });
+  await deps.tasks.putRenewalResult({
+    contractId: task.contractId,
+    termId: task.termId,
+    termEnd: task.termEnd,
+    timeZone: task.timeZone,
+    result: parsed.result,
+    recordedAt: deps.clock().toISOString(),
+  });
+  return task;
+}

@@ -1,0 +1,137 @@
+import type { Contract } from '../../domain/plans/contract-schema';
+import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
+import type { RenewalResult } from '../../domain/risk/backtest-risk-tiers';
+import type { RiskTier } from '../../domain/risk/risk-tiers';
+import type { RenewalTaskContent, TaskChangeReason } from '../../domain/risk/task-rules';
+import type { PaymentSignal as StripePaymentSignal } from '../billing/record-payment-signal';
+
+// What the renewal-risk use cases need from storage and the ledger. Adapters:
+// lambdas/adapters/dynamodb/task-store.ts (tasks, assessments, renewal results),
+// the plan store (contracts), the invoice store (records), the ledger service
+// (usage), wired in lambdas/composition/risk-service.ts.
+
+export type RenewalTaskStatus = 'open' | 'acknowledged' | 'resolved';
+
+export interface TaskEscalation {
+  readonly at: string;
+  readonly fromTier: RiskTier;
+  readonly toTier: RiskTier;
+  readonly checkpointDays: number;
+  readonly reason: TaskChangeReason;
+}
+
+export type TaskResolution =
+  | { readonly kind: 'risk_cleared'; readonly at: string; readonly reason: TaskChangeReason; readonly checkpointDays: number }
+  | { readonly kind: 'renewal_result'; readonly at: string; readonly result: RenewalResult; readonly by?: string };
+
+/** The bus event a task change owes; kept on the task until published, so a crash between the write and the publish is repaired by the next run. */
+export interface PendingTaskEvent {
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+}
+
+export interface RenewalTask extends RenewalTaskContent {
+  /** = key: `<contract>#<term>#<N>d`. */
+  readonly id: string;
+  readonly termEnd: string;
+  readonly timeZone: string;
+  readonly status: RenewalTaskStatus;
+  /** Raised by one on every change; updates are conditional on it. */
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly acknowledgedAt?: string;
+  readonly acknowledgedBy?: string;
+  readonly escalations: readonly TaskEscalation[];
+  readonly resolution?: TaskResolution;
+  readonly pendingEvent?: PendingTaskEvent;
+}
+
+/** One checkpoint's assessment, kept for the next checkpoint's comparison and for the backtest. */
+export interface StoredAssessment {
+  readonly contractId: string;
+  readonly termId: string;
+  readonly checkpointDays: number;
+  readonly assessedAt: string;
+  readonly tier: RiskTier;
+  readonly score: number;
+  readonly staleData: boolean;
+}
+
+export interface RenewalResultRecord {
+  readonly contractId: string;
+  readonly termId: string;
+  readonly termEnd: string;
+  readonly timeZone: string;
+  readonly result: RenewalResult;
+  readonly recordedAt: string;
+}
+
+export interface TaskListFilter {
+  readonly owner?: string;
+  /** Local due date (inclusive upper bound is exclusive: due strictly before). */
+  readonly dueBefore?: string;
+  readonly statuses?: readonly RenewalTaskStatus[];
+  readonly contractId?: string;
+}
+
+export interface RenewalTaskStore {
+  /** Conditional put: one task per key. `created: false` returns the stored task. */
+  createTask(task: RenewalTask): Promise<{ readonly created: boolean; readonly task: RenewalTask }>;
+  getTask(id: string): Promise<RenewalTask | undefined>;
+  /** Every task of a contract term (any status), checkpoint order (earliest first). */
+  listTermTasks(contractId: string, termId: string): Promise<RenewalTask[]>;
+  listTasks(filter: TaskListFilter): Promise<RenewalTask[]>;
+  /** Replaces the task when its stored version is `task.version - 1`; throws TaskVersionConflictError otherwise. */
+  updateTask(task: RenewalTask): Promise<RenewalTask>;
+  putAssessment(assessment: StoredAssessment): Promise<void>;
+  listAssessments(contractId: string, termId?: string): Promise<StoredAssessment[]>;
+  putRenewalResult(record: RenewalResultRecord): Promise<void>;
+  listRenewalResults(): Promise<RenewalResultRecord[]>;
+}
+
+export interface RiskContractReader {
+  getContract(contractId: string): Promise<Contract | undefined>;
+}
+
+/** Usage as the ledger knew it at `asOf`. */
+export interface RiskUsageQuery {
+  readonly customerId: string;
+  readonly metric: string;
+  readonly measure: 'count' | 'sum_quantity';
+  readonly basis: 'all' | 'verified' | 'billable';
+  /** occurredAt window [from, to). */
+  readonly from: Date;
+  readonly to: Date;
+  readonly asOf: Date;
+}
+
+export interface RiskOutcomeSample {
+  readonly occurredAt: string;
+  readonly quantity: string;
+}
+
+export interface RiskUsageReader {
+  /** The measured quantity (count or summed quantity), decimal string. */
+  measure(query: RiskUsageQuery): Promise<string>;
+  /** Net outcomes of one metric in the window (for the last-outcome time and feedback scores). */
+  outcomes(query: Omit<RiskUsageQuery, 'measure'>): Promise<RiskOutcomeSample[]>;
+}
+
+export interface RiskInvoiceReader {
+  listRecords(contractId: string): Promise<InvoiceRecord[]>;
+}
+
+/** Stripe payment signals recorded for a contract (invoice metadata carries the contract id). */
+export interface RiskPaymentSignalReader {
+  listPaymentSignals(contractId: string): Promise<StripePaymentSignal[]>;
+}
+
+export interface RiskEvent {
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+}
+
+export interface RiskEventPublisher {
+  publish(events: readonly RiskEvent[]): Promise<void>;
+}

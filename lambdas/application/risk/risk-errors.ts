@@ -1,0 +1,48 @@
+/** The contract a check or schedule names is not stored. */
+export class RiskContractNotFoundError extends Error {
+  readonly code = 'contract_not_found';
+  constructor(readonly contractId: string) {
+    super(`contract "${contractId}" is not stored`);
+    this.name = 'RiskContractNotFoundError';
+  }
+}
+
+/** A renewal task id that matches no stored task. */
+export class RenewalTaskNotFoundError extends Error {
+  readonly code = 'task_not_found';
+  constructor(readonly taskId: string) {
+    super(`no renewal task "${taskId}"`);
+    this.name = 'RenewalTaskNotFoundError';
+  }
+}
+
+/** A conditional task update lost to another writer: re-read and decide again. */
+export class TaskVersionConflictError extends Error {
+  readonly code = 'task_version_conflict';
+  constructor(
+    readonly taskId: string,
+    readonly expectedVersion: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`renewal task "${taskId}" changed since version ${expectedVersion}`, options);
+    this.name = 'TaskVersionConflictError';
+  }
+}
+
+/** A task change that its current state does not allow (acknowledging a resolved task). */
+export class TaskStateError extends Error {
+  readonly code = 'task_state_invalid';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskStateError';
+  }
+}
+
+/** A checkpoint payload for a term the contract is no longer in: the schedule is stale. */
+export class StaleCheckpointError extends Error {
+  readonly code = 'stale_checkpoint';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StaleCheckpointError';
+  }
+}

@@ -1,0 +1,162 @@
+// Wires period close to DynamoDB, the ledger, Stripe and EventBridge. The
+// close-period Lambda, the local engine and the CLI all build billing through
+// this module, so each runs the same close.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import Stripe from 'stripe';
+import { z } from 'zod';
+import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
+import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
+import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
+import { LedgerUsageReader } from '../adapters/dynamodb/ledger-usage-reader';
+import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
+import { StripeBillingGateway } from '../adapters/stripe/stripe-billing-gateway';
+import { StripeConfigError, loadStripeSecrets } from '../adapters/stripe/stripe-secrets';
+import type { BillingDeps } from '../application/billing/close-contract-period';
+import type { ContractReader, EventPublisher } from '../application/billing/ports';
+import type { LedgerRepository } from '../application/ports';
+import { ENGINE_EVENT_SOURCE } from '../domain/events/detail-types';
+
+/** Where the Stripe API is: Stripe itself, or the local emulator (host/port/protocol). */
+export interface StripeConnection {
+  /** sk_test_/rk_test_ (or live) key; never logged. */
+  readonly apiKey: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly protocol?: 'http' | 'https';
+  /** Overrides the gateway's default rate (25/s test keys, 100/s live keys). */
+  readonly ratePerSecond?: number;
+}
+
+export interface BillingServiceConfig {
+  readonly dynamoDb: DynamoDBClient;
+  readonly engineTableName: string;
+  readonly ledgerTableName: string;
+  /** The ledger's repository when the caller already has one (the local engine's ledger service). */
+  readonly ledger?: Pick<LedgerRepository, 'streamUsageEntries'>;
+  /** Contracts and plans; the DynamoDB plan store of the engine table by default. */
+  readonly contracts?: ContractReader;
+  readonly eventBridge: EventBridgeClient;
+  readonly eventBusName: string;
+  readonly stripe: StripeConnection;
+  /**
+   * Bill every contract through a customer the engine creates, ignoring the
+   * contract's `stripeCustomerId`: for the emulator, which cannot hold ids
+   * taken from a real Stripe account.
+   */
+  readonly ignoreContractStripeCustomerIds?: boolean;
+  /** @default true */
+  readonly finalizeInvoices?: boolean;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+export interface BillingService {
+  readonly deps: BillingDeps;
+  readonly stripe: Stripe;
+  readonly gateway: StripeBillingGateway;
+  readonly invoices: DynamoDbInvoiceStore;
+  readonly planStore: DynamoDbPlanStore;
+}
+
+/** Billing events carry the engine's source, as the ledger's own events do. */
+export function engineEventPublisher(client: EventBridgeClient, eventBusName: string): EventPublisher {
+  const publisher = new EventBridgeEventPublisher({ client, eventBusName });
+  return {
+    publish: (events) => publisher.publish(events.map((event) => ({ source: ENGINE_EVENT_SOURCE, detailType: event.detailType, detail: event.detail }))),
+  };
+}
+
+export function createStripeClient(connection: StripeConnection): Stripe {
+  return new Stripe(connection.apiKey, {
+    maxNetworkRetries: 0, // the gateway's call policy owns retries (it also handles 429s)
+    ...(connection.host ? { host: connection.host } : {}),
+    ...(connection.port !== undefined ? { port: connection.port } : {}),
+    ...(connection.protocol ? { protocol: connection.protocol } : {}),
+  });
+}
+
+export function createBillingService(config: BillingServiceConfig): BillingService {
+  const planStore = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
+  const invoices = new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName);
+  const ledger = config.ledger ?? new DynamoDbLedgerRepository({ client: config.dynamoDb, tableName: config.ledgerTableName });
+  const stripe = createStripeClient(config.stripe);
+  const gateway = new StripeBillingGateway({
+    stripe,
+    apiKey: config.stripe.apiKey,
+    ...(config.stripe.ratePerSecond !== undefined ? { ratePerSecond: config.stripe.ratePerSecond } : {}),
+  });
+  const reader = config.contracts ?? planStore;
+  const contracts: ContractReader = config.ignoreContractStripeCustomerIds
+    ? {
+        getPlan: (code) => reader.getPlan(code),
+        getContract: async (contractId) => {
+          const contract = await reader.getContract(contractId);
+          if (!contract?.stripeCustomerId) return contract;
+          const { stripeCustomerId: _ignored, ...rest } = contract;
+          return rest;
+        },
+      }
+    : reader;
+  const deps: BillingDeps = {
+    contracts,
+    usage: new LedgerUsageReader({ ledger }),
+    invoices,
+    billing: gateway,
+    events: engineEventPublisher(config.eventBridge, config.eventBusName),
+    clock: config.now ?? (() => new Date()),
+    finalizeInvoices: config.finalizeInvoices ?? true,
+  };
+  return { deps, stripe, gateway, invoices, planStore };
+}
+
+/** The billing settings a Lambda (or the CLI) reads from its environment. */
+export const BillingEnvironmentSchema = z.object({
+  ENGINE_TABLE_NAME: z.string().min(1),
+  LEDGER_TABLE_NAME: z.string().min(1),
+  EVENT_BUS_NAME: z.string().min(1),
+  /** "false" leaves invoices as drafts for review in the Dashboard. */
+  FINALIZE_INVOICES: z.enum(['true', 'false']).default('true'),
+  /** Hours after the period end before it closes, so late outcomes make it in. */
+  CLOSE_GRACE_HOURS: z.coerce.number().min(0).max(24 * 31).default(24),
+  STRIPE_API_HOST: z.string().min(1).optional(),
+  STRIPE_API_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+  STRIPE_RATE_PER_SECOND: z.coerce.number().positive().optional(),
+});
+export type BillingEnvironment = z.infer<typeof BillingEnvironmentSchema>;
+
+/**
+ * The Stripe connection from the environment: the key from Secrets Manager
+ * (STRIPE_SECRET_ARN) in AWS, else STRIPE_API_KEY (or STRIPE_SECRET_KEY)
+ * locally; STRIPE_API_HOST/PORT/PROTOCOL point the SDK at the emulator.
+ */
+export async function stripeConnectionFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  secretsClient?: SecretsManagerClient,
+): Promise<StripeConnection> {
+  const local = env['STRIPE_SECRET_ARN'] ? undefined : (env['STRIPE_API_KEY'] ?? env['STRIPE_SECRET_KEY']);
+  const apiKey = local ?? (await loadStripeSecrets(env, secretsClient)).apiKey;
+  if (!apiKey) throw new StripeConfigError('no Stripe API key configured (STRIPE_SECRET_ARN in AWS, STRIPE_API_KEY locally)');
+  const settings = z
+    .object({
+      STRIPE_API_HOST: BillingEnvironmentSchema.shape.STRIPE_API_HOST,
+      STRIPE_API_PORT: BillingEnvironmentSchema.shape.STRIPE_API_PORT,
+      STRIPE_API_PROTOCOL: BillingEnvironmentSchema.shape.STRIPE_API_PROTOCOL,
+      STRIPE_RATE_PER_SECOND: BillingEnvironmentSchema.shape.STRIPE_RATE_PER_SECOND,
+    })
+    .parse({
+      STRIPE_API_HOST: env['STRIPE_API_HOST'] || undefined,
+      STRIPE_API_PORT: env['STRIPE_API_PORT'] || undefined,
+      STRIPE_API_PROTOCOL: env['STRIPE_API_PROTOCOL'] || undefined,
+      STRIPE_RATE_PER_SECOND: env['STRIPE_RATE_PER_SECOND'] || undefined,
+    });
+  return {
+    apiKey,
+    ...(settings.STRIPE_API_HOST ? { host: settings.STRIPE_API_HOST } : {}),
+    ...(settings.STRIPE_API_PORT !== undefined ? { port: settings.STRIPE_API_PORT } : {}),
+    ...(settings.STRIPE_API_PROTOCOL ? { protocol: settings.STRIPE_API_PROTOCOL } : {}),
+    ...(settings.STRIPE_RATE_PER_SECOND !== undefined ? { ratePerSecond: settings.STRIPE_RATE_PER_SECOND } : {}),
+  };
+}

@@ -1,0 +1,117 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
+import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
+import { DynamoDbRenewalTaskStore } from '../adapters/dynamodb/task-store';
+import type { CheckpointSchedulerPort } from '../adapters/scheduler/scheduler-port';
+import { backtestRenewalRisk } from '../application/risk/backtest-renewal-risk';
+import { assessContractRisk, checkRenewalRisk, type AdHocRiskCheck, type CheckRenewalRiskDeps, type CheckRenewalRiskResult } from '../application/risk/check-renewal-risk';
+import {
+  acknowledgeRenewalTask,
+  listRenewalTasks,
+  resolveRenewalTask,
+  type ListRenewalTasksRequest,
+  type ResolveRenewalTaskRequest,
+} from '../application/risk/manage-renewal-tasks';
+import type { RenewalTask, RiskPaymentSignalReader, RiskUsageReader } from '../application/risk/ports';
+import { DEFAULT_RENEWAL_RISK_SETTINGS, type RenewalRiskSettings } from '../application/risk/risk-settings';
+import {
+  scheduleRenewalChecks,
+  type ContractChange,
+  type ScheduleRenewalChecksResult,
+} from '../application/risk/schedule-renewal-checks';
+import type { RenewalRiskAssessment } from '../domain/risk/assess-renewal-risk';
+import type { RenewalCheckpointPayload } from '../domain/risk/checkpoint-payload';
+import { engineEventPublisher } from './billing-service';
+import type { LedgerService } from './ledger-service';
+
+// Wires renewal risk to DynamoDB (tasks, contracts, invoices), the ledger
+// (usage) and EventBridge (task events). The check and schedule handlers, the
+// local engine and the CLI all build it through this function.
+
+export interface RiskServiceConfig {
+  readonly dynamoDb: DynamoDBClient;
+  readonly engineTableName: string;
+  readonly ledger: Pick<LedgerService, 'getUsage' | 'listNetOutcomes'>;
+  readonly eventBridge: EventBridgeClient;
+  readonly eventBusName: string;
+  /** Absent: the service can check and manage tasks but not schedule (the CLI). */
+  readonly scheduler?: CheckpointSchedulerPort;
+  /**
+   * Stripe payment signals per contract. Absent until the invoice store can
+   * list them by contract: payment health is then reported not applicable.
+   */
+  readonly payments?: RiskPaymentSignalReader;
+  readonly settings?: Partial<RenewalRiskSettings>;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+export interface RiskService {
+  checkRenewalRisk(payload: RenewalCheckpointPayload): Promise<CheckRenewalRiskResult>;
+  assessContract(request: AdHocRiskCheck): Promise<RenewalRiskAssessment>;
+  scheduleRenewalChecks(change: ContractChange): Promise<ScheduleRenewalChecksResult>;
+  listTasks(request: ListRenewalTasksRequest): Promise<RenewalTask[]>;
+  acknowledgeTask(request: { taskId: string; by?: string }): Promise<RenewalTask>;
+  resolveTask(request: ResolveRenewalTaskRequest): Promise<RenewalTask>;
+  backtest(): ReturnType<typeof backtestRenewalRisk>;
+  readonly deps: CheckRenewalRiskDeps;
+}
+
+/** The ledger as the risk check reads it: measured usage and net outcomes as of a cutoff. */
+export function ledgerRiskUsageReader(ledger: Pick<LedgerService, 'getUsage' | 'listNetOutcomes'>): RiskUsageReader {
+  return {
+    measure: async (query) => {
+      const summary = await ledger.getUsage({
+        customerId: query.customerId,
+        metric: query.metric,
+        from: query.from,
+        to: query.to,
+        asOf: query.asOf,
+        basis: query.basis,
+      });
+      return query.measure === 'count' ? String(summary.count) : summary.quantity;
+    },
+    outcomes: async (query) => {
+      const outcomes = await ledger.listNetOutcomes({
+        customerId: query.customerId,
+        metric: query.metric,
+        from: query.from,
+        to: query.to,
+        asOf: query.asOf,
+        basis: query.basis,
+      });
+      return outcomes.map((outcome) => ({ occurredAt: new Date(outcome.occurredAtMs).toISOString(), quantity: outcome.quantity }));
+    },
+  };
+}
+
+export function createRiskService(config: RiskServiceConfig): RiskService {
+  const clock = config.now ?? (() => new Date());
+  const settings: RenewalRiskSettings = { ...DEFAULT_RENEWAL_RISK_SETTINGS, ...config.settings };
+  const contracts = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
+  const tasks = new DynamoDbRenewalTaskStore({ client: config.dynamoDb, tableName: config.engineTableName });
+  const deps: CheckRenewalRiskDeps = {
+    contracts,
+    tasks,
+    events: engineEventPublisher(config.eventBridge, config.eventBusName),
+    usage: ledgerRiskUsageReader(config.ledger),
+    invoices: new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName),
+    ...(config.payments ? { payments: config.payments } : {}),
+    settings,
+    clock,
+  };
+  return {
+    deps,
+    checkRenewalRisk: (payload) => checkRenewalRisk(deps, payload),
+    assessContract: (request) => assessContractRisk(deps, request),
+    scheduleRenewalChecks: (change) => {
+      if (!config.scheduler) throw new Error('this risk service was built without a scheduler');
+      return scheduleRenewalChecks({ scheduler: config.scheduler, contracts, settings, clock }, change);
+    },
+    listTasks: (request) => listRenewalTasks(deps, request),
+    acknowledgeTask: (request) => acknowledgeRenewalTask(deps, request),
+    resolveTask: (request) => resolveRenewalTask(deps, request),
+    backtest: () => backtestRenewalRisk(deps),
+  };
+}

@@ -1,0 +1,87 @@
+// EventBridge Scheduler's target at each renewal checkpoint. Input is the
+// schedule's payload (RenewalCheckpointPayloadSchema). Storage and bus
+// failures throw, so Scheduler retries and finally dead-letters the
+// invocation; a repeat is harmless because the task is keyed by (contract,
+// term, checkpoint) and written conditionally.
+import middy from '@middy/core';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { z } from 'zod';
+import type { CheckRenewalRiskResult } from '../application/risk/check-renewal-risk';
+import { RenewalCheckpointPayloadSchema, type RenewalCheckpointPayload } from '../domain/risk/checkpoint-payload';
+import { createLedgerService } from '../composition/ledger-service';
+import { createRiskService } from '../composition/risk-service';
+import { readEnvConfig } from '../shared/env';
+
+export class CheckpointPayloadError extends Error {
+  readonly code = 'invalid_checkpoint_payload';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CheckpointPayloadError';
+  }
+}
+
+export const RiskEnvironmentSchema = z.object({
+  ENGINE_TABLE_NAME: z.string().min(1),
+  LEDGER_TABLE_NAME: z.string().min(1),
+  EVENT_BUS_NAME: z.string().min(1),
+});
+
+export interface CheckRenewalRiskResponse {
+  readonly outcome: 'checked' | 'skipped';
+  readonly contractId: string;
+  readonly termId: string;
+  readonly checkpointDays: number;
+  readonly tier?: string;
+  readonly score?: number;
+  readonly action?: string;
+  readonly taskId?: string;
+  readonly why?: string;
+}
+
+export function toCheckResponse(payload: RenewalCheckpointPayload, result: CheckRenewalRiskResult): CheckRenewalRiskResponse {
+  const base = { contractId: payload.contractId, termId: payload.termId, checkpointDays: payload.checkpointDays };
+  if (result.outcome === 'skipped') return { ...base, outcome: 'skipped', why: result.why };
+  return {
+    ...base,
+    outcome: 'checked',
+    tier: result.assessment.tier,
+    score: result.assessment.score,
+    action: result.decision.action,
+    ...(result.task ? { taskId: result.task.id } : {}),
+    ...(result.decision.action === 'none' ? { why: result.decision.why } : {}),
+  };
+}
+
+/** The event → result mapping with the check passed in (tests, local engine). */
+export function createCheckRenewalRiskHandler(check: () => Promise<(payload: RenewalCheckpointPayload) => Promise<CheckRenewalRiskResult>>) {
+  return async (event: unknown): Promise<CheckRenewalRiskResponse> => {
+    const parsed = RenewalCheckpointPayloadSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new CheckpointPayloadError(`invalid checkpoint payload: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+    }
+    const run = await check();
+    return toCheckResponse(parsed.data, await run(parsed.data));
+  };
+}
+
+let defaultCheck: ((payload: RenewalCheckpointPayload) => Promise<CheckRenewalRiskResult>) | undefined;
+
+function buildDefaultCheck(): (payload: RenewalCheckpointPayload) => Promise<CheckRenewalRiskResult> {
+  const env = readEnvConfig(RiskEnvironmentSchema);
+  const dynamoDb = new DynamoDBClient({});
+  const eventBridge = new EventBridgeClient({});
+  const ledger = createLedgerService({
+    dynamoDb,
+    eventBridge,
+    eventBusName: env.EVENT_BUS_NAME,
+    ledgerTableName: env.LEDGER_TABLE_NAME,
+    engineTableName: env.ENGINE_TABLE_NAME,
+  });
+  const service = createRiskService({ dynamoDb, engineTableName: env.ENGINE_TABLE_NAME, ledger, eventBridge, eventBusName: env.EVENT_BUS_NAME });
+  return (payload) => service.checkRenewalRisk(payload);
+}
+
+export const handler = middy<unknown, CheckRenewalRiskResponse>().handler(
+  createCheckRenewalRiskHandler(async () => (defaultCheck ??= buildDefaultCheck())),
+);

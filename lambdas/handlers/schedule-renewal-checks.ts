@@ -1,0 +1,82 @@
+// Keeps checkpoint schedules in step with contracts. Invoked by an EventBridge
+// rule on a 'Contract Changed'-style event (the change is in `detail`), or
+// directly with the change itself after contracts load. Scheduler and storage
+// failures throw, so the invocation is retried and finally dead-lettered;
+// repeats are harmless (deterministic schedule names, upserts).
+import middy from '@middy/core';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { z } from 'zod';
+import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
+import { EventBridgeCheckpointScheduler } from '../adapters/scheduler/eventbridge-checkpoint-scheduler';
+import { ContractChangeSchema, scheduleRenewalChecks, type ContractChange, type ScheduleRenewalChecksResult } from '../application/risk/schedule-renewal-checks';
+import { DEFAULT_RENEWAL_RISK_SETTINGS } from '../application/risk/risk-settings';
+import { readEnvConfig } from '../shared/env';
+
+export class ContractChangeInputError extends Error {
+  readonly code = 'invalid_contract_change';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ContractChangeInputError';
+  }
+}
+
+/** Either an EventBridge envelope whose detail is the change, or the change itself. */
+export const ScheduleRenewalChecksInputSchema = z.union([
+  z.object({ 'detail-type': z.string(), detail: ContractChangeSchema }).transform((event) => event.detail),
+  ContractChangeSchema,
+]);
+
+export interface ScheduleRenewalChecksResponse {
+  readonly contractId: string;
+  readonly change: ContractChange['change'];
+  readonly scheduled: readonly { readonly scheduleName: string; readonly checkpointDays: number; readonly outcome: string }[];
+  readonly removed: readonly { readonly scheduleName: string; readonly outcome: string }[];
+}
+
+export function toScheduleResponse(change: ContractChange, result: ScheduleRenewalChecksResult): ScheduleRenewalChecksResponse {
+  return {
+    contractId: change.contractId,
+    change: change.change,
+    scheduled: result.change === 'cancelled' ? [] : result.upserted,
+    removed: result.deleted,
+  };
+}
+
+export function createScheduleRenewalChecksHandler(schedule: () => Promise<(change: ContractChange) => Promise<ScheduleRenewalChecksResult>>) {
+  return async (event: unknown): Promise<ScheduleRenewalChecksResponse> => {
+    const parsed = ScheduleRenewalChecksInputSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new ContractChangeInputError(`invalid contract change: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+    }
+    const run = await schedule();
+    return toScheduleResponse(parsed.data, await run(parsed.data));
+  };
+}
+
+export const ScheduleEnvironmentSchema = z.object({
+  ENGINE_TABLE_NAME: z.string().min(1),
+  SCHEDULE_GROUP_NAME: z.string().min(1),
+  CHECK_FUNCTION_ARN: z.string().min(1),
+  SCHEDULER_ROLE_ARN: z.string().min(1),
+  SCHEDULER_DEAD_LETTER_ARN: z.string().min(1),
+});
+
+let defaultSchedule: ((change: ContractChange) => Promise<ScheduleRenewalChecksResult>) | undefined;
+
+function buildDefaultSchedule(): (change: ContractChange) => Promise<ScheduleRenewalChecksResult> {
+  const env = readEnvConfig(ScheduleEnvironmentSchema);
+  const scheduler = new EventBridgeCheckpointScheduler(new SchedulerClient({}), {
+    groupName: env.SCHEDULE_GROUP_NAME,
+    functionArn: env.CHECK_FUNCTION_ARN,
+    roleArn: env.SCHEDULER_ROLE_ARN,
+    deadLetterQueueArn: env.SCHEDULER_DEAD_LETTER_ARN,
+  });
+  const contracts = new DynamoDbPlanStore({ client: new DynamoDBClient({}), tableName: env.ENGINE_TABLE_NAME });
+  const deps = { scheduler, contracts, settings: DEFAULT_RENEWAL_RISK_SETTINGS, clock: () => new Date() };
+  return (change) => scheduleRenewalChecks(deps, change);
+}
+
+export const handler = middy<unknown, ScheduleRenewalChecksResponse>().handler(
+  createScheduleRenewalChecksHandler(async () => (defaultSchedule ??= buildDefaultSchedule())),
+);

@@ -1,0 +1,273 @@
+// Period close through the local engine: outcomes sent with the real
+// EventBridge client, the period closed with the CLI, invoices in the Stripe
+// emulator the engine serves, webhooks back into the engine.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../../bin/cli/program';
+import type { CliIo } from '../../bin/cli/cli-io';
+import type { PeriodCloseReport } from '../../bin/cli/period-command';
+import type { InvoiceExplanation } from '../../bin/cli/invoice-explain';
+import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
+import { ContractSchema } from '../../lambdas/domain/plans/contract-schema';
+import { PlanSchema } from '../../lambdas/domain/plans/plan-schema';
+
+const CONTRACT = 'e2e-acme-support';
+let nowMs = Date.parse('2026-11-20T12:00:00Z');
+const now = () => new Date(nowMs);
+const setNow = (iso: string) => {
+  nowMs = Date.parse(iso);
+};
+
+const entry = (detailType: string, detail: unknown): PutEventsRequestEntry => ({
+  EventBusName: 'outcome-engine',
+  Source: 'com.example.support',
+  DetailType: detailType,
+  Detail: JSON.stringify(detail),
+});
+const resolved = (outcomeId: string, occurredAt: string) =>
+  entry('Outcome Recorded', { outcomeId, customerId: 'acme', metric: 'ticket.resolved', occurredAt });
+
+describe('period close end to end on the local engine', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'outcome-engine-close-'));
+  const busEvents: { detailType: string; detail: Record<string, unknown> }[] = [];
+  let engine: LocalEngine;
+  let producer: EventBridgeClient;
+  let stripe: Stripe;
+
+  async function send(entries: PutEventsRequestEntry[]): Promise<void> {
+    const result = await producer.send(new PutEventsCommand({ Entries: entries }));
+    expect(result.FailedEntryCount).toBe(0);
+    await engine.drain();
+  }
+
+  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), env: {}, now };
+    // No connection flags: the CLI finds the engine (and its Stripe) through the data folder.
+    const code = await runCli(['--data-dir', dataDir, ...args], io);
+    return { code, stdout, stderr };
+  }
+
+  async function close(period: string, extra: string[] = []): Promise<PeriodCloseReport> {
+    const result = await cli(['period', 'close', '--period', period, '--json', ...extra]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    return JSON.parse(result.stdout) as PeriodCloseReport;
+  }
+
+  async function invoicesOfContract(): Promise<Stripe.Invoice[]> {
+    const all = await stripe.invoices.list({ limit: 100 }).autoPagingToArray({ limit: 1000 });
+    return all.filter((invoice) => invoice.metadata?.['contractId'] === CONTRACT);
+  }
+
+  beforeAll(async () => {
+    const suffix = randomUUID().slice(0, 8);
+    engine = await startLocalEngine({
+      port: 0,
+      dynamoDbEndpoint: inject('dynamoDbEndpoint'),
+      dataDir,
+      ledgerTableName: `close-ledger-${suffix}`,
+      engineTableName: `close-engine-${suffix}`,
+      now,
+      queue: { retryDelayMs: () => 5 },
+      billing: { closeCheckIntervalMs: 0, emulatorSeed: 'period-close-e2e' },
+    });
+    engine.subscribe((envelope) => {
+      const raw = envelope as unknown as { 'detail-type': string; detail: Record<string, unknown> };
+      busEvents.push({ detailType: raw['detail-type'], detail: raw.detail });
+    });
+    const emulator = engine.billing?.emulator;
+    if (!emulator) throw new Error('the local engine did not start the Stripe emulator');
+    stripe = new Stripe(emulator.apiKey, { ...emulator.clientOptions, maxNetworkRetries: 2 });
+    producer = new EventBridgeClient({ endpoint: engine.url, region: engine.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+
+    const store = engine.billing!.service.planStore;
+    await store.putPlan(
+      PlanSchema.parse({
+        kind: 'plan',
+        code: 'e2e-support',
+        name: 'Support automation',
+        currency: 'USD',
+        versions: [
+          {
+            version: 1,
+            effectiveFrom: '2026-01-01',
+            metrics: [{ code: 'resolutions', ledgerMetric: 'ticket.resolved', aggregation: 'count' }],
+            charges: [
+              { id: 'platform', name: 'Platform fee', model: 'flat', amount: '100.00' },
+              { id: 'resolutions', name: 'Resolutions', model: 'per_unit', metric: 'resolutions', unitPrice: '1.50' },
+            ],
+          },
+        ],
+      }),
+    );
+    await store.putContract(
+      ContractSchema.parse({
+        kind: 'contract',
+        contractId: CONTRACT,
+        customerId: 'acme',
+        plan: { code: 'e2e-support', version: 1 },
+        termStart: '2026-11-01',
+        termEnd: '2027-11-01',
+        billingPeriod: { cadence: 'monthly', anchorDay: 1 },
+        timeZone: 'UTC',
+        currency: 'USD',
+      }),
+      now(),
+    );
+  });
+
+  afterAll(async () => {
+    producer?.destroy();
+    await engine?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  let novemberInvoiceId = '';
+  let novemberRecordId = '';
+  let decemberInvoiceId = '';
+
+  it('closes November into one Stripe invoice whose total is the rated total to the cent', async () => {
+    await send(Array.from({ length: 7 }, (_, i) => resolved(`nov-${i}`, `2026-11-${String(10 + i)}T09:00:00Z`)));
+    setNow('2026-12-03T00:00:00Z');
+    const report = await close('2026-11', ['--contract', CONTRACT]);
+    expect(report.failed).toEqual([]);
+    expect(report.closed).toHaveLength(1);
+    const closed = report.closed[0]!;
+    // 100.00 platform fee + 7 x 1.50
+    expect(closed).toMatchObject({ contractId: CONTRACT, engineTotal: '11050', stripeTotal: '11050', matched: true, status: 'reconciled', recordCreated: true, itemsCreated: 2, cutoff: '2026-12-02T00:00:00.000Z' });
+    novemberInvoiceId = closed.stripeInvoiceId;
+    novemberRecordId = closed.invoiceRecordId;
+
+    const invoice = await stripe.invoices.retrieve(novemberInvoiceId);
+    expect(invoice.total).toBe(11050);
+    expect(invoice.currency).toBe('usd');
+    expect(invoice.status).toBe('open');
+    const items = await stripe.invoiceItems.list({ invoice: novemberInvoiceId, limit: 100 });
+    expect(items.data.map((item) => item.amount).sort((a, b) => a - b)).toEqual([1050, 10000]);
+    expect(items.data.every((item) => item.metadata?.['periodId'] === '2026-11')).toBe(true);
+    expect(busEvents.filter((e) => e.detailType === 'Invoice Issued').map((e) => e.detail['engineTotal'])).toEqual(['11050']);
+  });
+
+  it('re-running the close (by contract, then for every contract) creates nothing new in Stripe', async () => {
+    const again = await close('2026-11', ['--contract', CONTRACT]);
+    expect(again.closed[0]).toMatchObject({ recordCreated: false, itemsCreated: 0, stripeInvoiceId: novemberInvoiceId, engineTotal: '11050' });
+    const all = await close('2026-11');
+    expect(all.closed.map((row) => [row.contractId, row.itemsCreated, row.stripeInvoiceId])).toEqual([[CONTRACT, 0, novemberInvoiceId]]);
+    expect(await invoicesOfContract()).toHaveLength(1);
+    expect((await stripe.invoiceItems.list({ invoice: novemberInvoiceId, limit: 100 })).data).toHaveLength(2);
+  });
+
+  it('records the webhook invoice.paid as a payment signal on the bus; a tampered delivery is refused', async () => {
+    await stripe.invoices.pay(novemberInvoiceId, { paid_out_of_band: true });
+    const emulator = engine.billing!.emulator!;
+    const deliveries = await emulator.webhookDeliveries();
+    const paid = deliveries.filter((delivery) => delivery.type === 'invoice.paid');
+    expect(paid.map((delivery) => delivery.status)).toEqual([200]);
+    await engine.drain();
+    const signals = busEvents.filter((e) => e.detailType === 'Payment Signal Recorded' && e.detail['type'] === 'invoice.paid');
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.detail).toMatchObject({ stripeInvoiceId: novemberInvoiceId, contractId: CONTRACT, periodId: '2026-11', amountPaid: '11050' });
+
+    const paidEvent = emulator.events('invoice.paid')[0]!;
+    const tampered = await emulator.resendEvent(paidEvent.id, 'bad-signature');
+    expect(tampered.status).toBe(400);
+    // The redelivered original is acknowledged without a second signal.
+    await emulator.resendEvent(paidEvent.id);
+    await engine.drain();
+    expect(busEvents.filter((e) => e.detailType === 'Payment Signal Recorded' && e.detail['type'] === 'invoice.paid')).toHaveLength(1);
+  });
+
+  it('bills a late November outcome as an adjustment line on December\'s invoice, labelled with November', async () => {
+    setNow('2026-12-05T00:00:00Z');
+    await send([resolved('nov-late', '2026-11-29T10:00:00Z'), resolved('dec-0', '2026-12-04T10:00:00Z'), resolved('dec-1', '2026-12-04T11:00:00Z')]);
+    setNow('2027-01-03T00:00:00Z');
+    const report = await close('2026-12', ['--contract', CONTRACT]);
+    const closed = report.closed[0]!;
+    // 100.00 + 2 x 1.50 for December, + 1.50 adjustment for November
+    expect(closed).toMatchObject({ engineTotal: '10450', stripeTotal: '10450', matched: true });
+    expect(closed.corrections).toEqual([expect.objectContaining({ periodId: '2026-11', adjustmentLines: 1, creditNotes: [] })]);
+    decemberInvoiceId = closed.stripeInvoiceId;
+    const items = await stripe.invoiceItems.list({ invoice: decemberInvoiceId, limit: 100 });
+    const adjustment = items.data.find((item) => item.description?.includes('2026-11'));
+    expect(adjustment?.amount).toBe(150);
+    expect(adjustment?.description).toMatch(/Adjustment for 2026-11/);
+    expect((await stripe.invoices.retrieve(decemberInvoiceId)).total).toBe(10450);
+    // November's own invoice is untouched.
+    expect((await stripe.invoices.retrieve(novemberInvoiceId)).total).toBe(11050);
+  });
+
+  it('credits a reversed December outcome on December\'s invoice with a credit note for exactly the rated difference', async () => {
+    setNow('2027-01-05T00:00:00Z');
+    await send([entry('Outcome Reversed', { outcomeId: 'dec-1', reason: 'ticket reopened by the customer' })]);
+    setNow('2027-02-03T00:00:00Z');
+    const report = await close('2027-01', ['--contract', CONTRACT]);
+    const closed = report.closed[0]!;
+    expect(closed).toMatchObject({ engineTotal: '10000', matched: true });
+    expect(closed.corrections).toEqual([expect.objectContaining({ periodId: '2026-12', adjustmentLines: 0, creditNotes: [expect.objectContaining({ total: '150' })] })]);
+    const notes = await stripe.creditNotes.list({ invoice: decemberInvoiceId, limit: 10 });
+    expect(notes.data).toHaveLength(1);
+    expect(notes.data[0]!.total).toBe(150);
+    expect(notes.data[0]!.metadata?.['periodId']).toBe('2026-12');
+    // Closing January again issues no second credit note.
+    await close('2027-01', ['--contract', CONTRACT]);
+    expect((await stripe.creditNotes.list({ invoice: decemberInvoiceId, limit: 10 })).data).toHaveLength(1);
+  });
+
+  it('explains an invoice: lines to charges, tiers and ledger query, then the corrections that followed', async () => {
+    const result = await cli(['invoice', 'explain', '--invoice', novemberRecordId, '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const explained = JSON.parse(result.stdout) as InvoiceExplanation;
+    expect(explained.totals.total.minor).toBe('11050');
+    const resolutions = explained.lines.find((line) => line.chargeId === 'resolutions')!;
+    expect(resolutions.quantity).toBe('7');
+    expect(resolutions.tiers.length).toBeGreaterThan(0);
+    expect(resolutions.ledgerQuery).toMatchObject({ ledgerMetric: 'ticket.resolved', asOf: '2026-12-02T00:00:00.000Z' });
+    expect(resolutions.ledgerQuery?.rerun).toContain('--as-of 2026-12-02T00:00:00.000Z');
+    expect(explained.followedBy).toHaveLength(1);
+    expect(explained.followedBy[0]!.adjustments.lines[0]).toMatchObject({ quantityDelta: '1', amount: { minor: '150' } });
+    expect(explained.followedBy[0]!.adjustments.billedOn).toMatch(/2026-12/);
+
+    const byStripeId = await cli(['invoice', 'explain', '--invoice', decemberInvoiceId]);
+    expect(byStripeId.code).toBe(0);
+    expect(byStripeId.stdout).toContain('Adjustment for 2026-11');
+    expect(byStripeId.stdout).toMatch(/credit -1\.50 USD .*credit note cn_/);
+
+    const missing = await cli(['invoice', 'explain', '--invoice', `oe:${CONTRACT}:2026-10:r1`]);
+    expect(missing.code).toBe(3);
+  });
+
+  it('refuses to close a period that is not over yet, with a specific error', async () => {
+    const result = await cli(['period', 'close', '--period', '2027-02', '--contract', CONTRACT]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/not over/);
+  });
+
+  it('runs due closes on the engine\'s clock, once', async () => {
+    setNow('2027-03-02T00:00:00Z'); // February's close time (end + 24 h)
+    const first = await engine.billing!.runDueCloses();
+    // The engine's example contracts are due too; every close succeeds against the emulator.
+    expect(first.failed).toEqual([]);
+    const ours = first.closed.filter((c) => c.close.contractId === CONTRACT);
+    // Periods closed earlier by the CLI are confirmed, not billed again; only February is new.
+    expect(ours.map((c) => [c.close.periodId, c.result.recordCreated, c.result.itemsCreated])).toEqual([
+      ['2026-11', false, 0],
+      ['2026-12', false, 0],
+      ['2027-01', false, 0],
+      ['2027-02', true, 2], // platform fee and a zero resolutions line
+    ]);
+    const february = ours[3]!;
+    expect(february.result.engineTotal).toBe(10000n);
+    expect((await stripe.invoices.retrieve(february.result.stripeInvoiceId)).total).toBe(10000);
+    const second = await engine.billing!.runDueCloses();
+    expect(second.closed).toEqual([]);
+    expect(second.failed).toEqual([]);
+  });
+});
