@@ -146,14 +146,16 @@ const ledgerArbitrary = fc
       occurredOffset: fc.integer({ min: 0, max: 20 * 24 }),
       recordedOffset: fc.integer({ min: 0, max: 200 }),
       rule: fc.constantFrom<BillableRule>({ when: 'immediately' }, { when: 'verified' }, { when: 'quiet-window', hours: 12 }),
-      adjustments: fc.array(
+      adjustments: fc.uniqueArray(
         fc.record({
           kind: fc.constantFrom('reversed' as const, 'corrected' as const, 'verified' as const),
           after: fc.integer({ min: 0, max: 200 }),
           quantity: fc.integer({ min: 0, max: 50 }).map(String),
           correctionId: fc.constantFrom('c1', 'c2', 'c3'),
         }),
-        { maxLength: 3 },
+        // The ledger stores one entry per adjustment key (a reversal, a verification,
+        // each correctionId), so the generator never repeats one.
+        { maxLength: 3, selector: (a) => (a.kind === 'corrected' ? `corrected#${a.correctionId}` : a.kind) },
       ),
     }),
     { maxLength: 25 },
