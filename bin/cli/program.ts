@@ -53,7 +53,7 @@ function packageVersion(): string {
 
 export function createProgram(io: CliIo, commands: readonly RegisterCommand[] = COMMANDS): Command {
   const program = new Command('outcome-engine')
-    .description('Read and feed the outcome ledger: usage, single outcomes, rejections, the catalog')
+    .description('Outcome ledger, plans and invoices, period close and renewal risk, from the command line')
     .version(packageVersion())
     .option('--endpoint <url>', 'DynamoDB endpoint (default: the running local engine\'s; env OUTCOME_ENGINE_DYNAMODB_ENDPOINT)')
     .option('--ledger-table <name>', 'ledger table (env LEDGER_TABLE_NAME)')
