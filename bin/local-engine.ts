@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startLocalEngine } from '../lib/local/local-engine';
 import { DEFAULT_LOCAL_PORT } from '../lib/local/local-aws';
+import { describeLocalStripe } from '../lib/local/local-billing';
 import { SEED_DIR } from '../lib/local/seed-plans';
 
 interface Flags {
@@ -76,6 +77,7 @@ process.stdout.write(
     `  tables              ${engine.ledgerTableName}, ${engine.engineTableName}`,
     `  catalog             ${catalogLine}`,
     `  example plans       ${engine.seedPlans.plans.length} plans, ${engine.seedPlans.contracts.length} contracts in ${where(SEED_DIR)}/plans`,
+    ...(engine.billing ? describeLocalStripe(engine.billing) : ['  Stripe              period close is off']),
     '',
     'Send an outcome:',
     `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws events put-events --endpoint-url ${engine.url} --region ${engine.region} \\`,

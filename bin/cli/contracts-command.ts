@@ -5,7 +5,7 @@ import type { StoredContract } from '../../lambdas/application/plans/ports';
 import { printJson } from './cli-io';
 import type { RegisterCommand } from './command-context';
 import { formatTable } from './format';
-import { reportLoad, runMapped, validatedFiles, withPlanServices } from './plans-command';
+import { contractAnnouncer, reportLoad, runMapped, validatedFiles, withPlanServices } from './plans-command';
 
 export function formatContracts(contracts: readonly StoredContract[]): string {
   return formatTable(
@@ -27,15 +27,29 @@ export const registerContractsCommand: RegisterCommand = (program, context) => {
   const contracts = program.command('contracts').description('Contracts: load them into the engine, list them');
   contracts
     .command('load')
-    .description('Create or update contracts (checked against their stored plan; a change raises the revision)')
+    .description(
+      'Create or update contracts (checked against their stored plan; a change raises the revision and is announced as ' +
+        "'Contract Changed' to the running local engine, or to EVENT_BUS_NAME in AWS, so period closes and renewal checks follow)",
+    )
     .argument('<files...>', 'contract files (YAML or JSON)')
     .option('--json', 'print JSON only')
     .action(async (files: string[], options: { json?: boolean }) => {
       const report = await validatedFiles(context.io, files, 'contract', options.json);
-      const result = await runMapped(() =>
-        withPlanServices(context, ({ store }) => loadContracts({ store, now: context.io.now }, report.contracts)),
+      const { result, announcement } = await runMapped(() =>
+        withPlanServices(context, async ({ store, outbox, connection }) => {
+          const announcer = await contractAnnouncer(connection, context.io.env);
+          try {
+            const loaded = await loadContracts(
+              { store, now: context.io.now, ...(announcer.events ? { events: announcer.events, outbox } : {}) },
+              report.contracts,
+            );
+            return { result: loaded, announcement: announcer };
+          } finally {
+            announcer.close();
+          }
+        }),
       );
-      reportLoad(context.io, result, options.json);
+      reportLoad(context.io, result, options.json, announcement);
     });
   contracts
     .command('list')

@@ -2,6 +2,10 @@
 // shared wiring of the plan commands (store, ledger usage reader, errors).
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDbContractChangeOutbox } from '../../lambdas/adapters/dynamodb/contract-change-outbox';
+import { EventBridgeEventPublisher } from '../../lambdas/adapters/eventbridge/eventbridge-event-publisher';
+import type { EventPublisher } from '../../lambdas/application/ports';
 import { InfrastructureError } from '../../lambdas/application/errors';
 import { BillingNotFoundError } from '../../lambdas/application/billing/billing-errors';
 import { DynamoDbInvoiceStore } from '../../lambdas/adapters/dynamodb/invoice-store';
@@ -14,6 +18,7 @@ import {
   validatePlanFiles,
   type PlanValidationReport,
 } from '../../lambdas/domain/plans';
+import { isProcessAlive, readEngineState } from '../../lib/local/engine-state';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { CliError, printJson, type CliIo } from './cli-io';
 import type { CommandContext, RegisterCommand } from './command-context';
@@ -22,6 +27,8 @@ import { formatTable } from './format';
 
 export interface PlanServices {
   readonly store: DynamoDbPlanStore;
+  /** Contract changes not yet announced on the bus. */
+  readonly outbox: DynamoDbContractChangeOutbox;
   readonly usage: LedgerUsageReader;
   readonly invoices: DynamoDbInvoiceStore;
   readonly connection: Connection;
@@ -35,6 +42,7 @@ export function withPlanServices<T>(context: CommandContext, work: (services: Pl
     try {
       return await work({
         store: new DynamoDbPlanStore({ client, tableName: connection.engineTableName }),
+        outbox: new DynamoDbContractChangeOutbox({ client, tableName: connection.engineTableName }),
         usage: new LedgerUsageReader({ ledger: ledger.repository }),
         invoices: new DynamoDbInvoiceStore(client, connection.engineTableName),
         connection,
@@ -43,6 +51,49 @@ export function withPlanServices<T>(context: CommandContext, work: (services: Pl
       client.destroy();
     }
   });
+}
+
+/** Where `contracts load` announces 'Contract Changed', so the schedulers follow. */
+export interface ContractAnnouncer {
+  readonly target: 'local_engine' | 'aws' | 'none';
+  /** For people: where the announcements went, or why none did. */
+  readonly description: string;
+  readonly events?: EventPublisher;
+  close(): void;
+}
+
+/**
+ * The running local engine's bus when the CLI stores into that engine's
+ * DynamoDB; the AWS bus (EVENT_BUS_NAME) when the CLI writes to AWS; else
+ * nothing (a local engine started later plans the contracts on its start).
+ */
+export async function contractAnnouncer(connection: Connection, env: CliIo['env']): Promise<ContractAnnouncer> {
+  const none = (description: string): ContractAnnouncer => ({ target: 'none', description, close: () => undefined });
+  if (connection.dynamoDbEndpoint !== undefined) {
+    const state = await readEngineState(connection.dataDir);
+    const same = state && state.dynamoDbEndpoint === connection.dynamoDbEndpoint && state.engineTableName === connection.engineTableName;
+    if (!state || !same || !isProcessAlive(state.pid)) {
+      return none('no local engine runs on these tables: contract changes were not announced (an engine plans them when it starts)');
+    }
+    const client = new EventBridgeClient({ endpoint: state.url, region: state.region, credentials: LOCAL_CREDENTIALS });
+    return {
+      target: 'local_engine',
+      description: `contract changes announced to the local engine at ${state.url}`,
+      events: new EventBridgeEventPublisher({ client, eventBusName: state.eventBusName }),
+      close: () => client.destroy(),
+    };
+  }
+  const eventBusName = env.EVENT_BUS_NAME;
+  if (!eventBusName) {
+    return none('EVENT_BUS_NAME is not set: contract changes were not announced, so no period-close or renewal-check schedule changed');
+  }
+  const client = new EventBridgeClient({ region: connection.region });
+  return {
+    target: 'aws',
+    description: `contract changes announced on EventBridge bus ${eventBusName}`,
+    events: new EventBridgeEventPublisher({ client, eventBusName }),
+    close: () => client.destroy(),
+  };
 }
 
 /**
@@ -103,7 +154,7 @@ export function formatLoadResult(result: LoadResult): string {
   const detail = (item: LoadItemResult): string => {
     if (item.status === 'failed') return `${item.message} [${item.code}]`;
     if (item.kind === 'plan' && 'versions' in item) return item.versions.map((v) => `v${v.version} ${v.status}`).join(', ');
-    if ('revision' in item) return `revision ${item.revision}`;
+    if ('revision' in item) return `revision ${item.revision}${item.announced ? `, announced ${item.announced}` : ''}`;
     return '';
   };
   return formatTable(
@@ -117,9 +168,9 @@ export function formatLoadResult(result: LoadResult): string {
   );
 }
 
-export function reportLoad(io: CliIo, result: LoadResult, json: boolean | undefined): void {
-  if (json) printJson(io, result);
-  else io.out(formatLoadResult(result));
+export function reportLoad(io: CliIo, result: LoadResult, json: boolean | undefined, announcement?: Pick<ContractAnnouncer, 'target' | 'description'>): void {
+  if (json) printJson(io, announcement ? { ...result, announcement: { target: announcement.target, description: announcement.description } } : result);
+  else io.out(`${formatLoadResult(result)}${announcement ? `${announcement.description}\n` : ''}`);
   if (!result.ok) throw new CliError(`${result.items.filter((item) => item.status === 'failed').length} item(s) were not loaded`, 2);
 }
 
@@ -152,7 +203,18 @@ export const registerPlansCommand: RegisterCommand = (program, context) => {
     .option('--json', 'print JSON only')
     .action(async (files: string[], options: { json?: boolean }) => {
       const report = await validatedFiles(context.io, files, 'plan', options.json);
-      const result = await runMapped(() => withPlanServices(context, ({ store }) => loadPlans({ store }, report.plans)));
-      reportLoad(context.io, result, options.json);
+      const { result, announcement } = await runMapped(() =>
+        withPlanServices(context, async ({ store, outbox, connection }) => {
+          // A new version can move the renewal checkpoints of contracts that follow the plan's days.
+          const announcer = await contractAnnouncer(connection, context.io.env);
+          try {
+            const loaded = await loadPlans({ store, ...(announcer.events ? { events: announcer.events, outbox } : {}) }, report.plans);
+            return { result: loaded, announcement: announcer };
+          } finally {
+            announcer.close();
+          }
+        }),
+      );
+      reportLoad(context.io, result, options.json, announcement);
     });
 };

@@ -74,6 +74,7 @@ export function formatAssessment(assessment: RenewalRiskAssessment): string {
     ['score', `${assessment.score} of 100`],
     ['tier', `${assessment.tier}${assessment.severeSignal ? ` (lifted from ${assessment.scoreTier} by ${assessment.severeSignal})` : ''}`],
     ['stale data', assessment.staleData ? 'yes' : 'no'],
+    ['value', assessment.valueSummary.sentence],
   ]);
   const signals = formatTable(
     [

@@ -32,6 +32,9 @@ export function formatTask(task: RenewalTask): string {
     ['tier', `${task.tier} (score ${task.score})`],
     ['owner', `${task.owner}${task.ownerIsFallback ? ' (fallback queue)' : ''}`],
     ['due', task.dueDate],
+    ['priority', task.priority.rank],
+    ['play', task.recommendedPlay ? `${task.recommendedPlay.code}: ${task.recommendedPlay.title}` : '-'],
+    ['value', task.valueSummary.sentence],
     ['escalations', String(task.escalations.length)],
     ...(task.resolution
       ? [['resolution', task.resolution.kind === 'renewal_result' ? `renewal ${task.resolution.result}` : task.resolution.reason.message] as const]

@@ -2,6 +2,7 @@ import type { CatalogSnapshot } from '../domain/ledger/catalog';
 import { decideAdjustment, resolveTakenAdjustmentKey } from '../domain/ledger/decide-adjustment';
 import type { AdjustmentEntry, EntryKind, RecordedEntry } from '../domain/ledger/ledger-entries';
 import { describeContentDifference, sameContent } from '../domain/ledger/outcome-content';
+import { batchItemRejection, type PreparedBatch } from '../domain/ledger/prepare-outcome-batch';
 import {
   prepareOutcomeMessage,
   type AdjustmentRequest,
@@ -27,6 +28,26 @@ export type IngestResult =
   | { readonly status: 'duplicate'; readonly outcomeId: string; readonly kind: EntryKind }
   | RejectedResult;
 
+/** One item of an 'Outcomes Recorded' event: its index and what became of it. */
+export type BatchItemResult = IngestResult & { readonly index: number };
+
+/** What became of each outcome of an 'Outcomes Recorded' event, in the event's order. */
+export interface BatchIngestResult {
+  readonly status: 'batch';
+  readonly eventId: string | undefined;
+  readonly results: readonly BatchItemResult[];
+}
+
+/** A single event's result, or a batch event's results per outcome. */
+export type IngestMessageResult = IngestResult | BatchIngestResult;
+
+/** The per-outcome results of a message: one for a single event, one per item for a batch. */
+export function outcomeResultsOf(result: IngestMessageResult): readonly IngestResult[] {
+  return result.status === 'batch' ? result.results : [result];
+}
+
+const DEFAULT_BATCH_ITEM_CONCURRENCY = 10;
+
 export interface IngestDeps {
   readonly ledger: LedgerRepository;
   readonly catalog: CatalogCache;
@@ -39,6 +60,8 @@ export interface IngestDeps {
    * before it is rejected as UNKNOWN_OUTCOME. @default 3
    */
   readonly unknownOutcomeDeliveries?: number;
+  /** Items of one 'Outcomes Recorded' event written at the same time. @default 10 */
+  readonly batchItemConcurrency?: number;
 }
 
 export interface InboundMessage {
@@ -50,36 +73,88 @@ export interface InboundMessage {
 }
 
 /**
- * Records, adjusts or rejects one message. Throws InfrastructureError when
- * storage or the bus fail, so the caller retries the message; a rejection is
- * returned only after it is stored and announced.
+ * Records, adjusts or rejects one message (every outcome of a batch message).
+ * Throws InfrastructureError when storage or the bus fail, so the caller
+ * retries the message; a rejection is returned only after it is stored and
+ * announced.
  */
-export async function ingestOutcomeMessage(deps: IngestDeps, message: InboundMessage): Promise<IngestResult> {
+export async function ingestOutcomeMessage(deps: IngestDeps, message: InboundMessage): Promise<IngestMessageResult> {
   const nowMs = deps.nowMs();
   const arrival = deps.catalog.mark();
   const cached = await deps.catalog.get();
   let prepared = prepare(message.body, nowMs, cached, deps);
   // The cached catalog may predate a metric or customer added moments ago
   // (possibly by another process): look again before refusing or flagging.
-  if (prepared.kind === 'reject' && prepared.rejection.code === 'UNKNOWN_METRIC') {
+  if (anyOutcome(prepared, (outcome) => outcome.kind === 'reject' && outcome.rejection.code === 'UNKNOWN_METRIC')) {
     const fresh = await deps.catalog.refreshSince(arrival);
     if (fresh !== cached) prepared = prepare(message.body, nowMs, fresh, deps);
-  } else if (prepared.kind === 'record' && !prepared.entry.attributed) {
+  } else if (anyOutcome(prepared, (outcome) => outcome.kind === 'record' && !outcome.entry.attributed)) {
     const fresh = await deps.catalog.refreshIfAllowed();
     if (fresh !== undefined && fresh !== cached) prepared = prepare(message.body, nowMs, fresh, deps);
   }
   switch (prepared.kind) {
     case 'record':
-      return recordOutcome(deps, prepared.entry, message, nowMs);
+      return recordOutcome(deps, prepared.entry, nowMs, (draft) => reject(deps, message, nowMs, draft));
     case 'adjust':
       return applyAdjustment(deps, prepared.request, message, nowMs);
     case 'reject':
       return rejectPrepared(deps, prepared, message, nowMs);
+    case 'batch':
+      return ingestBatch(deps, prepared, message, nowMs);
     default: {
       const unknown: never = prepared;
       throw new TypeError(`unknown prepared message ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** Whether the message (or any item of a batch message) matches. */
+function anyOutcome(prepared: PreparedMessage, test: (outcome: Exclude<PreparedMessage, PreparedBatch>) => boolean): boolean {
+  return prepared.kind === 'batch' ? prepared.items.some((item) => test(item.prepared)) : test(prepared);
+}
+
+/**
+ * Every item of a batch exactly as if it had come alone. An infrastructure
+ * failure of any item fails the whole message, after the items already in
+ * flight settle: the transport redelivers it, and the items already recorded
+ * then come back as duplicates, never counted twice. No new item is started
+ * once one has failed, since the redelivery will do them anyway.
+ */
+async function ingestBatch(deps: IngestDeps, batch: PreparedBatch, message: InboundMessage, nowMs: number): Promise<BatchIngestResult> {
+  const results: BatchItemResult[] = new Array(batch.items.length);
+  let failure: { error: unknown } | undefined;
+  let next = 0;
+  const lane = async () => {
+    while (failure === undefined && next < batch.items.length) {
+      const item = batch.items[next] as PreparedBatch['items'][number];
+      next += 1;
+      try {
+        const result = await ingestBatchItem(deps, batch, item, message, nowMs);
+        results[item.index] = { ...result, index: item.index };
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  const lanes = Math.max(1, Math.min(deps.batchItemConcurrency ?? DEFAULT_BATCH_ITEM_CONCURRENCY, batch.items.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  if (failure !== undefined) throw failure.error;
+  return { status: 'batch', eventId: batch.source.eventId, results };
+}
+
+function ingestBatchItem(
+  deps: IngestDeps,
+  batch: PreparedBatch,
+  item: PreparedBatch['items'][number],
+  message: InboundMessage,
+  nowMs: number,
+): Promise<IngestResult> {
+  const prepared = item.prepared;
+  if (prepared.kind === 'reject') return rejectPrepared(deps, prepared, message, nowMs);
+  return recordOutcome(deps, prepared.entry, nowMs, (draft) => {
+    const { rejection, rejectionId, body } = batchItemRejection(batch.source, item.index, draft);
+    return recordRejection(deps, rejection, { body, messageId: message.messageId, rejectionId, receivedAtMs: nowMs });
+  });
 }
 
 function prepare(body: string, nowMs: number, catalog: CatalogSnapshot, deps: IngestDeps): PreparedMessage {
@@ -94,8 +169,8 @@ function prepare(body: string, nowMs: number, catalog: CatalogSnapshot, deps: In
 async function recordOutcome(
   deps: IngestDeps,
   entry: RecordedEntry,
-  message: InboundMessage,
   nowMs: number,
+  rejectConflict: (draft: RejectionDraft) => Promise<RejectedResult>,
 ): Promise<IngestResult> {
   const put = await deps.ledger.putEntry(entry);
   if (put.status === 'created') return { status: 'recorded', outcomeId: entry.outcomeId, kind: 'recorded' };
@@ -103,7 +178,7 @@ async function recordOutcome(
   if (stored.kind === 'recorded' && sameContent(stored, entry)) {
     return { status: 'duplicate', outcomeId: entry.outcomeId, kind: 'recorded' };
   }
-  return reject(deps, message, nowMs, {
+  return rejectConflict({
     code: 'OUTCOME_CONFLICT',
     message:
       `outcome "${entry.outcomeId}" was already recorded on ${new Date(stored.recordedAtMs).toISOString()} with different ` +
@@ -183,7 +258,7 @@ async function rejectPrepared(
     }
   }
   return recordRejection(deps, prepared.rejection, {
-    body: message.body,
+    body: prepared.body ?? message.body,
     messageId: message.messageId,
     rejectionId: prepared.rejectionId,
     receivedAtMs: nowMs,

@@ -3,7 +3,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CatalogCache } from '../application/catalog-cache';
 import { getOutcome } from '../application/get-outcome';
 import { getUsage, listNetOutcomes, resolveUsageQuery } from '../application/get-usage';
-import { ingestOutcomeMessage, type InboundMessage, type IngestResult } from '../application/ingest-outcome-message';
+import { ingestOutcomeMessage, type InboundMessage, type IngestMessageResult } from '../application/ingest-outcome-message';
 import { listRejected } from '../application/list-rejected';
 import { listUnattributed } from '../application/list-unattributed';
 import { loadCatalog } from '../application/load-catalog';
@@ -24,7 +24,14 @@ import type { UsageQuery, UsageSummary } from '../domain/ledger/summarize-usage'
 // handler, the local engine, the CLI and the benchmarks all build the ledger
 // through this one function, so they all run the same code.
 
-export type { IngestResult, InboundMessage } from '../application/ingest-outcome-message';
+export type {
+  BatchIngestResult,
+  BatchItemResult,
+  IngestMessageResult,
+  IngestResult,
+  InboundMessage,
+} from '../application/ingest-outcome-message';
+export { outcomeResultsOf } from '../application/ingest-outcome-message';
 export type { CatalogInput } from '../domain/ledger/catalog';
 export type { LedgerEntry } from '../domain/ledger/ledger-entries';
 export type { NetOutcome } from '../domain/ledger/net-outcomes';
@@ -57,11 +64,18 @@ export interface LedgerServiceConfig {
   catalogCacheTtlMs?: number;
   /** Least time between catalog reloads forced by an unknown metric or customer. @default 5_000 */
   catalogRefreshIntervalMs?: number;
+  /** Outcomes of one 'Outcomes Recorded' event written at the same time. @default 10 */
+  batchItemConcurrency?: number;
 }
 
 export interface LedgerService {
-  /** Records, adjusts or rejects one message. Throws InfrastructureError (retry) when storage or the bus fail. */
-  ingestMessage(input: InboundMessage): Promise<IngestResult>;
+  /**
+   * Records, adjusts or rejects one message; for an 'Outcomes Recorded' event,
+   * each of its outcomes on its own (`status: 'batch'`, results per item; see
+   * outcomeResultsOf). Throws InfrastructureError (retry the whole message)
+   * when storage or the bus fail.
+   */
+  ingestMessage(input: InboundMessage): Promise<IngestMessageResult>;
   getUsage(query: UsageQuery): Promise<UsageSummary>;
   getOutcome(outcomeId: string, options?: { asOf?: Date }): Promise<OutcomeView | undefined>;
   listRejected(query: {
@@ -100,6 +114,7 @@ export function createLedgerService(config: LedgerServiceConfig): LedgerService 
     nowMs,
     backdatingWindowMs: (config.backdatingWindowDays ?? 35) * DAY_MS,
     maxFutureSkewMs: (config.maxFutureSkewMinutes ?? 5) * MINUTE_MS,
+    ...(config.batchItemConcurrency !== undefined ? { batchItemConcurrency: config.batchItemConcurrency } : {}),
   };
   const queryDeps = { ledger, nowMs };
 

@@ -1,6 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
+import { DynamoDbLedgerFreshnessStore } from '../adapters/dynamodb/ledger-freshness-store';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import { DynamoDbRenewalTaskStore } from '../adapters/dynamodb/task-store';
 import type { CheckpointSchedulerPort } from '../adapters/scheduler/scheduler-port';
@@ -13,7 +15,7 @@ import {
   type ListRenewalTasksRequest,
   type ResolveRenewalTaskRequest,
 } from '../application/risk/manage-renewal-tasks';
-import type { RenewalTask, RiskPaymentSignalReader, RiskUsageReader } from '../application/risk/ports';
+import type { RenewalTask, RiskDataFreshnessReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS, type RenewalRiskSettings } from '../application/risk/risk-settings';
 import {
   scheduleRenewalChecks,
@@ -38,10 +40,17 @@ export interface RiskServiceConfig {
   /** Absent: the service can check and manage tasks but not schedule (the CLI). */
   readonly scheduler?: CheckpointSchedulerPort;
   /**
-   * Stripe payment signals per contract. Absent until the invoice store can
-   * list them by contract: payment health is then reported not applicable.
+   * Stripe payment signals per contract. Defaults to the invoice store, which
+   * files every webhook signal under its contract; `null` disconnects payments
+   * (payment health is then reported not applicable).
    */
-  readonly payments?: RiskPaymentSignalReader;
+  readonly payments?: RiskPaymentSignalReader | null;
+  /**
+   * The ledger's freshness. Defaults to the engine table's freshness mark
+   * (DynamoDbLedgerFreshnessStore); `null`, or a mark never written, means the
+   * ledger is assumed current (no stale-data flag).
+   */
+  readonly freshness?: RiskDataFreshnessReader | null;
   readonly settings?: Partial<RenewalRiskSettings>;
   /** @default () => new Date() */
   readonly now?: () => Date;
@@ -60,18 +69,20 @@ export interface RiskService {
 
 /** The ledger as the risk check reads it: measured usage and net outcomes as of a cutoff. */
 export function ledgerRiskUsageReader(ledger: Pick<LedgerService, 'getUsage' | 'listNetOutcomes'>): RiskUsageReader {
+  const summarize = async (query: RiskUsageQuery) => {
+    const summary = await ledger.getUsage({
+      customerId: query.customerId,
+      metric: query.metric,
+      from: query.from,
+      to: query.to,
+      asOf: query.asOf,
+      basis: query.basis,
+    });
+    return { quantity: query.measure === 'count' ? String(summary.count) : summary.quantity, values: summary.value };
+  };
   return {
-    measure: async (query) => {
-      const summary = await ledger.getUsage({
-        customerId: query.customerId,
-        metric: query.metric,
-        from: query.from,
-        to: query.to,
-        asOf: query.asOf,
-        basis: query.basis,
-      });
-      return query.measure === 'count' ? String(summary.count) : summary.quantity;
-    },
+    summarize,
+    measure: async (query) => (await summarize(query)).quantity,
     outcomes: async (query) => {
       const outcomes = await ledger.listNetOutcomes({
         customerId: query.customerId,
@@ -86,18 +97,29 @@ export function ledgerRiskUsageReader(ledger: Pick<LedgerService, 'getUsage' | '
   };
 }
 
+/** Metric names from the engine's catalog (one small partition, read per check). */
+export function catalogMetricNames(catalog: Pick<DynamoDbCatalogRepository, 'readCatalog'>): RiskMetricCatalog {
+  return { metricNames: async () => new Map((await catalog.readCatalog()).metrics.map((metric) => [metric.code, metric.name])) };
+}
+
 export function createRiskService(config: RiskServiceConfig): RiskService {
   const clock = config.now ?? (() => new Date());
   const settings: RenewalRiskSettings = { ...DEFAULT_RENEWAL_RISK_SETTINGS, ...config.settings };
   const contracts = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
   const tasks = new DynamoDbRenewalTaskStore({ client: config.dynamoDb, tableName: config.engineTableName });
+  const invoices = new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName);
+  const payments = config.payments === undefined ? invoices : config.payments;
+  const freshness =
+    config.freshness === undefined ? new DynamoDbLedgerFreshnessStore({ client: config.dynamoDb, tableName: config.engineTableName }) : config.freshness;
   const deps: CheckRenewalRiskDeps = {
     contracts,
     tasks,
     events: engineEventPublisher(config.eventBridge, config.eventBusName),
     usage: ledgerRiskUsageReader(config.ledger),
-    invoices: new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName),
-    ...(config.payments ? { payments: config.payments } : {}),
+    invoices,
+    ...(payments ? { payments } : {}),
+    ...(freshness ? { freshness } : {}),
+    catalog: catalogMetricNames(new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName })),
     settings,
     clock,
   };

@@ -8,8 +8,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import {
   ClosePeriodRequestSchema,
-  closeScheduledPeriod,
+  runScheduledClose,
   type CloseScheduledPeriodResult,
+  type SkippedScheduledClose,
 } from '../application/billing/schedule-period-closes';
 import type { BillingDeps } from '../application/billing/close-contract-period';
 import { BillingEnvironmentSchema, createBillingService, stripeConnectionFromEnv } from '../composition/billing-service';
@@ -24,6 +25,7 @@ export class ClosePeriodInputError extends Error {
 }
 
 export interface ClosePeriodResponse {
+  readonly outcome: 'closed';
   readonly contractId: string;
   readonly periodId: string;
   readonly invoiceRecordId: string;
@@ -38,10 +40,28 @@ export interface ClosePeriodResponse {
   readonly itemsCreated: number;
 }
 
+/**
+ * A schedule left from an earlier version of the contract (other billing
+ * period, moved term, cancellation) fired: nothing is billed, and it is a
+ * success, so Scheduler neither retries nor dead-letters it.
+ */
+export interface ClosePeriodSkippedResponse {
+  readonly outcome: 'skipped';
+  readonly code: SkippedScheduledClose['reason'];
+  readonly contractId: string;
+  readonly periodId: string;
+  readonly message: string;
+}
+
 export type ClosePeriodDeps = BillingDeps & { readonly graceHours?: number };
+
+function toSkippedResponse(skipped: SkippedScheduledClose): ClosePeriodSkippedResponse {
+  return { outcome: 'skipped', code: skipped.reason, contractId: skipped.contractId, periodId: skipped.periodId, message: skipped.message };
+}
 
 function toResponse({ close, result }: CloseScheduledPeriodResult): ClosePeriodResponse {
   return {
+    outcome: 'closed',
     contractId: result.contractId,
     periodId: result.periodId,
     invoiceRecordId: result.invoiceRecordId,
@@ -58,7 +78,7 @@ function toResponse({ close, result }: CloseScheduledPeriodResult): ClosePeriodR
 
 /** The event → result mapping with its dependencies passed in (tests, local engine). */
 export function createClosePeriodHandler(resolveDeps: () => Promise<ClosePeriodDeps>) {
-  return async (event: unknown): Promise<ClosePeriodResponse> => {
+  return async (event: unknown): Promise<ClosePeriodResponse | ClosePeriodSkippedResponse> => {
     const parsed = ClosePeriodRequestSchema.safeParse(event);
     if (!parsed.success) {
       throw new ClosePeriodInputError(`invalid close request: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
@@ -66,7 +86,8 @@ export function createClosePeriodHandler(resolveDeps: () => Promise<ClosePeriodD
     const deps = await resolveDeps();
     // A reconciliation mismatch is returned, not thrown: its event and alarm
     // are already raised, and retrying would only find the same totals.
-    return toResponse(await closeScheduledPeriod(deps, parsed.data));
+    const outcome = await runScheduledClose(deps, parsed.data);
+    return outcome.status === 'skipped' ? toSkippedResponse(outcome) : toResponse(outcome);
   };
 }
 
@@ -87,7 +108,7 @@ async function buildDefaultDeps(): Promise<ClosePeriodDeps> {
   return { ...service.deps, graceHours: env.CLOSE_GRACE_HOURS };
 }
 
-export const handler = middy<unknown, ClosePeriodResponse>().handler(
+export const handler = middy<unknown, ClosePeriodResponse | ClosePeriodSkippedResponse>().handler(
   createClosePeriodHandler(() => {
     // A failed start (Secrets Manager throttled) must not poison the container.
     defaultDeps ??= buildDefaultDeps().catch((error: unknown) => {

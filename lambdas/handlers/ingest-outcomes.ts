@@ -1,14 +1,21 @@
 // SQS → ledger. Each record is one EventBridge event, as the "Outcomes" rule
-// delivers it. Recorded, duplicate and rejected are all successes here: the
+// delivers it: one outcome (or adjustment), or an 'Outcomes Recorded' batch of
+// several. Recorded, duplicate and rejected are all successes here: the
 // ledger stores rejections itself. Only a failure to reach storage (throttling,
 // timeouts, 5xx, or anything unexpected) fails a record, which SQS then
-// redelivers and finally moves to the dead-letter queue.
+// redelivers and finally moves to the dead-letter queue. Metrics count
+// outcomes, not records.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { createLedgerService, type LedgerService, type IngestResult } from '../composition/ledger-service';
+import {
+  createLedgerService,
+  outcomeResultsOf,
+  type IngestMessageResult,
+  type LedgerService,
+} from '../composition/ledger-service';
 import { InfrastructureError, OutcomeNotYetRecordedError } from '../application/errors';
 import { INBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
 import { readEnvConfig } from '../shared/env';
@@ -26,6 +33,8 @@ export const IngestOutcomesEnvSchema = z.object({
   BACKDATING_WINDOW_DAYS: z.coerce.number().int().positive().optional(),
   /** Records of one batch written at the same time; small, so one batch never floods DynamoDB. */
   INGEST_RECORD_CONCURRENCY: z.coerce.number().int().min(1).max(10).default(DEFAULT_RECORD_CONCURRENCY),
+  /** Outcomes of one 'Outcomes Recorded' record written at the same time (records x items bounds the writes in flight). */
+  INGEST_BATCH_ITEM_CONCURRENCY: z.coerce.number().int().min(1).max(25).optional(),
 });
 export type IngestOutcomesEnv = z.infer<typeof IngestOutcomesEnvSchema>;
 
@@ -50,32 +59,67 @@ export function outcomeKeyOf(record: SQSRecord): string {
   }
 }
 
+/**
+ * Every outcome a record is about: one for a single event, each item's for an
+ * 'Outcomes Recorded' batch, so an adjustment in the same SQS batch waits for
+ * the batch that holds its outcome. A peek only; unreadable bodies get their own group.
+ */
+export function outcomeKeysOf(record: SQSRecord): string | string[] {
+  try {
+    const event = JSON.parse(record.body) as { detail?: { outcomeId?: unknown; outcomes?: unknown } } | null;
+    const outcomes = event?.detail?.outcomes;
+    if (Array.isArray(outcomes)) {
+      const keys = outcomes.flatMap((item: { outcomeId?: unknown } | null) =>
+        typeof item?.outcomeId === 'string' ? [`outcome:${item.outcomeId}`] : [],
+      );
+      return [`message:${record.messageId}`, ...keys];
+    }
+  } catch {
+    // Not JSON: outcomeKeyOf gives it a group of its own.
+  }
+  return outcomeKeyOf(record);
+}
+
 // As EventBridge (and the local bus) serialise the event: compact JSON.
-const RECORDED_MARKER = `"detail-type":"${INBOUND_DETAIL_TYPES.outcomeRecorded}"`;
+const NEW_OUTCOME_MARKERS = [INBOUND_DETAIL_TYPES.outcomeRecorded, INBOUND_DETAIL_TYPES.outcomesRecorded].map(
+  (detailType) => `"detail-type":"${detailType}"`,
+);
 
 /**
  * Order matters only when a batch holds a reversal, correction or
  * verification, which must follow the outcome it refers to. New outcomes
- * among themselves need no order (the conditional write settles duplicates
- * and conflicts), so the common all-new batch skips parsing for keys.
+ * (single or batched) among themselves need no order (the conditional write
+ * settles duplicates and conflicts), so the common all-new batch skips
+ * parsing for keys.
  */
 export function needsOrdering(records: readonly SQSRecord[]): boolean {
-  return records.length > 1 && records.some((record) => !record.body.includes(RECORDED_MARKER));
+  return records.length > 1 && records.some((record) => !carriesNewOutcomes(record));
 }
 
-function recordMetrics(batch: ProcessedBatch<IngestResult>): void {
+function carriesNewOutcomes(record: SQSRecord): boolean {
+  return NEW_OUTCOME_MARKERS.some((marker) => record.body.includes(marker));
+}
+
+/** New outcomes before the adjustments of their group, whatever order the queue delivered them in. */
+export function orderRankOf(record: SQSRecord): number {
+  return carriesNewOutcomes(record) ? 0 : 1;
+}
+
+function recordMetrics(batch: ProcessedBatch<IngestMessageResult>): void {
   let recorded = 0;
   let duplicate = 0;
   let conflict = 0;
   const rejectedByCode = new Map<string, number>();
-  for (const { result } of batch.succeeded) {
-    if (result.status === 'rejected') {
-      rejectedByCode.set(result.code, (rejectedByCode.get(result.code) ?? 0) + 1);
-      if (result.code === 'OUTCOME_CONFLICT') conflict += 1;
-    } else if (result.status === 'recorded') {
-      recorded += 1;
-    } else {
-      duplicate += 1;
+  for (const { result: message } of batch.succeeded) {
+    for (const result of outcomeResultsOf(message)) {
+      if (result.status === 'rejected') {
+        rejectedByCode.set(result.code, (rejectedByCode.get(result.code) ?? 0) + 1);
+        if (result.code === 'OUTCOME_CONFLICT') conflict += 1;
+      } else if (result.status === 'recorded') {
+        recorded += 1;
+      } else {
+        duplicate += 1;
+      }
     }
   }
   // Zeros are published too, so dashboards and alarms see a continuous series.
@@ -97,16 +141,27 @@ function deliveryAttemptOf(record: SQSRecord): number | undefined {
   return Number.isInteger(count) && count > 0 ? count : undefined;
 }
 
-function logResults(batch: ProcessedBatch<IngestResult>): void {
+function logResults(batch: ProcessedBatch<IngestMessageResult>): void {
   for (const { record, result } of batch.succeeded) {
+    // The reason's text can quote the payload, so only the code and id are logged;
+    // the full reason is in the rejected-outcomes store under rejectionId.
     if (result.status === 'rejected') {
-      // The reason's text can quote the payload, so only the code and id are logged;
-      // the full reason is in the rejected-outcomes store under rejectionId.
       logger.info('Outcome rejected and stored', {
         messageId: record.messageId,
         code: result.code,
         rejectionId: result.rejectionId,
       });
+    } else if (result.status === 'batch') {
+      for (const item of result.results) {
+        if (item.status !== 'rejected') continue;
+        logger.info('Outcome rejected and stored', {
+          messageId: record.messageId,
+          eventId: result.eventId,
+          itemIndex: item.index,
+          code: item.code,
+          rejectionId: item.rejectionId,
+        });
+      }
     }
   }
   for (const { record, error } of batch.failed) {
@@ -138,7 +193,7 @@ export function createIngestOutcomesHandler(deps: IngestOutcomesDeps) {
       typeof deps.recordConcurrency === 'function' ? deps.recordConcurrency() : deps.recordConcurrency;
     const batch = await processSqsBatch(event.Records, {
       concurrency: concurrency ?? DEFAULT_RECORD_CONCURRENCY,
-      ...(needsOrdering(event.Records) ? { keyOf: outcomeKeyOf } : {}),
+      ...(needsOrdering(event.Records) ? { keyOf: outcomeKeysOf, rankOf: orderRankOf } : {}),
       processRecord: (record) =>
         service.ingestMessage({
           body: record.body,
@@ -150,6 +205,7 @@ export function createIngestOutcomesHandler(deps: IngestOutcomesDeps) {
     logResults(batch);
     logger.info('Batch ingested', {
       records: event.Records.length,
+      outcomes: batch.succeeded.reduce((sum, { result }) => sum + outcomeResultsOf(result).length, 0),
       succeeded: batch.succeeded.length,
       failed: batch.failed.length,
     });
@@ -172,6 +228,7 @@ function containerLedgerService(): { service: LedgerService; recordConcurrency: 
         engineTableName: env.ENGINE_TABLE_NAME,
         eventBusName: env.EVENT_BUS_NAME,
         ...(env.BACKDATING_WINDOW_DAYS !== undefined ? { backdatingWindowDays: env.BACKDATING_WINDOW_DAYS } : {}),
+        ...(env.INGEST_BATCH_ITEM_CONCURRENCY !== undefined ? { batchItemConcurrency: env.INGEST_BATCH_ITEM_CONCURRENCY } : {}),
       }),
     };
   }

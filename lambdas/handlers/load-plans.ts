@@ -3,13 +3,20 @@
 // an API). Input `{ plans: [...], contracts: [...] }`, each item the content of
 // a plan or contract file as JSON. Each item is validated and stored on its
 // own and gets its own result; plans are stored before contracts so a request
-// can carry a plan and the contracts on it. Storage failures throw (the caller
-// retries: every write is idempotent).
+// can carry a plan and the contracts on it. Every contract change is announced
+// on the bus as 'Contract Changed' (the period-close and renewal-check
+// schedulers follow it) before the response reports it. Storage and bus
+// failures throw: the caller retries, every write is idempotent, and the
+// re-run announces what the failed run stored (see loadContracts).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDbContractChangeOutbox } from '../adapters/dynamodb/contract-change-outbox';
+import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
+import type { EventPublisher } from '../application/ports';
 import { z } from 'zod';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import { loadContracts, loadPlans, type LoadItemResult } from '../application/plans/load-plans';
-import type { PlanStore } from '../application/plans/ports';
+import type { ContractChangeOutbox, PlanStore } from '../application/plans/ports';
 import { ContractSchema, type Contract } from '../domain/plans/contract-schema';
 import { describeSchemaIssues, formatIssuePath } from '../domain/plans/describe-schema-issues';
 import { PlanSchema, type Plan } from '../domain/plans/plan-schema';
@@ -18,7 +25,7 @@ import { withObservability } from '../shared/handler-middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../shared/powertools';
 
-export const LoadPlansEnvSchema = z.object({ ENGINE_TABLE_NAME: z.string() });
+export const LoadPlansEnvSchema = z.object({ ENGINE_TABLE_NAME: z.string().min(1), EVENT_BUS_NAME: z.string().min(1) });
 export type LoadPlansEnv = z.infer<typeof LoadPlansEnvSchema>;
 
 /** At most this many items per request, so one invocation stays well inside its timeout. */
@@ -49,6 +56,9 @@ export type LoadPlansResponse =
 
 export interface LoadPlansDeps {
   readonly store: () => PlanStore;
+  /** The engine's bus, for 'Contract Changed'; absent: contracts load unannounced (tests of storage only). */
+  readonly events?: () => EventPublisher;
+  readonly outbox?: () => ContractChangeOutbox;
   readonly now?: () => Date;
 }
 
@@ -95,8 +105,18 @@ export function createLoadPlansHandler(deps: LoadPlansDeps) {
     const plans = validateItems<Plan>('plan', request.data.plans, PlanSchema, 'code');
     const contracts = validateItems<Contract>('contract', request.data.contracts, ContractSchema, 'contractId');
     const store = deps.store();
-    const loadedPlans = await loadPlans({ store }, plans.valid);
-    const loadedContracts = await loadContracts({ store, now: deps.now ?? (() => new Date()) }, contracts.valid);
+    const events = deps.events?.();
+    const outbox = deps.outbox?.();
+    const loadedPlans = await loadPlans({ store, ...(events ? { events } : {}), ...(outbox ? { outbox } : {}) }, plans.valid);
+    const loadedContracts = await loadContracts(
+      {
+        store,
+        now: deps.now ?? (() => new Date()),
+        ...(events ? { events } : {}),
+        ...(outbox ? { outbox } : {}),
+      },
+      contracts.valid,
+    );
     const items = [...plans.invalid, ...loadedPlans.items, ...contracts.invalid, ...loadedContracts.items];
     const ok = plans.invalid.length === 0 && contracts.invalid.length === 0 && loadedPlans.ok && loadedContracts.ok;
     const refused = items.filter((item) => item.status === 'failed' || item.status === 'invalid').length;
@@ -107,14 +127,29 @@ export function createLoadPlansHandler(deps: LoadPlansDeps) {
   });
 }
 
-let containerStore: PlanStore | undefined;
+interface ContainerServices {
+  readonly store: PlanStore;
+  readonly events: EventPublisher;
+  readonly outbox: ContractChangeOutbox;
+}
+
+let container: ContainerServices | undefined;
+
+function containerServices(): ContainerServices {
+  if (!container) {
+    const env = readEnvConfig(LoadPlansEnvSchema);
+    const client = new DynamoDBClient({});
+    container = {
+      store: new DynamoDbPlanStore({ client, tableName: env.ENGINE_TABLE_NAME }),
+      events: new EventBridgeEventPublisher({ client: new EventBridgeClient({}), eventBusName: env.EVENT_BUS_NAME }),
+      outbox: new DynamoDbContractChangeOutbox({ client, tableName: env.ENGINE_TABLE_NAME }),
+    };
+  }
+  return container;
+}
 
 export const handler = createLoadPlansHandler({
-  store: () => {
-    containerStore ??= new DynamoDbPlanStore({
-      client: new DynamoDBClient({}),
-      tableName: readEnvConfig(LoadPlansEnvSchema).ENGINE_TABLE_NAME,
-    });
-    return containerStore;
-  },
+  store: () => containerServices().store,
+  events: () => containerServices().events,
+  outbox: () => containerServices().outbox,
 });

@@ -1,6 +1,6 @@
-// Keeps checkpoint schedules in step with contracts. Invoked by an EventBridge
-// rule on a 'Contract Changed'-style event (the change is in `detail`), or
-// directly with the change itself after contracts load. Scheduler and storage
+// Keeps checkpoint schedules in step with contracts. Invoked by the
+// RenewalCheckSchedules rule on the engine's 'Contract Changed' event (the
+// change is in `detail`), or directly with the change itself. Scheduler and storage
 // failures throw, so the invocation is retried and finally dead-lettered;
 // repeats are harmless (deterministic schedule names, upserts).
 import middy from '@middy/core';
@@ -22,10 +22,11 @@ export class ContractChangeInputError extends Error {
 }
 
 /** Either an EventBridge envelope whose detail is the change, or the change itself. */
-export const ScheduleRenewalChecksInputSchema = z.union([
-  z.object({ 'detail-type': z.string(), detail: ContractChangeSchema }).transform((event) => event.detail),
+export const ScheduleRenewalChecksInputSchema = z.preprocess(
+  // Pick the shape first, so a bad change is reported field by field rather than as "no union member matched".
+  (event) => (event !== null && typeof event === 'object' && 'detail-type' in event ? (event as { detail?: unknown }).detail : event),
   ContractChangeSchema,
-]);
+);
 
 export interface ScheduleRenewalChecksResponse {
   readonly contractId: string;
@@ -73,7 +74,8 @@ function buildDefaultSchedule(): (change: ContractChange) => Promise<ScheduleRen
     deadLetterQueueArn: env.SCHEDULER_DEAD_LETTER_ARN,
   });
   const contracts = new DynamoDbPlanStore({ client: new DynamoDBClient({}), tableName: env.ENGINE_TABLE_NAME });
-  const deps = { scheduler, contracts, settings: DEFAULT_RENEWAL_RISK_SETTINGS, clock: () => new Date() };
+  // The plan store also reads plans: plan-level checkpoint days apply.
+  const deps = { scheduler, contracts, plans: contracts, settings: DEFAULT_RENEWAL_RISK_SETTINGS, clock: () => new Date() };
   return (change) => scheduleRenewalChecks(deps, change);
 }
 

@@ -1,11 +1,11 @@
 // How each Lambda handler is deployed: size, time budget, what data it may
-// touch, how it is invoked (a queue, or a public URL) and how much it may run
-// at once. Keyed by FunctionName (route targets and HTTP endpoints), so adding
-// a handler to the routing table does not compile until its deployment is
-// decided here. Both stacks read it: the stateful stack sizes queue
-// visibility timeouts from the function timeout, the stateless stack builds
-// the function and its grants.
-import type { FunctionName, HandlerName } from '../routing/routing-table';
+// touch, how it is invoked (a queue, a public URL, a schedule or an operator)
+// and how much it may run at once. Keyed by FunctionName (route targets, HTTP
+// endpoints, schedule targets, operator entry points), so adding a handler to
+// the routing table does not compile until its deployment is decided here.
+// Both stacks read it: the stateful stack sizes queue visibility timeouts from
+// the function timeout, the stateless stack builds the function and its grants.
+import type { FunctionName, HandlerName, ScheduledHandlerName } from '../routing/routing-table';
 import type { StageConfig } from './stage-config';
 
 /**
@@ -54,6 +54,48 @@ export interface QueueConsumerSettings {
   readonly maxMessageAgeSeconds: (config: StageConfig) => number;
 }
 
+/**
+ * Names of the environment variables through which a scheduling function
+ * learns where its schedules go. Each handler reads its own names (see its
+ * env schema), so the stack sets exactly those.
+ */
+export interface ScheduleEnvironmentNames {
+  /** The schedule group its schedules live in. */
+  readonly groupName: string;
+  /** ARN of the function the schedules invoke. */
+  readonly functionArn: string;
+  /** The role Scheduler assumes to invoke it (passed with iam:PassRole). */
+  readonly roleArn: string;
+  /** The queue Scheduler sends invocations it could not make. */
+  readonly deadLetterArn: string;
+}
+
+/** Creates, updates and deletes one-time schedules that invoke `target`. */
+export interface ScheduleAccess {
+  readonly target: ScheduledHandlerName;
+  readonly environmentNames: ScheduleEnvironmentNames;
+}
+
+/** Scheduler actions a scheduling function needs: exactly the calls of lambdas/adapters/scheduler/. */
+export const SCHEDULE_ACTIONS: readonly string[] = [
+  'scheduler:CreateSchedule',
+  'scheduler:GetSchedule',
+  'scheduler:UpdateSchedule',
+  'scheduler:DeleteSchedule',
+];
+
+/**
+ * For functions whose reserved concurrency is meant to hold work back (the
+ * period close, in front of Stripe's rate limit): a throttle is then the
+ * design, not a fault. Lambda keeps throttled asynchronous events and retries
+ * them for up to 6 hours, so the stack alarms on how long the oldest event has
+ * waited instead of on throttles.
+ */
+export interface ThrottledByDesign {
+  readonly reason: string;
+  readonly maxAsyncEventAgeSeconds: number;
+}
+
 /** A public HTTPS endpoint (Lambda Function URL) in front of the function. */
 export interface FunctionUrlSettings {
   /**
@@ -78,6 +120,8 @@ export interface HandlerSettings {
      * that secret only, its name in STRIPE_SECRET_ARN.
      */
     readonly stripeSecret?: boolean;
+    /** Manages the one-time schedules of a scheduled handler (its group only). */
+    readonly schedules?: ScheduleAccess;
   };
   /** Invoked through a public Function URL, for endpoints that are not behind a route. */
   readonly functionUrl?: FunctionUrlSettings;
@@ -90,6 +134,26 @@ export interface HandlerSettings {
   readonly queue?: QueueConsumerSettings;
   /** Handler-specific environment derived from the stage configuration. */
   readonly environment?: (config: StageConfig) => Record<string, string>;
+  /**
+   * Invoked only synchronously (Lambda Invoke with IAM, by operators or a
+   * pipeline): who calls it and how a failure reaches them. Recorded as the
+   * reason the function needs no dead-letter queue.
+   */
+  readonly invokedSynchronouslyBy?: string;
+  readonly throttledByDesign?: ThrottledByDesign;
+}
+
+/**
+ * Stripe requests per second one close process may make (STRIPE_RATE_PER_SECOND):
+ * the fleet budget shared evenly by the most closes that can run at once
+ * (reserved concurrency), rounded down, so
+ * maxConcurrency x perProcess <= stripeRequestsPerSecond <= 100 (Stripe live).
+ */
+export function stripeRatePerCloseProcess(config: Pick<StageConfig, 'periodClose'>): number {
+  const { stripeRequestsPerSecond, maxConcurrency } = config.periodClose;
+  // Two decimals, rounded down: the token bucket takes fractions, and rounding
+  // up could push the fleet over its budget.
+  return Math.floor((stripeRequestsPerSecond / maxConcurrency) * 100) / 100;
 }
 
 export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> = {
@@ -131,6 +195,90 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
         'Stripe cannot sign requests with AWS SigV4, so the URL has no IAM auth; every request is authenticated by its Stripe-Signature (HMAC-SHA256 of the raw body with the webhook secret, at most 300 s old) before anything is read or stored, and an unsigned or stale request gets a 400.',
     },
     reservedConcurrency: (config) => config.stripeWebhook.reservedConcurrency,
+  },
+  'load-plans': {
+    description: 'Validates and stores plans and contracts, announcing each contract change on the bus',
+    // Up to 200 items per request, each parsed with zod and stored with a
+    // conditional write; more memory buys CPU for the parsing, and the
+    // function runs a few times a month.
+    memorySizeMb: 512,
+    // Matches the AWS CLI's default 60 s read timeout, so a caller never gives
+    // up on a load that is still running (a repeat would be harmless anyway:
+    // every write is idempotent).
+    timeoutSeconds: 60,
+    access: { engine: 'read-write', publishesEvents: true },
+    invokedSynchronouslyBy:
+      'Operators and deployment pipelines call it with `aws lambda invoke` (IAM-authenticated, synchronous, RequestResponse): every item\'s result or error is returned to the caller, who retries; it is never invoked asynchronously, so there is nothing to dead-letter.',
+  },
+  'close-period': {
+    description: "Closes one contract's billing period: rates the ledger as of the cutoff, stores the invoice, bills it through Stripe and reconciles",
+    // The Stripe SDK, decimal.js rating and the ledger read of a whole period;
+    // 512 MB also shortens each close's CPU-bound rating.
+    memorySizeMb: 512,
+    // A close makes a few dozen Stripe calls at the per-process rate, plus
+    // back-off on 429 and 5xx. Five minutes lets a Stripe hiccup pass inside
+    // one attempt; an interrupted close resumes on the retry without duplicates.
+    timeoutSeconds: 300,
+    access: { ledger: 'read', engine: 'read-write', publishesEvents: true, stripeSecret: true },
+    // Bounded so maxConcurrency processes x STRIPE_RATE_PER_SECOND each stays
+    // within stripeRequestsPerSecond (<= Stripe's 100 req/s live limit).
+    reservedConcurrency: (config) => config.periodClose.maxConcurrency,
+    throttledByDesign: {
+      reason:
+        'Reserved concurrency is the Stripe rate limit: at a month end every contract closes at once and the excess waits in Lambda\'s asynchronous queue.',
+      // A month end of 2,000 contracts at 5 closes at once drains in minutes;
+      // an hour of waiting means closes are failing or hanging.
+      maxAsyncEventAgeSeconds: 3600,
+    },
+    environment: (config) => ({
+      FINALIZE_INVOICES: String(config.periodClose.finalizeInvoices),
+      CLOSE_GRACE_HOURS: String(config.periodClose.graceHours),
+      STRIPE_RATE_PER_SECOND: String(stripeRatePerCloseProcess(config)),
+    }),
+  },
+  'check-renewal-risk': {
+    description: "Assesses a contract's renewal risk at a checkpoint and opens, escalates or resolves its CSM task",
+    // Reads the ledger's usage over the term (several periods) and scores it.
+    memorySizeMb: 256,
+    timeoutSeconds: 60,
+    access: { ledger: 'read', engine: 'read-write', publishesEvents: true },
+  },
+  'schedule-renewal-checks': {
+    description: "Keeps a contract's renewal-risk checkpoint schedules in step with its term",
+    // A handful of Scheduler calls per contract change.
+    memorySizeMb: 256,
+    timeoutSeconds: 30,
+    access: {
+      engine: 'read',
+      schedules: {
+        target: 'check-renewal-risk',
+        environmentNames: {
+          groupName: 'SCHEDULE_GROUP_NAME',
+          functionArn: 'CHECK_FUNCTION_ARN',
+          roleArn: 'SCHEDULER_ROLE_ARN',
+          deadLetterArn: 'SCHEDULER_DEAD_LETTER_ARN',
+        },
+      },
+    },
+  },
+  'schedule-period-closes': {
+    description: "Keeps a contract's period-close schedules in step with its billing periods",
+    memorySizeMb: 256,
+    timeoutSeconds: 30,
+    access: {
+      engine: 'read',
+      schedules: {
+        target: 'close-period',
+        environmentNames: {
+          groupName: 'CLOSE_SCHEDULE_GROUP_NAME',
+          functionArn: 'CLOSE_FUNCTION_ARN',
+          roleArn: 'CLOSE_SCHEDULER_ROLE_ARN',
+          deadLetterArn: 'CLOSE_SCHEDULER_DEAD_LETTER_ARN',
+        },
+      },
+    },
+    // The close instant is period end + grace: the same grace as the close function.
+    environment: (config) => ({ CLOSE_GRACE_HOURS: String(config.periodClose.graceHours) }),
   },
 };
 

@@ -33,3 +33,9 @@ export const LEDGER_METRICS = {
   rejected: { label: 'Rejected', metricName: 'OutcomesRejected', dimensions: ['code', 'service'] },
   ingestFailures: { label: 'Ingest failures (retried)', metricName: 'IngestFailures', dimensions: ['service'] },
 } as const satisfies Record<string, EmittedMetric>;
+
+/** What lambdas/handlers/load-plans.ts emits per request (unit Count). */
+export const PLAN_LOAD_METRICS = {
+  loaded: { label: 'Loaded', metricName: 'PlanItemsLoaded', dimensions: ['service'] },
+  refused: { label: 'Refused (invalid or failed)', metricName: 'PlanItemsRefused', dimensions: ['service'] },
+} as const satisfies Record<string, EmittedMetric>;

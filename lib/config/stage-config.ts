@@ -94,6 +94,65 @@ export const stripeWebhookTuningSchema = z
   })
   .strict();
 
+/**
+ * Stripe's documented rate limits (requests per second per account). A stage
+ * on a live key must stay under `live`; test-mode keys get `test`.
+ */
+export const STRIPE_ACCOUNT_RATE_LIMITS = { live: 100, test: 25 } as const;
+
+export const periodCloseTuningSchema = z
+  .object({
+    /** Hours after a period ends (in the contract's zone) before it closes, so late outcomes make it in. */
+    graceHours: z.number().min(0).max(24 * 31).default(24),
+    /** false leaves Stripe invoices as drafts for review in the Stripe Dashboard. */
+    finalizeInvoices: z.boolean().default(true),
+    /**
+     * Closes running at once: reserved concurrency of the close function, so
+     * it is both guaranteed and the ceiling. Closes beyond it wait in Lambda's
+     * asynchronous queue (throttles are retried for up to 6 hours).
+     */
+    maxConcurrency: z.number().int().min(1).max(100).default(5),
+    /**
+     * Stripe requests per second the whole close fleet may make, shared out
+     * evenly: each close process gets stripeRequestsPerSecond / maxConcurrency
+     * (STRIPE_RATE_PER_SECOND). 80 keeps 20 % of the live limit free for the
+     * Dashboard, the CLI and other integrations on the same Stripe account;
+     * set at most 25 for a stage on a test-mode key.
+     */
+    stripeRequestsPerSecond: z.number().int().min(1).max(STRIPE_ACCOUNT_RATE_LIMITS.live).default(80),
+  })
+  .strict()
+  // Below one request per second per process a close of a few dozen lines
+  // would outlast the function's timeout.
+  .refine((tuning) => tuning.stripeRequestsPerSecond >= tuning.maxConcurrency, {
+    message: 'stripeRequestsPerSecond must be at least maxConcurrency (one Stripe request per second for each concurrent close)',
+    path: ['stripeRequestsPerSecond'],
+  });
+export type PeriodCloseTuning = z.infer<typeof periodCloseTuningSchema>;
+
+/**
+ * Where CSM tasks (renewal risk) are delivered: an HTTPS endpoint called by an
+ * EventBridge API destination with an API key header.
+ */
+export const taskWebhookSchema = z
+  .object({
+    url: z.url({ protocol: /^https$/, hostname: z.regexes.domain }),
+    /**
+     * Secrets Manager secret whose SecretString is the API key sent in
+     * `headerName`. Read once at deploy time by EventBridge, which keeps its
+     * own copy in the connection.
+     */
+    secretName: z.string().min(1).max(512),
+    headerName: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,128}$/, 'a header name is letters, digits and hyphens')
+      .default('x-api-key'),
+    /** Most deliveries per second to the endpoint (EventBridge queues the rest and retries). */
+    rateLimitPerSecond: z.number().int().min(1).max(300).default(10),
+  })
+  .strict();
+export type TaskWebhookConfig = z.infer<typeof taskWebhookSchema>;
+
 /** What a stage entry under the `stages` context key may contain. */
 export const stageSettingsSchema = z
   .object({
@@ -111,8 +170,8 @@ export const stageSettingsSchema = z
     stripeSecretName: z.string().min(1).max(512).optional(),
     producers: producersSchema.default({ accounts: [], sources: [] }),
     alarms: alarmsSchema.default({}),
-    /** Outgoing webhook for CSM tasks (renewal risk, not yet deployed). HTTPS only. */
-    taskWebhookUrl: z.url({ protocol: /^https$/, hostname: z.regexes.domain }).optional(),
+    /** Renewal-risk task events (created, escalated, resolved) posted to a webhook; none if absent. */
+    taskWebhook: taskWebhookSchema.optional(),
     /** How far back `occurredAt` may lie; older outcomes are rejected. */
     backdatingWindowDays: z.number().int().min(1).max(3650).default(35),
     logRetentionDays: z
@@ -127,6 +186,12 @@ export const stageSettingsSchema = z
     archiveRetentionDays: z.number().int().min(0).max(36_500).default(365),
     ingest: ingestTuningSchema.default({ maxConcurrency: 50, maxMessageAgeSeconds: 300 }),
     stripeWebhook: stripeWebhookTuningSchema.default({ reservedConcurrency: 10 }),
+    periodClose: periodCloseTuningSchema.default({
+      graceHours: 24,
+      finalizeInvoices: true,
+      maxConcurrency: 5,
+      stripeRequestsPerSecond: 80,
+    }),
   })
   .strict();
 export type StageSettings = z.input<typeof stageSettingsSchema>;

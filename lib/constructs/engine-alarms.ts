@@ -117,16 +117,22 @@ export class EngineAlarms extends Construct {
     });
   }
 
-  /** Invocation errors (thrown, timed out, crashed) and throttles of a function. */
-  public onFunctionFailures(id: string, fn: lambda.IFunction, what: string): cloudwatch.Alarm[] {
+  /**
+   * Invocation errors (thrown, timed out, crashed) and throttles of a function.
+   * `throttles: false` for a function whose reserved concurrency is meant to
+   * hold work back; pair it with `onAsyncEventAge`.
+   */
+  public onFunctionFailures(id: string, fn: lambda.IFunction, what: string, options: { throttles?: boolean } = {}): cloudwatch.Alarm[] {
+    const errors = this.add(`${id}Errors`, {
+      alarmDescription: `${what}: invocations failed (errors, timeouts or crashes) in the last 5 minutes.`,
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    if (options.throttles === false) return [errors];
     return [
-      this.add(`${id}Errors`, {
-        alarmDescription: `${what}: invocations failed (errors, timeouts or crashes) in the last 5 minutes.`,
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      }),
+      errors,
       this.add(`${id}Throttles`, {
         alarmDescription: `${what}: invocations were throttled in the last 5 minutes (account or reserved concurrency exhausted).`,
         metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
@@ -135,6 +141,59 @@ export class EngineAlarms extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       }),
     ];
+  }
+
+  /**
+   * Asynchronous events (Scheduler, EventBridge) waiting in Lambda's internal
+   * queue longer than `maxAgeSeconds`: the function is throttled for longer
+   * than its work allows, or failing and retrying.
+   */
+  public onAsyncEventAge(id: string, fn: lambda.IFunction, maxAgeSeconds: number, what: string): cloudwatch.Alarm {
+    return this.add(id, {
+      alarmDescription: `${what}: an asynchronous invocation has waited more than ${maxAgeSeconds} s to run (throttled or retrying).`,
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'AsyncEventAge',
+        dimensionsMap: { FunctionName: fn.functionName },
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      // AsyncEventAge is reported in milliseconds.
+      threshold: maxAgeSeconds * 1000,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+  }
+
+  /**
+   * Schedules Scheduler gave up on without a trace: dropped invocations, or
+   * failed ones it could not even put in the group's DLQ. A dropped close is
+   * an unbilled period, so any one is an alarm.
+   */
+  public onSchedulesLost(id: string, scheduleGroupName: string, what: string): cloudwatch.Alarm {
+    const metric = (metricName: string): cloudwatch.Metric =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Scheduler',
+        metricName,
+        dimensionsMap: { ScheduleGroup: scheduleGroupName },
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      });
+    return this.add(id, {
+      alarmDescription: `${what}: Scheduler dropped an invocation or could not send it to the dead-letter queue. See docs/runbook.md "List a contract's schedules".`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(dropped, 0) + FILL(undeliverable, 0)',
+        usingMetrics: {
+          dropped: metric('InvocationDroppedCount'),
+          undeliverable: metric('InvocationsFailedToBeSentToDeadLetterCount'),
+        },
+        label: 'Schedule invocations lost',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
   }
 
   private add(id: string, props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'treatMissingData'>): cloudwatch.Alarm {

@@ -5,7 +5,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LEDGER_METRICS, type EmittedMetric } from '../config/observability';
+import { LEDGER_METRICS, PLAN_LOAD_METRICS, type EmittedMetric } from '../config/observability';
 
 const PERIOD = Duration.minutes(1);
 
@@ -25,6 +25,12 @@ export interface DashboardEndpoint {
   readonly function: lambda.IFunction;
 }
 
+/** An EventBridge Scheduler schedule group whose invocations are graphed. */
+export interface DashboardScheduleGroup {
+  readonly label: string;
+  readonly scheduleGroupName: string;
+}
+
 export interface EngineDashboardProps {
   readonly dashboardName: string;
   readonly metricsNamespace: string;
@@ -35,6 +41,8 @@ export interface EngineDashboardProps {
   /** Queues of events an operator must act on (e.g. reconciliation failures). */
   readonly alertQueues: readonly DashboardQueue[];
   readonly endpoints: readonly DashboardEndpoint[];
+  /** Period closes and renewal checks: schedules firing, target errors, dead letters. */
+  readonly scheduleGroups?: readonly DashboardScheduleGroup[];
   readonly alarms: readonly cloudwatch.IAlarm[];
 }
 
@@ -169,6 +177,44 @@ export class EngineDashboard extends Construct {
         ),
       }),
     );
+    const scheduleGroups = props.scheduleGroups ?? [];
+    if (scheduleGroups.length > 0) {
+      const width = 18 / scheduleGroups.length;
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Plans and contracts loaded (per 5 minutes)',
+          width: 6,
+          left: [PLAN_LOAD_METRICS.loaded, PLAN_LOAD_METRICS.refused].map((metric) =>
+            summedMetric(props.metricsNamespace, metric, Duration.minutes(5)),
+          ),
+        }),
+        ...scheduleGroups.map(
+          ({ label, scheduleGroupName }) =>
+            new cloudwatch.GraphWidget({
+              title: `Schedules: ${label} (per 5 minutes)`,
+              width,
+              left: (
+                [
+                  ['InvocationAttemptCount', 'invocations'],
+                  ['TargetErrorCount', 'target errors (retried)'],
+                  ['InvocationsSentToDeadLetterCount', 'dead-lettered'],
+                  ['InvocationDroppedCount', 'dropped'],
+                ] as const
+              ).map(
+                ([metricName, what]) =>
+                  new cloudwatch.Metric({
+                    namespace: 'AWS/Scheduler',
+                    metricName,
+                    dimensionsMap: { ScheduleGroup: scheduleGroupName },
+                    label: what,
+                    period: Duration.minutes(5),
+                    statistic: cloudwatch.Stats.SUM,
+                  }),
+              ),
+            }),
+        ),
+      );
+    }
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: [...props.alarms] }),
     );
@@ -176,9 +222,9 @@ export class EngineDashboard extends Construct {
 }
 
 /** All series of `metric` in the namespace, whatever their dimension values. */
-function searchOf(namespace: string, metric: EmittedMetric): string {
+function searchOf(namespace: string, metric: EmittedMetric, period: Duration = PERIOD): string {
   const schema = [`"${namespace}"`, ...metric.dimensions].join(',');
-  return `SEARCH('{${schema}} MetricName="${metric.metricName}"', 'Sum', 60)`;
+  return `SEARCH('{${schema}} MetricName="${metric.metricName}"', 'Sum', ${period.toSeconds()})`;
 }
 
 /**
@@ -186,11 +232,11 @@ function searchOf(namespace: string, metric: EmittedMetric): string {
  * service, every rejection code), so a renamed service or a new code keeps
  * the graph whole.
  */
-function summedMetric(namespace: string, metric: EmittedMetric): cloudwatch.IMetric {
+function summedMetric(namespace: string, metric: EmittedMetric, period: Duration = PERIOD): cloudwatch.IMetric {
   return new cloudwatch.MathExpression({
-    expression: `SUM(${searchOf(namespace, metric)})`,
+    expression: `SUM(${searchOf(namespace, metric, period)})`,
     label: metric.label,
-    period: PERIOD,
+    period,
     usingMetrics: {},
   });
 }

@@ -203,7 +203,18 @@ export class EngineFunction extends Construct {
   }
 
   /**
-   * For handlers invoked asynchronously (EventBridge rule targets): after
+   * For functions only ever invoked synchronously (operators with Lambda
+   * Invoke): the caller gets every failure back, so there is nothing to
+   * dead-letter. `invokedBy` says who calls it and how; it is the reason
+   * recorded against the nag rule.
+   */
+  public invokedSynchronouslyOnly(invokedBy: string): void {
+    acknowledgeRules(this.function, [{ id: 'Serverless-LambdaDLQ', reason: invokedBy }]);
+  }
+
+  /**
+   * For handlers invoked asynchronously (EventBridge rule targets, Scheduler
+   * schedules): after
    * Lambda's own retries, failed events go to `onFailure` with the error.
    */
   public sendAsyncFailuresTo(onFailure: sqs.IQueue): void {

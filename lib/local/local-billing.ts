@@ -1,15 +1,15 @@
 // Period close on the local engine: Stripe is the project's emulator, started
 // in this process, unless a real test-mode key is given (STRIPE_API_KEY=sk_test_...);
-// the Stripe webhook route runs the Lambda's own handler core with signature
-// verification; period closes fire on the engine's clock from in-memory
+// the Stripe webhook, a route of the engine's own port (POST /stripe/webhook),
+// runs the Lambda's own handler core with signature verification; period closes fire on the engine's clock from in-memory
 // one-time schedules, as EventBridge Scheduler fires them in AWS.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { createBillingService, engineEventPublisher, type BillingService, type StripeConnection } from '../../lambdas/composition/billing-service';
 import {
@@ -21,6 +21,7 @@ import {
 } from '../../lambdas/application/billing/schedule-period-closes';
 import type { LedgerRepository } from '../../lambdas/application/ports';
 import { createStripeWebhookHandler } from '../../lambdas/handlers/stripe-webhook';
+import type { HttpRoute, RunningPutEventsServer } from './put-events-server';
 import { startStripeEmulator, type RunningStripeEmulator } from './stripe-emulator';
 
 export const STRIPE_WEBHOOK_PATH = '/stripe/webhook';
@@ -76,6 +77,11 @@ export interface LocalBillingOptions extends LocalBillingSettings {
   now: () => Date;
   writeStateFile: boolean;
   log: (message: string) => void;
+  /**
+   * The engine's HTTP server: the webhook becomes its POST /stripe/webhook
+   * route. Without it the webhook gets a port of its own.
+   */
+  httpServer?: Pick<RunningPutEventsServer, 'url' | 'addRoute'>;
 }
 
 export interface LocalBilling {
@@ -90,21 +96,61 @@ export interface LocalBilling {
   stop(): Promise<void>;
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
+/**
+ * The Stripe webhook as a route of the engine's HTTP server. The raw bytes go
+ * to the Lambda's own handler base64-encoded, as a Function URL passes a body
+ * it must not alter, so the signature is checked over exactly what was sent.
+ */
+export function stripeWebhookRoute(
+  webhook: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>,
+  log: (message: string) => void,
+): HttpRoute {
+  return {
+    method: 'POST',
+    path: STRIPE_WEBHOOK_PATH,
+    handle: async (request) => {
+      try {
+        const result = await webhook({
+          body: request.body.toString('base64'),
+          isBase64Encoded: true,
+          headers: { ...request.headers },
+        } as unknown as APIGatewayProxyEventV2);
+        return { statusCode: result.statusCode ?? 200, body: result.body ?? '' };
+      } catch (error) {
+        // A storage or bus failure: 500 makes Stripe (or the emulator) deliver again.
+        log(`Stripe webhook failed: ${error instanceof Error ? error.message : String(error)}`);
+        return { statusCode: 500, body: JSON.stringify({ code: 'internal_error', message: 'the webhook could not be recorded; deliver again' }) };
+      }
+    },
+  };
 }
 
-async function listen(server: Server): Promise<number> {
+/** A server of its own for the webhook, when billing runs without the engine's HTTP server. */
+async function serveRouteAlone(route: HttpRoute): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (request.method !== route.method || path !== route.path) {
+        response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `no route ${request.method} ${path}` }));
+        return;
+      }
+      const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
+      // The route answers every failure itself (stripeWebhookRoute never rejects).
+      void route
+        .handle({ method: route.method, path: route.path, query: new URLSearchParams(), headers, body: Buffer.concat(chunks) })
+        .then((answer) => response.writeHead(answer.statusCode, { 'content-type': 'application/json' }).end(answer.body));
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  return (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 export async function startLocalBilling(options: LocalBillingOptions): Promise<LocalBilling> {
@@ -125,33 +171,19 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
       clock: options.now,
     });
   });
-  const server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (request.method !== 'POST' || path !== STRIPE_WEBHOOK_PATH) {
-      request.resume();
-      response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `no route ${request.method} ${path}` }));
-      return;
-    }
-    readBody(request)
-      .then((body) =>
-        webhook({
-          body,
-          isBase64Encoded: false,
-          headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : (value ?? '')])),
-        } as unknown as APIGatewayProxyEventV2),
-      )
-      .then((result) => {
-        response.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json' }).end(result.body ?? '');
-      })
-      .catch((error: unknown) => {
-        // A storage or bus failure: 500 makes Stripe (or the emulator) deliver again.
-        options.log(`Stripe webhook failed: ${error instanceof Error ? error.message : String(error)}`);
-        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ code: 'internal_error', message: 'the webhook could not be recorded; deliver again' }));
-      });
-  });
-  const webhookUrl = `http://127.0.0.1:${await listen(server)}${STRIPE_WEBHOOK_PATH}`;
-  const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  const route = stripeWebhookRoute(webhook, options.log);
+  let closeServer: () => Promise<void>;
+  let baseUrl: string;
+  if (options.httpServer) {
+    const removeRoute = options.httpServer.addRoute(route);
+    closeServer = async () => removeRoute();
+    baseUrl = options.httpServer.url;
+  } else {
+    const alone = await serveRouteAlone(route);
+    closeServer = alone.close;
+    baseUrl = alone.url;
+  }
+  const webhookUrl = `${baseUrl}${STRIPE_WEBHOOK_PATH}`;
 
   let emulator: RunningStripeEmulator | undefined;
   try {
@@ -255,4 +287,25 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
     await closeServer();
     throw error;
   }
+}
+
+/**
+ * The `npm start` banner lines about Stripe: which Stripe the engine talks to
+ * and where its webhook route is. A real key is never shown, not even in part.
+ */
+export function describeLocalStripe(
+  billing: Pick<LocalBilling, 'stripeMode' | 'webhookUrl'> & { readonly emulator?: Pick<RunningStripeEmulator, 'url'> },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string[] {
+  const stripe =
+    billing.stripeMode === 'emulator' && billing.emulator
+      ? `emulator at ${billing.emulator.url} (in this process; set STRIPE_API_KEY=sk_test_... to use Stripe test mode)`
+      : `Stripe test mode (the sk_test_/rk_test_ key in STRIPE_API_KEY)`;
+  const webhook =
+    billing.stripeMode === 'emulator'
+      ? `POST ${billing.webhookUrl}  (the emulator delivers its events here, signed)`
+      : env['STRIPE_WEBHOOK_SECRET']
+        ? `POST ${billing.webhookUrl}  (forward test-mode events: stripe listen --forward-to ${billing.webhookUrl})`
+        : `POST ${billing.webhookUrl}  (set STRIPE_WEBHOOK_SECRET to accept test-mode events; refused until then)`;
+  return [`  Stripe              ${stripe}`, `  Stripe webhook      ${webhook}`];
 }

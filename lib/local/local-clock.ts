@@ -12,7 +12,14 @@ import { z } from 'zod';
 import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
 import { InMemoryCheckpointScheduler, type StoredCheckpointSchedule } from '../../lambdas/adapters/scheduler/in-memory-checkpoint-scheduler';
 import type { RenewalRiskSettings } from '../../lambdas/application/risk/risk-settings';
-import { termIdOf } from '../../lambdas/application/risk/risk-settings';
+import {
+  checkpointDaysOf,
+  scheduleRenewalChecks,
+  type ScheduleRenewalChecksDeps,
+  type ScheduleRenewalChecksResult,
+} from '../../lambdas/application/risk/schedule-renewal-checks';
+import { deriveContractChange, type ContractChange, type ContractSnapshot } from '../../lambdas/domain/plans/contract-change';
+import type { Contract } from '../../lambdas/domain/plans/contract-schema';
 import type { LedgerService } from '../../lambdas/composition/ledger-service';
 import { createRiskService, type RiskService } from '../../lambdas/composition/risk-service';
 import { createCheckRenewalRiskHandler, type CheckRenewalRiskResponse } from '../../lambdas/handlers/check-renewal-risk';
@@ -74,8 +81,15 @@ export interface FiredCheck {
 
 export interface LocalRenewalScheduler {
   readonly scheduler: InMemoryCheckpointScheduler;
-  /** Plans checkpoints for contracts not planned yet in this process (new contracts, new terms, moved term ends). */
+  /**
+   * The safety net behind 'Contract Changed': plans checkpoints for stored
+   * contracts whose term, zone, checkpoint days or cancellation differ from
+   * what this process last planned (contracts loaded while no engine ran, the
+   * example contracts, an announcement that never arrived).
+   */
   syncContracts(): Promise<number>;
+  /** What the schedule-renewal-checks route does on a 'Contract Changed' event. */
+  applyChange(change: ContractChange): Promise<ScheduleRenewalChecksResult>;
   /** Fires the schedules due by `target`, each with the clock at its fire time, then leaves the clock at `target`. */
   advanceTo(target: Date): Promise<FiredCheck[]>;
   /** Fires what is due now (the timer's tick). */
@@ -86,14 +100,22 @@ export interface LocalRenewalScheduler {
 export interface LocalRenewalSchedulerOptions {
   readonly clock: LocalClock;
   readonly risk: RiskService;
-  readonly contracts: Pick<DynamoDbPlanStore, 'listContracts'>;
+  readonly contracts: Pick<DynamoDbPlanStore, 'listContracts' | 'getContract' | 'getPlan'>;
   readonly scheduler: InMemoryCheckpointScheduler;
   readonly log: (message: string) => void;
 }
 
 export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOptions): LocalRenewalScheduler {
   const { clock, risk, scheduler, log } = options;
-  const planned = new Map<string, string>();
+  // What each contract's checkpoints were last planned from, in this process.
+  const planned = new Map<string, ContractSnapshot>();
+  const scheduleDeps: ScheduleRenewalChecksDeps = {
+    scheduler,
+    contracts: options.contracts,
+    plans: options.contracts,
+    settings: risk.deps.settings,
+    clock: () => clock.now(),
+  };
   // The same thin handler the Scheduler target runs in AWS.
   const handler = createCheckRenewalRiskHandler(async () => (payload) => risk.checkRenewalRisk(payload));
   // One run at a time: a timer tick and a clock advance must not fire a schedule twice.
@@ -103,27 +125,27 @@ export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOption
     running = next.catch(() => undefined);
     return next;
   };
+  const snapshotOf = async (contract: Contract): Promise<ContractSnapshot> => ({ contract, checkpointsDays: await checkpointDaysOf(scheduleDeps, contract) });
 
   const syncContracts = async (): Promise<number> => {
     let changed = 0;
     for (const stored of await options.contracts.listContracts()) {
-      const contract = stored.contract;
-      const termId = termIdOf(contract);
-      const signature = `${termId}|${contract.termEnd}|${contract.timeZone}`;
-      const previous = planned.get(contract.contractId);
-      if (previous === signature) continue;
-      const previousTermId = previous?.split('|')[0];
-      const change =
-        previous === undefined
-          ? { change: 'created' as const, contractId: contract.contractId }
-          : previousTermId === termId
-            ? { change: 'term_changed' as const, contractId: contract.contractId, previousTermId: termId }
-            : { change: 'renewed' as const, contractId: contract.contractId, previousTermId: previousTermId ?? termId };
-      await risk.scheduleRenewalChecks(change);
-      planned.set(contract.contractId, signature);
+      const current = await snapshotOf(stored.contract);
+      const change = deriveContractChange(planned.get(stored.contract.contractId), current);
+      if (!change) continue;
+      await scheduleRenewalChecks(scheduleDeps, change);
+      planned.set(stored.contract.contractId, current);
       changed += 1;
     }
     return changed;
+  };
+
+  const applyChange = async (change: ContractChange): Promise<ScheduleRenewalChecksResult> => {
+    const result = await scheduleRenewalChecks(scheduleDeps, change);
+    // Planned from the stored contract: the safety-net scan has nothing left to do for it.
+    const contract = await options.contracts.getContract(change.contractId);
+    if (contract) planned.set(change.contractId, await snapshotOf(contract));
+    return result;
   };
 
   const fire = async (schedule: StoredCheckpointSchedule): Promise<FiredCheck> => {
@@ -155,6 +177,7 @@ export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOption
   return {
     scheduler,
     syncContracts: () => serialize(syncContracts),
+    applyChange: (change) => serialize(() => applyChange(change)),
     advanceTo,
     runDue: () => advanceTo(clock.now()),
     pending: () => scheduler.list(),

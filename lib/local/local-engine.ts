@@ -2,7 +2,10 @@
 // machine. The real DynamoDB Local holds the tables; an HTTP endpoint speaks
 // EventBridge's PutEvents; the bus routes with the CDK stack's routing table;
 // each queue route is an in-process queue that feeds the very handler module
-// the Lambda runs, with partial batch retries and a dead-letter file.
+// the Lambda runs, with partial batch retries and a dead-letter file. The
+// engine's own 'Contract Changed' events reach the schedule-period-closes and
+// schedule-renewal-checks handlers the same way, on the engine's in-memory
+// schedulers (docs/contract-schedules.md).
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -30,6 +33,7 @@ import { startPutEventsServer, type RunningPutEventsServer } from './put-events-
 import { loadSeedPlans, SEED_CATALOG_FILE, storeSeedPlans, type SeededPlans, type SeedPlans } from './seed-plans';
 import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
 import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from './local-aws';
+import { DEFAULT_CLOSE_GRACE_HOURS } from '../../lambdas/application/billing/schedule-period-closes';
 import { startLocalBilling, type LocalBilling, type LocalBillingSettings } from './local-billing';
 import { createLocalClock, startLocalRenewalRisk, type LocalClock, type LocalRenewalRisk, type LocalRenewalRiskSettings } from './local-clock';
 
@@ -114,11 +118,20 @@ export interface LocalEngine {
   stop(): Promise<void>;
 }
 
+/** What the route handlers run on; billing and renewal risk start after the routes, so they are looked up per event. */
+interface RouteHandlerDeps {
+  ledgerService: () => LedgerService;
+  recordConcurrency?: number;
+  /** Period close (its in-memory close scheduler and plan store); undefined when turned off. */
+  billing: () => LocalBilling | undefined;
+  closeGraceHours: number;
+  /** Renewal-risk checkpoints on the clock; undefined when turned off. */
+  renewalRisk: () => LocalRenewalRisk | undefined;
+  now: () => Date;
+}
+
 /** The handler each routing-table target names, as the in-process function to call. */
-async function loadRouteHandler(
-  name: HandlerName,
-  deps: { ledgerService: () => LedgerService; recordConcurrency?: number },
-): Promise<(event: never, context: Context) => Promise<unknown>> {
+async function loadRouteHandler(name: HandlerName, deps: RouteHandlerDeps): Promise<(event: never, context: Context) => Promise<unknown>> {
   switch (name) {
     case 'ingest-outcomes': {
       // Imported only now, after the Powertools defaults are set: its logger and
@@ -128,6 +141,25 @@ async function loadRouteHandler(
         ledgerService: deps.ledgerService,
         ...(deps.recordConcurrency !== undefined ? { recordConcurrency: deps.recordConcurrency } : {}),
       });
+    }
+    case 'schedule-period-closes': {
+      // The Lambda's own handler core on the engine's in-memory close scheduler.
+      const { createSchedulePeriodClosesHandler } = await import('../../lambdas/handlers/schedule-period-closes');
+      const schedule = createSchedulePeriodClosesHandler(async () => {
+        const billing = deps.billing();
+        if (!billing) throw new Error('period close is turned off in this engine');
+        return { scheduler: billing.scheduler, contracts: billing.service.planStore, clock: deps.now, graceHours: deps.closeGraceHours };
+      });
+      return async (event: unknown) => (deps.billing() ? schedule(event) : { skipped: 'period close is turned off in this engine' });
+    }
+    case 'schedule-renewal-checks': {
+      const { createScheduleRenewalChecksHandler } = await import('../../lambdas/handlers/schedule-renewal-checks');
+      const schedule = createScheduleRenewalChecksHandler(async () => {
+        const renewalRisk = deps.renewalRisk();
+        if (!renewalRisk) throw new Error('renewal risk is turned off in this engine');
+        return (change) => renewalRisk.renewalScheduler.applyChange(change);
+      });
+      return async (event: unknown) => (deps.renewalRisk() ? schedule(event) : { skipped: 'renewal risk is turned off in this engine' });
     }
     default: {
       const unknown: never = name;
@@ -258,10 +290,17 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     const persistQueues = !inMemory;
     const queues: LocalQueue[] = [];
     const routes: { route: Route; target: (envelope: object) => void }[] = [];
+    // Assigned once they start (below); events reach the routes only after that.
+    let startedBilling: LocalBilling | undefined;
+    let startedRenewalRisk: LocalRenewalRisk | undefined;
     for (const route of ROUTES) {
       const handler = await loadRouteHandler(route.target.handler, {
         ledgerService: () => ledgerService,
         ...(options.recordConcurrency !== undefined ? { recordConcurrency: options.recordConcurrency } : {}),
+        billing: () => startedBilling,
+        closeGraceHours: (options.billing ? options.billing.closeGraceHours : undefined) ?? DEFAULT_CLOSE_GRACE_HOURS,
+        renewalRisk: () => startedRenewalRisk,
+        now,
       });
       const isQueue = route.target.kind === 'queue';
       const queue = new LocalQueue({
@@ -347,6 +386,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             now,
             writeStateFile: writeState,
             log,
+            // The Stripe webhook is served on the engine's own port (POST /stripe/webhook).
+            httpServer: server,
           });
     // Stopped before the bus: a close in flight still publishes its events through it.
     if (billing) cleanups.push(() => billing.stop());
@@ -366,6 +407,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             ...(options.renewalRisk ? { settings: options.renewalRisk } : {}),
           });
     if (renewalRisk) cleanups.push(() => renewalRisk.stop());
+    startedBilling = billing;
+    startedRenewalRisk = renewalRisk;
     if (writeState) {
       await writeEngineState({
         pid: process.pid,

@@ -7,6 +7,10 @@
 //   GET  /_local/health        -> { status: "ok" }
 //   POST /_local/drain         -> waits until every local queue is empty
 //   GET  /_local/dead-letters  -> the local dead-letter queue
+//
+// Other parts of the local engine add their own HTTP routes on the same port
+// (the Stripe webhook, POST /stripe/webhook), so everything the engine
+// serves is reachable at one address.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +26,36 @@ const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
 /** Far above any valid request (10 entries below 256 KB in total); bounds memory per request. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** One request to an added route: the raw body bytes (a signature may cover them), headers lower-cased. */
+export interface HttpRouteRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+export interface HttpRouteResponse {
+  readonly statusCode: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** A route served next to PutEvents, matched on the exact path. */
+export interface HttpRoute {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: string;
+  /** A thrown error is answered 500 `{ code: 'internal_error' }` and passed to onInternalError. */
+  readonly handle: (request: HttpRouteRequest) => Promise<HttpRouteResponse>;
+}
+
+export class RouteConflictError extends Error {
+  constructor(route: Pick<HttpRoute, 'method' | 'path'>) {
+    super(`The local engine already serves ${route.method} ${route.path}`);
+    this.name = 'RouteConflictError';
+  }
+}
+
 export interface PutEventsServerOptions {
   host?: string;
   /** 0 picks a free port. */
@@ -31,6 +65,8 @@ export interface PutEventsServerOptions {
     drain: () => Promise<void>;
     deadLetters: () => Promise<unknown[]>;
   };
+  /** Extra routes from the start; more can be added with addRoute. */
+  routes?: readonly HttpRoute[];
   /** Told about failures that became a 500 (a bug, never a producer error). */
   onInternalError?: (error: unknown) => void;
 }
@@ -38,6 +74,8 @@ export interface PutEventsServerOptions {
 export interface RunningPutEventsServer {
   url: string;
   port: number;
+  /** Serves `route` on this port until the returned function removes it. */
+  addRoute: (route: HttpRoute) => () => void;
   close: () => Promise<void>;
 }
 
@@ -49,6 +87,10 @@ class BodyTooLargeError extends Error {
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
+  return readRawBody(request).then((body) => body.toString('utf8'));
+}
+
+function readRawBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -61,9 +103,13 @@ function readBody(request: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
+}
+
+function routeKey(route: Pick<HttpRoute, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
 }
 
 function send(response: ServerResponse, statusCode: number, body: unknown, contentType = AWS_JSON_CONTENT_TYPE): void {
@@ -82,9 +128,27 @@ function sendAwsError(response: ServerResponse, error: AwsJsonError): void {
 }
 
 export async function startPutEventsServer(options: PutEventsServerOptions): Promise<RunningPutEventsServer> {
+  const routes = new Map<string, HttpRoute>();
+  const addRoute = (route: HttpRoute): (() => void) => {
+    const key = routeKey(route);
+    if (routes.has(key) || route.path === '/' || route.path.startsWith('/_local/')) throw new RouteConflictError(route);
+    routes.set(key, route);
+    return () => {
+      if (routes.get(key) === route) routes.delete(key);
+    };
+  };
+  for (const route of options.routes ?? []) addRoute(route);
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path?.startsWith('/_local/')) return handleControl(path, request, response);
+    const url = new URL(request.url ?? '/', 'http://local-engine');
+    const path = url.pathname;
+    if (path.startsWith('/_local/')) return handleControl(path, request, response);
+    const route = routes.get(routeKey({ method: (request.method ?? 'GET') as HttpRoute['method'], path }));
+    if (route) return handleRoute(route, url, request, response);
+    if ([...routes.values()].some((known) => known.path === path)) {
+      request.resume();
+      return send(response, 405, { code: 'method_not_allowed', message: `${path} does not take ${request.method ?? '?'}` }, 'application/json');
+    }
 
     if (request.method !== 'POST') {
       return sendAwsError(response, new AwsJsonError('UnknownOperationException', 'EventBridge operations are POST requests.', 404));
@@ -113,6 +177,33 @@ export async function startPutEventsServer(options: PutEventsServerOptions): Pro
     }
     const result = options.putEvents(parsePutEventsRequest(body));
     send(response, 200, result);
+  };
+
+  const handleRoute = async (route: HttpRoute, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const json = 'application/json';
+    let body: Buffer;
+    try {
+      body = await readRawBody(request);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return send(response, 413, { code: 'body_too_large', message: `The body is over ${MAX_BODY_BYTES} bytes.` }, json);
+      throw error;
+    }
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(', ') : (value ?? '')]),
+    );
+    let answer: HttpRouteResponse;
+    try {
+      answer = await route.handle({ method: route.method, path: route.path, query: url.searchParams, headers, body });
+    } catch (error) {
+      options.onInternalError?.(error);
+      return send(response, 500, { code: 'internal_error', message: `${route.method} ${route.path} failed inside the local engine; send it again.` }, json);
+    }
+    response.writeHead(answer.statusCode, {
+      'content-type': json,
+      ...answer.headers,
+      'content-length': Buffer.byteLength(answer.body),
+    });
+    response.end(answer.body);
   };
 
   const handleControl = async (path: string, request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -153,6 +244,7 @@ export async function startPutEventsServer(options: PutEventsServerOptions): Pro
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
+    addRoute,
     close: () =>
       new Promise<void>((resolve, reject) => {
         // Idle keep-alive sockets go at once; a request in flight gets a moment to finish.

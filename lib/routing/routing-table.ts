@@ -2,7 +2,7 @@
 // rule; the local engine's bus matches events against the same patterns, so a
 // route that works locally is the route deployed.
 import { BILLING_DETAIL_TYPES } from '../../lambdas/application/billing/ports';
-import { ENGINE_EVENT_SOURCE, INBOUND_DETAIL_TYPES } from '../../lambdas/domain/events/detail-types';
+import { ENGINE_EVENT_SOURCE, INBOUND_DETAIL_TYPES, OUTBOUND_DETAIL_TYPES } from '../../lambdas/domain/events/detail-types';
 
 /** The subset of EventBridge's event-pattern language the engine uses. */
 export type EventPatternValue = string | { prefix: string } | { 'anything-but': string | string[] };
@@ -21,7 +21,7 @@ export interface Route {
 }
 
 /** Handlers that routes deliver events to: entry files under lambdas/handlers/ (without extension). */
-export type HandlerName = 'ingest-outcomes';
+export type HandlerName = 'ingest-outcomes' | 'schedule-renewal-checks' | 'schedule-period-closes';
 
 /**
  * Handlers invoked over HTTP rather than by a route (in AWS a Lambda Function
@@ -29,8 +29,22 @@ export type HandlerName = 'ingest-outcomes';
  */
 export type EndpointHandlerName = 'stripe-webhook';
 
-/** Every deployed function: route targets and HTTP endpoints. */
-export type FunctionName = HandlerName | EndpointHandlerName;
+/**
+ * Handlers invoked by EventBridge Scheduler one-time schedules that other
+ * handlers create (a period close, a renewal-risk checkpoint). In AWS each
+ * has its own schedule group and a role that may invoke only that function;
+ * locally the engine's clock fires them.
+ */
+export type ScheduledHandlerName = 'close-period' | 'check-renewal-risk';
+
+/**
+ * Handlers invoked directly (Lambda Invoke with IAM) by operators and
+ * deployment pipelines: loading plans and contracts.
+ */
+export type OperatorHandlerName = 'load-plans';
+
+/** Every deployed function: route targets, HTTP endpoints, schedule targets and operator entry points. */
+export type FunctionName = HandlerName | EndpointHandlerName | ScheduledHandlerName | OperatorHandlerName;
 
 /**
  * Engine events an operator must act on. Each is kept in an alert queue that
@@ -55,6 +69,25 @@ export const ROUTES: readonly Route[] = [
       'detail-type': Object.values(INBOUND_DETAIL_TYPES),
     },
     target: { kind: 'queue', handler: 'ingest-outcomes' },
+  },
+  {
+    id: 'PeriodCloseSchedules',
+    description: "Contract changes keep each contract's period-close schedules in step with its term and billing period",
+    eventPattern: {
+      // Only the engine announces contract changes (plans load); a producer cannot move a close.
+      source: [ENGINE_EVENT_SOURCE],
+      'detail-type': [OUTBOUND_DETAIL_TYPES.contractChanged],
+    },
+    target: { kind: 'function', handler: 'schedule-period-closes' },
+  },
+  {
+    id: 'RenewalCheckSchedules',
+    description: "Contract changes keep each contract's renewal-risk checkpoint schedules in step with its term",
+    eventPattern: {
+      source: [ENGINE_EVENT_SOURCE],
+      'detail-type': [OUTBOUND_DETAIL_TYPES.contractChanged],
+    },
+    target: { kind: 'function', handler: 'schedule-renewal-checks' },
   },
 ];
 

@@ -3,11 +3,14 @@
 // the queues and dead-letter queues. Rules that deliver into queues live here
 // too, so the durable path producer -> bus -> queue never depends on the
 // stateless stack: while it is being replaced (or is broken), outcomes wait in
-// the queue instead of being lost.
-import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+// the queue instead of being lost. The EventBridge Scheduler schedule groups
+// are here as well: their schedules are data, and deleting a group deletes
+// every schedule in it.
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENGINE_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/dynamodb/table-design';
@@ -16,11 +19,12 @@ import {
   HANDLER_SETTINGS,
   queueVisibilityTimeoutSeconds,
 } from '../config/handler-settings';
+import { SCHEDULE_GROUPS, SCHEDULED_HANDLERS, scheduleGroupName } from '../config/schedule-groups';
 import type { StageConfig } from '../config/stage-config';
 import { DesignedTable } from '../constructs/designed-table';
 import { AlertQueue, DeadLetterQueue, WorkQueue } from '../constructs/engine-queue';
 import { toRulePattern } from '../constructs/route-pattern';
-import { ALERT_ROUTES, type AlertRoute, type Route } from '../routing/routing-table';
+import { ALERT_ROUTES, type AlertRoute, type Route, type ScheduledHandlerName } from '../routing/routing-table';
 
 /** EventBridge retries delivery for the longest it allows before dead-lettering. */
 export const RULE_RETRY = { retryAttempts: 185, maxEventAge: Duration.hours(24) } as const;
@@ -44,6 +48,18 @@ export interface AlertResources {
   readonly deliveryDlq: sqs.Queue;
 }
 
+/** What the stateful stack holds for one scheduled handler. */
+export interface ScheduleGroupResources {
+  readonly target: ScheduledHandlerName;
+  readonly group: scheduler.ScheduleGroup;
+  /** The group's fixed name (also known at synth time, for IAM statements). */
+  readonly groupName: string;
+  /** Invocations Scheduler itself could not make after its retries (its DeadLetterConfig). */
+  readonly schedulerDlq: sqs.Queue;
+  /** Invocations the function still failed after Lambda's asynchronous retries (on-failure destination). */
+  readonly failureDlq: sqs.Queue;
+}
+
 export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
   readonly routes: readonly Route[];
@@ -58,10 +74,15 @@ export class StatefulStack extends Stack {
   public readonly archive: events.Archive;
   public readonly routeResources: ReadonlyMap<string, RouteResources>;
   public readonly alerts: readonly AlertResources[];
+  public readonly scheduleGroups: ReadonlyMap<ScheduledHandlerName, ScheduleGroupResources>;
+  /** Task events the webhook rule could not deliver; only with `taskWebhook` configured. */
+  public readonly taskWebhookDlq: sqs.Queue | undefined;
+  private readonly config: StageConfig;
 
   public constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.config = config;
 
     // The ledger never expires anything; DesignedTable refuses a TTL here.
     this.ledger = new DesignedTable(this, 'Ledger', { design: LEDGER_TABLE, allowTimeToLive: false });
@@ -89,6 +110,8 @@ export class StatefulStack extends Stack {
     }
     this.routeResources = resources;
     this.alerts = (props.alerts ?? ALERT_ROUTES).map((alert) => this.addAlert(alert));
+    this.scheduleGroups = new Map(SCHEDULED_HANDLERS.map((handler) => [handler, this.addScheduleGroup(handler)]));
+    this.taskWebhookDlq = config.taskWebhook === undefined ? undefined : this.addTaskWebhookDlq();
 
     new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });
     new CfnOutput(this, 'EngineTableName', { value: this.engine.table.tableName });
@@ -102,6 +125,70 @@ export class StatefulStack extends Stack {
     const found = this.routeResources.get(routeId);
     if (found === undefined) throw new Error(`No route "${routeId}" in ${this.stackName}`);
     return found;
+  }
+
+  /** The ScheduleGroupResources of a scheduled handler. */
+  public scheduleGroupOf(handler: ScheduledHandlerName): ScheduleGroupResources {
+    const found = this.scheduleGroups.get(handler);
+    if (found === undefined) throw new Error(`No schedule group for ${handler} in ${this.stackName}`);
+    return found;
+  }
+
+  private addScheduleGroup(target: ScheduledHandlerName): ScheduleGroupResources {
+    const { id, description } = SCHEDULE_GROUPS[target];
+    const groupName = scheduleGroupName(this.config, target);
+    const group = new scheduler.ScheduleGroup(this, `${id}ScheduleGroup`, {
+      scheduleGroupName: groupName,
+      // Pending closes and checkpoints exist only here; a stack deletion or a
+      // replacement must not take them along.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Scheduler delivers to its DLQ with the schedule's execution role (same
+    // account), so the queue needs no resource policy beyond TLS-only.
+    const schedulerDlq = new DeadLetterQueue(this, `${id}SchedulerDlq`, {
+      purpose: `${target} invocations Scheduler could not make (${description})`,
+    }).queue;
+    const failureDlq = new DeadLetterQueue(this, `${id}FailureDlq`, {
+      purpose: `${target} invocations that failed after Lambda's async retries`,
+    }).queue;
+    new CfnOutput(this, `${id}ScheduleGroupName`, { value: groupName, description: `Schedule group: ${description}` });
+    new CfnOutput(this, `${id}SchedulerDlqUrl`, { value: schedulerDlq.queueUrl });
+    new CfnOutput(this, `${id}FailureDlqUrl`, { value: failureDlq.queueUrl });
+    return { target, group, groupName, schedulerDlq, failureDlq };
+  }
+
+  /**
+   * Renewal-risk task events the webhook rule (stateless stack, with its API
+   * destination) could not deliver after its retries: kept for redrive.
+   */
+  private addTaskWebhookDlq(): sqs.Queue {
+    const dlq = new DeadLetterQueue(this, 'TaskWebhookDeliveryDlq', {
+      purpose: 'renewal-risk task events the task webhook rule could not deliver',
+    }).queue;
+    this.allowRulesOnEngineBus(dlq);
+    new CfnOutput(this, 'TaskWebhookDeliveryDlqUrl', { value: dlq.queueUrl });
+    return dlq;
+  }
+
+  /**
+   * Lets rules on the engine bus (and nothing else) send to `queue`. Rules in
+   * the stateless stack are matched by pattern instead of by name, which keeps
+   * the dependency one-way (stateless -> stateful).
+   */
+  private allowRulesOnEngineBus(queue: sqs.Queue): void {
+    queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowRulesOnEngineBus',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/${this.eventBus.eventBusName}/*`,
+          },
+        },
+      }),
+    );
   }
 
   /**
@@ -171,22 +258,8 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, `${route.id}DeliveryDlqUrl`, { value: deliveryDlq.queueUrl });
 
     if (route.target.kind === 'function') {
-      // The rule lives in the stateless stack with its function. Granting
-      // "rules on this bus" here, instead of naming the rule, keeps the
-      // dependency one-way (stateless -> stateful).
-      deliveryDlq.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'AllowRulesOnEngineBus',
-          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-          actions: ['sqs:SendMessage'],
-          resources: [deliveryDlq.queueArn],
-          conditions: {
-            ArnLike: {
-              'aws:SourceArn': `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/${this.eventBus.eventBusName}/*`,
-            },
-          },
-        }),
-      );
+      // The rule lives in the stateless stack with its function.
+      this.allowRulesOnEngineBus(deliveryDlq);
       const failureDlq = new DeadLetterQueue(this, `${route.id}FailureDlq`, {
         purpose: `events ${route.target.handler} failed after Lambda's async retries`,
       }).queue;

@@ -14,9 +14,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { TableDesign } from '../../lambdas/adapters/dynamodb/table-design';
-import { HANDLER_SETTINGS, type HandlerSettings } from '../config/handler-settings';
+import { HANDLER_SETTINGS, type HandlerSettings, type ScheduleAccess } from '../config/handler-settings';
+import { SCHEDULE_GROUPS, SCHEDULED_HANDLERS } from '../config/schedule-groups';
 import { metricsNamespace, SERVICE_NAME } from '../config/observability';
-import type { StageConfig } from '../config/stage-config';
+import type { StageConfig, TaskWebhookConfig } from '../config/stage-config';
 import { DesignedTable } from '../constructs/designed-table';
 import { EngineAlarms } from '../constructs/engine-alarms';
 import {
@@ -24,11 +25,14 @@ import {
   type DashboardEndpoint,
   type DashboardFunction,
   type DashboardQueue,
+  type DashboardScheduleGroup,
 } from '../constructs/engine-dashboard';
 import { EngineFunction, HANDLERS_DIR } from '../constructs/engine-function';
 import { toRulePattern } from '../constructs/route-pattern';
-import type { FunctionName, Route } from '../routing/routing-table';
-import { RULE_RETRY, type AlertResources, type RouteResources } from './stateful-stack';
+import { SchedulerInvokeRole } from '../constructs/scheduler-invoke-role';
+import { TaskWebhook } from '../constructs/task-webhook';
+import type { FunctionName, Route, ScheduledHandlerName } from '../routing/routing-table';
+import { RULE_RETRY, type AlertResources, type RouteResources, type ScheduleGroupResources } from './stateful-stack';
 
 /**
  * Rejected webhook requests in 15 minutes that raise the alarm: a few stray
@@ -50,6 +54,10 @@ export interface StatefulReferences {
   /** Alert queues (e.g. reconciliation failures) to alarm on. */
   readonly alerts: readonly AlertResources[];
   resourcesOf(routeId: string): RouteResources;
+  /** The schedule group, Scheduler DLQ and failure DLQ of a scheduled handler. */
+  scheduleGroupOf(handler: ScheduledHandlerName): ScheduleGroupResources;
+  /** Present exactly when the stage configures `taskWebhook`. */
+  readonly taskWebhookDlq: sqs.IQueue | undefined;
 }
 
 export interface StatelessStackProps extends StackProps {
@@ -67,6 +75,10 @@ export class StatelessStack extends Stack {
   public readonly functions: ReadonlyMap<FunctionName, EngineFunction>;
   /** Public endpoints (Function URLs) by function. */
   public readonly functionUrls: ReadonlyMap<FunctionName, lambda.FunctionUrl>;
+  /** The role Scheduler assumes for each scheduled handler's schedules. */
+  public readonly schedulerRoles: ReadonlyMap<ScheduledHandlerName, SchedulerInvokeRole>;
+  /** Only with `taskWebhook` configured. */
+  public readonly taskWebhook: TaskWebhook | undefined;
   public readonly alarms: EngineAlarms;
   public readonly dashboard: EngineDashboard;
   private readonly eventBus: events.IEventBus;
@@ -91,7 +103,13 @@ export class StatelessStack extends Stack {
       const fn = this.createFunction(handler, settings, entryOf(handler), props);
       functions.set(handler, fn);
       const id = toPascalCase(handler);
-      this.alarms.onFunctionFailures(id, fn.function, `Function ${handler}`);
+      this.alarms.onFunctionFailures(id, fn.function, `Function ${handler}`, {
+        throttles: settings.throttledByDesign === undefined,
+      });
+      if (settings.throttledByDesign !== undefined) {
+        this.alarms.onAsyncEventAge(`${id}AsyncEventAge`, fn.function, settings.throttledByDesign.maxAsyncEventAgeSeconds, `Function ${handler}`);
+      }
+      if (settings.invokedSynchronouslyBy !== undefined) fn.invokedSynchronouslyOnly(settings.invokedSynchronouslyBy);
       new CfnOutput(this, `${id}FunctionName`, { value: fn.function.functionName });
       new CfnOutput(this, `${id}LogGroupName`, { value: fn.logGroup.logGroupName });
       if (settings.functionUrl !== undefined) {
@@ -104,6 +122,24 @@ export class StatelessStack extends Stack {
     }
     this.functions = functions;
     this.functionUrls = functionUrls;
+    const functionOf = (handler: FunctionName): EngineFunction => {
+      const fn = functions.get(handler);
+      if (fn === undefined) throw new Error(`No function for handler ${handler}`);
+      return fn;
+    };
+
+    const deadLetterQueues: DashboardQueue[] = [];
+    const scheduleGroups: DashboardScheduleGroup[] = [];
+    this.schedulerRoles = new Map(
+      SCHEDULED_HANDLERS.map((target) => [target, this.addScheduledTarget(target, functionOf(target), stateful, deadLetterQueues, scheduleGroups)]),
+    );
+    for (const [handler, settings] of Object.entries(HANDLER_SETTINGS) as [FunctionName, HandlerSettings][]) {
+      const schedules = settings.access.schedules;
+      if (schedules !== undefined) this.letManageSchedules(functionOf(handler), schedules, functionOf(schedules.target), stateful);
+    }
+
+    this.taskWebhook =
+      config.taskWebhook === undefined ? undefined : this.addTaskWebhook(config.taskWebhook, stateful, deadLetterQueues);
 
     const alertQueues: DashboardQueue[] = [];
     for (const { alert, queue, deliveryDlq } of stateful.alerts) {
@@ -113,7 +149,6 @@ export class StatelessStack extends Stack {
     }
 
     const workQueues: DashboardQueue[] = [];
-    const deadLetterQueues: DashboardQueue[] = [];
     for (const route of props.routes) {
       const resources = stateful.resourcesOf(route.id);
       const fn = functions.get(route.target.handler);
@@ -154,6 +189,7 @@ export class StatelessStack extends Stack {
       functions: [...functions].map(([label, fn]): DashboardFunction => ({ label, function: fn.function })),
       alertQueues,
       endpoints,
+      scheduleGroups,
       alarms: this.alarms.alarms,
     });
 
@@ -206,6 +242,81 @@ export class StatelessStack extends Stack {
     if (access.publishesEvents === true) stateful.eventBus.grantPutEventsTo(fn.role);
     if (stripeSecret !== undefined) grantSecretValue(stripeSecret, fn.role);
     return fn;
+  }
+
+  /**
+   * A function EventBridge Scheduler invokes: the role its schedules use, the
+   * on-failure destination for Lambda's async retries, and alarms on both
+   * dead-letter queues and on invocations Scheduler lost.
+   */
+  private addScheduledTarget(
+    target: ScheduledHandlerName,
+    fn: EngineFunction,
+    stateful: StatefulReferences,
+    deadLetterQueues: DashboardQueue[],
+    scheduleGroups: DashboardScheduleGroup[],
+  ): SchedulerInvokeRole {
+    const resources = stateful.scheduleGroupOf(target);
+    const { id } = SCHEDULE_GROUPS[target];
+    const group = resources.groupName;
+    // Scheduler invokes asynchronously: a function error is retried by
+    // Lambda, then lands in the failure DLQ with the error and the payload.
+    fn.sendAsyncFailuresTo(resources.failureDlq);
+    const role = new SchedulerInvokeRole(this, `${id}SchedulerRole`, {
+      groupName: group,
+      target: fn.function,
+      deadLetterQueue: resources.schedulerDlq,
+    });
+    this.alarms.onDeadLetters(`${id}SchedulerDlq`, resources.schedulerDlq, `Schedules ${group}: invocations of ${target} Scheduler could not make`);
+    this.alarms.onDeadLetters(`${id}FailureDlq`, resources.failureDlq, `Schedules ${group}: ${target} failed after Lambda's retries`);
+    this.alarms.onSchedulesLost(`${id}SchedulesLost`, group, `Schedules ${group}`);
+    scheduleGroups.push({ label: `${id} (${target})`, scheduleGroupName: group });
+    deadLetterQueues.push(
+      { label: `${id} scheduler`, queue: resources.schedulerDlq },
+      { label: `${id} failures`, queue: resources.failureDlq },
+    );
+    return role;
+  }
+
+  /**
+   * A scheduling function: its group's schedules, its group's role to pass,
+   * and the environment through which it learns both (under the names its
+   * handler reads).
+   */
+  private letManageSchedules(fn: EngineFunction, schedules: ScheduleAccess, target: EngineFunction, stateful: StatefulReferences): void {
+    const role = this.schedulerRoles.get(schedules.target);
+    if (role === undefined) throw new Error(`${fn.node.id} schedules ${schedules.target}, which has no schedule group`);
+    const names = schedules.environmentNames;
+    fn.function.addEnvironment(names.groupName, role.groupName);
+    fn.function.addEnvironment(names.functionArn, target.function.functionArn);
+    fn.function.addEnvironment(names.roleArn, role.role.roleArn);
+    fn.function.addEnvironment(names.deadLetterArn, stateful.scheduleGroupOf(schedules.target).schedulerDlq.queueArn);
+    role.grantManageSchedules(fn.role);
+  }
+
+  /** Renewal-risk task events to the configured webhook, with its DLQ alarmed. */
+  private addTaskWebhook(webhook: TaskWebhookConfig, stateful: StatefulReferences, deadLetterQueues: DashboardQueue[]): TaskWebhook {
+    const dlq = stateful.taskWebhookDlq;
+    if (dlq === undefined) throw new Error('taskWebhook is configured but the stateful stack has no TaskWebhookDeliveryDlq');
+    const taskWebhook = new TaskWebhook(this, 'TaskWebhook', {
+      eventBus: this.eventBus,
+      webhook,
+      // By ARN: the stateful stack already lets rules on the engine bus send to it.
+      deadLetterQueue: sqs.Queue.fromQueueArn(this, 'TaskWebhookDeliveryDlqRef', dlq.queueArn),
+      retry: RULE_RETRY,
+    });
+    this.alarms.onDeadLetters(
+      'TaskWebhookDeliveryDlq',
+      dlq,
+      'Task webhook: renewal-risk task events not delivered after 24 h of retries (or refused by the endpoint with a 4xx)',
+    );
+    deadLetterQueues.push({ label: 'TaskWebhook delivery', queue: dlq });
+    new CfnOutput(this, 'TaskWebhookApiDestinationArn', { value: taskWebhook.destination.apiDestinationArn });
+    new CfnOutput(this, 'TaskWebhookConnectionName', {
+      value: taskWebhook.connection.connectionName,
+      description: 'Connection holding the task webhook API key (update it after rotating the key)',
+    });
+    return taskWebhook;
   }
 
   /**

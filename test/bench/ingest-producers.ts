@@ -6,7 +6,7 @@ import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { entriesFor, sendAll } from './ingest-workload';
 
 export type ProducerRequest =
-  | { kind: 'prepare'; label: string; count: number }
+  | { kind: 'prepare'; label: string; count: number; perEvent: number }
   | { kind: 'send'; url: string; senders: number };
 export type ProducerReply = { kind: 'prepared' } | { kind: 'sent'; refused: number } | { kind: 'failed'; message: string };
 
@@ -16,7 +16,7 @@ let prepared: PutEventsRequestEntry[][] = [];
 parentPort?.on('message', (request: ProducerRequest) => {
   const reply = (message: ProducerReply) => parentPort?.postMessage(message);
   if (request.kind === 'prepare') {
-    prepared = entriesFor(request.label, request.count);
+    prepared = entriesFor(request.label, request.count, request.perEvent);
     reply({ kind: 'prepared' });
     return;
   }

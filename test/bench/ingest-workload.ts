@@ -2,6 +2,8 @@
 // outcomes of ~1 KB and the producers that send them with the real
 // EventBridge client.
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { PUT_EVENTS_MAX_BYTES, batchOutcomes } from '../../lambdas/domain/events/outcome-batches';
+import type { OutcomeRecordedDetailInput } from '../../lambdas/domain/ledger/outcome-events';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 
 export const NOW = new Date('2026-11-20T12:00:00Z');
@@ -23,20 +25,41 @@ export function outcomeDetail(label: string, index: number): Record<string, unkn
   };
 }
 
-/** PutEvents calls of 10 entries each (EventBridge's maximum). */
-export function entriesFor(label: string, count: number): PutEventsRequestEntry[][] {
-  const batches: PutEventsRequestEntry[][] = [];
-  for (let start = 0; start < count; start += 10) {
-    batches.push(
-      Array.from({ length: Math.min(10, count - start) }, (_, offset) => ({
-        EventBusName: 'outcome-engine',
-        Source: 'com.example.bench',
-        DetailType: 'Outcome Recorded',
-        Detail: JSON.stringify(outcomeDetail(label, start + offset)),
-      })),
-    );
+const entry = (detailType: string, detail: unknown): PutEventsRequestEntry => ({
+  EventBusName: 'outcome-engine',
+  Source: 'com.example.bench',
+  DetailType: detailType,
+  Detail: JSON.stringify(detail),
+});
+
+/**
+ * PutEvents calls carrying `count` outcomes: one 'Outcome Recorded' entry per
+ * outcome, or (perEvent > 1) 'Outcomes Recorded' entries of `perEvent`
+ * outcomes each. A call takes at most 10 entries and, as EventBridge
+ * requires, less than 256 KB of them together.
+ */
+export function entriesFor(label: string, count: number, perEvent = 1): PutEventsRequestEntry[][] {
+  const outcomes = Array.from({ length: count }, (_, index) => outcomeDetail(label, index));
+  const entries =
+    perEvent <= 1
+      ? outcomes.map((detail) => entry('Outcome Recorded', detail))
+      : batchOutcomes(outcomes as OutcomeRecordedDetailInput[], { maxOutcomes: perEvent }).map((detail) => entry('Outcomes Recorded', detail));
+  const calls: PutEventsRequestEntry[][] = [];
+  let call: PutEventsRequestEntry[] = [];
+  let callBytes = 0;
+  for (const next of entries) {
+    // EventBridge's entry size: Source, DetailType and Detail in UTF-8 (no Time or Resources here).
+    const size = Buffer.byteLength(next.Source ?? '') + Buffer.byteLength(next.DetailType ?? '') + Buffer.byteLength(next.Detail ?? '');
+    if (call.length === 10 || callBytes + size >= PUT_EVENTS_MAX_BYTES) {
+      calls.push(call);
+      call = [];
+      callBytes = 0;
+    }
+    call.push(next);
+    callBytes += size;
   }
-  return batches;
+  if (call.length > 0) calls.push(call);
+  return calls;
 }
 
 export async function runConcurrently<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -6,7 +6,10 @@
 //       fresh table of the same design, with the same number of writes in
 //       flight (the floor), and the ratio of the two;
 //   (c) DynamoDB write units per accepted outcome of ~1 KB (ReturnConsumedCapacity INDEXES);
-//   (d) validation + keying throughput per CPU core with storage stubbed.
+//   (d) validation + keying throughput per CPU core with storage stubbed;
+//   (e) the same path with 'Outcomes Recorded' events of 10 and 50 outcomes:
+//       outcomes/s, write units, EventBridge events and SQS requests per
+//       outcome, and the resulting $ per million outcomes (ingest-cost-model.ts).
 //
 // The producers run on a worker thread, as the services emitting outcomes
 // would run in their own processes; the engine (endpoint, bus, queue,
@@ -16,7 +19,8 @@
 //
 // Settings (environment): BENCH_OUTCOMES (20000), BENCH_ROUNDS (8),
 // BENCH_WRITES_IN_FLIGHT (32), BENCH_BATCHES_IN_FLIGHT (writes / 10),
-// BENCH_SENDERS (8), BENCH_WARMUP (2000), BENCH_STUB_OUTCOMES (100000).
+// BENCH_SENDERS (8), BENCH_WARMUP (2000), BENCH_STUB_OUTCOMES (100000),
+// BENCH_BATCH_SIZES (10,50; empty skips (e)), BENCH_BATCH_OUTCOMES (10000).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -35,8 +39,10 @@ import { createLedgerTables } from '../../lambdas/adapters/dynamodb/create-table
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
+import { costPerMillionOutcomes, measureTransport, type RoutedEvent, type TransportMeasure } from './ingest-cost-model';
 import type { ProducerReply, ProducerRequest } from './ingest-producers';
-import { CUSTOMERS, NOW, outcomeDetail, runConcurrently } from './ingest-workload';
+import { measureStubbed } from './ingest-stubbed';
+import { NOW, outcomeDetail, runConcurrently } from './ingest-workload';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -48,6 +54,11 @@ const settings = {
   warmup: Number(process.env.BENCH_WARMUP ?? 2_000),
   stubOutcomes: Number(process.env.BENCH_STUB_OUTCOMES ?? 100_000),
   rounds: Number(process.env.BENCH_ROUNDS ?? 8),
+  batchSizes: (process.env.BENCH_BATCH_SIZES ?? '10,50')
+    .split(',')
+    .filter((size) => size.trim() !== '')
+    .map(Number),
+  batchOutcomes: Number(process.env.BENCH_BATCH_OUTCOMES ?? 10_000),
   /** Handler invocations in flight, each writing its batch's records concurrently. */
   batchesInFlight: 0,
 };
@@ -84,8 +95,8 @@ class ProducerThread {
     });
   }
 
-  async prepare(label: string, count: number): Promise<void> {
-    await this.ask({ kind: 'prepare', label, count });
+  async prepare(label: string, count: number, perEvent: number): Promise<void> {
+    await this.ask({ kind: 'prepare', label, count, perEvent });
   }
 
   async send(url: string, senders: number): Promise<number> {
@@ -181,19 +192,35 @@ async function timed(count: number, work: () => Promise<void>): Promise<Measured
   return { seconds, busySeconds: utilization * seconds, count };
 }
 
-/** (a): the local engine in this process, fed by real EventBridge clients. */
+/** (a) and (e): the local engine in this process, fed by real EventBridge clients. */
 class PathRun {
   readonly gauge = new InFlightGauge();
   private readonly sink = { items: [] as Item[], capture: false };
+  /** Events the 'Outcomes' rule routed, as the bus saw them: what EventBridge and SQS bill. */
+  private routed: RoutedEvent[] = [];
 
   private readonly producers = ProducerThread.start();
 
   private constructor(
     private readonly engine: LocalEngine,
     private readonly client: DynamoDBClient,
-  ) {}
+    /** Outcomes per event: 1 sends 'Outcome Recorded', more sends 'Outcomes Recorded'. */
+    private readonly perEvent: number,
+  ) {
+    engine.subscribe((envelope, delivery) => {
+      if (!delivery.routeIds.includes('Outcomes')) return;
+      const detail = JSON.stringify(envelope.detail);
+      const entryBytes =
+        14 +
+        Buffer.byteLength(envelope.source) +
+        Buffer.byteLength(envelope['detail-type']) +
+        Buffer.byteLength(detail) +
+        envelope.resources.reduce((sum, resource) => sum + Buffer.byteLength(resource), 0);
+      this.routed.push({ entryBytes, bodyBytes: Buffer.byteLength(JSON.stringify(envelope)) });
+    });
+  }
 
-  static async start(dynamoDbEndpoint: string, dataDir: string): Promise<PathRun> {
+  static async start(dynamoDbEndpoint: string, dataDir: string, perEvent = 1): Promise<PathRun> {
     const suffix = randomUUID().slice(0, 8);
     const ledgerTableName = `bench-ledger-${suffix}`;
     const gauge = new InFlightGauge();
@@ -208,19 +235,24 @@ class PathRun {
       engineTableName: `bench-engine-${suffix}`,
       now: () => NOW,
       writeStateFile: false,
-      queue: { maxConcurrency: settings.batchesInFlight },
-      recordConcurrency: RECORDS_PER_BATCH,
+      // The same ceiling of writes in flight either way: invocations x records for
+      // single events, one invocation x records x 10 items (the ledger's
+      // default item concurrency) for batches.
+      ...(perEvent <= 1
+        ? { queue: { maxConcurrency: settings.batchesInFlight }, recordConcurrency: RECORDS_PER_BATCH }
+        : { queue: { maxConcurrency: 1 }, recordConcurrency: settings.batchesInFlight }),
     });
-    const run = new PathRun(engine, client);
+    const run = new PathRun(engine, client, perEvent);
     Object.assign(run, { gauge, sink });
     return run;
   }
 
   /** Sends `count` new outcomes and waits until the ledger has them all; returns the items written. */
-  async run(label: string, count: number): Promise<{ measured: Measured; items: Item[] }> {
-    await this.producers.prepare(label, count);
+  async run(label: string, count: number): Promise<{ measured: Measured; items: Item[]; routed: RoutedEvent[] }> {
+    await this.producers.prepare(label, count, this.perEvent);
     this.sink.items = [];
     this.sink.capture = true;
+    this.routed = [];
     const before = this.engine.ledgerService.consumedCapacity().writeRequests;
     let refused = 0;
     const measured = await timed(count, async () => {
@@ -233,7 +265,7 @@ class PathRun {
     if (refused > 0 || deadLetters.length > 0 || written !== count) {
       throw new Error(`path run ${label} was not clean: ${refused} refused, ${deadLetters.length} dead letters, ${written} writes for ${count} outcomes`);
     }
-    return { measured, items: this.sink.items };
+    return { measured, items: this.sink.items, routed: this.routed };
   }
 
   capacity() {
@@ -296,64 +328,63 @@ class RawRun {
   }
 }
 
-/** (d): the ledger's own work per message, DynamoDB and EventBridge replaced by instant stubs. */
-async function measureStubbed(): Promise<{ outcomes: number; cpuSeconds: number; wallSeconds: number }> {
-  const stored = new Map<string, Item>();
-  const dynamoDb = new DynamoDBClient({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  // Replaces the whole SDK call: a PutItem is "stored" at once, a Query returns the catalog.
-  (dynamoDb as unknown as { send: (command: { input: Record<string, unknown>; constructor: { name: string } }) => Promise<unknown> }).send =
-    async (command) => {
-      if (command.constructor.name === 'PutItemCommand') {
-        const item = command.input.Item as Item;
-        if (command.input.TableName === 'engine') stored.set(`${item.pk?.S}/${item.sk?.S}`, item);
-        return {};
-      }
-      if (command.constructor.name === 'QueryCommand') return { Items: [...stored.values()] };
-      throw new Error(`unexpected ${command.constructor.name} in the stubbed benchmark`);
-    };
-  const eventBridge = new EventBridgeClient({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  eventBridge.send = (async () => ({ FailedEntryCount: 0, Entries: [] })) as unknown as typeof eventBridge.send;
-  const service = createLedgerService({
-    dynamoDb,
-    eventBridge,
-    eventBusName: 'bench',
-    ledgerTableName: 'ledger',
-    engineTableName: 'engine',
-    now: () => NOW,
-  });
-  await service.loadCatalog({
-    metrics: [{ code: 'order.recovered', name: 'Recovered order', unit: 'order', aggregation: 'value', billable: { when: 'verified' } }],
-    customers: CUSTOMERS.map((customerId) => ({ customerId, name: customerId })),
-  });
-  const bodies = Array.from({ length: settings.stubOutcomes }, (_, index) =>
-    JSON.stringify({
-      version: '0',
-      id: `event-${index}`,
-      'detail-type': 'Outcome Recorded',
-      source: 'com.example.bench',
-      account: '000000000000',
-      time: '2026-11-20T11:00:00Z',
-      region: 'us-east-1',
-      resources: [],
-      detail: outcomeDetail('stub', index),
-    }),
-  );
-  // Warm up, then measure CPU time: figures per core, whatever else the machine runs.
-  for (let index = 0; index < Math.min(5_000, bodies.length); index += 1) {
-    await service.ingestMessage({ body: bodies[index] as string, messageId: `warm-${index}` });
-  }
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  for (let index = 0; index < bodies.length; index += 1) {
-    const result = await service.ingestMessage({ body: bodies[index] as string, messageId: `m-${index}` });
-    if (result.status !== 'recorded') throw new Error(`stubbed ingest did not record: ${JSON.stringify(result)}`);
-  }
-  const wallSeconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  return { outcomes: bodies.length, cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds };
+const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+interface Mode {
+  label: string;
+  measured: Measured;
+  writeUnitsPerOutcome: number;
+  transport: TransportMeasure;
 }
 
-const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+/** (e): the whole path with 'Outcomes Recorded' events of `perEvent` outcomes, on a fresh engine and tables. */
+async function measureBatched(dynamoDbEndpoint: string, dataDir: string, perEvent: number): Promise<Mode> {
+  process.stdout.write(`(e) ${fmt(settings.batchOutcomes)} outcomes in 'Outcomes Recorded' events of ${perEvent}...\n`);
+  const run = await PathRun.start(dynamoDbEndpoint, dataDir, perEvent);
+  try {
+    if (settings.warmup > 0) await run.run(`warm-x${perEvent}`, settings.warmup);
+    run.resetCapacity();
+    const { measured, routed } = await run.run(`batch-x${perEvent}`, settings.batchOutcomes);
+    const capacity = run.capacity();
+    return {
+      label: `${perEvent} per event`,
+      measured,
+      writeUnitsPerOutcome: capacity.writeUnits / capacity.writeRequests,
+      transport: measureTransport(routed, measured.count),
+    };
+  } finally {
+    await run.stop();
+  }
+}
+
+function printModes(modes: readonly Mode[]): void {
+  const header = ['(e) outcomes per event', 'outcomes/s', 'WRU/outcome', 'EB events/outcome', 'SQS requests/outcome', 'engine busy µs/outcome', '$/M outcomes', 'without archive'];
+  const rows = modes.map((mode) => {
+    const { transport } = mode;
+    const cost = costPerMillionOutcomes(transport, mode.writeUnitsPerOutcome);
+    return [
+      mode.label,
+      fmt(mode.measured.count / mode.measured.seconds),
+      fmt(mode.writeUnitsPerOutcome, 3),
+      fmt(transport.eventBridgeEvents / transport.outcomes, 4),
+      fmt((transport.sqsSends + transport.sqsReceives + transport.sqsDeletes) / transport.outcomes, 4),
+      fmt((mode.measured.busySeconds / mode.measured.count) * 1e6, 1),
+      `$${fmt(cost.total, 2)}`,
+      `$${fmt(cost.withoutArchive, 2)}`,
+    ];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  process.stdout.write(`\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+  // The model line by line, ready for docs/cost-model.md.
+  for (const mode of modes) {
+    const cost = costPerMillionOutcomes(mode.transport, mode.writeUnitsPerOutcome);
+    process.stdout.write(`\n$ per million outcomes, ${mode.label} (${fmt(mode.transport.outcomes)} outcomes in ${fmt(mode.transport.events)} events):\n`);
+    for (const entry of cost.lines) process.stdout.write(`  ${entry.service.padEnd(26)} ${entry.units.padEnd(62)} $${fmt(entry.dollarsPerMillion, 4)}\n`);
+    process.stdout.write(`  ${'total'.padEnd(26)} ${''.padEnd(62)} $${fmt(cost.total, 3)} ($${fmt(cost.withoutArchive, 3)} without the archive)\n`);
+  }
+}
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
@@ -362,6 +393,12 @@ async function main(): Promise<void> {
       `${settings.writesInFlight} raw writes in flight vs ${settings.batchesInFlight} handler invocations x ${RECORDS_PER_BATCH} records; ` +
       `${settings.senders} concurrent PutEvents callers; Node ${process.version}, ${availableParallelism()} cores\n`,
   );
+  // (d) first, in a quiet process: no DynamoDB Local JVM competing for the
+  // cores, no engine or captured items on the heap making every collection
+  // slower. It measures the ledger's own CPU per outcome, nothing else.
+  process.stdout.write('(d) validation + keying, storage stubbed...\n');
+  const stubbed = await measureStubbed({ outcomes: settings.stubOutcomes });
+  const stubbedBatch = await measureStubbed({ outcomes: settings.stubOutcomes, perEvent: 50 });
   process.stdout.write('starting DynamoDB Local (in memory)...\n');
   const dynamoDb = await startDynamoDbLocal();
   const path = await PathRun.start(dynamoDb.endpoint, dataDir);
@@ -384,10 +421,12 @@ async function main(): Promise<void> {
     const perRound = Math.ceil(settings.outcomes / settings.rounds);
     const pathGauge: number[] = [];
     const rawGauge: number[] = [];
+    const singleRouted: RoutedEvent[] = [];
     for (let round = 0; round < settings.rounds; round += 1) {
       const count = Math.min(perRound, settings.outcomes - round * perRound);
       path.gauge.reset();
-      const { measured, items } = await path.run(`round-${round}`, count);
+      const { measured, items, routed } = await path.run(`round-${round}`, count);
+      singleRouted.push(...routed);
       pathGauge.push(path.gauge.average());
       pathTotal = addMeasured(pathTotal, measured);
       raw.gauge.reset();
@@ -398,8 +437,6 @@ async function main(): Promise<void> {
         `  round ${round + 1}/${settings.rounds}: path ${fmt(measured.count / measured.seconds)}/s, floor ${fmt(floor.count / floor.seconds)}/s\n`,
       );
     }
-    process.stdout.write('(d) validation + keying, storage stubbed...\n');
-    const stubbed = await measureStubbed();
 
     const capacity = path.capacity();
     const pathRate = pathTotal.count / pathTotal.seconds;
@@ -438,6 +475,12 @@ async function main(): Promise<void> {
         '>= 50,000',
         `${perCore >= 50_000 ? 'met' : 'MISSED'}; ${fmt(stubbed.outcomes)} in ${fmt(stubbed.cpuSeconds, 2)} CPU s (${fmt(stubbed.wallSeconds, 2)} s wall)`,
       ],
+      [
+        "    the same, 'Outcomes Recorded' of 50",
+        fmt(stubbedBatch.outcomes / stubbedBatch.cpuSeconds),
+        '',
+        `${fmt(stubbedBatch.outcomes)} in ${fmt(stubbedBatch.events)} events, ${fmt(stubbedBatch.cpuSeconds, 2)} CPU s`,
+      ],
     ];
     const widths = [0, 1, 2].map((column) =>
       Math.max(...rows.map((row) => row[column]?.length ?? 0), ['figure', 'value', 'target'][column]?.length ?? 0),
@@ -445,6 +488,17 @@ async function main(): Promise<void> {
     const line = (cells: readonly string[]) =>
       `${(cells[0] ?? '').padEnd(widths[0] ?? 0)}  ${(cells[1] ?? '').padStart(widths[1] ?? 0)}  ${(cells[2] ?? '').padEnd(widths[2] ?? 0)}  ${cells[3] ?? ''}`.trimEnd();
     process.stdout.write(`\n${line(['figure', 'value', 'target', 'notes'])}\n${rows.map(line).join('\n')}\n`);
+
+    const modes: Mode[] = [
+      {
+        label: 'single events',
+        measured: pathTotal,
+        writeUnitsPerOutcome: unitsPerOutcome,
+        transport: measureTransport(singleRouted, pathTotal.count),
+      },
+    ];
+    for (const perEvent of settings.batchSizes) modes.push(await measureBatched(dynamoDb.endpoint, dataDir, perEvent));
+    printModes(modes);
   } finally {
     await path.stop();
     raw.stop();

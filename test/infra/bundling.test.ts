@@ -7,7 +7,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HANDLER_SETTINGS } from '../../lib/config/handler-settings';
-import { synthEngine, type SynthesizedEngine } from './support/synth-engine';
+import type { FunctionName } from '../../lib/routing/routing-table';
+import { handlerEntryOrStub, STUB_HANDLER_ENTRY, synthEngine, type SynthesizedEngine } from './support/synth-engine';
 
 let engine: SynthesizedEngine | undefined;
 afterAll(() => engine?.cleanUp());
@@ -19,10 +20,18 @@ function bundledEntries(outdir: string): string[] {
 }
 
 describe('bundling', () => {
-  it('bundles every handler with the local esbuild into a self-contained, loadable ESM file', { timeout: 90_000 }, async () => {
+  it('has a real entry file for every deployed function (no stand-in)', () => {
+    const stubbed = (Object.keys(HANDLER_SETTINGS) as FunctionName[]).filter(
+      (handler) => handlerEntryOrStub(handler) === STUB_HANDLER_ENTRY,
+    );
+    expect(stubbed).toEqual([]);
+  });
+
+  it('bundles every handler with the local esbuild into a self-contained, loadable ESM file', { timeout: 240_000 }, async () => {
     engine = synthEngine({ stage: 'bundled' }, { bundle: true });
     const entries = bundledEntries(engine.outdir);
-    // One bundle per function: ingest-outcomes and stripe-webhook.
+    // One bundle per function (HANDLER_SETTINGS): ingest, webhook, plans
+    // load, period close and its scheduler, renewal check and its scheduler.
     expect(entries).toHaveLength(Object.keys(HANDLER_SETTINGS).length);
 
     for (const entry of entries) {
@@ -33,18 +42,26 @@ describe('bundling', () => {
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
       expect(code).not.toMatch(/import\(\s*["']@aws-sdk\//);
       expect(existsSync(`${entry}.map`)).toBe(true);
+    }
 
-      // Loaded by plain Node in its own process, as the Lambda runtime would,
-      // not through the test runner's module transform. No table, bus or
-      // secret is configured: loading must not need them (they are read on
-      // the first invocation).
-      const probe = `const m = await import(${JSON.stringify(pathToFileURL(entry).href)}); process.stdout.write(typeof m.handler);`;
-      const handlerType = execFileSync(process.execPath, ['--input-type=module', '--eval', probe], {
+    // Loaded by plain Node outside the test runner's module transform, as the
+    // Lambda runtime would: one process for all bundles (each is
+    // self-contained), which keeps the test's time to one Node start. No
+    // table, bus or secret is configured: loading must not need them (they
+    // are read on the first invocation).
+    const probe = [
+      'const types = {};',
+      ...entries.map((entry) => `types[${JSON.stringify(entry)}] = typeof (await import(${JSON.stringify(pathToFileURL(entry).href)})).handler;`),
+      'process.stdout.write(JSON.stringify(types));',
+    ].join('\n');
+    const handlerTypes = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '--eval', probe], {
         encoding: 'utf8',
         env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
-        timeout: 30_000,
-      });
-      expect(handlerType, entry).toBe('function');
-    }
+        timeout: 120_000,
+      }),
+    ) as Record<string, string>;
+    expect(Object.values(handlerTypes)).toHaveLength(entries.length);
+    for (const entry of entries) expect(handlerTypes[entry], entry).toBe('function');
   });
 });

@@ -8,3 +8,6 @@ import './suites/function-routes.suite';
 import './suites/stripe-webhook.suite';
 import './suites/billing-alerts.suite';
 import './suites/cdk-nag.suite';
+import './suites/scheduling.suite';
+import './suites/engine-functions.suite';
+import './suites/task-webhook.suite';

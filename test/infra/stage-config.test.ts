@@ -24,6 +24,7 @@ describe('loadStageConfig', () => {
       archiveRetentionDays: 365,
       ingest: { maxConcurrency: 50, maxMessageAgeSeconds: 300 },
       stripeWebhook: { reservedConcurrency: 10 },
+      periodClose: { graceHours: 24, finalizeInvoices: true, maxConcurrency: 5, stripeRequestsPerSecond: 80 },
     });
   });
 
@@ -39,9 +40,10 @@ describe('loadStageConfig', () => {
             stripeSecretName: 'billing/stripe',
             producers: { accounts: ['111122223333'], sources: ['com.acme.tickets'] },
             alarms: { email: 'billing-ops@example.com' },
-            taskWebhookUrl: 'https://hooks.example.com/csm-tasks',
+            taskWebhook: { url: 'https://hooks.example.com/csm-tasks', secretName: 'csm/webhook-key' },
             backdatingWindowDays: 60,
             ingest: { maxConcurrency: 20 },
+            periodClose: { graceHours: 48, finalizeInvoices: false },
           },
         },
       }),
@@ -54,9 +56,15 @@ describe('loadStageConfig', () => {
       stripeSecretName: 'billing/stripe',
       producers: { accounts: ['111122223333'], sources: ['com.acme.tickets'] },
       alarms: { email: 'billing-ops@example.com' },
-      taskWebhookUrl: 'https://hooks.example.com/csm-tasks',
+      taskWebhook: {
+        url: 'https://hooks.example.com/csm-tasks',
+        secretName: 'csm/webhook-key',
+        headerName: 'x-api-key',
+        rateLimitPerSecond: 10,
+      },
       backdatingWindowDays: 60,
       ingest: { maxConcurrency: 20, maxMessageAgeSeconds: 300 },
+      periodClose: { graceHours: 48, finalizeInvoices: false, maxConcurrency: 5, stripeRequestsPerSecond: 80 },
     });
   });
 
@@ -77,7 +85,15 @@ describe('parseStageConfig', () => {
     ['a malformed organization id', { stage: 'prod', producers: { organizationId: 'org-1' } }, /o-abcdefghij/],
     ['an invalid alarm email', { stage: 'prod', alarms: { email: 'not-an-email' } }, /alarms\.email/],
     ['a topic ARN of another service', { stage: 'prod', alarms: { topicArn: 'arn:aws:sqs:eu-west-1:123456789012:q' } }, /SNS topic ARN/],
-    ['a plain-HTTP webhook', { stage: 'prod', taskWebhookUrl: 'http://hooks.example.com/x' }, /taskWebhookUrl/],
+    ['a plain-HTTP task webhook', { stage: 'prod', taskWebhook: { url: 'http://hooks.example.com/x', secretName: 's' } }, /taskWebhook\.url/],
+    ['a task webhook without its key secret', { stage: 'prod', taskWebhook: { url: 'https://hooks.example.com/x' } }, /taskWebhook\.secretName/],
+    ['a task webhook header with spaces', { stage: 'prod', taskWebhook: { url: 'https://hooks.example.com/x', secretName: 's', headerName: 'x api key' } }, /header name/],
+    ['a task webhook rate above the API destination maximum', { stage: 'prod', taskWebhook: { url: 'https://hooks.example.com/x', secretName: 's', rateLimitPerSecond: 301 } }, /rateLimitPerSecond/],
+    ['the former taskWebhookUrl key', { stage: 'prod', taskWebhookUrl: 'https://hooks.example.com/x' }, /taskWebhookUrl/],
+    ['a Stripe budget above the live limit', { stage: 'prod', periodClose: { stripeRequestsPerSecond: 101 } }, /stripeRequestsPerSecond/],
+    ['a close without any concurrency', { stage: 'prod', periodClose: { maxConcurrency: 0 } }, /maxConcurrency/],
+    ['more concurrent closes than Stripe requests per second', { stage: 'prod', periodClose: { maxConcurrency: 30, stripeRequestsPerSecond: 20 } }, /at least maxConcurrency/],
+    ['a negative grace period', { stage: 'prod', periodClose: { graceHours: -1 } }, /graceHours/],
     ['a zero backdating window', { stage: 'prod', backdatingWindowDays: 0 }, /backdatingWindowDays/],
     ['a retention CloudWatch does not offer', { stage: 'prod', logRetentionDays: 31 }, /must be one of/],
     ['an ingest concurrency below the SQS minimum', { stage: 'prod', ingest: { maxConcurrency: 1 } }, /maxConcurrency/],

@@ -20,7 +20,13 @@ import { ENGINE_TABLE } from './table-design';
 //   CONTRACT#<id> / INVOICE#<period>#STATUS            status attributes, updated in place
 //   CONTRACT#<id> / INVOICE#<period>#CORRECTION#<seq>  immutable correction body + its progress attributes
 //   CUSTOMER#<id> / STRIPE_CUSTOMER                    the Stripe customer made for an engine customer
-//   STRIPE_EVENT#<id> / PAYMENT_SIGNAL                 one item per Stripe event id (webhook dedupe)
+//   STRIPE_EVENT#<id> / PAYMENT_SIGNAL                 one item per Stripe event id (webhook dedupe), filed in byType:
+//       PAYMENT_SIGNAL#<contract> / <occurredAt>#<event id>         when the Stripe object names its contract (metadata)
+//       STRIPE_INVOICE_SIGNAL#<invoice> / <occurredAt>#<event id>   else by its Stripe invoice (a credit note made in the
+//                                                                   Stripe dashboard); a listing for a contract reads these
+//                                                                   for the Stripe invoice ids on its status items
+// The webhook only writes (its role may not read): the contract behind a
+// Stripe invoice is looked up when signals are listed, not when they arrive.
 const PK = ENGINE_TABLE.partitionKey;
 const SK = ENGINE_TABLE.sortKey;
 const [BY_TYPE] = ENGINE_TABLE.indexes;
@@ -30,6 +36,25 @@ const recordSk = (periodId: string): string => `INVOICE#${periodId}#RECORD`;
 const statusSk = (periodId: string): string => `INVOICE#${periodId}#STATUS`;
 const correctionPrefix = (periodId: string): string => `INVOICE#${periodId}#CORRECTION#`;
 const correctionSk = (periodId: string, sequence: number): string => `${correctionPrefix(periodId)}${String(sequence).padStart(6, '0')}`;
+const paymentSignalsPk = (contractId: string): string => `PAYMENT_SIGNAL#${contractId}`;
+const invoiceSignalsPk = (stripeInvoiceId: string): string => `STRIPE_INVOICE_SIGNAL#${stripeInvoiceId}`;
+// ISO instants of one format sort as time; the event id keeps same-instant signals apart.
+const paymentSignalSk = (occurredAt: string, stripeEventId: string): string => `${occurredAt}#${stripeEventId}`;
+
+/** How a listed payment signal was found for its contract: its own metadata, or the contract's Stripe invoice. */
+export type PaymentSignalContractSource = 'metadata' | 'stripe_invoice';
+
+export interface StoredPaymentSignal {
+  readonly signal: PaymentSignal;
+  readonly contractId: string;
+  readonly contractSource: PaymentSignalContractSource;
+}
+
+/** occurredAt window [from, to) of a payment-signal listing; open-ended sides when omitted. */
+export interface PaymentSignalRange {
+  readonly from?: Date;
+  readonly to?: Date;
+}
 
 /** A conditional write found another version of an immutable item. */
 export class InvoiceStoreConflictError extends Error {
@@ -223,20 +248,95 @@ export class DynamoDbInvoiceStore implements InvoiceStore, PaymentSignalStore {
     return stored ?? stripeCustomerId;
   }
 
+  /**
+   * Stores a Stripe event's payment signal once (keyed by event id) and files
+   * it for the renewal-risk check: under its contract when the Stripe object's
+   * metadata names it (the engine sets it on every invoice and credit note it
+   * makes), else under its Stripe invoice.
+   */
   async putPaymentSignal(signal: PaymentSignal): Promise<{ created: boolean; published: boolean }> {
-    const stored = await this.putOnce(
-      {
-        [PK]: `STRIPE_EVENT#${signal.stripeEventId}`,
-        [SK]: 'PAYMENT_SIGNAL',
-        type: 'PaymentSignal',
-        signalType: signal.type,
-        contractId: signal.contractId ?? undefined,
-        published: false,
-        body: JSON.stringify(signal),
-      },
-      (old) => Boolean(old['published']),
-    );
+    const item: Record<string, unknown> = {
+      [PK]: `STRIPE_EVENT#${signal.stripeEventId}`,
+      [SK]: 'PAYMENT_SIGNAL',
+      type: 'PaymentSignal',
+      signalType: signal.type,
+      contractId: signal.contractId ?? undefined,
+      published: false,
+      body: JSON.stringify(signal),
+    };
+    const filedUnder = signal.contractId
+      ? paymentSignalsPk(signal.contractId)
+      : signal.stripeInvoiceId
+        ? invoiceSignalsPk(signal.stripeInvoiceId)
+        : undefined;
+    if (BY_TYPE && filedUnder) {
+      item[BY_TYPE.partitionKey] = filedUnder;
+      item[BY_TYPE.sortKey] = paymentSignalSk(signal.occurredAt, signal.stripeEventId);
+    }
+    const stored = await this.putOnce(item, (old) => Boolean(old['published']));
     return stored === undefined ? { created: true, published: false } : { created: false, published: stored };
+  }
+
+  /** The payment signals of a contract, oldest first (byType index, so eventually consistent). */
+  async listPaymentSignals(contractId: string, range: PaymentSignalRange = {}): Promise<PaymentSignal[]> {
+    return (await this.listStoredPaymentSignals(contractId, range)).map((stored) => stored.signal);
+  }
+
+  /**
+   * The signals filed under the contract, plus those filed under any Stripe
+   * invoice the engine pushed for it (its status items name them), oldest
+   * first; a signal found both ways is listed once.
+   */
+  async listStoredPaymentSignals(contractId: string, range: PaymentSignalRange = {}): Promise<StoredPaymentSignal[]> {
+    const invoiceIds = await this.stripeInvoiceIdsOf(contractId);
+    const [byContract, ...byInvoice] = await Promise.all([
+      this.querySignals(paymentSignalsPk(contractId), range),
+      ...invoiceIds.map((invoiceId) => this.querySignals(invoiceSignalsPk(invoiceId), range)),
+    ]);
+    const listed = new Map<string, StoredPaymentSignal>();
+    for (const signal of byContract ?? []) listed.set(signal.stripeEventId, { signal, contractId, contractSource: 'metadata' });
+    for (const signal of byInvoice.flat()) {
+      if (!listed.has(signal.stripeEventId)) listed.set(signal.stripeEventId, { signal, contractId, contractSource: 'stripe_invoice' });
+    }
+    return [...listed.values()].sort((a, b) =>
+      paymentSignalSk(a.signal.occurredAt, a.signal.stripeEventId) < paymentSignalSk(b.signal.occurredAt, b.signal.stripeEventId) ? -1 : 1,
+    );
+  }
+
+  /** Whether any invoice of the contract has been pushed to Stripe (payment signals can then exist). */
+  async hasStripeInvoices(contractId: string): Promise<boolean> {
+    return (await this.stripeInvoiceIdsOf(contractId)).length > 0;
+  }
+
+  private async stripeInvoiceIdsOf(contractId: string): Promise<string[]> {
+    const items = await this.query(contractPk(contractId), 'INVOICE#');
+    return items
+      .filter((item) => String(item[SK]).endsWith('#STATUS') && item['stripeInvoiceId'])
+      .map((item) => String(item['stripeInvoiceId']));
+  }
+
+  private async querySignals(partition: string, range: PaymentSignalRange): Promise<PaymentSignal[]> {
+    if (!BY_TYPE) return [];
+    // "<iso>#<event>" sorts after "<iso>": BETWEEN from AND to is the half-open [from, to).
+    const from = range.from?.toISOString() ?? '0';
+    const to = range.to?.toISOString() ?? '~';
+    const signals: PaymentSignal[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: BY_TYPE.indexName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': BY_TYPE.partitionKey, '#sk': BY_TYPE.sortKey },
+          ExpressionAttributeValues: marshall({ ':pk': partition, ':from': from, ':to': to }),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      signals.push(...(page.Items ?? []).map((item) => JSON.parse(String(unmarshall(item)['body'])) as PaymentSignal));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return signals;
   }
 
   async markPaymentSignalPublished(stripeEventId: string): Promise<void> {

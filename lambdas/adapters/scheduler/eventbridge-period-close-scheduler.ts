@@ -1,14 +1,22 @@
 import {
   ConflictException,
   CreateScheduleCommand,
+  DeleteScheduleCommand,
   InternalServerException,
+  ResourceNotFoundException,
   ServiceQuotaExceededException,
   ThrottlingException,
   ValidationException,
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import type { PeriodClose, PeriodCloseScheduler, ScheduleCloseOutcome } from '../../application/billing/schedule-period-closes';
+import type {
+  DeleteCloseOutcome,
+  PeriodClose,
+  PeriodCloseRef,
+  PeriodCloseScheduler,
+  ScheduleCloseOutcome,
+} from '../../application/billing/schedule-period-closes';
 import { ScheduleRejectedError, SchedulerUnavailableError } from './scheduler-errors';
 
 export interface PeriodCloseScheduleSettings {
@@ -71,16 +79,31 @@ export class EventBridgePeriodCloseScheduler implements PeriodCloseScheduler {
       return 'created';
     } catch (error) {
       if (error instanceof ConflictException) return 'unchanged';
-      if (
-        error instanceof ThrottlingException ||
-        error instanceof InternalServerException ||
-        error instanceof ServiceQuotaExceededException ||
-        (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'NetworkingError'))
-      ) {
-        throw new SchedulerUnavailableError(close.scheduleName, { cause: error });
-      }
-      if (error instanceof ValidationException) throw new ScheduleRejectedError(close.scheduleName, error.message, { cause: error });
-      throw error;
+      throw translateError(error, close.scheduleName);
     }
   }
+
+  async deleteClose(close: PeriodCloseRef): Promise<DeleteCloseOutcome> {
+    try {
+      await this.client.send(new DeleteScheduleCommand({ Name: close.scheduleName, GroupName: this.settings.groupName }));
+      return 'deleted';
+    } catch (error) {
+      // Already fired (ActionAfterCompletion DELETE) or removed by an earlier run.
+      if (error instanceof ResourceNotFoundException) return 'absent';
+      throw translateError(error, close.scheduleName);
+    }
+  }
+}
+
+function translateError(error: unknown, scheduleName: string): unknown {
+  if (
+    error instanceof ThrottlingException ||
+    error instanceof InternalServerException ||
+    error instanceof ServiceQuotaExceededException ||
+    (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'NetworkingError'))
+  ) {
+    return new SchedulerUnavailableError(scheduleName, { cause: error });
+  }
+  if (error instanceof ValidationException) return new ScheduleRejectedError(scheduleName, error.message, { cause: error });
+  return error;
 }

@@ -7,10 +7,13 @@ import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { billingScheduleForContract } from '../../domain/plans/contract-plan';
+import type { ContractChange } from '../../domain/plans/contract-change';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { periodById, periodsForTerm, type BillingPeriod } from '../../domain/periods/billing-period';
 import { closeContractPeriod, type BillingDeps, type ClosePeriodResult } from './close-contract-period';
 import { correctInvoicedPeriod, type CorrectPeriodResult } from './correct-invoiced-period';
+import { BillingNotFoundError } from './billing-errors';
+import type { ContractReader } from './ports';
 import { loadContract } from './rate-for-invoice';
 
 export const DEFAULT_CLOSE_GRACE_HOURS = 24;
@@ -67,17 +70,52 @@ export function periodCloseFor(contract: Contract, periodId: string, graceHours 
   return closeOf(contract, periodById(billingScheduleForContract(contract), periodId), graceHours);
 }
 
-/** Every period close of the contract's term, in order. */
+/** Every period close of the contract's term, in order (cancelled or not). */
 export function periodClosesForTerm(contract: Contract, graceHours = DEFAULT_CLOSE_GRACE_HOURS): PeriodClose[] {
   return periodsForTerm(billingScheduleForContract(contract)).map((period) => closeOf(contract, period, graceHours));
 }
 
+export interface ContractCloseSchedule {
+  /** Periods the contract bills: the whole term, or up to the period its cancellation falls in. */
+  readonly billed: readonly PeriodClose[];
+  /** Periods that start on or after `cancelledOn`: never billed, their schedules removed. */
+  readonly cancelled: readonly PeriodClose[];
+}
+
+/**
+ * The contract's closes split at its cancellation. The period that contains
+ * `cancelledOn` is still closed (its usage up to then is billed); every later
+ * period is not.
+ */
+export function contractCloseSchedule(contract: Contract, graceHours = DEFAULT_CLOSE_GRACE_HOURS): ContractCloseSchedule {
+  const billed: PeriodClose[] = [];
+  const cancelled: PeriodClose[] = [];
+  for (const period of periodsForTerm(billingScheduleForContract(contract))) {
+    const close = closeOf(contract, period, graceHours);
+    if (contract.cancelledOn !== undefined && period.startDate >= contract.cancelledOn) cancelled.push(close);
+    else billed.push(close);
+  }
+  return { billed, cancelled };
+}
+
 export type ScheduleCloseOutcome = 'created' | 'unchanged';
+export type DeleteCloseOutcome = 'deleted' | 'absent';
+
+/** Enough of a close to find its schedule: the name is derived from contract and period. */
+export type PeriodCloseRef = Pick<PeriodClose, 'contractId' | 'periodId' | 'scheduleName'>;
 
 /** Where one-time close schedules live: EventBridge Scheduler in AWS, memory locally. */
 export interface PeriodCloseScheduler {
   /** Idempotent: a schedule with this name already there is left alone. */
   scheduleClose(close: PeriodClose): Promise<ScheduleCloseOutcome>;
+  /** Idempotent: a schedule already fired (deleted after completion) or never made is 'absent'. */
+  deleteClose(close: PeriodCloseRef): Promise<DeleteCloseOutcome>;
+  /**
+   * The contract's pending schedules, where the scheduler can list them
+   * cheaply (memory). EventBridge Scheduler cannot filter by target, so there
+   * a schedule left from an old billing setup stays and is skipped when it fires.
+   */
+  pendingCloses?(contractId: string): Promise<readonly PeriodCloseRef[]>;
 }
 
 export interface SchedulePeriodClosesResult {
@@ -86,13 +124,13 @@ export interface SchedulePeriodClosesResult {
   readonly past: readonly PeriodClose[];
 }
 
-/** Schedules the contract's future period closes. Safe to repeat (e.g. on every `plans load`). */
+/** Schedules the contract's future period closes (up to its cancellation). Safe to repeat (e.g. on every `plans load`). */
 export async function schedulePeriodCloses(
   deps: { readonly scheduler: PeriodCloseScheduler; readonly clock: () => Date },
   input: { readonly contract: Contract; readonly graceHours?: number },
 ): Promise<SchedulePeriodClosesResult> {
   const now = deps.clock().getTime();
-  const closes = periodClosesForTerm(input.contract, input.graceHours ?? DEFAULT_CLOSE_GRACE_HOURS);
+  const closes = contractCloseSchedule(input.contract, input.graceHours ?? DEFAULT_CLOSE_GRACE_HOURS).billed;
   const scheduled: { close: PeriodClose; outcome: ScheduleCloseOutcome }[] = [];
   const past: PeriodClose[] = [];
   for (const close of closes) {
@@ -120,6 +158,14 @@ export class InMemoryPeriodCloseScheduler implements PeriodCloseScheduler {
   /** Schedules whose time has come, oldest first. */
   due(now: Date): PeriodClose[] {
     return [...this.schedules.values()].filter((close) => Date.parse(close.closeAt) <= now.getTime()).sort((a, b) => a.closeAt.localeCompare(b.closeAt));
+  }
+
+  deleteClose(close: PeriodCloseRef): Promise<DeleteCloseOutcome> {
+    return Promise.resolve(this.schedules.delete(close.scheduleName) ? 'deleted' : 'absent');
+  }
+
+  pendingCloses(contractId: string): Promise<readonly PeriodCloseRef[]> {
+    return Promise.resolve([...this.schedules.values()].filter((close) => close.contractId === contractId));
   }
 
   /** One-time schedules go away once they ran, as Scheduler's ActionAfterCompletion DELETE does. */
@@ -176,17 +222,105 @@ export async function correctAndClosePeriod(
   return { result, corrections };
 }
 
+/** A fired schedule whose period the contract no longer bills: nothing to close. */
+export interface SkippedScheduledClose {
+  readonly status: 'skipped';
+  readonly reason: 'period_not_in_schedule';
+  readonly contractId: string;
+  readonly periodId: string;
+  readonly message: string;
+}
+
+export type ScheduledCloseOutcome = ({ readonly status: 'closed' } & CloseScheduledPeriodResult) | SkippedScheduledClose;
+
+/** A close asked for a period the contract no longer bills (closeScheduledPeriod's callers that cannot take a skip). */
+export class PeriodNotInScheduleError extends Error {
+  readonly code = 'period_not_in_schedule';
+  constructor(readonly skipped: SkippedScheduledClose) {
+    super(skipped.message);
+    this.name = 'PeriodNotInScheduleError';
+  }
+}
+
+function describeBilling(contract: Contract): string {
+  const cancelled = contract.cancelledOn ? `, cancelled from ${contract.cancelledOn}` : '';
+  return `term ${contract.termStart}..${contract.termEnd}, ${contract.billingPeriod.cadence} billing in ${contract.timeZone}${cancelled}`;
+}
+
 /**
  * What a fired schedule does: closes the period at its cutoff (period end +
  * grace). Idempotent: a repeated or late invocation loads the stored record
- * and finishes or confirms the push.
+ * and finishes or confirms the push. A schedule left from an earlier version
+ * of the contract (another billing period, a moved term, a cancellation) is
+ * skipped with its reason: the contract as stored decides what is billed.
  */
+export async function runScheduledClose(
+  deps: BillingDeps & { readonly graceHours?: number },
+  request: ClosePeriodRequest,
+): Promise<ScheduledCloseOutcome> {
+  const contract = await loadContract(deps.contracts, request.contractId);
+  const close = contractCloseSchedule(contract, deps.graceHours ?? DEFAULT_CLOSE_GRACE_HOURS).billed.find((c) => c.periodId === request.periodId);
+  if (!close) {
+    return {
+      status: 'skipped',
+      reason: 'period_not_in_schedule',
+      contractId: request.contractId,
+      periodId: request.periodId,
+      message:
+        `skipped: period ${request.periodId} is no longer in contract ${request.contractId}'s schedule ` +
+        `(${describeBilling(contract)}); the schedule was left from an earlier version of the contract`,
+    };
+  }
+  const { result, corrections } = await correctAndClosePeriod(deps, { contractId: request.contractId, periodId: request.periodId, cutoff: close.closeAt });
+  return { status: 'closed', close, result, corrections };
+}
+
+/** runScheduledClose for callers that only take a closed period: a skip throws PeriodNotInScheduleError. */
 export async function closeScheduledPeriod(
   deps: BillingDeps & { readonly graceHours?: number },
   request: ClosePeriodRequest,
 ): Promise<CloseScheduledPeriodResult> {
-  const contract = await loadContract(deps.contracts, request.contractId);
-  const close = periodCloseFor(contract, request.periodId, deps.graceHours ?? DEFAULT_CLOSE_GRACE_HOURS);
-  const { result, corrections } = await correctAndClosePeriod(deps, { contractId: request.contractId, periodId: request.periodId, cutoff: close.closeAt });
-  return { close, result, corrections };
+  const outcome = await runScheduledClose(deps, request);
+  if (outcome.status === 'skipped') throw new PeriodNotInScheduleError(outcome);
+  return outcome;
+}
+
+export interface ReschedulePeriodClosesDeps {
+  readonly scheduler: PeriodCloseScheduler;
+  readonly contracts: Pick<ContractReader, 'getContract'>;
+  readonly clock: () => Date;
+  readonly graceHours?: number;
+}
+
+export interface ReschedulePeriodClosesResult {
+  readonly contractId: string;
+  readonly change: ContractChange['change'];
+  readonly scheduled: SchedulePeriodClosesResult['scheduled'];
+  readonly past: SchedulePeriodClosesResult['past'];
+  /** Schedules removed: periods after a cancellation, and (where the scheduler lists) ones left from an old billing setup. */
+  readonly removed: readonly { readonly close: PeriodCloseRef; readonly outcome: DeleteCloseOutcome }[];
+}
+
+/**
+ * Keeps a contract's close schedules in step with the contract as stored,
+ * whatever the change says (an event delivered late or twice converges on
+ * the same schedules): future closes of billed periods are scheduled, future
+ * closes after a cancellation are removed.
+ */
+export async function reschedulePeriodCloses(deps: ReschedulePeriodClosesDeps, change: ContractChange): Promise<ReschedulePeriodClosesResult> {
+  const contract = await deps.contracts.getContract(change.contractId);
+  // Retried, then dead-lettered: the event announces a contract the store must hold.
+  if (!contract) throw new BillingNotFoundError('contract_not_found', `no contract "${change.contractId}" to schedule period closes for`);
+  const graceHours = deps.graceHours ?? DEFAULT_CLOSE_GRACE_HOURS;
+  const { scheduled, past } = await schedulePeriodCloses({ scheduler: deps.scheduler, clock: deps.clock }, { contract, graceHours });
+  const now = deps.clock().getTime();
+  const billedNames = new Set(scheduled.map((entry) => entry.close.scheduleName));
+  const stale: PeriodCloseRef[] = contractCloseSchedule(contract, graceHours).cancelled.filter((close) => Date.parse(close.closeAt) > now);
+  const staleNames = new Set(stale.map((close) => close.scheduleName));
+  for (const pending of (await deps.scheduler.pendingCloses?.(contract.contractId)) ?? []) {
+    if (!billedNames.has(pending.scheduleName) && !staleNames.has(pending.scheduleName)) stale.push(pending);
+  }
+  const removed: { close: PeriodCloseRef; outcome: DeleteCloseOutcome }[] = [];
+  for (const close of stale) removed.push({ close, outcome: await deps.scheduler.deleteClose(close) });
+  return { contractId: contract.contractId, change: change.change, scheduled, past, removed };
 }

@@ -1,4 +1,5 @@
 import type { ContractReader } from '../billing/ports';
+import type { ContractChange } from '../../domain/plans/contract-change';
 import type { Contract } from '../../domain/plans/contract-schema';
 import type { Plan } from '../../domain/plans/plan-schema';
 
@@ -40,6 +41,29 @@ export interface PlanStore extends ContractReader {
   putPlan(plan: Plan): Promise<PutPlanResult>;
   /** Creates or replaces the contract, raising its revision when the content changed. */
   putContract(contract: Contract, now: Date): Promise<PutContractResult>;
+  /** The current contract with its revision (strongly consistent). */
+  getStoredContract(contractId: string): Promise<StoredContract | undefined>;
   listContracts(): Promise<StoredContract[]>;
   listPlanCodes(): Promise<string[]>;
+}
+
+/** A contract change to announce once the revision it describes is stored. */
+export interface PendingContractChange {
+  readonly contractId: string;
+  /** The revision the change produces; only that revision's load announces it. */
+  readonly revision: number;
+  readonly change: ContractChange;
+}
+
+/**
+ * Changes recorded before the contract is written and removed once the bus
+ * accepted them. A load that stored a contract but failed to announce it
+ * finds the entry on its re-run (the contract then loads as 'unchanged') and
+ * announces it then, so no stored change goes unannounced.
+ */
+export interface ContractChangeOutbox {
+  put(pending: PendingContractChange): Promise<void>;
+  get(contractId: string): Promise<PendingContractChange | undefined>;
+  /** Removes the entry of this revision (a newer one recorded meanwhile stays). */
+  remove(contractId: string, revision: number): Promise<void>;
 }

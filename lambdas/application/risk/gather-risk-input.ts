@@ -1,11 +1,14 @@
+import Decimal from 'decimal.js';
 import { DateTime } from 'luxon';
 import { billingScheduleForContract } from '../../domain/plans/contract-plan';
-import type { Contract } from '../../domain/plans/contract-schema';
+import type { Contract, SuccessTarget } from '../../domain/plans/contract-schema';
 import { minorUnitsFromDecimal } from '../../domain/money/minor-units';
 import { periodsForTerm, type BillingPeriod } from '../../domain/periods/billing-period';
-import type { Feedback, PaymentSignal, RiskAssessmentInput, UsageByPeriod } from '../../domain/risk/risk-input';
+import { CADENCE_MONTHS } from '../../domain/periods/billing-schedule';
+import { DEFAULT_RISK_CONFIG } from '../../domain/risk/risk-config';
+import type { DeliveredValue, Feedback, PaymentSignal, RiskAssessmentInput, UsageByPeriod } from '../../domain/risk/risk-input';
 import type { PaymentSignal as StripePaymentSignal } from '../billing/record-payment-signal';
-import type { RiskInvoiceReader, RiskPaymentSignalReader, RiskUsageReader } from './ports';
+import type { RiskDataFreshnessReader, RiskInvoiceReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader, RiskUsageSummary } from './ports';
 import { termIdOf, type RenewalRiskSettings } from './risk-settings';
 
 export interface GatherRiskInputDeps {
@@ -14,6 +17,10 @@ export interface GatherRiskInputDeps {
   readonly invoices?: RiskInvoiceReader;
   /** Absent: payment health does not apply (never counted as healthy). */
   readonly payments?: RiskPaymentSignalReader;
+  /** Absent: the ledger is assumed current (no stale-data flag). */
+  readonly freshness?: RiskDataFreshnessReader;
+  /** Absent: sentences name metrics by code, and both feedback metrics are read. */
+  readonly catalog?: RiskMetricCatalog;
   readonly settings: RenewalRiskSettings;
 }
 
@@ -31,86 +38,161 @@ function committedAmountMinor(contract: Contract, periods: readonly BillingPerio
   return (minorUnitsFromDecimal(commitment.amountPerPeriod, contract.currency) * BigInt(periods.length)).toString();
 }
 
-/** Stripe webhook signals in the risk core's vocabulary; types that say nothing about payment are dropped. */
+const MINOR_UNITS = /^\d+$/;
+
+/** What is still owed on an invoice: amount due less amount paid, when Stripe sent both. */
+function outstandingMinor(signal: StripePaymentSignal): string | undefined {
+  const due = signal.amountDue ?? signal.total;
+  if (!due || !MINOR_UNITS.test(due)) return undefined;
+  if (signal.amountPaid && MINOR_UNITS.test(signal.amountPaid)) {
+    const remaining = BigInt(due) - BigInt(signal.amountPaid);
+    return remaining > 0n ? remaining.toString() : due;
+  }
+  return due;
+}
+
+/**
+ * Stripe webhook signals in the risk core's vocabulary; types that say nothing
+ * about payment (finalized, credit notes) are dropped.
+ *
+ * Past due follows Stripe's own rule for subscriptions: an invoice is past due
+ * from its first failed payment while it stays open (Stripe keeps retrying it),
+ * and an uncollectible invoice is past due. Paying or voiding it settles it.
+ */
 export function toRiskPaymentSignals(signals: readonly StripePaymentSignal[]): PaymentSignal[] {
   const mapped: PaymentSignal[] = [];
   for (const signal of signals) {
     const invoiceId = signal.stripeInvoiceId ?? signal.stripeObjectId;
     if (!invoiceId) continue;
-    const amountMinor = signal.amountDue ?? signal.total;
-    const base = { invoiceId, occurredAt: signal.occurredAt, ...(amountMinor && /^\d+$/.test(amountMinor) ? { amountMinor } : {}) };
+    const amountMinor = outstandingMinor(signal);
+    const base = { invoiceId, occurredAt: signal.occurredAt, ...(amountMinor ? { amountMinor } : {}) };
+    const isInvoice = signal.type.startsWith('invoice.');
     if (signal.type === 'invoice.payment_failed') mapped.push({ kind: 'payment_failed', ...base });
     else if (signal.type === 'invoice.paid') mapped.push({ kind: 'invoice_paid', ...base });
-    // An invoice whose Stripe status is past due (open after a failed collection) or uncollectible.
-    if (signal.status === 'past_due' || signal.status === 'uncollectible') mapped.push({ kind: 'invoice_past_due', ...base });
+    else if (signal.type === 'invoice.voided') mapped.push({ kind: 'invoice_voided', ...base });
+    const stillOwedAfterFailure = signal.type === 'invoice.payment_failed' && (signal.status === 'open' || signal.status === null);
+    if (isInvoice && (stillOwedAfterFailure || signal.status === 'past_due' || signal.status === 'uncollectible')) {
+      mapped.push({ kind: 'invoice_past_due', ...base });
+    }
   }
   return mapped;
 }
 
+/** The term's periods before `now` started, plus earlier periods the trend may use as a baseline. */
+interface PeriodPlan {
+  readonly all: readonly BillingPeriod[];
+  readonly started: readonly BillingPeriod[];
+  /** Periods of the previous term just before termStart (oldest first); empty when the term has enough history. */
+  readonly previous: readonly BillingPeriod[];
+}
+
+function planPeriods(contract: Contract, nowMs: number, settings: RenewalRiskSettings): PeriodPlan {
+  const schedule = billingScheduleForContract(contract);
+  const all = periodsForTerm(schedule);
+  const started = all.filter((period) => Date.parse(period.start) <= nowMs);
+  const complete = started.filter((period) => Date.parse(period.end) <= nowMs).length;
+  const trend = (settings.riskConfig ?? DEFAULT_RISK_CONFIG).trend;
+  const needed = trend.recentPeriods + trend.baselinePeriods - complete;
+  if (needed <= 0) return { all, started, previous: [] };
+  // The previous term is read only as far as the baseline needs, with the same cadence and anchors.
+  const months = CADENCE_MONTHS[schedule.cadence] * Math.min(needed, trend.baselinePeriods);
+  const previousStart = DateTime.fromISO(contract.termStart, { zone: contract.timeZone }).minus({ months }).toISODate();
+  if (!previousStart) return { all, started, previous: [] };
+  const previous = periodsForTerm({ ...schedule, termStart: previousStart, termEnd: contract.termStart });
+  return { all, started, previous };
+}
+
+async function summarize(usage: RiskUsageReader, query: RiskUsageQuery): Promise<RiskUsageSummary> {
+  if (usage.summarize) return usage.summarize(query);
+  return { quantity: await usage.measure(query), values: [] };
+}
+
+function usageQuery(contract: Contract, target: SuccessTarget, period: BillingPeriod, now: Date): RiskUsageQuery {
+  return {
+    customerId: contract.customerId,
+    metric: target.metric,
+    measure: target.measure,
+    basis: target.eligibility,
+    from: new Date(period.start),
+    to: new Date(period.end),
+    asOf: now,
+  };
+}
+
+const isZero = (quantity: string): boolean => new Decimal(quantity).isZero();
+
+/** A catalog name as it reads mid-sentence: "Tickets resolved" → "tickets resolved"; "CO2 avoided" and "NPS" stay. */
+export function metricLabel(name: string): string {
+  const [first = '', second = ''] = name;
+  const acronym = second !== '' && second === second.toUpperCase() && second !== second.toLowerCase();
+  return acronym ? name : first.toLowerCase() + name.slice(1);
+}
+
 /**
  * Builds the risk core's input for one contract term at `now` from the ledger
- * (usage per success metric and period, last outcome, feedback outcomes),
- * invoices (spend to date) and Stripe payment signals.
+ * (usage per success metric and period, the previous term's last periods as
+ * the trend's baseline, the values producers reported, the last outcome,
+ * feedback outcomes, the ledger's freshness), invoice records (spend to date)
+ * and Stripe payment signals filed under the contract.
  */
 export async function gatherRiskInput(deps: GatherRiskInputDeps, request: GatherRiskInputRequest): Promise<RiskAssessmentInput> {
   const { contract, now } = request;
-  const periods = periodsForTerm(billingScheduleForContract(contract));
   const nowMs = now.getTime();
-  const started = periods.filter((period) => Date.parse(period.start) <= nowMs);
+  const periods = planPeriods(contract, nowMs, deps.settings);
+  const metricNames = deps.catalog ? await deps.catalog.metricNames() : undefined;
 
   const usageByPeriod: UsageByPeriod[] = [];
+  const deliveredValues: DeliveredValue[] = [];
   let lastOutcomeMs: number | undefined;
   for (const target of contract.successTargets) {
-    const quantities = await Promise.all(
-      started.map((period) =>
-        deps.usage.measure({
-          customerId: contract.customerId,
+    const [summaries, previous] = await Promise.all([
+      Promise.all(periods.started.map((period) => summarize(deps.usage, usageQuery(contract, target, period, now)))),
+      Promise.all(periods.previous.map((period) => deps.usage.measure(usageQuery(contract, target, period, now)))),
+    ]);
+    // Leading empty periods of the previous term most likely predate the customer's integration, not a
+    // real lull: they would drag the baseline down and hide a drop, so the baseline starts at the first outcome.
+    const firstWithUsage = previous.findIndex((quantity) => !isZero(quantity));
+    if (firstWithUsage >= 0) {
+      periods.previous.slice(firstWithUsage).forEach((period, index) =>
+        usageByPeriod.push({
+          periodStart: period.startDate,
+          periodEnd: period.endDate,
           metric: target.metric,
-          measure: target.measure,
-          basis: target.eligibility,
-          from: new Date(period.start),
-          to: new Date(period.end),
-          asOf: now,
+          quantity: previous[firstWithUsage + index] ?? '0',
         }),
-      ),
-    );
-    started.forEach((period, index) =>
-      usageByPeriod.push({ periodStart: period.startDate, periodEnd: period.endDate, metric: target.metric, quantity: quantities[index] ?? '0' }),
-    );
-    // The newest outcome lies in the latest period that has any: read only that one.
-    for (let index = started.length - 1; index >= 0; index -= 1) {
-      if (quantities[index] === '0') continue;
-      const period = started[index] as BillingPeriod;
-      const outcomes = await deps.usage.outcomes({
-        customerId: contract.customerId,
-        metric: target.metric,
-        basis: 'all',
-        from: new Date(period.start),
-        to: new Date(Math.min(Date.parse(period.end), nowMs + 1)),
-        asOf: now,
-      });
-      for (const outcome of outcomes) {
-        const at = Date.parse(outcome.occurredAt);
-        if (at <= nowMs && (lastOutcomeMs === undefined || at > lastOutcomeMs)) lastOutcomeMs = at;
-      }
-      break;
+      );
     }
+    periods.started.forEach((period, index) =>
+      usageByPeriod.push({ periodStart: period.startDate, periodEnd: period.endDate, metric: target.metric, quantity: summaries[index]?.quantity ?? '0' }),
+    );
+    periods.started.forEach((period, index) => {
+      // Values in another currency cannot be set against this contract's price; they are left out.
+      const values = (summaries[index]?.values ?? []).filter((entry) => entry.currency === contract.currency);
+      if (values.length === 0) return;
+      const amount = values.reduce((sum, entry) => sum.plus(entry.amount), new Decimal(0));
+      deliveredValues.push({
+        periodStart: period.startDate,
+        periodEnd: period.endDate,
+        metric: target.metric,
+        amount: amount.isNegative() ? '0' : amount.toFixed(),
+      });
+    });
+    lastOutcomeMs = latestOf(lastOutcomeMs, await lastOutcomeOf(deps, contract, periods.started, summaries, target.metric, now));
   }
 
-  const feedback = await gatherFeedback(deps, contract, now);
-
-  let spendToDateMinor: string | undefined;
-  if (deps.invoices) {
-    const termPeriodIds = new Set(periods.map((period) => period.id));
-    const records = await deps.invoices.listRecords(contract.contractId);
-    const spend = records
-      .filter((record) => termPeriodIds.has(record.periodId) && Date.parse(record.ratedAt) <= nowMs)
-      .reduce((sum, record) => sum + record.ratedTotal, 0n);
-    spendToDateMinor = (spend < 0n ? 0n : spend).toString();
-  }
-
-  const paymentSignals = deps.payments ? toRiskPaymentSignals(await deps.payments.listPaymentSignals(contract.contractId)) : undefined;
-  const committed = committedAmountMinor(contract, periods);
+  const [feedback, spend, stripeSignals, dataAsOf] = await Promise.all([
+    gatherFeedback(deps, contract, now, metricNames),
+    spendToDate(deps, contract, periods.all, nowMs),
+    // Every signal up to now: an invoice left unpaid since the previous term is still owed.
+    deps.payments ? deps.payments.listPaymentSignals(contract.contractId, { to: new Date(nowMs + 1) }) : undefined,
+    deps.freshness ? deps.freshness.ledgerDataAsOf(now) : undefined,
+  ]);
+  const paymentSignals = await paymentSignalsFor(deps, contract, stripeSignals);
+  const committed = committedAmountMinor(contract, periods.all);
+  const valuesPerUnit = deps.settings.outcomeValuesPerUnit ?? {};
+  const outcomeValues = contract.successTargets
+    .filter((target) => valuesPerUnit[target.metric] !== undefined)
+    .map((target) => ({ metric: target.metric, valuePerUnit: valuesPerUnit[target.metric] as string }));
 
   return {
     contract: {
@@ -122,28 +204,116 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
       timeZone: contract.timeZone,
       currency: contract.currency,
       ...(committed !== undefined ? { committedAmountMinor: committed, renewalValueMinor: committed } : {}),
-      successTargets: contract.successTargets.map((target) => ({ metric: target.metric, targetPerPeriod: target.targetPerPeriod })),
+      successTargets: contract.successTargets.map((target) => {
+        const name = metricNames?.get(target.metric);
+        return { metric: target.metric, ...(name ? { label: metricLabel(name).slice(0, 64) } : {}), targetPerPeriod: target.targetPerPeriod };
+      }),
       ...(contract.csmOwner !== undefined ? { csmOwner: contract.csmOwner } : {}),
     },
     ...(request.checkpointDays !== undefined ? { checkpointDays: request.checkpointDays } : {}),
-    termPeriods: periods.map((period) => ({ periodStart: period.startDate, periodEnd: period.endDate })),
+    termPeriods: periods.all.map((period) => ({ periodStart: period.startDate, periodEnd: period.endDate })),
     usageByPeriod,
-    ...(spendToDateMinor !== undefined ? { spendToDateMinor } : {}),
+    ...(spend !== undefined ? { spendToDateMinor: spend.spendMinor, spendThroughDate: spend.throughDate } : {}),
     ...(paymentSignals !== undefined ? { paymentSignals } : {}),
     feedback,
+    outcomeValues,
+    deliveredValues,
     ...(lastOutcomeMs !== undefined ? { lastOutcomeAt: new Date(lastOutcomeMs).toISOString() } : {}),
+    ...(dataAsOf !== undefined ? { dataAsOf: dataAsOf.toISOString() } : {}),
     now: now.toISOString(),
   };
 }
 
-async function gatherFeedback(deps: GatherRiskInputDeps, contract: Contract, now: Date): Promise<Feedback[]> {
+/**
+ * The signals in the risk core's vocabulary; undefined (payment health not
+ * applicable) when there are none because nothing has been invoiced through
+ * Stripe yet: silence from Stripe is only "nothing went wrong" once there is
+ * something to pay.
+ */
+async function paymentSignalsFor(
+  deps: GatherRiskInputDeps,
+  contract: Contract,
+  stripeSignals: readonly StripePaymentSignal[] | undefined,
+): Promise<PaymentSignal[] | undefined> {
+  if (stripeSignals === undefined) return undefined;
+  if (stripeSignals.length === 0 && deps.invoices?.hasStripeInvoices && !(await deps.invoices.hasStripeInvoices(contract.contractId))) {
+    return undefined;
+  }
+  return toRiskPaymentSignals(stripeSignals);
+}
+
+function latestOf(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.max(a, b);
+}
+
+/** The newest outcome lies in the latest period that has any: only that period's outcomes are read. */
+async function lastOutcomeOf(
+  deps: GatherRiskInputDeps,
+  contract: Contract,
+  started: readonly BillingPeriod[],
+  summaries: readonly RiskUsageSummary[],
+  metric: string,
+  now: Date,
+): Promise<number | undefined> {
+  const nowMs = now.getTime();
+  for (let index = started.length - 1; index >= 0; index -= 1) {
+    if (isZero(summaries[index]?.quantity ?? '0')) continue;
+    const period = started[index] as BillingPeriod;
+    const outcomes = await deps.usage.outcomes({
+      customerId: contract.customerId,
+      metric,
+      basis: 'all',
+      from: new Date(period.start),
+      to: new Date(Math.min(Date.parse(period.end), nowMs + 1)),
+      asOf: now,
+    });
+    let latest: number | undefined;
+    for (const outcome of outcomes) {
+      const at = Date.parse(outcome.occurredAt);
+      if (at <= nowMs) latest = latestOf(latest, at);
+    }
+    return latest;
+  }
+  return undefined;
+}
+
+/**
+ * Rated totals of the term's invoice records rated by `now` (the price paid so
+ * far), and the end of the last period they cover: the period in progress is
+ * not rated until it closes, so burn pace is measured over the rated span.
+ */
+async function spendToDate(
+  deps: GatherRiskInputDeps,
+  contract: Contract,
+  periods: readonly BillingPeriod[],
+  nowMs: number,
+): Promise<{ spendMinor: string; throughDate: string } | undefined> {
+  if (!deps.invoices) return undefined;
+  const termPeriods = new Map(periods.map((period) => [period.id, period]));
+  const records = (await deps.invoices.listRecords(contract.contractId)).filter(
+    (record) => termPeriods.has(record.periodId) && Date.parse(record.ratedAt) <= nowMs,
+  );
+  const spend = records.reduce((sum, record) => sum + record.ratedTotal, 0n);
+  const throughDate = records
+    .map((record) => (termPeriods.get(record.periodId) as BillingPeriod).endDate)
+    .reduce((latest, end) => (end > latest ? end : latest), contract.termStart);
+  return { spendMinor: (spend < 0n ? 0n : spend).toString(), throughDate };
+}
+
+/** NPS and CSAT answers sent as outcomes; a feedback metric the catalog does not define has none, so it is not read. */
+async function gatherFeedback(
+  deps: GatherRiskInputDeps,
+  contract: Contract,
+  now: Date,
+  metricNames: ReadonlyMap<string, string> | undefined,
+): Promise<Feedback[]> {
   const settings = deps.settings.feedback;
   const from = DateTime.fromJSDate(now).minus({ days: settings.windowDays }).toJSDate();
   const window = { customerId: contract.customerId, basis: 'all' as const, from, to: now, asOf: now };
-  const [nps, csat] = await Promise.all([
-    deps.usage.outcomes({ ...window, metric: settings.npsMetric }),
-    deps.usage.outcomes({ ...window, metric: settings.csatMetric }),
-  ]);
+  const read = (metric: string) => (metricNames && !metricNames.has(metric) ? Promise.resolve([]) : deps.usage.outcomes({ ...window, metric }));
+  const [nps, csat] = await Promise.all([read(settings.npsMetric), read(settings.csatMetric)]);
   const feedback: Feedback[] = [];
   for (const answer of nps) {
     const score = Number(answer.quantity);

@@ -111,20 +111,56 @@ export interface RiskOutcomeSample {
   readonly quantity: string;
 }
 
+/** A usage window measured, with the outcome values producers reported in it. */
+export interface RiskUsageSummary {
+  /** The measured quantity (count or summed quantity), decimal string. */
+  readonly quantity: string;
+  /** Net outcome values per currency (major units, decimal strings). */
+  readonly values: readonly { readonly amount: string; readonly currency: string }[];
+}
+
 export interface RiskUsageReader {
   /** The measured quantity (count or summed quantity), decimal string. */
   measure(query: RiskUsageQuery): Promise<string>;
+  /** The quantity and the reported values in one read; readers without it give no delivered value. */
+  summarize?(query: RiskUsageQuery): Promise<RiskUsageSummary>;
   /** Net outcomes of one metric in the window (for the last-outcome time and feedback scores). */
   outcomes(query: Omit<RiskUsageQuery, 'measure'>): Promise<RiskOutcomeSample[]>;
 }
 
 export interface RiskInvoiceReader {
   listRecords(contractId: string): Promise<InvoiceRecord[]>;
+  /**
+   * Whether any invoice of the contract went to Stripe. Until one has, no
+   * payment signal can exist, so their absence says nothing about payment.
+   * Readers without it leave that question to the payment signals alone.
+   */
+  hasStripeInvoices?(contractId: string): Promise<boolean>;
 }
 
-/** Stripe payment signals recorded for a contract (invoice metadata carries the contract id). */
+/**
+ * Stripe payment signals filed under a contract: by the contract metadata the
+ * engine puts on its invoices and credit notes, else by the stored link of the
+ * Stripe invoice (lambdas/adapters/dynamodb/invoice-store.ts).
+ */
 export interface RiskPaymentSignalReader {
-  listPaymentSignals(contractId: string): Promise<StripePaymentSignal[]>;
+  /** occurredAt window [from, to), open-ended sides when omitted; oldest first. */
+  listPaymentSignals(contractId: string, range?: { readonly from?: Date; readonly to?: Date }): Promise<StripePaymentSignal[]>;
+}
+
+/** The metric catalog, for what outcomes are called in sentences and which feedback metrics exist. */
+export interface RiskMetricCatalog {
+  /** Metric code → its catalog name ("Tickets resolved"). */
+  metricNames(): Promise<ReadonlyMap<string, string>>;
+}
+
+/**
+ * How current the ledger is: the newest recordedAt across all producers, not
+ * just this customer, so a silent customer is never mistaken for a stalled
+ * pipeline. Undefined when nothing is known (the assessment then assumes fresh).
+ */
+export interface RiskDataFreshnessReader {
+  ledgerDataAsOf(now: Date): Promise<Date | undefined>;
 }
 
 export interface RiskEvent {

@@ -13,6 +13,12 @@ export interface RenewalRiskSettings {
   readonly minimumTier: RiskTier;
   readonly riskConfig?: RiskConfig;
   readonly taskOptions?: Partial<TaskContentOptions>;
+  /**
+   * What one outcome of a metric is worth to the customer (major units of the
+   * contract's currency, decimal string), for the value summary. Metrics not
+   * listed use the values producers reported with their outcomes.
+   */
+  readonly outcomeValuesPerUnit?: Readonly<Record<string, string>>;
   /** Ledger metrics producers send customer feedback as (the outcome's quantity is the answer). */
   readonly feedback: {
     readonly npsMetric: string;

@@ -8,6 +8,8 @@ export const INBOUND_DETAIL_TYPES = {
   outcomeReversed: 'Outcome Reversed',
   outcomeCorrected: 'Outcome Corrected',
   outcomeVerified: 'Outcome Verified',
+  /** Several 'Outcome Recorded' details in one event, for producers with volume (cost per outcome). */
+  outcomesRecorded: 'Outcomes Recorded',
 } as const;
 
 /** Events the engine publishes on the bus. */
@@ -16,6 +18,8 @@ export const OUTBOUND_DETAIL_TYPES = {
   renewalRiskTaskCreated: 'Renewal Risk Task Created',
   renewalRiskEscalated: 'Renewal Risk Escalated',
   renewalRiskResolved: 'Renewal Risk Resolved',
+  /** A contract was created, renewed, had its term or billing changed, or was cancelled (plans load). */
+  contractChanged: 'Contract Changed',
 } as const;
 
 /** `source` of every event the engine itself publishes. */

@@ -4,6 +4,7 @@ import {
   OutcomeRecordedDetailSchema,
   OutcomeReversedDetailSchema,
   OutcomeVerifiedDetailSchema,
+  OutcomesRecordedDetailSchema,
 } from './outcome-events';
 import { OutcomeRejectedDetailSchema } from './rejection';
 
@@ -35,6 +36,7 @@ export function eventDetailJsonSchemas(): Record<string, Record<string, unknown>
     'outcome-reversed.json': OutcomeReversedDetailSchema,
     'outcome-corrected.json': OutcomeCorrectedDetailSchema,
     'outcome-verified.json': OutcomeVerifiedDetailSchema,
+    'outcomes-recorded.json': OutcomesRecordedDetailSchema,
   };
   const schemas: Record<string, Record<string, unknown>> = {};
   for (const [fileName, schema] of Object.entries(inbound)) {

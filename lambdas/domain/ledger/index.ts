@@ -9,6 +9,7 @@ export * from './outcome-content';
 export * from './rejection';
 export * from './classify-detail-issues';
 export * from './prepare-outcome-message';
+export * from './prepare-outcome-batch';
 export * from './decide-adjustment';
 export * from './outcome-lifecycle';
 export * from './net-outcomes';

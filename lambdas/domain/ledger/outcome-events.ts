@@ -187,12 +187,54 @@ export const OutcomeVerifiedDetailSchema = z
   .meta({ title: 'Outcome Verified', description: 'A recorded outcome passed verification; metrics billable on verification start counting it.' });
 export type OutcomeVerifiedDetail = z.infer<typeof OutcomeVerifiedDetailSchema>;
 
+/** The most outcomes one `Outcomes Recorded` event may carry. */
+export const MAX_OUTCOMES_PER_EVENT = 100;
+
+const outcomeList = <Item extends z.ZodType>(item: Item) =>
+  z
+    .array(item, { error: 'outcomes must be an array of "Outcome Recorded" details' })
+    .min(1, { error: 'outcomes must hold at least one outcome' })
+    .max(MAX_OUTCOMES_PER_EVENT, {
+      error: (issue) =>
+        `outcomes has ${Array.isArray(issue.input) ? issue.input.length : 'more than ' + MAX_OUTCOMES_PER_EVENT} items; ` +
+        `at most ${MAX_OUTCOMES_PER_EVENT} outcomes are allowed per event (send several events)`,
+    })
+    .meta({
+      description: `1..${MAX_OUTCOMES_PER_EVENT} outcomes, each exactly an "Outcome Recorded" detail (its own schemaVersion optional). Each is recorded, acknowledged as a duplicate or rejected on its own. Keep the whole event under 256 KB; under 64 KB it is billed as one event.`,
+    });
+
+/**
+ * detail of `Outcomes Recorded`: several outcomes in one event, so producers
+ * with volume pay EventBridge and SQS once per event rather than per outcome.
+ * The contract (and the published JSON Schema); ingest checks the list with
+ * OutcomesRecordedShellSchema and each item with OutcomeRecordedDetailSchema.
+ */
+export const OutcomesRecordedDetailSchema = z
+  .strictObject({ schemaVersion: SchemaVersionSchema, outcomes: outcomeList(OutcomeRecordedDetailSchema) })
+  .meta({
+    title: 'Outcomes Recorded',
+    description: 'Several outcomes a customer pays for happened: a batch of "Outcome Recorded" details in one event.',
+  });
+export type OutcomesRecordedDetail = z.infer<typeof OutcomesRecordedDetailSchema>;
+export type OutcomesRecordedDetailInput = z.input<typeof OutcomesRecordedDetailSchema>;
+
+/**
+ * The batch with its items left unchecked: an invalid item must not reject
+ * the others, so items are validated one by one after this passes.
+ */
+export const OutcomesRecordedShellSchema = z.strictObject({
+  schemaVersion: SchemaVersionSchema,
+  outcomes: outcomeList(z.unknown()),
+});
+export type OutcomesRecordedShell = z.infer<typeof OutcomesRecordedShellSchema>;
+
 /** The detail schema for each inbound detail-type. */
 export const DETAIL_SCHEMAS = {
   [INBOUND_DETAIL_TYPES.outcomeRecorded]: OutcomeRecordedDetailSchema,
   [INBOUND_DETAIL_TYPES.outcomeReversed]: OutcomeReversedDetailSchema,
   [INBOUND_DETAIL_TYPES.outcomeCorrected]: OutcomeCorrectedDetailSchema,
   [INBOUND_DETAIL_TYPES.outcomeVerified]: OutcomeVerifiedDetailSchema,
+  [INBOUND_DETAIL_TYPES.outcomesRecorded]: OutcomesRecordedDetailSchema,
 } as const;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -17,6 +17,7 @@ import {
 import { rejectionIdFor, type RejectionDraft } from './rejection';
 import type { RejectionCode } from './rejection-codes';
 import { fastParseRecordedDetail } from './fast-recorded-detail';
+import { prepareOutcomeBatch, type PreparedBatch } from './prepare-outcome-batch';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -67,12 +68,21 @@ export interface PreparedRejection {
    * duplicate, not a rejection.
    */
   readonly candidate: RecordedEntry | undefined;
+  /**
+   * The body to store with the rejection when it is not the message's own:
+   * for an item of an 'Outcomes Recorded' batch, that item alone as an
+   * 'Outcome Recorded' event, so it can be inspected and resent by itself.
+   */
+  readonly body?: string;
 }
 
+/** A new outcome ready for its one conditional write, or its rejection. */
+export type PreparedOutcome = { readonly kind: 'record'; readonly entry: RecordedEntry } | PreparedRejection;
+
 export type PreparedMessage =
-  | { readonly kind: 'record'; readonly entry: RecordedEntry }
+  | PreparedOutcome
   | { readonly kind: 'adjust'; readonly request: AdjustmentRequest }
-  | PreparedRejection;
+  | PreparedBatch;
 
 const DETAIL_TYPE_LIST = Object.values(INBOUND_DETAIL_TYPES)
   .map((type) => `"${type}"`)
@@ -94,6 +104,17 @@ function reject(
     rejectionId: rejectionIdFor(body, envelope),
     candidate,
   };
+}
+
+/**
+ * Who a rejection of an 'Outcome Recorded' detail is about: a whole message,
+ * or one item of a batch (which gets its own id, body and a message that
+ * names the event and the item's index).
+ */
+export type RejectOutcome = (code: RejectionCode, message: string, candidate?: RecordedEntry) => PreparedRejection;
+
+function rejectMessage(body: string, detailType: string, detail: Record<string, unknown>): RejectOutcome {
+  return (code, message, candidate) => reject(body, { detailType, detail }, code, message, candidate);
 }
 
 /** Validates one inbound message body (an EventBridge envelope) and keys it. */
@@ -127,16 +148,16 @@ export function prepareOutcomeMessage(body: string, context: PrepareContext): Pr
     detail = envelopeResult.data.detail;
   }
   switch (detailType) {
-    case INBOUND_DETAIL_TYPES.outcomeRecorded: {
-      const fast = fastParseRecordedDetail(detail);
-      if (fast !== undefined) return prepareRecorded(fast, context, body, detailType, detail);
-      const result = OutcomeRecordedDetailSchema.safeParse(detail);
-      if (!result.success) {
-        const { code, message } = rejectionFromIssues(result.error.issues, detail);
-        return reject(body, { detailType, detail }, code, message);
-      }
-      return prepareRecorded(result.data, context, body, detailType, detail);
-    }
+    case INBOUND_DETAIL_TYPES.outcomeRecorded:
+      return prepareRecordedDetail(detail, context, rejectMessage(body, detailType, detail));
+    case INBOUND_DETAIL_TYPES.outcomesRecorded:
+      return prepareOutcomeBatch(
+        parsed as Record<string, unknown>,
+        detail,
+        context,
+        prepareRecordedDetail,
+        rejectMessage(body, detailType, detail),
+      );
     case INBOUND_DETAIL_TYPES.outcomeReversed: {
       const result = OutcomeReversedDetailSchema.safeParse(detail);
       if (!result.success) {
@@ -174,15 +195,25 @@ export function prepareOutcomeMessage(body: string, context: PrepareContext): Pr
   }
 }
 
-function prepareRecorded(
-  detail: OutcomeRecordedDetail,
-  context: PrepareContext,
-  body: string,
-  detailType: string,
-  rawDetail: Record<string, unknown>,
-): PreparedMessage {
+/**
+ * Validates and keys one 'Outcome Recorded' detail (a whole event's, or one
+ * item of a batch): the hand-written fast path first, zod for everything it
+ * is unsure about and for every error message.
+ */
+export function prepareRecordedDetail(detail: unknown, context: PrepareContext, rejectAs: RejectOutcome): PreparedOutcome {
+  const fast = isPlainObject(detail) ? fastParseRecordedDetail(detail) : undefined;
+  if (fast !== undefined) return prepareRecorded(fast, context, rejectAs);
+  const result = OutcomeRecordedDetailSchema.safeParse(detail);
+  if (!result.success) {
+    const { code, message } = rejectionFromIssues(result.error.issues, detail);
+    return rejectAs(code, message);
+  }
+  return prepareRecorded(result.data, context, rejectAs);
+}
+
+function prepareRecorded(detail: OutcomeRecordedDetail, context: PrepareContext, rejectAs: RejectOutcome): PreparedOutcome {
   const attributes = canonicalizeAttributes(detail.attributes);
-  if (!attributes.ok) return reject(body, { detailType, detail: rawDetail }, 'ATTRIBUTES_TOO_LARGE', attributes.message);
+  if (!attributes.ok) return rejectAs('ATTRIBUTES_TOO_LARGE', attributes.message);
   const occurredAtMs = Date.parse(detail.occurredAt);
   const metric = context.catalog.metrics.get(detail.metric);
   const entry: RecordedEntry = {
@@ -199,23 +230,19 @@ function prepareRecorded(
     attributed: context.catalog.customers.has(detail.customerId),
   };
   if (metric === undefined) {
-    return reject(body, { detailType, detail: rawDetail }, 'UNKNOWN_METRIC', unknownMetricMessage(detail.metric, context.catalog), entry);
+    return rejectAs('UNKNOWN_METRIC', unknownMetricMessage(detail.metric, context.catalog), entry);
   }
   const currencyProblem = valueCurrencyProblem(metric, detail.value);
-  if (currencyProblem !== undefined) return reject(body, { detailType, detail: rawDetail }, 'INVALID_FIELD', currencyProblem);
+  if (currencyProblem !== undefined) return rejectAs('INVALID_FIELD', currencyProblem);
   if (occurredAtMs > context.nowMs + context.maxFutureSkewMs) {
-    return reject(
-      body,
-      { detailType, detail: rawDetail },
+    return rejectAs(
       'OCCURRED_IN_FUTURE',
       `occurredAt ${detail.occurredAt} is ${describeDuration(occurredAtMs - context.nowMs)} ahead of the ledger's clock ` +
         `(${new Date(context.nowMs).toISOString()}); at most ${describeDuration(context.maxFutureSkewMs)} of clock skew is accepted`,
     );
   }
   if (occurredAtMs < context.nowMs - context.backdatingWindowMs) {
-    return reject(
-      body,
-      { detailType, detail: rawDetail },
+    return rejectAs(
       'OCCURRED_TOO_LONG_AGO',
       `occurredAt ${detail.occurredAt} is ${describeDuration(context.nowMs - occurredAtMs)} old; outcomes older than ` +
         `the backdating window of ${describeDuration(context.backdatingWindowMs)} are not accepted`,

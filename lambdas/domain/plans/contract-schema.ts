@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CurrencyCodeSchema, MoneyAmountSchema, PercentSchema, QuantitySchema, UnitPriceSchema, decimalOrUndefined, isCurrencyCode } from '../money';
 import { BillingCadenceSchema } from '../periods/billing-schedule';
 import { LocalDateSchema, TimeZoneSchema, parseLocalDate, compareLocalDates } from '../periods/local-date';
+import { CheckpointDaysSchema } from '../risk/checkpoint-plan';
 import {
   ChargeIdSchema,
   EligibilitySchema,
@@ -101,12 +102,28 @@ export const ContractSchema = z
     successTargets: z.array(SuccessTargetSchema).default([]),
     stripeCustomerId: z.string().regex(/^cus_[A-Za-z0-9]+$/, { error: 'expected a Stripe customer id (cus_...)' }).optional(),
     csmOwner: z.string().min(1).max(320).optional(),
+    /** Days before term end at which renewal risk is checked; overrides the plan's and the engine's default. */
+    renewalCheckpointsDays: CheckpointDaysSchema.optional(),
+    /**
+     * First local day the contract is no longer in force. The period that
+     * contains it is the last one closed; later periods are never billed and
+     * the term's renewal checks are removed.
+     */
+    cancelledOn: LocalDateSchema.optional(),
   })
   .superRefine((contract, ctx) => {
     const start = parseLocalDate(contract.termStart);
     const end = parseLocalDate(contract.termEnd);
     if (start && end && compareLocalDates(end, start) <= 0) {
       ctx.addIssue({ code: 'custom', path: ['termEnd'], message: 'must be after termStart (termEnd is exclusive)' });
+    }
+    const cancelledOn = contract.cancelledOn === undefined ? undefined : parseLocalDate(contract.cancelledOn);
+    if (start && end && cancelledOn && (compareLocalDates(cancelledOn, start) <= 0 || compareLocalDates(cancelledOn, end) > 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cancelledOn'],
+        message: `must be after termStart ${contract.termStart} and on or before termEnd ${contract.termEnd} (a contract cancelled before it starts is not loaded at all)`,
+      });
     }
     // Refinements also see input whose own checks failed: stay defensive.
     if (!isCurrencyCode(String(contract.currency)) || !Array.isArray(contract.priceOverrides)) return;

@@ -5,3 +5,4 @@ export * from './describe-schema-issues';
 export * from './resolve-plan-version';
 export * from './contract-plan';
 export * from './load-plan-files';
+export * from './contract-change';

@@ -13,6 +13,7 @@ import {
   type CurrencyCode,
 } from '../money';
 import { LocalDateSchema } from '../periods/local-date';
+import { CheckpointDaysSchema } from '../risk/checkpoint-plan';
 
 /** Line id the engine uses for the contract-level commitment true-up; plans may not use it. */
 export const COMMITMENT_TRUE_UP_CHARGE_ID = 'commitment-true-up';
@@ -250,6 +251,11 @@ export const PlanVersionSchema = z
     description: z.string().max(2000).optional(),
     metrics: z.array(MetricDefinitionSchema).default([]),
     charges: z.array(ChargeSchema).min(1, { error: 'a version needs at least one charge' }),
+    /**
+     * Days before term end at which renewal risk is checked for contracts on
+     * this version (a contract's own list wins; the engine's default otherwise).
+     */
+    renewalCheckpointsDays: CheckpointDaysSchema.optional(),
   })
   .superRefine((version, ctx) => {
     // Refinements also see input whose own checks failed: stay defensive.

@@ -14,10 +14,27 @@ const SCHEDULE_NAME_CHARS = /^[0-9A-Za-z_.-]+$/;
 // so "a-b"+"c" and "a"+"b-c" can never produce the same name.
 const READABLE_ID = /^[0-9A-Za-z_-]+$/;
 
+/**
+ * Days before term end at which renewal risk is checked: whole days, each
+ * listed once. Plans and contracts use it for `renewalCheckpointsDays`.
+ */
 export const CheckpointDaysSchema = z
-  .array(z.int().min(1, { error: 'a checkpoint is at least 1 day before term end' }).max(3660))
+  .array(
+    z
+      .int({ error: 'expected a whole number of days before term end, e.g. 90' })
+      .min(1, { error: 'a checkpoint is at least 1 day before term end' })
+      .max(3660, { error: 'a checkpoint is at most 3660 days (about ten years) before term end' }),
+    { error: 'expected a list of days before term end, e.g. [120, 90, 60, 30]' },
+  )
   .min(1, { error: 'expected at least one checkpoint' })
-  .refine((days) => new Set(days).size === days.length, { error: 'checkpoint days must be unique' });
+  .max(12, { error: 'expected at most 12 checkpoints per term' })
+  .superRefine((days, ctx) => {
+    const seen = new Set<number>();
+    days.forEach((day, index) => {
+      if (seen.has(day)) ctx.addIssue({ code: 'custom', path: [index], message: `checkpoint ${day} days is listed twice; each checkpoint once` });
+      seen.add(day);
+    });
+  });
 
 export const LocalTimeOfDaySchema = z
   .string()

@@ -57,7 +57,8 @@ export const UsageByPeriodSchema = RiskPeriodSchema.extend({
 export type UsageByPeriod = z.infer<typeof UsageByPeriodSchema>;
 
 export const PaymentSignalSchema = z.strictObject({
-  kind: z.enum(['payment_failed', 'payment_succeeded', 'invoice_past_due', 'invoice_paid']),
+  /** `invoice_voided` settles an invoice like a payment: nothing is owed on it any more. */
+  kind: z.enum(['payment_failed', 'payment_succeeded', 'invoice_past_due', 'invoice_paid', 'invoice_voided']),
   invoiceId: z.string().min(1).max(255),
   occurredAt: InstantSchema,
   amountMinor: MinorUnitsText.optional(),
@@ -87,6 +88,17 @@ export const OutcomeValueSchema = z.strictObject({
   valuePerUnit: DecimalText,
 });
 
+/**
+ * The value producers reported with a period's outcomes (the outcome `value`),
+ * summed per metric in the contract's currency, major units. Used by the value
+ * summary when no value per unit is configured for the metric.
+ */
+export const DeliveredValueSchema = RiskPeriodSchema.extend({
+  metric: z.string().min(1).max(128),
+  amount: DecimalText,
+});
+export type DeliveredValue = z.infer<typeof DeliveredValueSchema>;
+
 export const RiskAssessmentInputSchema = z.strictObject({
   contract: RiskContractSchema,
   /** The checkpoint this assessment runs for (days before term end); absent for ad-hoc checks. */
@@ -97,10 +109,17 @@ export const RiskAssessmentInputSchema = z.strictObject({
   usageByPeriod: z.array(UsageByPeriodSchema).default([]),
   /** Rated spend in the current term so far (billed and unbilled), minor units. */
   spendToDateMinor: MinorUnitsText.optional(),
+  /**
+   * First local day after the span `spendToDateMinor` covers (the end of the
+   * last rated period). Burn pace is spend over that span, so a period in
+   * progress that is not rated yet does not make the burn read low. Absent: spend covers up to `now`.
+   */
+  spendThroughDate: RiskLocalDateSchema.optional(),
   /** Absent: payments are not wired for this contract (signal not applicable). Empty: nothing went wrong. */
   paymentSignals: z.array(PaymentSignalSchema).optional(),
   feedback: z.array(FeedbackSchema).default([]),
   outcomeValues: z.array(OutcomeValueSchema).default([]),
+  deliveredValues: z.array(DeliveredValueSchema).default([]),
   /** occurredAt of the customer's most recent outcome of any metric. */
   lastOutcomeAt: InstantSchema.optional(),
   /** Freshness of the ledger read: the newest recordedAt seen across all producers (not just this customer). */

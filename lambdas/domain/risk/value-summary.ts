@@ -26,30 +26,54 @@ export interface ValueSummary {
 
 /**
  * Outcomes delivered in the current term up to `now` for the targeted and
- * valued metrics (every metric when neither is configured).
+ * valued metrics (every metric when neither is configured), their value, and
+ * the price paid. Value per unit of price compares like with like: when the
+ * price covers only the rated periods (`spendThroughDate`), the value counted
+ * against it is that of the same periods.
  */
 export function summarizeValue(input: ParsedRiskAssessmentInput, now: DateTime): ValueSummary {
   const { contract } = input;
   const currency = contract.currency;
+  const zone = contract.timeZone;
   const labels = new Map(contract.successTargets.map((t) => [t.metric, t.label ?? t.metric]));
   const values = new Map(input.outcomeValues.map((v) => [v.metric, dec(v.valuePerUnit)]));
-  const configured = [...new Set([...labels.keys(), ...values.keys()])];
+  const reportedMetrics = new Set(input.deliveredValues.map((row) => row.metric));
+  const configured = [...new Set([...labels.keys(), ...values.keys(), ...reportedMetrics])];
   const metrics = configured.length > 0 ? configured : [...new Set(input.usageByPeriod.map((r) => r.metric))].sort();
-  const termKeys = new Set(
-    input.termPeriods
-      .filter((p) => localDayStart(p.periodStart, contract.timeZone).toMillis() <= now.toMillis())
-      .map(periodKey),
-  );
+  const started = input.termPeriods.filter((p) => localDayStart(p.periodStart, zone).toMillis() <= now.toMillis());
+  const termKeys = new Set(started.map(periodKey));
+  const ratedKeys =
+    input.spendThroughDate === undefined
+      ? termKeys
+      : new Set(started.filter((p) => p.periodEnd <= (input.spendThroughDate as string)).map(periodKey));
+  const partialPrice = [...termKeys].some((key) => !ratedKeys.has(key));
   const factor = dec(10).pow(CURRENCY_EXPONENTS[currency]);
 
+  /** A metric's value over a set of periods, major units; undefined when nothing values it. */
+  const valueOf = (metric: string, keys: ReadonlySet<string>): RiskDecimal | undefined => {
+    const perUnit = values.get(metric);
+    // A configured value per unit is the customer's agreed yardstick; values producers reported come next.
+    if (perUnit !== undefined) {
+      const quantity = input.usageByPeriod
+        .filter((row) => row.metric === metric && keys.has(periodKey(row)))
+        .reduce((sum, row) => sum.plus(row.quantity), ZERO);
+      return quantity.times(perUnit);
+    }
+    if (!reportedMetrics.has(metric)) return undefined;
+    return input.deliveredValues.filter((row) => row.metric === metric && keys.has(periodKey(row))).reduce((sum, row) => sum.plus(row.amount), ZERO);
+  };
+
   let totalValue: RiskDecimal | undefined;
+  let ratedValue: RiskDecimal | undefined;
   const outcomes: DeliveredOutcome[] = metrics.map((metric) => {
     const quantity = input.usageByPeriod
       .filter((row) => row.metric === metric && termKeys.has(periodKey(row)))
       .reduce((sum, row) => sum.plus(row.quantity), ZERO);
-    const perUnit = values.get(metric);
-    const valueMinor = perUnit === undefined ? undefined : toMinorInteger(quantity.times(perUnit).times(factor));
+    const value = valueOf(metric, termKeys);
+    const valueMinor = value === undefined ? undefined : toMinorInteger(value.times(factor));
     if (valueMinor !== undefined) totalValue = (totalValue ?? ZERO).plus(dec(valueMinor));
+    const rated = valueOf(metric, ratedKeys);
+    if (rated !== undefined) ratedValue = (ratedValue ?? ZERO).plus(dec(toMinorInteger(rated.times(factor))));
     return {
       metric,
       label: labels.get(metric) ?? metric,
@@ -61,16 +85,18 @@ export function summarizeValue(input: ParsedRiskAssessmentInput, now: DateTime):
   const totalValueMinor = totalValue === undefined ? undefined : toMinorInteger(totalValue);
   const pricePaidMinor = input.spendToDateMinor === undefined ? undefined : BigInt(input.spendToDateMinor);
   const valuePerUnitOfPrice =
-    totalValueMinor !== undefined && pricePaidMinor !== undefined && pricePaidMinor > 0n
-      ? dec(totalValueMinor).dividedBy(dec(pricePaidMinor)).toDecimalPlaces(2)
+    ratedValue !== undefined && pricePaidMinor !== undefined && pricePaidMinor > 0n
+      ? ratedValue.dividedBy(dec(pricePaidMinor)).toDecimalPlaces(2)
       : undefined;
 
-  const delivered = outcomes.map((o) => `${formatQuantity(dec(o.quantity))} ${o.label}`).join(', ') || 'no outcomes';
-  const parts = [`${delivered} delivered this term`];
+  const deliveredText = outcomes.map((o) => `${formatQuantity(dec(o.quantity))} ${o.label}`).join(', ') || 'no outcomes';
+  const parts = [`${deliveredText} delivered this term`];
   if (totalValueMinor !== undefined) parts.push(`worth ${formatMinor(totalValueMinor, currency)} to the customer`);
   if (pricePaidMinor !== undefined) parts.push(`for ${formatMinor(pricePaidMinor, currency)} paid`);
   let sentence = parts.join(', ');
-  if (valuePerUnitOfPrice !== undefined) sentence += `: ${valuePerUnitOfPrice.toFixed()} of value per 1 of price`;
+  if (valuePerUnitOfPrice !== undefined) {
+    sentence += `: ${valuePerUnitOfPrice.toFixed()} of value per 1 of price${partialPrice ? ' over the invoiced periods' : ''}`;
+  }
 
   return {
     currency,

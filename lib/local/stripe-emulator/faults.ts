@@ -62,6 +62,8 @@ export interface FaultOutcome {
 }
 
 export interface FaultStats {
+  /** Authenticated API requests that reached the rate limiter (admitted or not), so benchmarks can count calls. */
+  requests: number;
   errors: Record<string, number>;
   delays: number;
   drops: number;
@@ -79,7 +81,7 @@ export class FaultController {
   private rules: ActiveRule[] = [];
   private nextId = 1;
   private limiter: TokenBucket | null = null;
-  private counters: FaultStats = { errors: {}, delays: 0, drops: 0, rateLimited: 0 };
+  private counters: FaultStats = { requests: 0, errors: {}, delays: 0, drops: 0, rateLimited: 0 };
 
   constructor(private readonly random: RandomSource) {}
 
@@ -144,11 +146,12 @@ export class FaultController {
   }
 
   resetStats(): void {
-    this.counters = { errors: {}, delays: 0, drops: 0, rateLimited: 0 };
+    this.counters = { requests: 0, errors: {}, delays: 0, drops: 0, rateLimited: 0 };
   }
 
   /** @internal The rate limiter's verdict for one incoming API request. */
   admit(): boolean {
+    this.counters.requests++;
     if (!this.limiter || this.limiter.take()) return true;
     this.counters.rateLimited++;
     return false;

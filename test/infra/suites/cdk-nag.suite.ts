@@ -7,10 +7,12 @@ import { nagPacks } from '../../../lib/stacks/engine-app';
 import { synthEngine } from '../support/synth-engine';
 
 // The widest configuration: every optional resource (bus policies for
-// accounts and an organization, topic with email subscription) is present.
+// accounts and an organization, topic with email subscription, the task
+// webhook's connection, API destination and rule) is present.
 const engine = synthEngine({
   producers: { accounts: ['111122223333'], organizationId: 'o-abcdefghij', sources: ['com.acme.tickets'] },
   alarms: { email: 'billing-ops@example.com' },
+  taskWebhook: { url: 'https://hooks.example.com/csm-tasks', secretName: 'csm/task-webhook-key' },
 });
 afterAll(() => engine.cleanUp());
 
@@ -93,10 +95,23 @@ describe('cdk-nag', () => {
     }
   });
 
-  it('acknowledges wildcard IAM findings only for the exact X-Ray resource', () => {
+  it('acknowledges wildcard IAM findings only for X-Ray and for the schedules of one group, on its scheduling role', () => {
     const iamFindings = acknowledgements(engine.app).filter(({ id }) => id.startsWith('AwsSolutions-IAM5'));
+    const scheduleArn = (group: string): string =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${group}/*]`;
 
     expect(iamFindings.length).toBeGreaterThan(0);
-    expect(new Set(iamFindings.map(({ id }) => id))).toEqual(new Set(['AwsSolutions-IAM5[Resource::*]']));
+    expect(new Set(iamFindings.map(({ id }) => id))).toEqual(
+      new Set([
+        'AwsSolutions-IAM5[Resource::*]',
+        scheduleArn('outcome-engine-test-period-closes'),
+        scheduleArn('outcome-engine-test-renewal-checks'),
+      ]),
+    );
+    const scheduleFindings = iamFindings.filter(({ id }) => id !== 'AwsSolutions-IAM5[Resource::*]');
+    expect(scheduleFindings.map(({ path, id }) => [path.split('/').slice(1).join('/'), id]).sort()).toEqual([
+      ['SchedulePeriodCloses/Role', scheduleArn('outcome-engine-test-period-closes')],
+      ['ScheduleRenewalChecks/Role', scheduleArn('outcome-engine-test-renewal-checks')],
+    ]);
   });
 });

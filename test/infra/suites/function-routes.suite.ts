@@ -1,75 +1,90 @@
-// Routes that target a function directly (no queue) are not in the routing
-// table yet; these tests wire one in to prove the stacks are ready for them.
+// Routes that target a function directly (no queue): the engine's own
+// 'Contract Changed' events to the two scheduling functions.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
+import { OUTBOUND_DETAIL_TYPES, ENGINE_EVENT_SOURCE } from '../../../lambdas/domain/events/detail-types';
 import { nagPacks } from '../../../lib/stacks/engine-app';
-import type { Route } from '../../../lib/routing/routing-table';
+import { ROUTES, type Route } from '../../../lib/routing/routing-table';
 import { synthEngine } from '../support/synth-engine';
 
-const contractsRoute: Route = {
-  id: 'Contracts',
-  description: 'Contract events, handled as they arrive',
-  eventPattern: { source: [{ prefix: 'com.acme.' }], 'detail-type': ['Contract Signed'] },
-  target: { kind: 'function', handler: 'ingest-outcomes' },
-};
-
-// Without alert routes, so every queue, rule and alarm counted below is the route's.
-const engine = synthEngine({ stage: 'fnroute' }, { routes: [contractsRoute], alerts: [] });
+const engine = synthEngine({ stage: 'fnroute' });
 afterAll(() => engine.cleanUp());
 
+const functionRoutes = ROUTES.filter((route) => route.target.kind === 'function');
+const pascal = (kebab: string): string => kebab.replace(/(^|-)([a-z0-9])/g, (_m, _d: string, c: string) => c.toUpperCase());
+
 describe('function routes', () => {
-  it('keep the dead-letter queues in the stateful stack and the rule with its function', () => {
-    engine.statefulTemplate.resourceCountIs('AWS::SQS::Queue', 2);
-    engine.statefulTemplate.resourceCountIs('AWS::Events::Rule', 0);
-    engine.statelessTemplate.resourceCountIs('AWS::Events::Rule', 1);
-    engine.statelessTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+  it('are the two scheduling routes on the engine\'s own contract changes', () => {
+    expect(functionRoutes.map((route) => [route.id, route.target.handler]).sort()).toEqual([
+      ['PeriodCloseSchedules', 'schedule-period-closes'],
+      ['RenewalCheckSchedules', 'schedule-renewal-checks'],
+    ]);
   });
 
-  it('deliver with retries and a DLQ, and send function failures to an on-failure queue', () => {
-    engine.statelessTemplate.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: [{ prefix: 'com.acme.' }], 'detail-type': ['Contract Signed'] },
-      Targets: [
-        Match.objectLike({
-          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestOutcomesFunction'), 'Arn'] },
-          DeadLetterConfig: { Arn: { 'Fn::ImportValue': Match.stringLikeRegexp('ContractsDeliveryDlq') } },
-          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
-        }),
-      ],
-    });
-    engine.statelessTemplate.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      Principal: 'events.amazonaws.com',
-    });
-    engine.statelessTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      DestinationConfig: {
-        OnFailure: { Destination: { 'Fn::ImportValue': Match.stringLikeRegexp('ContractsFailureDlq') } },
-      },
-    });
+  it('keep their rules with their functions, not in the stateful stack', () => {
+    const statefulRules = JSON.stringify(engine.statefulTemplate.findResources('AWS::Events::Rule'));
+    expect(statefulRules).not.toContain(OUTBOUND_DETAIL_TYPES.contractChanged);
   });
 
-  it('let rules on the engine bus, and nothing else, write to the delivery DLQ', () => {
-    engine.statefulTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
+  it.each(functionRoutes.map((route) => [route.id, route] as const))(
+    '%s: delivers with retries and a DLQ, and sends function failures to an on-failure queue',
+    (routeId, route: Route) => {
+      const fnPrefix = `^${pascal(route.target.handler)}Function`;
+      engine.statelessTemplate.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: [ENGINE_EVENT_SOURCE], 'detail-type': [OUTBOUND_DETAIL_TYPES.contractChanged] },
+        Targets: [
           Match.objectLike({
-            Effect: 'Allow',
-            Action: 'sqs:SendMessage',
-            Principal: { Service: 'events.amazonaws.com' },
-            Condition: { ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp(fnPrefix), 'Arn'] },
+            DeadLetterConfig: { Arn: { 'Fn::ImportValue': Match.stringLikeRegexp(`${routeId}DeliveryDlq`) } },
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
           }),
-        ]),
+        ],
+      });
+      engine.statelessTemplate.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp(fnPrefix), 'Arn'] },
+      });
+      engine.statelessTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: Match.stringLikeRegexp(fnPrefix) },
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::ImportValue': Match.stringLikeRegexp(`${routeId}FailureDlq`) } },
+        },
+      });
+    },
+  );
+
+  it('let rules on the engine bus, and nothing else, write to the delivery DLQs', () => {
+    const policies = Object.values(engine.statefulTemplate.findResources('AWS::SQS::QueuePolicy', {
+      Properties: {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: 'sqs:SendMessage',
+              Principal: { Service: 'events.amazonaws.com' },
+              Condition: { ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+            }),
+          ]),
+        },
       },
-    });
-    const policies = JSON.stringify(engine.statefulTemplate.findResources('AWS::SQS::QueuePolicy'));
-    expect(policies).toContain(':rule/');
-    expect(policies).not.toContain('Fn::ImportValue');
+    }));
+    expect(policies).toHaveLength(functionRoutes.length);
+    const text = JSON.stringify(policies);
+    expect(text).toContain(':rule/');
+    expect(text).not.toContain('Fn::ImportValue');
   });
 
-  it('alarm on both dead-letter queues', () => {
-    const alarms = engine.statelessTemplate.findResources('AWS::CloudWatch::Alarm', {
-      Properties: { MetricName: 'ApproximateNumberOfMessagesVisible' },
-    });
-    expect(Object.keys(alarms)).toHaveLength(2);
+  it('alarm on both dead-letter queues of each route', () => {
+    for (const route of functionRoutes) {
+      for (const kind of ['DeliveryDlq', 'FailureDlq']) {
+        engine.statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          AlarmName: `outcome-engine-fnroute-${route.id}${kind}`,
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::ImportValue': Match.stringLikeRegexp(`${route.id}${kind}`) } }],
+        });
+      }
+    }
   });
 
   it('pass cdk-nag as well', () => {

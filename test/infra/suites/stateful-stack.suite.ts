@@ -5,6 +5,7 @@ import { ENGINE_TABLE, LEDGER_TABLE } from '../../../lambdas/adapters/dynamodb/t
 import { ENGINE_EVENT_SOURCE } from '../../../lambdas/domain/events/detail-types';
 import { queueVisibilityTimeoutSeconds } from '../../../lib/config/handler-settings';
 import { DesignedTable, DesignedTableError } from '../../../lib/constructs/designed-table';
+import { SCHEDULED_HANDLERS } from '../../../lib/config/schedule-groups';
 import { ALERT_ROUTES, ROUTES } from '../../../lib/routing/routing-table';
 import { synthEngine } from '../support/synth-engine';
 
@@ -30,10 +31,19 @@ describe('stateful stack: resources', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.resourceCountIs('AWS::Events::Archive', 1);
+    const queueRoutes = ROUTES.filter((route) => route.target.kind === 'queue').length;
+    const functionRoutes = ROUTES.length - queueRoutes;
     // Per queue route: work queue, its DLQ, and the rule's delivery DLQ;
-    // per alert route: the alert queue and the rule's delivery DLQ.
-    template.resourceCountIs('AWS::SQS::Queue', 3 * ROUTES.length + 2 * ALERT_ROUTES.length);
-    template.resourceCountIs('AWS::Events::Rule', ROUTES.length + ALERT_ROUTES.length);
+    // per function route: the rule's delivery DLQ and the failure DLQ (the
+    // rule itself lives with its function); per alert route: the alert queue
+    // and the rule's delivery DLQ; per schedule group: Scheduler's DLQ and
+    // the function's failure DLQ.
+    template.resourceCountIs(
+      'AWS::SQS::Queue',
+      3 * queueRoutes + 2 * functionRoutes + 2 * ALERT_ROUTES.length + 2 * SCHEDULED_HANDLERS.length,
+    );
+    template.resourceCountIs('AWS::Events::Rule', queueRoutes + ALERT_ROUTES.length);
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', SCHEDULED_HANDLERS.length);
     template.resourceCountIs('AWS::Lambda::Function', 0);
   });
 

@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { HANDLER_SETTINGS } from '../../../lib/config/handler-settings';
 import { LEDGER_METRICS } from '../../../lib/config/observability';
+import { SCHEDULED_HANDLERS } from '../../../lib/config/schedule-groups';
+import { ROUTES } from '../../../lib/routing/routing-table';
 import { synthEngine } from '../support/synth-engine';
 
 const engine = synthEngine({ alarms: { email: 'billing-ops@example.com' }, logRetentionDays: 90 });
@@ -9,6 +11,9 @@ const template = engine.statelessTemplate;
 afterAll(() => engine.cleanUp());
 
 const handlerCount = Object.keys(HANDLER_SETTINGS).length;
+const functionRouteCount = ROUTES.filter((route) => route.target.kind === 'function').length;
+const scheduleGroupCount = SCHEDULED_HANDLERS.length;
+const throttledByDesignCount = Object.values(HANDLER_SETTINGS).filter((settings) => settings.throttledByDesign !== undefined).length;
 
 describe('stateless stack: resources', () => {
   it('holds functions and monitoring, and no data', () => {
@@ -111,8 +116,10 @@ describe('stateless stack: alarms', () => {
   it('alarms on any message in each dead-letter queue and alert queue', () => {
     const dlqAlarms = alarmsOn('ApproximateNumberOfMessagesVisible');
     // The ingest queue's DLQ, the Outcomes rule's delivery DLQ, the
-    // reconciliation failures alert queue and its rule's delivery DLQ.
-    expect(dlqAlarms).toHaveLength(4);
+    // reconciliation failures alert queue and its rule's delivery DLQ; two
+    // per function route (delivery, failures) and two per schedule group
+    // (Scheduler's DLQ, the function's failures).
+    expect(dlqAlarms).toHaveLength(4 + 2 * functionRouteCount + 2 * scheduleGroupCount);
     for (const alarm of dlqAlarms) {
       expect(alarm).toMatchObject({
         Properties: {
@@ -126,9 +133,24 @@ describe('stateless stack: alarms', () => {
     }
   });
 
-  it('alarms on function errors and throttles', () => {
+  it('alarms on function errors and throttles, except throttles that are the design', () => {
     expect(alarmsOn('Errors')).toHaveLength(handlerCount);
-    expect(alarmsOn('Throttles')).toHaveLength(handlerCount);
+    expect(alarmsOn('Throttles')).toHaveLength(handlerCount - throttledByDesignCount);
+    expect(throttledByDesignCount).toBeGreaterThan(0);
+  });
+
+  it('alarms instead when an asynchronous close has waited an hour for its turn', () => {
+    const ageAlarms = alarmsOn('AsyncEventAge');
+    expect(ageAlarms).toHaveLength(throttledByDesignCount);
+    expect(ageAlarms[0]).toMatchObject({
+      Properties: {
+        Namespace: 'AWS/Lambda',
+        Statistic: 'Maximum',
+        // Milliseconds.
+        Threshold: 3_600_000,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^ClosePeriodFunction/) } }],
+      },
+    });
   });
 
   it('alarms when the oldest message on the ingest queue is older than the configured age', () => {
@@ -144,10 +166,11 @@ describe('stateless stack: alarms', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: { AlarmActions: unknown[]; OKActions: unknown[] };
     }[];
-    // Errors and throttles per function, 2 for the Outcomes route's DLQs, the
-    // ingest queue age, 2 for the reconciliation alert (queue and delivery
-    // DLQ), rejected webhook requests.
-    expect(alarms.length).toBe(2 * handlerCount + 3 + 2 + 1);
+    // Errors and throttles (or async event age) per function, 2 for the
+    // Outcomes route's DLQs, the ingest queue age, 2 for the reconciliation
+    // alert (queue and delivery DLQ), rejected webhook requests, 2 DLQs per
+    // function route, 2 DLQs and lost invocations per schedule group.
+    expect(alarms.length).toBe(2 * handlerCount + 3 + 2 + 1 + 2 * functionRouteCount + 3 * scheduleGroupCount);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);

@@ -106,6 +106,7 @@ afterAll(async () => {
 describe('close-period Lambda wiring', () => {
   it('closes a KWD period (three decimals) at local period end + 24 h, exactly, once', async () => {
     const response = await handler({ contractId: 'kw-1', periodId: '2026-10' }, context);
+    if (response.outcome !== 'closed') throw new Error(`expected a close, got ${JSON.stringify(response)}`);
     // Kuwait's October ends 2026-10-31T21:00Z; the outcome at 21:00Z belongs to November.
     expect(response).toMatchObject({ cutoff: '2026-11-01T21:00:00.000Z', status: 'reconciled', matched: true, recordCreated: true });
     // 10.500 KWD + 3 x 0.125 = 10.875 KWD = 10875 fils

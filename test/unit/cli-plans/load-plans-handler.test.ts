@@ -33,6 +33,7 @@ describe('load-plans handler (DynamoDB mocked)', () => {
 
   it('throws a retryable InfrastructureError when DynamoDB throttles', async () => {
     vi.stubEnv('ENGINE_TABLE_NAME', 'engine');
+    vi.stubEnv('EVENT_BUS_NAME', 'engine-bus');
     ddb.on(QueryCommand).rejects(Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
     const invoke = await coldStart();
     const failure = await invoke({ plans: [plan] }).catch((error: unknown) => error);
@@ -42,6 +43,7 @@ describe('load-plans handler (DynamoDB mocked)', () => {
 
   it('reports a stored version with other content as a conflict of that item, from the failed write', async () => {
     vi.stubEnv('ENGINE_TABLE_NAME', 'engine');
+    vi.stubEnv('EVENT_BUS_NAME', 'engine-bus');
     ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(PutItemCommand).rejects(
       new ConditionalCheckFailedException({
@@ -62,7 +64,15 @@ describe('load-plans handler (DynamoDB mocked)', () => {
 
   it('fails the first invocation loudly when ENGINE_TABLE_NAME is missing', async () => {
     vi.stubEnv('ENGINE_TABLE_NAME', '');
+    vi.stubEnv('EVENT_BUS_NAME', 'engine-bus');
     const invoke = await coldStart();
     await expect(invoke({ plans: [plan] })).rejects.toThrow(/ENGINE_TABLE_NAME/);
+  });
+
+  it('fails the first invocation loudly when EVENT_BUS_NAME is missing (contract changes could not be announced)', async () => {
+    vi.stubEnv('ENGINE_TABLE_NAME', 'engine');
+    vi.stubEnv('EVENT_BUS_NAME', '');
+    const invoke = await coldStart();
+    await expect(invoke({ plans: [plan] })).rejects.toThrow(/Missing required environment variable: EVENT_BUS_NAME/);
   });
 });

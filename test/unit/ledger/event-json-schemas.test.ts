@@ -30,4 +30,17 @@ describe('docs/events JSON Schemas', () => {
     expect(new RegExp(recorded.properties.occurredAt?.pattern ?? '').test('2026-11-15T10:00:00')).toBe(false);
     expect(new RegExp(recorded.properties.occurredAt?.pattern ?? '').test('2026-11-15T10:00:00+01:00')).toBe(true);
   });
+
+  it('describes a batch as 1..100 items that are each exactly an Outcome Recorded detail', () => {
+    const batch = schemas['outcomes-recorded.json'] as {
+      required: string[];
+      additionalProperties: boolean;
+      properties: { outcomes: { minItems: number; maxItems: number; items: Record<string, unknown> } };
+    };
+    const { $schema: _schema, $id: _id, title: _title, description: _description, ...single } = schemas['outcome-recorded.json'] as Record<string, unknown>;
+    expect(batch.required).toEqual(['outcomes']);
+    expect(batch.additionalProperties).toBe(false);
+    expect(batch.properties.outcomes).toMatchObject({ minItems: 1, maxItems: 100 });
+    expect(batch.properties.outcomes.items).toMatchObject(single);
+  });
 });

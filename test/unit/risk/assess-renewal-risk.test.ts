@@ -91,7 +91,7 @@ describe('weight redistribution', () => {
       ['customer_feedback', false, '0'],
     ]);
     expect(signal(assessment, 'commitment_burn').notApplicableReason).toBe('the contract has no committed amount');
-    expect(signal(assessment, 'payment_health').notApplicableReason).toBe('payment signals are not connected for this contract');
+    expect(signal(assessment, 'payment_health').notApplicableReason).toBe('no payment signals: payments are not connected, or nothing has been invoiced through Stripe yet');
   });
 
   it('is healthy with score 0 when nothing applies yet', () => {

@@ -17,7 +17,7 @@ import { notApplicable, type SignalEvaluation } from '../signal-result';
 
 /**
  * Signal 3: commitment burn. Spend to date, extended at its average daily pace
- * to term end, against the committed amount. Overrun is not risk (it is an
+ * (over the days it covers) to term end, against the committed amount. Overrun is not risk (it is an
  * expansion conversation), so the risk is 0 at 100% and above.
  */
 export function evaluateCommitmentBurn(input: ParsedRiskAssessmentInput, now: DateTime, config: RiskConfig): SignalEvaluation {
@@ -32,9 +32,12 @@ export function evaluateCommitmentBurn(input: ParsedRiskAssessmentInput, now: Da
   }
   const termEnd = localDayStart(contract.termEnd, contract.timeZone);
   const asOf = now.toMillis() < termEnd.toMillis() ? now : termEnd;
-  const elapsed = localElapsedDays(contract.termStart, asOf, contract.timeZone);
+  const through = input.spendThroughDate === undefined ? undefined : localDayStart(input.spendThroughDate, contract.timeZone);
+  const covered = through !== undefined && through.toMillis() < asOf.toMillis() ? through : asOf;
+  const elapsed = localElapsedDays(contract.termStart, covered, contract.timeZone);
   if (elapsed.lessThan(settings.minElapsedDays)) {
-    return notApplicable('commitment_burn', 'ratio', threshold, ZERO, `fewer than ${settings.minElapsedDays} days of the term have passed`);
+    const what = through === undefined ? 'have passed' : 'have been rated';
+    return notApplicable('commitment_burn', 'ratio', threshold, ZERO, `fewer than ${settings.minElapsedDays} days of the term ${what}`);
   }
   const committed = dec(contract.committedAmountMinor);
   const spend = dec(input.spendToDateMinor);
@@ -65,6 +68,7 @@ export function evaluateCommitmentBurn(input: ParsedRiskAssessmentInput, now: Da
       committedAmountMinor: contract.committedAmountMinor,
       unusedCommitmentMinor: unusedMinor.toString(),
       elapsedDays: decimalString(elapsed, 2),
+      spendThroughDate: input.spendThroughDate ?? null,
     },
   };
 }

@@ -4,7 +4,7 @@ import type { ParsedRiskAssessmentInput, PaymentSignal } from '../risk-input';
 import { ONE, ZERO, dec, formatMinor, instant } from '../risk-values';
 import { notApplicable, type RiskReason, type SignalEvaluation } from '../signal-result';
 
-const SETTLED: ReadonlySet<PaymentSignal['kind']> = new Set(['payment_succeeded', 'invoice_paid']);
+const SETTLED: ReadonlySet<PaymentSignal['kind']> = new Set(['payment_succeeded', 'invoice_paid', 'invoice_voided']);
 
 interface PastDueInvoice {
   readonly invoiceId: string;
@@ -22,7 +22,7 @@ export function evaluatePaymentHealth(input: ParsedRiskAssessmentInput, now: Dat
   const settings = config.payment;
   const threshold = ONE;
   if (input.paymentSignals === undefined) {
-    return notApplicable('payment_health', 'count', threshold, ZERO, 'payment signals are not connected for this contract');
+    return notApplicable('payment_health', 'count', threshold, ZERO, 'no payment signals: payments are not connected, or nothing has been invoiced through Stripe yet');
   }
   const events = input.paymentSignals
     .map((signal) => ({ signal, at: instant(signal.occurredAt) }))

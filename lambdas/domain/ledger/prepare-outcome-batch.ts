@@ -1,0 +1,117 @@
+import { INBOUND_DETAIL_TYPES } from '../events/detail-types';
+import { rejectionFromIssues } from './classify-detail-issues';
+import type { RecordedEntry } from './ledger-entries';
+import { MAX_OUTCOMES_PER_EVENT, OUTCOME_SCHEMA_VERSION, OutcomesRecordedShellSchema } from './outcome-events';
+import type { PrepareContext, PreparedOutcome, PreparedRejection, RejectOutcome } from './prepare-outcome-message';
+import { rejectionIdFor, type RejectionDraft } from './rejection';
+import type { RejectionCode } from './rejection-codes';
+
+// An 'Outcomes Recorded' event carries several 'Outcome Recorded' details.
+// Each item is validated, keyed and later stored exactly as if it had come in
+// its own event; only an event that is not a batch at all is one rejection.
+// A rejected item gets its own rejectionId, its own stored body (the item as
+// a single 'Outcome Recorded' event, resendable alone) and a message naming
+// the event id and the item's index.
+
+/** The batch event's envelope and its items, as parsed from the message body. */
+export interface BatchSource {
+  /** The parsed EventBridge envelope (version, id, source, time, ...). */
+  readonly envelope: Readonly<Record<string, unknown>>;
+  /** The envelope's `id`, when it has one. */
+  readonly eventId: string | undefined;
+  readonly items: readonly unknown[];
+}
+
+export interface PreparedBatchItem {
+  /** Position in `detail.outcomes`, from 0. */
+  readonly index: number;
+  readonly prepared: PreparedOutcome;
+}
+
+export interface PreparedBatch {
+  readonly kind: 'batch';
+  readonly source: BatchSource;
+  readonly items: readonly PreparedBatchItem[];
+}
+
+export type PrepareRecordedDetail = (detail: unknown, context: PrepareContext, rejectAs: RejectOutcome) => PreparedOutcome;
+
+const BATCH_KEYS = new Set(['schemaVersion', 'outcomes']);
+
+/** The items when the detail is certainly a valid batch, else undefined (then ask zod why). */
+function fastBatchItems(detail: Record<string, unknown>): readonly unknown[] | undefined {
+  for (const key in detail) if (!BATCH_KEYS.has(key)) return undefined;
+  if (detail.schemaVersion !== undefined && detail.schemaVersion !== OUTCOME_SCHEMA_VERSION) return undefined;
+  const outcomes = detail.outcomes;
+  if (!Array.isArray(outcomes) || outcomes.length === 0 || outcomes.length > MAX_OUTCOMES_PER_EVENT) return undefined;
+  return outcomes;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Where an item sits, for messages: `outcomes[3] of event "8f0c…"`. */
+export function describeBatchItem(source: BatchSource, index: number): string {
+  return source.eventId === undefined ? `outcomes[${index}]` : `outcomes[${index}] of event "${source.eventId}"`;
+}
+
+/**
+ * The rejection of one item: identified by the item's content (so SQS
+ * redelivery and a producer resending the same batch store it once), stored
+ * with the item alone as an 'Outcome Recorded' event body.
+ */
+export function batchItemRejection(
+  source: BatchSource,
+  index: number,
+  draft: Omit<RejectionDraft, 'detailType'>,
+): { readonly rejection: RejectionDraft; readonly rejectionId: string; readonly body: string } {
+  const item = source.items[index];
+  const fields = isPlainObject(item) ? item : undefined;
+  return {
+    rejection: {
+      code: draft.code,
+      message: `${describeBatchItem(source, index)}: ${draft.message}`,
+      outcomeId: draft.outcomeId ?? (typeof fields?.outcomeId === 'string' ? fields.outcomeId : undefined),
+      customerId: draft.customerId ?? (typeof fields?.customerId === 'string' ? fields.customerId : undefined),
+      detailType: INBOUND_DETAIL_TYPES.outcomesRecorded,
+    },
+    rejectionId: rejectionIdFor('', { detailType: INBOUND_DETAIL_TYPES.outcomesRecorded, detail: item }),
+    body: JSON.stringify({ ...source.envelope, 'detail-type': INBOUND_DETAIL_TYPES.outcomeRecorded, detail: item }),
+  };
+}
+
+function rejectItem(source: BatchSource, index: number): RejectOutcome {
+  return (code: RejectionCode, message: string, candidate?: RecordedEntry): PreparedRejection => {
+    const { rejection, rejectionId, body } = batchItemRejection(source, index, { code, message });
+    return { kind: 'reject', rejection, rejectionId, candidate, body };
+  };
+}
+
+/**
+ * Validates an 'Outcomes Recorded' detail: the list itself (one rejection
+ * when it is not a batch), then every item on its own.
+ */
+export function prepareOutcomeBatch(
+  envelope: Readonly<Record<string, unknown>>,
+  detail: Record<string, unknown>,
+  context: PrepareContext,
+  prepareItem: PrepareRecordedDetail,
+  rejectEvent: RejectOutcome,
+): PreparedBatch | PreparedRejection {
+  let items = fastBatchItems(detail);
+  if (items === undefined) {
+    const result = OutcomesRecordedShellSchema.safeParse(detail);
+    if (!result.success) {
+      const { code, message } = rejectionFromIssues(result.error.issues, detail);
+      return rejectEvent(code, message);
+    }
+    items = result.data.outcomes;
+  }
+  const source: BatchSource = { envelope, eventId: typeof envelope.id === 'string' ? envelope.id : undefined, items };
+  const prepared: PreparedBatchItem[] = new Array(items.length);
+  for (let index = 0; index < items.length; index += 1) {
+    prepared[index] = { index, prepared: prepareItem(items[index], context, rejectItem(source, index)) };
+  }
+  return { kind: 'batch', source, items: prepared };
+}

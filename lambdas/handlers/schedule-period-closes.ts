@@ -1,0 +1,104 @@
+// Keeps each contract's period-close schedules in step with the contract.
+// Invoked by the PeriodCloseSchedules rule on the engine's 'Contract Changed'
+// event (the change is in `detail`), or directly with the change itself.
+// Scheduler and storage failures throw, so EventBridge retries the invocation
+// and finally sends it to the function's dead-letter queue; repeats are
+// harmless (schedule names derive from contract and period).
+import middy from '@middy/core';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { z } from 'zod';
+import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
+import { EventBridgePeriodCloseScheduler } from '../adapters/scheduler/eventbridge-period-close-scheduler';
+import {
+  reschedulePeriodCloses,
+  type ReschedulePeriodClosesDeps,
+  type ReschedulePeriodClosesResult,
+} from '../application/billing/schedule-period-closes';
+import { ContractChangeSchema, type ContractChange } from '../domain/plans/contract-change';
+import { readEnvConfig } from '../shared/env';
+
+export class PeriodCloseChangeInputError extends Error {
+  readonly code = 'invalid_contract_change';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PeriodCloseChangeInputError';
+  }
+}
+
+/** Either an EventBridge envelope whose detail is the change, or the change itself. */
+export const SchedulePeriodClosesInputSchema = z.preprocess(
+  // Pick the shape first, so a bad change is reported field by field rather than as "no union member matched".
+  (event) => (event !== null && typeof event === 'object' && 'detail-type' in event ? (event as { detail?: unknown }).detail : event),
+  ContractChangeSchema,
+);
+
+export interface SchedulePeriodClosesResponse {
+  readonly contractId: string;
+  readonly change: ContractChange['change'];
+  readonly scheduled: readonly { readonly scheduleName: string; readonly periodId: string; readonly closeAt: string; readonly outcome: string }[];
+  /** Periods whose close time has passed: closed already, or by `period close` on demand. */
+  readonly past: readonly string[];
+  readonly removed: readonly { readonly scheduleName: string; readonly periodId: string; readonly outcome: string }[];
+}
+
+export function toPeriodCloseScheduleResponse(result: ReschedulePeriodClosesResult): SchedulePeriodClosesResponse {
+  return {
+    contractId: result.contractId,
+    change: result.change,
+    scheduled: result.scheduled.map(({ close, outcome }) => ({ scheduleName: close.scheduleName, periodId: close.periodId, closeAt: close.closeAt, outcome })),
+    past: result.past.map((close) => close.periodId),
+    removed: result.removed.map(({ close, outcome }) => ({ scheduleName: close.scheduleName, periodId: close.periodId, outcome })),
+  };
+}
+
+/** The event → result mapping with its dependencies passed in (tests, local engine). */
+export function createSchedulePeriodClosesHandler(resolveDeps: () => Promise<ReschedulePeriodClosesDeps>) {
+  return async (event: unknown): Promise<SchedulePeriodClosesResponse> => {
+    const parsed = SchedulePeriodClosesInputSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new PeriodCloseChangeInputError(`invalid contract change: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+    }
+    return toPeriodCloseScheduleResponse(await reschedulePeriodCloses(await resolveDeps(), parsed.data));
+  };
+}
+
+/** Set by the stack. */
+export const SchedulePeriodClosesEnvironmentSchema = z.object({
+  ENGINE_TABLE_NAME: z.string().min(1),
+  CLOSE_SCHEDULE_GROUP_NAME: z.string().min(1),
+  CLOSE_FUNCTION_ARN: z.string().min(1),
+  CLOSE_SCHEDULER_ROLE_ARN: z.string().min(1),
+  CLOSE_SCHEDULER_DEAD_LETTER_ARN: z.string().min(1),
+  /** Hours after the period end before it closes; the close-period function reads the same value. */
+  CLOSE_GRACE_HOURS: z.coerce.number().min(0).max(24 * 31).default(24),
+});
+export type SchedulePeriodClosesEnvironment = z.infer<typeof SchedulePeriodClosesEnvironmentSchema>;
+
+export function periodCloseDepsFromEnv(
+  env: SchedulePeriodClosesEnvironment,
+  clients: { readonly scheduler: SchedulerClient; readonly dynamoDb: DynamoDBClient },
+): ReschedulePeriodClosesDeps {
+  return {
+    scheduler: new EventBridgePeriodCloseScheduler(clients.scheduler, {
+      groupName: env.CLOSE_SCHEDULE_GROUP_NAME,
+      functionArn: env.CLOSE_FUNCTION_ARN,
+      roleArn: env.CLOSE_SCHEDULER_ROLE_ARN,
+      deadLetterQueueArn: env.CLOSE_SCHEDULER_DEAD_LETTER_ARN,
+    }),
+    contracts: new DynamoDbPlanStore({ client: clients.dynamoDb, tableName: env.ENGINE_TABLE_NAME }),
+    clock: () => new Date(),
+    graceHours: env.CLOSE_GRACE_HOURS,
+  };
+}
+
+let defaultDeps: ReschedulePeriodClosesDeps | undefined;
+
+export const handler = middy<unknown, SchedulePeriodClosesResponse>().handler(
+  createSchedulePeriodClosesHandler(async () =>
+    (defaultDeps ??= periodCloseDepsFromEnv(readEnvConfig(SchedulePeriodClosesEnvironmentSchema), {
+      scheduler: new SchedulerClient({}),
+      dynamoDb: new DynamoDBClient({}),
+    })),
+  ),
+);

@@ -1,0 +1,174 @@
+// Every deployed function gets exactly the environment its handler reads,
+// and the shape of its invocation: load-plans by IAM only, close-period with
+// concurrency bounded for Stripe.
+import { afterAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { BillingEnvironmentSchema } from '../../../lambdas/composition/billing-service';
+import { RiskEnvironmentSchema } from '../../../lambdas/handlers/check-renewal-risk';
+import { LoadPlansEnvSchema } from '../../../lambdas/handlers/load-plans';
+import { SchedulePeriodClosesEnvironmentSchema } from '../../../lambdas/handlers/schedule-period-closes';
+import { ScheduleEnvironmentSchema } from '../../../lambdas/handlers/schedule-renewal-checks';
+import { HANDLER_SETTINGS, stripeRatePerCloseProcess } from '../../../lib/config/handler-settings';
+import { STRIPE_ACCOUNT_RATE_LIMITS, parseStageConfig } from '../../../lib/config/stage-config';
+import type { FunctionName } from '../../../lib/routing/routing-table';
+import { synthEngine } from '../support/synth-engine';
+
+const engine = synthEngine({ stage: 'fns' });
+afterAll(() => engine.cleanUp());
+const template = engine.statelessTemplate;
+
+const pascal = (kebab: string): string => kebab.replace(/(^|-)([a-z0-9])/g, (_m, _d: string, c: string) => c.toUpperCase());
+
+/** Set by EngineFunction for every handler (Powertools, source maps). */
+const COMMON_VARIABLES = [
+  'NODE_OPTIONS',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_LOGGER_LOG_EVENT',
+  'POWERTOOLS_TRACER_CAPTURE_RESPONSE',
+];
+
+function functionOf(handler: FunctionName, from = template): { id: string; properties: Record<string, unknown> } {
+  const found = Object.entries(from.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith(`${pascal(handler)}Function`));
+  expect(found, handler).toHaveLength(1);
+  const [id, resource] = found[0] ?? ['', {}];
+  return { id, properties: (resource as { Properties: Record<string, unknown> }).Properties };
+}
+
+function variablesOf(handler: FunctionName, from = template): Record<string, unknown> {
+  return (functionOf(handler, from).properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+function handlerVariables(handler: FunctionName): string[] {
+  return Object.keys(variablesOf(handler))
+    .filter((name) => !COMMON_VARIABLES.includes(name))
+    .sort();
+}
+
+describe('engine functions: environment', () => {
+  it.each([
+    ['load-plans', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME']],
+    [
+      'close-period',
+      ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'FINALIZE_INVOICES', 'LEDGER_TABLE_NAME', 'STRIPE_RATE_PER_SECOND', 'STRIPE_SECRET_ARN'],
+    ],
+    ['check-renewal-risk', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME']],
+    [
+      'schedule-renewal-checks',
+      ['CHECK_FUNCTION_ARN', 'ENGINE_TABLE_NAME', 'SCHEDULER_DEAD_LETTER_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_GROUP_NAME'],
+    ],
+    [
+      'schedule-period-closes',
+      ['CLOSE_FUNCTION_ARN', 'CLOSE_GRACE_HOURS', 'CLOSE_SCHEDULER_DEAD_LETTER_ARN', 'CLOSE_SCHEDULER_ROLE_ARN', 'CLOSE_SCHEDULE_GROUP_NAME', 'ENGINE_TABLE_NAME'],
+    ],
+  ] as const)('%s gets exactly %j', (handler, expected) => {
+    expect(handlerVariables(handler)).toEqual([...expected].sort());
+  });
+
+  it.each([
+    ['load-plans', LoadPlansEnvSchema],
+    ['close-period', BillingEnvironmentSchema],
+    ['check-renewal-risk', RiskEnvironmentSchema],
+    ['schedule-renewal-checks', ScheduleEnvironmentSchema],
+    ['schedule-period-closes', SchedulePeriodClosesEnvironmentSchema],
+  ] as const)('%s: every variable its handler requires is set', (handler, schema) => {
+    const required = Object.entries(schema.shape)
+      .filter(([, field]) => !field.safeParse(undefined).success)
+      .map(([name]) => name);
+    expect(required.length).toBeGreaterThan(0);
+    expect(Object.keys(variablesOf(handler))).toEqual(expect.arrayContaining(required));
+  });
+
+  it('close-period: the configuration as the billing service parses it (finalize, grace, Stripe rate, secret name)', () => {
+    const variables = variablesOf('close-period');
+    expect(variables).toMatchObject({
+      LEDGER_TABLE_NAME: { 'Fn::ImportValue': expect.stringMatching(/LedgerTable/) },
+      ENGINE_TABLE_NAME: { 'Fn::ImportValue': expect.stringMatching(/EngineTable/) },
+      EVENT_BUS_NAME: { 'Fn::ImportValue': expect.stringMatching(/EventBus/) },
+      FINALIZE_INVOICES: 'true',
+      CLOSE_GRACE_HOURS: '24',
+      STRIPE_RATE_PER_SECOND: '16',
+      STRIPE_SECRET_ARN: 'outcome-engine/fns/stripe',
+    });
+    const parsed = BillingEnvironmentSchema.parse({ ...variables, ENGINE_TABLE_NAME: 'e', LEDGER_TABLE_NAME: 'l', EVENT_BUS_NAME: 'b' });
+    expect(parsed).toMatchObject({ FINALIZE_INVOICES: 'true', CLOSE_GRACE_HOURS: 24, STRIPE_RATE_PER_SECOND: 16 });
+  });
+
+  it('takes grace, finalization and the Stripe budget from the stage configuration', () => {
+    const tuned = synthEngine({
+      stage: 'tunedclose',
+      periodClose: { graceHours: 6, finalizeInvoices: false, maxConcurrency: 3, stripeRequestsPerSecond: 20 },
+    });
+    try {
+      expect(variablesOf('close-period', tuned.statelessTemplate)).toMatchObject({
+        FINALIZE_INVOICES: 'false',
+        CLOSE_GRACE_HOURS: '6',
+        STRIPE_RATE_PER_SECOND: '6.66',
+      });
+      expect(variablesOf('schedule-period-closes', tuned.statelessTemplate)).toMatchObject({ CLOSE_GRACE_HOURS: '6' });
+      expect(functionOf('close-period', tuned.statelessTemplate).properties.ReservedConcurrentExecutions).toBe(3);
+    } finally {
+      tuned.cleanUp();
+    }
+  });
+});
+
+describe('engine functions: load-plans', () => {
+  it('has no Function URL and no public permission: only IAM principals may invoke it', () => {
+    const { id } = functionOf('load-plans');
+    const urls = JSON.stringify(template.findResources('AWS::Lambda::Url'));
+    expect(urls).not.toContain(id);
+    const permissions = JSON.stringify(template.findResources('AWS::Lambda::Permission'));
+    expect(permissions).not.toContain(id);
+  });
+
+  it('publishes its function name for `aws lambda invoke`', () => {
+    template.hasOutput('LoadPlansFunctionName', { Value: { Ref: functionOf('load-plans').id } });
+  });
+
+  it('may write the engine table and put events, but not touch the ledger', () => {
+    const statements = JSON.stringify(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^LoadPlansRole') }] } }),
+    );
+    expect(statements).toContain('dynamodb:PutItem');
+    expect(statements).toContain('events:PutEvents');
+    expect(statements).not.toContain('LedgerTable');
+  });
+});
+
+describe('engine functions: close-period', () => {
+  const settings = HANDLER_SETTINGS['close-period'];
+
+  it('reserves, and is capped at, the configured concurrency', () => {
+    expect(functionOf('close-period').properties).toMatchObject({
+      ReservedConcurrentExecutions: 5,
+      MemorySize: settings.memorySizeMb,
+      Timeout: settings.timeoutSeconds,
+    });
+  });
+
+  it('keeps the whole fleet within the Stripe budget, and the budget within Stripe\'s live limit', () => {
+    for (const [maxConcurrency, stripeRequestsPerSecond] of [
+      [5, 80],
+      [3, 20],
+      [7, 100],
+      [100, 100],
+      [1, 1],
+    ] as const) {
+      const config = parseStageConfig({ stage: 'x', periodClose: { maxConcurrency, stripeRequestsPerSecond } });
+      const perProcess = stripeRatePerCloseProcess(config);
+      expect(perProcess).toBeGreaterThanOrEqual(1);
+      expect(perProcess * maxConcurrency).toBeLessThanOrEqual(stripeRequestsPerSecond);
+      expect(stripeRequestsPerSecond).toBeLessThanOrEqual(STRIPE_ACCOUNT_RATE_LIMITS.live);
+    }
+  });
+
+  it('runs after Scheduler with Node 22 on arm64, traced', () => {
+    expect(functionOf('close-period').properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+    });
+  });
+});

@@ -1,0 +1,174 @@
+// gatherRiskInput with in-memory ports: what it reads for each signal, and how
+// (previous-term baseline, reported values, freshness, payment signals).
+import { describe, expect, it } from 'vitest';
+import { gatherRiskInput, metricLabel, type GatherRiskInputDeps } from '../../../lambdas/application/risk/gather-risk-input';
+import type { RiskUsageQuery, RiskUsageReader, RiskUsageSummary } from '../../../lambdas/application/risk/ports';
+import { DEFAULT_RENEWAL_RISK_SETTINGS } from '../../../lambdas/application/risk/risk-settings';
+import type { PaymentSignal as StripePaymentSignal } from '../../../lambdas/application/billing/record-payment-signal';
+import { ContractSchema, type Contract } from '../../../lambdas/domain/plans/contract-schema';
+import { assessRenewalRisk } from '../../../lambdas/domain/risk';
+
+function contract(overrides: Record<string, unknown> = {}): Contract {
+  return ContractSchema.parse({
+    kind: 'contract',
+    contractId: 'ctr-g',
+    customerId: 'acme',
+    plan: { code: 'support', version: 'latest' },
+    termStart: '2026-01-01',
+    termEnd: '2027-01-01',
+    billingPeriod: { cadence: 'monthly' },
+    timeZone: 'UTC',
+    currency: 'USD',
+    successTargets: [{ metric: 'ticket.resolved', targetPerPeriod: '100' }],
+    ...overrides,
+  });
+}
+
+/** Usage per period start; values reported per period start too; every query recorded. */
+class FakeUsage implements RiskUsageReader {
+  readonly queries: RiskUsageQuery[] = [];
+  constructor(
+    private readonly quantities: Record<string, string>,
+    private readonly values: Record<string, RiskUsageSummary['values']> = {},
+  ) {}
+  async measure(query: RiskUsageQuery): Promise<string> {
+    return (await this.summarize(query)).quantity;
+  }
+  async summarize(query: RiskUsageQuery): Promise<RiskUsageSummary> {
+    this.queries.push(query);
+    const start = query.from.toISOString().slice(0, 10);
+    return { quantity: this.quantities[start] ?? '0', values: this.values[start] ?? [] };
+  }
+  readonly outcomeMetrics: string[] = [];
+  async outcomes(query: Omit<RiskUsageQuery, 'measure'>): Promise<{ occurredAt: string; quantity: string }[]> {
+    this.outcomeMetrics.push(query.metric);
+    return [];
+  }
+}
+
+function deps(usage: RiskUsageReader, overrides: Partial<GatherRiskInputDeps> = {}): GatherRiskInputDeps {
+  return { usage, settings: DEFAULT_RENEWAL_RISK_SETTINGS, ...overrides };
+}
+
+describe('gatherRiskInput', () => {
+  it('reads the previous term as the trend baseline early in a term, from its first outcome on', async () => {
+    const usage = new FakeUsage({ '2025-11-01': '100', '2025-12-01': '100', '2026-01-01': '50' });
+    const input = await gatherRiskInput(deps(usage), { contract: contract(), now: new Date('2026-02-10T00:00:00Z') });
+    // October 2025 had nothing (before the customer integrated): left out, not a zero in the baseline.
+    expect(input.usageByPeriod?.map((row) => [row.periodStart, row.quantity])).toEqual([
+      ['2025-11-01', '100'],
+      ['2025-12-01', '100'],
+      ['2026-01-01', '50'],
+      ['2026-02-01', '0'],
+    ]);
+    expect(usage.queries.some((query) => query.from.toISOString() === '2025-10-01T00:00:00.000Z')).toBe(true);
+    const assessment = assessRenewalRisk(input);
+    expect(assessment.reasons.find((r) => r.code === 'outcome_trend_down')?.message).toBe(
+      'ticket.resolved down 50% on the prior 2 months: 50 in the latest month against a baseline of 100 per month',
+    );
+  });
+
+  it('does not read the previous term once the term has a full baseline of its own', async () => {
+    const usage = new FakeUsage({});
+    await gatherRiskInput(deps(usage), { contract: contract(), now: new Date('2026-06-10T00:00:00Z') });
+    expect(usage.queries.every((query) => query.from.getTime() >= Date.parse('2026-01-01T00:00:00Z'))).toBe(true);
+  });
+
+  it('sums the values producers reported in the contract currency, and reads freshness', async () => {
+    const usage = new FakeUsage(
+      { '2026-01-01': '100', '2026-02-01': '100' },
+      {
+        '2026-01-01': [{ amount: '1200.50', currency: 'USD' }, { amount: '99', currency: 'EUR' }],
+        '2026-02-01': [{ amount: '800.25', currency: 'USD' }],
+      },
+    );
+    const dataAsOf = new Date('2026-02-05T00:00:00Z');
+    const input = await gatherRiskInput(
+      deps(usage, { freshness: { ledgerDataAsOf: async () => dataAsOf }, settings: { ...DEFAULT_RENEWAL_RISK_SETTINGS, outcomeValuesPerUnit: { other: '3' } } }),
+      { contract: contract(), now: new Date('2026-02-10T00:00:00Z') },
+    );
+    expect(input.deliveredValues).toEqual([
+      { periodStart: '2026-01-01', periodEnd: '2026-02-01', metric: 'ticket.resolved', amount: '1200.5' },
+      { periodStart: '2026-02-01', periodEnd: '2026-03-01', metric: 'ticket.resolved', amount: '800.25' },
+    ]);
+    expect(input.outcomeValues).toEqual([]);
+    expect(input.dataAsOf).toBe('2026-02-05T00:00:00.000Z');
+    const assessment = assessRenewalRisk(input);
+    expect(assessment.staleData).toBe(true);
+    expect(assessment.valueSummary.totalValueMinor).toBe('200075');
+  });
+
+  it('uses a configured value per unit for a targeted metric', async () => {
+    const usage = new FakeUsage({ '2026-01-01': '100' });
+    const input = await gatherRiskInput(
+      deps(usage, { settings: { ...DEFAULT_RENEWAL_RISK_SETTINGS, outcomeValuesPerUnit: { 'ticket.resolved': '25' } } }),
+      { contract: contract(), now: new Date('2026-01-20T00:00:00Z') },
+    );
+    expect(input.outcomeValues).toEqual([{ metric: 'ticket.resolved', valuePerUnit: '25' }]);
+  });
+
+  it('lists payment signals up to now and maps them; none with nothing invoiced through Stripe is not applicable', async () => {
+    const failed: StripePaymentSignal = {
+      stripeEventId: 'evt_1',
+      type: 'invoice.payment_failed',
+      occurredAt: '2026-02-01T00:00:00.000Z',
+      receivedAt: '2026-02-01T00:00:00.000Z',
+      livemode: false,
+      stripeObjectId: 'in_1',
+      stripeInvoiceId: 'in_1',
+      stripeCustomerId: null,
+      contractId: 'ctr-g',
+      periodId: '2026-01',
+      currency: 'usd',
+      total: '5000',
+      amountDue: '5000',
+      amountPaid: '0',
+      attemptCount: 1,
+      status: 'open',
+    };
+    const ranges: { from?: Date; to?: Date }[] = [];
+    let signals: StripePaymentSignal[] = [failed];
+    let stripeInvoices = true;
+    const base = deps(new FakeUsage({}), {
+      payments: {
+        listPaymentSignals: async (_contractId, range) => {
+          ranges.push(range ?? {});
+          return signals;
+        },
+      },
+      invoices: { listRecords: async () => [], hasStripeInvoices: async () => stripeInvoices },
+    });
+    const now = new Date('2026-02-10T00:00:00Z');
+    const withFailure = await gatherRiskInput(base, { contract: contract(), now });
+    expect(withFailure.paymentSignals?.map((signal) => signal.kind)).toEqual(['payment_failed', 'invoice_past_due']);
+    expect(ranges[0]).toEqual({ to: new Date(now.getTime() + 1) });
+
+    signals = [];
+    expect((await gatherRiskInput(base, { contract: contract(), now })).paymentSignals).toEqual([]);
+    stripeInvoices = false;
+    expect((await gatherRiskInput(base, { contract: contract(), now })).paymentSignals).toBeUndefined();
+  });
+
+  it('names metrics by their catalog name, and reads only the feedback metrics the catalog defines', async () => {
+    const usage = new FakeUsage({ '2026-01-01': '100' });
+    const catalog = { metricNames: async () => new Map([['ticket.resolved', 'Tickets resolved'], ['feedback.nps', 'NPS']]) };
+    const input = await gatherRiskInput(deps(usage, { catalog }), { contract: contract(), now: new Date('2026-01-20T00:00:00Z') });
+    expect(input.contract.successTargets).toEqual([{ metric: 'ticket.resolved', label: 'tickets resolved', targetPerPeriod: '100' }]);
+    expect(usage.outcomeMetrics.filter((metric) => metric.startsWith('feedback.'))).toEqual(['feedback.nps']);
+    const without = new FakeUsage({});
+    await gatherRiskInput(deps(without), { contract: contract(), now: new Date('2026-01-20T00:00:00Z') });
+    expect(without.outcomeMetrics.filter((metric) => metric.startsWith('feedback.')).sort()).toEqual(['feedback.csat', 'feedback.nps']);
+  });
+});
+
+describe('metricLabel', () => {
+  it('lowers the first letter of a name, but keeps acronyms', () => {
+    expect(['Tickets resolved', 'CO2 avoided', 'NPS', 'kWh saved', 'x'].map(metricLabel)).toEqual([
+      'tickets resolved',
+      'CO2 avoided',
+      'NPS',
+      'kWh saved',
+      'x',
+    ]);
+  });
+});
