@@ -3,7 +3,6 @@
 // failures throw, so Scheduler retries and finally dead-letters the
 // invocation; a repeat is harmless because the task is keyed by (contract,
 // term, checkpoint) and written conditionally.
-import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
@@ -12,6 +11,10 @@ import { RenewalCheckpointPayloadSchema, type RenewalCheckpointPayload } from '.
 import { createLedgerService } from '../composition/ledger-service';
 import { createRiskService } from '../composition/risk-service';
 import { readEnvConfig } from '../shared/env';
+import { withObservability } from '../shared/handler-middleware';
+import { RISK_METRIC_NAMES } from '../shared/metric-names';
+import { logger, metrics, traced } from '../shared/powertools';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export class CheckpointPayloadError extends Error {
   readonly code = 'invalid_checkpoint_payload';
@@ -53,6 +56,38 @@ export function toCheckResponse(payload: RenewalCheckpointPayload, result: Check
   };
 }
 
+const TASK_METRIC_OF = {
+  create: RISK_METRIC_NAMES.tasksCreated,
+  escalate: RISK_METRIC_NAMES.tasksEscalated,
+  resolve: RISK_METRIC_NAMES.tasksResolved,
+} as const;
+
+/**
+ * Metrics and one log line of a check, from its result: ids, tier, score and
+ * action only (the explanation quotes customer figures). Every task metric is
+ * published, zeros included, so the dashboard's series stay continuous.
+ */
+export function recordCheckOutcome(payload: RenewalCheckpointPayload, result: CheckRenewalRiskResult): void {
+  const ids = { contractId: payload.contractId, termId: payload.termId, checkpointDays: payload.checkpointDays };
+  if (result.outcome === 'skipped') {
+    metrics.addMetric(RISK_METRIC_NAMES.checksSkipped, MetricUnit.Count, 1);
+    logger.info('Renewal risk check skipped', { ...ids, code: result.why });
+    return;
+  }
+  const { action } = result.decision;
+  metrics.addMetric(RISK_METRIC_NAMES.checks, MetricUnit.Count, 1);
+  for (const [taskAction, metricName] of Object.entries(TASK_METRIC_OF)) {
+    metrics.addMetric(metricName, MetricUnit.Count, action === taskAction ? 1 : 0);
+  }
+  logger.info('Renewal risk checked', {
+    ...ids,
+    tier: result.assessment.tier,
+    score: result.assessment.score,
+    action,
+    ...(result.task ? { taskId: result.task.id } : {}),
+  });
+}
+
 /** The event → result mapping with the check passed in (tests, local engine). */
 export function createCheckRenewalRiskHandler(check: () => Promise<(payload: RenewalCheckpointPayload) => Promise<CheckRenewalRiskResult>>) {
   return async (event: unknown): Promise<CheckRenewalRiskResponse> => {
@@ -61,7 +96,9 @@ export function createCheckRenewalRiskHandler(check: () => Promise<(payload: Ren
       throw new CheckpointPayloadError(`invalid checkpoint payload: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
     }
     const run = await check();
-    return toCheckResponse(parsed.data, await run(parsed.data));
+    const result = await run(parsed.data);
+    recordCheckOutcome(parsed.data, result);
+    return toCheckResponse(parsed.data, result);
   };
 }
 
@@ -69,8 +106,8 @@ let defaultCheck: ((payload: RenewalCheckpointPayload) => Promise<CheckRenewalRi
 
 function buildDefaultCheck(): (payload: RenewalCheckpointPayload) => Promise<CheckRenewalRiskResult> {
   const env = readEnvConfig(RiskEnvironmentSchema);
-  const dynamoDb = new DynamoDBClient({});
-  const eventBridge = new EventBridgeClient({});
+  const dynamoDb = traced(new DynamoDBClient({}));
+  const eventBridge = traced(new EventBridgeClient({}));
   const ledger = createLedgerService({
     dynamoDb,
     eventBridge,
@@ -82,6 +119,6 @@ function buildDefaultCheck(): (payload: RenewalCheckpointPayload) => Promise<Che
   return (payload) => service.checkRenewalRisk(payload);
 }
 
-export const handler = middy<unknown, CheckRenewalRiskResponse>().handler(
+export const handler = withObservability<unknown, CheckRenewalRiskResponse>(
   createCheckRenewalRiskHandler(async () => (defaultCheck ??= buildDefaultCheck())),
 );

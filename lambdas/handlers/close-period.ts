@@ -2,19 +2,24 @@
 // contract's time zone + grace). Any failure throws, so Scheduler retries and
 // finally dead-letters the invocation; a repeated invocation is harmless
 // because the close is idempotent (stored record, derived Stripe keys).
-import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import {
   ClosePeriodRequestSchema,
   runScheduledClose,
   type CloseScheduledPeriodResult,
+  type ScheduledCloseOutcome,
   type SkippedScheduledClose,
 } from '../application/billing/schedule-period-closes';
 import type { BillingDeps } from '../application/billing/close-contract-period';
 import { BillingEnvironmentSchema, createBillingService, stripeConnectionFromEnv } from '../composition/billing-service';
 import { readEnvConfig } from '../shared/env';
+import { withObservability } from '../shared/handler-middleware';
+import { BILLING_METRIC_NAMES } from '../shared/metric-names';
+import { logger, metrics, traced } from '../shared/powertools';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export class ClosePeriodInputError extends Error {
   readonly code = 'invalid_close_request';
@@ -76,6 +81,43 @@ function toResponse({ close, result }: CloseScheduledPeriodResult): ClosePeriodR
   };
 }
 
+/**
+ * Metrics and one log line of a close, from its result. Zeros are published
+ * too, so alarms on the failure count see a continuous series. "Issued" is a
+ * close that stored or pushed the invoice in this run and reconciled: a
+ * re-run that finds everything done is counted as closed, not issued again.
+ */
+export function recordCloseOutcome(outcome: ScheduledCloseOutcome): void {
+  if (outcome.status === 'skipped') {
+    metrics.addMetric(BILLING_METRIC_NAMES.periodClosesSkipped, MetricUnit.Count, 1);
+    logger.info('Period close skipped', { contractId: outcome.contractId, periodId: outcome.periodId, code: outcome.reason });
+    return;
+  }
+  const { result, corrections } = outcome;
+  const issuedNow = result.matched && (result.recordCreated || result.itemsCreated > 0);
+  const creditNotes = corrections.reduce((sum, corrected) => sum + corrected.creditNotes.length, 0);
+  const correctionsRecorded = corrections.filter((corrected) => corrected.correction !== null).length;
+  metrics.addMetric(BILLING_METRIC_NAMES.periodsClosed, MetricUnit.Count, 1);
+  metrics.addMetric(BILLING_METRIC_NAMES.invoicesIssued, MetricUnit.Count, issuedNow ? 1 : 0);
+  metrics.addMetric(BILLING_METRIC_NAMES.reconciliationFailures, MetricUnit.Count, result.matched ? 0 : 1);
+  metrics.addMetric(BILLING_METRIC_NAMES.creditNotesIssued, MetricUnit.Count, creditNotes);
+  metrics.addMetric(BILLING_METRIC_NAMES.correctionsRecorded, MetricUnit.Count, correctionsRecorded);
+  // Identifiers and counts only: totals are customer billing data.
+  const details = {
+    contractId: result.contractId,
+    periodId: result.periodId,
+    invoiceRecordId: result.invoiceRecordId,
+    stripeInvoiceId: result.stripeInvoiceId,
+    status: result.status,
+    recordCreated: result.recordCreated,
+    itemsCreated: result.itemsCreated,
+    creditNotes,
+    corrections: correctionsRecorded,
+  };
+  if (result.matched) logger.info('Period closed', details);
+  else logger.warn('Period closed with a reconciliation failure', details);
+}
+
 /** The event → result mapping with its dependencies passed in (tests, local engine). */
 export function createClosePeriodHandler(resolveDeps: () => Promise<ClosePeriodDeps>) {
   return async (event: unknown): Promise<ClosePeriodResponse | ClosePeriodSkippedResponse> => {
@@ -87,6 +129,7 @@ export function createClosePeriodHandler(resolveDeps: () => Promise<ClosePeriodD
     // A reconciliation mismatch is returned, not thrown: its event and alarm
     // are already raised, and retrying would only find the same totals.
     const outcome = await runScheduledClose(deps, parsed.data);
+    recordCloseOutcome(outcome);
     return outcome.status === 'skipped' ? toSkippedResponse(outcome) : toResponse(outcome);
   };
 }
@@ -97,18 +140,18 @@ let defaultDeps: Promise<ClosePeriodDeps> | undefined;
 async function buildDefaultDeps(): Promise<ClosePeriodDeps> {
   const env = readEnvConfig(BillingEnvironmentSchema);
   const service = createBillingService({
-    dynamoDb: new DynamoDBClient({}),
+    dynamoDb: traced(new DynamoDBClient({})),
     engineTableName: env.ENGINE_TABLE_NAME,
     ledgerTableName: env.LEDGER_TABLE_NAME,
-    eventBridge: new EventBridgeClient({}),
+    eventBridge: traced(new EventBridgeClient({})),
     eventBusName: env.EVENT_BUS_NAME,
-    stripe: await stripeConnectionFromEnv(process.env),
+    stripe: await stripeConnectionFromEnv(process.env, traced(new SecretsManagerClient({}))),
     finalizeInvoices: env.FINALIZE_INVOICES === 'true',
   });
   return { ...service.deps, graceHours: env.CLOSE_GRACE_HOURS };
 }
 
-export const handler = middy<unknown, ClosePeriodResponse | ClosePeriodSkippedResponse>().handler(
+export const handler = withObservability<unknown, ClosePeriodResponse | ClosePeriodSkippedResponse>(
   createClosePeriodHandler(() => {
     // A failed start (Secrets Manager throttled) must not poison the container.
     defaultDeps ??= buildDefaultDeps().catch((error: unknown) => {

@@ -20,7 +20,7 @@ import { InfrastructureError, OutcomeNotYetRecordedError } from '../application/
 import { INBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
-import { logger, metrics } from '../shared/powertools';
+import { logger, metrics, traced } from '../shared/powertools';
 import { processSqsBatch, type ProcessedBatch } from '../shared/sqs-partial-batch';
 
 const DEFAULT_RECORD_CONCURRENCY = 5;
@@ -222,8 +222,8 @@ function containerLedgerService(): { service: LedgerService; recordConcurrency: 
     containerService = {
       recordConcurrency: env.INGEST_RECORD_CONCURRENCY,
       service: createLedgerService({
-        dynamoDb: new DynamoDBClient({}),
-        eventBridge: new EventBridgeClient({}),
+        dynamoDb: traced(new DynamoDBClient({})),
+        eventBridge: traced(new EventBridgeClient({})),
         ledgerTableName: env.LEDGER_TABLE_NAME,
         engineTableName: env.ENGINE_TABLE_NAME,
         eventBusName: env.EVENT_BUS_NAME,

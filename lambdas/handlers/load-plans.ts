@@ -23,7 +23,7 @@ import { PlanSchema, type Plan } from '../domain/plans/plan-schema';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logger, metrics } from '../shared/powertools';
+import { logger, metrics, traced } from '../shared/powertools';
 
 export const LoadPlansEnvSchema = z.object({ ENGINE_TABLE_NAME: z.string().min(1), EVENT_BUS_NAME: z.string().min(1) });
 export type LoadPlansEnv = z.infer<typeof LoadPlansEnvSchema>;
@@ -138,10 +138,10 @@ let container: ContainerServices | undefined;
 function containerServices(): ContainerServices {
   if (!container) {
     const env = readEnvConfig(LoadPlansEnvSchema);
-    const client = new DynamoDBClient({});
+    const client = traced(new DynamoDBClient({}));
     container = {
       store: new DynamoDbPlanStore({ client, tableName: env.ENGINE_TABLE_NAME }),
-      events: new EventBridgeEventPublisher({ client: new EventBridgeClient({}), eventBusName: env.EVENT_BUS_NAME }),
+      events: new EventBridgeEventPublisher({ client: traced(new EventBridgeClient({})), eventBusName: env.EVENT_BUS_NAME }),
       outbox: new DynamoDbContractChangeOutbox({ client, tableName: env.ENGINE_TABLE_NAME }),
     };
   }

@@ -4,7 +4,6 @@
 // Scheduler and storage failures throw, so EventBridge retries the invocation
 // and finally sends it to the function's dead-letter queue; repeats are
 // harmless (schedule names derive from contract and period).
-import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { z } from 'zod';
@@ -17,6 +16,10 @@ import {
 } from '../application/billing/schedule-period-closes';
 import { ContractChangeSchema, type ContractChange } from '../domain/plans/contract-change';
 import { readEnvConfig } from '../shared/env';
+import { withObservability } from '../shared/handler-middleware';
+import { SCHEDULE_METRIC_NAMES } from '../shared/metric-names';
+import { logger, metrics, traced } from '../shared/powertools';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export class PeriodCloseChangeInputError extends Error {
   readonly code = 'invalid_contract_change';
@@ -52,6 +55,22 @@ export function toPeriodCloseScheduleResponse(result: ReschedulePeriodClosesResu
   };
 }
 
+/** Schedules created and deleted by this change (not the unchanged or already absent ones), as metrics and one log line. */
+export function recordPeriodCloseScheduling(result: ReschedulePeriodClosesResult): void {
+  const created = result.scheduled.filter((entry) => entry.outcome === 'created').length;
+  const deleted = result.removed.filter((entry) => entry.outcome === 'deleted').length;
+  metrics.addMetric(SCHEDULE_METRIC_NAMES.periodClosesCreated, MetricUnit.Count, created);
+  metrics.addMetric(SCHEDULE_METRIC_NAMES.periodClosesDeleted, MetricUnit.Count, deleted);
+  logger.info('Period-close schedules in step', {
+    contractId: result.contractId,
+    change: result.change,
+    created,
+    unchanged: result.scheduled.length - created,
+    deleted,
+    past: result.past.length,
+  });
+}
+
 /** The event → result mapping with its dependencies passed in (tests, local engine). */
 export function createSchedulePeriodClosesHandler(resolveDeps: () => Promise<ReschedulePeriodClosesDeps>) {
   return async (event: unknown): Promise<SchedulePeriodClosesResponse> => {
@@ -59,7 +78,9 @@ export function createSchedulePeriodClosesHandler(resolveDeps: () => Promise<Res
     if (!parsed.success) {
       throw new PeriodCloseChangeInputError(`invalid contract change: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
     }
-    return toPeriodCloseScheduleResponse(await reschedulePeriodCloses(await resolveDeps(), parsed.data));
+    const result = await reschedulePeriodCloses(await resolveDeps(), parsed.data);
+    recordPeriodCloseScheduling(result);
+    return toPeriodCloseScheduleResponse(result);
   };
 }
 
@@ -94,11 +115,11 @@ export function periodCloseDepsFromEnv(
 
 let defaultDeps: ReschedulePeriodClosesDeps | undefined;
 
-export const handler = middy<unknown, SchedulePeriodClosesResponse>().handler(
+export const handler = withObservability<unknown, SchedulePeriodClosesResponse>(
   createSchedulePeriodClosesHandler(async () =>
     (defaultDeps ??= periodCloseDepsFromEnv(readEnvConfig(SchedulePeriodClosesEnvironmentSchema), {
-      scheduler: new SchedulerClient({}),
-      dynamoDb: new DynamoDBClient({}),
+      scheduler: traced(new SchedulerClient({})),
+      dynamoDb: traced(new DynamoDBClient({})),
     })),
   ),
 );

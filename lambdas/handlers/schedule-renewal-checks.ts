@@ -3,7 +3,6 @@
 // change is in `detail`), or directly with the change itself. Scheduler and storage
 // failures throw, so the invocation is retried and finally dead-lettered;
 // repeats are harmless (deterministic schedule names, upserts).
-import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { z } from 'zod';
@@ -12,6 +11,10 @@ import { EventBridgeCheckpointScheduler } from '../adapters/scheduler/eventbridg
 import { ContractChangeSchema, scheduleRenewalChecks, type ContractChange, type ScheduleRenewalChecksResult } from '../application/risk/schedule-renewal-checks';
 import { DEFAULT_RENEWAL_RISK_SETTINGS } from '../application/risk/risk-settings';
 import { readEnvConfig } from '../shared/env';
+import { withObservability } from '../shared/handler-middleware';
+import { SCHEDULE_METRIC_NAMES } from '../shared/metric-names';
+import { logger, metrics, traced } from '../shared/powertools';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export class ContractChangeInputError extends Error {
   readonly code = 'invalid_contract_change';
@@ -44,6 +47,20 @@ export function toScheduleResponse(change: ContractChange, result: ScheduleRenew
   };
 }
 
+/** Checkpoint schedules created, moved (updated) and deleted by this change, as metrics and one log line. */
+export function recordRenewalCheckScheduling(change: ContractChange, result: ScheduleRenewalChecksResult): void {
+  const upserted = result.change === 'cancelled' ? [] : result.upserted;
+  const count = <T extends { outcome: string }>(entries: readonly T[], outcome: T['outcome']): number =>
+    entries.filter((entry) => entry.outcome === outcome).length;
+  const created = count(upserted, 'created');
+  const updated = count(upserted, 'updated');
+  const deleted = count(result.deleted, 'deleted');
+  metrics.addMetric(SCHEDULE_METRIC_NAMES.renewalChecksCreated, MetricUnit.Count, created);
+  metrics.addMetric(SCHEDULE_METRIC_NAMES.renewalChecksUpdated, MetricUnit.Count, updated);
+  metrics.addMetric(SCHEDULE_METRIC_NAMES.renewalChecksDeleted, MetricUnit.Count, deleted);
+  logger.info('Renewal-check schedules in step', { contractId: change.contractId, change: change.change, created, updated, deleted });
+}
+
 export function createScheduleRenewalChecksHandler(schedule: () => Promise<(change: ContractChange) => Promise<ScheduleRenewalChecksResult>>) {
   return async (event: unknown): Promise<ScheduleRenewalChecksResponse> => {
     const parsed = ScheduleRenewalChecksInputSchema.safeParse(event);
@@ -51,7 +68,9 @@ export function createScheduleRenewalChecksHandler(schedule: () => Promise<(chan
       throw new ContractChangeInputError(`invalid contract change: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
     }
     const run = await schedule();
-    return toScheduleResponse(parsed.data, await run(parsed.data));
+    const result = await run(parsed.data);
+    recordRenewalCheckScheduling(parsed.data, result);
+    return toScheduleResponse(parsed.data, result);
   };
 }
 
@@ -67,18 +86,18 @@ let defaultSchedule: ((change: ContractChange) => Promise<ScheduleRenewalChecksR
 
 function buildDefaultSchedule(): (change: ContractChange) => Promise<ScheduleRenewalChecksResult> {
   const env = readEnvConfig(ScheduleEnvironmentSchema);
-  const scheduler = new EventBridgeCheckpointScheduler(new SchedulerClient({}), {
+  const scheduler = new EventBridgeCheckpointScheduler(traced(new SchedulerClient({})), {
     groupName: env.SCHEDULE_GROUP_NAME,
     functionArn: env.CHECK_FUNCTION_ARN,
     roleArn: env.SCHEDULER_ROLE_ARN,
     deadLetterQueueArn: env.SCHEDULER_DEAD_LETTER_ARN,
   });
-  const contracts = new DynamoDbPlanStore({ client: new DynamoDBClient({}), tableName: env.ENGINE_TABLE_NAME });
+  const contracts = new DynamoDbPlanStore({ client: traced(new DynamoDBClient({})), tableName: env.ENGINE_TABLE_NAME });
   // The plan store also reads plans: plan-level checkpoint days apply.
   const deps = { scheduler, contracts, plans: contracts, settings: DEFAULT_RENEWAL_RISK_SETTINGS, clock: () => new Date() };
   return (change) => scheduleRenewalChecks(deps, change);
 }
 
-export const handler = middy<unknown, ScheduleRenewalChecksResponse>().handler(
+export const handler = withObservability<unknown, ScheduleRenewalChecksResponse>(
   createScheduleRenewalChecksHandler(async () => (defaultSchedule ??= buildDefaultSchedule())),
 );

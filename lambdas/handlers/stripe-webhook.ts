@@ -1,4 +1,3 @@
-import middy from '@middy/core';
 import Stripe from 'stripe';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -7,10 +6,17 @@ import {
   StripeEventSchema,
   recordPaymentSignal,
   type RecordPaymentSignalDeps,
+  type RecordPaymentSignalResult,
 } from '../application/billing/record-payment-signal';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
-import { loadStripeSecrets } from '../adapters/stripe/stripe-secrets';
+import { loadStripeSecrets, StripeConfigError } from '../adapters/stripe/stripe-secrets';
 import { ENGINE_EVENT_SOURCE } from '../domain/events/detail-types';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { getStringFromEnv } from '../shared/env';
+import { withObservability } from '../shared/handler-middleware';
+import { PAYMENT_SIGNAL_METRIC_NAMES } from '../shared/metric-names';
+import { logger, metrics, traced } from '../shared/powertools';
 
 /** Stripe's recommended (and the SDK's default) signature age limit. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -22,6 +28,60 @@ export interface StripeWebhookDeps extends RecordPaymentSignalDeps {
 
 function respond(statusCode: number, body: Record<string, unknown>): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+type RejectionCode = 'missing_body' | 'missing_signature' | 'stale_signature' | 'invalid_signature' | 'invalid_event';
+
+/**
+ * A 400 with its code, counted per code: a run of invalid_signature after a
+ * secret rotation shows on the dashboard by name. Only the code is logged,
+ * never the body or the header.
+ */
+function reject(code: RejectionCode, message: string): APIGatewayProxyStructuredResultV2 {
+  const single = metrics.singleMetric();
+  single.addDimension('code', code);
+  single.addMetric(PAYMENT_SIGNAL_METRIC_NAMES.rejected, MetricUnit.Count, 1);
+  logger.warn('Stripe webhook request rejected', { code });
+  return respond(400, { code, message });
+}
+
+/**
+ * Metrics and one log line of a verified event: the signal's type, counted
+ * per type, and for engine invoices (a contract id in Stripe's metadata) the
+ * invoiced or paid amount per currency. Ids only in the log.
+ */
+export function recordSignalOutcome(result: RecordPaymentSignalResult): void {
+  if (result.outcome === 'ignored') {
+    metrics.addMetric(PAYMENT_SIGNAL_METRIC_NAMES.ignored, MetricUnit.Count, 1);
+    logger.info('Stripe event ignored', { type: result.type });
+    return;
+  }
+  const { signal } = result;
+  logger.info(result.outcome === 'recorded' ? 'Payment signal recorded' : 'Payment signal redelivered', {
+    stripeEventId: signal.stripeEventId,
+    type: signal.type,
+    stripeObjectId: signal.stripeObjectId,
+    contractId: signal.contractId,
+    periodId: signal.periodId,
+    ...(result.outcome === 'duplicate' ? { republished: result.republished } : {}),
+  });
+  if (result.outcome === 'duplicate') {
+    metrics.addMetric(PAYMENT_SIGNAL_METRIC_NAMES.duplicate, MetricUnit.Count, 1);
+    return;
+  }
+  const byType = metrics.singleMetric();
+  byType.addDimension('type', signal.type);
+  byType.addMetric(PAYMENT_SIGNAL_METRIC_NAMES.recorded, MetricUnit.Count, 1);
+  const amount = signal.type === 'invoice.finalized' ? signal.total : signal.type === 'invoice.paid' ? signal.amountPaid : null;
+  if (signal.contractId !== null && signal.currency !== null && amount !== null && /^-?\d+$/.test(amount)) {
+    const byCurrency = metrics.singleMetric();
+    byCurrency.addDimension('currency', signal.currency.toUpperCase());
+    byCurrency.addMetric(
+      signal.type === 'invoice.finalized' ? PAYMENT_SIGNAL_METRIC_NAMES.invoicedAmount : PAYMENT_SIGNAL_METRIC_NAMES.paidAmount,
+      MetricUnit.Count,
+      Number(amount),
+    );
+  }
 }
 
 function rawBodyOf(event: APIGatewayProxyEventV2): string | undefined {
@@ -40,9 +100,9 @@ export function createStripeWebhookHandler(resolveDeps: () => Promise<StripeWebh
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const deps = await resolveDeps();
     const body = rawBodyOf(event);
-    if (!body) return respond(400, { code: 'missing_body', message: 'the request has no body: expected a Stripe event' });
+    if (!body) return reject('missing_body', 'the request has no body: expected a Stripe event');
     const header = signatureHeaderOf(event);
-    if (!header) return respond(400, { code: 'missing_signature', message: 'the Stripe-Signature header is missing' });
+    if (!header) return reject('missing_signature', 'the Stripe-Signature header is missing');
     let verified: Stripe.Event;
     try {
       verified = Stripe.webhooks.constructEvent(
@@ -56,17 +116,15 @@ export function createStripeWebhookHandler(resolveDeps: () => Promise<StripeWebh
     } catch (error) {
       const stale = error instanceof Error && /tolerance/i.test(error.message);
       return stale
-        ? respond(400, {
-            code: 'stale_signature',
-            message: `the Stripe-Signature timestamp is older than ${deps.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS} s: possible replay`,
-          })
-        : respond(400, { code: 'invalid_signature', message: 'the Stripe-Signature does not match the body and the webhook secret' });
+        ? reject('stale_signature', `the Stripe-Signature timestamp is older than ${deps.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS} s: possible replay`)
+        : reject('invalid_signature', 'the Stripe-Signature does not match the body and the webhook secret');
     }
     const parsed = StripeEventSchema.safeParse(verified);
     if (!parsed.success) {
-      return respond(400, { code: 'invalid_event', message: `the signed event is not a Stripe event: ${parsed.error.issues[0]?.message ?? ''}` });
+      return reject('invalid_event', `the signed event is not a Stripe event: ${parsed.error.issues[0]?.message ?? ''}`);
     }
     const result = await recordPaymentSignal(deps, parsed.data);
+    recordSignalOutcome(result);
     return respond(200, {
       received: true,
       outcome: result.outcome,
@@ -77,19 +135,14 @@ export function createStripeWebhookHandler(resolveDeps: () => Promise<StripeWebh
 
 let defaultDeps: Promise<StripeWebhookDeps> | undefined;
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is required`);
-  return value;
-}
-
 // Built once per Lambda container; secrets are read once and never logged.
 async function buildDefaultDeps(): Promise<StripeWebhookDeps> {
-  const secrets = await loadStripeSecrets(process.env);
-  if (!secrets.webhookSecret) throw new Error('no Stripe webhook secret configured (STRIPE_SECRET_ARN or STRIPE_WEBHOOK_SECRET)');
-  const store = new DynamoDbInvoiceStore(new DynamoDBClient({}), required('ENGINE_TABLE_NAME'));
-  const eventBridge = new EventBridgeClient({});
-  const busName = required('EVENT_BUS_NAME');
+  const secrets = await loadStripeSecrets(process.env, traced(new SecretsManagerClient({})));
+  if (!secrets.webhookSecret) throw new StripeConfigError('no Stripe webhook secret configured (STRIPE_SECRET_ARN or STRIPE_WEBHOOK_SECRET)');
+  // MissingEnvironmentVariableError names the variable when the stack did not set it.
+  const store = new DynamoDbInvoiceStore(traced(new DynamoDBClient({})), getStringFromEnv('ENGINE_TABLE_NAME'));
+  const eventBridge = traced(new EventBridgeClient({}));
+  const busName = getStringFromEnv('EVENT_BUS_NAME');
   return {
     webhookSecret: secrets.webhookSecret,
     signals: store,
@@ -113,7 +166,7 @@ async function buildDefaultDeps(): Promise<StripeWebhookDeps> {
   };
 }
 
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(
+export const handler = withObservability<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(
   createStripeWebhookHandler(() => {
     // A failed start (e.g. Secrets Manager throttled) must not poison the container.
     defaultDeps ??= buildDefaultDeps().catch((error: unknown) => {

@@ -3,22 +3,41 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
-import { logger, metrics } from './powertools';
+import { logger, metrics, tracer } from './powertools';
 
 export type HandlerFunction<Event, Result> = (event: Event, context: Context) => Promise<Result>;
 
 /**
- * Wraps a handler with the shared observability: the Lambda context on every
- * log line (and state cleared between invocations, so one record's keys never
- * leak into the next invocation's logs), metrics flushed after each
- * invocation, a ColdStart metric. The event itself is never logged.
+ * Marks a handler built by withObservability. A test imports every module in
+ * lambdas/handlers and checks its `handler` export carries it, so a new
+ * Lambda cannot ship without logs, metrics and traces.
+ */
+export const OBSERVED_HANDLER = Symbol.for('outcome-engine.withObservability');
+
+/**
+ * Wraps a handler with the shared observability: an X-Ray subsegment per
+ * invocation with a ColdStart annotation (the response is never attached),
+ * the Lambda context on every log line (and state cleared between
+ * invocations, so one record's keys never leak into the next invocation's
+ * logs), metrics flushed after each invocation, a ColdStart metric. The event
+ * itself is never logged. Errors pass through unchanged: Lambda still sees
+ * the failure and retries or dead-letters as configured.
  */
 export function withObservability<Event, Result>(
   handler: HandlerFunction<Event, Result>,
 ): MiddyfiedHandler<Event, Result, Error, Context> {
-  return middy<Event, Result, Error, Context>()
+  const wrapped = middy<Event, Result, Error, Context>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .handler(handler);
+  Object.defineProperty(wrapped, OBSERVED_HANDLER, { value: true });
+  return wrapped;
+}
+
+/** True for a handler built by withObservability. */
+export function isObservedHandler(candidate: unknown): boolean {
+  return typeof candidate === 'function' && (candidate as unknown as Record<symbol, unknown>)[OBSERVED_HANDLER] === true;
 }

@@ -1,0 +1,60 @@
+// Names of the Powertools metrics the handlers emit beyond the ledger's own
+// (ingest-outcomes) and plan loading (load-plans). One list, read by the
+// handlers that emit them and by lib/config/observability.ts, whose dashboard
+// and alarms read them back: a rename cannot leave a graph or an alarm on a
+// metric nobody emits.
+
+/** close-period (and any handler running the period close or its corrections). */
+export const BILLING_METRIC_NAMES = {
+  /** Close invocations that closed a period (re-runs included). */
+  periodsClosed: 'PeriodsClosed',
+  /** Fired schedules of periods the contract no longer bills. */
+  periodClosesSkipped: 'PeriodClosesSkipped',
+  /** Invoices this run stored or pushed and Stripe's total matched ('Invoice Issued'). */
+  invoicesIssued: 'InvoicesIssued',
+  /** Closes whose Stripe total or currency differs ('Invoice Reconciliation Failed' published). */
+  reconciliationFailures: 'InvoiceReconciliationFailures',
+  /** Credit notes created in Stripe for decreases of invoiced periods. */
+  creditNotesIssued: 'CreditNotesIssued',
+  /** Corrections of invoiced periods recorded (increases become adjustment lines). */
+  correctionsRecorded: 'InvoiceCorrectionsRecorded',
+} as const;
+
+/** stripe-webhook. */
+export const PAYMENT_SIGNAL_METRIC_NAMES = {
+  /** First delivery of a tracked Stripe event, one series per `type` dimension (e.g. invoice.paid). */
+  recorded: 'PaymentSignalsRecorded',
+  /** Redeliveries of an event already recorded. */
+  duplicate: 'PaymentSignalsDuplicate',
+  /**
+   * Total of each engine invoice Stripe finalized (invoice.finalized with a
+   * contract id), in minor units, one series per `currency` dimension. From
+   * the webhook rather than the close: the close result carries no currency,
+   * and a draft left for review (finalizeInvoices false) is not issued yet.
+   */
+  invoicedAmount: 'InvoicedAmountMinor',
+  /** Amount paid on engine invoices (invoice.paid with a contract id), minor units, per `currency`. */
+  paidAmount: 'PaidAmountMinor',
+  /** Verified events of a type the engine does not track. */
+  ignored: 'StripeEventsIgnored',
+  /** Requests answered 4xx (no body, no or bad signature, stale), one series per `code` dimension. */
+  rejected: 'WebhookRequestsRejected',
+} as const;
+
+/** check-renewal-risk. */
+export const RISK_METRIC_NAMES = {
+  checks: 'RenewalRiskChecks',
+  checksSkipped: 'RenewalRiskChecksSkipped',
+  tasksCreated: 'RenewalRiskTasksCreated',
+  tasksEscalated: 'RenewalRiskTasksEscalated',
+  tasksResolved: 'RenewalRiskTasksResolved',
+} as const;
+
+/** schedule-period-closes and schedule-renewal-checks. */
+export const SCHEDULE_METRIC_NAMES = {
+  periodClosesCreated: 'PeriodCloseSchedulesCreated',
+  periodClosesDeleted: 'PeriodCloseSchedulesDeleted',
+  renewalChecksCreated: 'RenewalCheckSchedulesCreated',
+  renewalChecksUpdated: 'RenewalCheckSchedulesUpdated',
+  renewalChecksDeleted: 'RenewalCheckSchedulesDeleted',
+} as const;
