@@ -11,7 +11,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { InvoiceCorrection } from '../../domain/invoicing/corrections';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
 import { decodeInvoiceCorrection, decodeInvoiceRecord, encodeInvoiceDocument } from '../../domain/invoicing/invoice-record-codec';
-import type { InvoiceStatus, InvoiceStore, PutResult, StoredCorrection } from '../../application/billing/ports';
+import type { CustomerCreation, InvoiceStatus, InvoiceStore, PutResult, StoredCorrection } from '../../application/billing/ports';
 import type { PaymentSignal, PaymentSignalStore } from '../../application/billing/record-payment-signal';
 import { ENGINE_TABLE } from './table-design';
 
@@ -20,6 +20,7 @@ import { ENGINE_TABLE } from './table-design';
 //   CONTRACT#<id> / INVOICE#<period>#STATUS            status attributes, updated in place
 //   CONTRACT#<id> / INVOICE#<period>#CORRECTION#<seq>  immutable correction body + its progress attributes
 //   CUSTOMER#<id> / STRIPE_CUSTOMER                    the Stripe customer made for an engine customer
+//   CUSTOMER#<id> / STRIPE_CUSTOMER_CREATION           when creating it began, and the idempotency-key generation
 //   STRIPE_EVENT#<id> / PAYMENT_SIGNAL                 one item per Stripe event id (webhook dedupe), filed in byType:
 //       PAYMENT_SIGNAL#<contract> / <occurredAt>#<event id>         when the Stripe object names its contract (metadata)
 //       STRIPE_INVOICE_SIGNAL#<invoice> / <occurredAt>#<event id>   else by its Stripe invoice (a credit note made in the
@@ -54,6 +55,10 @@ export interface StoredPaymentSignal {
 export interface PaymentSignalRange {
   readonly from?: Date;
   readonly to?: Date;
+}
+
+function creationOf(customerId: string, item: Record<string, unknown>): CustomerCreation {
+  return { customerId, startedAt: String(item['startedAt']), generation: Number(item['generation']) };
 }
 
 /** A conditional write found another version of an immutable item. */
@@ -246,6 +251,39 @@ export class DynamoDbInvoiceStore implements InvoiceStore, PaymentSignalStore {
       (old) => String(old['stripeCustomerId']),
     );
     return stored ?? stripeCustomerId;
+  }
+
+  async startCustomerCreation(customerId: string, startedAt: string): Promise<PutResult<CustomerCreation>> {
+    const creation: CustomerCreation = { customerId, startedAt, generation: 1 };
+    const stored = await this.putOnce(
+      { [PK]: `CUSTOMER#${customerId}`, [SK]: 'STRIPE_CUSTOMER_CREATION', type: 'StripeCustomerCreation', startedAt, generation: 1 },
+      (old) => creationOf(customerId, old),
+    );
+    return stored ? { created: false, value: stored } : { created: true, value: creation };
+  }
+
+  async advanceCustomerCreation(customerId: string, fromGeneration: number): Promise<CustomerCreation> {
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ [PK]: `CUSTOMER#${customerId}`, [SK]: 'STRIPE_CUSTOMER_CREATION' }),
+          UpdateExpression: 'SET generation = :next',
+          ConditionExpression: 'generation = :from',
+          ExpressionAttributeValues: marshall({ ':from': fromGeneration, ':next': fromGeneration + 1 }),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return creationOf(customerId, unmarshall(result.Attributes ?? {}));
+    } catch (error) {
+      // Another run moved it on first: continue with the generation it chose.
+      if (error instanceof ConditionalCheckFailedException && error.Item) return creationOf(customerId, unmarshall(error.Item));
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new InvoiceStoreConflictError(`no Stripe customer creation recorded for ${customerId}`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   /**

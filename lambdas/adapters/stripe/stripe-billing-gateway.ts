@@ -4,15 +4,24 @@ import type { Contract } from '../../domain/plans/contract-schema';
 import type { InvoiceRecord, InvoiceRecordLine } from '../../domain/invoicing/invoice-record';
 import { creditNoteTotal } from '../../domain/invoicing/corrections';
 import { stripeKeys } from '../../domain/invoicing/idempotency-keys';
+import { BillingWriteUncertainError } from '../../application/billing/billing-errors';
 import type {
   BillingGateway,
   CreateCreditNoteRequest,
+  CreateCustomerRequest,
   CreateCreditNoteResult,
   PushInvoiceRequest,
   PushInvoiceResult,
   StripeInvoiceTotals,
 } from '../../application/billing/ports';
-import { StripeCallPolicy, defaultRateFor, mayHaveExecuted, type StripeCallPolicyOptions } from './stripe-call-policy';
+import { StripeCallPolicy, defaultRateFor, isReplayedAnswer, mayHaveExecuted, type StripeCallPolicyOptions } from './stripe-call-policy';
+
+/**
+ * How far Stripe's clock may be behind the engine's when a customer is looked
+ * up by creation time: a customer is searched from the recorded start of its
+ * creation minus this.
+ */
+export const CUSTOMER_LOOKUP_CLOCK_SKEW_SECONDS = 300;
 
 export class StripeAmountOutOfRangeError extends Error {
   constructor(amount: bigint, what: string) {
@@ -83,15 +92,46 @@ export class StripeBillingGateway implements BillingGateway {
     this.daysUntilDue = options.daysUntilDue ?? 30;
   }
 
-  async ensureCustomer(contract: Contract): Promise<string> {
-    if (contract.stripeCustomerId) return contract.stripeCustomerId;
-    const customer = await this.policy.run(() =>
-      this.stripe.customers.create(
-        { name: contract.customerId, metadata: { customerId: contract.customerId } },
-        { idempotencyKey: stripeKeys.customer(contract.customerId) },
-      ),
-    );
-    return customer.id;
+  async createCustomer({ contract, generation }: CreateCustomerRequest): Promise<string> {
+    try {
+      const customer = await this.policy.run(() =>
+        this.stripe.customers.create(
+          { name: contract.customerId, metadata: { customerId: contract.customerId } },
+          { idempotencyKey: stripeKeys.customer(contract.customerId, generation) },
+        ),
+      );
+      return customer.id;
+    } catch (error) {
+      if (!mayHaveExecuted(error)) throw error;
+      throw new BillingWriteUncertainError(`creating the Stripe customer of "${contract.customerId}" may or may not have happened`, {
+        cause: error,
+        keySpent: isReplayedAnswer(error),
+      });
+    }
+  }
+
+  /**
+   * Customers list is read-after-write consistent (search is not): every
+   * customer created since `createdSince` (less the clock skew) is read page
+   * by page, and the oldest one made for this engine customer wins.
+   */
+  async findCustomer(customerId: string, createdSince: string): Promise<string | undefined> {
+    const gte = epochSeconds(createdSince) - CUSTOMER_LOOKUP_CLOCK_SKEW_SECONDS;
+    let found: Stripe.Customer | undefined;
+    let startingAfter: string | undefined;
+    for (;;) {
+      const after = startingAfter;
+      const page = await this.policy.run(() =>
+        this.stripe.customers.list({ created: { gte }, limit: 100, ...(after ? { starting_after: after } : {}) }),
+      );
+      for (const customer of page.data) {
+        // Newest first: a later match on the way down is an older customer.
+        if (customer.metadata?.['customerId'] === customerId) found = customer;
+      }
+      const last = page.data.at(-1);
+      if (!page.has_more || !last) return found?.id;
+      startingAfter = last.id;
+    }
   }
 
   async retrieveInvoiceTotals(stripeInvoiceId: string): Promise<StripeInvoiceTotals> {

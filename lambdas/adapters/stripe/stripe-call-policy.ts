@@ -48,6 +48,15 @@ export function mayHaveExecuted(error: unknown): boolean {
   return type === 'StripeConnectionError' || (statusCode !== undefined && statusCode >= 500);
 }
 
+/**
+ * Stripe answered from what it saved against the idempotency key
+ * (`Idempotent-Replayed: true`): the request under that key ran before and
+ * will never run again while Stripe keeps the key (24 h).
+ */
+export function isReplayedAnswer(error: unknown): boolean {
+  return asStripeError(error).headers?.['idempotent-replayed'] === 'true';
+}
+
 export interface StripeCallStats {
   calls: number;
   retries: number;

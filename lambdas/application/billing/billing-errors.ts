@@ -16,3 +16,19 @@ export class InvoiceNotIssuedError extends Error {
     this.name = 'InvoiceNotIssuedError';
   }
 }
+
+/**
+ * A write to the billing system failed in a way that leaves open whether it
+ * was done (a 5xx after execution, a lost connection). `keySpent` says Stripe
+ * saved that answer against the idempotency key (it replayed it), so the same
+ * key will never do the work: only a new key can.
+ */
+export class BillingWriteUncertainError extends Error {
+  readonly code = 'billing_write_uncertain';
+  readonly keySpent: boolean;
+  constructor(message: string, options: ErrorOptions & { keySpent: boolean }) {
+    super(message, options);
+    this.name = 'BillingWriteUncertainError';
+    this.keySpent = options.keySpent;
+  }
+}

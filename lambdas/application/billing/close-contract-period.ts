@@ -3,7 +3,7 @@ import type { Contract } from '../../domain/plans/contract-schema';
 import { createInvoiceRecord, type InvoiceRecord, type PendingAdjustment } from '../../domain/invoicing/invoice-record';
 import { reconcileInvoiceTotals } from '../../domain/invoicing/reconciliation';
 import { toUtcIsoString } from '../../domain/periods/local-date';
-import { InvoiceNotIssuedError } from './billing-errors';
+import { BillingWriteUncertainError, InvoiceNotIssuedError } from './billing-errors';
 import { loadContract, rateForInvoice } from './rate-for-invoice';
 import {
   BILLING_DETAIL_TYPES,
@@ -122,12 +122,45 @@ export async function closeContractPeriod(deps: BillingDeps, input: ClosePeriodI
   return resultOf(record, created, final, pushed.itemsCreated);
 }
 
-async function resolveStripeCustomer(deps: BillingDeps, contract: Contract): Promise<string> {
+/** Creates with a key at most this many times per run (the same key again, or one new generation). */
+const CUSTOMER_CREATE_ATTEMPTS = 3;
+
+/**
+ * The contract's Stripe customer, created at most once. Stripe keeps an
+ * idempotency key's answer for 24 h, a saved 5xx included, and afterwards
+ * runs the same key again; so keys alone would either block the close for a
+ * day or make a second customer. Instead the start of the creation is
+ * recorded before the first create, and every later attempt first looks the
+ * customer up in Stripe (by metadata, since that start). Only when a key's
+ * saved answer says it will never create, and the lookup finds nothing, does
+ * the next generation's key take over.
+ */
+export async function resolveStripeCustomer(deps: Pick<BillingDeps, 'invoices' | 'billing' | 'clock'>, contract: Contract): Promise<string> {
   if (contract.stripeCustomerId) return contract.stripeCustomerId;
-  const known = await deps.invoices.getStripeCustomerId(contract.customerId);
+  const { customerId } = contract;
+  const known = await deps.invoices.getStripeCustomerId(customerId);
   if (known) return known;
-  const created = await deps.billing.ensureCustomer(contract);
-  return deps.invoices.putStripeCustomerId(contract.customerId, created);
+  const link = (stripeCustomerId: string) => deps.invoices.putStripeCustomerId(customerId, stripeCustomerId);
+  const started = await deps.invoices.startCustomerCreation(customerId, deps.clock().toISOString());
+  let creation = started.value;
+  if (!started.created) {
+    // An earlier run began: Stripe may hold the customer, whatever its key now answers.
+    const found = await deps.billing.findCustomer(customerId, creation.startedAt);
+    if (found) return link(found);
+  }
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await link(await deps.billing.createCustomer({ contract, generation: creation.generation }));
+    } catch (error) {
+      if (!(error instanceof BillingWriteUncertainError)) throw error;
+      const found = await deps.billing.findCustomer(customerId, creation.startedAt);
+      if (found) return link(found);
+      if (attempt >= CUSTOMER_CREATE_ATTEMPTS) throw error;
+      // The answer was final and nothing was made: this key will never create, a new one will.
+      // Otherwise the same key again either runs now or replays what Stripe saved.
+      if (error.keySpent) creation = await deps.invoices.advanceCustomerCreation(customerId, creation.generation);
+    }
+  }
 }
 
 function resultOf(record: InvoiceRecord, created: boolean, status: InvoiceStatus, itemsCreated: number): ClosePeriodResult {

@@ -60,6 +60,19 @@ export interface StoredCorrection {
   readonly status: CorrectionStatus;
 }
 
+/**
+ * The engine began creating the Stripe customer of an engine customer: when
+ * (the earliest moment Stripe can have made it) and which idempotency-key
+ * generation creates it now. Written before the first create, so every later
+ * run knows to look in Stripe first.
+ */
+export interface CustomerCreation {
+  readonly customerId: string;
+  readonly startedAt: string;
+  /** 1 for the first key; raised once a key is known never to create (Stripe saved an error against it). */
+  readonly generation: number;
+}
+
 export interface PutResult<T> {
   /** False when an item with the same key already existed: `value` is then the stored one. */
   readonly created: boolean;
@@ -86,6 +99,14 @@ export interface InvoiceStore {
   /** The Stripe customer created for an engine customer, if any. */
   getStripeCustomerId(customerId: string): Promise<string | undefined>;
   putStripeCustomerId(customerId: string, stripeCustomerId: string): Promise<string>;
+  /** Records that creating the customer begins now (conditional put); an earlier run's record wins. */
+  startCustomerCreation(customerId: string, startedAt: string): Promise<PutResult<CustomerCreation>>;
+  /**
+   * Moves to the next key generation if it is still `fromGeneration`
+   * (conditional update); returns the creation as stored afterwards, also
+   * when another run moved it first.
+   */
+  advanceCustomerCreation(customerId: string, fromGeneration: number): Promise<CustomerCreation>;
 }
 
 export interface PushInvoiceRequest {
@@ -130,9 +151,21 @@ export interface CreateCreditNoteResult {
   readonly reused: boolean;
 }
 
+export interface CreateCustomerRequest {
+  readonly contract: Contract;
+  /** Part of the idempotency key: a new generation never replays an earlier key's saved answer. */
+  readonly generation: number;
+}
+
 /** Stripe (or any billing system) as the close sees it. */
 export interface BillingGateway {
-  ensureCustomer(contract: Contract): Promise<string>;
+  /**
+   * Creates the customer (metadata `customerId`). Throws
+   * BillingWriteUncertainError when the answer leaves open whether it was made.
+   */
+  createCustomer(request: CreateCustomerRequest): Promise<string>;
+  /** The customer made for this engine customer at or after `createdSince` (minus clock skew), if any. */
+  findCustomer(customerId: string, createdSince: string): Promise<string | undefined>;
   pushInvoice(request: PushInvoiceRequest): Promise<PushInvoiceResult>;
   retrieveInvoiceTotals(stripeInvoiceId: string): Promise<StripeInvoiceTotals>;
   createCreditNote(request: CreateCreditNoteRequest): Promise<CreateCreditNoteResult>;

@@ -38,7 +38,10 @@ export function correctionIdOf(contractId: string, periodId: string, sequence: n
 }
 
 export const stripeKeys = {
-  customer: (customerId: string): string => boundedKey(['oe', 'customer', customerId]),
+  /** Generation 1 keeps the key of earlier releases; later generations get a key of their own. */
+  customer: (customerId: string, generation = 1): string =>
+    // The generation goes before the id, so no customer id can make two keys alike.
+    boundedKey(generation === 1 ? ['oe', 'customer', customerId] : ['oe', `customer-g${generation}`, customerId]),
   invoice: (invoiceRecordId: string): string => boundedKey([invoiceRecordId, 'invoice']),
   invoiceItem: (invoiceRecordId: string, lineId: string): string => boundedKey([invoiceRecordId, 'item', lineId]),
   finalize: (invoiceRecordId: string): string => boundedKey([invoiceRecordId, 'finalize']),

@@ -58,13 +58,22 @@ class MemoryInvoiceStore implements InvoiceStore {
     this.customers.set(customerId, id);
     return id;
   }
+  async startCustomerCreation(customerId: string, startedAt: string) {
+    return { created: true, value: { customerId, startedAt, generation: 1 } };
+  }
+  async advanceCustomerCreation(customerId: string, fromGeneration: number) {
+    return { customerId, startedAt: '', generation: fromGeneration + 1 };
+  }
 }
 
 class FakeGateway implements BillingGateway {
   readonly pushes: PushInvoiceRequest[] = [];
   failNext: Error | undefined;
-  async ensureCustomer() {
+  async createCustomer() {
     return 'cus_test1';
+  }
+  async findCustomer() {
+    return undefined;
   }
   async pushInvoice(request: PushInvoiceRequest): Promise<PushInvoiceResult> {
     if (this.failNext) {
