@@ -6,6 +6,7 @@ import { printJson } from './cli-io';
 import type { RegisterCommand } from './command-context';
 import { formatTable } from './format';
 import { contractAnnouncer, reportLoad, runMapped, validatedFiles, withPlanServices } from './plans-command';
+import { registerRenewalResultCommand } from './renewal-result-command';
 
 export function formatContracts(contracts: readonly StoredContract[]): string {
   return formatTable(
@@ -60,4 +61,5 @@ export const registerContractsCommand: RegisterCommand = (program, context) => {
       if (options.json) printJson(context.io, stored);
       else context.io.out(stored.length === 0 ? 'No contracts stored (load some with `outcome-engine contracts load`).\n' : formatContracts(stored));
     });
+  registerRenewalResultCommand(contracts, context);
 };

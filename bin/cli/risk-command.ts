@@ -119,7 +119,7 @@ export const registerRiskCommand: RegisterCommand = (program, context) => {
       const report = await runRiskMapped(() => withRiskService(context, (service) => service.backtest()));
       printOr(context.io, options.json, report, () =>
         report.contracts === 0
-          ? 'No renewal results recorded yet (record one with `outcome-engine tasks resolve <id> --result renewed|churned|downsized`).\n'
+          ? 'No renewal results recorded yet (record one with `outcome-engine contracts renewal-result --contract C --result renewed|churned|downsized`).\n'
           : `${report.table.endsWith('\n') ? report.table : `${report.table}\n`}`,
       );
     });

@@ -15,6 +15,7 @@ import {
   type ListRenewalTasksRequest,
   type ResolveRenewalTaskRequest,
 } from '../application/risk/manage-renewal-tasks';
+import { recordRenewalResult, type RecordRenewalResultOutcome, type RecordRenewalResultRequest } from '../application/risk/record-renewal-result';
 import type { RenewalTask, RiskDataFreshnessReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS, type RenewalRiskSettings } from '../application/risk/risk-settings';
 import {
@@ -63,6 +64,8 @@ export interface RiskService {
   listTasks(request: ListRenewalTasksRequest): Promise<RenewalTask[]>;
   acknowledgeTask(request: { taskId: string; by?: string }): Promise<RenewalTask>;
   resolveTask(request: ResolveRenewalTaskRequest): Promise<RenewalTask>;
+  /** The renewal result of any contract term (`contracts renewal-result`), with or without a task. */
+  recordRenewalResult(request: RecordRenewalResultRequest): Promise<RecordRenewalResultOutcome>;
   backtest(): ReturnType<typeof backtestRenewalRisk>;
   readonly deps: CheckRenewalRiskDeps;
 }
@@ -129,11 +132,13 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
     assessContract: (request) => assessContractRisk(deps, request),
     scheduleRenewalChecks: (change) => {
       if (!config.scheduler) throw new Error('this risk service was built without a scheduler');
-      return scheduleRenewalChecks({ scheduler: config.scheduler, contracts, settings, clock }, change);
+      // The plan store reads plans too, so a plan's own checkpoint days apply.
+      return scheduleRenewalChecks({ scheduler: config.scheduler, contracts, plans: contracts, settings, clock }, change);
     },
     listTasks: (request) => listRenewalTasks(deps, request),
     acknowledgeTask: (request) => acknowledgeRenewalTask(deps, request),
     resolveTask: (request) => resolveRenewalTask(deps, request),
+    recordRenewalResult: (request) => recordRenewalResult(deps, request),
     backtest: () => backtestRenewalRisk(deps),
   };
 }

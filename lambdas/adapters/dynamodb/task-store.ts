@@ -208,6 +208,19 @@ export class DynamoDbRenewalTaskStore implements RenewalTaskStore {
     );
   }
 
+  async getRenewalResult(contractId: string, termId: string): Promise<RenewalResultRecord | undefined> {
+    const output = await this.send('DynamoDB GetItem (renewal result)', () =>
+      this.options.client.send(
+        new GetItemCommand({
+          TableName: this.options.tableName,
+          Key: marshall({ [PK]: partition(contractId), [SK]: resultSk(termId) }),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return output.Item ? parseBody<RenewalResultRecord>(output.Item, `renewal result of ${contractId} term ${termId}`) : undefined;
+  }
+
   async listRenewalResults(): Promise<RenewalResultRecord[]> {
     const items = await this.queryIndex(RESULT_TYPE);
     return items.map((item) => parseBody<RenewalResultRecord>(item, 'renewal result'));

@@ -1,22 +1,45 @@
 import { backtestRiskTiers, type BacktestRecord, type RiskBacktestReport } from '../../domain/risk/backtest-risk-tiers';
-import type { RenewalTaskStore } from './ports';
+import { isTierAtLeast } from '../../domain/risk/risk-tiers';
+import type { RenewalTask, RenewalTaskStore } from './ports';
 
 /**
- * `risk backtest`: every contract term with a recorded renewal result, with
- * the tiers its checkpoints assessed, scored by the risk core's backtest
- * (precision and recall per tier, median lead time).
+ * When this task first asked a CSM to act on at_risk or worse: its creation
+ * if it was created there, else the escalation that lifted it there (a task
+ * created at a lower minimum tier). The task's own tier is its latest, so
+ * the tier at creation is the first escalation's starting tier.
+ */
+function atRiskSince(task: RenewalTask): string | undefined {
+  const createdTier = task.escalations[0]?.fromTier ?? task.tier;
+  if (isTierAtLeast(createdTier, 'at_risk')) return task.createdAt;
+  return task.escalations.find((escalation) => isTierAtLeast(escalation.toTier, 'at_risk'))?.at;
+}
+
+function earliest(instants: readonly (string | undefined)[]): string | undefined {
+  return instants.filter((at): at is string => at !== undefined).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+}
+
+/**
+ * `risk backtest`: every contract term with a recorded renewal result
+ * (recorded with or without a task, so healthy and watch terms that churned
+ * count as misses), with the tiers its checkpoints assessed and the time its
+ * first at-risk task was handed over, scored by the risk core's backtest.
  */
 export async function backtestRenewalRisk(deps: { readonly tasks: RenewalTaskStore }): Promise<RiskBacktestReport & { readonly records: readonly BacktestRecord[] }> {
   const results = await deps.tasks.listRenewalResults();
   const records: BacktestRecord[] = [];
   for (const result of results) {
-    const assessments = await deps.tasks.listAssessments(result.contractId, result.termId);
+    const [assessments, tasks] = await Promise.all([
+      deps.tasks.listAssessments(result.contractId, result.termId),
+      deps.tasks.listTermTasks(result.contractId, result.termId),
+    ]);
+    const firstAtRiskTaskAt = earliest(tasks.map(atRiskSince));
     records.push({
       contractId: `${result.contractId}#${result.termId}`,
       termEnd: result.termEnd,
       timeZone: result.timeZone,
       renewalResult: result.result,
       assessments: assessments.map((assessment) => ({ at: assessment.assessedAt, tier: assessment.tier })),
+      ...(firstAtRiskTaskAt !== undefined ? { firstAtRiskTaskAt } : {}),
     });
   }
   return { ...backtestRiskTiers(records), records };

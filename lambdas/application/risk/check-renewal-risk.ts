@@ -6,7 +6,7 @@ import { gatherRiskInput, type GatherRiskInputDeps } from './gather-risk-input';
 import type { RenewalTask, RenewalTaskStore, RiskContractReader, RiskEventPublisher, StoredAssessment } from './ports';
 import { RiskContractNotFoundError, TaskVersionConflictError } from './risk-errors';
 import { termIdOf } from './risk-settings';
-import { publishPendingEvent, taskCreatedEvent, taskEscalatedEvent, taskResolvedEvent } from './task-events';
+import { publishOwedEvent, publishPendingEvent, taskCreatedEvent, taskEscalatedEvent, taskResolvedEvent } from './task-events';
 
 export interface CheckRenewalRiskDeps extends GatherRiskInputDeps {
   readonly contracts: RiskContractReader;
@@ -67,6 +67,8 @@ export async function checkRenewalRisk(deps: CheckRenewalRiskDeps, payload: Rene
         tier: assessment.tier,
         score: assessment.score,
         staleData: assessment.staleData,
+        termEnd: assessment.termEnd,
+        timeZone: assessment.timeZone,
       });
       return { outcome: 'checked', assessment, ...result };
     } catch (error) {
@@ -83,9 +85,10 @@ async function applyDecision(
   repairOwedEvents: boolean,
 ): Promise<{ decision: TaskDecision; task?: RenewalTask }> {
   const termTasks = await deps.tasks.listTermTasks(assessment.contractId, assessment.termId);
-  // An event a failed run still owes goes out before anything new.
+  // An event a failed run still owes goes out before anything new (one claimed
+  // by a run still in flight is left to that run, so racing runs never repeat it).
   const owed = repairOwedEvents ? termTasks.filter((task) => task.pendingEvent) : [];
-  for (const task of owed) await publishPendingEvent(deps, task);
+  for (const task of owed) await publishOwedEvent(deps, task);
   const refreshed = owed.length > 0 ? await deps.tasks.listTermTasks(assessment.contractId, assessment.termId) : termTasks;
 
   const openTask = refreshed.find(isOpen);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
 import type { RenewalTask, RenewalTaskStatus, RenewalTaskStore, RiskEventPublisher } from './ports';
 import { RenewalTaskNotFoundError, TaskStateError, TaskVersionConflictError } from './risk-errors';
-import { publishPendingEvent, taskResolvedEvent } from './task-events';
+import { recordRenewalResult, type RecordRenewalResultDeps } from './record-renewal-result';
 
 export interface ManageRenewalTasksDeps {
   readonly tasks: RenewalTaskStore;
@@ -71,32 +71,23 @@ export const ResolveRenewalTaskSchema = z.strictObject({
 export type ResolveRenewalTaskRequest = z.infer<typeof ResolveRenewalTaskSchema>;
 
 /**
- * Records how the renewal went and closes the task. The result is stored per
- * contract term for the backtest; resolving an already resolved task only
- * records (or corrects) the result.
+ * Records how the renewal went and closes the task: the same as recording the
+ * term's renewal result (recordRenewalResult), which resolves the term's open
+ * task. Resolving an already resolved task only records (or corrects) the result.
  */
-export async function resolveRenewalTask(deps: ManageRenewalTasksDeps, request: ResolveRenewalTaskRequest): Promise<RenewalTask> {
+export async function resolveRenewalTask(
+  deps: ManageRenewalTasksDeps & Pick<RecordRenewalResultDeps, 'contracts'>,
+  request: ResolveRenewalTaskRequest,
+): Promise<RenewalTask> {
   const parsed = ResolveRenewalTaskSchema.parse(request);
-  const task = await withTask(deps, parsed.taskId, async (current) => {
-    if (current.status === 'resolved') return current;
-    const at = deps.clock().toISOString();
-    const resolved: RenewalTask = {
-      ...current,
-      status: 'resolved',
-      version: current.version + 1,
-      updatedAt: at,
-      resolution: { kind: 'renewal_result', at, result: parsed.result, ...(parsed.by !== undefined ? { by: parsed.by } : {}) },
-    };
-    const stored = await deps.tasks.updateTask({ ...resolved, pendingEvent: taskResolvedEvent(resolved) });
-    return publishPendingEvent(deps, stored);
-  });
-  await deps.tasks.putRenewalResult({
+  const task = await deps.tasks.getTask(parsed.taskId);
+  if (!task) throw new RenewalTaskNotFoundError(parsed.taskId);
+  // By the task's term: it knows the term's end even after the contract has renewed into a new one.
+  await recordRenewalResult(deps, {
     contractId: task.contractId,
     termId: task.termId,
-    termEnd: task.termEnd,
-    timeZone: task.timeZone,
     result: parsed.result,
-    recordedAt: deps.clock().toISOString(),
+    ...(parsed.by !== undefined ? { by: parsed.by } : {}),
   });
-  return task;
+  return (await deps.tasks.getTask(task.id)) ?? task;
 }

@@ -28,6 +28,13 @@ export type TaskResolution =
 export interface PendingTaskEvent {
   readonly detailType: string;
   readonly detail: Record<string, unknown>;
+  /**
+   * When a run took on publishing it (the run that made the change, or one
+   * repairing a failed run's). Another run leaves a freshly claimed event
+   * alone, so concurrent runs do not repeat it; an old claim is a run that
+   * failed, and its event is taken over. Absent on events stored before claims.
+   */
+  readonly claimedAt?: string;
 }
 
 export interface RenewalTask extends RenewalTaskContent {
@@ -56,6 +63,9 @@ export interface StoredAssessment {
   readonly tier: RiskTier;
   readonly score: number;
   readonly staleData: boolean;
+  /** The term's end and zone when assessed, so a result can be recorded for a term the contract has since left. */
+  readonly termEnd?: string;
+  readonly timeZone?: string;
 }
 
 export interface RenewalResultRecord {
@@ -65,6 +75,7 @@ export interface RenewalResultRecord {
   readonly timeZone: string;
   readonly result: RenewalResult;
   readonly recordedAt: string;
+  readonly recordedBy?: string;
 }
 
 export interface TaskListFilter {
@@ -86,7 +97,9 @@ export interface RenewalTaskStore {
   updateTask(task: RenewalTask): Promise<RenewalTask>;
   putAssessment(assessment: StoredAssessment): Promise<void>;
   listAssessments(contractId: string, termId?: string): Promise<StoredAssessment[]>;
+  /** One result per contract term: a put replaces the term's earlier result (a correction). */
   putRenewalResult(record: RenewalResultRecord): Promise<void>;
+  getRenewalResult(contractId: string, termId: string): Promise<RenewalResultRecord | undefined>;
   listRenewalResults(): Promise<RenewalResultRecord[]>;
 }
 

@@ -46,3 +46,16 @@ export class StaleCheckpointError extends Error {
     this.name = 'StaleCheckpointError';
   }
 }
+
+/** A renewal result names a term the engine knows nothing about: not the contract's current term, and no check ran in it. */
+export class RenewalTermNotFoundError extends Error {
+  readonly code = 'term_not_found';
+  constructor(
+    readonly contractId: string,
+    readonly termId: string,
+    currentTermId: string,
+  ) {
+    super(`contract "${contractId}" has no known term "${termId}": its current term is ${currentTermId}, and no check ran in ${termId}`);
+    this.name = 'RenewalTermNotFoundError';
+  }
+}

@@ -26,16 +26,59 @@ function taskSummary(task: RenewalTask): Record<string, unknown> {
   };
 }
 
+// Each event is stored on the task claimed by the run that wrote it (claimedAt
+// = the task's updatedAt), so a run starting meanwhile leaves it to that run.
+
 export function taskCreatedEvent(task: RenewalTask): PendingTaskEvent {
-  return { detailType: OUTBOUND_DETAIL_TYPES.renewalRiskTaskCreated, detail: taskSummary(task) };
+  return { detailType: OUTBOUND_DETAIL_TYPES.renewalRiskTaskCreated, detail: taskSummary(task), claimedAt: task.updatedAt };
 }
 
 export function taskEscalatedEvent(task: RenewalTask, fromTier: string, reason: TaskChangeReason): PendingTaskEvent {
-  return { detailType: OUTBOUND_DETAIL_TYPES.renewalRiskEscalated, detail: { ...taskSummary(task), fromTier, toTier: task.tier, reason } };
+  return {
+    detailType: OUTBOUND_DETAIL_TYPES.renewalRiskEscalated,
+    detail: { ...taskSummary(task), fromTier, toTier: task.tier, reason },
+    claimedAt: task.updatedAt,
+  };
 }
 
 export function taskResolvedEvent(task: RenewalTask): PendingTaskEvent {
-  return { detailType: OUTBOUND_DETAIL_TYPES.renewalRiskResolved, detail: { ...taskSummary(task), resolution: task.resolution } };
+  return {
+    detailType: OUTBOUND_DETAIL_TYPES.renewalRiskResolved,
+    detail: { ...taskSummary(task), resolution: task.resolution },
+    claimedAt: task.updatedAt,
+  };
+}
+
+/**
+ * How long a claimed event belongs to the run that claimed it. A publish takes
+ * milliseconds, so a claim this old means the run failed; retries of a failed
+ * invocation come later than this (Lambda retries asynchronous invocations
+ * after a minute or more), so the retry finds the claim expired and publishes.
+ */
+export const EVENT_CLAIM_LEASE_MS = 30_000;
+
+type TaskEventDeps = { readonly tasks: RenewalTaskStore; readonly events: RiskEventPublisher; readonly clock: () => Date };
+
+/**
+ * Publishes an event a task still owes from an earlier run, exactly when no
+ * other run is publishing it: a fresh claim is left to its run; an expired
+ * (or missing) claim is taken over with a conditional write first, so of
+ * several runs repairing at once only one publishes.
+ */
+export async function publishOwedEvent(deps: TaskEventDeps, task: RenewalTask): Promise<RenewalTask> {
+  const owed = task.pendingEvent;
+  if (!owed) return task;
+  const now = deps.clock();
+  if (owed.claimedAt !== undefined && now.getTime() - Date.parse(owed.claimedAt) < EVENT_CLAIM_LEASE_MS) return task;
+  let claimed: RenewalTask;
+  try {
+    claimed = await deps.tasks.updateTask({ ...task, version: task.version + 1, updatedAt: now.toISOString(), pendingEvent: { ...owed, claimedAt: now.toISOString() } });
+  } catch (error) {
+    // Another run claimed it (or changed the task) first: the event is that run's now.
+    if (error instanceof Error && error.name === 'TaskVersionConflictError') return (await deps.tasks.getTask(task.id)) ?? task;
+    throw error;
+  }
+  return publishPendingEvent(deps, claimed);
 }
 
 /**
@@ -44,12 +87,10 @@ export function taskResolvedEvent(task: RenewalTask): PendingTaskEvent {
  * event is published at least once; `version` in the detail lets consumers
  * drop a repeat.
  */
-export async function publishPendingEvent(
-  deps: { readonly tasks: RenewalTaskStore; readonly events: RiskEventPublisher; readonly clock: () => Date },
-  task: RenewalTask,
-): Promise<RenewalTask> {
+export async function publishPendingEvent(deps: TaskEventDeps, task: RenewalTask): Promise<RenewalTask> {
   if (!task.pendingEvent) return task;
-  await deps.events.publish([task.pendingEvent]);
+  const { claimedAt: _claim, ...event } = task.pendingEvent;
+  await deps.events.publish([event]);
   const { pendingEvent: _published, ...rest } = task;
   // Only this field changes: the version guard keeps a concurrent change intact.
   try {

@@ -15,6 +15,13 @@ export const BacktestRecordSchema = z.strictObject({
   timeZone: RiskTimeZoneSchema.default('UTC'),
   renewalResult: RenewalResultSchema,
   assessments: z.array(z.strictObject({ at: InstantSchema, tier: RiskTierSchema })),
+  /**
+   * When the CSM was first handed a task at at_risk or worse for this term
+   * (its creation, or the escalation that lifted it there); absent when the
+   * term never had one. The lead time is measured from here: it is the time
+   * the team actually had to act.
+   */
+  firstAtRiskTaskAt: InstantSchema.optional(),
 });
 export type BacktestRecord = z.input<typeof BacktestRecordSchema>;
 
@@ -38,7 +45,7 @@ export interface RiskBacktestReport {
   readonly rows: readonly TierBacktestRow[];
   /** The headline: at_risk or critical predicting churned or downsized. */
   readonly atRiskOrCritical: { readonly flagged: number; readonly truePositives: number; readonly precision?: string; readonly recall?: string };
-  /** Days from the first at_risk-or-worse assessment to term end, median over lost contracts that were flagged. */
+  /** Days from the first at-risk task to term end, median over lost contracts that had one before term end. */
   readonly medianLeadTimeDays?: string;
   readonly leadTimeSamples: number;
   readonly table: string;
@@ -62,10 +69,14 @@ function pad(cells: readonly string[], widths: readonly number[]): string {
 }
 
 /**
- * Calibration over contracts whose renewal result is recorded. A contract's
- * predicted tier is the worst tier any assessment gave it before term end
- * (assessments after term end are ignored: they could not have warned anyone).
- * Precision and recall treat "churned" and "downsized" as the positive class.
+ * Calibration over contracts whose renewal result is recorded, whatever tier
+ * they reached: a contract that churned while healthy or watch is a miss, and
+ * recall can only be honest if it is counted. A contract's predicted tier is
+ * the worst tier any assessment gave it before term end (assessments after
+ * term end are ignored: they could not have warned anyone; a contract never
+ * assessed counts as healthy). Precision and recall treat "churned" and
+ * "downsized" as the positive class. The lead time runs from the first
+ * at-risk task, the moment a CSM was actually asked to act.
  */
 export function backtestRiskTiers(records: readonly BacktestRecord[]): RiskBacktestReport {
   const parsed = z.array(BacktestRecordSchema).safeParse(records);
@@ -82,9 +93,11 @@ export function backtestRiskTiers(records: readonly BacktestRecord[]): RiskBackt
       .filter((a) => a.at.toMillis() < termEnd.toMillis())
       .sort((a, b) => a.at.toMillis() - b.at.toMillis());
     const worst = before.reduce<RiskTier>((w, a) => (isTierAtLeast(a.tier, w) ? a.tier : w), 'healthy');
-    const firstFlag = before.find((a) => isTierAtLeast(a.tier, 'at_risk'));
     const lost = record.renewalResult !== 'renewed';
-    const leadDays = firstFlag ? dec(termEnd.toMillis() - firstFlag.at.toMillis()).dividedBy(86_400_000) : undefined;
+    const taskAt = record.firstAtRiskTaskAt === undefined ? undefined : instant(record.firstAtRiskTaskAt);
+    // A task handed over on or after term end gave no warning at all.
+    const leadDays =
+      taskAt !== undefined && taskAt.toMillis() < termEnd.toMillis() ? dec(termEnd.toMillis() - taskAt.toMillis()).dividedBy(86_400_000) : undefined;
     return { worst, lost, leadDays };
   });
 
@@ -108,7 +121,7 @@ export function backtestRiskTiers(records: readonly BacktestRecord[]): RiskBackt
 
   const flagged = evaluated.filter((e) => isTierAtLeast(e.worst, 'at_risk'));
   const truePositives = flagged.filter((e) => e.lost);
-  const leadTimes = truePositives.flatMap((e) => (e.leadDays ? [e.leadDays] : []));
+  const leadTimes = evaluated.filter((e) => e.lost).flatMap((e) => (e.leadDays ? [e.leadDays] : []));
   const medianLead = median(leadTimes);
   const precision = ratio(truePositives.length, flagged.length);
   const recall = ratio(truePositives.length, totalLost);
@@ -121,7 +134,7 @@ export function backtestRiskTiers(records: readonly BacktestRecord[]): RiskBackt
     ),
     '',
     `at_risk+critical predicting churned/downsized: precision ${precision ?? 'n/a'}, recall ${recall ?? 'n/a'} (${truePositives.length} of ${flagged.length} flagged were lost; ${totalLost} lost in all)`,
-    `median lead time: ${medianLead === undefined ? 'n/a' : `${medianLead.toDecimalPlaces(1).toFixed()} days`} from the first at_risk-or-worse assessment to term end (${leadTimes.length} lost contracts flagged)`,
+    `median lead time: ${medianLead === undefined ? 'n/a' : `${medianLead.toDecimalPlaces(1).toFixed()} days`} from the first at-risk task to term end (${leadTimes.length} lost contracts had one)`,
   ];
 
   return {

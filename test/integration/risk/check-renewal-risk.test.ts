@@ -92,8 +92,29 @@ describe('checkRenewalRisk on DynamoDB Local', () => {
 
     const created = results.filter((r) => r.outcome === 'checked' && r.decision.action === 'create');
     expect(created).toHaveLength(1);
-    expect(await store.listTermTasks(contractId, TERM_ID)).toHaveLength(1);
-    expect(bus.distinctTypes()).toEqual(['Renewal Risk Task Created']);
+    const tasks = await store.listTermTasks(contractId, TERM_ID);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]?.pendingEvent).toBeUndefined();
+    // Exactly one event: a run that saw the winner's event still owed left it to the winner.
+    expect(bus.events).toHaveLength(1);
+    expect(bus.events[0]).toMatchObject({ detailType: 'Renewal Risk Task Created', detail: { taskId: tasks[0]?.id, version: 1 } });
+    expect(bus.events[0]?.detail).not.toHaveProperty('claimedAt');
+  });
+
+  it('leaves an event another run is publishing to that run, and takes over one a failed run left', async () => {
+    summerDrop();
+    bus.failNext = 1;
+    await expect(checkRenewalRisk(deps, payload(120, contractId))).rejects.toThrow('bus unavailable');
+    // Eight runs inside the failed run's claim: none repeats its event.
+    await Promise.all(Array.from({ length: 8 }, () => checkRenewalRisk(deps, payload(120, contractId))));
+    expect(bus.events).toHaveLength(0);
+    // Retries come after the claim expired: of eight racing retries exactly one publishes.
+    nowIso = '2026-09-03T09:01:00.000Z';
+    await Promise.all(Array.from({ length: 8 }, () => checkRenewalRisk(deps, payload(120, contractId))));
+    expect(bus.types()).toEqual(['Renewal Risk Task Created']);
+    const tasks = await store.listTermTasks(contractId, TERM_ID);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]?.pendingEvent).toBeUndefined();
   });
 
   it('escalates the open task when risk rises at the next checkpoint, once, even when runs race', async () => {
@@ -105,6 +126,7 @@ describe('checkRenewalRisk on DynamoDB Local', () => {
 
     const actions = results.map((r) => (r.outcome === 'checked' ? r.decision.action : r.outcome));
     expect(actions.filter((a) => a === 'escalate')).toHaveLength(1);
+    expect(bus.events.map((e) => e.detailType)).toEqual(['Renewal Risk Task Created', 'Renewal Risk Escalated']);
     expect(actions.filter((a) => a !== 'escalate').every((a) => a === 'none')).toBe(true);
     const tasks = await store.listTermTasks(contractId, TERM_ID);
     expect(tasks).toHaveLength(1);
@@ -113,7 +135,6 @@ describe('checkRenewalRisk on DynamoDB Local', () => {
     expect(task.escalations).toHaveLength(1);
     expect(task.escalations[0]).toMatchObject({ fromTier: 'at_risk', toTier: 'critical', checkpointDays: 90 });
     expect(task.escalations[0]?.reason.message).toMatch(/^risk rose from at_risk \(score \d+\) to critical \(score \d+\) at the 90-day checkpoint$/);
-    expect(bus.distinctTypes()).toEqual(['Renewal Risk Task Created', 'Renewal Risk Escalated']);
     expect(bus.events.find((e) => e.detailType === 'Renewal Risk Escalated')?.detail).toMatchObject({ fromTier: 'at_risk', toTier: 'critical' });
   });
 
@@ -149,6 +170,8 @@ describe('checkRenewalRisk on DynamoDB Local', () => {
     expect(stored.pendingEvent?.detailType).toBe('Renewal Risk Task Created');
     expect(bus.events).toHaveLength(0);
 
+    // The retry comes a minute later, after the failed run's claim ran out.
+    nowIso = '2026-09-03T09:01:00.000Z';
     await checkRenewalRisk(deps, payload(120, contractId));
 
     expect(bus.types()).toEqual(['Renewal Risk Task Created']);
@@ -167,7 +190,7 @@ describe('checkRenewalRisk on DynamoDB Local', () => {
   it('acknowledges, resolves with the renewal result, and backtests it', async () => {
     await at120();
     const id = `${contractId}#${TERM_ID}#120d`;
-    const manage = { tasks: store, events: bus, clock: () => new Date(nowIso) };
+    const manage = { contracts: deps.contracts, tasks: store, events: bus, clock: () => new Date(nowIso) };
 
     const acked = await acknowledgeRenewalTask(manage, { taskId: id, by: 'dana' });
     const ackedAgain = await acknowledgeRenewalTask(manage, { taskId: id });

@@ -57,20 +57,6 @@ export class RecordingBus implements RiskEventPublisher {
   types(): string[] {
     return this.events.map((event) => event.detailType);
   }
-  /**
-   * Distinct (type, task, version): events are at least once, and a run that
-   * starts inside another's publish window may repeat one; consumers drop
-   * repeats by task id and version.
-   */
-  distinctTypes(): string[] {
-    const seen = new Set<string>();
-    return this.events
-      .filter((event) => {
-        const key = `${event.detailType}|${String(event.detail['taskId'])}|${String(event.detail['version'])}`;
-        return seen.has(key) ? false : (seen.add(key), true);
-      })
-      .map((event) => event.detailType);
-  }
 }
 
 export function payload(checkpointDays: number, contractId = 'ctr-risk'): RenewalCheckpointPayload {

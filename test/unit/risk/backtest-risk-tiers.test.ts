@@ -1,51 +1,77 @@
+// The backtest over every recorded renewal result, healthy and watch terms
+// included. Every figure below is worked out by hand in the comments.
 import { describe, expect, it } from 'vitest';
 import { RiskInputError, backtestRiskTiers, type BacktestRecord } from '../../../lambdas/domain/risk';
 
+const END = '2026-07-01';
 const records: BacktestRecord[] = [
-  // flagged and lost: first at_risk 90 days before term end
-  { contractId: 'a', termEnd: '2026-07-01', renewalResult: 'churned', assessments: [{ at: '2026-03-03T00:00:00Z', tier: 'watch' }, { at: '2026-04-02T00:00:00Z', tier: 'at_risk' }, { at: '2026-06-01T00:00:00Z', tier: 'critical' }] },
-  // flagged and lost: 30 days
-  { contractId: 'b', termEnd: '2026-07-01', renewalResult: 'downsized', assessments: [{ at: '2026-06-01T00:00:00Z', tier: 'at_risk' }] },
-  // flagged, renewed (false positive)
-  { contractId: 'c', termEnd: '2026-07-01', renewalResult: 'renewed', assessments: [{ at: '2026-05-02T00:00:00Z', tier: 'at_risk' }] },
-  // missed: lost while watch
-  { contractId: 'd', termEnd: '2026-07-01', renewalResult: 'churned', assessments: [{ at: '2026-05-02T00:00:00Z', tier: 'watch' }] },
-  // healthy renewals; an assessment after term end does not count
-  { contractId: 'e', termEnd: '2026-07-01', renewalResult: 'renewed', assessments: [{ at: '2026-05-02T00:00:00Z', tier: 'healthy' }, { at: '2026-07-02T00:00:00Z', tier: 'critical' }] },
-  { contractId: 'f', termEnd: '2026-07-01', renewalResult: 'renewed', assessments: [] },
+  // a: lost, worst critical; task at at_risk on 04-02 -> 90 days before 07-01
+  { contractId: 'a', termEnd: END, renewalResult: 'churned', firstAtRiskTaskAt: '2026-04-02T00:00:00Z', assessments: [{ at: '2026-03-03T00:00:00Z', tier: 'watch' }, { at: '2026-04-02T00:00:00Z', tier: 'at_risk' }, { at: '2026-06-01T00:00:00Z', tier: 'critical' }] },
+  // b: lost, worst at_risk, New York: term end is 2026-07-01T04:00Z, task 30 days before
+  { contractId: 'b', termEnd: END, timeZone: 'America/New_York', renewalResult: 'downsized', firstAtRiskTaskAt: '2026-06-01T04:00:00Z', assessments: [{ at: '2026-06-01T04:00:00Z', tier: 'at_risk' }] },
+  // c: renewed, worst at_risk (a false alarm); its task does not count towards lead time
+  { contractId: 'c', termEnd: END, renewalResult: 'renewed', firstAtRiskTaskAt: '2026-05-02T00:00:00Z', assessments: [{ at: '2026-05-02T00:00:00Z', tier: 'at_risk' }] },
+  // d: lost while only ever watch: a miss, no task
+  { contractId: 'd', termEnd: END, renewalResult: 'churned', assessments: [{ at: '2026-05-02T00:00:00Z', tier: 'watch' }] },
+  // e: renewed, healthy; an assessment after term end is ignored
+  { contractId: 'e', termEnd: END, renewalResult: 'renewed', assessments: [{ at: '2026-05-02T00:00:00Z', tier: 'healthy' }, { at: '2026-07-02T00:00:00Z', tier: 'critical' }] },
+  // f: renewed, never assessed: counts as healthy
+  { contractId: 'f', termEnd: END, renewalResult: 'renewed', assessments: [] },
+  // g: lost while healthy: the miss that only a result recorded without a task can show
+  { contractId: 'g', termEnd: END, renewalResult: 'churned', assessments: [{ at: '2026-03-03T00:00:00Z', tier: 'healthy' }] },
+  // h: renewed, watch
+  { contractId: 'h', termEnd: END, renewalResult: 'renewed', assessments: [{ at: '2026-04-02T00:00:00Z', tier: 'watch' }] },
+  // i: lost, worst critical; task on 03-03 -> 29 + 30 + 31 + 30 = 120 days
+  { contractId: 'i', termEnd: END, renewalResult: 'downsized', firstAtRiskTaskAt: '2026-03-03T00:00:00Z', assessments: [{ at: '2026-03-03T00:00:00Z', tier: 'at_risk' }, { at: '2026-04-02T00:00:00Z', tier: 'critical' }] },
 ];
 
+// Worst tiers: healthy e f g | watch d h | at_risk b c | critical a i. Lost: a b d g i (5 of 9).
 describe('backtestRiskTiers', () => {
   const report = backtestRiskTiers(records);
 
   it('reports precision and recall of at_risk+critical predicting churned or downsized', () => {
-    expect(report.atRiskOrCritical).toEqual({ flagged: 3, truePositives: 2, precision: '0.67', recall: '0.67' });
-    expect(report).toMatchObject({ contracts: 6, lost: 3 });
+    // flagged a b c i; lost among them a b i: precision 3/4, recall 3/5
+    expect(report.atRiskOrCritical).toEqual({ flagged: 4, truePositives: 3, precision: '0.75', recall: '0.60' });
+    expect(report).toMatchObject({ contracts: 9, lost: 5 });
   });
 
-  it('reports each tier: exact-tier loss rate and at-or-above precision and recall', () => {
+  it('reports each tier, healthy and watch included', () => {
     expect(report.rows).toEqual([
-      { tier: 'healthy', contracts: 2, lost: 0, lossRate: '0.00', precisionAtOrAbove: '0.50', recallAtOrAbove: '1.00' },
-      { tier: 'watch', contracts: 1, lost: 1, lossRate: '1.00', precisionAtOrAbove: '0.75', recallAtOrAbove: '1.00' },
-      { tier: 'at_risk', contracts: 2, lost: 1, lossRate: '0.50', precisionAtOrAbove: '0.67', recallAtOrAbove: '0.67' },
-      { tier: 'critical', contracts: 1, lost: 1, lossRate: '1.00', precisionAtOrAbove: '1.00', recallAtOrAbove: '0.33' },
+      // exact: e f g, 1 lost; >= healthy: all 9, 5 lost -> 5/9, recall 5/5
+      { tier: 'healthy', contracts: 3, lost: 1, lossRate: '0.33', precisionAtOrAbove: '0.56', recallAtOrAbove: '1.00' },
+      // exact: d h, 1 lost; >= watch: a b c d h i, lost a b d i -> 4/6, recall 4/5
+      { tier: 'watch', contracts: 2, lost: 1, lossRate: '0.50', precisionAtOrAbove: '0.67', recallAtOrAbove: '0.80' },
+      // exact: b c, 1 lost; >= at_risk: a b c i, lost a b i -> 3/4, recall 3/5
+      { tier: 'at_risk', contracts: 2, lost: 1, lossRate: '0.50', precisionAtOrAbove: '0.75', recallAtOrAbove: '0.60' },
+      // exact: a i, both lost -> 2/2, recall 2/5
+      { tier: 'critical', contracts: 2, lost: 2, lossRate: '1.00', precisionAtOrAbove: '1.00', recallAtOrAbove: '0.40' },
     ]);
   });
 
-  it('reports the median lead time from the first at-risk flag to term end over caught losses', () => {
-    expect(report).toMatchObject({ medianLeadTimeDays: '60', leadTimeSamples: 2 });
+  it('reports the median lead time from the first at-risk task to term end over lost contracts', () => {
+    // a 90, b 30, i 120 (c renewed, d and g never had a task): median 90
+    expect(report).toMatchObject({ medianLeadTimeDays: '90', leadTimeSamples: 3 });
+  });
+
+  it('averages the two middle lead times of an even count, and ignores a task made on or after term end', () => {
+    const even = backtestRiskTiers([
+      ...records.filter((r) => r.contractId !== 'i'),
+      { contractId: 'late', termEnd: END, renewalResult: 'churned', firstAtRiskTaskAt: '2026-07-01T00:00:00Z', assessments: [] },
+    ]);
+    // a 90, b 30 -> (30 + 90) / 2 = 60; "late" gave no warning
+    expect(even).toMatchObject({ medianLeadTimeDays: '60', leadTimeSamples: 2 });
   });
 
   it('prints a table', () => {
     expect(report.table.split('\n')).toEqual([
       'tier         contracts    lost   loss rate   precision (>=)   recall (>=)',
-      'healthy              2       0        0.00             0.50          1.00',
-      'watch                1       1        1.00             0.75          1.00',
-      'at_risk              2       1        0.50             0.67          0.67',
-      'critical             1       1        1.00             1.00          0.33',
+      'healthy              3       1        0.33             0.56          1.00',
+      'watch                2       1        0.50             0.67          0.80',
+      'at_risk              2       1        0.50             0.75          0.60',
+      'critical             2       2        1.00             1.00          0.40',
       '',
-      'at_risk+critical predicting churned/downsized: precision 0.67, recall 0.67 (2 of 3 flagged were lost; 3 lost in all)',
-      'median lead time: 60 days from the first at_risk-or-worse assessment to term end (2 lost contracts flagged)',
+      'at_risk+critical predicting churned/downsized: precision 0.75, recall 0.60 (3 of 4 flagged were lost; 5 lost in all)',
+      'median lead time: 90 days from the first at-risk task to term end (3 lost contracts had one)',
     ]);
   });
 
