@@ -1,10 +1,11 @@
 // Reaching billing from the CLI: the same composition the close-period Lambda
 // uses, pointed at the engine's DynamoDB, its bus, and its Stripe (the local
-// engine's emulator from <dataDir>/stripe.json, or STRIPE_API_KEY /
+// engine's emulator from <dataDir>/stripe.json, or STRIPE_API_KEY (alias STRIPE_SECRET_KEY) /
 // STRIPE_SECRET_ARN with STRIPE_API_HOST/PORT/PROTOCOL from the environment).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createBillingService, stripeConnectionFromEnv, type BillingService, type StripeConnection } from '../../lambdas/composition/billing-service';
+import { stripeApiKeyFromEnv } from '../../lambdas/adapters/stripe/stripe-secrets';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { readEngineState } from '../../lib/local/engine-state';
 import { readLocalStripeState } from '../../lib/local/local-billing';
@@ -13,7 +14,7 @@ import type { CommandContext } from './command-context';
 import type { Connection } from './connection';
 
 async function resolveStripe(env: CommandContext['io']['env'], connection: Connection): Promise<{ stripe: StripeConnection; emulator: boolean }> {
-  if (env['STRIPE_API_KEY'] || env['STRIPE_SECRET_KEY'] || env['STRIPE_SECRET_ARN']) return { stripe: await stripeConnectionFromEnv(env), emulator: false };
+  if (env['STRIPE_SECRET_ARN'] || stripeApiKeyFromEnv(env)) return { stripe: await stripeConnectionFromEnv(env), emulator: false };
   const local = await readLocalStripeState(connection.dataDir);
   if (local?.mode === 'emulator' && local.apiKey) {
     return {

@@ -129,15 +129,14 @@ export type BillingEnvironment = z.infer<typeof BillingEnvironmentSchema>;
 
 /**
  * The Stripe connection from the environment: the key from Secrets Manager
- * (STRIPE_SECRET_ARN) in AWS, else STRIPE_API_KEY (or STRIPE_SECRET_KEY)
+ * (STRIPE_SECRET_ARN) in AWS, else STRIPE_API_KEY (alias STRIPE_SECRET_KEY)
  * locally; STRIPE_API_HOST/PORT/PROTOCOL point the SDK at the emulator.
  */
 export async function stripeConnectionFromEnv(
   env: Readonly<Record<string, string | undefined>>,
   secretsClient?: SecretsManagerClient,
 ): Promise<StripeConnection> {
-  const local = env['STRIPE_SECRET_ARN'] ? undefined : (env['STRIPE_API_KEY'] ?? env['STRIPE_SECRET_KEY']);
-  const apiKey = local ?? (await loadStripeSecrets(env, secretsClient)).apiKey;
+  const apiKey = (await loadStripeSecrets(env, secretsClient)).apiKey;
   if (!apiKey) throw new StripeConfigError('no Stripe API key configured (STRIPE_SECRET_ARN in AWS, STRIPE_API_KEY locally)');
   const settings = z
     .object({

@@ -21,6 +21,7 @@ import {
 } from '../../lambdas/application/billing/schedule-period-closes';
 import type { LedgerRepository } from '../../lambdas/application/ports';
 import { createStripeWebhookHandler } from '../../lambdas/handlers/stripe-webhook';
+import { stripeApiKeyFromEnv } from '../../lambdas/adapters/stripe/stripe-secrets';
 import type { HttpRoute, RunningPutEventsServer } from './put-events-server';
 import { startStripeEmulator, type RunningStripeEmulator } from './stripe-emulator';
 
@@ -54,7 +55,7 @@ export async function readLocalStripeState(dataDir: string): Promise<LocalStripe
 }
 
 export interface LocalBillingSettings {
-  /** A Stripe test-mode key; without one the emulator is started. @default env STRIPE_API_KEY */
+  /** A Stripe test-mode key; without one the emulator is started. @default env STRIPE_API_KEY (alias STRIPE_SECRET_KEY) */
   stripeApiKey?: string;
   /** Hours after a period's end before it closes. @default 24 */
   closeGraceHours?: number;
@@ -154,7 +155,7 @@ async function serveRouteAlone(route: HttpRoute): Promise<{ url: string; close: 
 }
 
 export async function startLocalBilling(options: LocalBillingOptions): Promise<LocalBilling> {
-  const apiKey = options.stripeApiKey ?? process.env['STRIPE_API_KEY'];
+  const apiKey = options.stripeApiKey ?? stripeApiKeyFromEnv(process.env);
   if (apiKey && !/^(sk|rk)_test_/.test(apiKey)) {
     throw new Error('the local engine only takes a Stripe test-mode key (sk_test_... or rk_test_...), never a live key');
   }

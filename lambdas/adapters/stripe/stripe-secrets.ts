@@ -21,10 +21,33 @@ export class StripeConfigError extends Error {
   }
 }
 
+/** Where a run outside AWS takes the Stripe key from (next to STRIPE_API_HOST/PORT/PROTOCOL). */
+export const STRIPE_API_KEY_ENV = 'STRIPE_API_KEY';
+/** Accepted too, for setups that followed Stripe's own naming. */
+export const STRIPE_API_KEY_ALIAS_ENV = 'STRIPE_SECRET_KEY';
+
+/**
+ * The Stripe key from STRIPE_API_KEY (or its alias STRIPE_SECRET_KEY), the
+ * one rule the local engine, the CLI and the handlers share. Both set to
+ * different keys is refused rather than guessed; the message names the
+ * variables, never the values.
+ */
+export function stripeApiKeyFromEnv(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const primary = env[STRIPE_API_KEY_ENV] || undefined;
+  const alias = env[STRIPE_API_KEY_ALIAS_ENV] || undefined;
+  if (primary && alias && primary !== alias) {
+    throw new StripeConfigError(
+      `${STRIPE_API_KEY_ENV} and ${STRIPE_API_KEY_ALIAS_ENV} are both set, to different keys: set only ${STRIPE_API_KEY_ENV}`,
+    );
+  }
+  return primary ?? alias;
+}
+
 /**
  * In AWS the secrets live in Secrets Manager (STRIPE_SECRET_ARN names a JSON
  * secret `{ "apiKey": ..., "webhookSecret": ... }`); locally they come from
- * STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET. Errors never include the values.
+ * STRIPE_API_KEY (alias STRIPE_SECRET_KEY) and STRIPE_WEBHOOK_SECRET. With an
+ * ARN the environment's key is ignored. Errors never include the values.
  */
 export async function loadStripeSecrets(
   env: Readonly<Record<string, string | undefined>>,
@@ -32,8 +55,9 @@ export async function loadStripeSecrets(
 ): Promise<StripeSecrets> {
   const arn = env['STRIPE_SECRET_ARN'];
   if (!arn) {
+    const apiKey = stripeApiKeyFromEnv(env);
     return {
-      ...(env['STRIPE_SECRET_KEY'] ? { apiKey: env['STRIPE_SECRET_KEY'] } : {}),
+      ...(apiKey ? { apiKey } : {}),
       ...(env['STRIPE_WEBHOOK_SECRET'] ? { webhookSecret: env['STRIPE_WEBHOOK_SECRET'] } : {}),
     };
   }
