@@ -48,8 +48,10 @@ export type Quantity = z.infer<typeof QuantitySchema>;
 export const PercentSchema = decimalWithPlaces(12, 'a percentage such as "2.5"').refine(
   (value) => {
     const [whole = '0', fraction = ''] = value.split('.');
-    const wholeNumber = Number(whole);
-    return wholeNumber < 100 || (wholeNumber === 100 && /^0*$/.test(fraction));
+    // Malformed text is reported by the decimal check above; bigint keeps the comparison exact at any length.
+    if (!/^\d+$/.test(whole)) return true;
+    const wholeNumber = BigInt(whole);
+    return wholeNumber < 100n || (wholeNumber === 100n && /^0*$/.test(fraction));
   },
   { message: 'expected a percentage between 0 and 100' },
 );

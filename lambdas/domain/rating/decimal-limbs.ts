@@ -121,12 +121,37 @@ export function fixedPointOf(text: string, what: string): bigint {
   return parseFixedPoint(text, what);
 }
 
-/** The number most recently parsed by parseLimbs, as a double: an estimate, never used as an amount. */
-export function lastParsedEstimate(): number {
-  return parsedWhole + parsedHigh / 1e9 + parsedLow / 1e18;
+/**
+ * A non-negative 18-decimal fixed-point threshold split into the same three
+ * limbs parseLimbs produces, so a parsed value can be compared with it using
+ * integer comparisons only (no bigint per outcome, no floating point).
+ */
+export interface LimbThreshold {
+  readonly whole: number;
+  readonly high: number;
+  readonly low: number;
 }
 
-/** The number most recently parsed by parseLimbs, exactly, as 18-decimal fixed point. */
-export function lastParsedFixedPoint(): bigint {
-  return BigInt(parsedWhole) * FIXED_POINT_SCALE + BigInt(parsedHigh) * LIMB_BIG + BigInt(parsedLow);
+// parseLimbs never yields a whole part of 10^15 or more; a threshold at or
+// beyond it is above every value the fast parser accepts.
+const WHOLE_LIMIT = 1_000_000_000_000_000n;
+
+/** The limbs of a fixed-point threshold, clamped to just above every fast-parsed value. */
+export function limbThreshold(fixedPoint: bigint): LimbThreshold {
+  if (fixedPoint < 0n) throw new RangeError(`threshold ${fixedPoint} is negative`);
+  const whole = fixedPoint / FIXED_POINT_SCALE;
+  if (whole >= WHOLE_LIMIT) return { whole: Number(WHOLE_LIMIT), high: 0, low: 0 }; // exact: a safe integer (10^15)
+  const fraction = fixedPoint % FIXED_POINT_SCALE;
+  return {
+    whole: Number(whole), // exact: below 10^15
+    high: Number(fraction / LIMB_BIG), // exact: below 10^9
+    low: Number(fraction % LIMB_BIG), // exact: below 10^9
+  };
+}
+
+/** Whether the number most recently parsed by parseLimbs is below the threshold (exact). */
+export function lastParsedIsBelow(threshold: LimbThreshold): boolean {
+  if (parsedWhole !== threshold.whole) return parsedWhole < threshold.whole;
+  if (parsedHigh !== threshold.high) return parsedHigh < threshold.high;
+  return parsedLow < threshold.low;
 }

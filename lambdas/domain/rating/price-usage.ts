@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { CurrencyCodeSchema, QuantitySchema } from '../money';
 import type { Plan } from '../plans/plan-schema';
 import { selectPlanVersion } from '../plans/resolve-plan-version';
-import { parseLocalDate, startOfLocalDay, toUtcDateTime, toUtcIsoString, utcIso, type InstantInput } from '../periods/local-date';
+import { compareLocalDates, parseLocalDate, startOfLocalDay, toUtcDateTime, toUtcIsoString, utcIso, type InstantInput } from '../periods/local-date';
 import { UsageAccumulator, type RatableOutcome } from './aggregate-outcomes';
 import { serializeDraftInvoice, type DraftInvoice, type RatingPeriod, type SerializedDraftInvoice } from './draft-invoice';
 import { indexUsage } from './measure-usage';
@@ -75,7 +75,8 @@ function pricingPeriod(period: { start: string; end: string }): RatingPeriod {
   }
   const startDate = start.toISODate() ?? period.start;
   const endDate = end.toISODate() ?? period.end;
-  const days = Math.round(end.diff(start, 'days').days);
+  // Whole calendar days; informational only, since a period without a contract is never prorated.
+  const days = compareLocalDates(end, start);
   return {
     id: `${startDate}..${endDate}`,
     timeZone: 'UTC',

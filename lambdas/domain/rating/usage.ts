@@ -4,7 +4,7 @@ import { EligibilitySchema, type Aggregation, type Eligibility } from '../plans/
 
 const CountSchema = z
   .union([z.int().min(0), z.string().regex(/^\d+$/)], { error: 'expected a whole non-negative count' })
-  .transform((count) => Number(count))
+  .transform((count) => Number(count)) // exact: a count of outcomes, checked to be a safe integer next
   .refine(Number.isSafeInteger, { error: 'count is too large' });
 
 /**

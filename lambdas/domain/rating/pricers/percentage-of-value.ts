@@ -1,6 +1,6 @@
-import { MoneyDecimal, ZERO, planDecimal } from '../../money/decimal';
+import type { MoneyDecimal } from '../../money/decimal';
 import type { PercentageCharge } from '../../plans/plan-schema';
-import { DecimalSum, lastParsedEstimate, lastParsedFixedPoint, parseLimbs } from '../decimal-limbs';
+import { DecimalSum, lastParsedIsBelow, limbThreshold, parseLimbs, type LimbThreshold } from '../decimal-limbs';
 import { FIXED_POINT_DECIMALS, parseFixedPoint, parseScaled, scaledToDecimal } from '../fixed-point';
 import { UsageInputError } from '../rating-errors';
 import type { BreakdownRow } from '../breakdown';
@@ -23,10 +23,10 @@ interface Bounds {
   readonly fixedScaled: bigint;
   readonly minimumScaled: bigint | undefined;
   readonly maximumScaled: bigint | undefined;
-  readonly percentEstimate: number;
-  readonly fixedEstimate: number;
-  readonly minimumEstimate: number;
-  readonly maximumEstimate: number;
+  /** Values (18-decimal fixed point) below this are raised to the minimum. */
+  readonly raisedBelow: LimbThreshold;
+  /** Values at or above this are capped at the maximum. */
+  readonly cappedFrom: LimbThreshold;
 }
 
 /** Exact classification of one outcome's fee against the per-outcome bounds. */
@@ -34,27 +34,6 @@ function classifyExactly(value: bigint, bounds: Bounds): number {
   const raw = value * bounds.percentScaled + bounds.fixedScaled;
   if (bounds.minimumScaled !== undefined && raw < bounds.minimumScaled) return RAISED;
   if (bounds.maximumScaled !== undefined && raw > bounds.maximumScaled) return CAPPED;
-  return UNBOUNDED;
-}
-
-/**
- * Classifies a fee from a double estimate when it is clearly away from both
- * bounds, and exactly otherwise. The estimate's error is a few parts in 10^16
- * of the fee; the 10^-9 relative margin leaves orders of magnitude to spare,
- * so the classification (and therefore the amount) is always exact.
- */
-function classify(estimate: number, bounds: Bounds, exact: () => bigint): number {
-  const margin = 1e-9 * (1 + Math.abs(estimate) + bounds.fixedEstimate);
-  if (bounds.minimumScaled !== undefined) {
-    const belowBy = bounds.minimumEstimate - estimate;
-    if (Math.abs(belowBy) <= margin) return classifyExactly(exact(), bounds);
-    if (belowBy > 0) return RAISED;
-  }
-  if (bounds.maximumScaled !== undefined) {
-    const aboveBy = estimate - bounds.maximumEstimate;
-    if (Math.abs(aboveBy) <= margin) return classifyExactly(exact(), bounds);
-    if (aboveBy > 0) return CAPPED;
-  }
   return UNBOUNDED;
 }
 
@@ -70,51 +49,102 @@ function boundsOf(charge: PercentageCharge): Bounds {
   return bounds;
 }
 
+function ceilDiv(numerator: bigint, denominator: bigint): bigint {
+  return (numerator + denominator - 1n) / denominator;
+}
+
+/**
+ * The fee value × percent + fixed grows with the value, so each bound is a
+ * threshold on the value itself: with A = minimum - fixed and B = maximum -
+ * fixed (all at 10^32), a fee is raised iff value × percent < A, i.e. value <
+ * ceil(A / percent), and capped iff value × percent > B, i.e. value >=
+ * floor(B / percent) + 1. Deciding per outcome is then an integer comparison of
+ * the parsed limbs with a threshold, exact with no bigint per outcome.
+ * `null` stands for "above every value" (always raised / never capped).
+ */
+function valueThresholds(
+  percentScaled: bigint,
+  fixedScaled: bigint,
+  minimumScaled: bigint | undefined,
+  maximumScaled: bigint | undefined,
+): { raisedBelow: bigint | null; cappedFrom: bigint | null } {
+  let raisedBelow: bigint | null = 0n;
+  if (minimumScaled !== undefined) {
+    const room = minimumScaled - fixedScaled;
+    if (room > 0n) raisedBelow = percentScaled === 0n ? null : ceilDiv(room, percentScaled);
+  }
+  let cappedFrom: bigint | null = null;
+  if (maximumScaled !== undefined) {
+    const room = maximumScaled - fixedScaled;
+    if (room < 0n) cappedFrom = 0n;
+    else if (percentScaled !== 0n) cappedFrom = room / percentScaled + 1n;
+  }
+  return { raisedBelow, cappedFrom };
+}
+
+const ABOVE_EVERY_VALUE = limbThreshold(10n ** 40n);
+
 function deriveBounds(charge: PercentageCharge): Bounds {
   const scaled = (text: string | undefined, what: string) =>
     text === undefined ? undefined : parseScaled(text, PRICE_DECIMALS, what) * PRICE_TO_FEE;
+  const percentScaled = parseScaled(charge.percent, PRICE_DECIMALS, 'percent');
+  const fixedScaled = scaled(charge.fixedFeePerOutcome ?? '0', 'fixed fee per outcome') ?? 0n;
+  const minimumScaled = scaled(charge.minimumPerOutcome, 'minimum per outcome');
+  const maximumScaled = scaled(charge.maximumPerOutcome, 'maximum per outcome');
+  const { raisedBelow, cappedFrom } = valueThresholds(percentScaled, fixedScaled, minimumScaled, maximumScaled);
   return {
-    percentScaled: parseScaled(charge.percent, PRICE_DECIMALS, 'percent'),
-    fixedScaled: scaled(charge.fixedFeePerOutcome ?? '0', 'fixed fee per outcome') ?? 0n,
-    minimumScaled: scaled(charge.minimumPerOutcome, 'minimum per outcome'),
-    maximumScaled: scaled(charge.maximumPerOutcome, 'maximum per outcome'),
-    percentEstimate: Number(charge.percent) / 100,
-    fixedEstimate: Number(charge.fixedFeePerOutcome ?? '0'),
-    minimumEstimate: Number(charge.minimumPerOutcome ?? '0'),
-    maximumEstimate: Number(charge.maximumPerOutcome ?? '0'),
+    percentScaled,
+    fixedScaled,
+    minimumScaled,
+    maximumScaled,
+    raisedBelow: raisedBelow === null ? ABOVE_EVERY_VALUE : limbThreshold(raisedBelow),
+    cappedFrom: cappedFrom === null ? ABOVE_EVERY_VALUE : limbThreshold(cappedFrom),
   };
 }
 
-function percentageRow(input: {
-  outcomes: number;
-  includedOutcomes: number;
-  value: MoneyDecimal;
-  percent: MoneyDecimal;
-  fixedFee: MoneyDecimal;
-  feeCount: number;
-  raised: number;
-  minimumAdjustment: MoneyDecimal;
-  capped: number;
-  maximumAdjustment: MoneyDecimal;
-}): { exactAmount: MoneyDecimal; row: BreakdownRow } {
-  const percentageAmount = input.value.times(input.percent).dividedBy(100);
-  const fixedFees = input.fixedFee.times(input.feeCount);
-  const exactAmount = percentageAmount.plus(fixedFees).plus(input.minimumAdjustment).plus(input.maximumAdjustment);
+/** A fee-scale integer (10^32) as an exact decimal: scaledToDecimal only places the point. */
+function feeDecimal(scaled: bigint): MoneyDecimal {
+  return scaledToDecimal(scaled, FEE_DECIMALS);
+}
+
+/**
+ * The line and its breakdown row, computed in fee-scale integers: every term
+ * (value × percent, fixed fees, bound adjustments) is an exact integer at
+ * 10^32, so the amount is exact whatever the number of digits, and it becomes
+ * a decimal only once, with no arithmetic that could round.
+ */
+function percentageRow(
+  bounds: Bounds,
+  input: {
+    outcomes: number;
+    includedOutcomes: number;
+    /** 18-decimal fixed point. */
+    value: bigint;
+    feeCount: number;
+    raised: number;
+    minimumAdjustment: bigint;
+    capped: number;
+    maximumAdjustment: bigint;
+  },
+): { exactAmount: MoneyDecimal; row: BreakdownRow } {
+  const percentageAmount = input.value * bounds.percentScaled;
+  const fixedFees = bounds.fixedScaled * BigInt(input.feeCount);
+  const exactAmount = feeDecimal(percentageAmount + fixedFees + input.minimumAdjustment + input.maximumAdjustment);
   return {
     exactAmount,
     row: {
       kind: 'percentage',
       outcomes: input.outcomes,
       includedOutcomes: input.includedOutcomes,
-      value: input.value.toFixed(),
-      percent: input.percent.toFixed(),
-      percentageAmount: percentageAmount.toFixed(),
-      fixedFeePerOutcome: input.fixedFee.toFixed(),
-      fixedFees: fixedFees.toFixed(),
+      value: scaledToDecimal(input.value, FIXED_POINT_DECIMALS).toFixed(),
+      percent: scaledToDecimal(bounds.percentScaled, PRICE_DECIMALS).toFixed(),
+      percentageAmount: feeDecimal(percentageAmount).toFixed(),
+      fixedFeePerOutcome: feeDecimal(bounds.fixedScaled).toFixed(),
+      fixedFees: feeDecimal(fixedFees).toFixed(),
       raisedToMinimum: input.raised,
-      minimumAdjustment: input.minimumAdjustment.toFixed(),
+      minimumAdjustment: feeDecimal(input.minimumAdjustment).toFixed(),
       cappedAtMaximum: input.capped,
-      maximumAdjustment: input.maximumAdjustment.toFixed(),
+      maximumAdjustment: feeDecimal(input.maximumAdjustment).toFixed(),
       exactAmount: exactAmount.toFixed(),
     },
   };
@@ -127,58 +157,46 @@ function percentageRow(input: {
  * Per-outcome bounds and included outcomes need each outcome's value; without
  * them the line follows from the period's total value and count alone.
  *
- * The per-outcome loop makes no Decimal: values are summed exactly per class
- * (unbounded, raised to the minimum, capped at the maximum), and
- * sum(fees) = percent × value(unbounded) + fixed × n(unbounded) + min × n(raised) + max × n(capped)
- * is computed once at the end.
+ * The per-outcome loop makes no Decimal and no bigint: values are summed
+ * exactly per class (unbounded, raised to the minimum, capped at the maximum),
+ * and sum(fees) = percent × value(unbounded) + fixed × n(unbounded) + min ×
+ * n(raised) + max × n(capped) is computed once at the end.
  */
 export function pricePercentageOfValue(charge: PercentageCharge, input: ChargePricingInput): PricedCharge {
   const outcomes = input.outcomes;
   if (outcomes === undefined) {
     throw new UsageInputError('usage_aggregate_missing', `percentage charge "${charge.id}" needs outcome values`);
   }
-  const percent = planDecimal(charge.percent);
-  const fixedFee = planDecimal(charge.fixedFeePerOutcome ?? '0');
   const included = charge.includedOutcomes ?? 0;
   const perOutcome =
     charge.minimumPerOutcome !== undefined || charge.maximumPerOutcome !== undefined || included > 0;
 
   if (!perOutcome) {
-    const { exactAmount, row } = percentageRow({
+    const { exactAmount, row } = percentageRow(boundsOf(charge), {
       outcomes: outcomes.count,
       includedOutcomes: 0,
-      value: outcomes.sumValue,
-      percent,
-      fixedFee,
+      value: parseFixedPoint(outcomes.sumValue.toFixed(), `total value of charge "${charge.id}"`),
       feeCount: outcomes.count,
       raised: 0,
-      minimumAdjustment: ZERO,
+      minimumAdjustment: 0n,
       capped: 0,
-      maximumAdjustment: ZERO,
+      maximumAdjustment: 0n,
     });
     return { exactAmount, breakdown: [row] };
   }
-  return pricePerOutcome(charge, outcomes, { percent, fixedFee, included });
+  return pricePerOutcome(charge, outcomes, included);
 }
 
-/** bound × n - (percent × value + fixed × n): the total adjustment for n outcomes held at a bound. */
-function boundAdjustment(
-  bound: string,
-  count: number,
-  valueFixedPoint: bigint,
-  terms: { percent: MoneyDecimal; fixedFee: MoneyDecimal },
-): MoneyDecimal {
-  const rawFees = scaledToDecimal(valueFixedPoint, FIXED_POINT_DECIMALS)
-    .times(terms.percent)
-    .dividedBy(100)
-    .plus(terms.fixedFee.times(count));
-  return planDecimal(bound).times(count).minus(rawFees);
+/** bound × n - (percent × value + fixed × n), at 10^32: the total adjustment for n outcomes held at a bound. */
+function boundAdjustment(bound: bigint, count: number, valueFixedPoint: bigint, bounds: Bounds): bigint {
+  const n = BigInt(count);
+  return bound * n - (valueFixedPoint * bounds.percentScaled + bounds.fixedScaled * n);
 }
 
 function pricePerOutcome(
   charge: PercentageCharge,
   outcomes: OutcomeValues,
-  terms: { percent: MoneyDecimal; fixedFee: MoneyDecimal; included: number },
+  included: number,
 ): PricedCharge {
   const values = outcomes.values;
   if (values === undefined) {
@@ -190,12 +208,15 @@ function pricePerOutcome(
   const bounds = boundsOf(charge);
   const sums = [new DecimalSum(), new DecimalSum(), new DecimalSum()];
   const counts = [0, 0, 0];
-  for (let index = terms.included; index < values.length; index += 1) {
+  for (let index = included; index < values.length; index += 1) {
     const text = values[index] as string;
     let category: number;
     if (parseLimbs(text)) {
-      const estimate = lastParsedEstimate() * bounds.percentEstimate + bounds.fixedEstimate;
-      category = classify(estimate, bounds, lastParsedFixedPoint);
+      category = lastParsedIsBelow(bounds.raisedBelow)
+        ? RAISED
+        : lastParsedIsBelow(bounds.cappedFrom)
+          ? UNBOUNDED
+          : CAPPED;
       (sums[category] as DecimalSum).addLastParsed();
     } else {
       const exact = parseFixedPoint(text, `value #${index + 1} of charge "${charge.id}"`);
@@ -209,20 +230,16 @@ function pricePerOutcome(
   const cappedValue = (sums[CAPPED] as DecimalSum).toFixedPoint();
   const raised = counts[RAISED] as number;
   const capped = counts[CAPPED] as number;
-  const { exactAmount, row } = percentageRow({
+  const { exactAmount, row } = percentageRow(bounds, {
     outcomes: values.length,
-    includedOutcomes: Math.min(terms.included, values.length),
-    value: scaledToDecimal(unboundedValue + raisedValue + cappedValue, FIXED_POINT_DECIMALS),
-    percent: terms.percent,
-    fixedFee: terms.fixedFee,
+    includedOutcomes: Math.min(included, values.length),
+    value: unboundedValue + raisedValue + cappedValue,
     feeCount: (counts[UNBOUNDED] as number) + raised + capped,
     raised,
     // What the bound added (or removed) relative to the outcomes' raw fees.
-    minimumAdjustment:
-      raised === 0 ? ZERO : boundAdjustment(charge.minimumPerOutcome ?? '0', raised, raisedValue, terms),
+    minimumAdjustment: raised === 0 ? 0n : boundAdjustment(bounds.minimumScaled ?? 0n, raised, raisedValue, bounds),
     capped,
-    maximumAdjustment:
-      capped === 0 ? ZERO : boundAdjustment(charge.maximumPerOutcome ?? '0', capped, cappedValue, terms),
+    maximumAdjustment: capped === 0 ? 0n : boundAdjustment(bounds.maximumScaled ?? 0n, capped, cappedValue, bounds),
   });
   return { exactAmount, breakdown: [row] };
 }
