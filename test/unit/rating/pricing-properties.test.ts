@@ -12,50 +12,178 @@ const decimalString = (maxWhole: number, places: number) =>
     .tuple(fc.integer({ min: 0, max: maxWhole }), fc.integer({ min: 0, max: 10 ** places - 1 }))
     .map(([whole, fraction]) => (places === 0 ? String(whole) : `${whole}.${String(fraction).padStart(places, '0')}`));
 
+type TierInput = { upTo?: string; unitPrice: string; flatFee?: string };
+
+// Tier bounds grow by whole or fractional steps; prices go down to 12 decimals.
 const tiersArbitrary = fc
-  .array(fc.tuple(fc.integer({ min: 1, max: 500 }), decimalString(20, 4), decimalString(50, 2)), { minLength: 1, maxLength: 5 })
-  .map((steps) => {
-    let bound = 0;
+  .array(
+    fc.tuple(
+      fc.oneof(fc.integer({ min: 1, max: 500 }).map(String), decimalString(200, 3).filter((step) => !new Decimal(step).isZero())),
+      fc.oneof(decimalString(20, 4), decimalString(3, 12)),
+      fc.oneof(decimalString(50, 2), fc.constant(undefined)),
+    ),
+    { minLength: 1, maxLength: 5 },
+  )
+  .map((steps): TierInput[] => {
+    let bound = new Decimal(0);
     return steps.map(([step, unitPrice, flatFee], index) => {
-      bound += step;
-      return index === steps.length - 1 ? { unitPrice, flatFee } : { upTo: String(bound), unitPrice, flatFee };
+      bound = bound.plus(step);
+      const fee = flatFee === undefined ? {} : { flatFee };
+      return index === steps.length - 1 ? { unitPrice, ...fee } : { upTo: bound.toFixed(), unitPrice, ...fee };
     });
   });
 
+// Quantities land on tier bounds (and one step either side) often, not by luck.
+const tiersAndQuantity = tiersArbitrary.chain((tiers) => {
+  const bounds = tiers.flatMap((tier) => (tier.upTo === undefined ? [] : [tier.upTo]));
+  const nearBound = fc
+    .tuple(fc.constantFrom(...(bounds.length > 0 ? bounds : ['0'])), fc.constantFrom('-0.001', '0', '0.001', '1'))
+    .map(([bound, step]) => Decimal.max(new Decimal(bound).plus(step), 0).toFixed());
+  return fc.tuple(fc.constant(tiers), fc.oneof(decimalString(3000, 3), nearBound, fc.constant('0')));
+});
+
 const currencyArbitrary = fc.constantFrom<CurrencyCode>('JPY', 'USD', 'KWD');
+const includedArbitrary = fc.oneof(fc.constant(undefined), decimalString(300, 2));
+
+// Reference implementations: plain decimal.js with far more digits than any
+// input has (so nothing is ever rounded), written from the rules in
+// docs/plans-and-rating.md without looking at the pricers.
+const Exact = Decimal.clone({ precision: 200 });
+const EXPONENT: Record<CurrencyCode, number> = { JPY: 0, USD: 2, KWD: 3 } as Record<CurrencyCode, number>;
+
+function billableOf(quantity: string, included: string | undefined): Decimal {
+  return Decimal.max(new Exact(quantity).minus(included ?? '0'), 0);
+}
+
+/** Graduated: each tier prices the units above the previous bound up to its own, plus its fee when any unit falls in it. */
+function referenceGraduated(tiers: readonly TierInput[], quantity: string, included?: string): { total: Decimal; parts: Decimal[] } {
+  const billable = billableOf(quantity, included);
+  const parts: Decimal[] = [];
+  let previous = new Exact(0);
+  for (const tier of tiers) {
+    const upper = tier.upTo === undefined ? billable : Decimal.min(billable, tier.upTo);
+    const units = upper.minus(previous);
+    if (units.lte(0)) break;
+    parts.push(units.times(tier.unitPrice).plus(tier.flatFee ?? '0'));
+    if (tier.upTo === undefined) break;
+    previous = new Exact(tier.upTo);
+  }
+  return { total: parts.reduce((sum, part) => sum.plus(part), new Exact(0)), parts };
+}
+
+/** Volume: the whole billable quantity at the first tier whose bound reaches it, plus that tier's fee. */
+function referenceVolume(tiers: readonly TierInput[], quantity: string, included?: string): { total: Decimal; tier: number } {
+  const billable = billableOf(quantity, included);
+  if (billable.isZero()) return { total: new Exact(0), tier: 0 };
+  const index = tiers.findIndex((tier) => tier.upTo === undefined || billable.lte(tier.upTo));
+  const tier = tiers[index] as TierInput;
+  return { total: billable.times(tier.unitPrice).plus(tier.flatFee ?? '0'), tier: index + 1 };
+}
+
+/** Half away from zero to the currency's minor unit, in bigint: floor(x * 10^e + 1/2) for x >= 0. */
+function referenceMinorUnits(exact: Decimal, currency: CurrencyCode): bigint {
+  const scaled = new Exact(exact).times(new Exact(10).pow(EXPONENT[currency]));
+  const [whole = '0', fraction = ''] = scaled.toFixed().split('.');
+  return BigInt(whole) + ((fraction[0] ?? '0') >= '5' ? 1n : 0n);
+}
 
 describe('graduated tiers', () => {
-  it('total equals the sum of its tier parts, units sum to the quantity, and the line is rounded once', () => {
+  it('price exactly what an independent calculation gives, tier by tier, rounded once in every currency', () => {
     fc.assert(
-      fc.property(tiersArbitrary, decimalString(3000, 3), currencyArbitrary, (tiers, quantity, currency) => {
-        const line = priceLine({ model: 'graduated', metric: 'm', tiers }, { quantity, currency });
+      fc.property(tiersAndQuantity, currencyArbitrary, includedArbitrary, ([tiers, quantity], currency, included) => {
+        const charge = { model: 'graduated', metric: 'm', tiers, ...(included === undefined ? {} : { includedUnits: included }) };
+        const line = priceLine(charge, { quantity, currency });
+        const reference = referenceGraduated(tiers, quantity, included);
         const rows = line.breakdown.filter((row) => row.kind === 'tier');
-        const parts = rows.reduce((sum, row) => sum.plus(row.exactAmount), new MoneyDecimal(0));
-        const units = rows.reduce((sum, row) => sum.plus(row.units), new MoneyDecimal(0));
+        expect(new Exact(line.exactAmount).equals(reference.total)).toBe(true);
+        expect(rows.map((row) => (row.kind === 'tier' ? new Exact(row.exactAmount).toFixed() : ''))).toEqual(
+          reference.parts.map((part) => part.toFixed()),
+        );
+        expect(line.amount).toBe(referenceMinorUnits(reference.total, currency));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('total equals the sum of its tier parts and the tier units sum to the billable quantity', () => {
+    fc.assert(
+      fc.property(tiersAndQuantity, includedArbitrary, ([tiers, quantity], included) => {
+        const charge = { model: 'graduated', metric: 'm', tiers, ...(included === undefined ? {} : { includedUnits: included }) };
+        const line = priceLine(charge, { quantity });
+        const rows = line.breakdown.filter((row) => row.kind === 'tier');
+        const parts = rows.reduce((sum, row) => sum.plus(row.exactAmount), new Exact(0));
+        const units = rows.reduce((sum, row) => sum.plus(row.units), new Exact(0));
         expect(parts.equals(line.exactAmount)).toBe(true);
-        expect(units.equals(quantity)).toBe(true);
-        expect(line.amount).toBe(roundToMinorUnits(parts, currency));
+        expect(units.equals(billableOf(quantity, included))).toBe(true);
       }),
     );
   });
 });
 
 describe('volume tiers', () => {
-  it('put all units in the first tier whose bound reaches the quantity', () => {
+  it('price all units in the one tier the quantity reaches, for exactly the independent amount, in every currency', () => {
     fc.assert(
-      fc.property(tiersArbitrary, decimalString(3000, 3), (tiers, quantity) => {
-        const line = priceLine({ model: 'volume', metric: 'm', tiers }, { quantity });
+      fc.property(tiersAndQuantity, currencyArbitrary, includedArbitrary, ([tiers, quantity], currency, included) => {
+        const charge = { model: 'volume', metric: 'm', tiers, ...(included === undefined ? {} : { includedUnits: included }) };
+        const line = priceLine(charge, { quantity, currency });
+        const reference = referenceVolume(tiers, quantity, included);
         const rows = line.breakdown.filter((row) => row.kind === 'tier');
-        if (new MoneyDecimal(quantity).isZero()) {
+        expect(new Exact(line.exactAmount).equals(reference.total)).toBe(true);
+        expect(line.amount).toBe(referenceMinorUnits(reference.total, currency));
+        if (reference.tier === 0) {
           expect(rows).toEqual([]);
           return;
         }
         expect(rows).toHaveLength(1);
         const row = rows[0];
         if (row?.kind !== 'tier') throw new Error('expected a tier row');
-        expect(row.units).toBe(new MoneyDecimal(quantity).toFixed());
-        const expectedTier = tiers.findIndex((tier) => tier.upTo === undefined || new MoneyDecimal(quantity).lte(tier.upTo)) + 1;
-        expect(row.tier).toBe(expectedTier);
+        expect(row.tier).toBe(reference.tier);
+        expect(new Exact(row.units).equals(billableOf(quantity, included))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('minor units', () => {
+  it('an invoice total is the sum of lines each rounded once, exact for currency exponents 0, 2 and 3', () => {
+    fc.assert(
+      fc.property(currencyArbitrary, fc.bigInt({ min: 0n, max: 10n ** 9n }), tiersArbitrary, decimalString(3000, 3), decimalString(3000, 3), (currency, flatMinor, tiers, count, quantity) => {
+        // A flat amount that fits the currency's minor unit exactly, written in major units.
+        const amount = new Exact(flatMinor.toString()).dividedBy(new Exact(10).pow(EXPONENT[currency])).toFixed();
+        const plan = PlanSchema.parse({
+          kind: 'plan',
+          code: 'minor',
+          name: 'Minor',
+          currency,
+          versions: [
+            {
+              version: 1,
+              effectiveFrom: '2026-01-01',
+              metrics: [{ code: 'q', ledgerMetric: 'ticket.resolved', aggregation: 'sum_quantity' }],
+              charges: [
+                { id: 'fee', name: 'Fee', model: 'flat', amount },
+                { id: 'units', name: 'Units', model: 'per_unit', metric: 'q', unitPrice: '0.000123456789' },
+                { id: 'tiers', name: 'Tiers', model: 'graduated', metric: 'q', tiers: tiers.map(({ unitPrice, upTo }) => (upTo === undefined ? { unitPrice } : { upTo, unitPrice })) },
+              ],
+            },
+          ],
+        });
+        const usage = UsageFileSchema.parse({
+          period: { start: '2026-11-01', end: '2026-12-01' },
+          metrics: [{ ledgerMetric: 'ticket.resolved', count: 1, sumQuantity: new Exact(count).plus(quantity).toFixed() }],
+        });
+        const result = priceUsage({ plan, usage });
+        const total = new Exact(count).plus(quantity);
+        const expectedLines = [
+          referenceMinorUnits(new Exact(amount), currency),
+          referenceMinorUnits(total.times('0.000123456789'), currency),
+          referenceMinorUnits(referenceGraduated(tiers.map(({ unitPrice, upTo }) => (upTo === undefined ? { unitPrice } : { upTo, unitPrice })), total.toFixed()).total, currency),
+        ];
+        expect(result.lines.map((line) => BigInt(line.amount.minor))).toEqual(expectedLines);
+        expect(BigInt(result.total.minor)).toBe(expectedLines.reduce((sum, minor) => sum + minor, 0n));
+        const decimal = result.total.decimal;
+        expect(decimal.split('.')[1]?.length ?? 0).toBe(EXPONENT[currency]);
       }),
     );
   });
@@ -79,7 +207,7 @@ describe('monotone plans', () => {
           ],
           charges: [
             { id: 'fee', name: 'Fee', model: 'flat', amount: '99.00' },
-            { id: 'units', name: 'Units', model: 'per_unit', metric: 'quantity', unitPrice: '0.0333', includedUnits: included, minimum: '5.00', maximum: '900.00' },
+            { id: 'units', name: 'Units', model: 'per_unit', metric: 'quantity', unitPrice: '0.0333', includedUnits: included, minimum: '5.00', maximum: '150.00' }, // usage reaches both bounds
             { id: 'packs', name: 'Packs', model: 'package', metric: 'count', packageSize: '7', packagePrice: '3.33' },
             { id: 'graduated', name: 'Graduated', model: 'graduated', metric: 'count', tiers },
             { id: 'success', name: 'Success', model: 'percentage', metric: 'value', percent: '3.3', fixedFeePerOutcome: '0.07' },
@@ -106,9 +234,13 @@ describe('monotone plans', () => {
               ],
             });
           const monotonePlan = plan(tiers, included);
-          const before = BigInt(priceUsage({ plan: monotonePlan, usage: usage(0, '0', '0') }).total.minor);
-          const after = BigInt(priceUsage({ plan: monotonePlan, usage: usage(moreCount, moreQuantity, moreValue) }).total.minor);
-          expect(after).toBeGreaterThanOrEqual(before);
+          const before = priceUsage({ plan: monotonePlan, usage: usage(0, '0', '0') });
+          const after = priceUsage({ plan: monotonePlan, usage: usage(moreCount, moreQuantity, moreValue) });
+          expect(BigInt(after.total.minor)).toBeGreaterThanOrEqual(BigInt(before.total.minor));
+          // Line by line too: one line that shrinks can hide behind another that grows.
+          before.lines.forEach((line, index) => {
+            expect(BigInt(after.lines[index]?.amount.minor ?? '-1'), line.chargeId).toBeGreaterThanOrEqual(BigInt(line.amount.minor));
+          });
         },
       ),
       { numRuns: 80 },
@@ -134,37 +266,66 @@ describe('monotone plans', () => {
 });
 
 describe('percentage of value', () => {
-  it('equals the naive per-outcome computation exactly, including fees that land on a bound', () => {
-    const naive = (values: string[], percent: string, fixed: string, min: string, max: string, included: number) =>
-      values.slice(included).reduce((sum, value) => {
-        const raw = new MoneyDecimal(value).times(percent).dividedBy(100).plus(fixed);
-        return sum.plus(MoneyDecimal.min(new MoneyDecimal(max), MoneyDecimal.max(new MoneyDecimal(min), raw)));
-      }, new MoneyDecimal(0));
+  const ULP = new Exact('1e-18');
+  // Each outcome's fee from the rule itself: value × percent / 100 + fixed, raised to the minimum, capped at the maximum.
+  const naive = (values: string[], percent: string, fixed: string, min: string | undefined, max: string | undefined, included: number) =>
+    values.slice(included).reduce((sum, value) => {
+      let fee = new Exact(value).times(percent).dividedBy(100).plus(fixed);
+      if (min !== undefined && fee.lt(min)) fee = new Exact(min);
+      else if (max !== undefined && fee.gt(max)) fee = new Exact(max);
+      return sum.plus(fee);
+    }, new Exact(0));
+
+  it('equals the naive per-outcome computation exactly, including fees on, just below and just above a bound', () => {
     fc.assert(
       fc.property(
-        decimalString(99, 6),
-        decimalString(2, 4),
-        decimalString(5, 2),
-        decimalString(100, 2),
-        fc.array(fc.oneof(decimalString(100_000, 6), decimalString(10 ** 14, 0), fc.constant('__on_min__'), fc.constant('__on_max__')), { maxLength: 40 }),
+        fc.oneof(decimalString(99, 6), decimalString(0, 12), fc.constantFrom('0', '100', '33.333333333333')),
+        fc.oneof(decimalString(2, 4), fc.constant('0')),
+        fc.option(decimalString(5, 2), { nil: undefined }),
+        fc.option(decimalString(100, 2), { nil: undefined }),
+        fc.array(
+          fc.oneof(
+            decimalString(100_000, 6),
+            decimalString(10 ** 14, 0),
+            fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 15n - 1n }), fc.bigInt({ min: 0n, max: 10n ** 18n - 1n })).map(
+              ([whole, fraction]) => `${whole}.${fraction.toString().padStart(18, '0')}`,
+            ),
+            fc.bigInt({ min: 10n ** 15n, max: 10n ** 17n }).map(String),
+            fc.tuple(fc.constantFrom('min', 'max'), fc.integer({ min: -2, max: 2 })),
+          ),
+          { maxLength: 40 },
+        ),
         fc.nat({ max: 5 }),
-        (percentText, fixed, min, spread, rawValues, included) => {
-          const percent = new MoneyDecimal(percentText).isZero() ? '1' : new MoneyDecimal(percentText).toFixed();
-          const max = new MoneyDecimal(min).plus(spread).toFixed();
-          // Values whose fee is exactly the minimum or maximum, when that is a finite decimal.
-          const onBound = (bound: string) => {
-            const value = new MoneyDecimal(bound).minus(fixed).times(100).dividedBy(percent);
-            return value.isNegative() || value.decimalPlaces() > 18 ? '0' : value.toFixed();
+        (percent, fixed, min, spread, rawValues, included) => {
+          const max = spread === undefined ? undefined : new Exact(min ?? '0').plus(spread).toFixed();
+          // The value whose fee is the bound, truncated to 18 decimals, then moved by a few units of the last place.
+          const nearBound = (bound: string | undefined, steps: number) => {
+            if (bound === undefined || new Exact(percent).isZero()) return '0';
+            const onBound = new Exact(bound).minus(fixed).times(100).dividedBy(percent).toDecimalPlaces(18, Decimal.ROUND_DOWN);
+            return Decimal.max(onBound.plus(ULP.times(steps)), 0).toFixed();
           };
-          const values = rawValues.map((value) => (value === '__on_min__' ? onBound(min) : value === '__on_max__' ? onBound(max) : value));
+          const values = rawValues.map((value) => (typeof value === 'string' ? value : nearBound(value[0] === 'min' ? min : max, value[1])));
           const line = priceLine(
-            { model: 'percentage', metric: 'value', percent, fixedFeePerOutcome: fixed, minimumPerOutcome: min, maximumPerOutcome: max, includedOutcomes: included },
+            {
+              model: 'percentage',
+              metric: 'value',
+              percent,
+              fixedFeePerOutcome: fixed,
+              ...(min === undefined ? {} : { minimumPerOutcome: min }),
+              ...(max === undefined ? {} : { maximumPerOutcome: max }),
+              includedOutcomes: included,
+            },
             { values },
           );
           expect(line.exactAmount).toBe(naive(values, percent, fixed, min, max, included).toFixed());
+          const row = line.breakdown[0];
+          if (row?.kind !== 'percentage') throw new Error('expected a percentage row');
+          const fees = values.slice(included).map((value) => new Exact(value).times(percent).dividedBy(100).plus(fixed));
+          expect(row.raisedToMinimum).toBe(min === undefined ? 0 : fees.filter((fee) => fee.lt(min)).length);
+          expect(row.cappedAtMaximum).toBe(max === undefined ? 0 : fees.filter((fee) => (min === undefined || !fee.lt(min)) && fee.gt(max)).length);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 });
