@@ -93,7 +93,10 @@ export const SCHEDULE_ACTIONS: readonly string[] = [
  */
 export interface ThrottledByDesign {
   readonly reason: string;
-  readonly maxAsyncEventAgeSeconds: number;
+  /** Alarm threshold: the oldest waiting asynchronous event is older than this. */
+  readonly maxAsyncEventAgeSeconds: number | ((config: StageConfig) => number);
+  /** How long Lambda keeps a waiting event before the on-failure destination. @default 6 h (Lambda's maximum) */
+  readonly maxEventAgeSeconds?: (config: StageConfig) => number;
 }
 
 /** A public HTTPS endpoint (Lambda Function URL) in front of the function. */
@@ -227,8 +230,10 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
       reason:
         'Reserved concurrency is the Stripe rate limit: at a month end every contract closes at once and the excess waits in Lambda\'s asynchronous queue.',
       // A month end of 2,000 contracts at 5 closes at once drains in minutes;
-      // an hour of waiting means closes are failing or hanging.
-      maxAsyncEventAgeSeconds: 3600,
+      // an hour of waiting (the default) means closes are failing or hanging,
+      // or the month end outgrows the fleet (capacity: docs/production-stack.md).
+      maxAsyncEventAgeSeconds: (config) => config.periodClose.waitAlarmMinutes * 60,
+      maxEventAgeSeconds: (config) => config.periodClose.maxWaitHours * 3600,
     },
     environment: (config) => ({
       FINALIZE_INVOICES: String(config.periodClose.finalizeInvoices),

@@ -120,8 +120,21 @@ export const periodCloseTuningSchema = z
      * set at most 25 for a stage on a test-mode key.
      */
     stripeRequestsPerSecond: z.number().int().min(1).max(STRIPE_ACCOUNT_RATE_LIMITS.live).default(80),
+    /**
+     * How long a scheduled close may wait in Lambda's asynchronous queue
+     * (throttled behind maxConcurrency, or between retries) before Lambda
+     * gives up and sends it to the failure DLQ. 6 h is Lambda's maximum; it
+     * bounds how many contracts one month end can close (docs/production-stack.md).
+     */
+    maxWaitHours: z.number().int().min(1).max(6).default(6),
+    /** Alarm when the oldest waiting close has waited this long: closes are failing, hanging, or the month end is larger than the fleet. */
+    waitAlarmMinutes: z.number().int().min(5).max(359).default(60),
   })
   .strict()
+  .refine((tuning) => tuning.waitAlarmMinutes < tuning.maxWaitHours * 60, {
+    message: 'waitAlarmMinutes must be below maxWaitHours, or closes are dropped to the failure DLQ before the alarm warns',
+    path: ['waitAlarmMinutes'],
+  })
   // Below one request per second per process a close of a few dozen lines
   // would outlast the function's timeout.
   .refine((tuning) => tuning.stripeRequestsPerSecond >= tuning.maxConcurrency, {
@@ -169,6 +182,15 @@ export const stageSettingsSchema = z
      */
     stripeSecretName: z.string().min(1).max(512).optional(),
     producers: producersSchema.default({ accounts: [], sources: [] }),
+    /**
+     * IAM role ARNs (ArnLike patterns allowed) that may put events with the
+     * engine's own source besides the engine's functions, e.g. the role
+     * operators run `outcome-engine period close` or `contracts load` with
+     * against this stage. Everyone else, in any account, is denied.
+     */
+    engineEventPublisherArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@*?/-]+$/, 'expected an IAM role ARN, e.g. arn:aws:iam::123456789012:role/billing-operator'))
+      .default([]),
     alarms: alarmsSchema.default({}),
     /** Renewal-risk task events (created, escalated, resolved) posted to a webhook; none if absent. */
     taskWebhook: taskWebhookSchema.optional(),
@@ -191,6 +213,8 @@ export const stageSettingsSchema = z
       finalizeInvoices: true,
       maxConcurrency: 5,
       stripeRequestsPerSecond: 80,
+      maxWaitHours: 6,
+      waitAlarmMinutes: 60,
     }),
   })
   .strict();

@@ -196,6 +196,34 @@ export class EngineAlarms extends Construct {
     });
   }
 
+  /**
+   * A Powertools metric an engine handler emits (EMF), summed per period:
+   * alarms when at least `threshold` in `datapointsToAlarm` of the last
+   * `evaluationPeriods` periods. Exact dimensions only (an alarm cannot
+   * SEARCH): the `service` Powertools adds to every metric.
+   */
+  public onEmittedMetric(
+    id: string,
+    metric: { readonly namespace: string; readonly metricName: string; readonly serviceName: string },
+    options: { readonly threshold: number; readonly period: Duration; readonly evaluationPeriods: number; readonly datapointsToAlarm?: number },
+    description: string,
+  ): cloudwatch.Alarm {
+    return this.add(id, {
+      alarmDescription: description,
+      metric: new cloudwatch.Metric({
+        namespace: metric.namespace,
+        metricName: metric.metricName,
+        dimensionsMap: { service: metric.serviceName },
+        period: options.period,
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: options.threshold,
+      evaluationPeriods: options.evaluationPeriods,
+      ...(options.datapointsToAlarm === undefined ? {} : { datapointsToAlarm: options.datapointsToAlarm }),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+
   private add(id: string, props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'treatMissingData'>): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
       ...props,

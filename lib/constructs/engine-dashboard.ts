@@ -5,7 +5,15 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LEDGER_METRICS, PLAN_LOAD_METRICS, type EmittedMetric } from '../config/observability';
+import {
+  BILLING_METRICS,
+  LEDGER_METRICS,
+  PAYMENT_SIGNAL_METRICS,
+  PLAN_LOAD_METRICS,
+  RISK_METRICS,
+  SCHEDULE_METRICS,
+  type EmittedMetric,
+} from '../config/observability';
 
 const PERIOD = Duration.minutes(1);
 
@@ -215,10 +223,70 @@ export class EngineDashboard extends Construct {
         ),
       );
     }
+    this.addBillingAndRiskWidgets(props.metricsNamespace);
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: [...props.alarms] }),
     );
   }
+
+  /**
+   * What the period close, the Stripe webhook, the renewal-risk checks and
+   * the schedulers report through Powertools (from their use case results).
+   * Five-minute sums: closes and checks come in bursts at period ends and at
+   * 09:00 local time, which one-minute points would scatter.
+   */
+  private addBillingAndRiskWidgets(namespace: string): void {
+    const fiveMinutes = Duration.minutes(5);
+    const summed = (metric: EmittedMetric) => summedMetric(namespace, metric, fiveMinutes);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Invoices and closes (per 5 minutes)',
+        width: 8,
+        left: [BILLING_METRICS.periodsClosed, BILLING_METRICS.invoicesIssued, BILLING_METRICS.periodClosesSkipped].map(summed),
+        right: [summed(BILLING_METRICS.reconciliationFailures)],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Invoice reconciliation failures (per 5 minutes)',
+        width: 4,
+        left: [summed(BILLING_METRICS.reconciliationFailures)],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Credit notes and corrections (per 5 minutes)',
+        width: 4,
+        left: [BILLING_METRICS.creditNotesIssued, BILLING_METRICS.correctionsRecorded].map(summed),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Invoiced and paid by currency (minor units, per 5 minutes)',
+        width: 8,
+        left: [perDimensionValue(namespace, PAYMENT_SIGNAL_METRICS.invoicedAmount, fiveMinutes)],
+        right: [perDimensionValue(namespace, PAYMENT_SIGNAL_METRICS.paidAmount, fiveMinutes)],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Payment signals by type (per 5 minutes)',
+        width: 8,
+        left: [perDimensionValue(namespace, PAYMENT_SIGNAL_METRICS.recorded, fiveMinutes)],
+        right: [PAYMENT_SIGNAL_METRICS.duplicate, PAYMENT_SIGNAL_METRICS.ignored, PAYMENT_SIGNAL_METRICS.rejected].map(summed),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Renewal-risk checks and tasks (per 5 minutes)',
+        width: 8,
+        left: [RISK_METRICS.tasksCreated, RISK_METRICS.tasksEscalated, RISK_METRICS.tasksResolved].map(summed),
+        right: [RISK_METRICS.checks, RISK_METRICS.checksSkipped].map(summed),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Schedules created and deleted (per 5 minutes)',
+        width: 8,
+        left: Object.values(SCHEDULE_METRICS).map(summed),
+      }),
+    );
+  }
+}
+
+/** One line per dimension value of `metric` (per currency, per type, per code). */
+function perDimensionValue(namespace: string, metric: EmittedMetric, period: Duration): cloudwatch.IMetric {
+  return new cloudwatch.SearchExpression({ expression: searchOf(namespace, metric, period), label: '', period });
 }
 
 /** All series of `metric` in the namespace, whatever their dimension values. */

@@ -54,6 +54,13 @@ export interface EngineFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** Reserved concurrency (guaranteed and maximum); none if undefined. */
   readonly reservedConcurrency?: number;
+  /**
+   * IAM path of the execution role (`/.../`). The stack puts every engine
+   * role under one path, which the bus policy trusts to publish the
+   * engine's own events (lib/config/engine-roles.ts).
+   * @default '/'
+   */
+  readonly rolePath?: string;
 }
 
 export interface QueueConsumerProps {
@@ -74,6 +81,7 @@ export class EngineFunction extends Construct {
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${id}`,
+      ...(props.rolePath === undefined ? {} : { path: props.rolePath }),
     });
     this.logGroup.grantWrite(this.role);
 
@@ -217,10 +225,11 @@ export class EngineFunction extends Construct {
    * schedules): after
    * Lambda's own retries, failed events go to `onFailure` with the error.
    */
-  public sendAsyncFailuresTo(onFailure: sqs.IQueue): void {
+  public sendAsyncFailuresTo(onFailure: sqs.IQueue, options: { readonly maxEventAge?: Duration } = {}): void {
     this.function.configureAsyncInvoke({
       retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
+      // Lambda's maximum by default: a throttled event waits as long as Lambda allows.
+      maxEventAge: options.maxEventAge ?? Duration.hours(6),
       onFailure: new SqsDestination(onFailure),
     });
     acknowledgeRules(this.function, [

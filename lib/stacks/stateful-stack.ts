@@ -20,6 +20,7 @@ import {
   queueVisibilityTimeoutSeconds,
 } from '../config/handler-settings';
 import { SCHEDULE_GROUPS, SCHEDULED_HANDLERS, scheduleGroupName } from '../config/schedule-groups';
+import { engineRoleArnPattern } from '../config/engine-roles';
 import type { StageConfig } from '../config/stage-config';
 import { DesignedTable } from '../constructs/designed-table';
 import { AlertQueue, DeadLetterQueue, WorkQueue } from '../constructs/engine-queue';
@@ -84,16 +85,23 @@ export class StatefulStack extends Stack {
     const { config } = props;
     this.config = config;
 
-    // The ledger never expires anything; DesignedTable refuses a TTL here.
+    // Neither table expires anything: the ledger is kept forever, and the
+    // engine table holds invoice records, corrections, payment signals and
+    // tasks, which are billing history. DesignedTable refuses a TTL on both,
+    // so one cannot be switched on by adding it to a design.
     this.ledger = new DesignedTable(this, 'Ledger', { design: LEDGER_TABLE, allowTimeToLive: false });
-    this.engine = new DesignedTable(this, 'Engine', { design: ENGINE_TABLE, allowTimeToLive: true });
+    this.engine = new DesignedTable(this, 'Engine', { design: ENGINE_TABLE, allowTimeToLive: false });
 
     // A fixed name: producers in other accounts address the bus by ARN.
     this.eventBus = new events.EventBus(this, 'EventBus', {
       eventBusName: `outcome-engine-${config.stage}`,
       description: `Outcome engine (${config.stage}): producers put outcome events here`,
     });
+    // Deleting the stack (or replacing the bus) must not take the bus, its
+    // policy's producers or the archive's replay data with it, on any stage.
+    this.eventBus.applyRemovalPolicy(RemovalPolicy.RETAIN);
     this.allowProducers(config);
+    this.denyForgedEngineEvents(config);
 
     // Everything producers send is archived, so outcomes can be replayed
     // after a fix (see docs/runbook.md). The engine's own events are left out:
@@ -103,6 +111,7 @@ export class StatefulStack extends Stack {
       eventPattern: toRulePattern({ source: [{ 'anything-but': ENGINE_EVENT_SOURCE }] }),
       retention: Duration.days(config.archiveRetentionDays),
     });
+    this.archive.applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     const resources = new Map<string, RouteResources>();
     for (const route of props.routes) {
@@ -194,8 +203,8 @@ export class StatefulStack extends Stack {
   /**
    * Cross-account producers may PutEvents only with the configured sources
    * (or any source but the engine's own). Principals of this account need no
-   * statement: their IAM policies decide, and the engine's functions hold
-   * events:PutEvents on this bus alone.
+   * Allow: their IAM policies decide (the engine's functions hold
+   * events:PutEvents on this bus alone), bounded by denyForgedEngineEvents.
    */
   private allowProducers(config: StageConfig): void {
     const { accounts, organizationId, sources } = config.producers;
@@ -228,6 +237,33 @@ export class StatefulStack extends Stack {
         }),
       );
     }
+  }
+
+  /**
+   * Only the engine's own function roles (and the ARNs the stage lists in
+   * `engineEventPublisherArns`) may put events with the engine's source. The
+   * Allow statements above only bound other accounts; without this Deny any
+   * principal of this account holding events:PutEvents (a producer's role,
+   * say) could announce a Contract Changed that moves closes, raise or fake a
+   * reconciliation failure, or create tasks. An explicit Deny in the resource
+   * policy applies to same-account principals too. The roles live in the
+   * stateless stack, so they are matched by their IAM path (known at synth
+   * time), not by reference: the dependency stays one-way.
+   */
+  private denyForgedEngineEvents(config: StageConfig): void {
+    this.eventBus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyEngineSourceToOthers',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [this.eventBus.eventBusArn],
+        conditions: {
+          StringEquals: { 'events:source': ENGINE_EVENT_SOURCE },
+          ArnNotLike: { 'aws:PrincipalArn': [engineRoleArnPattern(config, Aws.PARTITION, Aws.ACCOUNT_ID), ...config.engineEventPublisherArns] },
+        },
+      }),
+    );
   }
 
   /**

@@ -16,7 +16,8 @@ import type { Construct } from 'constructs';
 import type { TableDesign } from '../../lambdas/adapters/dynamodb/table-design';
 import { HANDLER_SETTINGS, type HandlerSettings, type ScheduleAccess } from '../config/handler-settings';
 import { SCHEDULE_GROUPS, SCHEDULED_HANDLERS } from '../config/schedule-groups';
-import { metricsNamespace, SERVICE_NAME } from '../config/observability';
+import { BILLING_METRICS, LEDGER_METRICS, metricsNamespace, SERVICE_NAME } from '../config/observability';
+import { engineRolePath } from '../config/engine-roles';
 import type { StageConfig, TaskWebhookConfig } from '../config/stage-config';
 import { DesignedTable } from '../constructs/designed-table';
 import { EngineAlarms } from '../constructs/engine-alarms';
@@ -39,6 +40,25 @@ import { RULE_RETRY, type AlertResources, type RouteResources, type ScheduleGrou
  * requests to the (unguessable) URL stay quiet, a secret mismatch does not.
  */
 export const WEBHOOK_REJECTIONS_ALARM_THRESHOLD = 5;
+
+/**
+ * Records that failed inside an ingest batch. They are not Lambda errors (the
+ * batch reports them as partial failures and SQS redelivers them), so only
+ * this metric sees them. An adjustment that overtakes its outcome fails once
+ * by design; failures in three consecutive 5-minute periods mean storage is
+ * unavailable or throttled for longer than retries absorb, well before the
+ * records reach the DLQ (5 receives x 180 s).
+ */
+export const INGEST_FAILURES_ALARM = { threshold: 1, period: Duration.minutes(5), evaluationPeriods: 3, datapointsToAlarm: 3 } as const;
+
+/**
+ * Any close that found Stripe's total different from the engine's. Alongside
+ * the alert-queue alarm (on until an operator has handled every failure),
+ * this one fires within the 5 minutes the failure happened in and clears by
+ * itself; it counts closes run by the deployed function only (the CLI's do not
+ * emit metrics), which is why the queue alarm stays the one to act on.
+ */
+export const RECONCILIATION_FAILURE_METRIC_ALARM = { threshold: 1, period: Duration.minutes(5), evaluationPeriods: 1 } as const;
 
 /** A table handed over from the stateful stack together with its key design. */
 export interface TableReference {
@@ -82,6 +102,7 @@ export class StatelessStack extends Stack {
   public readonly alarms: EngineAlarms;
   public readonly dashboard: EngineDashboard;
   private readonly eventBus: events.IEventBus;
+  private readonly config: StageConfig;
 
   public constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -93,6 +114,7 @@ export class StatelessStack extends Stack {
     const entryOf = props.handlerEntry ?? ((handler) => path.join(HANDLERS_DIR, `${handler}.ts`));
     const namePrefix = `outcome-engine-${config.stage}`;
     this.eventBus = stateful.eventBus;
+    this.config = config;
 
     this.alarms = new EngineAlarms(this, 'Alarms', { namePrefix, alarms: config.alarms });
 
@@ -107,7 +129,9 @@ export class StatelessStack extends Stack {
         throttles: settings.throttledByDesign === undefined,
       });
       if (settings.throttledByDesign !== undefined) {
-        this.alarms.onAsyncEventAge(`${id}AsyncEventAge`, fn.function, settings.throttledByDesign.maxAsyncEventAgeSeconds, `Function ${handler}`);
+        const { maxAsyncEventAgeSeconds } = settings.throttledByDesign;
+        const alarmAgeSeconds = typeof maxAsyncEventAgeSeconds === 'number' ? maxAsyncEventAgeSeconds : maxAsyncEventAgeSeconds(config);
+        this.alarms.onAsyncEventAge(`${id}AsyncEventAge`, fn.function, alarmAgeSeconds, `Function ${handler}`);
       }
       if (settings.invokedSynchronouslyBy !== undefined) fn.invokedSynchronouslyOnly(settings.invokedSynchronouslyBy);
       new CfnOutput(this, `${id}FunctionName`, { value: fn.function.functionName });
@@ -140,6 +164,20 @@ export class StatelessStack extends Stack {
 
     this.taskWebhook =
       config.taskWebhook === undefined ? undefined : this.addTaskWebhook(config.taskWebhook, stateful, deadLetterQueues);
+
+    const emitted = (metricName: string) => ({ namespace: metricsNamespace(config), metricName, serviceName: SERVICE_NAME });
+    this.alarms.onEmittedMetric(
+      'IngestFailures',
+      emitted(LEDGER_METRICS.ingestFailures.metricName),
+      INGEST_FAILURES_ALARM,
+      'Ingest: records failed inside their batch (storage unavailable or throttled) in 3 consecutive 5-minute periods; SQS redelivers them, the DLQ alarm follows if it persists. See docs/runbook.md.',
+    );
+    this.alarms.onEmittedMetric(
+      'ReconciliationFailureReported',
+      emitted(BILLING_METRICS.reconciliationFailures.metricName),
+      RECONCILIATION_FAILURE_METRIC_ALARM,
+      'Period close: a Stripe invoice total or currency differs from the engine\'s rating. Handle it from ReconciliationFailuresQueue (docs/runbook.md "Handle a reconciliation failure").',
+    );
 
     const alertQueues: DashboardQueue[] = [];
     for (const { alert, queue, deliveryDlq } of stateful.alerts) {
@@ -217,6 +255,8 @@ export class StatelessStack extends Stack {
       timeoutSeconds: settings.timeoutSeconds,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
+      // The path the bus policy trusts to publish the engine's own events.
+      rolePath: engineRolePath(config),
       powertools: {
         serviceName: SERVICE_NAME,
         metricsNamespace: metricsNamespace(config),
@@ -261,7 +301,8 @@ export class StatelessStack extends Stack {
     const group = resources.groupName;
     // Scheduler invokes asynchronously: a function error is retried by
     // Lambda, then lands in the failure DLQ with the error and the payload.
-    fn.sendAsyncFailuresTo(resources.failureDlq);
+    const maxEventAgeSeconds = HANDLER_SETTINGS[target].throttledByDesign?.maxEventAgeSeconds?.(this.config);
+    fn.sendAsyncFailuresTo(resources.failureDlq, maxEventAgeSeconds === undefined ? {} : { maxEventAge: Duration.seconds(maxEventAgeSeconds) });
     const role = new SchedulerInvokeRole(this, `${id}SchedulerRole`, {
       groupName: group,
       target: fn.function,

@@ -24,7 +24,8 @@ describe('loadStageConfig', () => {
       archiveRetentionDays: 365,
       ingest: { maxConcurrency: 50, maxMessageAgeSeconds: 300 },
       stripeWebhook: { reservedConcurrency: 10 },
-      periodClose: { graceHours: 24, finalizeInvoices: true, maxConcurrency: 5, stripeRequestsPerSecond: 80 },
+      periodClose: { graceHours: 24, finalizeInvoices: true, maxConcurrency: 5, stripeRequestsPerSecond: 80, maxWaitHours: 6, waitAlarmMinutes: 60 },
+      engineEventPublisherArns: [],
     });
   });
 
@@ -64,7 +65,7 @@ describe('loadStageConfig', () => {
       },
       backdatingWindowDays: 60,
       ingest: { maxConcurrency: 20, maxMessageAgeSeconds: 300 },
-      periodClose: { graceHours: 48, finalizeInvoices: false, maxConcurrency: 5, stripeRequestsPerSecond: 80 },
+      periodClose: { graceHours: 48, finalizeInvoices: false, maxConcurrency: 5, stripeRequestsPerSecond: 80, maxWaitHours: 6, waitAlarmMinutes: 60 },
     });
   });
 
@@ -90,6 +91,9 @@ describe('parseStageConfig', () => {
     ['a task webhook header with spaces', { stage: 'prod', taskWebhook: { url: 'https://hooks.example.com/x', secretName: 's', headerName: 'x api key' } }, /header name/],
     ['a task webhook rate above the API destination maximum', { stage: 'prod', taskWebhook: { url: 'https://hooks.example.com/x', secretName: 's', rateLimitPerSecond: 301 } }, /rateLimitPerSecond/],
     ['the former taskWebhookUrl key', { stage: 'prod', taskWebhookUrl: 'https://hooks.example.com/x' }, /taskWebhookUrl/],
+    ['an engine publisher that is not a role ARN', { stage: 'prod', engineEventPublisherArns: ['arn:aws:iam::123456789012:user/alice'] }, /expected an IAM role ARN/],
+    ['a close wait above Lambda\'s 6 h', { stage: 'prod', periodClose: { maxWaitHours: 7 } }, /maxWaitHours/],
+    ['a wait alarm that fires only after closes are dropped', { stage: 'prod', periodClose: { maxWaitHours: 1, waitAlarmMinutes: 60 } }, /waitAlarmMinutes must be below maxWaitHours/],
     ['a Stripe budget above the live limit', { stage: 'prod', periodClose: { stripeRequestsPerSecond: 101 } }, /stripeRequestsPerSecond/],
     ['a close without any concurrency', { stage: 'prod', periodClose: { maxConcurrency: 0 } }, /maxConcurrency/],
     ['more concurrent closes than Stripe requests per second', { stage: 'prod', periodClose: { maxConcurrency: 30, stripeRequestsPerSecond: 20 } }, /at least maxConcurrency/],

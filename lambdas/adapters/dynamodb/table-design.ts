@@ -4,7 +4,7 @@
 //
 // Why two tables: the ledger is write-heavy, append-only and must never expire
 // anything; everything else (catalog, contracts, plans, invoices, tasks) is
-// small, read-mostly and sometimes transient. Splitting them keeps the ledger's
+// small and read-mostly. Splitting them keeps the ledger's
 // write cost at exactly one base write plus one index write per outcome.
 
 export interface IndexDesign {
@@ -38,10 +38,14 @@ export const LEDGER_TABLE = {
   ],
 } as const satisfies TableDesign;
 
-/** Engine: catalog, customers, contracts, plans, invoices, tasks. */
+/**
+ * Engine: catalog, customers, contracts, plans, invoices, corrections,
+ * payment signals, tasks. No TTL: every item is configuration or billing
+ * history (an invoice record is immutable and must outlive any expiry), and
+ * no item is transient. A transient item type would get its own table.
+ */
 export const ENGINE_TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   indexes: [{ indexName: 'byType', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
-  timeToLiveAttribute: 'expiresAt',
 } as const satisfies TableDesign;

@@ -114,6 +114,28 @@ describe('engine functions: environment', () => {
   });
 });
 
+describe('engine functions: month-end capacity of close-period', () => {
+  const closeAge = (stateless: typeof template) => {
+    const { id } = functionOf('close-period', stateless);
+    const configs = Object.values(stateless.findResources('AWS::Lambda::EventInvokeConfig')) as { Properties: { FunctionName: { Ref: string }; MaximumEventAgeInSeconds: number } }[];
+    const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'AsyncEventAge' } })) as { Properties: { Threshold: number } }[];
+    return { maxEventAge: configs.find((c) => c.Properties.FunctionName.Ref === id)?.Properties.MaximumEventAgeInSeconds, alarm: alarms.map((a) => a.Properties.Threshold) };
+  };
+
+  it('keeps a waiting close for Lambda\'s 6 h and alarms after an hour by default', () => {
+    expect(closeAge(template)).toEqual({ maxEventAge: 6 * 3600, alarm: [3_600_000] });
+  });
+
+  it('takes both from the stage configuration', () => {
+    const tuned = synthEngine({ stage: 'shortwait', periodClose: { maxWaitHours: 2, waitAlarmMinutes: 30 } });
+    try {
+      expect(closeAge(tuned.statelessTemplate)).toEqual({ maxEventAge: 2 * 3600, alarm: [1_800_000] });
+    } finally {
+      tuned.cleanUp();
+    }
+  });
+});
+
 describe('engine functions: load-plans', () => {
   it('has no Function URL and no public permission: only IAM principals may invoke it', () => {
     const { id } = functionOf('load-plans');

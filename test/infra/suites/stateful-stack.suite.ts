@@ -3,7 +3,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { App, Stack } from 'aws-cdk-lib';
 import { ENGINE_TABLE, LEDGER_TABLE } from '../../../lambdas/adapters/dynamodb/table-design';
 import { ENGINE_EVENT_SOURCE } from '../../../lambdas/domain/events/detail-types';
-import { queueVisibilityTimeoutSeconds } from '../../../lib/config/handler-settings';
+import { HANDLER_SETTINGS, queueVisibilityTimeoutSeconds } from '../../../lib/config/handler-settings';
+import { engineRolePath } from '../../../lib/config/engine-roles';
 import { DesignedTable, DesignedTableError } from '../../../lib/constructs/designed-table';
 import { SCHEDULED_HANDLERS } from '../../../lib/config/schedule-groups';
 import { ALERT_ROUTES, ROUTES } from '../../../lib/routing/routing-table';
@@ -85,22 +86,25 @@ describe('stateful stack: DynamoDB tables', () => {
     expect((table.Properties as Record<string, unknown>).SSESpecification).not.toHaveProperty('KMSMasterKeyId');
   });
 
-  it('never gives the ledger a TTL; only the engine table expires transient items', () => {
+  it('gives neither table a TTL: the engine table holds invoices, corrections and tasks, which never expire', () => {
     const ledger = tableWithIndexes(LEDGER_TABLE.indexes.map((index) => index.indexName));
     const engineTable = tableWithIndexes(ENGINE_TABLE.indexes.map((index) => index.indexName));
 
     expect(ledger.Properties).not.toHaveProperty('TimeToLiveSpecification');
-    expect(engineTable.Properties).toMatchObject({
-      TimeToLiveSpecification: { AttributeName: ENGINE_TABLE.timeToLiveAttribute, Enabled: true },
-    });
+    expect(engineTable.Properties).not.toHaveProperty('TimeToLiveSpecification');
+    expect(ENGINE_TABLE).not.toHaveProperty('timeToLiveAttribute');
   });
 
-  it('refuses to build a never-expiring table from a design that has a TTL', () => {
+  it.each([
+    ['Ledger', LEDGER_TABLE],
+    ['Engine', ENGINE_TABLE],
+  ])('refuses to build the %s table from a design that gains a TTL', (id, design) => {
     const stack = new Stack(new App(), 'Probe');
 
     expect(
-      () => new DesignedTable(stack, 'Ledger', { design: ENGINE_TABLE, allowTimeToLive: false }),
+      () => new DesignedTable(stack, id, { design: { ...design, timeToLiveAttribute: 'expiresAt' }, allowTimeToLive: false }),
     ).toThrow(DesignedTableError);
+    expect(() => engine.stateful.node.findChild(id)).not.toThrow();
   });
 });
 
@@ -111,9 +115,9 @@ describe('stateful stack: event bus', () => {
 
   it('lets only the configured accounts put events, and only with the configured sources', () => {
     const policies = template.findResources('AWS::Events::EventBusPolicy');
-    const statements = Object.values(policies).map(
-      (policy) => (policy as { Properties: { Statement: Record<string, unknown> } }).Properties.Statement,
-    );
+    const statements = Object.values(policies)
+      .map((policy) => (policy as { Properties: { Statement: Record<string, unknown> } }).Properties.Statement)
+      .filter((statement) => statement['Effect'] === 'Allow');
 
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatchObject({
@@ -157,12 +161,74 @@ describe('stateful stack: event bus', () => {
     }
   });
 
-  it('adds no bus policy at all when no producers are configured (same-account IAM only)', () => {
+  it('allows no other account when no producers are configured: the only statement is the Deny', () => {
     const closed = synthEngine({ stage: 'closed' });
     try {
-      closed.statefulTemplate.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+      closed.statefulTemplate.resourceCountIs('AWS::Events::EventBusPolicy', 1);
+      closed.statefulTemplate.hasResourceProperties('AWS::Events::EventBusPolicy', {
+        StatementId: 'cdk-DenyEngineSourceToOthers',
+        Statement: Match.objectLike({ Effect: 'Deny' }),
+      });
     } finally {
       closed.cleanUp();
+    }
+  });
+
+  it('denies the engine\'s own source to every principal, this account\'s included, except roles under the engine\'s IAM path', () => {
+    const deny = Object.values(template.findResources('AWS::Events::EventBusPolicy'))
+      .map((policy) => (policy as { Properties: { Statement: Record<string, unknown> } }).Properties.Statement)
+      .filter((statement) => statement['Effect'] === 'Deny');
+    expect(deny).toHaveLength(1);
+    expect(deny[0]).toMatchObject({
+      Sid: 'cdk-DenyEngineSourceToOthers',
+      Principal: { AWS: '*' },
+      Action: 'events:PutEvents',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventBus/), 'Arn'] },
+      Condition: {
+        StringEquals: { 'events:source': ENGINE_EVENT_SOURCE },
+        ArnNotLike: {
+          'aws:PrincipalArn': [
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:role${engineRolePath(engine.config)}*`]] },
+          ],
+        },
+      },
+    });
+    // Every engine function's role lies under that path, so the functions stay allowed.
+    const functionRoles = engine.statelessTemplate.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } },
+    }) as Record<string, { Properties: { Path?: string } }>;
+    expect(Object.keys(functionRoles)).toHaveLength(Object.keys(HANDLER_SETTINGS).length);
+    for (const role of Object.values(functionRoles)) expect(role.Properties.Path).toBe(engineRolePath(engine.config));
+    // And every role that may PutEvents is one of them.
+    const putEvents = Object.values(engine.statelessTemplate.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy).includes('events:PutEvents'),
+    ) as { Properties: { Roles: { Ref: string }[] } }[];
+    expect(putEvents.length).toBeGreaterThan(0);
+    for (const policy of putEvents) {
+      for (const role of policy.Properties.Roles) expect(Object.keys(functionRoles)).toContain(role.Ref);
+    }
+  });
+
+  it('also lets the operator roles the stage lists publish engine events (CLI closes and loads)', () => {
+    const operator = 'arn:aws:iam::123456789012:role/billing-operator';
+    const withOperator = synthEngine({ stage: 'ops', engineEventPublisherArns: [operator] });
+    try {
+      withOperator.statefulTemplate.hasResourceProperties('AWS::Events::EventBusPolicy', {
+        Statement: Match.objectLike({
+          Effect: 'Deny',
+          Condition: Match.objectLike({ ArnNotLike: { 'aws:PrincipalArn': [Match.anyValue(), operator] } }),
+        }),
+      });
+    } finally {
+      withOperator.cleanUp();
+    }
+  });
+
+  it('retains the bus and the archive (replay data) when the stack or resource is deleted', () => {
+    for (const type of ['AWS::Events::EventBus', 'AWS::Events::Archive']) {
+      const resources = Object.values(template.findResources(type));
+      expect(resources).toHaveLength(1);
+      expect(resources[0]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     }
   });
 

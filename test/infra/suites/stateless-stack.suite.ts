@@ -1,7 +1,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { HANDLER_SETTINGS } from '../../../lib/config/handler-settings';
-import { LEDGER_METRICS } from '../../../lib/config/observability';
+import type { CfnElement } from 'aws-cdk-lib';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import {
+  BILLING_METRICS,
+  LEDGER_METRICS,
+  PAYMENT_SIGNAL_METRICS,
+  RISK_METRICS,
+  SCHEDULE_METRICS,
+} from '../../../lib/config/observability';
+import { DeadLetterQueue } from '../../../lib/constructs/engine-queue';
+import { INGEST_FAILURES_ALARM } from '../../../lib/stacks/stateless-stack';
 import { SCHEDULED_HANDLERS } from '../../../lib/config/schedule-groups';
 import { ROUTES } from '../../../lib/routing/routing-table';
 import { synthEngine } from '../support/synth-engine';
@@ -113,17 +123,37 @@ describe('stateless stack: alarms', () => {
     ) as Record<string, unknown>[];
   }
 
-  it('alarms on any message in each dead-letter queue and alert queue', () => {
-    const dlqAlarms = alarmsOn('ApproximateNumberOfMessagesVisible');
-    // The ingest queue's DLQ, the Outcomes rule's delivery DLQ, the
-    // reconciliation failures alert queue and its rule's delivery DLQ; two
-    // per function route (delivery, failures) and two per schedule group
-    // (Scheduler's DLQ, the function's failures).
-    expect(dlqAlarms).toHaveLength(4 + 2 * functionRouteCount + 2 * scheduleGroupCount);
-    for (const alarm of dlqAlarms) {
-      expect(alarm).toMatchObject({
+  it('alarms on any message in each dead-letter queue and alert queue: one alarm per queue, matched by name', () => {
+    const outputs = engine.statefulTemplate.toJSON().Outputs as Record<string, { Value: unknown; Export?: { Name: string } }>;
+    /** The export the stateless stack imports a queue's name through, if any alarm (or anything) uses it. */
+    const nameExportOf = (queue: sqs.IQueue): string | undefined => {
+      const logicalId = engine.stateful.getLogicalId(queue.node.defaultChild as CfnElement);
+      const output = Object.values(outputs).find(
+        (candidate) => JSON.stringify(candidate.Value) === JSON.stringify({ 'Fn::GetAtt': [logicalId, 'QueueName'] }),
+      );
+      return output?.Export?.Name;
+    };
+    // Every dead-letter queue the stateful stack holds (work-queue DLQs,
+    // delivery DLQs, failure DLQs, Scheduler DLQs) and every alert queue.
+    const watched = [
+      ...engine.stateful.node.findAll().filter((construct): construct is DeadLetterQueue => construct instanceof DeadLetterQueue),
+      ...engine.stateful.alerts.map((alert) => ({ node: alert.queue.node, queue: alert.queue })),
+    ];
+    expect(watched.length).toBeGreaterThanOrEqual(4 + 2 * functionRouteCount + 2 * scheduleGroupCount);
+    const visibleAlarms = alarmsOn('ApproximateNumberOfMessagesVisible');
+    for (const { queue } of watched) {
+      const exportName = nameExportOf(queue);
+      expect(exportName, `${queue.node.path} has no alarm`).toBeDefined();
+      const matching = visibleAlarms.filter(
+        (alarm) =>
+          JSON.stringify((alarm as { Properties: { Dimensions: unknown } }).Properties.Dimensions) ===
+          JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::ImportValue': exportName } }]),
+      );
+      expect(matching, `${queue.node.path}: exactly one alarm`).toHaveLength(1);
+      expect(matching[0]).toMatchObject({
         Properties: {
           Namespace: 'AWS/SQS',
+          Statistic: 'Maximum',
           Threshold: 1,
           ComparisonOperator: 'GreaterThanOrEqualToThreshold',
           EvaluationPeriods: 1,
@@ -131,6 +161,36 @@ describe('stateless stack: alarms', () => {
         },
       });
     }
+    // No visible-messages alarm on anything else (a work queue's backlog is the age alarm's job).
+    expect(visibleAlarms).toHaveLength(watched.length);
+  });
+
+  it('alarms on records that failed inside ingest batches (not Lambda errors) for 15 minutes', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'outcome-engine-test-IngestFailures',
+      Namespace: 'OutcomeEngine/test',
+      MetricName: LEDGER_METRICS.ingestFailures.metricName,
+      Dimensions: [{ Name: 'service', Value: 'outcome-engine' }],
+      Statistic: 'Sum',
+      Period: INGEST_FAILURES_ALARM.period.toSeconds(),
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('alarms on the reconciliation-failure metric the close emits, besides the alert queue', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'outcome-engine-test-ReconciliationFailureReported',
+      Namespace: 'OutcomeEngine/test',
+      MetricName: BILLING_METRICS.reconciliationFailures.metricName,
+      Dimensions: [{ Name: 'service', Value: 'outcome-engine' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'outcome-engine-test-ReconciliationFailures', Namespace: 'AWS/SQS' });
   });
 
   it('alarms on function errors and throttles, except throttles that are the design', () => {
@@ -169,8 +229,9 @@ describe('stateless stack: alarms', () => {
     // Errors and throttles (or async event age) per function, 2 for the
     // Outcomes route's DLQs, the ingest queue age, 2 for the reconciliation
     // alert (queue and delivery DLQ), rejected webhook requests, 2 DLQs per
-    // function route, 2 DLQs and lost invocations per schedule group.
-    expect(alarms.length).toBe(2 * handlerCount + 3 + 2 + 1 + 2 * functionRouteCount + 3 * scheduleGroupCount);
+    // function route, 2 DLQs and lost invocations per schedule group, and the
+    // two Powertools metric alarms (ingest failures, reconciliation failures).
+    expect(alarms.length).toBe(2 * handlerCount + 3 + 2 + 1 + 2 * functionRouteCount + 3 * scheduleGroupCount + 2);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
@@ -239,5 +300,26 @@ describe('stateless stack: dashboard', () => {
     }
     expect(body).toContain('{\\\\\\"OutcomeEngine/test\\\\\\",code,service}');
     expect(body).toContain('NumberOfMessagesSent');
+  });
+
+  it('graphs closes and invoices, reconciliation failures, credit notes, payment signals, tasks and schedules from the handlers\' metrics', () => {
+    const body = dashboardBody();
+    for (const title of [
+      'Invoices and closes (per 5 minutes)',
+      'Invoice reconciliation failures (per 5 minutes)',
+      'Credit notes and corrections (per 5 minutes)',
+      'Invoiced and paid by currency (minor units, per 5 minutes)',
+      'Payment signals by type (per 5 minutes)',
+      'Renewal-risk checks and tasks (per 5 minutes)',
+      'Schedules created and deleted (per 5 minutes)',
+    ]) {
+      expect(body).toContain(title);
+    }
+    for (const metric of [BILLING_METRICS, PAYMENT_SIGNAL_METRICS, RISK_METRICS, SCHEDULE_METRICS].flatMap((group) => Object.values(group))) {
+      expect(body, metric.metricName).toContain(`MetricName=\\\\\\"${metric.metricName}\\\\\\"`);
+    }
+    // Payment signals per type and amounts per currency: one line per dimension value.
+    expect(body).toContain('{\\\\\\"OutcomeEngine/test\\\\\\",service,type}');
+    expect(body).toContain('{\\\\\\"OutcomeEngine/test\\\\\\",currency,service}');
   });
 });
