@@ -5,6 +5,7 @@ import { startLocalEngine } from '../lib/local/local-engine';
 import { DEFAULT_LOCAL_PORT } from '../lib/local/local-aws';
 import { describeLocalStripe } from '../lib/local/local-billing';
 import { SEED_DIR } from '../lib/local/seed-plans';
+import { renewalRiskSettingsFromEnv, type RenewalRiskSettings } from '../lambdas/application/risk/risk-settings';
 
 interface Flags {
   port: number;
@@ -40,6 +41,14 @@ if (flags.verbose) process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const log = (message: string) => process.stderr.write(`[local-engine] ${message}\n`);
+// The same RENEWAL_RISK_SETTINGS a deployed stage sets, so a local walk through a term scores as it would there.
+let renewalRiskSettings: RenewalRiskSettings;
+try {
+  renewalRiskSettings = renewalRiskSettingsFromEnv(process.env);
+} catch (error) {
+  process.stderr.write(`Could not start the local engine: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
 const engine = await startLocalEngine({
   port: flags.port,
   ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
@@ -47,6 +56,7 @@ const engine = await startLocalEngine({
   ...(flags.dynamodbEndpoint !== undefined ? { dynamoDbEndpoint: flags.dynamodbEndpoint } : {}),
   ...(flags.dynamodbPort !== undefined ? { dynamoDbPort: flags.dynamodbPort } : {}),
   seed: flags.seed,
+  renewalRisk: { settings: renewalRiskSettings },
   log,
 }).catch((error: unknown) => {
   process.stderr.write(`Could not start the local engine: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -6,6 +6,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ZodError } from 'zod';
 import { InfrastructureError } from '../../lambdas/application/errors';
 import { RenewalTaskNotFoundError, RiskContractNotFoundError, TaskStateError } from '../../lambdas/application/risk/risk-errors';
+import { RenewalRiskSettingsError, renewalRiskSettingsFromEnv } from '../../lambdas/application/risk/risk-settings';
 import { createRiskService, type RiskService } from '../../lambdas/composition/risk-service';
 import type { RenewalRiskAssessment } from '../../lambdas/domain/risk/assess-renewal-risk';
 import { readEngineState } from '../../lib/local/engine-state';
@@ -38,6 +39,8 @@ export function withRiskService<T>(context: CommandContext, work: (risk: RiskSer
           ledger,
           eventBridge,
           eventBusName: connection.eventBusName,
+          // The deployed functions' settings when given (RENEWAL_RISK_SETTINGS), so `risk check` scores as they do.
+          settings: renewalRiskSettingsFromEnv(context.io.env),
           now: context.io.now,
         }),
       );
@@ -57,7 +60,7 @@ export async function runRiskMapped<T>(work: () => Promise<T>): Promise<T> {
     if (error instanceof RiskContractNotFoundError || error instanceof RenewalTaskNotFoundError) {
       throw new CliError(`${error.message} [${error.code}]`, 3, { cause: error });
     }
-    if (error instanceof TaskStateError) throw new CliError(`${error.message} [${error.code}]`, 2, { cause: error });
+    if (error instanceof TaskStateError || error instanceof RenewalRiskSettingsError) throw new CliError(`${error.message} [${error.code}]`, 2, { cause: error });
     if (error instanceof ZodError) {
       throw new CliError(`invalid input: ${error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, 2, { cause: error });
     }

@@ -10,6 +10,7 @@ import type { CheckRenewalRiskResult } from '../application/risk/check-renewal-r
 import { RenewalCheckpointPayloadSchema, type RenewalCheckpointPayload } from '../domain/risk/checkpoint-payload';
 import { createLedgerService } from '../composition/ledger-service';
 import { createRiskService } from '../composition/risk-service';
+import { renewalRiskSettingsFromEnv } from '../application/risk/risk-settings';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
 import { RISK_METRIC_NAMES } from '../shared/metric-names';
@@ -115,7 +116,15 @@ function buildDefaultCheck(): (payload: RenewalCheckpointPayload) => Promise<Che
     ledgerTableName: env.LEDGER_TABLE_NAME,
     engineTableName: env.ENGINE_TABLE_NAME,
   });
-  const service = createRiskService({ dynamoDb, engineTableName: env.ENGINE_TABLE_NAME, ledger, eventBridge, eventBusName: env.EVENT_BUS_NAME });
+  const service = createRiskService({
+    dynamoDb,
+    engineTableName: env.ENGINE_TABLE_NAME,
+    ledger,
+    eventBridge,
+    eventBusName: env.EVENT_BUS_NAME,
+    // Tiers, owners, priorities and thresholds as the stage configured them (RENEWAL_RISK_SETTINGS).
+    settings: renewalRiskSettingsFromEnv(process.env),
+  });
   return (payload) => service.checkRenewalRisk(payload);
 }
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import { EventBridgeCheckpointScheduler } from '../adapters/scheduler/eventbridge-checkpoint-scheduler';
 import { ContractChangeSchema, scheduleRenewalChecks, type ContractChange, type ScheduleRenewalChecksResult } from '../application/risk/schedule-renewal-checks';
-import { DEFAULT_RENEWAL_RISK_SETTINGS } from '../application/risk/risk-settings';
+import { renewalRiskSettingsFromEnv } from '../application/risk/risk-settings';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
 import { SCHEDULE_METRIC_NAMES } from '../shared/metric-names';
@@ -94,7 +94,8 @@ function buildDefaultSchedule(): (change: ContractChange) => Promise<ScheduleRen
   });
   const contracts = new DynamoDbPlanStore({ client: traced(new DynamoDBClient({})), tableName: env.ENGINE_TABLE_NAME });
   // The plan store also reads plans: plan-level checkpoint days apply.
-  const deps = { scheduler, contracts, plans: contracts, settings: DEFAULT_RENEWAL_RISK_SETTINGS, clock: () => new Date() };
+  // Default checkpoint days and local time as the stage configured them (RENEWAL_RISK_SETTINGS).
+  const deps = { scheduler, contracts, plans: contracts, settings: renewalRiskSettingsFromEnv(process.env), clock: () => new Date() };
   return (change) => scheduleRenewalChecks(deps, change);
 }
 

@@ -7,6 +7,7 @@
 // the function timeout, the stateless stack builds the function and its grants.
 import type { FunctionName, HandlerName, ScheduledHandlerName } from '../routing/routing-table';
 import type { StageConfig } from './stage-config';
+import { RENEWAL_RISK_SETTINGS_ENV } from '../../lambdas/application/risk/risk-settings';
 
 /**
  * Access to a table, by intent rather than by action list.
@@ -159,6 +160,11 @@ export function stripeRatePerCloseProcess(config: Pick<StageConfig, 'periodClose
   return Math.floor((stripeRequestsPerSecond / maxConcurrency) * 100) / 100;
 }
 
+/** The stage's renewal-risk settings for the functions that check and schedule (read by renewalRiskSettingsFromEnv). */
+function renewalRiskEnvironment(config: StageConfig): Record<string, string> {
+  return config.renewalRisk === undefined ? {} : { [RENEWAL_RISK_SETTINGS_ENV]: JSON.stringify(config.renewalRisk) };
+}
+
 export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> = {
   'ingest-outcomes': {
     description: 'Meters outcome events from the ingest queue into the ledger exactly once',
@@ -247,6 +253,7 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
     memorySizeMb: 256,
     timeoutSeconds: 60,
     access: { ledger: 'read', engine: 'read-write', publishesEvents: true },
+    environment: renewalRiskEnvironment,
   },
   'schedule-renewal-checks': {
     description: "Keeps a contract's renewal-risk checkpoint schedules in step with its term",
@@ -265,6 +272,8 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
         },
       },
     },
+    // Default checkpoint days and the local check time come from the same settings.
+    environment: renewalRiskEnvironment,
   },
   'schedule-period-closes': {
     description: "Keeps a contract's period-close schedules in step with its billing periods",

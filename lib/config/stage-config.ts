@@ -9,6 +9,7 @@
 //           runs on the defaults.
 import { z } from 'zod';
 import { ENGINE_EVENT_SOURCE } from '../../lambdas/domain/events/detail-types';
+import { RenewalRiskSettingsInputSchema } from '../../lambdas/application/risk/risk-settings';
 
 /** CDK context key naming the stage to synthesize. */
 export const STAGE_CONTEXT_KEY = 'stage';
@@ -194,6 +195,15 @@ export const stageSettingsSchema = z
     alarms: alarmsSchema.default({}),
     /** Renewal-risk task events (created, escalated, resolved) posted to a webhook; none if absent. */
     taskWebhook: taskWebhookSchema.optional(),
+    /**
+     * Renewal-risk settings over the engine's defaults (docs/renewal-risk-cli.md,
+     * "Settings"): checkpoint days, local check time, task tier, fallback owner,
+     * due days, P1 thresholds, score weights and thresholds. Passed to the check
+     * and scheduling functions as RENEWAL_RISK_SETTINGS.
+     */
+    renewalRisk: RenewalRiskSettingsInputSchema.refine((settings) => JSON.stringify(settings).length <= 2048, {
+      message: 'renewalRisk must fit in 2048 characters of JSON (it travels in a Lambda environment, 4 KB in all)',
+    }).optional(),
     /** How far back `occurredAt` may lie; older outcomes are rejected. */
     backdatingWindowDays: z.number().int().min(1).max(3650).default(35),
     logRetentionDays: z

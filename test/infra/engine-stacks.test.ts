@@ -11,3 +11,4 @@ import './suites/cdk-nag.suite';
 import './suites/scheduling.suite';
 import './suites/engine-functions.suite';
 import './suites/task-webhook.suite';
+import './suites/renewal-risk-settings.suite';

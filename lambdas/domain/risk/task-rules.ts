@@ -71,9 +71,26 @@ export interface TaskContentOptions {
   readonly p1ExpectedRevenueAtRiskMinor?: Readonly<Partial<Record<CurrencyCode, string>>>;
 }
 
+/**
+ * At-risk tasks threatening this much expected revenue (50,000 in the major
+ * currencies, ¥7,500,000) are P1 like critical ones: at at_risk scores (45-64)
+ * that is a renewal worth roughly 80,000-110,000 a year, the few accounts a
+ * CS lead wants on top of the queue. Currencies not listed never promote.
+ */
+export const DEFAULT_P1_EXPECTED_REVENUE_AT_RISK_MINOR: Readonly<Partial<Record<CurrencyCode, string>>> = {
+  USD: '5000000',
+  EUR: '5000000',
+  GBP: '5000000',
+  CHF: '5000000',
+  CAD: '5000000',
+  AUD: '5000000',
+  JPY: '7500000',
+};
+
 export const DEFAULT_TASK_CONTENT_OPTIONS: TaskContentOptions = {
   fallbackOwner: 'renewals-queue',
   dueInDays: { critical: 2, at_risk: 5, watch: 10, healthy: 15 },
+  p1ExpectedRevenueAtRiskMinor: DEFAULT_P1_EXPECTED_REVENUE_AT_RISK_MINOR,
 };
 
 /** Why a task was escalated or resolved: a machine code and a sentence. */

@@ -1,8 +1,10 @@
 // The two thin handlers: zod at the edge, one use case, failures thrown so
 // Scheduler (or the rule's retry policy) retries and dead-letters.
-import { describe, expect, it } from 'vitest';
-import { CheckpointPayloadError, createCheckRenewalRiskHandler } from '../../../lambdas/handlers/check-renewal-risk';
-import { ContractChangeInputError, createScheduleRenewalChecksHandler } from '../../../lambdas/handlers/schedule-renewal-checks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CheckpointPayloadError, createCheckRenewalRiskHandler, handler as checkHandler } from '../../../lambdas/handlers/check-renewal-risk';
+import { ContractChangeInputError, createScheduleRenewalChecksHandler, handler as scheduleHandler } from '../../../lambdas/handlers/schedule-renewal-checks';
+import { RenewalRiskSettingsError } from '../../../lambdas/application/risk/risk-settings';
+import { createLambdaContext } from '../../../lib/local/lambda-context';
 import { InfrastructureError } from '../../../lambdas/application/errors';
 import type { ContractChange } from '../../../lambdas/application/risk/schedule-renewal-checks';
 import { payload } from './risk-test-kit';
@@ -47,5 +49,29 @@ describe('schedule-renewal-checks handler', () => {
       throw new Error('not reached');
     });
     await expect(handler({ change: 'paused', contractId: 'c' })).rejects.toBeInstanceOf(ContractChangeInputError);
+  });
+});
+
+describe('deployed handlers and RENEWAL_RISK_SETTINGS', () => {
+  afterEach(() => vi.unstubAllEnvs());
+  const context = () => createLambdaContext({ functionName: 'risk', timeoutMs: 30_000, region: 'us-east-1', accountId: '000000000000' });
+
+  it('fail their first event loudly on bad settings, before touching AWS', async () => {
+    for (const [name, value] of Object.entries({
+      ENGINE_TABLE_NAME: 'engine',
+      LEDGER_TABLE_NAME: 'ledger',
+      EVENT_BUS_NAME: 'bus',
+      SCHEDULE_GROUP_NAME: 'group',
+      CHECK_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:check',
+      SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/scheduler',
+      SCHEDULER_DEAD_LETTER_ARN: 'arn:aws:sqs:us-east-1:000000000000:dlq',
+    })) {
+      vi.stubEnv(name, value);
+    }
+    vi.stubEnv('RENEWAL_RISK_SETTINGS', JSON.stringify({ minimumTier: 'amber' }));
+    await expect(checkHandler(payload(90), context())).rejects.toThrow(/RENEWAL_RISK_SETTINGS:[\s\S]*minimumTier/);
+    await expect(scheduleHandler({ change: 'created', contractId: 'c' }, context())).rejects.toBeInstanceOf(RenewalRiskSettingsError);
+    vi.stubEnv('RENEWAL_RISK_SETTINGS', '{"minimumTier":');
+    await expect(checkHandler(payload(90), context())).rejects.toThrow(/RENEWAL_RISK_SETTINGS is not JSON/);
   });
 });

@@ -140,6 +140,12 @@ describe('task content', () => {
     expect(task).toMatchObject({ owner: 'cs-emea-queue', ownerIsFallback: true, dueDate: '2026-12-31', priority: { rank: 'P1', expectedRevenueAtRiskMinor: '3000000' } });
   });
 
+  it('promotes an at-risk task to P1 by default from 50,000 of expected revenue at risk', () => {
+    // 9,615,385 x 52 / 100 = 5,000,000.2 -> 5,000,000 minor units: exactly the USD threshold
+    expect(buildTaskContent(assessedAs('at_risk', 52, { renewalValueMinor: '9615385' }), 90).priority).toMatchObject({ rank: 'P1', expectedRevenueAtRiskMinor: '5000000' });
+    expect(buildTaskContent(assessedAs('at_risk', 52, { renewalValueMinor: '9615383' }), 90).priority).toMatchObject({ rank: 'P2', expectedRevenueAtRiskMinor: '4999999' });
+  });
+
   it('rounds expected revenue at risk half up in integer minor units', () => {
     const task = buildTaskContent(assessedAs('watch', 33, { renewalValueMinor: '1001' }), 90);
     // 1001 x 33 / 100 = 330.33 -> 330
