@@ -21,6 +21,7 @@ import { registerInvoiceCommand } from './invoice-command';
 import { registerSimulateCommand } from './simulate-command';
 import { registerPeriodCommand } from './period-command';
 import { registerInvoiceExplainCommand } from './invoice-explain';
+import { registerInvoiceReconcileCommand } from './invoice-reconcile';
 import { registerTasksCommand } from './tasks-command';
 import { registerRiskCommand } from './risk-command';
 import { registerClockCommand } from './clock-command';
@@ -41,6 +42,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerPeriodCommand,
   // After registerInvoiceCommand: adds `explain` to its `invoice` command.
   registerInvoiceExplainCommand,
+  // Also onto `invoice`: re-reconcile a closed period's Stripe invoice.
+  registerInvoiceReconcileCommand,
   registerTasksCommand,
   registerRiskCommand,
   registerClockCommand,
