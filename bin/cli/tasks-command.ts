@@ -33,6 +33,7 @@ export function formatTask(task: RenewalTask): string {
     ['owner', `${task.owner}${task.ownerIsFallback ? ' (fallback queue)' : ''}`],
     ['due', task.dueDate],
     ['priority', task.priority.rank],
+    ...(task.priority.revenueAtRiskExplanation ? [['revenue at risk', task.priority.revenueAtRiskExplanation] as const] : []),
     ['play', task.recommendedPlay ? `${task.recommendedPlay.code}: ${task.recommendedPlay.title}` : '-'],
     ['value', task.valueSummary.sentence],
     ['escalations', String(task.escalations.length)],

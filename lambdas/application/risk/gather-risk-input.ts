@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { DateTime } from 'luxon';
 import { billingScheduleForContract } from '../../domain/plans/contract-plan';
+import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
 import type { Contract, SuccessTarget } from '../../domain/plans/contract-schema';
 import { minorUnitsFromDecimal } from '../../domain/money/minor-units';
 import { periodsForTerm, type BillingPeriod } from '../../domain/periods/billing-period';
@@ -180,14 +181,16 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
     lastOutcomeMs = latestOf(lastOutcomeMs, await lastOutcomeOf(deps, contract, periods.started, summaries, target.metric, now));
   }
 
-  const [feedback, spend, stripeSignals, dataAsOf] = await Promise.all([
+  const [feedback, records, stripeSignals, dataAsOf] = await Promise.all([
     gatherFeedback(deps, contract, now, metricNames),
-    spendToDate(deps, contract, periods.all, nowMs),
+    // Only what was rated by now: a check as of a past moment sees the invoices of that moment.
+    deps.invoices ? deps.invoices.listRecords(contract.contractId).then((all) => all.filter((record) => Date.parse(record.ratedAt) <= nowMs)) : undefined,
     // Every signal up to now: an invoice left unpaid since the previous term is still owed.
     deps.payments ? deps.payments.listPaymentSignals(contract.contractId, { to: new Date(nowMs + 1) }) : undefined,
     deps.freshness ? deps.freshness.ledgerDataAsOf(now) : undefined,
   ]);
-  const paymentSignals = await paymentSignalsFor(deps, contract, stripeSignals);
+  const spend = records === undefined ? undefined : spendToDate(contract, periods.all, records);
+  const paymentSignals = await paymentSignalsFor(deps, contract, stripeSignals, records);
   const committed = committedAmountMinor(contract, periods.all);
   const valuesPerUnit = deps.settings.outcomeValuesPerUnit ?? {};
   const outcomeValues = contract.successTargets
@@ -203,7 +206,8 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
       termEnd: contract.termEnd,
       timeZone: contract.timeZone,
       currency: contract.currency,
-      ...(committed !== undefined ? { committedAmountMinor: committed, renewalValueMinor: committed } : {}),
+      // Revenue at risk follows from these: the commitment, else the billed run rate (revenue-at-risk.ts).
+      ...(committed !== undefined ? { committedAmountMinor: committed } : {}),
       successTargets: contract.successTargets.map((target) => {
         const name = metricNames?.get(target.metric);
         return { metric: target.metric, ...(name ? { label: metricLabel(name).slice(0, 64) } : {}), targetPerPeriod: target.targetPerPeriod };
@@ -226,18 +230,22 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
 
 /**
  * The signals in the risk core's vocabulary; undefined (payment health not
- * applicable) when there are none because nothing has been invoiced through
- * Stripe yet: silence from Stripe is only "nothing went wrong" once there is
- * something to pay.
+ * applicable) when there are none because nothing had been invoiced through
+ * Stripe by now: silence from Stripe is only "nothing went wrong" once there
+ * is something to pay. An invoice goes to Stripe in the close that rates it,
+ * so "invoiced by now" is a record rated by now (`records` holds only those),
+ * which keeps a check `--as-of` a moment before the first close not applicable.
  */
 async function paymentSignalsFor(
   deps: GatherRiskInputDeps,
   contract: Contract,
   stripeSignals: readonly StripePaymentSignal[] | undefined,
+  recordsByNow: readonly InvoiceRecord[] | undefined,
 ): Promise<PaymentSignal[] | undefined> {
   if (stripeSignals === undefined) return undefined;
-  if (stripeSignals.length === 0 && deps.invoices?.hasStripeInvoices && !(await deps.invoices.hasStripeInvoices(contract.contractId))) {
-    return undefined;
+  if (stripeSignals.length === 0) {
+    if (recordsByNow !== undefined && recordsByNow.length === 0) return undefined;
+    if (deps.invoices?.hasStripeInvoices && !(await deps.invoices.hasStripeInvoices(contract.contractId))) return undefined;
   }
   return toRiskPaymentSignals(stripeSignals);
 }
@@ -284,17 +292,13 @@ async function lastOutcomeOf(
  * far), and the end of the last period they cover: the period in progress is
  * not rated until it closes, so burn pace is measured over the rated span.
  */
-async function spendToDate(
-  deps: GatherRiskInputDeps,
+function spendToDate(
   contract: Contract,
   periods: readonly BillingPeriod[],
-  nowMs: number,
-): Promise<{ spendMinor: string; throughDate: string } | undefined> {
-  if (!deps.invoices) return undefined;
+  recordsByNow: readonly InvoiceRecord[],
+): { spendMinor: string; throughDate: string } {
   const termPeriods = new Map(periods.map((period) => [period.id, period]));
-  const records = (await deps.invoices.listRecords(contract.contractId)).filter(
-    (record) => termPeriods.has(record.periodId) && Date.parse(record.ratedAt) <= nowMs,
-  );
+  const records = recordsByNow.filter((record) => termPeriods.has(record.periodId));
   const spend = records.reduce((sum, record) => sum + record.ratedTotal, 0n);
   const throughDate = records
     .map((record) => (termPeriods.get(record.periodId) as BillingPeriod).endDate)

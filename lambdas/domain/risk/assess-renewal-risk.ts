@@ -11,6 +11,7 @@ import { evaluateOutcomeAttainment } from './signals/outcome-attainment';
 import { evaluateOutcomeTrend } from './signals/outcome-trend';
 import { evaluatePaymentHealth } from './signals/payment-health';
 import { assessDataFreshness, evaluateSignalGap } from './signals/signal-gap';
+import { revenueAtRisk, type RevenueAtRisk } from './revenue-at-risk';
 import { summarizeValue, type ValueSummary } from './value-summary';
 
 /** One signal as reported: every number as a decimal string so it serializes exactly. */
@@ -55,8 +56,10 @@ export interface RenewalRiskAssessment {
   /** The applicable signal contributing most (drives the recommended play). */
   readonly dominantSignal?: SignalCode;
   readonly staleData: boolean;
-  /** Renewal value (or committed amount) in minor units, for task priority. */
+  /** Revenue at risk in minor units, for task priority (= revenueAtRisk.minor). */
   readonly renewalValueMinor?: string;
+  /** The revenue at risk, where it comes from and how it was arrived at. */
+  readonly revenueAtRisk?: RevenueAtRisk;
   readonly valueSummary: ValueSummary;
 }
 
@@ -138,7 +141,7 @@ export function assessRenewalRisk(input: RiskAssessmentInput, config: RiskConfig
     ...(freshness.reason ? [freshness.reason] : []),
   ];
   const { contract } = data;
-  const renewalValueMinor = contract.renewalValueMinor ?? contract.committedAmountMinor;
+  const atRisk = revenueAtRisk(data, now);
   const nowLocalDate = now.setZone(contract.timeZone).toISODate() ?? '';
 
   return {
@@ -160,7 +163,7 @@ export function assessRenewalRisk(input: RiskAssessmentInput, config: RiskConfig
     reasons,
     ...(dominant ? { dominantSignal: dominant.e.code } : {}),
     staleData: freshness.stale,
-    ...(renewalValueMinor === undefined ? {} : { renewalValueMinor }),
+    ...(atRisk === undefined ? {} : { renewalValueMinor: atRisk.minor, revenueAtRisk: atRisk }),
     valueSummary: summarizeValue(data, now),
   };
 }

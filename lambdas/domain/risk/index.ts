@@ -6,6 +6,7 @@ export * from './signal-result';
 export * from './checkpoint-plan';
 export * from './assess-renewal-risk';
 export * from './value-summary';
+export * from './revenue-at-risk';
 export * from './recommended-plays';
 export * from './task-rules';
 export * from './backtest-risk-tiers';

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { CurrencyCode } from '../money/currencies';
 import type { RenewalRiskAssessment } from './assess-renewal-risk';
 import { RECOMMENDED_PLAYS, type RecommendedPlay } from './recommended-plays';
+import type { RevenueAtRiskBasis } from './revenue-at-risk';
 import type { SignalCode } from './risk-config';
 import { isTierAtLeast, tierRank, type RiskTier } from './risk-tiers';
 import { dec, toMinorInteger } from './risk-values';
@@ -29,6 +30,10 @@ export interface TaskPriority {
   readonly revenueAtRiskMinor?: string;
   /** revenueAtRiskMinor x score / 100, rounded half up to integer minor units: the sort key within a currency. */
   readonly expectedRevenueAtRiskMinor?: string;
+  /** Where revenueAtRiskMinor comes from: renewal value, commitment, or (neither) the billed run rate. */
+  readonly revenueAtRiskBasis?: RevenueAtRiskBasis;
+  /** The sentence that explains revenueAtRiskMinor to the CSM. */
+  readonly revenueAtRiskExplanation?: string;
   readonly riskScore: number;
 }
 
@@ -153,6 +158,9 @@ export function taskPriority(assessment: RenewalRiskAssessment, options: TaskCon
     currency: assessment.currency,
     ...(revenue === undefined ? {} : { revenueAtRiskMinor: revenue }),
     ...(expected === undefined ? {} : { expectedRevenueAtRiskMinor: expected.toString() }),
+    ...(assessment.revenueAtRisk
+      ? { revenueAtRiskBasis: assessment.revenueAtRisk.basis, revenueAtRiskExplanation: assessment.revenueAtRisk.explanation }
+      : {}),
     riskScore: assessment.score,
   };
 }

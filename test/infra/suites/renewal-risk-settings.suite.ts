@@ -3,18 +3,18 @@
 // schedule, as RENEWAL_RISK_SETTINGS, and bad values fail the synth.
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseStageConfig, StageConfigError } from '../../../lib/config/stage-config';
-import { renewalRiskSettingsFromEnv } from '../../../lambdas/application/risk/risk-settings';
+import { renewalRiskSettingsFromEnv, type RenewalRiskSettingsInput } from '../../../lambdas/application/risk/risk-settings';
 import type { FunctionName } from '../../../lib/routing/routing-table';
 import { synthEngine } from '../support/synth-engine';
 
-const renewalRisk = {
+const renewalRisk: RenewalRiskSettingsInput = {
   minimumTier: 'watch',
   fallbackOwner: 'cs-emea-queue',
   p1ExpectedRevenueAtRiskMinor: { EUR: '2500000' },
   checkpointsDays: [90, 45, 15],
   localTime: '10:30',
   riskConfig: { weights: { customer_feedback: 0 }, gap: { staleAfterHours: 72 } },
-} as const;
+};
 
 const configured = synthEngine({ stage: 'riskcfg', renewalRisk });
 const plain = synthEngine({ stage: 'riskdef' });

@@ -5,6 +5,7 @@ import { gatherRiskInput, metricLabel, type GatherRiskInputDeps } from '../../..
 import type { RiskUsageQuery, RiskUsageReader, RiskUsageSummary } from '../../../lambdas/application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS } from '../../../lambdas/application/risk/risk-settings';
 import type { PaymentSignal as StripePaymentSignal } from '../../../lambdas/application/billing/record-payment-signal';
+import type { InvoiceRecord } from '../../../lambdas/domain/invoicing/invoice-record';
 import { ContractSchema, type Contract } from '../../../lambdas/domain/plans/contract-schema';
 import { assessRenewalRisk } from '../../../lambdas/domain/risk';
 
@@ -49,6 +50,11 @@ class FakeUsage implements RiskUsageReader {
 function deps(usage: RiskUsageReader, overrides: Partial<GatherRiskInputDeps> = {}): GatherRiskInputDeps {
   return { usage, settings: DEFAULT_RENEWAL_RISK_SETTINGS, ...overrides };
 }
+
+/** Only what gatherRiskInput reads of an invoice record. */
+const invoiceRecord = (periodId: string, ratedAt: string, ratedTotal: bigint) => ({ periodId, ratedAt, ratedTotal }) as unknown as InvoiceRecord;
+const januaryRecord = invoiceRecord('2026-01', '2026-02-02T00:00:00.000Z', 310_000n);
+const februaryRecord = invoiceRecord('2026-02', '2026-03-02T00:00:00.000Z', 280_000n);
 
 describe('gatherRiskInput', () => {
   it('reads the previous term as the trend baseline early in a term, from its first outcome on', async () => {
@@ -136,7 +142,8 @@ describe('gatherRiskInput', () => {
           return signals;
         },
       },
-      invoices: { listRecords: async () => [], hasStripeInvoices: async () => stripeInvoices },
+      // January, rated (and sent to Stripe) at its close on February 2.
+      invoices: { listRecords: async () => [januaryRecord], hasStripeInvoices: async () => stripeInvoices },
     });
     const now = new Date('2026-02-10T00:00:00Z');
     const withFailure = await gatherRiskInput(base, { contract: contract(), now });
@@ -145,8 +152,21 @@ describe('gatherRiskInput', () => {
 
     signals = [];
     expect((await gatherRiskInput(base, { contract: contract(), now })).paymentSignals).toEqual([]);
+    // As of a moment before the first close there was nothing to pay yet: not applicable, not "healthy".
+    expect((await gatherRiskInput(base, { contract: contract(), now: new Date('2026-02-01T12:00:00Z') })).paymentSignals).toBeUndefined();
     stripeInvoices = false;
     expect((await gatherRiskInput(base, { contract: contract(), now })).paymentSignals).toBeUndefined();
+  });
+
+  it('reads spend only from invoices rated by now, and leaves revenue at risk to the billed run rate without a commitment', async () => {
+    const base = deps(new FakeUsage({}), { invoices: { listRecords: async () => [januaryRecord, februaryRecord] } });
+    const before = await gatherRiskInput(base, { contract: contract(), now: new Date('2026-03-01T12:00:00Z') });
+    expect([before.spendToDateMinor, before.spendThroughDate]).toEqual(['310000', '2026-02-01']);
+    const after = await gatherRiskInput(base, { contract: contract(), now: new Date('2026-03-10T00:00:00Z') });
+    expect([after.spendToDateMinor, after.spendThroughDate]).toEqual(['590000', '2026-03-01']);
+    expect(after.contract).not.toHaveProperty('renewalValueMinor');
+    // 590,000 over January and February (59 days), extended to 365 days = 3,650,000.
+    expect(assessRenewalRisk(after).revenueAtRisk).toMatchObject({ minor: '3650000', basis: 'billed_run_rate' });
   });
 
   it('names metrics by their catalog name, and reads only the feedback metrics the catalog defines', async () => {
