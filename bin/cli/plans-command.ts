@@ -134,7 +134,8 @@ export async function validatedFiles(
   expected: 'plan' | 'contract',
   json: boolean | undefined,
 ): Promise<PlanValidationReport> {
-  const report = await validatePlanFiles(files, { readTextFile });
+  // A file of the other kind is an issue with its line, like any other problem.
+  const report = await validatePlanFiles(files, { readTextFile }, { expect: expected });
   const wrongKind = report.files.filter((file) => file.kind !== undefined && file.kind !== expected);
   if (!report.valid || wrongKind.length > 0) {
     if (json) printJson(io, { ok: false, files: report.files, issues: report.issues, warnings: report.warnings });

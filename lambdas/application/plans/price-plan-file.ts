@@ -1,33 +1,25 @@
-import { parse as parseYaml } from 'yaml';
-import { describeSchemaIssues, formatIssuePath } from '../../domain/plans/describe-schema-issues';
-import { loadPlanSource, type PlanSource } from '../../domain/plans/load-plan-files';
-import { PlanFileInvalidError, type PlanFileIssue } from '../../domain/plans/plan-errors';
+import { describeSchemaIssues } from '../../domain/plans/describe-schema-issues';
+import { loadPlanSource, parseSourceText, toFileIssues, type PlanSource } from '../../domain/plans/load-plan-files';
+import { PlanFileInvalidError } from '../../domain/plans/plan-errors';
 import { priceUsage, UsageFileSchema, type PriceUsageResult, type UsageFile } from '../../domain/rating/price-usage';
 
 // `outcome-engine price --plan FILE --usage FILE`: prices a usage file against
 // a plan file with no store, for trying a plan before it is loaded. Both files
-// are validated with errors naming the file and the path inside it.
+// are validated with errors naming the file, the path inside it and the line.
 
-/** Parses a usage file (YAML or JSON); throws PlanFileInvalidError naming the file and each path. */
+/** Parses a usage file (YAML or JSON); throws PlanFileInvalidError naming the file, each path and its line. */
 export function parseUsageSource(source: PlanSource): UsageFile {
-  let data: unknown;
-  try {
-    data = parseYaml(source.text, { uniqueKeys: true });
-  } catch (error) {
-    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
-    throw new PlanFileInvalidError([{ file: source.path, path: '', code: 'unparsable', message: `cannot parse as YAML/JSON: ${reason}` }], {
-      cause: error,
-    });
+  const parsed = parseSourceText(source);
+  if (parsed.data === null || parsed.data === undefined) {
+    throw new PlanFileInvalidError([
+      { file: source.path, path: '', code: 'missing_field', message: 'the file is empty; a usage file holds a period, metrics and/or outcomes', line: 1, column: 1 },
+    ]);
   }
-  const result = UsageFileSchema.safeParse(data, { reportInput: true });
+  const result = UsageFileSchema.safeParse(parsed.data, { reportInput: true });
   if (!result.success) {
-    const issues: PlanFileIssue[] = describeSchemaIssues(result.error.issues).map((issue) => ({
-      file: source.path,
-      path: formatIssuePath(issue.path),
-      code: issue.code,
-      message: issue.message,
-    }));
-    throw new PlanFileInvalidError(issues, { cause: result.error });
+    throw new PlanFileInvalidError(toFileIssues(source.path, describeSchemaIssues(result.error.issues), parsed), {
+      cause: result.error,
+    });
   }
   return result.data;
 }

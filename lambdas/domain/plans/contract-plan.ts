@@ -66,10 +66,9 @@ export function applyPriceOverride(contractId: string, charge: Charge, override:
 function mergeOverride(contractId: string, charge: Charge, override: PriceOverride): Charge {
   const parsed = ChargeSchema.safeParse({ ...charge, ...overrideFields(override) }, { reportInput: true });
   if (!parsed.success) {
-    const problems = describeSchemaIssues(parsed.error.issues).map(
-      (issue) => `${formatIssuePath(issue.path)}: ${issue.message}`,
-    );
-    throw new PriceOverrideInvalidError(contractId, charge.id, problems, { cause: parsed.error });
+    const fieldIssues = describeSchemaIssues(parsed.error.issues);
+    const problems = fieldIssues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
+    throw new PriceOverrideInvalidError(contractId, charge.id, problems, { cause: parsed.error, fieldIssues });
   }
   return parsed.data;
 }
@@ -132,6 +131,36 @@ function versionsDuringTerm(plan: Plan, contract: Contract): PlanVersion[] {
 }
 
 /**
+ * A rejected override's problems, each pointing at the override field that
+ * caused it (`priceOverrides[0].tiers[1].upTo`). A problem in a field the
+ * override does not set (a plan bound the override now contradicts) points at
+ * the override and names the plan's field.
+ */
+function overrideIssues(
+  index: number,
+  override: PriceOverride,
+  error: PriceOverrideInvalidError,
+  context: { plan: string; version: number; charge: Charge },
+): DescribedIssue[] {
+  const where = `plan "${context.plan}" version ${context.version}, ${context.charge.model} charge "${context.charge.id}"`;
+  return error.fieldIssues.map((issue) => {
+    const field = issue.path[0];
+    const setByOverride = typeof field === 'string' && Object.hasOwn(override, field) && (override as Record<string, unknown>)[field] !== undefined;
+    return setByOverride
+      ? {
+          path: ['priceOverrides', index, ...issue.path],
+          code: 'price_override_invalid',
+          message: `${issue.message} (overriding ${where})`,
+        }
+      : {
+          path: ['priceOverrides', index],
+          code: 'price_override_invalid',
+          message: `with this override, the plan's ${formatIssuePath(issue.path) || 'charge'} ${issue.message} (${where})`,
+        };
+  });
+}
+
+/**
  * Everything about a contract that can only be checked with its plan at hand:
  * plan code, currency, pinned version, a version in effect for the whole term,
  * and overrides and credit restrictions that name real charges.
@@ -181,13 +210,7 @@ export function checkContractAgainstPlan(contract: Contract, plan: Plan): Descri
         applyPriceOverride(contract.contractId, charge, override);
       } catch (error) {
         if (!(error instanceof PriceOverrideInvalidError)) throw error;
-        for (const problem of error.problems) {
-          issues.push({
-            path: ['priceOverrides', index],
-            code: 'price_override_invalid',
-            message: `with version ${version.version}'s ${charge.model} charge: ${problem}`,
-          });
-        }
+        issues.push(...overrideIssues(index, override, error, { plan: plan.code, version: version.version, charge }));
       }
     }
   });

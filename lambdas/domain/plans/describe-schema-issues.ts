@@ -18,6 +18,13 @@ function describeInput(input: unknown): string {
   return `${typeof input} ${String(input)}`;
 }
 
+const FORMAT_NAMES: Readonly<Record<string, string>> = {
+  datetime: 'expected an RFC 3339 instant with offset, e.g. 2026-11-01T00:00:00Z',
+  date: 'expected a date YYYY-MM-DD',
+  email: 'expected an email address',
+  regex: 'is not in the expected form',
+};
+
 export interface DescribedIssue {
   readonly path: readonly PropertyKey[];
   readonly code: string;
@@ -85,7 +92,7 @@ export function describeSchemaIssues(issues: readonly z.core.$ZodIssue[]): Descr
               ? `needs at least ${String(issue.minimum)} item(s)`
               : issue.origin === 'string'
                 ? `must not be empty`
-                : `must be at least ${String(issue.minimum)}`
+                : `must be at least ${String(issue.minimum)}, got ${describeInput(input)}`
             : issue.message,
         });
         break;
@@ -96,12 +103,24 @@ export function describeSchemaIssues(issues: readonly z.core.$ZodIssue[]): Descr
           message: issue.message.startsWith('Too big')
             ? issue.origin === 'string'
               ? `must be at most ${String(issue.maximum)} characters`
-              : `must be at most ${String(issue.maximum)}`
+              : issue.origin === 'array'
+                ? `must have at most ${String(issue.maximum)} item(s)`
+                : `must be at most ${String(issue.maximum)}, got ${describeInput(input)}`
             : issue.message,
         });
         break;
       case 'invalid_format':
-        described.push({ path: issue.path, code: 'invalid_format', message: issue.message });
+        // zod's own texts ("Invalid string: must match pattern /^\d+$/") mean nothing to a
+        // finance team; a schema's custom message is kept, zod's default replaced.
+        described.push({
+          path: issue.path,
+          code: 'invalid_format',
+          message: issue.message.startsWith('Invalid')
+            ? `${FORMAT_NAMES[issue.format] ?? 'is not in the expected form'}, got ${describeInput(input)}`
+            : input === undefined
+              ? issue.message
+              : `${issue.message}, got ${describeInput(input)}`,
+        });
         break;
       default:
         described.push({ path: issue.path, code: 'invalid', message: issue.message });

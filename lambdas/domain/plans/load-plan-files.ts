@@ -16,15 +16,18 @@ export type PlanFileContent =
   | { readonly kind: 'plan'; readonly path: string; readonly plan: Plan }
   | { readonly kind: 'contract'; readonly path: string; readonly contract: Contract };
 
-interface ParsedText {
+/** A parsed YAML/JSON file and a way to find the line of any path inside it. */
+export interface ParsedText {
   readonly data: unknown;
-  readonly locate: (path: readonly PropertyKey[]) => { line: number; column: number } | undefined;
+  /** The position of the deepest node on the path that exists (the start of the file when none does). */
+  readonly locate: (path: readonly PropertyKey[]) => { line: number; column: number };
 }
 
 // YAML 1.2 is a superset of JSON, so one parser reads both and reports line
 // numbers for both. Duplicate keys are errors: the second one silently winning
 // would change a price without anyone noticing.
-function parseText(source: PlanSource): ParsedText {
+/** Parses YAML or JSON text; throws PlanFileInvalidError (with lines) when it cannot be parsed. */
+export function parseSourceText(source: PlanSource): ParsedText {
   const lineCounter = new LineCounter();
   const document = parseDocument(source.text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (document.errors.length > 0) {
@@ -49,20 +52,22 @@ function parseText(source: PlanSource): ParsedText {
         return { line: position.line, column: position.col };
       }
     }
-    return undefined;
+    return { line: 1, column: 1 };
   };
   return { data: document.toJS({ maxAliasCount: 100 }) as unknown, locate };
 }
 
-function toFileIssues(path: string, described: readonly DescribedIssue[], parsed?: ParsedText): PlanFileIssue[] {
+/** Described issues as file issues, each with the line of its path. */
+export function toFileIssues(path: string, described: readonly DescribedIssue[], parsed: ParsedText): PlanFileIssue[] {
   return described.map((issue) => {
-    const position = parsed?.locate(issue.path);
+    const position = parsed.locate(issue.path);
     return {
       file: path,
       path: formatIssuePath(issue.path),
       code: issue.code,
       message: issue.message,
-      ...(position ? { line: position.line, column: position.column } : {}),
+      line: position.line,
+      column: position.column,
     };
   });
 }
@@ -82,13 +87,18 @@ function validateWith<T>(schema: z.ZodType<T>, source: PlanSource, parsed: Parse
  * (`plan` or `contract`). Throws PlanFileInvalidError listing every issue.
  */
 export function parsePlanSource(source: PlanSource): PlanFileContent {
-  const parsed = parseText(source);
+  return parseWithPositions(source).content;
+}
+
+function parseWithPositions(source: PlanSource): { content: PlanFileContent; parsed: ParsedText } {
+  const parsed = parseSourceText(source);
   const data = parsed.data;
   const kind = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>)['kind'] : undefined;
-  if (kind === 'plan') return { kind: 'plan', path: source.path, plan: validateWith(PlanSchema, source, parsed) };
+  if (kind === 'plan') return { content: { kind: 'plan', path: source.path, plan: validateWith(PlanSchema, source, parsed) }, parsed };
   if (kind === 'contract') {
-    return { kind: 'contract', path: source.path, contract: validateWith(ContractSchema, source, parsed) };
+    return { content: { kind: 'contract', path: source.path, contract: validateWith(ContractSchema, source, parsed) }, parsed };
   }
+  const position = parsed.locate(['kind']);
   throw new PlanFileInvalidError([
     {
       file: source.path,
@@ -98,28 +108,35 @@ export function parsePlanSource(source: PlanSource): PlanFileContent {
         kind === undefined
           ? 'required: say what the file holds with kind: plan or kind: contract'
           : `expected "plan" or "contract", got ${JSON.stringify(kind)}`,
-      ...(parsed.locate(['kind']) ?? {}),
+      line: position.line,
+      column: position.column,
     },
   ]);
 }
 
+function wrongKindIssue(source: PlanSource, parsed: ParsedText, found: 'plan' | 'contract', expected: 'plan' | 'contract'): PlanFileIssue {
+  const position = parsed.locate(['kind']);
+  return {
+    file: source.path,
+    path: 'kind',
+    code: 'wrong_kind',
+    message: `this file holds a ${found} (kind: ${found}), but a ${expected} file (kind: ${expected}) is expected here`,
+    line: position.line,
+    column: position.column,
+  };
+}
+
 /** Loads a plan file's text; throws PlanFileInvalidError when invalid or not a plan. */
 export function loadPlanSource(source: PlanSource): Plan {
-  const content = parsePlanSource(source);
-  if (content.kind !== 'plan') {
-    throw new PlanFileInvalidError([{ file: source.path, path: 'kind', code: 'wrong_kind', message: 'expected a plan file (kind: plan)' }]);
-  }
+  const { content, parsed } = parseWithPositions(source);
+  if (content.kind !== 'plan') throw new PlanFileInvalidError([wrongKindIssue(source, parsed, content.kind, 'plan')]);
   return content.plan;
 }
 
 /** Loads a contract file's text; throws PlanFileInvalidError when invalid or not a contract. */
 export function loadContractSource(source: PlanSource): Contract {
-  const content = parsePlanSource(source);
-  if (content.kind !== 'contract') {
-    throw new PlanFileInvalidError([
-      { file: source.path, path: 'kind', code: 'wrong_kind', message: 'expected a contract file (kind: contract)' },
-    ]);
-  }
+  const { content, parsed } = parseWithPositions(source);
+  if (content.kind !== 'contract') throw new PlanFileInvalidError([wrongKindIssue(source, parsed, content.kind, 'contract')]);
   return content.contract;
 }
 
@@ -139,18 +156,24 @@ export interface PlanValidationReport {
  * against its plan when that plan is in the set). Never throws for bad files:
  * every issue is in the report.
  */
-export function validatePlanSources(sources: readonly PlanSource[]): PlanValidationReport {
+export function validatePlanSources(
+  sources: readonly PlanSource[],
+  options: { readonly expect?: 'plan' | 'contract' } = {},
+): PlanValidationReport {
   const issues: PlanFileIssue[] = [];
   const warnings: string[] = [];
   const files: Array<{ path: string; kind?: 'plan' | 'contract'; valid: boolean }> = [];
-  const plans: Array<{ path: string; plan: Plan }> = [];
+  const plans: Array<{ path: string; plan: Plan; parsed: ParsedText }> = [];
   const contracts: Array<{ path: string; contract: Contract; parsed: ParsedText }> = [];
 
   for (const source of sources) {
     try {
-      const content = parsePlanSource(source);
-      if (content.kind === 'plan') plans.push({ path: source.path, plan: content.plan });
-      else contracts.push({ path: source.path, contract: content.contract, parsed: parseText(source) });
+      const { content, parsed } = parseWithPositions(source);
+      if (content.kind === 'plan') plans.push({ path: source.path, plan: content.plan, parsed });
+      else contracts.push({ path: source.path, contract: content.contract, parsed });
+      if (options.expect !== undefined && content.kind !== options.expect) {
+        issues.push(wrongKindIssue(source, parsed, content.kind, options.expect));
+      }
       files.push({ path: source.path, kind: content.kind, valid: true });
     } catch (error) {
       if (!(error instanceof PlanFileInvalidError)) throw error;
@@ -159,27 +182,39 @@ export function validatePlanSources(sources: readonly PlanSource[]): PlanValidat
     }
   }
 
-  const planByCode = new Map<string, { path: string; plan: Plan }>();
+  const planByCode = new Map<string, { path: string; plan: Plan; parsed: ParsedText }>();
   for (const entry of plans) {
     const earlier = planByCode.get(entry.plan.code);
     if (earlier) {
-      issues.push({ file: entry.path, path: 'code', code: 'duplicate_plan', message: `plan "${entry.plan.code}" is also defined in ${earlier.path}` });
+      const position = entry.parsed.locate(['code']);
+      issues.push({
+        file: entry.path,
+        path: 'code',
+        code: 'duplicate_plan',
+        message: `plan "${entry.plan.code}" is already defined in ${earlier.path} (line ${earlier.parsed.locate(['code']).line}); a plan code may appear in one file only, so put every version in that file`,
+        line: position.line,
+        column: position.column,
+      });
     } else {
       planByCode.set(entry.plan.code, entry);
     }
   }
-  const contractPaths = new Map<string, string>();
+  const contractsById = new Map<string, { path: string; parsed: ParsedText }>();
   for (const entry of contracts) {
-    const earlier = contractPaths.get(entry.contract.contractId);
+    const earlier = contractsById.get(entry.contract.contractId);
     if (earlier) {
+      const position = entry.parsed.locate(['contractId']);
       issues.push({
         file: entry.path,
         path: 'contractId',
         code: 'duplicate_contract',
-        message: `contract "${entry.contract.contractId}" is also defined in ${earlier}`,
+        message: `contract "${entry.contract.contractId}" is already defined in ${earlier.path} (line ${earlier.parsed.locate(['contractId']).line}); each contract id may appear in one file only`,
+        line: position.line,
+        column: position.column,
       });
+    } else {
+      contractsById.set(entry.contract.contractId, entry);
     }
-    contractPaths.set(entry.contract.contractId, entry.path);
     const plan = planByCode.get(entry.contract.plan.code);
     if (!plan) {
       warnings.push(`${entry.path}: plan "${entry.contract.plan.code}" is not among the files, so the contract was checked on its own`);
@@ -214,6 +249,7 @@ export type ReadTextFile = (path: string) => Promise<string>;
 export async function validatePlanFiles(
   paths: readonly string[],
   deps: { readonly readTextFile: ReadTextFile },
+  options: { readonly expect?: 'plan' | 'contract' } = {},
 ): Promise<PlanValidationReport> {
   const sources: PlanSource[] = [];
   const unreadable: PlanFileIssue[] = [];
@@ -225,7 +261,7 @@ export async function validatePlanFiles(
       unreadable.push({ file: path, path: '', code: 'unreadable', message: `cannot read the file: ${reason}` });
     }
   }
-  const report = validatePlanSources(sources);
+  const report = validatePlanSources(sources, options);
   if (unreadable.length === 0) return report;
   return {
     ...report,

@@ -71,9 +71,15 @@ export class PriceOverrideInvalidError extends Error {
     readonly contractId: string,
     readonly chargeId: string,
     readonly problems: readonly string[],
-    options?: ErrorOptions,
+    options?: ErrorOptions & {
+      /** Each problem with its path inside the merged charge (`tiers[0].upTo`), when it has one. */
+      readonly fieldIssues?: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly code: string; readonly message: string }>;
+    },
   ) {
     super(`contract "${contractId}": price override of charge "${chargeId}": ${problems.join('; ')}`, options);
     this.name = 'PriceOverrideInvalidError';
+    this.fieldIssues = options?.fieldIssues ?? [];
   }
+
+  readonly fieldIssues: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly code: string; readonly message: string }>;
 }

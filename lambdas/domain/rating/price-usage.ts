@@ -37,7 +37,14 @@ export type UsageFileOutcome = z.infer<typeof UsageFileOutcomeSchema>;
  * here), or both for different metrics, plus the period priced.
  */
 export const UsageFileSchema = z.strictObject({
-  period: z.strictObject({ start: DATE_OR_INSTANT, end: DATE_OR_INSTANT }).optional(),
+  period: z
+    .strictObject({ start: DATE_OR_INSTANT, end: DATE_OR_INSTANT })
+    .superRefine((period, ctx) => {
+      if (boundary(period.end) <= boundary(period.start)) {
+        ctx.addIssue({ code: 'custom', path: ['end'], message: `the period must end after it starts: ${period.end} is not after ${period.start}` });
+      }
+    })
+    .optional(),
   customerId: z.string().min(1).max(255).optional(),
   asOf: z.iso.datetime({ offset: true }).optional(),
   metrics: z.array(MetricUsageSchema).default([]),

@@ -3,7 +3,13 @@ import { CurrencyCodeSchema, QuantitySchema } from '../money';
 import { EligibilitySchema, type Aggregation, type Eligibility } from '../plans/plan-schema';
 
 const CountSchema = z
-  .union([z.int().min(0), z.string().regex(/^\d+$/)], { error: 'expected a whole non-negative count' })
+  .union(
+    [
+      z.int({ error: 'expected a whole number of outcomes, e.g. 12' }).min(0, { error: (issue) => `a count cannot be negative, got ${String(issue.input)}` }),
+      z.string().regex(/^\d+$/, { error: 'expected a whole non-negative count, e.g. "12"' }),
+    ],
+    { error: 'expected a whole non-negative count' },
+  )
   .transform((count) => Number(count)) // exact: a count of outcomes, checked to be a safe integer next
   .refine(Number.isSafeInteger, { error: 'count is too large' });
 

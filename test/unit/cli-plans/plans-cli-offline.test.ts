@@ -49,6 +49,35 @@ describe('plan commands without an engine', () => {
     expect(run.stderr).toContain('quotes');
   });
 
+  it('price names the file, path and line of every problem in a usage file, in words', async () => {
+    const usage = join(dir, 'bad-usage.json');
+    writeFileSync(
+      usage,
+      [
+        '{',
+        '  "period": { "start": "2026-11-01",',
+        '              "end": "2026-10-01" },',
+        '  "metrics": [',
+        '    { "ledgerMetric": "ticket.resolved",',
+        '      "count": "12x",',
+        '      "sumQuantity": "1" },',
+        '    { "ledgerMetric": "order.recovered", "count": -2, "sumQuantity": "1", "sumValeu": "3" }',
+        '  ]',
+        '}',
+      ].join('\n'),
+    );
+    const run = await cli(['price', '--plan', join(examples, 'support-automation.yaml'), '--usage', usage]);
+    expect(run.code).toBe(2);
+    const lines = run.stderr.split('\n').filter((line) => line.includes(usage));
+    expect(lines.map((line) => line.trim().replace(`${usage}: `, ''))).toEqual([
+      'period.end: the period must end after it starts: 2026-10-01 is not after 2026-11-01 (line 3)',
+      'metrics[0].count: expected a whole non-negative count, e.g. "12", got "12x" (line 6)',
+      'metrics[1].count: a count cannot be negative, got -2 (line 8)',
+      'metrics[1].sumValeu: unknown field (check the spelling) (line 8)',
+    ]);
+    expect(run.stderr).not.toMatch(/Invalid|pattern|\/\^/);
+  });
+
   it('refuses bad options with exit code 2', async () => {
     const run = await cli(['price', '--plan', 'x', '--usage', 'y', '--period', '2026-11']);
     expect(run.code).toBe(2);

@@ -197,8 +197,22 @@ versions:
     ]);
     expect(issuesOf('x.yaml', 'kind: invoice\n')).toEqual(['x.yaml: kind: expected "plan" or "contract", got "invoice" (line 1)']);
     expect(() => loadContractSource({ path: 'p.yaml', text: `${PLAN_HEAD}${VERSION_ONE}` })).toThrow(
-      'p.yaml: kind: expected a contract file (kind: contract)',
+      'p.yaml: kind: this file holds a plan (kind: plan), but a contract file (kind: contract) is expected here (line 1)',
     );
+  });
+
+  it('names the line of a wrong kind when a set of files must all be of one kind', () => {
+    const report = validatePlanSources(
+      [
+        { path: 'plans/support.yaml', text: `# support plan\n${PLAN_HEAD}${VERSION_ONE}` },
+      ],
+      { expect: 'contract' },
+    );
+    expect(report.valid).toBe(false);
+    expect(report.issues).toEqual([
+      expect.objectContaining({ file: 'plans/support.yaml', path: 'kind', code: 'wrong_kind', line: 2, column: 7 }),
+    ]);
+    expect(validatePlanSources([{ path: 'plans/support.yaml', text: `${PLAN_HEAD}${VERSION_ONE}` }], { expect: 'plan' }).valid).toBe(true);
   });
 });
 
@@ -235,7 +249,7 @@ prepaidCredits:
     ]);
     expect(report.valid).toBe(false);
     expect(report.issues.map(formatPlanFileIssue)).toEqual([
-      'contracts/c-1.yaml: priceOverrides[0]: with version 1\'s flat charge: unitPrice: unknown field (check the spelling) (line 14)',
+      'contracts/c-1.yaml: priceOverrides[0].unitPrice: unknown field (check the spelling) (overriding plan "support" version 1, flat charge "platform") (line 15)',
       'contracts/c-1.yaml: priceOverrides[1].chargeId: plan "support" version 1 has no charge "ghost" (line 16)',
       'contracts/c-1.yaml: prepaidCredits.appliesTo[0]: no version of plan "support" used by this contract has a charge "nothing" (line 20)',
     ]);
@@ -252,15 +266,65 @@ prepaidCredits:
       { path: 'e.yaml', text: contract('').replace('code: support', 'code: other') },
     ]);
     expect(report.issues.map(formatPlanFileIssue)).toEqual([
-      'b.yaml: code: plan "support" is also defined in a.yaml',
+      'b.yaml: code: plan "support" is already defined in a.yaml (line 2); a plan code may appear in one file only, so put every version in that file (line 2)',
       'c.yaml: currency: contract bills in EUR but plan "support" is priced in USD (line 12)',
       'c.yaml: plan.version: plan "support" has no version 7 (versions: 1) (line 6)',
-      'd.yaml: contractId: contract "c-1" is also defined in c.yaml',
-      'e.yaml: contractId: contract "c-1" is also defined in d.yaml',
+      'd.yaml: contractId: contract "c-1" is already defined in c.yaml (line 2); each contract id may appear in one file only (line 2)',
+      'e.yaml: contractId: contract "c-1" is already defined in c.yaml (line 2); each contract id may appear in one file only (line 2)',
     ]);
+    expect(report.issues.every((issue) => issue.line !== undefined && issue.column !== undefined)).toBe(true);
     expect(report.warnings).toEqual([
       'd.yaml: plan "other" is not among the files, so the contract was checked on its own',
       'e.yaml: plan "other" is not among the files, so the contract was checked on its own',
+    ]);
+  });
+
+  it('points an override problem at the override field, deep inside tiers, with its line', () => {
+    const plan = `${PLAN_HEAD}  - version: 1
+    effectiveFrom: 2026-01-01
+    metrics:
+      - code: resolutions
+        ledgerMetric: ticket.resolved
+        aggregation: count
+      - code: value
+        ledgerMetric: order.recovered
+        aggregation: sum_value
+    charges:
+      - id: tiers
+        name: Tiers
+        model: graduated
+        metric: resolutions
+        tiers:
+          - upTo: 100
+            unitPrice: "1.00"
+          - unitPrice: "0.50"
+      - id: fee
+        name: Fee
+        model: percentage
+        metric: value
+        percent: "2"
+        maximumPerOutcome: "10.00"
+`;
+    const report = validatePlanSources([
+      { path: 'plans/support.yaml', text: plan },
+      {
+        path: 'contracts/c-1.yaml',
+        text: contract(`priceOverrides:
+  - chargeId: tiers
+    tiers:
+      - upTo: 100
+        unitPrice: "0.90"
+      - upTo: 50
+        unitPrice: "0.40"
+      - unitPrice: "0.10"
+  - chargeId: fee
+    minimumPerOutcome: "12.00"
+`),
+      },
+    ]);
+    expect(report.issues.map(formatPlanFileIssue)).toEqual([
+      'contracts/c-1.yaml: priceOverrides[0].tiers[1].upTo: must be greater than the previous tier\'s bound (100) (overriding plan "support" version 1, graduated charge "tiers") (line 18)',
+      'contracts/c-1.yaml: priceOverrides[1]: with this override, the plan\'s maximumPerOutcome must not be below minimumPerOutcome (plan "support" version 1, percentage charge "fee") (line 21)',
     ]);
   });
 
@@ -274,7 +338,7 @@ successTargets:
 stripeCustomerId: acme
 `).replace('timeZone: Europe/Paris', 'timeZone: Europe/Pariss').replace('termEnd: 2027-01-01', 'termEnd: 2025-01-01'))).toEqual([
       'c.yaml: timeZone: expected an IANA time zone name such as "America/New_York" or "UTC" (line 11)',
-      'c.yaml: stripeCustomerId: expected a Stripe customer id (cus_...) (line 19)',
+      'c.yaml: stripeCustomerId: expected a Stripe customer id (cus_...), got "acme" (line 19)',
       'c.yaml: termEnd: must be after termStart (termEnd is exclusive) (line 8)',
       'c.yaml: commitment.amountPerPeriod: "10.001" has more decimals than USD allows (2) (line 15)',
       'c.yaml: successTargets[0].targetPerPeriod: must be greater than 0 (line 18)',

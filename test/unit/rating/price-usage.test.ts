@@ -72,9 +72,13 @@ describe('priceUsage (outcome-engine price --plan FILE --usage FILE --json)', ()
 
   it('explains missing or impossible periods and versions', () => {
     expect(() => priceUsage({ plan, usage: UsageFileSchema.parse({}) })).toThrow(UsageInputError);
-    expect(() => priceUsage({ plan, usage: UsageFileSchema.parse({ period: { start: '2026-12-01', end: '2026-11-01' } }) })).toThrow(
-      'period end 2026-11-01 must be after its start 2026-12-01',
-    );
+    // A usage file's own period is checked by its schema (so the error has a path and a line); --period by priceUsage.
+    expect(UsageFileSchema.safeParse({ period: { start: '2026-12-01', end: '2026-11-01' } }).error?.issues).toEqual([
+      expect.objectContaining({ path: ['period', 'end'], message: 'the period must end after it starts: 2026-11-01 is not after 2026-12-01' }),
+    ]);
+    expect(() =>
+      priceUsage({ plan, usage: UsageFileSchema.parse({}), period: { start: '2026-12-01', end: '2026-11-01' } }),
+    ).toThrow('period end 2026-11-01 must be after its start 2026-12-01');
     expect(() => priceUsage({ plan, usage: UsageFileSchema.parse({ period: { start: '2025-01-01', end: '2025-02-01' } }) })).toThrow(
       PlanVersionNotEffectiveError,
     );
