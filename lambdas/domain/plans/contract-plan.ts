@@ -1,7 +1,7 @@
 import { ChargeSchema, type Charge, type Plan, type PlanVersion } from './plan-schema';
 import type { Contract, PriceOverride } from './contract-schema';
 import { selectPlanVersion, type ResolvedPlanVersion } from './resolve-plan-version';
-import { ContractPlanMismatchError, PriceOverrideInvalidError } from './plan-errors';
+import { ContractPlanMismatchError, PlanVersionNotYetEffectiveError, PriceOverrideInvalidError } from './plan-errors';
 import { describeSchemaIssues, formatIssuePath, type DescribedIssue } from './describe-schema-issues';
 import type { BillingSchedule } from '../periods/billing-schedule';
 import { parseLocalDate } from '../periods/local-date';
@@ -21,7 +21,8 @@ export function billingScheduleForContract(contract: Contract): BillingSchedule 
 
 /**
  * The plan version that prices a contract's period starting on `periodStartDate`
- * (local date). Throws when the contract names another plan or currency.
+ * (local date). Throws when the contract names another plan or currency, or is
+ * pinned to a version that takes effect after the period starts.
  */
 export function planVersionForContract(plan: Plan, contract: Contract, periodStartDate: string): ResolvedPlanVersion {
   if (plan.code !== contract.plan.code) {
@@ -34,7 +35,11 @@ export function planVersionForContract(plan: Plan, contract: Contract, periodSta
       `contract "${contract.contractId}" bills in ${contract.currency} but plan "${plan.code}" is priced in ${plan.currency}`,
     );
   }
-  return selectPlanVersion(plan, contract.plan.version, periodStartDate);
+  const version = selectPlanVersion(plan, contract.plan.version, periodStartDate);
+  if (version.effectiveFrom > periodStartDate) {
+    throw new PlanVersionNotYetEffectiveError(contract.contractId, plan.code, version.version, version.effectiveFrom, periodStartDate);
+  }
+  return version;
 }
 
 /** A charge as a contract pays it, after its price override (if any). */
@@ -186,6 +191,14 @@ export function checkContractAgainstPlan(contract: Contract, plan: Plan): Descri
       message: `plan "${plan.code}" has no version ${pinned} (versions: ${plan.versions.map((v) => v.version).join(', ')})`,
     });
     return issues;
+  }
+  const pinnedVersion = pinned === 'latest' ? undefined : plan.versions.find((version) => version.version === pinned);
+  if (pinnedVersion !== undefined && pinnedVersion.effectiveFrom > contract.termStart) {
+    issues.push({
+      path: ['plan', 'version'],
+      code: 'plan_version_not_yet_effective',
+      message: `version ${pinned} of plan "${plan.code}" takes effect on ${pinnedVersion.effectiveFrom}, after termStart ${contract.termStart}, so it cannot price the term's first periods; pin a version in effect on ${contract.termStart} or start the term on or after ${pinnedVersion.effectiveFrom}`,
+    });
   }
   if (pinned === 'latest' && !plan.versions.some((version) => version.effectiveFrom <= contract.termStart)) {
     issues.push({

@@ -55,6 +55,27 @@ export class PlanVersionNotEffectiveError extends Error {
   }
 }
 
+/**
+ * A version would price a period that starts before the version takes effect:
+ * a contract pinned to a version dated after (part of) its term. Prices a
+ * finance team published for a date must never apply before that date.
+ */
+export class PlanVersionNotYetEffectiveError extends Error {
+  readonly code = 'plan_version_not_yet_effective';
+  constructor(
+    readonly contractId: string,
+    readonly planCode: string,
+    readonly version: number,
+    readonly effectiveFrom: string,
+    readonly periodStartDate: string,
+  ) {
+    super(
+      `contract "${contractId}" is pinned to plan "${planCode}" version ${version}, which takes effect on ${effectiveFrom}, so it cannot price the period starting ${periodStartDate}; pin a version in effect by then, or start the term on or after ${effectiveFrom}`,
+    );
+    this.name = 'PlanVersionNotYetEffectiveError';
+  }
+}
+
 /** A contract names another plan, or bills in another currency, than the plan given. */
 export class ContractPlanMismatchError extends Error {
   readonly code = 'contract_plan_mismatch';

@@ -3,7 +3,7 @@ import { formatMinorUnits } from '../money/format-money';
 import type { Contract } from '../plans/contract-schema';
 import { contractCharges } from '../plans/contract-plan';
 import type { ResolvedPlanVersion } from '../plans/resolve-plan-version';
-import { ContractPlanMismatchError } from '../plans/plan-errors';
+import { ContractPlanMismatchError, PlanVersionNotYetEffectiveError } from '../plans/plan-errors';
 import { toUtcIsoString, type InstantInput } from '../periods/local-date';
 import { COMMITMENT_TRUE_UP_CHARGE_ID } from '../plans/plan-schema';
 import type { DraftInvoice, InvoiceLine, RatingPeriod } from './draft-invoice';
@@ -81,6 +81,16 @@ export function rateContractPeriod(input: RateContractPeriodInput): DraftInvoice
   if (planVersion.currency !== contract.currency) {
     throw new ContractPlanMismatchError(
       `contract "${contract.contractId}" bills in ${contract.currency} but plan "${planVersion.planCode}" is priced in ${planVersion.currency}`,
+    );
+  }
+  // A proposal in a simulation may be dated in the future on purpose; an invoice never.
+  if (!simulation && planVersion.effectiveFrom > period.startDate) {
+    throw new PlanVersionNotYetEffectiveError(
+      contract.contractId,
+      planVersion.planCode,
+      planVersion.version,
+      planVersion.effectiveFrom,
+      period.startDate,
     );
   }
   checkPeriodFitsContract(contract, period);

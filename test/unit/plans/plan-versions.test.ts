@@ -5,7 +5,9 @@ import {
   PlanSchema,
   PlanVersionNotEffectiveError,
   PlanVersionNotFoundError,
+  PlanVersionNotYetEffectiveError,
   PriceOverrideInvalidError,
+  checkContractAgainstPlan,
   billingScheduleForContract,
   contractCharges,
   newestPlanVersion,
@@ -68,6 +70,31 @@ describe('plan versions', () => {
     expect(planVersionForContract(plan, pinned, '2026-08-10').version).toBe(1);
     const euro = ContractSchema.parse({ ...contractInput, currency: 'EUR' });
     expect(() => planVersionForContract(plan, euro, '2026-08-10')).toThrow(ContractPlanMismatchError);
+  });
+
+  it('never lets a pinned version price a period before its own effective date', () => {
+    // Pinned to v1 (effective 2026-01-01) with a term that starts 2025-01-15.
+    const early = ContractSchema.parse({ ...contractInput, plan: { code: 'support', version: 1 }, termStart: '2025-01-15', termEnd: '2027-01-15' });
+    expect(checkContractAgainstPlan(early, plan)).toEqual([
+      {
+        path: ['plan', 'version'],
+        code: 'plan_version_not_yet_effective',
+        message:
+          'version 1 of plan "support" takes effect on 2026-01-01, after termStart 2025-01-15, so it cannot price the term\'s first periods; pin a version in effect on 2025-01-15 or start the term on or after 2026-01-01',
+      },
+    ]);
+    expect(() => planVersionForContract(plan, early, '2025-12-15')).toThrow(PlanVersionNotYetEffectiveError);
+    expect(() => planVersionForContract(plan, early, '2025-12-15')).toThrow(
+      'contract "c-1" is pinned to plan "support" version 1, which takes effect on 2026-01-01, so it cannot price the period starting 2025-12-15',
+    );
+    // From its effective date on, the pinned version prices as before.
+    expect(planVersionForContract(plan, early, '2026-01-15').version).toBe(1);
+    // Pinned to v2 (effective 2026-07-01) with a term from 2026-03-10: the same refusal, however far into the term.
+    const pinnedLater = ContractSchema.parse({ ...contractInput, plan: { code: 'support', version: 2 } });
+    expect(checkContractAgainstPlan(pinnedLater, plan).map((issue) => issue.code)).toEqual(['plan_version_not_yet_effective']);
+    expect(() => planVersionForContract(plan, pinnedLater, '2026-06-10')).toThrow(PlanVersionNotYetEffectiveError);
+    // Pinned to a version in effect at termStart: no issue.
+    expect(checkContractAgainstPlan(ContractSchema.parse({ ...contractInput, plan: { code: 'support', version: 1 } }), plan)).toEqual([]);
   });
 
   it('derives the billing schedule, defaulting the anchor to the term start', () => {

@@ -7,6 +7,7 @@ import {
   loadContractSource,
   loadPlanSource,
   planVersionForContract,
+  selectPlanVersion,
   type Contract,
 } from '../../../lambdas/domain/plans';
 import { periodById, periodsForTerm } from '../../../lambdas/domain/periods';
@@ -160,6 +161,16 @@ describe('rateContractPeriod', () => {
     expect(() => rate(acme, '2026-03', { ...twice, metrics: [...twice.metrics, ...twice.metrics] })).toThrow(
       expect.objectContaining({ code: 'duplicate_usage' }),
     );
+  });
+
+  it('refuses a plan version for a period that starts before the version takes effect', () => {
+    // Version 2 of support-automation takes effect 2027-01-01; Acme's 2026-03 period starts 2026-03-15.
+    const version2 = selectPlanVersion(plan, 2, '2027-01-01');
+    expect(() => rate(acme, '2026-03', usage(1, []), { planVersion: version2 })).toThrow(
+      expect.objectContaining({ code: 'plan_version_not_yet_effective' }),
+    );
+    // The same version is accepted by a simulation, which proposes future prices on past usage on purpose.
+    expect(rate(acme, '2026-03', usage(1, []), { planVersion: version2, purpose: 'simulation' }).planVersion).toBe(2);
   });
 
   it('gives the prepaid grant as the first balance', () => {
