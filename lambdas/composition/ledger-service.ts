@@ -3,13 +3,14 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CatalogCache } from '../application/catalog-cache';
 import { getOutcome } from '../application/get-outcome';
 import { getUsage, listNetOutcomes, resolveUsageQuery } from '../application/get-usage';
-import { ingestOutcomeMessage, type InboundMessage, type IngestMessageResult } from '../application/ingest-outcome-message';
+import { ingestOutcomeMessage, outcomeResultsOf, type InboundMessage, type IngestMessageResult } from '../application/ingest-outcome-message';
 import { listRejected } from '../application/list-rejected';
 import { listUnattributed } from '../application/list-unattributed';
 import { loadCatalog } from '../application/load-catalog';
 import type { LedgerRepository, Page } from '../application/ports';
 import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
+import { DynamoDbLedgerFreshnessStore } from '../adapters/dynamodb/ledger-freshness-store';
 import type { CapacitySnapshot } from '../adapters/dynamodb/capacity-meter';
 import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
 import type { CatalogInput } from '../domain/ledger/catalog';
@@ -66,6 +67,12 @@ export interface LedgerServiceConfig {
   catalogRefreshIntervalMs?: number;
   /** Outcomes of one 'Outcomes Recorded' event written at the same time. @default 10 */
   batchItemConcurrency?: number;
+  /**
+   * Marks in the ledger when something was last recorded (one write per hour
+   * per service instance), read back by ledgerDataAsOf for renewal risk's
+   * stale-data check. @default true
+   */
+  ledgerFreshness?: boolean;
 }
 
 export interface LedgerService {
@@ -87,6 +94,12 @@ export interface LedgerService {
   }): Promise<{ items: RejectedOutcome[]; cursor?: string }>;
   listUnattributed(query: { limit?: number; cursor?: string }): Promise<{ items: OutcomeView[]; cursor?: string }>;
   loadCatalog(catalog: CatalogInput): Promise<{ metrics: number; customers: number }>;
+  /**
+   * The newest recordedAt the ledger had noted at `asOf` (within an hour),
+   * across all producers; undefined when nothing was noted by then. Renewal
+   * risk reads it as `dataAsOf`.
+   */
+  ledgerDataAsOf(asOf: Date): Promise<Date | undefined>;
   /** Net outcomes behind a usage query (all non-reversed, flagged billable/verified at asOf), for in-memory rating. */
   listNetOutcomes(query: UsageQuery): Promise<NetOutcome[]>;
   /** Raw entries (recorded + adjustments) behind a usage query, page by page; aggregate with aggregateUsage. */
@@ -117,10 +130,22 @@ export function createLedgerService(config: LedgerServiceConfig): LedgerService 
     ...(config.batchItemConcurrency !== undefined ? { batchItemConcurrency: config.batchItemConcurrency } : {}),
   };
   const queryDeps = { ledger, nowMs };
+  const freshness =
+    config.ledgerFreshness === false ? undefined : new DynamoDbLedgerFreshnessStore({ client: config.dynamoDb, tableName: config.ledgerTableName });
 
   return {
     repository: ledger,
-    ingestMessage: (input) => ingestOutcomeMessage(ingestDeps, input),
+    ingestMessage: async (input) => {
+      const recordedAt = now();
+      const result = await ingestOutcomeMessage(ingestDeps, input);
+      // A duplicate counts too: the pipeline is delivering. The note writes at
+      // most once an hour; a failure fails the message, whose retry notes again.
+      if (freshness && outcomeResultsOf(result).some((item) => item.status === 'recorded' || item.status === 'duplicate')) {
+        await freshness.noteRecorded(recordedAt);
+      }
+      return result;
+    },
+    ledgerDataAsOf: (asOf) => (freshness ? freshness.ledgerDataAsOf(asOf) : Promise.resolve(undefined)),
     getUsage: (query) => getUsage(queryDeps, query),
     getOutcome: (outcomeId, options) => getOutcome(queryDeps, outcomeId, options),
     listRejected: (query) => listRejected(queryDeps, query) as Promise<Page<RejectedOutcome>>,

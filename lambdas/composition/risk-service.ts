@@ -2,7 +2,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
-import { DynamoDbLedgerFreshnessStore } from '../adapters/dynamodb/ledger-freshness-store';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import { DynamoDbRenewalTaskStore } from '../adapters/dynamodb/task-store';
 import type { CheckpointSchedulerPort } from '../adapters/scheduler/scheduler-port';
@@ -35,7 +34,8 @@ import type { LedgerService } from './ledger-service';
 export interface RiskServiceConfig {
   readonly dynamoDb: DynamoDBClient;
   readonly engineTableName: string;
-  readonly ledger: Pick<LedgerService, 'getUsage' | 'listNetOutcomes'>;
+  /** With `ledgerDataAsOf` (a LedgerService has it), the ledger's freshness marks feed the stale-data check. */
+  readonly ledger: Pick<LedgerService, 'getUsage' | 'listNetOutcomes'> & Partial<Pick<LedgerService, 'ledgerDataAsOf'>>;
   readonly eventBridge: EventBridgeClient;
   readonly eventBusName: string;
   /** Absent: the service can check and manage tasks but not schedule (the CLI). */
@@ -47,9 +47,9 @@ export interface RiskServiceConfig {
    */
   readonly payments?: RiskPaymentSignalReader | null;
   /**
-   * The ledger's freshness. Defaults to the engine table's freshness mark
-   * (DynamoDbLedgerFreshnessStore); `null`, or a mark never written, means the
-   * ledger is assumed current (no stale-data flag).
+   * The ledger's freshness. Defaults to the ledger's own freshness marks
+   * (`ledger.ledgerDataAsOf`, written by the ingest path); `null`, or no mark
+   * written yet, means the ledger is assumed current (no stale-data flag).
    */
   readonly freshness?: RiskDataFreshnessReader | null;
   readonly settings?: Partial<RenewalRiskSettings>;
@@ -112,8 +112,8 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
   const tasks = new DynamoDbRenewalTaskStore({ client: config.dynamoDb, tableName: config.engineTableName });
   const invoices = new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName);
   const payments = config.payments === undefined ? invoices : config.payments;
-  const freshness =
-    config.freshness === undefined ? new DynamoDbLedgerFreshnessStore({ client: config.dynamoDb, tableName: config.engineTableName }) : config.freshness;
+  const ledgerDataAsOf = config.ledger.ledgerDataAsOf?.bind(config.ledger);
+  const freshness = config.freshness === undefined ? (ledgerDataAsOf ? { ledgerDataAsOf } : undefined) : config.freshness;
   const deps: CheckRenewalRiskDeps = {
     contracts,
     tasks,

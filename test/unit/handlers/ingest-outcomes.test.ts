@@ -92,8 +92,11 @@ async function coldStart() {
   return { invoke, addMetric, logger, metrics };
 }
 
+const isFreshnessMark = (call: { args: [{ input: { Item?: Record<string, { S?: string }> } }] }) => call.args[0].input.Item?.['pk']?.S === 'F#LEDGER';
+/** The items written to a table, without the ledger's hourly freshness mark (lambdas/adapters/dynamodb/ledger-freshness-store.ts). */
 const putItemsTo = (table: string) =>
-  ddb.commandCalls(PutItemCommand).filter((call) => call.args[0].input.TableName === table);
+  ddb.commandCalls(PutItemCommand).filter((call) => call.args[0].input.TableName === table && !isFreshnessMark(call));
+const freshnessMarks = () => ddb.commandCalls(PutItemCommand).filter(isFreshnessMark);
 
 beforeEach(() => {
   vi.stubEnv('LEDGER_TABLE_NAME', LEDGER_TABLE);
@@ -129,6 +132,8 @@ describe('ingest-outcomes handler', () => {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     expect(JSON.stringify(writes[0]?.args[0].input.Item)).toContain('o-recorded');
+    // Besides the outcome, the container's first record of the hour marks the ledger's freshness, once.
+    expect(freshnessMarks()).toHaveLength(1);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
     expect(addMetric).toHaveBeenCalledWith('OutcomesRecorded', 'Count', 1);
     expect(addMetric).toHaveBeenCalledWith('IngestFailures', 'Count', 0);
