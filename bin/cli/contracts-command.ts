@@ -33,12 +33,13 @@ export const registerContractsCommand: RegisterCommand = (program, context) => {
         "'Contract Changed' to the running local engine, or to EVENT_BUS_NAME in AWS, so period closes and renewal checks follow)",
     )
     .argument('<files...>', 'contract files (YAML or JSON)')
+    .option('--no-announce', "store without announcing 'Contract Changed' (required to write to AWS without EVENT_BUS_NAME)")
     .option('--json', 'print JSON only')
-    .action(async (files: string[], options: { json?: boolean }) => {
+    .action(async (files: string[], options: { json?: boolean; announce: boolean }) => {
       const report = await validatedFiles(context.io, files, 'contract', options.json);
       const { result, announcement } = await runMapped(() =>
         withPlanServices(context, async ({ store, outbox, connection }) => {
-          const announcer = await contractAnnouncer(connection, context.io.env);
+          const announcer = await contractAnnouncer(connection, context.io.env, { announce: options.announce });
           try {
             const loaded = await loadContracts(
               { store, now: context.io.now, ...(announcer.events ? { events: announcer.events, outbox } : {}) },

@@ -66,9 +66,18 @@ export interface ContractAnnouncer {
  * The running local engine's bus when the CLI stores into that engine's
  * DynamoDB; the AWS bus (EVENT_BUS_NAME) when the CLI writes to AWS; else
  * nothing (a local engine started later plans the contracts on its start).
+ * Writing to AWS without a bus is refused before anything is stored: in AWS
+ * nothing else would ever plan the closes and checks of what was loaded.
+ * `announce: false` (--no-announce) stores without announcing, on purpose.
  */
-export async function contractAnnouncer(connection: Connection, env: CliIo['env']): Promise<ContractAnnouncer> {
+export async function contractAnnouncer(connection: Connection, env: CliIo['env'], options: { readonly announce?: boolean } = {}): Promise<ContractAnnouncer> {
   const none = (description: string): ContractAnnouncer => ({ target: 'none', description, close: () => undefined });
+  if (options.announce === false) {
+    return none(
+      '--no-announce: contract changes were stored without announcement, so no period-close or renewal-check schedule changed ' +
+        '(invoke schedule-period-closes and schedule-renewal-checks with each change to plan them)',
+    );
+  }
   if (connection.dynamoDbEndpoint !== undefined) {
     const state = await readEngineState(connection.dataDir);
     const same = state && state.dynamoDbEndpoint === connection.dynamoDbEndpoint && state.engineTableName === connection.engineTableName;
@@ -85,7 +94,12 @@ export async function contractAnnouncer(connection: Connection, env: CliIo['env'
   }
   const eventBusName = env.EVENT_BUS_NAME;
   if (!eventBusName) {
-    return none('EVENT_BUS_NAME is not set: contract changes were not announced, so no period-close or renewal-check schedule changed');
+    throw new CliError(
+      'nothing was loaded: EVENT_BUS_NAME is not set, so contract changes could not be announced and no period close or renewal check ' +
+        "would be scheduled for them. Set EVENT_BUS_NAME to the stage's bus (the stateful stack's output), or pass --no-announce " +
+        'to store without announcing',
+      2,
+    );
   }
   const client = new EventBridgeClient({ region: connection.region });
   return {
@@ -201,13 +215,14 @@ export const registerPlansCommand: RegisterCommand = (program, context) => {
     .command('load')
     .description('Store plan versions in the engine (a stored version never changes; reloading it unchanged is a no-op)')
     .argument('<files...>', 'plan files (YAML or JSON)')
+    .option('--no-announce', "store without announcing 'Contract Changed' (required to write to AWS without EVENT_BUS_NAME)")
     .option('--json', 'print JSON only')
-    .action(async (files: string[], options: { json?: boolean }) => {
+    .action(async (files: string[], options: { json?: boolean; announce: boolean }) => {
       const report = await validatedFiles(context.io, files, 'plan', options.json);
       const { result, announcement } = await runMapped(() =>
         withPlanServices(context, async ({ store, outbox, connection }) => {
           // A new version can move the renewal checkpoints of contracts that follow the plan's days.
-          const announcer = await contractAnnouncer(connection, context.io.env);
+          const announcer = await contractAnnouncer(connection, context.io.env, { announce: options.announce });
           try {
             const loaded = await loadPlans({ store, ...(announcer.events ? { events: announcer.events, outbox } : {}) }, report.plans);
             return { result: loaded, announcement: announcer };
