@@ -42,7 +42,7 @@ export const registerSimulateCommand: RegisterCommand = (program, context) => {
     .description("Backtest a plan on the recorded history of contracts: revenue under their current plan and under the proposal")
     .requiredOption('--plan <file>', 'the proposed plan file (a new plan, or a plan with a new version)')
     .option('--plan-version <n>', 'version of the proposed plan to try (default: its newest)')
-    .option('--contracts <ids>', 'comma-separated contract ids (default: every stored contract)')
+    .option('--contracts <ids>', "comma-separated contract ids, on any plan (default: every stored contract on the proposed plan's code)")
     .requiredOption('--from <period>', 'first period to replay: YYYY-MM (or YYYY-MM-DD, YYYY); periods starting on or after it')
     .requiredOption('--to <period>', 'last period to replay: YYYY-MM (or YYYY-MM-DD, YYYY); periods starting on or before its end')
     .option('--as-of <instant>', 'read the ledger as recorded at or before this instant (default: now)')
@@ -71,8 +71,23 @@ export const registerSimulateCommand: RegisterCommand = (program, context) => {
         );
       });
       const format = options.json ? 'json' : options.format;
-      if (format === 'json') printJson(context.io, { ...serializeSimulation(result), from: result.from, to: result.to, asOf: result.asOf });
-      else if (format === 'csv') context.io.out(formatSimulationCsv(result));
-      else context.io.out(`Replayed periods starting ${result.from} .. ${result.to}, ledger as of ${result.asOf}\n${formatSimulationTable(result)}`);
+      if (format === 'json') {
+        printJson(context.io, { ...serializeSimulation(result), from: result.from, to: result.to, asOf: result.asOf, selection: result.selection });
+      } else if (format === 'csv') {
+        context.io.out(formatSimulationCsv(result));
+      } else {
+        const chosen =
+          result.selection.by === 'plan'
+            ? `contracts on plan ${result.selection.planCode} (--contracts to choose others)`
+            : `contracts ${result.selection.contractIds.join(', ')}`;
+        context.io.out(`Replayed periods starting ${result.from} .. ${result.to}, ledger as of ${result.asOf}, ${chosen}\n${formatSimulationTable(result)}`);
+        if (result.contracts.length === 0 && result.skipped.length === 0) {
+          context.io.out(
+            result.selection.by === 'plan'
+              ? `no stored contract is on plan ${result.selection.planCode} with a period in that range; name contracts with --contracts to try the plan on them\n`
+              : 'none of the contracts has a period in that range\n',
+          );
+        }
+      }
     });
 };

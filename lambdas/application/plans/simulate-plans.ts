@@ -19,7 +19,7 @@ import type { PlanStore } from './ports';
 export const SimulatePlansInputSchema = z
   .strictObject({
     proposedVersion: z.int().min(1).optional(),
-    /** Contracts to replay; default: every stored contract. */
+    /** Contracts to replay (on any plan); default: every stored contract on the proposed plan's code. */
     contractIds: z.array(z.string().min(1).max(128)).optional(),
     /** Periods whose local start date lies in [from, to] (local dates) are replayed. */
     from: LocalDateSchema,
@@ -50,10 +50,16 @@ export interface SimulatePlansResult extends SimulationResult {
   readonly from: string;
   readonly to: string;
   readonly asOf: string;
+  /** How the replayed contracts were chosen: those on the proposed plan, or the ids given. */
+  readonly selection: { readonly by: 'plan'; readonly planCode: string } | { readonly by: 'ids'; readonly contractIds: readonly string[] };
 }
 
-async function contractsToReplay(deps: SimulatePlansDeps, ids: readonly string[] | undefined): Promise<Contract[]> {
-  if (ids === undefined) return (await deps.store.listContracts()).map((stored) => stored.contract);
+async function contractsToReplay(deps: SimulatePlansDeps, ids: readonly string[] | undefined, planCode: string): Promise<Contract[]> {
+  // By default a proposal is tried on the contracts of the plan it revises:
+  // pricing another plan's customers with it is a choice to make by name.
+  if (ids === undefined) {
+    return (await deps.store.listContracts()).map((stored) => stored.contract).filter((contract) => contract.plan.code === planCode);
+  }
   const contracts: Contract[] = [];
   for (const id of ids) {
     const contract = await deps.store.getContract(id);
@@ -73,7 +79,7 @@ export async function simulatePlans(
   const asOf = (parsed.asOf ?? now).toISOString();
   const proposed =
     parsed.proposedVersion === undefined ? newestPlanVersion(proposedPlan) : selectPlanVersion(proposedPlan, parsed.proposedVersion, '9999-12-31');
-  const contracts = await contractsToReplay(deps, parsed.contractIds);
+  const contracts = await contractsToReplay(deps, parsed.contractIds, proposedPlan.code);
   const plans = new Map<string, Plan | undefined>();
   const inputs = [];
   const skipped: Array<{ contractId: string; code: string; reason: string }> = [];
@@ -111,5 +117,12 @@ export async function simulatePlans(
     ...(parsed.proposedVersion !== undefined ? { proposedVersion: proposed.version } : {}),
     now,
   });
-  return { ...result, skipped: [...skipped, ...result.skipped], from: parsed.from, to: parsed.to, asOf };
+  return {
+    ...result,
+    skipped: [...skipped, ...result.skipped],
+    from: parsed.from,
+    to: parsed.to,
+    asOf,
+    selection: parsed.contractIds === undefined ? { by: 'plan', planCode: proposedPlan.code } : { by: 'ids', contractIds: parsed.contractIds },
+  };
 }

@@ -1,5 +1,6 @@
 import { MoneyDecimal } from '../money/decimal';
 import type { CurrencyCode } from '../money/currencies';
+import { formatMinorUnits } from '../money/format-money';
 import type { Contract } from '../plans/contract-schema';
 import type { Plan } from '../plans/plan-schema';
 import { planVersionForContract } from '../plans/contract-plan';
@@ -30,39 +31,84 @@ export interface SimulatePlanChangeInput {
   readonly now: InstantInput;
 }
 
+/**
+ * Revenue split into what the charges bill and what the commitment true-up
+ * adds, in minor units. The split matters: a commitment tops both sides up to
+ * the same amount, so revenue can be equal while the prices differ, and the
+ * difference shows up the moment usage grows past the commitment.
+ */
+export interface SimulationAmounts {
+  /** Sum of the charge lines (usage and fees), before the true-up and credits. */
+  readonly currentCharges: bigint;
+  readonly currentTrueUp: bigint;
+  /** Revenue: currentCharges + currentTrueUp. */
+  readonly current: bigint;
+  readonly proposedCharges: bigint;
+  readonly proposedTrueUp: bigint;
+  readonly proposed: bigint;
+  /** proposedCharges - currentCharges: the price difference the true-up may hide. */
+  readonly chargesDifference: bigint;
+  /** proposed - current: the revenue difference. */
+  readonly difference: bigint;
+}
+
 /** Revenue of one contract period under both plans, in minor units. */
-export interface SimulationPeriodRow {
+export interface SimulationPeriodRow extends SimulationAmounts {
   readonly contractId: string;
   readonly customerId: string;
   readonly periodId: string;
   readonly currency: CurrencyCode;
   readonly currentPlanVersion: string;
   readonly proposedPlanVersion: string;
-  readonly current: bigint;
-  readonly proposed: bigint;
-  readonly difference: bigint;
 }
 
-export interface SimulationContractRow {
+export interface SimulationContractRow extends SimulationAmounts {
   readonly contractId: string;
   readonly customerId: string;
   readonly currency: CurrencyCode;
   readonly periods: number;
-  readonly current: bigint;
-  readonly proposed: bigint;
-  readonly difference: bigint;
   /** (proposed - current) / current in percent, 2 decimals; null when current is 0. */
   readonly differencePercent: string | null;
   readonly notes: readonly string[];
 }
 
-export interface SimulationTotal {
+export interface SimulationTotal extends SimulationAmounts {
   readonly currency: CurrencyCode;
   readonly contracts: number;
-  readonly current: bigint;
-  readonly proposed: bigint;
-  readonly difference: bigint;
   readonly differencePercent: string | null;
+}
+
+const NO_AMOUNTS: SimulationAmounts = {
+  currentCharges: 0n,
+  currentTrueUp: 0n,
+  current: 0n,
+  proposedCharges: 0n,
+  proposedTrueUp: 0n,
+  proposed: 0n,
+  chargesDifference: 0n,
+  difference: 0n,
+};
+
+function addAmounts(a: SimulationAmounts, b: SimulationAmounts): SimulationAmounts {
+  return {
+    currentCharges: a.currentCharges + b.currentCharges,
+    currentTrueUp: a.currentTrueUp + b.currentTrueUp,
+    current: a.current + b.current,
+    proposedCharges: a.proposedCharges + b.proposedCharges,
+    proposedTrueUp: a.proposedTrueUp + b.proposedTrueUp,
+    proposed: a.proposed + b.proposed,
+    chargesDifference: a.chargesDifference + b.chargesDifference,
+    difference: a.difference + b.difference,
+  };
+}
+
+function sumAmounts(rows: readonly SimulationAmounts[]): SimulationAmounts {
+  return rows.reduce<SimulationAmounts>((sum, row) => addAmounts(sum, pickAmounts(row)), NO_AMOUNTS);
+}
+
+function pickAmounts(row: SimulationAmounts): SimulationAmounts {
+  const { currentCharges, currentTrueUp, current, proposedCharges, proposedTrueUp, proposed, chargesDifference, difference } = row;
+  return { currentCharges, currentTrueUp, current, proposedCharges, proposedTrueUp, proposed, chargesDifference, difference };
 }
 
 export interface SimulationResult {
@@ -82,6 +128,11 @@ export function differencePercent(current: bigint, proposed: bigint): string | n
     .dividedBy(current.toString())
     .toDecimalPlaces(2, MoneyDecimal.ROUND_HALF_UP)
     .toFixed(2);
+}
+
+function signedAmount(minor: bigint, currency: CurrencyCode): string {
+  const text = formatMinorUnits(minor, currency);
+  return `${minor > 0n ? '+' : ''}${text} ${currency}`;
 }
 
 function hasCode(error: unknown): error is Error & { code: string } {
@@ -124,8 +175,10 @@ function replayContract(input: SimulationContractInput, proposed: ResolvedPlanVe
     }
     currentTermToDate += current.subtotal;
     proposedTermToDate += proposedInvoice.subtotal;
-    const currentRevenue = current.subtotal + (current.commitmentTrueUp?.amount ?? 0n);
-    const proposedRevenue = proposedInvoice.subtotal + (proposedInvoice.commitmentTrueUp?.amount ?? 0n);
+    const currentTrueUp = current.commitmentTrueUp?.amount ?? 0n;
+    const proposedTrueUp = proposedInvoice.commitmentTrueUp?.amount ?? 0n;
+    const currentRevenue = current.subtotal + currentTrueUp;
+    const proposedRevenue = proposedInvoice.subtotal + proposedTrueUp;
     rows.push({
       contractId: contract.contractId,
       customerId: contract.customerId,
@@ -133,8 +186,13 @@ function replayContract(input: SimulationContractInput, proposed: ResolvedPlanVe
       currency: contract.currency,
       currentPlanVersion: `${currentVersion.planCode}@${currentVersion.version}`,
       proposedPlanVersion: `${proposed.planCode}@${proposed.version}`,
+      currentCharges: current.subtotal,
+      currentTrueUp,
       current: currentRevenue,
+      proposedCharges: proposedInvoice.subtotal,
+      proposedTrueUp,
       proposed: proposedRevenue,
+      chargesDifference: proposedInvoice.subtotal - current.subtotal,
       difference: proposedRevenue - currentRevenue,
     });
   }
@@ -148,7 +206,9 @@ function replayContract(input: SimulationContractInput, proposed: ResolvedPlanVe
  * Backtests a proposed plan (or plan version) on recorded usage: each contract's
  * periods are rated under its current plan and under the proposal, with the
  * contract's own terms (overrides, commitments) applied to both. Revenue is
- * what the periods bill before prepaid credits (subtotal + commitment true-up).
+ * what the periods bill before prepaid credits (subtotal + commitment true-up);
+ * charges and true-up are also reported apart, so a commitment that tops both
+ * sides up to the same amount cannot hide a change of prices.
  */
 export function simulatePlanChange(input: SimulatePlanChangeInput): SimulationResult {
   const proposed =
@@ -171,36 +231,36 @@ export function simulatePlanChange(input: SimulatePlanChangeInput): SimulationRe
       continue;
     }
     periods.push(...replay.rows);
-    const current = replay.rows.reduce((sum, row) => sum + row.current, 0n);
-    const proposedTotal = replay.rows.reduce((sum, row) => sum + row.proposed, 0n);
+    const amounts = sumAmounts(replay.rows);
+    const notes = [...replay.notes];
+    if (amounts.chargesDifference !== amounts.difference) {
+      const currency = entry.contract.currency;
+      notes.push(
+        `the commitment true-up absorbs part of the price difference: charges differ by ${signedAmount(amounts.chargesDifference, currency)}, revenue by ${signedAmount(amounts.difference, currency)}`,
+      );
+    }
     contracts.push({
       contractId: entry.contract.contractId,
       customerId: entry.contract.customerId,
       currency: entry.contract.currency,
       periods: replay.rows.length,
-      current,
-      proposed: proposedTotal,
-      difference: proposedTotal - current,
-      differencePercent: differencePercent(current, proposedTotal),
-      notes: replay.notes,
+      ...amounts,
+      differencePercent: differencePercent(amounts.current, amounts.proposed),
+      notes,
     });
   }
-  const byCurrency = new Map<CurrencyCode, { contracts: number; current: bigint; proposed: bigint }>();
+  const byCurrency = new Map<CurrencyCode, { contracts: number; amounts: SimulationAmounts }>();
   for (const row of contracts) {
-    const total = byCurrency.get(row.currency) ?? { contracts: 0, current: 0n, proposed: 0n };
-    byCurrency.set(row.currency, {
-      contracts: total.contracts + 1,
-      current: total.current + row.current,
-      proposed: total.proposed + row.proposed,
-    });
+    const total = byCurrency.get(row.currency) ?? { contracts: 0, amounts: NO_AMOUNTS };
+    byCurrency.set(row.currency, { contracts: total.contracts + 1, amounts: addAmounts(total.amounts, pickAmounts(row)) });
   }
   const totals = [...byCurrency.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([currency, total]) => ({
       currency,
-      ...total,
-      difference: total.proposed - total.current,
-      differencePercent: differencePercent(total.current, total.proposed),
+      contracts: total.contracts,
+      ...total.amounts,
+      differencePercent: differencePercent(total.amounts.current, total.amounts.proposed),
     }));
   return { proposed: { planCode: proposed.planCode, version: proposed.version }, contracts, periods, totals, skipped };
 }

@@ -1,5 +1,6 @@
 import { formatMinorUnits } from '../money/format-money';
-import type { SimulationResult } from './simulate-plan-change';
+import type { CurrencyCode } from '../money/currencies';
+import type { SimulationAmounts, SimulationResult } from './simulate-plan-change';
 
 /** One printable row: every field a string, amounts as exact decimals in major units. */
 export interface SimulationOutputRow {
@@ -7,19 +8,31 @@ export interface SimulationOutputRow {
   readonly customerId: string;
   readonly currency: string;
   readonly periods: string;
+  readonly currentCharges: string;
+  readonly currentTrueUp: string;
   readonly current: string;
+  readonly proposedCharges: string;
+  readonly proposedTrueUp: string;
   readonly proposed: string;
+  readonly chargesDifference: string;
   readonly difference: string;
   readonly differencePercent: string;
 }
 
+// Charges and the commitment true-up are shown apart from revenue: a
+// commitment can make revenue equal while the prices underneath differ.
 const COLUMNS: ReadonlyArray<{ key: keyof SimulationOutputRow; title: string; alignRight: boolean }> = [
   { key: 'contractId', title: 'contract', alignRight: false },
   { key: 'customerId', title: 'customer', alignRight: false },
   { key: 'currency', title: 'currency', alignRight: false },
   { key: 'periods', title: 'periods', alignRight: true },
+  { key: 'currentCharges', title: 'cur charges', alignRight: true },
+  { key: 'currentTrueUp', title: 'cur true-up', alignRight: true },
   { key: 'current', title: 'current', alignRight: true },
+  { key: 'proposedCharges', title: 'prop charges', alignRight: true },
+  { key: 'proposedTrueUp', title: 'prop true-up', alignRight: true },
   { key: 'proposed', title: 'proposed', alignRight: true },
+  { key: 'chargesDifference', title: 'charges diff', alignRight: true },
   { key: 'difference', title: 'difference', alignRight: true },
   { key: 'differencePercent', title: 'diff %', alignRight: true },
 ];
@@ -29,6 +42,19 @@ function signed(minor: bigint, currency: Parameters<typeof formatMinorUnits>[1])
   return minor > 0n ? `+${text}` : text;
 }
 
+function amountCells(row: SimulationAmounts, currency: CurrencyCode) {
+  return {
+    currentCharges: formatMinorUnits(row.currentCharges, currency),
+    currentTrueUp: formatMinorUnits(row.currentTrueUp, currency),
+    current: formatMinorUnits(row.current, currency),
+    proposedCharges: formatMinorUnits(row.proposedCharges, currency),
+    proposedTrueUp: formatMinorUnits(row.proposedTrueUp, currency),
+    proposed: formatMinorUnits(row.proposed, currency),
+    chargesDifference: signed(row.chargesDifference, currency),
+    difference: signed(row.difference, currency),
+  };
+}
+
 /** Per-contract rows followed by one TOTAL row per currency. */
 export function simulationRows(result: SimulationResult): SimulationOutputRow[] {
   const rows: SimulationOutputRow[] = result.contracts.map((row) => ({
@@ -36,9 +62,7 @@ export function simulationRows(result: SimulationResult): SimulationOutputRow[] 
     customerId: row.customerId,
     currency: row.currency,
     periods: String(row.periods),
-    current: formatMinorUnits(row.current, row.currency),
-    proposed: formatMinorUnits(row.proposed, row.currency),
-    difference: signed(row.difference, row.currency),
+    ...amountCells(row, row.currency),
     differencePercent: row.differencePercent ?? '',
   }));
   for (const total of result.totals) {
@@ -47,9 +71,7 @@ export function simulationRows(result: SimulationResult): SimulationOutputRow[] 
       customerId: `${total.contracts} contract(s)`,
       currency: total.currency,
       periods: '',
-      current: formatMinorUnits(total.current, total.currency),
-      proposed: formatMinorUnits(total.proposed, total.currency),
-      difference: signed(total.difference, total.currency),
+      ...amountCells(total, total.currency),
       differencePercent: total.differencePercent ?? '',
     });
   }
