@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ContractPlanMismatchError,
   ContractSchema,
+  PlanSchema,
   billingScheduleForContract,
   loadContractSource,
   loadPlanSource,
@@ -115,6 +116,57 @@ describe('rateContractPeriod', () => {
     expect(invoice.lines[0]?.amount).toBe(37_742n);
     expect(invoice.lines[0]?.description).toBe('Platform fee (26 of 31 days)');
     expect(invoice.commitmentTrueUp?.amount).toBe(167_742n - 37_742n);
+  });
+
+  it('prorates a per-charge minimum (a floor) on a partial period, never the usage or the maximum', () => {
+    // The worked example of docs/plans-and-rating.md: per_unit 1.00 with minimum 310.00 and maximum 500.00 a
+    // month; the term starts 2026-01-22 on a monthly schedule anchored on the 1st, so the first period has 10
+    // of January's 31 days.
+    const floorPlan = PlanSchema.parse({
+      kind: 'plan',
+      code: 'floor',
+      name: 'Floor',
+      currency: 'USD',
+      versions: [
+        {
+          version: 1,
+          effectiveFrom: '2026-01-01',
+          metrics: [{ code: 'resolutions', ledgerMetric: 'ticket.resolved', aggregation: 'count' }],
+          charges: [{ id: 'units', name: 'Units', model: 'per_unit', metric: 'resolutions', unitPrice: '1.00', minimum: '310.00', maximum: '500.00' }],
+        },
+      ],
+    });
+    const stub = ContractSchema.parse({
+      kind: 'contract',
+      contractId: 'c-floor',
+      customerId: 'acme',
+      plan: { code: 'floor', version: 'latest' },
+      termStart: '2026-01-22',
+      termEnd: '2027-01-01',
+      billingPeriod: { cadence: 'monthly', anchorDay: 1 },
+      timeZone: 'UTC',
+      currency: 'USD',
+    });
+    const rateUnits = (periodId: string, count: number) => {
+      const period = periodById(billingScheduleForContract(stub), periodId);
+      return rateContractPeriod({
+        contract: stub,
+        planVersion: planVersionForContract(floorPlan, stub, period.startDate),
+        period,
+        usage: { metrics: [{ ledgerMetric: 'ticket.resolved', eligibility: 'billable', count, sumQuantity: String(count) }] },
+        now: '2026-02-01T00:00:00Z',
+      }).lines[0];
+    };
+    // 40 units = 40.00, below the floor of 310.00 × 10/31 = 100.00.
+    const low = rateUnits('2026-01', 40);
+    expect(low?.amount).toBe(10_000n);
+    expect(low?.breakdown.at(-1)).toEqual({ kind: 'charge_minimum', minimum: '310', periodMinimum: '100', before: '40', exactAmount: '60' });
+    // 150 units = 150.00: usage is never prorated, so above the prorated floor it is billed in full.
+    expect(rateUnits('2026-01', 150)?.amount).toBe(15_000n);
+    // 600 units = 600.00 is capped at the full 500.00: a maximum is not prorated.
+    expect(rateUnits('2026-01', 600)?.amount).toBe(50_000n);
+    // A full period: the floor is the whole 310.00.
+    expect(rateUnits('2026-02', 40)?.amount).toBe(31_000n);
   });
 
   it('trues up a term commitment in JPY on the last period', () => {
