@@ -1,6 +1,8 @@
 import type { CatalogSnapshot } from '../domain/ledger/catalog';
 import { decideAdjustment, resolveTakenAdjustmentKey } from '../domain/ledger/decide-adjustment';
-import type { AdjustmentEntry, EntryKind, RecordedEntry } from '../domain/ledger/ledger-entries';
+import { ENGINE_EVENT_SOURCE, OUTBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
+import type { AdjustmentEntry, EntryKind, LedgerEntry, RecordedEntry } from '../domain/ledger/ledger-entries';
+import { adjustmentNoticeOf, type OutcomeAdjustmentRecordedDetail } from '../domain/ledger/outcome-adjustment-notice';
 import { describeContentDifference, sameContent } from '../domain/ledger/outcome-content';
 import { batchItemRejection, type PreparedBatch } from '../domain/ledger/prepare-outcome-batch';
 import {
@@ -62,6 +64,13 @@ export interface IngestDeps {
   readonly unknownOutcomeDeliveries?: number;
   /** Items of one 'Outcomes Recorded' event written at the same time. @default 10 */
   readonly batchItemConcurrency?: number;
+  /**
+   * The period-close grace: an entry recorded more than this after its
+   * outcome occurred may change an invoiced period and is announced as
+   * 'Outcome Adjustment Recorded' (also on a duplicate, since the first
+   * delivery may have failed to announce it). Undefined: nothing is announced.
+   */
+  readonly lateAfterMs?: number;
 }
 
 export interface InboundMessage {
@@ -122,6 +131,7 @@ function anyOutcome(prepared: PreparedMessage, test: (outcome: Exclude<PreparedM
  */
 async function ingestBatch(deps: IngestDeps, batch: PreparedBatch, message: InboundMessage, nowMs: number): Promise<BatchIngestResult> {
   const results: BatchItemResult[] = new Array(batch.items.length);
+  const notices: NoticeSink = new Map();
   let failure: { error: unknown } | undefined;
   let next = 0;
   const lane = async () => {
@@ -129,7 +139,7 @@ async function ingestBatch(deps: IngestDeps, batch: PreparedBatch, message: Inbo
       const item = batch.items[next] as PreparedBatch['items'][number];
       next += 1;
       try {
-        const result = await ingestBatchItem(deps, batch, item, message, nowMs);
+        const result = await ingestBatchItem(deps, batch, item, message, nowMs, notices);
         results[item.index] = { ...result, index: item.index };
       } catch (error) {
         failure ??= { error };
@@ -139,6 +149,7 @@ async function ingestBatch(deps: IngestDeps, batch: PreparedBatch, message: Inbo
   const lanes = Math.max(1, Math.min(deps.batchItemConcurrency ?? DEFAULT_BATCH_ITEM_CONCURRENCY, batch.items.length));
   await Promise.all(Array.from({ length: lanes }, lane));
   if (failure !== undefined) throw failure.error;
+  await publishNotices(deps, notices);
   return { status: 'batch', eventId: batch.source.eventId, results };
 }
 
@@ -148,13 +159,20 @@ function ingestBatchItem(
   item: PreparedBatch['items'][number],
   message: InboundMessage,
   nowMs: number,
+  notices: NoticeSink,
 ): Promise<IngestResult> {
   const prepared = item.prepared;
   if (prepared.kind === 'reject') return rejectPrepared(deps, prepared, message, nowMs);
-  return recordOutcome(deps, prepared.entry, nowMs, (draft) => {
-    const { rejection, rejectionId, body } = batchItemRejection(batch.source, item.index, draft);
-    return recordRejection(deps, rejection, { body, messageId: message.messageId, rejectionId, receivedAtMs: nowMs });
-  });
+  return recordOutcome(
+    deps,
+    prepared.entry,
+    nowMs,
+    (draft) => {
+      const { rejection, rejectionId, body } = batchItemRejection(batch.source, item.index, draft);
+      return recordRejection(deps, rejection, { body, messageId: message.messageId, rejectionId, receivedAtMs: nowMs });
+    },
+    notices,
+  );
 }
 
 function prepare(body: string, nowMs: number, catalog: CatalogSnapshot, deps: IngestDeps): PreparedMessage {
@@ -171,11 +189,16 @@ async function recordOutcome(
   entry: RecordedEntry,
   nowMs: number,
   rejectConflict: (draft: RejectionDraft) => Promise<RejectedResult>,
+  notices?: NoticeSink,
 ): Promise<IngestResult> {
   const put = await deps.ledger.putEntry(entry);
-  if (put.status === 'created') return { status: 'recorded', outcomeId: entry.outcomeId, kind: 'recorded' };
+  if (put.status === 'created') {
+    await announceAdjustment(deps, entry, notices);
+    return { status: 'recorded', outcomeId: entry.outcomeId, kind: 'recorded' };
+  }
   const stored = put.existing;
   if (stored.kind === 'recorded' && sameContent(stored, entry)) {
+    await announceAdjustment(deps, stored, notices);
     return { status: 'duplicate', outcomeId: entry.outcomeId, kind: 'recorded' };
   }
   return rejectConflict({
@@ -216,6 +239,7 @@ async function applyAdjustment(
     });
   switch (decision.kind) {
     case 'duplicate':
+      await announceAdjustment(deps, decision.entry);
       return { status: 'duplicate', outcomeId: request.outcomeId, kind: request.kind };
     case 'reject': {
       const attempt = message.deliveryAttempt;
@@ -228,18 +252,55 @@ async function applyAdjustment(
     }
     case 'write': {
       const put = await deps.ledger.putEntry(decision.entry);
-      if (put.status === 'created') return { status: 'recorded', outcomeId: request.outcomeId, kind: request.kind };
+      if (put.status === 'created') {
+        await announceAdjustment(deps, decision.entry);
+        return { status: 'recorded', outcomeId: request.outcomeId, kind: request.kind };
+      }
       // Another delivery of an adjustment with the same key won the race.
       const resolution = resolveTakenAdjustmentKey(put.existing as AdjustmentEntry, decision.entry);
-      return resolution.kind === 'duplicate'
-        ? { status: 'duplicate', outcomeId: request.outcomeId, kind: request.kind }
-        : rejectWith(resolution.code, resolution.message);
+      if (resolution.kind !== 'duplicate') return rejectWith(resolution.code, resolution.message);
+      await announceAdjustment(deps, put.existing);
+      return { status: 'duplicate', outcomeId: request.outcomeId, kind: request.kind };
     }
     default: {
       const unknown: never = decision;
       throw new TypeError(`unknown adjustment decision ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** The notices of one 'Outcomes Recorded' event, one per customer and metric per 15 minutes of occurrence. */
+type NoticeSink = Map<string, OutcomeAdjustmentRecordedDetail>;
+
+// Every time zone's offset is a multiple of 15 minutes, so a billing period
+// (from local midnight) never starts inside a 15-minute slot of UTC: outcomes
+// of one slot belong to the same periods, and one notice speaks for them all.
+const NOTICE_SLOT_MS = 15 * 60_000;
+
+/**
+ * Announces an entry that may change an invoiced period (see
+ * adjustmentNoticeOf); for a batch event, collects it in `notices` to be
+ * announced once the batch is written. A failed publish fails the message,
+ * so the transport redelivers it and the duplicate announces again.
+ */
+async function announceAdjustment(deps: IngestDeps, entry: LedgerEntry, notices?: NoticeSink): Promise<void> {
+  if (deps.lateAfterMs === undefined) return;
+  const detail = adjustmentNoticeOf(entry, deps.lateAfterMs);
+  if (!detail) return;
+  if (!notices) {
+    await publishNotices(deps, new Map([['', detail]]));
+    return;
+  }
+  const key = `${entry.customerId}\u0000${entry.metric}\u0000${Math.floor(entry.occurredAtMs / NOTICE_SLOT_MS)}`;
+  const kept = notices.get(key);
+  if (!kept || kept.recordedAt < detail.recordedAt) notices.set(key, detail);
+}
+
+async function publishNotices(deps: IngestDeps, notices: NoticeSink): Promise<void> {
+  if (notices.size === 0) return;
+  await deps.publisher.publish(
+    [...notices.values()].map((detail) => ({ source: ENGINE_EVENT_SOURCE, detailType: OUTBOUND_DETAIL_TYPES.outcomeAdjustmentRecorded, detail })),
+  );
 }
 
 async function rejectPrepared(

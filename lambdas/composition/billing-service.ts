@@ -14,7 +14,7 @@ import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-e
 import { StripeBillingGateway } from '../adapters/stripe/stripe-billing-gateway';
 import { StripeConfigError, loadStripeSecrets } from '../adapters/stripe/stripe-secrets';
 import type { BillingDeps } from '../application/billing/close-contract-period';
-import type { ContractReader, EventPublisher } from '../application/billing/ports';
+import type { ContractDirectory, ContractReader, EventPublisher } from '../application/billing/ports';
 import type { LedgerRepository } from '../application/ports';
 import { ENGINE_EVENT_SOURCE } from '../domain/events/detail-types';
 
@@ -54,6 +54,8 @@ export interface BillingServiceConfig {
 
 export interface BillingService {
   readonly deps: BillingDeps;
+  /** Which contracts bill a customer (for corrections triggered by ledger changes). */
+  readonly directory: ContractDirectory;
   readonly stripe: Stripe;
   readonly gateway: StripeBillingGateway;
   readonly invoices: DynamoDbInvoiceStore;
@@ -108,7 +110,41 @@ export function createBillingService(config: BillingServiceConfig): BillingServi
     clock: config.now ?? (() => new Date()),
     finalizeInvoices: config.finalizeInvoices ?? true,
   };
-  return { deps, stripe, gateway, invoices, planStore };
+  return { deps, directory: cachedContractDirectory(planStore, deps.clock), stripe, gateway, invoices, planStore };
+}
+
+/**
+ * A customer's contracts from the stored contract list, listed at most once
+ * per `ttlMs`. A contract stored in the meantime has no invoiced period yet,
+ * so a correction cannot miss one by reading a slightly old list.
+ */
+export function cachedContractDirectory(
+  store: Pick<DynamoDbPlanStore, 'listContracts'>,
+  clock: () => Date,
+  ttlMs = 300_000,
+): ContractDirectory {
+  let cached: { at: number; byCustomer: Promise<Map<string, string[]>> } | undefined;
+  const load = async (): Promise<Map<string, string[]>> => {
+    const byCustomer = new Map<string, string[]>();
+    for (const { contract } of await store.listContracts()) {
+      byCustomer.set(contract.customerId, [...(byCustomer.get(contract.customerId) ?? []), contract.contractId]);
+    }
+    return byCustomer;
+  };
+  return {
+    contractIdsOfCustomer: async (customerId) => {
+      const now = clock().getTime();
+      if (!cached || now - cached.at > ttlMs || now < cached.at) {
+        const entry = { at: now, byCustomer: load() };
+        cached = entry;
+        // A failed listing is not kept.
+        entry.byCustomer.catch(() => {
+          if (cached === entry) cached = undefined;
+        });
+      }
+      return (await cached.byCustomer).get(customerId) ?? [];
+    },
+  };
 }
 
 /** The billing settings a Lambda (or the CLI) reads from its environment. */

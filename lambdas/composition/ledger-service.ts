@@ -44,6 +44,9 @@ export type { CapacitySnapshot } from '../adapters/dynamodb/capacity-meter';
 export { InfrastructureError, InvalidCatalogError, InvalidLedgerQueryError, LedgerDataError } from '../application/errors';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** The close's default grace (DEFAULT_CLOSE_GRACE_HOURS in the billing use cases). */
+const DEFAULT_CLOSE_GRACE_HOURS = 24;
 const MINUTE_MS = 60_000;
 
 export interface LedgerServiceConfig {
@@ -73,6 +76,12 @@ export interface LedgerServiceConfig {
    * stale-data check. @default true
    */
   ledgerFreshness?: boolean;
+  /**
+   * The period-close grace in hours: entries recorded later than this after
+   * their outcome are announced as 'Outcome Adjustment Recorded', so an
+   * invoiced period is corrected at once. @default 24 (the close's default)
+   */
+  closeGraceHours?: number;
 }
 
 export interface LedgerService {
@@ -128,6 +137,7 @@ export function createLedgerService(config: LedgerServiceConfig): LedgerService 
     backdatingWindowMs: (config.backdatingWindowDays ?? 35) * DAY_MS,
     maxFutureSkewMs: (config.maxFutureSkewMinutes ?? 5) * MINUTE_MS,
     ...(config.batchItemConcurrency !== undefined ? { batchItemConcurrency: config.batchItemConcurrency } : {}),
+    lateAfterMs: (config.closeGraceHours ?? DEFAULT_CLOSE_GRACE_HOURS) * HOUR_MS,
   };
   const queryDeps = { ledger, nowMs };
   const freshness =

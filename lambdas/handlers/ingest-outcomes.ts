@@ -31,6 +31,8 @@ export const IngestOutcomesEnvSchema = z.object({
   ENGINE_TABLE_NAME: z.string(),
   EVENT_BUS_NAME: z.string(),
   BACKDATING_WINDOW_DAYS: z.coerce.number().int().positive().optional(),
+  /** The period-close grace: entries recorded later than this after their outcome are announced for correction. */
+  CLOSE_GRACE_HOURS: z.coerce.number().min(0).max(24 * 31).optional(),
   /** Records of one batch written at the same time; small, so one batch never floods DynamoDB. */
   INGEST_RECORD_CONCURRENCY: z.coerce.number().int().min(1).max(10).default(DEFAULT_RECORD_CONCURRENCY),
   /** Outcomes of one 'Outcomes Recorded' record written at the same time (records x items bounds the writes in flight). */
@@ -228,6 +230,7 @@ function containerLedgerService(): { service: LedgerService; recordConcurrency: 
         engineTableName: env.ENGINE_TABLE_NAME,
         eventBusName: env.EVENT_BUS_NAME,
         ...(env.BACKDATING_WINDOW_DAYS !== undefined ? { backdatingWindowDays: env.BACKDATING_WINDOW_DAYS } : {}),
+        ...(env.CLOSE_GRACE_HOURS !== undefined ? { closeGraceHours: env.CLOSE_GRACE_HOURS } : {}),
         ...(env.INGEST_BATCH_ITEM_CONCURRENCY !== undefined ? { batchItemConcurrency: env.INGEST_BATCH_ITEM_CONCURRENCY } : {}),
       }),
     };

@@ -160,6 +160,15 @@ export function stripeRatePerCloseProcess(config: Pick<StageConfig, 'periodClose
   return Math.floor((stripeRequestsPerSecond / maxConcurrency) * 100) / 100;
 }
 
+/** Correction functions at once (the SQS event source's lowest MaximumConcurrency). */
+export const CORRECTION_MAX_CONCURRENCY = 2;
+/**
+ * Stripe requests per second of one correction process: the corrections use
+ * CORRECTION_MAX_CONCURRENCY x this (4/s) on top of the closes' budget, inside
+ * the headroom the default budget (80 of live mode's 100) leaves.
+ */
+export const CORRECTION_STRIPE_RATE_PER_SECOND = 2;
+
 /** The stage's renewal-risk settings for the functions that check and schedule (read by renewalRiskSettingsFromEnv). */
 function renewalRiskEnvironment(config: StageConfig): Record<string, string> {
   return config.renewalRisk === undefined ? {} : { [RENEWAL_RISK_SETTINGS_ENV]: JSON.stringify(config.renewalRisk) };
@@ -186,7 +195,11 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
       maxConcurrency: (config) => config.ingest.maxConcurrency,
       maxMessageAgeSeconds: (config) => config.ingest.maxMessageAgeSeconds,
     },
-    environment: (config) => ({ BACKDATING_WINDOW_DAYS: String(config.backdatingWindowDays) }),
+    environment: (config) => ({
+      BACKDATING_WINDOW_DAYS: String(config.backdatingWindowDays),
+      // Entries recorded later than the close grace after their outcome are announced for correction.
+      CLOSE_GRACE_HOURS: String(config.periodClose.graceHours),
+    }),
   },
   'stripe-webhook': {
     description: 'Verifies Stripe webhook signatures and records payment signals once, republished on the bus',
@@ -245,6 +258,31 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
       FINALIZE_INVOICES: String(config.periodClose.finalizeInvoices),
       CLOSE_GRACE_HOURS: String(config.periodClose.graceHours),
       STRIPE_RATE_PER_SECOND: String(stripeRatePerCloseProcess(config)),
+    }),
+  },
+  'correct-invoiced-period': {
+    description: 'Corrects invoiced periods as soon as the ledger changes them: credit notes on the original invoice, adjustment invoices for a final period',
+    // The same work as a close for one period (re-rating, a few Stripe calls).
+    memorySizeMb: 512,
+    // A batch corrects each period it touches once, a few Stripe calls each at
+    // CORRECTION_STRIPE_RATE_PER_SECOND, plus back-off on 429 and 5xx.
+    timeoutSeconds: 120,
+    access: { ledger: 'read', engine: 'read-write', publishesEvents: true, stripeSecret: true },
+    queue: {
+      // A burst of late outcomes or reversals for one period arrives within
+      // seconds: a long batching window lets one invocation correct it once.
+      batchSize: 50,
+      maxBatchingWindowSeconds: 30,
+      maxReceiveCount: 5,
+      // SQS's lowest bound: corrections share Stripe's account limit with the closes.
+      maxConcurrency: () => CORRECTION_MAX_CONCURRENCY,
+      // A period whose close is due but unfinished is retried; an hour means closes are stuck.
+      maxMessageAgeSeconds: () => 3600,
+    },
+    environment: (config) => ({
+      FINALIZE_INVOICES: String(config.periodClose.finalizeInvoices),
+      CLOSE_GRACE_HOURS: String(config.periodClose.graceHours),
+      STRIPE_RATE_PER_SECOND: String(CORRECTION_STRIPE_RATE_PER_SECOND),
     }),
   },
   'check-renewal-risk': {

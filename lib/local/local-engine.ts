@@ -35,7 +35,14 @@ import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
 import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from './local-aws';
 import { DEFAULT_CLOSE_GRACE_HOURS } from '../../lambdas/application/billing/schedule-period-closes';
 import { startLocalBilling, type LocalBilling, type LocalBillingSettings } from './local-billing';
-import { createLocalClock, startLocalRenewalRisk, type LocalClock, type LocalRenewalRisk, type LocalRenewalRiskSettings } from './local-clock';
+import {
+  createLocalClock,
+  periodCloseTimeline,
+  startLocalRenewalRisk,
+  type LocalClock,
+  type LocalRenewalRisk,
+  type LocalRenewalRiskSettings,
+} from './local-clock';
 
 export { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
 
@@ -161,6 +168,17 @@ async function loadRouteHandler(name: HandlerName, deps: RouteHandlerDeps): Prom
       });
       return async (event: unknown) => (deps.renewalRisk() ? schedule(event) : { skipped: 'renewal risk is turned off in this engine' });
     }
+    case 'correct-invoiced-period': {
+      // The Lambda's own handler core on the engine's billing (Stripe emulator or test mode).
+      const { createCorrectInvoicedPeriodHandler } = await import('../../lambdas/handlers/correct-invoiced-period');
+      const correct = createCorrectInvoicedPeriodHandler(async () => {
+        const billing = deps.billing();
+        if (!billing) throw new Error('period close is turned off in this engine');
+        return { ...billing.service.deps, directory: billing.service.directory, graceHours: deps.closeGraceHours };
+      });
+      // With billing off nothing is invoiced, so there is nothing to correct: acknowledged.
+      return async (event: SQSEvent) => (deps.billing() ? correct(event) : { batchItemFailures: [] });
+    }
     default: {
       const unknown: never = name;
       throw new Error(`The local engine has no handler for route target "${String(unknown)}"`);
@@ -263,6 +281,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       ledgerTableName,
       engineTableName,
       now,
+      // Late entries are announced against the grace the engine's closes use.
+      closeGraceHours: (options.billing ? options.billing.closeGraceHours : undefined) ?? DEFAULT_CLOSE_GRACE_HOURS,
       ...(options.backdatingWindowDays !== undefined ? { backdatingWindowDays: options.backdatingWindowDays } : {}),
     });
 
@@ -399,6 +419,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             dynamoDb,
             engineTableName,
             ledger: ledgerService,
+            // Closes fire in time order with the checks, so a check sees every close due before it.
+            ...(billing ? { closes: periodCloseTimeline(billing, now) } : {}),
             eventBridge,
             eventBusName,
             dataDir,

@@ -21,7 +21,7 @@ export interface Route {
 }
 
 /** Handlers that routes deliver events to: entry files under lambdas/handlers/ (without extension). */
-export type HandlerName = 'ingest-outcomes' | 'schedule-renewal-checks' | 'schedule-period-closes';
+export type HandlerName = 'ingest-outcomes' | 'schedule-renewal-checks' | 'schedule-period-closes' | 'correct-invoiced-period';
 
 /**
  * Handlers invoked over HTTP rather than by a route (in AWS a Lambda Function
@@ -89,6 +89,17 @@ export const ROUTES: readonly Route[] = [
     },
     target: { kind: 'function', handler: 'schedule-renewal-checks' },
   },
+  {
+    id: 'InvoicedPeriodCorrections',
+    description: 'Ledger changes after a close and finalized Stripe invoices correct the invoiced period at once: credit notes, adjustment invoices',
+    eventPattern: {
+      // The engine's own announcements only: a producer cannot trigger credit notes.
+      source: [ENGINE_EVENT_SOURCE],
+      'detail-type': [OUTBOUND_DETAIL_TYPES.outcomeAdjustmentRecorded, BILLING_DETAIL_TYPES.paymentSignalRecorded],
+    },
+    // A queue: corrections call Stripe, so they are batched, bounded and retried, with a DLQ.
+    target: { kind: 'queue', handler: 'correct-invoiced-period' },
+  },
 ];
 
 export const ALERT_ROUTES: readonly AlertRoute[] = [
@@ -99,6 +110,14 @@ export const ALERT_ROUTES: readonly AlertRoute[] = [
       // Only the engine's own event: a producer cannot raise (or fake) this alarm.
       source: [ENGINE_EVENT_SOURCE],
       'detail-type': [BILLING_DETAIL_TYPES.invoiceReconciliationFailed],
+    },
+  },
+  {
+    id: 'CreditNoteFailures',
+    description: "Credit notes Stripe refused (original invoice draft or void) or whose total differs from the rated difference",
+    eventPattern: {
+      source: [ENGINE_EVENT_SOURCE],
+      'detail-type': [BILLING_DETAIL_TYPES.creditNoteFailed, BILLING_DETAIL_TYPES.creditNoteReconciliationFailed],
     },
   },
 ];

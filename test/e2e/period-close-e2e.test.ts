@@ -203,18 +203,27 @@ describe('period close end to end on the local engine', () => {
     expect((await stripe.invoices.retrieve(novemberInvoiceId)).total).toBe(11050);
   });
 
-  it('credits a reversed December outcome on December\'s invoice with a credit note for exactly the rated difference', async () => {
+  it('credits a reversed December outcome on December\'s invoice at once, with a credit note for exactly the rated difference', async () => {
     setNow('2027-01-05T00:00:00Z');
     await send([entry('Outcome Reversed', { outcomeId: 'dec-1', reason: 'ticket reopened by the customer' })]);
-    setNow('2027-02-03T00:00:00Z');
-    const report = await close('2027-01', ['--contract', CONTRACT]);
-    const closed = report.closed[0]!;
-    expect(closed).toMatchObject({ engineTotal: '10000', matched: true });
-    expect(closed.corrections).toEqual([expect.objectContaining({ periodId: '2026-12', adjustmentLines: 0, creditNotes: [expect.objectContaining({ total: '150' })] })]);
+    // The ledger announced the reversal (recorded after December's grace) and the
+    // InvoicedPeriodCorrections route credited December before any later close.
+    expect(busEvents.filter((e) => e.detailType === 'Outcome Adjustment Recorded' && e.detail['kind'] === 'reversed').map((e) => e.detail)).toEqual([
+      expect.objectContaining({ outcomeId: 'dec-1', kind: 'reversed', customerId: 'acme', occurredAt: '2026-12-04T11:00:00.000Z' }),
+    ]);
     const notes = await stripe.creditNotes.list({ invoice: decemberInvoiceId, limit: 10 });
     expect(notes.data).toHaveLength(1);
     expect(notes.data[0]!.total).toBe(150);
     expect(notes.data[0]!.metadata?.['periodId']).toBe('2026-12');
+    expect(busEvents.filter((e) => e.detailType === 'Credit Note Issued').map((e) => e.detail['total'])).toEqual(['150']);
+    expect(await engine.deadLetters()).toEqual([]);
+
+    setNow('2027-02-03T00:00:00Z');
+    const report = await close('2027-01', ['--contract', CONTRACT]);
+    const closed = report.closed[0]!;
+    expect(closed).toMatchObject({ engineTotal: '10000', matched: true });
+    // Nothing was left for January's close to correct.
+    expect(closed.corrections).toEqual([]);
     // Closing January again issues no second credit note.
     await close('2027-01', ['--contract', CONTRACT]);
     expect((await stripe.creditNotes.list({ invoice: decemberInvoiceId, limit: 10 })).data).toHaveLength(1);
@@ -250,7 +259,8 @@ describe('period close end to end on the local engine', () => {
     expect(result.stderr).toMatch(/not over/);
   });
 
-  it('runs due closes on the engine\'s clock, once', async () => {
+  // Closes every period of the example contracts too (about 25), each with a Stripe invoice.
+  it('runs due closes on the engine\'s clock, once', { timeout: 90_000 }, async () => {
     setNow('2027-03-02T00:00:00Z'); // February's close time (end + 24 h)
     const first = await engine.billing!.runDueCloses();
     // The engine's example contracts are due too; every close succeeds against the emulator.

@@ -11,7 +11,14 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { InvoiceCorrection } from '../../domain/invoicing/corrections';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
 import { decodeInvoiceCorrection, decodeInvoiceRecord, encodeInvoiceDocument } from '../../domain/invoicing/invoice-record-codec';
-import type { CustomerCreation, InvoiceStatus, InvoiceStore, PutResult, StoredCorrection } from '../../application/billing/ports';
+import type {
+  CreditNoteFailure,
+  CustomerCreation,
+  InvoiceStatus,
+  InvoiceStore,
+  PutResult,
+  StoredCorrection,
+} from '../../application/billing/ports';
 import type { PaymentSignal, PaymentSignalStore } from '../../application/billing/record-payment-signal';
 import { ENGINE_TABLE } from './table-design';
 
@@ -19,6 +26,9 @@ import { ENGINE_TABLE } from './table-design';
 //   CONTRACT#<id> / INVOICE#<period>#RECORD            immutable record (JSON body), put once
 //   CONTRACT#<id> / INVOICE#<period>#STATUS            status attributes, updated in place
 //   CONTRACT#<id> / INVOICE#<period>#CORRECTION#<seq>  immutable correction body + its progress attributes
+//                                                      (credited, creditNoteId, creditFailure, billedOn)
+//   CONTRACT#<id> / INVOICE#<period>-adjustment-<seq>#RECORD|STATUS  an adjustment invoice (a record
+//                                                      with adjustmentOf; not listed by listRecords)
 //   CUSTOMER#<id> / STRIPE_CUSTOMER                    the Stripe customer made for an engine customer
 //   CUSTOMER#<id> / STRIPE_CUSTOMER_CREATION           when creating it began, and the idempotency-key generation
 //   STRIPE_EVENT#<id> / PAYMENT_SIGNAL                 one item per Stripe event id (webhook dedupe), filed in byType:
@@ -103,7 +113,10 @@ export class DynamoDbInvoiceStore implements InvoiceStore, PaymentSignalStore {
 
   async listRecords(contractId: string): Promise<InvoiceRecord[]> {
     const items = await this.query(contractPk(contractId), 'INVOICE#');
-    return items.filter((item) => String(item[SK]).endsWith('#RECORD')).map((item) => decodeInvoiceRecord(String(item['body'])));
+    return items
+      .filter((item) => String(item[SK]).endsWith('#RECORD'))
+      .map((item) => decodeInvoiceRecord(String(item['body'])))
+      .filter((record) => record.adjustmentOf === undefined);
   }
 
   async getStatus(contractId: string, periodId: string): Promise<InvoiceStatus | undefined> {
@@ -202,23 +215,64 @@ export class DynamoDbInvoiceStore implements InvoiceStore, PaymentSignalStore {
             correctionId: correction.correctionId,
             credited: Boolean(item['credited']),
             ...(item['creditNoteId'] ? { creditNoteId: String(item['creditNoteId']) } : {}),
+            ...(item['creditFailure'] ? { creditFailure: item['creditFailure'] as CreditNoteFailure } : {}),
+            ...(item['creditMatched'] !== undefined
+              ? { creditReconciliation: { matched: Boolean(item['creditMatched']), stripeTotal: BigInt(String(item['creditStripeTotal'])) } }
+              : {}),
             ...(item['billedOn'] ? { billedOn: String(item['billedOn']) } : {}),
           },
         };
       });
   }
 
-  async markCorrectionCredited(contractId: string, periodId: string, correctionId: string, creditNoteId: string | null): Promise<void> {
+  async markCorrectionCredited(
+    contractId: string,
+    periodId: string,
+    correctionId: string,
+    creditNoteId: string | null,
+    reconciliation?: { readonly matched: boolean; readonly stripeTotal: bigint },
+  ): Promise<void> {
     const sequence = await this.sequenceOf(contractId, periodId, correctionId);
+    const set = ['credited = :true'];
+    const values: Record<string, unknown> = { ':true': true };
+    if (creditNoteId) {
+      set.push('creditNoteId = :note');
+      values[':note'] = creditNoteId;
+    }
+    if (reconciliation) {
+      set.push('creditMatched = :matched', 'creditStripeTotal = :stripeTotal');
+      values[':matched'] = reconciliation.matched;
+      values[':stripeTotal'] = reconciliation.stripeTotal.toString();
+    }
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: marshall({ [PK]: contractPk(contractId), [SK]: correctionSk(periodId, sequence) }),
-        UpdateExpression: creditNoteId ? 'SET credited = :true, creditNoteId = :note' : 'SET credited = :true',
+        // The failure stays as history: issued later, the credit note supersedes it.
+        UpdateExpression: `SET ${set.join(', ')}`,
         ConditionExpression: 'attribute_exists(body)',
-        ExpressionAttributeValues: marshall({ ':true': true, ...(creditNoteId ? { ':note': creditNoteId } : {}) }),
+        ExpressionAttributeValues: marshall(values),
       }),
     );
+  }
+
+  async recordCreditFailure(contractId: string, periodId: string, correctionId: string, failure: CreditNoteFailure): Promise<void> {
+    const sequence = await this.sequenceOf(contractId, periodId, correctionId);
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ [PK]: contractPk(contractId), [SK]: correctionSk(periodId, sequence) }),
+          UpdateExpression: 'SET creditFailure = :failure',
+          // Never over a credit note already issued (a concurrent run may have issued it).
+          ConditionExpression: 'attribute_exists(body) AND credited = :false',
+          ExpressionAttributeValues: marshall({ ':failure': failure, ':false': false }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
   }
 
   async claimAdjustment(contractId: string, periodId: string, correctionId: string, invoiceRecordId: string): Promise<boolean> {

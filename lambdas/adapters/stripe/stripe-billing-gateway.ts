@@ -4,7 +4,7 @@ import type { Contract } from '../../domain/plans/contract-schema';
 import type { InvoiceRecord, InvoiceRecordLine } from '../../domain/invoicing/invoice-record';
 import { creditNoteTotal } from '../../domain/invoicing/corrections';
 import { stripeKeys } from '../../domain/invoicing/idempotency-keys';
-import { BillingWriteUncertainError } from '../../application/billing/billing-errors';
+import { BillingWriteUncertainError, CreditNoteRefusedError } from '../../application/billing/billing-errors';
 import type {
   BillingGateway,
   CreateCreditNoteRequest,
@@ -60,6 +60,12 @@ function epochSeconds(instant: string): number {
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A 400 about the request itself (state, amounts): the same request will be refused again. */
+function isInvalidRequest(error: unknown): boolean {
+  const { type, statusCode } = (error ?? {}) as { type?: string; statusCode?: number };
+  return type === 'StripeInvalidRequestError' && statusCode === 400;
 }
 
 function totalsOf(invoice: Stripe.Invoice): StripeInvoiceTotals {
@@ -173,8 +179,15 @@ export class StripeBillingGateway implements BillingGateway {
   async createCreditNote(request: CreateCreditNoteRequest): Promise<CreateCreditNoteResult> {
     const { correction, stripeInvoiceId } = request;
     const found = await this.findCreditNote(stripeInvoiceId, correction.correctionId);
-    if (found) return { creditNoteId: found.id, total: BigInt(found.total), reused: true };
+    if (found) return { creditNoteId: found.id, total: BigInt(found.total), currency: found.currency, reused: true };
     const invoice = await this.policy.run(() => this.stripe.invoices.retrieve(stripeInvoiceId));
+    // Stripe credits finalized invoices only: say why before asking, so the refusal is specific.
+    if (invoice.status === 'draft') {
+      throw new CreditNoteRefusedError('original_invoice_draft', `invoice ${stripeInvoiceId} is still a draft: a credit note can be issued once it is finalized`);
+    }
+    if (invoice.status === 'void') {
+      throw new CreditNoteRefusedError('original_invoice_void', `invoice ${stripeInvoiceId} is void: nothing on it can be credited`);
+    }
     const total = creditNoteTotal(correction);
     // What the invoice still asks for is reduced first; anything beyond it (a
     // paid invoice) goes to the customer's credit balance for the next invoice.
@@ -200,12 +213,16 @@ export class StripeBillingGateway implements BillingGateway {
       const note = await this.policy.run(() =>
         this.stripe.creditNotes.create(params, { idempotencyKey: stripeKeys.creditNote(correction.correctionId) }),
       );
-      return { creditNoteId: note.id, total: BigInt(note.total), reused: false };
+      return { creditNoteId: note.id, total: BigInt(note.total), currency: note.currency, reused: false };
     } catch (error) {
+      if (isInvalidRequest(error)) {
+        const { code, message } = error as { code?: string; message: string };
+        throw new CreditNoteRefusedError('stripe_refused', `Stripe refused the credit note${code ? ` (${code})` : ''}: ${message}`, { cause: error });
+      }
       if (!mayHaveExecuted(error)) throw error;
       const made = await this.findCreditNote(stripeInvoiceId, correction.correctionId);
       if (!made) throw error;
-      return { creditNoteId: made.id, total: BigInt(made.total), reused: true };
+      return { creditNoteId: made.id, total: BigInt(made.total), currency: made.currency, reused: true };
     }
   }
 

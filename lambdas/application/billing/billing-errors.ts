@@ -1,3 +1,5 @@
+import type { CreditNoteRefusalReason } from './ports';
+
 /** The contract, its plan, or its invoiced period is not known. */
 export class BillingNotFoundError extends Error {
   readonly code: 'contract_not_found' | 'plan_not_found' | 'invoice_not_found';
@@ -30,5 +32,29 @@ export class BillingWriteUncertainError extends Error {
     super(message, options);
     this.name = 'BillingWriteUncertainError';
     this.keySpent = options.keySpent;
+  }
+}
+
+/** Stripe will not take a correction's credit note against the original invoice (for now, or for good). */
+export class CreditNoteRefusedError extends Error {
+  readonly code = 'credit_note_refused';
+  readonly reason: CreditNoteRefusalReason;
+  constructor(reason: CreditNoteRefusalReason, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CreditNoteRefusedError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * A change to an invoiced period arrived while that period's close is due or
+ * still running: retried (the close reads the change, or the correction runs
+ * once the close is done).
+ */
+export class PeriodCloseInProgressError extends Error {
+  readonly code = 'period_close_in_progress';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PeriodCloseInProgressError';
   }
 }

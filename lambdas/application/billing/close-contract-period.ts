@@ -93,6 +93,15 @@ export async function closeContractPeriod(deps: BillingDeps, input: ClosePeriodI
     if (line.kind !== 'adjustment' || !line.adjustmentFor) continue;
     await deps.invoices.claimAdjustment(record.contractId, line.servicePeriod.periodId, line.adjustmentFor.correctionId, record.invoiceRecordId);
   }
+  return issueInvoiceRecord(deps, record, created);
+}
+
+/**
+ * Pushes a stored invoice record to Stripe and reconciles it, or finishes an
+ * earlier attempt: "pushing" is written before the first Stripe call, the
+ * Stripe invoice id as soon as it exists. A reconciled record makes no call.
+ */
+export async function issueInvoiceRecord(deps: BillingDeps, record: InvoiceRecord, created: boolean): Promise<ClosePeriodResult> {
   const status = await deps.invoices.getStatus(record.contractId, record.periodId);
   if (status?.status === 'reconciled' && status.stripeInvoiceId && status.reconciliation) {
     return resultOf(record, created, status, 0);

@@ -1,63 +1,241 @@
-import { creditNoteTotal, planCorrection, type InvoiceCorrection } from '../../domain/invoicing/corrections';
+import { adjustmentTotal, creditNoteTotal, planCorrection, type InvoiceCorrection } from '../../domain/invoicing/corrections';
+import { adjustmentInvoiceRecordIdOf, createAdjustmentInvoiceRecord } from '../../domain/invoicing/adjustment-invoice';
+import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
+import { reconcileCreditNoteTotals } from '../../domain/invoicing/reconciliation';
+import { periodsForTerm } from '../../domain/periods/billing-period';
 import { toUtcIsoString } from '../../domain/periods/local-date';
-import { BillingNotFoundError, InvoiceNotIssuedError } from './billing-errors';
-import type { BillingDeps } from './close-contract-period';
+import { billingScheduleForContract } from '../../domain/plans/contract-plan';
+import type { Contract } from '../../domain/plans/contract-schema';
+import { BillingNotFoundError, CreditNoteRefusedError, InvoiceNotIssuedError } from './billing-errors';
+import { issueInvoiceRecord, type BillingDeps } from './close-contract-period';
 import { loadContract, rateForInvoice } from './rate-for-invoice';
-import { BILLING_DETAIL_TYPES, type StoredCorrection } from './ports';
+import { BILLING_DETAIL_TYPES, type CreditNoteFailure, type CreditNoteRefusalReason, type StoredCorrection } from './ports';
+
+/**
+ * - `close` (the default): just before the contract's next close, which
+ *   carries every increase found as an adjustment line.
+ * - `prompt`: right after the ledger changed the period. Decreases are
+ *   credited at once. A pure increase is left to the next close when there is
+ *   one (a burst of late outcomes then becomes one adjustment, not many);
+ *   when no later close will come (last period of the term, or of a cancelled
+ *   contract), increases are billed on an adjustment invoice now.
+ */
+export type CorrectionMode = 'close' | 'prompt';
 
 export interface CorrectPeriodInput {
   readonly contractId: string;
   readonly periodId: string;
   /** Ledger cutoff of the re-rating (normally now). */
   readonly asOf: string;
+  readonly mode?: CorrectionMode;
+}
+
+export interface IssuedCreditNote {
+  readonly correctionId: string;
+  readonly creditNoteId: string;
+  readonly total: bigint;
+  /** Stripe's total equals the rated difference (same currency). */
+  readonly matched: boolean;
+}
+
+export interface FailedCreditNote {
+  readonly correctionId: string;
+  readonly reason: CreditNoteRefusalReason;
+  readonly message: string;
+  readonly retryable: boolean;
+  readonly attempts: number;
+}
+
+export interface IssuedAdjustmentInvoice {
+  readonly correctionId: string;
+  readonly invoiceRecordId: string;
+  readonly stripeInvoiceId: string;
+  readonly total: bigint;
+  readonly matched: boolean;
 }
 
 export interface CorrectPeriodResult {
-  /** The correction made by this call, or null when the re-rating matched what was billed. */
+  /** The correction made by this call, or null when the re-rating matched what was billed (or was left to the next close). */
   readonly correction: InvoiceCorrection | null;
   /** Credit notes issued by this call (including ones resumed from an interrupted run). */
-  readonly creditNotes: { correctionId: string; creditNoteId: string; total: bigint }[];
+  readonly creditNotes: IssuedCreditNote[];
+  /** Credit notes Stripe refused in this call: recorded with their reason, announced, retried later. They never fail the call. */
+  readonly failedCreditNotes: FailedCreditNote[];
+  /** Adjustment invoices issued (or finished) by this call, for a period no later invoice carries. */
+  readonly adjustmentInvoices: IssuedAdjustmentInvoice[];
+  /** Prompt mode: an increase (minor units) found and left for the next close; null otherwise. */
+  readonly deferredIncrease: bigint | null;
 }
 
-async function issueCreditNote(
+type CreditOutcome = { readonly kind: 'issued'; readonly note: IssuedCreditNote } | { readonly kind: 'failed'; readonly failure: FailedCreditNote };
+
+/** Corrections are numbered by a conditional put: a concurrent run taking the number means planning again. */
+const PLAN_ATTEMPTS = 3;
+
+function retryableRefusal(reason: CreditNoteRefusalReason): boolean {
+  // A void invoice asks for nothing any more; only an operator can decide what to credit instead.
+  return reason !== 'original_invoice_void';
+}
+
+async function recordRefusal(
   deps: BillingDeps,
   stored: StoredCorrection,
   stripeInvoiceId: string,
-): Promise<{ correctionId: string; creditNoteId: string; total: bigint } | null> {
+  refusal: CreditNoteRefusedError,
+): Promise<CreditOutcome> {
   const { correction } = stored;
-  if (stored.status.credited) return null;
+  const now = deps.clock().toISOString();
+  const previous = stored.status.creditFailure;
+  const failure: CreditNoteFailure = {
+    reason: refusal.reason,
+    message: refusal.message,
+    attempts: (previous?.attempts ?? 0) + 1,
+    firstFailedAt: previous?.firstFailedAt ?? now,
+    lastFailedAt: now,
+    retryable: retryableRefusal(refusal.reason),
+  };
+  // Announced once per reason: the alert queue keeps it until an operator looks, and retries stay quiet.
+  // Published before it is recorded, so a crash in between announces again rather than never.
+  if (previous?.reason !== failure.reason) {
+    await deps.events.publish([
+      {
+        detailType: BILLING_DETAIL_TYPES.creditNoteFailed,
+        detail: {
+          schemaVersion: 1,
+          contractId: correction.contractId,
+          periodId: correction.periodId,
+          correctionId: correction.correctionId,
+          invoiceRecordId: correction.invoiceRecordId,
+          stripeInvoiceId,
+          currency: correction.currency,
+          total: creditNoteTotal(correction).toString(),
+          reason: failure.reason,
+          message: failure.message,
+          retryable: failure.retryable,
+          attempts: failure.attempts,
+        },
+      },
+    ]);
+  }
+  await deps.invoices.recordCreditFailure(correction.contractId, correction.periodId, correction.correctionId, failure);
+  const { reason, message, retryable, attempts } = failure;
+  return { kind: 'failed', failure: { correctionId: correction.correctionId, reason, message, retryable, attempts } };
+}
+
+async function issueCreditNote(deps: BillingDeps, stored: StoredCorrection, stripeInvoiceId: string): Promise<CreditOutcome | null> {
+  const { correction, status } = stored;
+  if (status.credited) return null;
   if (correction.creditNoteLines.length === 0) {
     await deps.invoices.markCorrectionCredited(correction.contractId, correction.periodId, correction.correctionId, null);
     return null;
   }
-  const note = await deps.billing.createCreditNote({ correction, stripeInvoiceId });
-  await deps.invoices.markCorrectionCredited(correction.contractId, correction.periodId, correction.correctionId, note.creditNoteId);
+  // Stays as it is until an operator resolves it; asking Stripe again would get the same answer.
+  if (status.creditFailure && !status.creditFailure.retryable) return null;
+  let note;
+  try {
+    note = await deps.billing.createCreditNote({ correction, stripeInvoiceId });
+  } catch (error) {
+    // A refusal never blocks the caller (the next close, another correction); infrastructure errors still throw.
+    if (error instanceof CreditNoteRefusedError) return recordRefusal(deps, stored, stripeInvoiceId, error);
+    throw error;
+  }
+  const engineTotal = creditNoteTotal(correction);
+  const reconciliation = reconcileCreditNoteTotals({
+    currency: correction.currency,
+    engineTotal,
+    stripeTotal: note.total,
+    stripeCurrency: note.currency,
+  });
+  const common = {
+    schemaVersion: 1,
+    contractId: correction.contractId,
+    periodId: correction.periodId,
+    correctionId: correction.correctionId,
+    invoiceRecordId: correction.invoiceRecordId,
+    stripeInvoiceId,
+    creditNoteId: note.creditNoteId,
+    currency: correction.currency,
+  };
+  // Published before it is marked credited: a crash in between finds the note by metadata and announces again.
   await deps.events.publish([
-    {
-      detailType: BILLING_DETAIL_TYPES.creditNoteIssued,
-      detail: {
-        schemaVersion: 1,
-        contractId: correction.contractId,
-        periodId: correction.periodId,
-        correctionId: correction.correctionId,
-        invoiceRecordId: correction.invoiceRecordId,
-        stripeInvoiceId,
-        creditNoteId: note.creditNoteId,
-        currency: correction.currency,
-        total: creditNoteTotal(correction).toString(),
-      },
-    },
+    { detailType: BILLING_DETAIL_TYPES.creditNoteIssued, detail: { ...common, total: engineTotal.toString(), stripeTotal: note.total.toString() } },
+    ...(reconciliation.matched
+      ? []
+      : [
+          {
+            detailType: BILLING_DETAIL_TYPES.creditNoteReconciliationFailed,
+            detail: {
+              ...common,
+              engineTotal: engineTotal.toString(),
+              stripeTotal: note.total.toString(),
+              difference: reconciliation.difference.toString(),
+              stripeCurrency: note.currency,
+            },
+          },
+        ]),
   ]);
-  return { correctionId: correction.correctionId, creditNoteId: note.creditNoteId, total: note.total };
+  await deps.invoices.markCorrectionCredited(correction.contractId, correction.periodId, correction.correctionId, note.creditNoteId, {
+    matched: reconciliation.matched,
+    stripeTotal: note.total,
+  });
+  return { kind: 'issued', note: { correctionId: correction.correctionId, creditNoteId: note.creditNoteId, total: note.total, matched: reconciliation.matched } };
 }
 
 /**
- * Re-rates an invoiced period as of now and corrects it: increases are queued
- * as adjustment lines for the contract's next invoice (labelled with this
- * period), decreases are credited on this period's own Stripe invoice. An
- * interrupted run is finished first, so each difference is acted on once.
+ * Whether a later close of the contract will carry adjustments for the
+ * period starting at `periodStart`: a billed period after it (before any
+ * cancellation) that has no invoice record yet.
+ */
+async function laterCloseCarries(deps: BillingDeps, contract: Contract, periodStart: string): Promise<boolean> {
+  const start = Date.parse(periodStart);
+  const later = periodsForTerm(billingScheduleForContract(contract)).filter(
+    (period) => Date.parse(period.start) > start && (contract.cancelledOn === undefined || period.startDate < contract.cancelledOn),
+  );
+  for (const period of later) {
+    if (!(await deps.invoices.getRecord(contract.contractId, period.id))) return true;
+  }
+  return false;
+}
+
+/**
+ * Bills a correction's increases on an adjustment invoice of their own,
+ * once: the adjustment is claimed for that invoice's record id (derived from
+ * the correction) before the record is stored, so a close can never carry it
+ * as well, and a resumed run finishes the same invoice.
+ */
+async function issueAdjustmentInvoice(deps: BillingDeps, original: InvoiceRecord, stored: StoredCorrection): Promise<IssuedAdjustmentInvoice | null> {
+  const { correction, status } = stored;
+  if (correction.adjustmentLines.length === 0) return null;
+  const invoiceRecordId = adjustmentInvoiceRecordIdOf(correction);
+  if (status.billedOn !== undefined && status.billedOn !== invoiceRecordId) return null;
+  if (status.billedOn === undefined) {
+    const claimed = await deps.invoices.claimAdjustment(correction.contractId, correction.periodId, correction.correctionId, invoiceRecordId);
+    if (!claimed) return null;
+  }
+  const record = createAdjustmentInvoiceRecord(original, correction);
+  const done = await deps.invoices.getStatus(record.contractId, record.periodId);
+  if (done?.status === 'reconciled') return null;
+  const put = await deps.invoices.putRecord(record);
+  const issued = await issueInvoiceRecord(deps, put.value, put.created);
+  return {
+    correctionId: correction.correctionId,
+    invoiceRecordId: issued.invoiceRecordId,
+    stripeInvoiceId: issued.stripeInvoiceId,
+    total: issued.engineTotal,
+    matched: issued.matched,
+  };
+}
+
+/**
+ * Re-rates an invoiced period as of `asOf` and corrects it: decreases are
+ * credited on this period's own Stripe invoice, increases are billed by the
+ * contract's next invoice (labelled with this period) or, when no later
+ * invoice will come, on an adjustment invoice. An interrupted run is
+ * finished first, and a credit note Stripe refused is tried again, so each
+ * difference is acted on once and a refusal never blocks anything else.
  */
 export async function correctInvoicedPeriod(deps: BillingDeps, input: CorrectPeriodInput): Promise<CorrectPeriodResult> {
+  const mode = input.mode ?? 'close';
   const record = await deps.invoices.getRecord(input.contractId, input.periodId);
   if (!record) throw new BillingNotFoundError('invoice_not_found', `period ${input.periodId} of "${input.contractId}" was never invoiced`);
   const status = await deps.invoices.getStatus(input.contractId, input.periodId);
@@ -65,14 +243,33 @@ export async function correctInvoicedPeriod(deps: BillingDeps, input: CorrectPer
   if (!stripeInvoiceId || status.status === 'pushing') {
     throw new InvoiceNotIssuedError(`the invoice for ${input.periodId} of "${input.contractId}" is not in Stripe yet: finish its close first`);
   }
-  const creditNotes: CorrectPeriodResult['creditNotes'] = [];
-  const previous = await deps.invoices.listCorrections(input.contractId, input.periodId);
-  for (const stored of previous) {
-    const issued = await issueCreditNote(deps, stored, stripeInvoiceId);
-    if (issued) creditNotes.push(issued);
-  }
+  const creditNotes: IssuedCreditNote[] = [];
+  const failedCreditNotes: FailedCreditNote[] = [];
+  const adjustmentInvoices: IssuedAdjustmentInvoice[] = [];
+  const collect = (outcome: CreditOutcome | null): void => {
+    if (outcome?.kind === 'issued') creditNotes.push(outcome.note);
+    else if (outcome?.kind === 'failed') failedCreditNotes.push(outcome.failure);
+  };
+  const result = (correction: InvoiceCorrection | null, deferredIncrease: bigint | null = null): CorrectPeriodResult => ({
+    correction,
+    creditNotes,
+    failedCreditNotes,
+    adjustmentInvoices,
+    deferredIncrease,
+  });
+
+  let previous = await deps.invoices.listCorrections(input.contractId, input.periodId);
+  for (const stored of previous) collect(await issueCreditNote(deps, stored, stripeInvoiceId));
 
   const contract = await loadContract(deps.contracts, input.contractId);
+  const onAdjustmentInvoice = mode === 'prompt' && !(await laterCloseCarries(deps, contract, record.period.start));
+  if (onAdjustmentInvoice) {
+    for (const stored of previous) {
+      const issued = await issueAdjustmentInvoice(deps, record, stored);
+      if (issued) adjustmentInvoices.push(issued);
+    }
+  }
+
   const earlierRecords = await deps.invoices.listRecords(contract.contractId);
   const rerated = await rateForInvoice(deps, {
     contract,
@@ -81,10 +278,25 @@ export async function correctInvoicedPeriod(deps: BillingDeps, input: CorrectPer
     now: deps.clock().toISOString(),
     earlierRecords,
   });
-  const planned = planCorrection({ record, previous: previous.map((stored) => stored.correction), rerated });
-  if (!planned) return { correction: null, creditNotes };
-  const put = await deps.invoices.putCorrection(planned);
-  const issued = await issueCreditNote(deps, { correction: put.value, status: { correctionId: put.value.correctionId, credited: false } }, stripeInvoiceId);
-  if (issued) creditNotes.push(issued);
-  return { correction: put.value, creditNotes };
+  for (let attempt = 1; ; attempt += 1) {
+    const planned = planCorrection({ record, previous: previous.map((stored) => stored.correction), rerated });
+    if (!planned) return result(null);
+    if (mode === 'prompt' && !onAdjustmentInvoice && planned.creditNoteLines.length === 0) {
+      return result(null, adjustmentTotal(planned));
+    }
+    const put = await deps.invoices.putCorrection(planned);
+    if (!put.created) {
+      // A concurrent run numbered its own correction first: plan again on top of it (it finishes its own notes).
+      if (attempt >= PLAN_ATTEMPTS) throw new InvoiceNotIssuedError(`corrections of ${input.periodId} of "${input.contractId}" keep changing: try again`);
+      previous = await deps.invoices.listCorrections(input.contractId, input.periodId);
+      continue;
+    }
+    const stored: StoredCorrection = { correction: put.value, status: { correctionId: put.value.correctionId, credited: false } };
+    collect(await issueCreditNote(deps, stored, stripeInvoiceId));
+    if (onAdjustmentInvoice) {
+      const issued = await issueAdjustmentInvoice(deps, record, stored);
+      if (issued) adjustmentInvoices.push(issued);
+    }
+    return result(put.value);
+  }
 }

@@ -13,6 +13,11 @@ export interface ContractReader {
   getPlan(planCode: string): Promise<Plan | undefined>;
 }
 
+/** Which contracts bill an engine customer's outcomes (every term, renewals included). */
+export interface ContractDirectory {
+  contractIdsOfCustomer(customerId: string): Promise<string[]>;
+}
+
 export interface UsageRequest {
   readonly contract: Contract;
   readonly planVersion: ResolvedPlanVersion;
@@ -46,11 +51,30 @@ export interface InvoiceStatus {
 
 export type CorrectionStatusName = 'pending' | 'credited' | 'billed';
 
+/** Why Stripe would not take a credit note against the original invoice. */
+export type CreditNoteRefusalReason = 'original_invoice_draft' | 'original_invoice_void' | 'stripe_refused';
+
+/** A credit note not issued yet because Stripe refused it; kept with the correction and retried. */
+export interface CreditNoteFailure {
+  readonly reason: CreditNoteRefusalReason;
+  /** Stripe's explanation or the engine's; never customer data beyond ids. */
+  readonly message: string;
+  readonly attempts: number;
+  readonly firstFailedAt: string;
+  readonly lastFailedAt: string;
+  /** False when only an operator can resolve it (the original invoice is void). */
+  readonly retryable: boolean;
+}
+
 export interface CorrectionStatus {
   readonly correctionId: string;
   /** Credit note side: issued (or nothing to credit). */
   readonly creditNoteId?: string;
   readonly credited: boolean;
+  /** Set while Stripe refuses the credit note; cleared (superseded) once it is issued. */
+  readonly creditFailure?: CreditNoteFailure;
+  /** Stripe's credit note total compared with the rated difference, once issued. */
+  readonly creditReconciliation?: { readonly matched: boolean; readonly stripeTotal: bigint };
   /** Adjustment side: the invoice record that carries the adjustment lines. */
   readonly billedOn?: string;
 }
@@ -93,7 +117,15 @@ export interface InvoiceStore {
   putCorrection(correction: InvoiceCorrection): Promise<PutResult<InvoiceCorrection>>;
   /** Every correction of the contract (or of one period), in sequence order, with status. */
   listCorrections(contractId: string, periodId?: string): Promise<StoredCorrection[]>;
-  markCorrectionCredited(contractId: string, periodId: string, correctionId: string, creditNoteId: string | null): Promise<void>;
+  markCorrectionCredited(
+    contractId: string,
+    periodId: string,
+    correctionId: string,
+    creditNoteId: string | null,
+    reconciliation?: { readonly matched: boolean; readonly stripeTotal: bigint },
+  ): Promise<void>;
+  /** Records (or updates) why the correction's credit note could not be issued yet. */
+  recordCreditFailure(contractId: string, periodId: string, correctionId: string, failure: CreditNoteFailure): Promise<void>;
   /** Claims the adjustment for an invoice record; false when another record already claimed it. */
   claimAdjustment(contractId: string, periodId: string, correctionId: string, invoiceRecordId: string): Promise<boolean>;
   /** The Stripe customer created for an engine customer, if any. */
@@ -148,6 +180,7 @@ export interface CreateCreditNoteRequest {
 export interface CreateCreditNoteResult {
   readonly creditNoteId: string;
   readonly total: bigint;
+  readonly currency: string;
   readonly reused: boolean;
 }
 
@@ -184,6 +217,10 @@ export const BILLING_DETAIL_TYPES = {
   invoiceIssued: 'Invoice Issued',
   invoiceReconciliationFailed: 'Invoice Reconciliation Failed',
   creditNoteIssued: 'Credit Note Issued',
+  /** Stripe refused a correction's credit note (original draft or void, ...): recorded, retried, alarmed. */
+  creditNoteFailed: 'Credit Note Failed',
+  /** A credit note's Stripe total differs from the rated difference it was issued for. */
+  creditNoteReconciliationFailed: 'Credit Note Reconciliation Failed',
   paymentSignalRecorded: 'Payment Signal Recorded',
 } as const;
 

@@ -205,12 +205,26 @@ export async function correctEarlierPeriods(
     const status = await deps.invoices.getStatus(record.contractId, record.periodId);
     if (!status?.stripeInvoiceId || status.status === 'pushing') continue;
     const corrected = await correctInvoicedPeriod(deps, { contractId: record.contractId, periodId: record.periodId, asOf: input.asOf });
-    if (corrected.correction || corrected.creditNotes.length > 0) results.push({ periodId: record.periodId, ...corrected });
+    if (corrected.correction || corrected.creditNotes.length > 0 || corrected.failedCreditNotes.length > 0) {
+      results.push({ periodId: record.periodId, ...corrected });
+    }
   }
   return results;
 }
 
-/** Corrects earlier periods as of the cutoff, then closes the period at that cutoff. */
+/**
+ * How long after its cutoff a close may still be running before changes to
+ * its period stop waiting for it (correctChangedPeriods retries them until
+ * then); a close that finishes later corrects its own period at once.
+ */
+export const CLOSE_CATCH_UP_AFTER_MS = 3_600_000;
+
+/**
+ * Corrects earlier periods as of the cutoff, then closes the period at that
+ * cutoff. A close that runs more than CLOSE_CATCH_UP_AFTER_MS after the
+ * cutoff (it was stuck, or run late by hand) then corrects its own period as
+ * of now, since changes recorded meanwhile stopped waiting for it.
+ */
 export async function correctAndClosePeriod(
   deps: BillingDeps,
   input: { readonly contractId: string; readonly periodId: string; readonly cutoff: string },
@@ -219,6 +233,15 @@ export async function correctAndClosePeriod(
   const existing = await deps.invoices.getRecord(input.contractId, input.periodId);
   const corrections = existing ? [] : await correctEarlierPeriods(deps, { contractId: input.contractId, periodId: input.periodId, asOf: input.cutoff });
   const result = await closeContractPeriod(deps, input);
+  const now = deps.clock();
+  const late = now.getTime() - Date.parse(input.cutoff) > CLOSE_CATCH_UP_AFTER_MS;
+  // Also on a re-run: a catch-up that failed after the invoice was issued is not skipped (it makes each difference once).
+  if (late && result.stripeInvoiceId) {
+    const own = await correctInvoicedPeriod(deps, { contractId: input.contractId, periodId: input.periodId, asOf: now.toISOString(), mode: 'prompt' });
+    if (own.correction || own.creditNotes.length > 0 || own.failedCreditNotes.length > 0 || own.adjustmentInvoices.length > 0) {
+      corrections.push({ periodId: input.periodId, ...own });
+    }
+  }
   return { result, corrections };
 }
 

@@ -20,6 +20,8 @@ export const OUTBOUND_DETAIL_TYPES = {
   renewalRiskResolved: 'Renewal Risk Resolved',
   /** A contract was created, renewed, had its term or billing changed, or was cancelled (plans load). */
   contractChanged: 'Contract Changed',
+  /** A ledger entry recorded after its outcome's close grace: it may change an invoiced period. */
+  outcomeAdjustmentRecorded: 'Outcome Adjustment Recorded',
 } as const;
 
 /** `source` of every event the engine itself publishes. */

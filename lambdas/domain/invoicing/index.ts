@@ -4,3 +4,4 @@ export * from './invoice-record';
 export * from './corrections';
 export * from './reconciliation';
 export * from './invoice-record-codec';
+export * from './adjustment-invoice';

@@ -74,6 +74,12 @@ export interface InvoiceRecord {
   readonly adjustmentsTotal: bigint;
   /** ratedTotal + adjustmentsTotal = the sum of every line's amount. */
   readonly total: bigint;
+  /**
+   * Set on an adjustment invoice: the increases of one correction of a period
+   * that no later invoice of the contract carries (its term ended, or it was
+   * cancelled). Its periodId is adjustmentInvoicePeriodId(periodId, sequence).
+   */
+  readonly adjustmentOf?: { readonly periodId: string; readonly correctionId: string };
 }
 
 /** An adjustment for an earlier period waiting to be billed on the next invoice. */
@@ -156,22 +162,7 @@ export function createInvoiceRecord(draft: DraftInvoice, options: CreateInvoiceR
           },
         ]
       : [];
-  const adjustmentLines: InvoiceRecordLine[] = (options.adjustments ?? []).flatMap((adjustment) =>
-    adjustment.lines.map((line) => ({
-      lineId: `adj:${adjustment.correctionId}:${line.lineKey}`,
-      kind: 'adjustment' as const,
-      chargeId: line.chargeId,
-      description: line.description,
-      metric: line.metric,
-      quantity: line.quantityDelta,
-      amount: line.amount,
-      amountDue: line.amount,
-      servicePeriod: { periodId: adjustment.periodId, start: adjustment.period.start, end: adjustment.period.end },
-      breakdown: [],
-      usageQuery: null,
-      adjustmentFor: { correctionId: adjustment.correctionId, invoiceRecordId: adjustment.invoiceRecordId },
-    })),
-  );
+  const adjustmentLines = adjustmentRecordLines(options.adjustments ?? []);
   const lines = [...rated, ...creditLine, ...adjustmentLines];
   const adjustmentsTotal = adjustmentLines.reduce((sum, line) => sum + line.amount, 0n);
   const total = lines.reduce((sum, line) => sum + line.amount, 0n);
@@ -206,6 +197,26 @@ export function createInvoiceRecord(draft: DraftInvoice, options: CreateInvoiceR
     adjustmentsTotal,
     total,
   };
+}
+
+/** One invoice line per adjustment line, labelled with (and serving) the period it corrects. */
+export function adjustmentRecordLines(adjustments: readonly PendingAdjustment[]): InvoiceRecordLine[] {
+  return adjustments.flatMap((adjustment) =>
+    adjustment.lines.map((line) => ({
+      lineId: `adj:${adjustment.correctionId}:${line.lineKey}`,
+      kind: 'adjustment' as const,
+      chargeId: line.chargeId,
+      description: line.description,
+      metric: line.metric,
+      quantity: line.quantityDelta,
+      amount: line.amount,
+      amountDue: line.amount,
+      servicePeriod: { periodId: adjustment.periodId, start: adjustment.period.start, end: adjustment.period.end },
+      breakdown: [],
+      usageQuery: null,
+      adjustmentFor: { correctionId: adjustment.correctionId, invoiceRecordId: adjustment.invoiceRecordId },
+    })),
+  );
 }
 
 /** The lines of the record's own period (not adjustments carried for earlier ones). */

@@ -28,3 +28,24 @@ export function reconcileInvoiceTotals(input: {
     stripeCurrency: input.stripeCurrency,
   };
 }
+
+export interface CreditNoteReconciliation {
+  readonly matched: boolean;
+  readonly currency: CurrencyCode;
+  /** What the correction rated: the sum of its credit note lines. */
+  readonly engineTotal: bigint;
+  readonly stripeTotal: bigint;
+  /** stripeTotal - engineTotal, exact minor units. */
+  readonly difference: bigint;
+  readonly stripeCurrency: string;
+}
+
+/** Compares a Stripe credit note's total with the rated difference it was issued for, exactly. */
+export function reconcileCreditNoteTotals(input: {
+  readonly currency: CurrencyCode;
+  readonly engineTotal: bigint;
+  readonly stripeTotal: bigint;
+  readonly stripeCurrency: string;
+}): CreditNoteReconciliation {
+  return reconcileInvoiceTotals(input);
+}

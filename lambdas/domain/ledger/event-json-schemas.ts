@@ -6,6 +6,7 @@ import {
   OutcomeVerifiedDetailSchema,
   OutcomesRecordedDetailSchema,
 } from './outcome-events';
+import { OutcomeAdjustmentRecordedDetailSchema } from './outcome-adjustment-notice';
 import { OutcomeRejectedDetailSchema } from './rejection';
 
 // JSON Schemas of the event details, generated from the zod schemas so the
@@ -45,6 +46,10 @@ export function eventDetailJsonSchemas(): Record<string, Record<string, unknown>
   schemas['outcome-rejected.json'] = withId(
     'outcome-rejected.json',
     z.toJSONSchema(OutcomeRejectedDetailSchema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>,
+  );
+  schemas['outcome-adjustment-recorded.json'] = withId(
+    'outcome-adjustment-recorded.json',
+    z.toJSONSchema(OutcomeAdjustmentRecordedDetailSchema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>,
   );
   return schemas;
 }

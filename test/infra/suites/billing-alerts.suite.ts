@@ -102,3 +102,26 @@ describe('reconciliation failures: alarm and dashboard', () => {
     expect(body).toMatch(/"AlarmsReconciliationFailures[0-9A-F]{8}","Arn"/);
   });
 });
+
+describe('credit note failures: route and alarm', () => {
+  const creditNotes = ALERT_ROUTES.find((alert) => alert.id === 'CreditNoteFailures');
+
+  it('matches refused and mismatched credit notes the engine publishes, and nothing a producer could send', () => {
+    const pattern = creditNotes?.eventPattern ?? {};
+    for (const detailType of [BILLING_DETAIL_TYPES.creditNoteFailed, BILLING_DETAIL_TYPES.creditNoteReconciliationFailed]) {
+      const published = { source: ENGINE_EVENT_SOURCE, 'detail-type': detailType, detail: {} };
+      expect(matchesEventPattern(pattern, published)).toBe(true);
+      expect(matchesEventPattern(pattern, { ...published, source: 'com.acme.tickets' })).toBe(false);
+    }
+    expect(matchesEventPattern(pattern, { source: ENGINE_EVENT_SOURCE, 'detail-type': BILLING_DETAIL_TYPES.creditNoteIssued, detail: {} })).toBe(false);
+  });
+
+  it('keeps them in an alert queue that alarms from the first one', () => {
+    engine.statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'outcome-engine-alerts-CreditNoteFailures',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::ImportValue': Match.stringLikeRegexp('CreditNoteFailuresQueue') } }],
+      Threshold: 1,
+    });
+  });
+});

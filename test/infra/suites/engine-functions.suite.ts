@@ -5,10 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { BillingEnvironmentSchema } from '../../../lambdas/composition/billing-service';
 import { RiskEnvironmentSchema } from '../../../lambdas/handlers/check-renewal-risk';
+import { CorrectInvoicedPeriodEnvironmentSchema } from '../../../lambdas/handlers/correct-invoiced-period';
 import { LoadPlansEnvSchema } from '../../../lambdas/handlers/load-plans';
 import { SchedulePeriodClosesEnvironmentSchema } from '../../../lambdas/handlers/schedule-period-closes';
 import { ScheduleEnvironmentSchema } from '../../../lambdas/handlers/schedule-renewal-checks';
-import { HANDLER_SETTINGS, stripeRatePerCloseProcess } from '../../../lib/config/handler-settings';
+import { HANDLER_SETTINGS, TABLE_ACTIONS, stripeRatePerCloseProcess } from '../../../lib/config/handler-settings';
 import { STRIPE_ACCOUNT_RATE_LIMITS, parseStageConfig } from '../../../lib/config/stage-config';
 import type { FunctionName } from '../../../lib/routing/routing-table';
 import { synthEngine } from '../support/synth-engine';
@@ -55,6 +56,10 @@ describe('engine functions: environment', () => {
     ],
     ['check-renewal-risk', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME']],
     [
+      'correct-invoiced-period',
+      ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'FINALIZE_INVOICES', 'LEDGER_TABLE_NAME', 'STRIPE_RATE_PER_SECOND', 'STRIPE_SECRET_ARN'],
+    ],
+    [
       'schedule-renewal-checks',
       ['CHECK_FUNCTION_ARN', 'ENGINE_TABLE_NAME', 'SCHEDULER_DEAD_LETTER_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_GROUP_NAME'],
     ],
@@ -70,6 +75,7 @@ describe('engine functions: environment', () => {
     ['load-plans', LoadPlansEnvSchema],
     ['close-period', BillingEnvironmentSchema],
     ['check-renewal-risk', RiskEnvironmentSchema],
+    ['correct-invoiced-period', CorrectInvoicedPeriodEnvironmentSchema],
     ['schedule-renewal-checks', ScheduleEnvironmentSchema],
     ['schedule-period-closes', SchedulePeriodClosesEnvironmentSchema],
   ] as const)('%s: every variable its handler requires is set', (handler, schema) => {
@@ -192,5 +198,44 @@ describe('engine functions: close-period', () => {
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
     });
+  });
+});
+
+describe('engine functions: correct-invoiced-period', () => {
+  const settings = HANDLER_SETTINGS['correct-invoiced-period'];
+
+  it('drains its queue in batches with partial failures, at most two at a time (it calls Stripe)', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionOf('correct-invoiced-period').id },
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('InvoicedPeriodCorrectionsQueue') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: settings.queue?.batchSize,
+      MaximumBatchingWindowInSeconds: settings.queue?.maxBatchingWindowSeconds,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  it('gets its own small share of the Stripe rate, the stage grace and the Stripe secret', () => {
+    expect(variablesOf('correct-invoiced-period')).toMatchObject({
+      CLOSE_GRACE_HOURS: '24',
+      STRIPE_RATE_PER_SECOND: '2',
+      STRIPE_SECRET_ARN: 'outcome-engine/fns/stripe',
+    });
+    // The ingest announces late entries against the same grace.
+    expect(variablesOf('ingest-outcomes')).toMatchObject({ CLOSE_GRACE_HOURS: '24' });
+  });
+
+  it('may only read the ledger, and may read the Stripe secret and put events', () => {
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^CorrectInvoicedPeriodRole') }] } }),
+    ) as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }[];
+    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const actionsOn = (resource: string) =>
+      statements.filter((statement) => JSON.stringify(statement.Resource).includes(resource)).flatMap((statement) => [statement.Action].flat());
+    expect(actionsOn('LedgerTable').sort()).toEqual([...TABLE_ACTIONS.read].sort());
+    expect(actionsOn('EngineTable')).toContain('dynamodb:UpdateItem');
+    const all = statements.flatMap((statement) => [statement.Action].flat());
+    expect(all).toContain('events:PutEvents');
+    expect(all).toContain('secretsmanager:GetSecretValue');
   });
 });

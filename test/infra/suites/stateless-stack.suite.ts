@@ -13,7 +13,7 @@ import {
 import { DeadLetterQueue } from '../../../lib/constructs/engine-queue';
 import { INGEST_FAILURES_ALARM } from '../../../lib/stacks/stateless-stack';
 import { SCHEDULED_HANDLERS } from '../../../lib/config/schedule-groups';
-import { ROUTES } from '../../../lib/routing/routing-table';
+import { ALERT_ROUTES, ROUTES } from '../../../lib/routing/routing-table';
 import { synthEngine } from '../support/synth-engine';
 
 const engine = synthEngine({ alarms: { email: 'billing-ops@example.com' }, logRetentionDays: 90 });
@@ -22,6 +22,7 @@ afterAll(() => engine.cleanUp());
 
 const handlerCount = Object.keys(HANDLER_SETTINGS).length;
 const functionRouteCount = ROUTES.filter((route) => route.target.kind === 'function').length;
+const queueRouteCount = ROUTES.length - functionRouteCount;
 const scheduleGroupCount = SCHEDULED_HANDLERS.length;
 const throttledByDesignCount = Object.values(HANDLER_SETTINGS).filter((settings) => settings.throttledByDesign !== undefined).length;
 
@@ -29,7 +30,7 @@ describe('stateless stack: resources', () => {
   it('holds functions and monitoring, and no data', () => {
     template.resourceCountIs('AWS::Lambda::Function', handlerCount);
     template.resourceCountIs('AWS::Logs::LogGroup', handlerCount);
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', queueRouteCount);
     template.resourceCountIs('AWS::Lambda::Url', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
@@ -226,12 +227,14 @@ describe('stateless stack: alarms', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: { AlarmActions: unknown[]; OKActions: unknown[] };
     }[];
-    // Errors and throttles (or async event age) per function, 2 for the
-    // Outcomes route's DLQs, the ingest queue age, 2 for the reconciliation
-    // alert (queue and delivery DLQ), rejected webhook requests, 2 DLQs per
-    // function route, 2 DLQs and lost invocations per schedule group, and the
-    // two Powertools metric alarms (ingest failures, reconciliation failures).
-    expect(alarms.length).toBe(2 * handlerCount + 3 + 2 + 1 + 2 * functionRouteCount + 3 * scheduleGroupCount + 2);
+    // Errors and throttles (or async event age) per function, 2 DLQs and the
+    // queue age per queue route, 2 per alert route (queue and delivery DLQ),
+    // rejected webhook requests, 2 DLQs per function route, 2 DLQs and lost
+    // invocations per schedule group, and the two Powertools metric alarms
+    // (ingest failures, reconciliation failures).
+    expect(alarms.length).toBe(
+      2 * handlerCount + 3 * queueRouteCount + 2 * ALERT_ROUTES.length + 1 + 2 * functionRouteCount + 3 * scheduleGroupCount + 2,
+    );
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);

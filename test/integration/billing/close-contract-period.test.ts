@@ -227,7 +227,7 @@ describe('corrections after close', () => {
     ]);
     expect(corrected.creditNotes).toHaveLength(1);
     const again = await correctInvoicedPeriod(deps(), { contractId, periodId: '2026-10', asOf: '2026-11-21T00:00:00.000Z' });
-    expect(again).toEqual({ correction: null, creditNotes: [] });
+    expect(again).toEqual({ correction: null, creditNotes: [], failedCreditNotes: [], adjustmentInvoices: [], deferredIncrease: null });
 
     const notes = await stripe.creditNotes.list({ invoice: october.stripeInvoiceId }).autoPagingToArray({ limit: 100 });
     expect(notes).toHaveLength(1);

@@ -48,6 +48,7 @@ class MemoryInvoiceStore implements InvoiceStore {
     return this.corrections.filter((c) => c.correction.contractId === contractId && (!periodId || c.correction.periodId === periodId));
   }
   async markCorrectionCredited() {}
+  async recordCreditFailure() {}
   async claimAdjustment() {
     return true;
   }
