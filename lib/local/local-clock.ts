@@ -1,8 +1,9 @@
 // The local engine's controllable clock and the renewal-risk scheduler that
 // runs on it. `outcome-engine clock advance 30d` moves the clock; the loop
-// then fires every checkpoint schedule that fell due, each at its own time
-// (the clock stops at each fire time while its check runs), so a user can walk
-// through a contract term and watch checks run, tasks appear and escalate.
+// then fires every schedule that fell due, period closes and checkpoint
+// checks alike, each at its own time and in time order (the clock stops at
+// each fire time while it runs), so a user can walk through a contract term
+// and watch invoices close, checks run, tasks appear and escalate.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,9 +21,9 @@ import {
 } from '../../lambdas/application/risk/schedule-renewal-checks';
 import { deriveContractChange, type ContractChange, type ContractSnapshot } from '../../lambdas/domain/plans/contract-change';
 import type { Contract } from '../../lambdas/domain/plans/contract-schema';
-import type { LedgerService } from '../../lambdas/composition/ledger-service';
-import { createRiskService, type RiskService } from '../../lambdas/composition/risk-service';
+import { createRiskService, type RiskService, type RiskServiceConfig } from '../../lambdas/composition/risk-service';
 import { createCheckRenewalRiskHandler, type CheckRenewalRiskResponse } from '../../lambdas/handlers/check-renewal-risk';
+import type { LocalBilling } from './local-billing';
 
 /** A clock that follows a base clock plus an offset the user moves. */
 export interface LocalClock {
@@ -97,12 +98,50 @@ export interface LocalRenewalScheduler {
   pending(): StoredCheckpointSchedule[];
 }
 
+/**
+ * Other one-time schedules on the same clock (the engine's period closes), so
+ * that advancing fires everything due in time order: a check sees the spend
+ * and payment signals of every close that fell due before it, as in AWS.
+ */
+export interface LocalScheduleTimeline {
+  /** The earliest pending fire time strictly after `after`, if any. */
+  nextAfter(after: Date): Date | undefined;
+  /** Runs everything due at the clock's current time. */
+  runDue(): Promise<void>;
+}
+
+/**
+ * The engine's period closes as a timeline: scheduling and running them is
+ * what the billing tick does (runDueCloses); a close that fails stays due and
+ * is retried on each run, as Scheduler retries it.
+ */
+export function periodCloseTimeline(billing: Pick<LocalBilling, 'scheduler' | 'runDueCloses'>, now: () => Date): LocalScheduleTimeline {
+  return {
+    nextAfter: (after) => {
+      const next = billing.scheduler
+        .list()
+        .map((close) => Date.parse(close.closeAt))
+        .filter((at) => at > after.getTime())
+        .sort((a, b) => a - b)[0];
+      return next === undefined ? undefined : new Date(next);
+    },
+    runDue: async () => {
+      const first = await billing.runDueCloses();
+      // A tick already in flight may have started before the clock moved: run once more for what it could not see.
+      const attempted = new Set([...first.closed.map((c) => c.close.scheduleName), ...first.failed.map((f) => f.scheduleName)]);
+      if (billing.scheduler.due(now()).some((close) => !attempted.has(close.scheduleName))) await billing.runDueCloses();
+    },
+  };
+}
+
 export interface LocalRenewalSchedulerOptions {
   readonly clock: LocalClock;
   readonly risk: RiskService;
   readonly contracts: Pick<DynamoDbPlanStore, 'listContracts' | 'getContract' | 'getPlan'>;
   readonly scheduler: InMemoryCheckpointScheduler;
   readonly log: (message: string) => void;
+  /** Period closes on the same clock, fired in order with the checks (absent with billing off). */
+  readonly closes?: LocalScheduleTimeline;
 }
 
 export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOptions): LocalRenewalScheduler {
@@ -159,15 +198,23 @@ export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOption
     }
   };
 
+  // Every schedule due by the target, closes and checks alike, in time order;
+  // at the same instant closes go first (a check at 09:00 sees the close due at 09:00).
   const advanceTo = (target: Date): Promise<FiredCheck[]> =>
     serialize(async () => {
       if (target.getTime() < clock.now().getTime()) throw new ClockMovesBackwardsError(target, clock.now());
       await syncContracts();
+      // Schedules the stored contracts' closes, and runs those already due.
+      await options.closes?.runDue();
       const fired: FiredCheck[] = [];
       for (;;) {
-        const next = scheduler.list()[0];
-        if (!next || Date.parse(next.fireAt) > target.getTime()) break;
-        if (Date.parse(next.fireAt) > clock.now().getTime()) clock.advanceTo(new Date(next.fireAt));
+        const check = scheduler.list()[0];
+        const checkAt = check ? Date.parse(check.fireAt) : Number.POSITIVE_INFINITY;
+        const closeAt = options.closes?.nextAfter(clock.now())?.getTime() ?? Number.POSITIVE_INFINITY;
+        const nextAt = Math.min(checkAt, closeAt);
+        if (nextAt > target.getTime()) break;
+        if (nextAt > clock.now().getTime()) clock.advanceTo(new Date(nextAt));
+        if (closeAt <= clock.now().getTime()) await options.closes?.runDue();
         for (const due of scheduler.takeDue(clock.now().toISOString())) fired.push(await fire(due));
       }
       clock.advanceTo(target);
@@ -265,7 +312,9 @@ export async function startLocalRenewalRisk(options: {
   readonly clock: LocalClock;
   readonly dynamoDb: DynamoDBClient;
   readonly engineTableName: string;
-  readonly ledger: Pick<LedgerService, 'getUsage' | 'listNetOutcomes'>;
+  readonly ledger: RiskServiceConfig['ledger'];
+  /** The engine's period closes, fired in time order with the checks when the clock advances. */
+  readonly closes?: LocalScheduleTimeline;
   readonly eventBridge: EventBridgeClient;
   readonly eventBusName: string;
   readonly dataDir: string;
@@ -291,6 +340,7 @@ export async function startLocalRenewalRisk(options: {
     scheduler,
     contracts: new DynamoDbPlanStore({ client: options.dynamoDb, tableName: options.engineTableName }),
     log,
+    ...(options.closes ? { closes: options.closes } : {}),
   });
   await renewalScheduler.syncContracts().catch((error: unknown) => log(`renewal checkpoints not planned: ${String(error)}`));
 

@@ -100,16 +100,20 @@ describe('contract changes on the local engine', () => {
   it('advancing the clock fires them: the 60-day check runs and the due periods close', async () => {
     const fired = await engine.renewalRisk!.renewalScheduler.advanceTo(new Date('2026-05-03T00:00:00Z'));
     expect(fired.map((f) => [f.scheduleName, f.error])).toEqual([[`rr.${CONTRACT}.2026-01-01.60d`, undefined]]);
-    const { closed, failed } = await engine.billing!.runDueCloses();
-    expect(failed).toEqual([]);
-    // January and February were before the load: the engine's catch-up scan closes those too.
-    expect(closed.filter((c) => c.close.contractId === CONTRACT).map((c) => [c.close.periodId, c.result.engineTotal])).toEqual([
-      ['2026-01', 25000n],
-      ['2026-02', 25000n],
-      ['2026-03', 25000n],
-      ['2026-04', 25000n],
+    // The advance closed the due periods too, each at its own time: January and February (before the
+    // load) at once by the engine's catch-up scan, March and April when the clock reached their closes.
+    const records = await engine.billing!.service.invoices.listRecords(CONTRACT);
+    expect(records.map((r) => [r.periodId, r.ratedTotal, r.ratedAt])).toEqual([
+      ['2026-01', 25000n, '2026-03-10T12:00:00.000Z'],
+      ['2026-02', 25000n, '2026-03-10T12:00:00.000Z'],
+      ['2026-03', 25000n, '2026-04-02T00:00:00.000Z'],
+      ['2026-04', 25000n, '2026-05-02T00:00:00.000Z'],
     ]);
     expect(ourCloses()).toEqual(['2026-05@2026-06-02T00:00:00.000Z', '2026-06@2026-07-02T00:00:00.000Z']);
+    // Nothing is left for the billing tick.
+    const { closed, failed } = await engine.billing!.runDueCloses();
+    expect(failed).toEqual([]);
+    expect(closed.filter((c) => c.close.contractId === CONTRACT)).toEqual([]);
   });
 
   it('a cancellation over the bus removes the checks and the closes after the final billed period', async () => {
