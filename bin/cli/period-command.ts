@@ -37,7 +37,16 @@ export interface ClosedPeriodReport {
   matched: boolean;
   recordCreated: boolean;
   itemsCreated: number;
-  corrections: { periodId: string; correctionId: string | null; adjustmentLines: number; creditNotes: { creditNoteId: string; total: string }[] }[];
+  corrections: {
+    periodId: string;
+    correctionId: string | null;
+    adjustmentLines: number;
+    creditNotes: { creditNoteId: string; total: string }[];
+    /** Credit notes Stripe refused (kept with their reason and retried; they did not stop the close). */
+    failedCreditNotes: { correctionId: string; reason: string; retryable: boolean }[];
+    /** Adjustment invoices for a period no later invoice carries. */
+    adjustmentInvoices: { invoiceRecordId: string; stripeInvoiceId: string; total: string }[];
+  }[];
 }
 
 export interface PeriodCloseReport {
@@ -74,7 +83,7 @@ export function formatPeriodClose(report: PeriodCloseReport): string {
       { header: 'TOTAL', value: (row) => money(row.engineTotal, row.currency), align: 'right' },
       { header: 'STRIPE TOTAL', value: (row) => money(row.stripeTotal, row.currency), align: 'right' },
       { header: 'NEW ITEMS', value: (row) => String(row.itemsCreated), align: 'right' },
-      { header: 'CORRECTIONS', value: (row) => (row.corrections.length > 0 ? row.corrections.map((c) => `${c.periodId}: +${c.adjustmentLines} adj, ${c.creditNotes.length} credit note(s)`).join('; ') : '-') },
+      { header: 'CORRECTIONS', value: (row) => (row.corrections.length > 0 ? row.corrections.map((c) => `${c.periodId}: +${c.adjustmentLines} adj, ${c.creditNotes.length} credit note(s)${c.failedCreditNotes.length > 0 ? `, ${c.failedCreditNotes.length} refused` : ''}`).join('; ') : '-') },
     ],
     report.closed,
   );
@@ -148,6 +157,8 @@ export const registerPeriodCommand: RegisterCommand = (program, context) => {
                   correctionId: c.correction?.correctionId ?? null,
                   adjustmentLines: c.correction?.adjustmentLines.length ?? 0,
                   creditNotes: c.creditNotes.map((n) => ({ creditNoteId: n.creditNoteId, total: n.total.toString() })),
+                  failedCreditNotes: c.failedCreditNotes.map((f) => ({ correctionId: f.correctionId, reason: f.reason, retryable: f.retryable })),
+                  adjustmentInvoices: c.adjustmentInvoices.map((a) => ({ invoiceRecordId: a.invoiceRecordId, stripeInvoiceId: a.stripeInvoiceId, total: a.total.toString() })),
                 })),
               });
             } catch (error) {
