@@ -24,6 +24,7 @@ import { ENGINE_EVENT_SOURCE, OUTBOUND_DETAIL_TYPES } from '../domain/events/det
 import { OutcomeAdjustmentRecordedDetailSchema } from '../domain/ledger/outcome-adjustment-notice';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
+import { CORRECTION_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
 
 /** Payment signals after which a refused credit note can succeed (the invoice is no longer a draft). */
@@ -104,11 +105,11 @@ export function recordCorrections(result: CorrectChangedPeriodsResult): void {
       deferredToNextClose: outcome.deferredIncrease !== null,
     });
   }
-  metrics.addMetric('InvoicedPeriodCorrections', MetricUnit.Count, corrections);
-  metrics.addMetric('CorrectionCreditNotesIssued', MetricUnit.Count, creditNotes);
-  metrics.addMetric('CorrectionCreditNotesFailed', MetricUnit.Count, failedCreditNotes);
-  metrics.addMetric('AdjustmentInvoicesIssued', MetricUnit.Count, adjustmentInvoices);
-  metrics.addMetric('CorrectionFailures', MetricUnit.Count, result.changes.filter((change) => !change.done).length);
+  metrics.addMetric(CORRECTION_METRIC_NAMES.corrections, MetricUnit.Count, corrections);
+  metrics.addMetric(CORRECTION_METRIC_NAMES.creditNotesIssued, MetricUnit.Count, creditNotes);
+  metrics.addMetric(CORRECTION_METRIC_NAMES.creditNotesFailed, MetricUnit.Count, failedCreditNotes);
+  metrics.addMetric(CORRECTION_METRIC_NAMES.adjustmentInvoicesIssued, MetricUnit.Count, adjustmentInvoices);
+  metrics.addMetric(CORRECTION_METRIC_NAMES.failures, MetricUnit.Count, result.changes.filter((change) => !change.done).length);
 }
 
 /** The SQS batch → use case → partial batch response mapping, with its dependencies passed in (tests, local engine). */

@@ -4,7 +4,7 @@
 // and alarms read them back: a rename cannot leave a graph or an alarm on a
 // metric nobody emits.
 
-/** close-period (and any handler running the period close or its corrections). */
+/** close-period: the close, and the corrections of earlier periods it makes just before it. */
 export const BILLING_METRIC_NAMES = {
   /** Close invocations that closed a period (re-runs included). */
   periodsClosed: 'PeriodsClosed',
@@ -18,6 +18,29 @@ export const BILLING_METRIC_NAMES = {
   creditNotesIssued: 'CreditNotesIssued',
   /** Corrections of invoiced periods recorded (increases become adjustment lines). */
   correctionsRecorded: 'InvoiceCorrectionsRecorded',
+} as const;
+
+/**
+ * correct-invoiced-period: prompt corrections of invoiced periods, one value
+ * per batch (zeros included). Apart from the close's own names, so a graph
+ * tells corrections made at once from those made before a close.
+ */
+export const CORRECTION_METRIC_NAMES = {
+  /** Corrections of invoiced periods recorded by the batch (one per period whose re-rating differed). */
+  corrections: 'InvoicedPeriodCorrections',
+  /** Credit notes created in Stripe on the original invoices (including ones resumed from an interrupted run). */
+  creditNotesIssued: 'CorrectionCreditNotesIssued',
+  /**
+   * Credit notes Stripe refused (original invoice draft or void, or the
+   * amounts refused): recorded on the correction and announced as 'Credit
+   * Note Failed' (once per reason, so the CreditNoteFailures alert queue holds
+   * each); counted again on every retry that is refused again.
+   */
+  creditNotesFailed: 'CorrectionCreditNotesFailed',
+  /** Adjustment invoices issued (or finished) for increases no later invoice will carry. */
+  adjustmentInvoicesIssued: 'AdjustmentInvoicesIssued',
+  /** Changes not corrected yet (close still running, Stripe or storage unavailable): reported as batch item failures, redelivered by SQS. */
+  failures: 'CorrectionFailures',
 } as const;
 
 /** stripe-webhook. */

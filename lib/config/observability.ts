@@ -2,6 +2,7 @@
 // reads what they emit.
 import {
   BILLING_METRIC_NAMES,
+  CORRECTION_METRIC_NAMES,
   PAYMENT_SIGNAL_METRIC_NAMES,
   RISK_METRIC_NAMES,
   SCHEDULE_METRIC_NAMES,
@@ -58,6 +59,24 @@ export const BILLING_METRICS = {
   reconciliationFailures: { label: 'Reconciliation failures', metricName: BILLING_METRIC_NAMES.reconciliationFailures, dimensions: ['service'] },
   creditNotesIssued: { label: 'Credit notes issued', metricName: BILLING_METRIC_NAMES.creditNotesIssued, dimensions: ['service'] },
   correctionsRecorded: { label: 'Corrections of invoiced periods', metricName: BILLING_METRIC_NAMES.correctionsRecorded, dimensions: ['service'] },
+} as const satisfies Record<string, EmittedMetric>;
+
+/**
+ * What lambdas/handlers/correct-invoiced-period.ts emits per batch (unit
+ * Count, zeros included): prompt corrections of invoiced periods, the credit
+ * notes Stripe issued or refused for them, adjustment invoices, and changes
+ * left for SQS to redeliver. No alarm reads them: a refused credit note is
+ * in the CreditNoteFailures alert queue (alarmed while it holds a message),
+ * and a change that keeps failing reaches the InvoicedPeriodCorrections
+ * queue-age and DLQ alarms; a failure while a close is still running is the
+ * design, retried.
+ */
+export const CORRECTION_METRICS = {
+  corrections: { label: 'Corrections recorded', metricName: CORRECTION_METRIC_NAMES.corrections, dimensions: ['service'] },
+  creditNotesIssued: { label: 'Credit notes issued', metricName: CORRECTION_METRIC_NAMES.creditNotesIssued, dimensions: ['service'] },
+  adjustmentInvoicesIssued: { label: 'Adjustment invoices issued', metricName: CORRECTION_METRIC_NAMES.adjustmentInvoicesIssued, dimensions: ['service'] },
+  creditNotesFailed: { label: 'Credit notes refused by Stripe (retries included)', metricName: CORRECTION_METRIC_NAMES.creditNotesFailed, dimensions: ['service'] },
+  failures: { label: 'Changes not corrected yet (redelivered)', metricName: CORRECTION_METRIC_NAMES.failures, dimensions: ['service'] },
 } as const satisfies Record<string, EmittedMetric>;
 
 /** What lambdas/handlers/stripe-webhook.ts emits per request. */

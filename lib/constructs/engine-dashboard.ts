@@ -7,6 +7,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   BILLING_METRICS,
+  CORRECTION_METRICS,
   LEDGER_METRICS,
   PAYMENT_SIGNAL_METRICS,
   PLAN_LOAD_METRICS,
@@ -230,8 +231,9 @@ export class EngineDashboard extends Construct {
   }
 
   /**
-   * What the period close, the Stripe webhook, the renewal-risk checks and
-   * the schedulers report through Powertools (from their use case results).
+   * What the period close, the prompt corrections, the Stripe webhook, the
+   * renewal-risk checks and the schedulers report through Powertools (from
+   * their use case results).
    * Five-minute sums: closes and checks come in bursts at period ends and at
    * 09:00 local time, which one-minute points would scatter.
    */
@@ -279,6 +281,14 @@ export class EngineDashboard extends Construct {
         title: 'Schedules created and deleted (per 5 minutes)',
         width: 8,
         left: Object.values(SCHEDULE_METRICS).map(summed),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Prompt corrections of invoiced periods (per 5 minutes)',
+        width: 24,
+        left: [CORRECTION_METRICS.corrections, CORRECTION_METRICS.creditNotesIssued, CORRECTION_METRICS.adjustmentInvoicesIssued].map(summed),
+        right: [CORRECTION_METRICS.creditNotesFailed, CORRECTION_METRICS.failures].map(summed),
       }),
     );
   }

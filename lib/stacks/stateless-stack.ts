@@ -178,6 +178,10 @@ export class StatelessStack extends Stack {
       RECONCILIATION_FAILURE_METRIC_ALARM,
       'Period close: a Stripe invoice total or currency differs from the engine\'s rating. Handle it from ReconciliationFailuresQueue (docs/runbook.md "Handle a reconciliation failure").',
     );
+    // The prompt corrections' metrics (CORRECTION_METRICS) are graphed, not
+    // alarmed: refused credit notes already hold the CreditNoteFailures alert
+    // alarm on, and changes that keep failing reach the corrections queue's
+    // age and DLQ alarms.
 
     const alertQueues: DashboardQueue[] = [];
     for (const { alert, queue, deliveryDlq } of stateful.alerts) {

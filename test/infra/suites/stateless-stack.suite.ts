@@ -5,6 +5,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import {
   BILLING_METRICS,
+  CORRECTION_METRICS,
   LEDGER_METRICS,
   PAYMENT_SIGNAL_METRICS,
   RISK_METRICS,
@@ -315,14 +316,63 @@ describe('stateless stack: dashboard', () => {
       'Payment signals by type (per 5 minutes)',
       'Renewal-risk checks and tasks (per 5 minutes)',
       'Schedules created and deleted (per 5 minutes)',
+      'Prompt corrections of invoiced periods (per 5 minutes)',
     ]) {
       expect(body).toContain(title);
     }
-    for (const metric of [BILLING_METRICS, PAYMENT_SIGNAL_METRICS, RISK_METRICS, SCHEDULE_METRICS].flatMap((group) => Object.values(group))) {
+    for (const metric of [BILLING_METRICS, CORRECTION_METRICS, PAYMENT_SIGNAL_METRICS, RISK_METRICS, SCHEDULE_METRICS].flatMap((group) => Object.values(group))) {
       expect(body, metric.metricName).toContain(`MetricName=\\\\\\"${metric.metricName}\\\\\\"`);
     }
     // Payment signals per type and amounts per currency: one line per dimension value.
     expect(body).toContain('{\\\\\\"OutcomeEngine/test\\\\\\",service,type}');
     expect(body).toContain('{\\\\\\"OutcomeEngine/test\\\\\\",currency,service}');
+  });
+});
+
+describe('stateless stack: prompt corrections on the dashboard, not on alarms', () => {
+  interface Widget {
+    readonly type: string;
+    readonly properties: { readonly title?: string; readonly metrics?: readonly (readonly { readonly expression?: string; readonly label?: string; readonly yAxis?: string }[])[] };
+  }
+
+  /** The dashboard's widgets, with CloudFormation tokens (region, alarm ARNs) replaced by a placeholder. */
+  function widgets(): Widget[] {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as {
+      Properties: { DashboardBody: { 'Fn::Join': [string, unknown[]] } };
+    };
+    const [separator, parts] = dashboard.Properties.DashboardBody['Fn::Join'];
+    const text = parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(separator);
+    return (JSON.parse(text) as { widgets: Widget[] }).widgets;
+  }
+
+  it('graphs every metric correct-invoiced-period emits in one widget: corrections, credit notes and adjustment invoices left, refusals and retried changes right', () => {
+    const widget = widgets().find((candidate) => candidate.properties.title === 'Prompt corrections of invoiced periods (per 5 minutes)');
+    expect(widget, 'the corrections widget').toBeDefined();
+    const lines = (widget?.properties.metrics ?? []).flat();
+    const lineOf = (metricName: string) =>
+      lines.find((line) => line.expression?.includes(`MetricName="${metricName}"`) && line.expression.includes('{"OutcomeEngine/test",service}'));
+    for (const metric of Object.values(CORRECTION_METRICS)) {
+      expect(lineOf(metric.metricName), metric.metricName).toMatchObject({ label: metric.label });
+    }
+    expect(lines).toHaveLength(Object.keys(CORRECTION_METRICS).length);
+    for (const metric of [CORRECTION_METRICS.creditNotesFailed, CORRECTION_METRICS.failures]) {
+      expect(lineOf(metric.metricName)?.yAxis, metric.metricName).toBe('right');
+    }
+    for (const metric of [CORRECTION_METRICS.corrections, CORRECTION_METRICS.creditNotesIssued, CORRECTION_METRICS.adjustmentInvoicesIssued]) {
+      expect(lineOf(metric.metricName)?.yAxis, metric.metricName).toBeUndefined();
+    }
+  });
+
+  it('alarms on none of those metrics: refused credit notes alarm through the CreditNoteFailures queue, failing changes through the corrections queue', () => {
+    for (const metric of Object.values(CORRECTION_METRICS)) {
+      expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric.metricName } }), metric.metricName).toEqual({});
+    }
+    for (const alarmName of [
+      'outcome-engine-test-CreditNoteFailures',
+      'outcome-engine-test-InvoicedPeriodCorrectionsDlq',
+      'outcome-engine-test-InvoicedPeriodCorrectionsQueueAge',
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: alarmName });
+    }
   });
 });

@@ -2,7 +2,7 @@
 // context, EMF metrics flushed per invocation, X-Ray subsegments), and each
 // handler turns its use case's result into metrics. The first block scans
 // lambdas/handlers, so a handler added later fails here until it is wrapped.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -13,6 +13,10 @@ import { isObservedHandler, withObservability } from '../../../lambdas/shared/ha
 import { metrics, tracer, traced } from '../../../lambdas/shared/powertools';
 import { recordCloseOutcome } from '../../../lambdas/handlers/close-period';
 import { recordCheckOutcome } from '../../../lambdas/handlers/check-renewal-risk';
+import { recordCorrections } from '../../../lambdas/handlers/correct-invoiced-period';
+import { CORRECTION_METRIC_NAMES } from '../../../lambdas/shared/metric-names';
+import { CORRECTION_METRICS } from '../../../lib/config/observability';
+import type { CorrectChangedPeriodsResult } from '../../../lambdas/application/billing/correct-changed-periods';
 import { recordPeriodCloseScheduling } from '../../../lambdas/handlers/schedule-period-closes';
 import { recordRenewalCheckScheduling } from '../../../lambdas/handlers/schedule-renewal-checks';
 import { createStripeWebhookHandler } from '../../../lambdas/handlers/stripe-webhook';
@@ -88,6 +92,16 @@ describe('every handler module in lambdas/handlers', () => {
     const module = (await import(path.join(HANDLERS_DIR, file))) as { handler?: unknown };
     expect(module.handler, `${file} must export const handler = withObservability(...)`).toBeDefined();
     expect(isObservedHandler(module.handler)).toBe(true);
+  });
+
+  // The ledger's and plan loading's names are spelled out in their handlers
+  // (and listed in LEDGER_METRICS / PLAN_LOAD_METRICS); every other handler
+  // takes its names from lambdas/shared/metric-names.ts, which the dashboard
+  // reads too, so a metric cannot be renamed on one side only.
+  const NAMES_SPELLED_OUT = new Set(['ingest-outcomes.ts', 'load-plans.ts']);
+  it.each(HANDLER_FILES.filter((file) => !NAMES_SPELLED_OUT.has(file)))('%s passes no string literal as a metric name', (file) => {
+    const source = readFileSync(path.join(HANDLERS_DIR, file), 'utf8');
+    expect(source.match(/addMetric\(\s*['"`]/g) ?? [], `${file}: use a name from lambdas/shared/metric-names.ts`).toEqual([]);
   });
 
   it('a plain function or a bare middy handler is not taken for a wrapped one', async () => {
@@ -201,6 +215,63 @@ describe('close-period metrics', () => {
       recordCloseOutcome({ status: 'skipped', reason: 'period_not_in_schedule', contractId: 'ctr-1', periodId: '2026-11', message: 'moved' }),
     );
     expect(valuesOf(emf[0]!)).toEqual({ PeriodClosesSkipped: 1 });
+  });
+});
+
+describe('correct-invoiced-period metrics', () => {
+  const corrected = (overrides: { creditNotes?: number; failedCreditNotes?: number; adjustmentInvoices?: number; correction?: boolean } = {}) => ({
+    status: 'corrected' as const,
+    correction: overrides.correction === false ? null : { correctionId: 'oe:ctr-1:2026-10:correction:1' },
+    creditNotes: Array.from({ length: overrides.creditNotes ?? 0 }, (_, i) => ({ correctionId: 'c1', creditNoteId: `cn_${i}`, total: 100n })),
+    failedCreditNotes: Array.from({ length: overrides.failedCreditNotes ?? 0 }, () => ({
+      correctionId: 'c1',
+      reason: 'original_invoice_draft',
+      message: 'draft',
+      retryable: true,
+      attempts: 1,
+    })),
+    adjustmentInvoices: Array.from({ length: overrides.adjustmentInvoices ?? 0 }, (_, i) => ({
+      correctionId: 'c1',
+      invoiceRecordId: `oe:ctr-1:2026-10-adjustment-${i + 1}:r1`,
+      stripeInvoiceId: `in_adj_${i}`,
+      total: 600n,
+      matched: true,
+    })),
+    deferredIncrease: null,
+  });
+
+  it('counts corrections, credit notes issued and refused, adjustment invoices and changes left for redelivery, under the shared names', async () => {
+    const result = {
+      periods: [
+        { contractId: 'ctr-1', periodId: '2026-10', outcome: corrected({ creditNotes: 2, adjustmentInvoices: 1 }) },
+        { contractId: 'ctr-2', periodId: '2026-10', outcome: corrected({ failedCreditNotes: 1 }) },
+        { contractId: 'ctr-3', periodId: '2026-10', outcome: corrected({ correction: false }) },
+        { contractId: 'ctr-4', periodId: '2026-11', outcome: { status: 'failed', error: new Error('close still running') } },
+        { contractId: 'ctr-5', periodId: '2026-11', outcome: { status: 'not_closed_yet' } },
+      ],
+      changes: [{ done: true }, { done: true }, { done: false, error: new Error('close still running') }],
+    } as unknown as CorrectChangedPeriodsResult;
+    const { emf, logs } = await flushed(() => recordCorrections(result));
+    expect(valuesOf(emf[0]!)).toEqual({
+      [CORRECTION_METRIC_NAMES.corrections]: 2,
+      [CORRECTION_METRIC_NAMES.creditNotesIssued]: 2,
+      [CORRECTION_METRIC_NAMES.creditNotesFailed]: 1,
+      [CORRECTION_METRIC_NAMES.adjustmentInvoicesIssued]: 1,
+      [CORRECTION_METRIC_NAMES.failures]: 1,
+    });
+    expect(logs.find((line) => line['message'] === 'Credit note refused by Stripe; recorded and announced')).toMatchObject({
+      level: 'WARN',
+      contractId: 'ctr-2',
+      reason: 'original_invoice_draft',
+    });
+    // Ids and counts only: no amounts in the log.
+    expect(JSON.stringify(logs)).not.toContain('600');
+  });
+
+  it('publishes zeros for a batch that changed nothing, so every series the dashboard graphs is continuous', async () => {
+    const { emf } = await flushed(() => recordCorrections({ periods: [], changes: [{ done: true }] }));
+    expect(Object.keys(valuesOf(emf[0]!)).sort()).toEqual(Object.values(CORRECTION_METRICS).map((metric) => metric.metricName).sort());
+    expect(Object.values(valuesOf(emf[0]!))).toEqual([0, 0, 0, 0, 0]);
   });
 });
 
