@@ -6,6 +6,12 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** The clock for defaults such as `--as-of` (now). */
   now: () => Date;
+  /**
+   * Commands against the running local engine take its clock instead of `now`
+   * (moved by `clock advance`), so a walk through a term closes, previews and
+   * checks at the engine's time. Off for in-process callers that pass a clock.
+   */
+  followLocalEngineClock?: boolean;
 }
 
 export const processIo: CliIo = {
@@ -13,6 +19,7 @@ export const processIo: CliIo = {
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   env: process.env,
   now: () => new Date(),
+  followLocalEngineClock: true,
 };
 
 /** A user-facing failure: its message is printed as is, without a stack. */

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { LedgerService } from '../../lambdas/composition/ledger-service';
 import type { CliIo } from './cli-io';
 import { openLedger, resolveConnection, type Connection, type GlobalOptions } from './connection';
+import { followLocalEngineClock } from './local-engine-clock';
 
 export interface CommandContext {
   io: CliIo;
@@ -13,8 +14,11 @@ export interface CommandContext {
   withLedger: <T>(work: (service: LedgerService, connection: Connection) => Promise<T>) => Promise<T>;
 }
 
-export function createCommandContext(program: Command, io: CliIo): CommandContext {
+export function createCommandContext(program: Command, callerIo: CliIo): CommandContext {
   const globalOptions = () => program.opts<GlobalOptions>();
+  // A copy, so the local engine's clock can replace `now` for this run only.
+  const io: CliIo = { ...callerIo };
+  program.hook('preAction', async () => followLocalEngineClock(io, globalOptions()));
   return {
     io,
     globalOptions,

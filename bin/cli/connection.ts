@@ -27,6 +27,14 @@ export interface Connection {
   dataDir: string;
 }
 
+/** True when the connection comes (at least in part) from the running local engine's state file. */
+export function readsLocalEngineState(options: GlobalOptions, env: CliIo['env']): boolean {
+  const endpoint = options.endpoint ?? env.OUTCOME_ENGINE_DYNAMODB_ENDPOINT ?? env.AWS_ENDPOINT_URL_DYNAMODB;
+  const ledgerTableName = options.ledgerTable ?? env.LEDGER_TABLE_NAME;
+  const engineTableName = options.engineTable ?? env.ENGINE_TABLE_NAME;
+  return endpoint === undefined || ledgerTableName === undefined || engineTableName === undefined;
+}
+
 export async function resolveConnection(options: GlobalOptions, io: CliIo): Promise<Connection> {
   const env = io.env;
   const dataDir = resolveDataDir(options.dataDir ?? env.OUTCOME_ENGINE_DATA_DIR);
@@ -38,7 +46,7 @@ export async function resolveConnection(options: GlobalOptions, io: CliIo): Prom
     eventBusName: env.EVENT_BUS_NAME,
   };
 
-  const needsEngine = explicit.endpoint === undefined || explicit.ledgerTableName === undefined || explicit.engineTableName === undefined;
+  const needsEngine = readsLocalEngineState(options, env);
   const state = needsEngine ? await readEngineState(dataDir) : undefined;
   if (state && !isProcessAlive(state.pid)) {
     throw new CliError(

@@ -181,6 +181,23 @@ describe('renewal risk on the local clock', () => {
     expect(missing.stderr).toContain('contract "nope" is not stored [contract_not_found]');
   });
 
+  it('a CLI on the wall clock takes the engine clock when it reads the running engine', async () => {
+    // Only --data-dir: the connection, and the clock, come from the engine's state files.
+    const assessedAt = async (followLocalEngineClock: boolean): Promise<number> => {
+      let stdout = '';
+      let stderr = '';
+      const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), env: {}, now: () => new Date(), followLocalEngineClock };
+      const code = await runCli(['--data-dir', dataDir, 'risk', 'check', '--contract', CONTRACT, '--json'], io);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      return Date.parse((JSON.parse(stdout) as RenewalRiskAssessment).assessedAt);
+    };
+    const engineNow = engine.clock.now().getTime();
+    expect(Math.abs((await assessedAt(true)) - engineNow)).toBeLessThan(5_000);
+    // Without following, the wall clock: weeks away from the engine's frozen, advanced clock.
+    expect(Math.abs((await assessedAt(false)) - engineNow)).toBeGreaterThan(86_400_000);
+  });
+
   it('records the renewal result with tasks resolve and backtests it', async () => {
     const resolved = await cliJson<RenewalTask>(['tasks', 'resolve', TASK_ID, '--result', 'renewed']);
     expect(resolved.status).toBe('resolved');
