@@ -72,7 +72,7 @@ export function formatAssessment(assessment: RenewalRiskAssessment): string {
   const head = formatFields([
     ['contract', assessment.contractId],
     ['customer', assessment.customerId],
-    ['term', `${assessment.termId} .. ${assessment.termEnd} (${assessment.timeZone}), ${assessment.daysToTermEnd} days to term end`],
+    ['term', `${assessment.termId} .. ${assessment.termEnd} (${assessment.timeZone}), ${termEndDistance(assessment.daysToTermEnd)}`],
     ['assessed at', assessment.assessedAt],
     ['score', `${assessment.score} of 100`],
     ['tier', `${assessment.tier}${assessment.severeSignal ? ` (lifted from ${assessment.scoreTier} by ${assessment.severeSignal})` : ''}`],
@@ -127,3 +127,10 @@ export const registerRiskCommand: RegisterCommand = (program, context) => {
       );
     });
 };
+
+/** "44 days to term end", "1 day to term end", "term ended 3 days ago". */
+export function termEndDistance(daysToTermEnd: number): string {
+  const days = Math.abs(daysToTermEnd);
+  const unit = days === 1 ? 'day' : 'days';
+  return daysToTermEnd >= 0 ? `${days} ${unit} to term end` : `term ended ${days} ${unit} ago`;
+}
