@@ -6,7 +6,7 @@
 // Both stacks read it: the stateful stack sizes queue visibility timeouts from
 // the function timeout, the stateless stack builds the function and its grants.
 import type { FunctionName, HandlerName, ScheduledHandlerName } from '../routing/routing-table';
-import type { StageConfig } from './stage-config';
+import { CORRECTION_MAX_CONCURRENCY, CORRECTION_STRIPE_RATE_PER_SECOND, CORRECTIONS_STRIPE_BUDGET, type StageConfig } from './stage-config';
 import { RENEWAL_RISK_SETTINGS_ENV } from '../../lambdas/application/risk/risk-settings';
 
 /**
@@ -149,25 +149,18 @@ export interface HandlerSettings {
 
 /**
  * Stripe requests per second one close process may make (STRIPE_RATE_PER_SECOND):
- * the fleet budget shared evenly by the most closes that can run at once
- * (reserved concurrency), rounded down, so
- * maxConcurrency x perProcess <= stripeRequestsPerSecond <= 100 (Stripe live).
+ * the stage budget less the corrections' share, shared evenly by the most
+ * closes that can run at once (reserved concurrency), rounded down, so
+ * maxConcurrency x perProcess + CORRECTIONS_STRIPE_BUDGET <= stripeRequestsPerSecond <= 100 (Stripe live).
  */
 export function stripeRatePerCloseProcess(config: Pick<StageConfig, 'periodClose'>): number {
   const { stripeRequestsPerSecond, maxConcurrency } = config.periodClose;
   // Two decimals, rounded down: the token bucket takes fractions, and rounding
   // up could push the fleet over its budget.
-  return Math.floor((stripeRequestsPerSecond / maxConcurrency) * 100) / 100;
+  return Math.floor(((stripeRequestsPerSecond - CORRECTIONS_STRIPE_BUDGET) / maxConcurrency) * 100) / 100;
 }
 
-/** Correction functions at once (the SQS event source's lowest MaximumConcurrency). */
-export const CORRECTION_MAX_CONCURRENCY = 2;
-/**
- * Stripe requests per second of one correction process: the corrections use
- * CORRECTION_MAX_CONCURRENCY x this (4/s) on top of the closes' budget, inside
- * the headroom the default budget (80 of live mode's 100) leaves.
- */
-export const CORRECTION_STRIPE_RATE_PER_SECOND = 2;
+export { CORRECTION_MAX_CONCURRENCY, CORRECTION_STRIPE_RATE_PER_SECOND, CORRECTIONS_STRIPE_BUDGET };
 
 /** The stage's renewal-risk settings for the functions that check and schedule (read by renewalRiskSettingsFromEnv). */
 function renewalRiskEnvironment(config: StageConfig): Record<string, string> {

@@ -101,6 +101,17 @@ export const stripeWebhookTuningSchema = z
  */
 export const STRIPE_ACCOUNT_RATE_LIMITS = { live: 100, test: 25 } as const;
 
+/** Correction functions at once (the SQS event source's lowest MaximumConcurrency). */
+export const CORRECTION_MAX_CONCURRENCY = 2;
+/** Stripe requests per second of one correction process. */
+export const CORRECTION_STRIPE_RATE_PER_SECOND = 2;
+/**
+ * Stripe requests per second the prompt corrections of invoiced periods take
+ * out of the stage's budget (periodClose.stripeRequestsPerSecond), so closes
+ * and corrections together stay within it.
+ */
+export const CORRECTIONS_STRIPE_BUDGET = CORRECTION_MAX_CONCURRENCY * CORRECTION_STRIPE_RATE_PER_SECOND;
+
 export const periodCloseTuningSchema = z
   .object({
     /** Hours after a period ends (in the contract's zone) before it closes, so late outcomes make it in. */
@@ -114,8 +125,10 @@ export const periodCloseTuningSchema = z
      */
     maxConcurrency: z.number().int().min(1).max(100).default(5),
     /**
-     * Stripe requests per second the whole close fleet may make, shared out
-     * evenly: each close process gets stripeRequestsPerSecond / maxConcurrency
+     * Stripe requests per second the engine may make on this stage's account:
+     * the prompt corrections take CORRECTIONS_STRIPE_BUDGET of it, and the
+     * close fleet shares the rest evenly: each close process gets
+     * (stripeRequestsPerSecond - CORRECTIONS_STRIPE_BUDGET) / maxConcurrency
      * (STRIPE_RATE_PER_SECOND). 80 keeps 20 % of the live limit free for the
      * Dashboard, the CLI and other integrations on the same Stripe account;
      * set at most 25 for a stage on a test-mode key.
@@ -138,8 +151,10 @@ export const periodCloseTuningSchema = z
   })
   // Below one request per second per process a close of a few dozen lines
   // would outlast the function's timeout.
-  .refine((tuning) => tuning.stripeRequestsPerSecond >= tuning.maxConcurrency, {
-    message: 'stripeRequestsPerSecond must be at least maxConcurrency (one Stripe request per second for each concurrent close)',
+  .refine((tuning) => tuning.stripeRequestsPerSecond - CORRECTIONS_STRIPE_BUDGET >= tuning.maxConcurrency, {
+    message:
+      `stripeRequestsPerSecond must be at least maxConcurrency + ${CORRECTIONS_STRIPE_BUDGET} ` +
+      `(one Stripe request per second for each concurrent close, plus the corrections' ${CORRECTIONS_STRIPE_BUDGET})`,
     path: ['stripeRequestsPerSecond'],
   });
 export type PeriodCloseTuning = z.infer<typeof periodCloseTuningSchema>;

@@ -9,7 +9,7 @@ import { CorrectInvoicedPeriodEnvironmentSchema } from '../../../lambdas/handler
 import { LoadPlansEnvSchema } from '../../../lambdas/handlers/load-plans';
 import { SchedulePeriodClosesEnvironmentSchema } from '../../../lambdas/handlers/schedule-period-closes';
 import { ScheduleEnvironmentSchema } from '../../../lambdas/handlers/schedule-renewal-checks';
-import { HANDLER_SETTINGS, TABLE_ACTIONS, stripeRatePerCloseProcess } from '../../../lib/config/handler-settings';
+import { CORRECTION_MAX_CONCURRENCY, CORRECTIONS_STRIPE_BUDGET, HANDLER_SETTINGS, TABLE_ACTIONS, stripeRatePerCloseProcess } from '../../../lib/config/handler-settings';
 import { STRIPE_ACCOUNT_RATE_LIMITS, parseStageConfig } from '../../../lib/config/stage-config';
 import type { FunctionName } from '../../../lib/routing/routing-table';
 import { synthEngine } from '../support/synth-engine';
@@ -94,11 +94,12 @@ describe('engine functions: environment', () => {
       EVENT_BUS_NAME: { 'Fn::ImportValue': expect.stringMatching(/EventBus/) },
       FINALIZE_INVOICES: 'true',
       CLOSE_GRACE_HOURS: '24',
-      STRIPE_RATE_PER_SECOND: '16',
+      // (80 - the corrections' 4) / 5 closes at once.
+      STRIPE_RATE_PER_SECOND: '15.2',
       STRIPE_SECRET_ARN: 'outcome-engine/fns/stripe',
     });
     const parsed = BillingEnvironmentSchema.parse({ ...variables, ENGINE_TABLE_NAME: 'e', LEDGER_TABLE_NAME: 'l', EVENT_BUS_NAME: 'b' });
-    expect(parsed).toMatchObject({ FINALIZE_INVOICES: 'true', CLOSE_GRACE_HOURS: 24, STRIPE_RATE_PER_SECOND: 16 });
+    expect(parsed).toMatchObject({ FINALIZE_INVOICES: 'true', CLOSE_GRACE_HOURS: 24, STRIPE_RATE_PER_SECOND: 15.2 });
   });
 
   it('takes grace, finalization and the Stripe budget from the stage configuration', () => {
@@ -110,7 +111,8 @@ describe('engine functions: environment', () => {
       expect(variablesOf('close-period', tuned.statelessTemplate)).toMatchObject({
         FINALIZE_INVOICES: 'false',
         CLOSE_GRACE_HOURS: '6',
-        STRIPE_RATE_PER_SECOND: '6.66',
+        // (20 - 4) / 3, rounded down.
+        STRIPE_RATE_PER_SECOND: '5.33',
       });
       expect(variablesOf('schedule-period-closes', tuned.statelessTemplate)).toMatchObject({ CLOSE_GRACE_HOURS: '6' });
       expect(functionOf('close-period', tuned.statelessTemplate).properties.ReservedConcurrentExecutions).toBe(3);
@@ -176,20 +178,25 @@ describe('engine functions: close-period', () => {
     });
   });
 
-  it('keeps the whole fleet within the Stripe budget, and the budget within Stripe\'s live limit', () => {
+  it('keeps closes and corrections together within the Stripe budget, and the budget within Stripe\'s live limit', () => {
+    const corrections = CORRECTION_MAX_CONCURRENCY * Number(variablesOf('correct-invoiced-period').STRIPE_RATE_PER_SECOND);
+    expect(corrections).toBe(CORRECTIONS_STRIPE_BUDGET);
     for (const [maxConcurrency, stripeRequestsPerSecond] of [
       [5, 80],
       [3, 20],
       [7, 100],
-      [100, 100],
-      [1, 1],
+      [96, 100],
+      [1, 5],
+      [21, 25],
     ] as const) {
       const config = parseStageConfig({ stage: 'x', periodClose: { maxConcurrency, stripeRequestsPerSecond } });
       const perProcess = stripeRatePerCloseProcess(config);
       expect(perProcess).toBeGreaterThanOrEqual(1);
-      expect(perProcess * maxConcurrency).toBeLessThanOrEqual(stripeRequestsPerSecond);
+      expect(perProcess * maxConcurrency + corrections).toBeLessThanOrEqual(stripeRequestsPerSecond);
       expect(stripeRequestsPerSecond).toBeLessThanOrEqual(STRIPE_ACCOUNT_RATE_LIMITS.live);
     }
+    // A budget the corrections would leave below one request per second per close is refused.
+    expect(() => parseStageConfig({ stage: 'x', periodClose: { maxConcurrency: 100, stripeRequestsPerSecond: 100 } })).toThrow(/maxConcurrency \+ 4/);
   });
 
   it('runs after Scheduler with Node 22 on arm64, traced', () => {
