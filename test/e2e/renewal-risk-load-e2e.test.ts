@@ -4,8 +4,10 @@
 // closes and the checks), outcomes come in through PutEvents month by month,
 // and `clock advance` walks the term. Every month closes into a Stripe
 // (emulator) invoice before the checks that follow it, so commitment burn and
-// payment health are measured: July's payment fails, the 120-day check opens a
-// task, a dire September escalates it at 90 days, and once July is paid and
+// payment health are measured. The invoices are sent with 30 days to pay and
+// the customer pays them in time, except June's, left unpaid past its due date,
+// and July's, whose payment fails: the 120-day check opens a task, a dire
+// September escalates it at 90 days, and once June and July are paid and
 // October recovers, the 60-day check resolves it.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,6 +71,11 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
   const advanceTo = (to: string) => cliJson<ClockView>(['clock', 'advance', '--to', to]);
   const firedCheck = (view: ClockView, days: number) => view.fired?.find((f) => f.scheduleName === `rr.${CONTRACT}.${TERM}.${days}d`);
   const stripeInvoiceOf = async (periodId: string) => (await engine.billing!.service.invoices.getStatus(CONTRACT, periodId))?.stripeInvoiceId;
+  /** The customer pays the period's invoice (by bank transfer, recorded in Stripe) at the engine's current time. */
+  async function pay(periodId: string): Promise<void> {
+    await stripe.invoices.pay((await stripeInvoiceOf(periodId))!, { paid_out_of_band: true });
+    await engine.billing!.emulator!.webhookDeliveries();
+  }
   const riskEvents = () => announced.filter((e) => e['detail-type'].startsWith('Renewal Risk') && (e.detail as { contractId?: string }).contractId === CONTRACT);
 
   beforeAll(async () => {
@@ -167,10 +174,21 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
         const after = await cliJson<RenewalRiskAssessment>(['risk', 'check', '--contract', CONTRACT]);
         expect(after.signals.find((s) => s.code === 'payment_health')).toMatchObject({ applicable: true, value: '0' });
       }
+      // January to May are paid on the 20th of the month after, well before their due dates; June is not paid.
+      if (index < 5) await pay(`2026-0${index + 1}`);
     }
-    // January to July are invoiced in Stripe, $2,000 a month, then $1,600 for July.
+    // January to July are invoiced in Stripe, $2,000 a month, then $1,600 for July, each due 30 days after its close.
     for (const period of ['2026-01', '2026-06', '2026-07']) expect(await stripeInvoiceOf(period)).toMatch(/^in_/);
-    expect((await stripe.invoices.retrieve((await stripeInvoiceOf('2026-07'))!)).total).toBe(160000);
+    const july = await stripe.invoices.retrieve((await stripeInvoiceOf('2026-07'))!);
+    expect([july.total, july.collection_method, july.due_date]).toEqual([160000, 'send_invoice', Date.parse('2026-09-01T00:00:00Z') / 1000]);
+    // June's due date (August 1) has passed without a payment or a failed one: past due by its due date alone.
+    const june = await stripeInvoiceOf('2026-06');
+    const early = await cliJson<RenewalRiskAssessment>(['risk', 'check', '--contract', CONTRACT]);
+    expect(early.signals.find((s) => s.code === 'payment_health')).toMatchObject({ applicable: true, value: '1', details: { failedPaymentsInWindow: 0 } });
+    expect(early.reasons.filter((r) => r.signal === 'payment_health').map((r) => r.message)).toEqual([`invoice ${june} ($2,000.00) is 2 days past due`]);
+    // As of the day before, it was not due yet.
+    const asOf = await cliJson<RenewalRiskAssessment>(['risk', 'check', '--contract', CONTRACT, '--as-of', '2026-07-31T12:00:00Z']);
+    expect(asOf.signals.find((s) => s.code === 'payment_health')).toMatchObject({ applicable: true, value: '0' });
   });
 
   it('opens a task at 120 days: the July payment failed and usage fell', async () => {
@@ -195,6 +213,8 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
       'energy saved down 65% on the prior quarter: 300 in the latest month against a baseline of 866.7 per month',
       '300 of 1,000 targeted energy saved per month (30%), down 65% on the prior quarter; 86% of target to date, 78% projected by term end (9,383 of 12,000)',
       '1 failed payment in the last 90 days, 1 not yet recovered',
+      // June from its due date (August 1); July from its failed payment, which came before its due date (September 1).
+      `invoice ${await stripeInvoiceOf('2026-06')} ($2,000.00) is 33 days past due`,
       `invoice ${julyInvoice} ($1,600.00) is 31 days past due`,
       // Nothing at all reached this ledger since August 20: the freshness mark says so, and the gap is counted only to it.
       'ledger data is 13 days old (newest record 2026-08-20T12:00:00Z); usage signals may lag reality',
@@ -206,6 +226,7 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
 
   it('escalates the task at 90 days after a dire September', async () => {
     await advanceTo('2026-09-20T12:00:00Z');
+    await pay('2026-08');
     await record('2026-09-20T10:00:00Z', '100');
     const view = await advanceTo('2026-10-04T00:00:00Z');
     expect(firedCheck(view, 90)?.result).toMatchObject({ tier: 'critical', action: 'escalate', taskId: TASK_ID });
@@ -213,9 +234,8 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
     expect(task).toMatchObject({ tier: 'critical', escalations: [{ toTier: 'critical', checkpointDays: 90 }] });
   });
 
-  it('resolves the task at 60 days once July is paid and October recovers', async () => {
-    await stripe.invoices.pay((await stripeInvoiceOf('2026-07'))!, { paid_out_of_band: true });
-    await engine.billing!.emulator!.webhookDeliveries();
+  it('resolves the task at 60 days once June and July are paid and October recovers', async () => {
+    for (const period of ['2026-06', '2026-07', '2026-09']) await pay(period);
     await advanceTo('2026-10-31T12:00:00Z');
     await record('2026-10-31T10:00:00Z', '4000');
     const view = await advanceTo('2026-11-03T00:00:00Z');

@@ -20,6 +20,7 @@ import type {
   StoredCorrection,
 } from '../../application/billing/ports';
 import type { PaymentSignal, PaymentSignalStore } from '../../application/billing/record-payment-signal';
+import type { RiskStripeInvoice } from '../../application/risk/ports';
 import { ENGINE_TABLE } from './table-design';
 
 // Item layout in the engine table (ENGINE_TABLE):
@@ -140,6 +141,9 @@ export class DynamoDbInvoiceStore implements InvoiceStore, PaymentSignalStore {
             },
           }
         : {}),
+      ...(item['stripeFinalizedAt'] ? { stripeFinalizedAt: String(item['stripeFinalizedAt']) } : {}),
+      ...(item['stripeDueAt'] ? { stripeDueAt: String(item['stripeDueAt']) } : {}),
+      ...(item['stripeAmountDue'] !== undefined ? { stripeAmountDue: big('stripeAmountDue') } : {}),
       updatedAt: String(item['updatedAt']),
     };
   }
@@ -159,6 +163,9 @@ export class DynamoDbInvoiceStore implements InvoiceStore, PaymentSignalStore {
       values['stripeTotal'] = status.reconciliation.stripeTotal.toString();
       values['difference'] = status.reconciliation.difference.toString();
     }
+    if (status.stripeFinalizedAt) values['stripeFinalizedAt'] = status.stripeFinalizedAt;
+    if (status.stripeDueAt) values['stripeDueAt'] = status.stripeDueAt;
+    if (status.stripeAmountDue !== undefined) values['stripeAmountDue'] = status.stripeAmountDue.toString();
     const names = Object.keys(values);
     try {
       await this.client.send(
@@ -400,11 +407,27 @@ export class DynamoDbInvoiceStore implements InvoiceStore, PaymentSignalStore {
     return (await this.stripeInvoiceIdsOf(contractId)).length > 0;
   }
 
+  /**
+   * The Stripe invoices the engine pushed for the contract (adjustment invoices
+   * included), with when each was finalized and is due as the close read them.
+   */
+  async listStripeInvoices(contractId: string): Promise<RiskStripeInvoice[]> {
+    const items = await this.stripeInvoiceStatusItems(contractId);
+    return items.map((item) => ({
+      stripeInvoiceId: String(item['stripeInvoiceId']),
+      ...(item['stripeFinalizedAt'] ? { finalizedAt: String(item['stripeFinalizedAt']) } : {}),
+      ...(item['stripeDueAt'] ? { dueAt: String(item['stripeDueAt']) } : {}),
+      ...(item['stripeAmountDue'] !== undefined ? { amountDueMinor: String(item['stripeAmountDue']) } : {}),
+    }));
+  }
+
   private async stripeInvoiceIdsOf(contractId: string): Promise<string[]> {
+    return (await this.stripeInvoiceStatusItems(contractId)).map((item) => String(item['stripeInvoiceId']));
+  }
+
+  private async stripeInvoiceStatusItems(contractId: string): Promise<Record<string, unknown>[]> {
     const items = await this.query(contractPk(contractId), 'INVOICE#');
-    return items
-      .filter((item) => String(item[SK]).endsWith('#STATUS') && item['stripeInvoiceId'])
-      .map((item) => String(item['stripeInvoiceId']));
+    return items.filter((item) => String(item[SK]).endsWith('#STATUS') && item['stripeInvoiceId']);
   }
 
   private async querySignals(partition: string, range: PaymentSignalRange): Promise<PaymentSignal[]> {

@@ -58,6 +58,10 @@ function epochSeconds(instant: string): number {
   return Math.floor(Date.parse(instant) / 1000);
 }
 
+function instantOf(unixSeconds: number | null | undefined): string | null {
+  return unixSeconds === null || unixSeconds === undefined ? null : new Date(unixSeconds * 1000).toISOString();
+}
+
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -76,6 +80,9 @@ function totalsOf(invoice: Stripe.Invoice): StripeInvoiceTotals {
     currency: invoice.currency,
     total: BigInt(invoice.total),
     lineCount: invoice.lines?.data.length ?? 0,
+    amountDue: BigInt(invoice.amount_due),
+    finalizedAt: instantOf(invoice.status_transitions?.finalized_at),
+    dueAt: instantOf(invoice.due_date),
   };
 }
 

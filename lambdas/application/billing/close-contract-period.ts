@@ -13,6 +13,7 @@ import {
   type InvoiceStatus,
   type InvoiceStore,
   type StoredCorrection,
+  type StripeInvoiceTotals,
   type UsageReader,
 } from './ports';
 
@@ -123,11 +124,7 @@ export async function issueInvoiceRecord(deps: BillingDeps, record: InvoiceRecor
       await deps.invoices.setStatus({ ...statusBase, status: 'pushing', stripeInvoiceId: id, updatedAt: deps.clock().toISOString() });
     },
   });
-  const final = await recordReconciliation(deps, record, pushed.stripeInvoiceId, {
-    total: pushed.total,
-    currency: pushed.currency,
-    status: pushed.status,
-  });
+  const final = await recordReconciliation(deps, record, pushed.stripeInvoiceId, pushed);
   return resultOf(record, created, final, pushed.itemsCreated);
 }
 
@@ -192,7 +189,7 @@ export async function recordReconciliation(
   deps: Pick<BillingDeps, 'invoices' | 'events' | 'clock'>,
   record: InvoiceRecord,
   stripeInvoiceId: string,
-  stripe: { total: bigint; currency: string; status: string },
+  stripe: Pick<StripeInvoiceTotals, 'total' | 'currency' | 'status' | 'amountDue' | 'finalizedAt' | 'dueAt'>,
 ): Promise<InvoiceStatus> {
   const reconciliation = reconcileInvoiceTotals({
     currency: record.currency,
@@ -213,6 +210,10 @@ export async function recordReconciliation(
       stripeTotal: reconciliation.stripeTotal,
       difference: reconciliation.difference,
     },
+    // Where Stripe says it: a re-run or a later reconcile writes the same values again.
+    ...(stripe.finalizedAt ? { stripeFinalizedAt: stripe.finalizedAt } : {}),
+    ...(stripe.dueAt ? { stripeDueAt: stripe.dueAt } : {}),
+    ...(stripe.amountDue !== undefined ? { stripeAmountDue: stripe.amountDue } : {}),
     updatedAt: deps.clock().toISOString(),
   };
   await deps.invoices.setStatus(status);

@@ -46,6 +46,15 @@ export interface InvoiceStatus {
   readonly stripeInvoiceId?: string;
   readonly stripeStatus?: string;
   readonly reconciliation?: { readonly matched: boolean; readonly engineTotal: bigint; readonly stripeTotal: bigint; readonly difference: bigint };
+  /**
+   * Kept from the Stripe invoice the close (or a later reconcile) read: when it
+   * was finalized, when it is due (payment terms) and what it asked for, so a
+   * past-due invoice shows even if its webhook never arrived. Absent on a draft
+   * and on statuses written before these were kept.
+   */
+  readonly stripeFinalizedAt?: string;
+  readonly stripeDueAt?: string;
+  readonly stripeAmountDue?: bigint;
   readonly updatedAt: string;
 }
 
@@ -163,6 +172,12 @@ export interface StripeInvoiceTotals {
   readonly currency: string;
   readonly total: bigint;
   readonly lineCount: number;
+  /** What the invoice asks for (the total less any customer credit balance applied). */
+  readonly amountDue?: bigint;
+  /** When Stripe finalized it (ISO instant); null while it is a draft. */
+  readonly finalizedAt?: string | null;
+  /** Its due date (ISO instant) under payment terms (`send_invoice`); null when it has none. */
+  readonly dueAt?: string | null;
 }
 
 export interface PushInvoiceResult extends StripeInvoiceTotals {

@@ -35,6 +35,8 @@ export const StripeEventSchema = z.object({
         amount_remaining: z.number().int().nullish(),
         attempt_count: z.number().int().nullish(),
         status: z.string().nullish(),
+        /** Unix seconds; set by Stripe when a `send_invoice` invoice is finalized. */
+        due_date: z.number().int().nullish(),
         metadata: MetadataSchema,
       })
       .passthrough(),
@@ -60,6 +62,12 @@ export interface PaymentSignal {
   readonly amountPaid: string | null;
   readonly attemptCount: number | null;
   readonly status: string | null;
+  /**
+   * When the invoice is due (Stripe's `due_date`, an ISO instant), on invoice
+   * events of invoices with payment terms; null when Stripe set none. Absent on
+   * signals recorded before the due date was kept: read as no due date.
+   */
+  readonly dueAt?: string | null;
 }
 
 export interface PaymentSignalStore {
@@ -83,6 +91,12 @@ function isSignalType(type: string): type is PaymentSignalType {
 }
 
 const text = (value: number | null | undefined): string | null => (value === null || value === undefined ? null : String(value));
+/** Stripe's unix seconds as an ISO instant; null when absent (or beyond what a date can hold). */
+function instantOf(unixSeconds: number | null | undefined): string | null {
+  if (unixSeconds === null || unixSeconds === undefined) return null;
+  const date = new Date(unixSeconds * 1000);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
 
 /** Maps a verified Stripe event to a payment signal (null for types the engine does not track). */
 export function paymentSignalOf(event: StripeEventInput, receivedAt: string): PaymentSignal | null {
@@ -107,6 +121,7 @@ export function paymentSignalOf(event: StripeEventInput, receivedAt: string): Pa
     amountPaid: text(object.amount_paid),
     attemptCount: object.attempt_count ?? null,
     status: object.status ?? null,
+    dueAt: isInvoice ? instantOf(object.due_date) : null,
   };
 }
 

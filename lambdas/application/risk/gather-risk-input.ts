@@ -9,7 +9,16 @@ import { CADENCE_MONTHS } from '../../domain/periods/billing-schedule';
 import { DEFAULT_RISK_CONFIG } from '../../domain/risk/risk-config';
 import type { DeliveredValue, Feedback, PaymentSignal, RiskAssessmentInput, UsageByPeriod } from '../../domain/risk/risk-input';
 import type { PaymentSignal as StripePaymentSignal } from '../billing/record-payment-signal';
-import type { RiskDataFreshnessReader, RiskInvoiceReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader, RiskUsageSummary } from './ports';
+import type {
+  RiskDataFreshnessReader,
+  RiskInvoiceReader,
+  RiskMetricCatalog,
+  RiskPaymentSignalReader,
+  RiskStripeInvoice,
+  RiskUsageQuery,
+  RiskUsageReader,
+  RiskUsageSummary,
+} from './ports';
 import { termIdOf, type RenewalRiskSettings } from './risk-settings';
 
 export interface GatherRiskInputDeps {
@@ -54,23 +63,28 @@ function outstandingMinor(signal: StripePaymentSignal): string | undefined {
 
 /**
  * Stripe webhook signals in the risk core's vocabulary; types that say nothing
- * about payment (finalized, credit notes) are dropped.
+ * about payment (credit notes) are dropped.
  *
- * Past due follows Stripe's own rule for subscriptions: an invoice is past due
- * from its first failed payment while it stays open (Stripe keeps retrying it),
- * and an uncollectible invoice is past due. Paying or voiding it settles it.
+ * Past due follows Stripe's rules: an invoice with payment terms is past due
+ * once its due date has passed while it is still open (every invoice event
+ * carries the due date, `invoice.finalized` first); an invoice is past due
+ * from its first failed payment while it stays open (Stripe keeps retrying
+ * it), and an uncollectible invoice is past due. Paying or voiding it settles
+ * it. The due date itself is judged against `now` by the risk core.
  */
 export function toRiskPaymentSignals(signals: readonly StripePaymentSignal[]): PaymentSignal[] {
   const mapped: PaymentSignal[] = [];
   for (const signal of signals) {
     const invoiceId = signal.stripeInvoiceId ?? signal.stripeObjectId;
     if (!invoiceId) continue;
-    const amountMinor = outstandingMinor(signal);
-    const base = { invoiceId, occurredAt: signal.occurredAt, ...(amountMinor ? { amountMinor } : {}) };
     const isInvoice = signal.type.startsWith('invoice.');
+    const amountMinor = outstandingMinor(signal);
+    const dueAt = isInvoice ? signal.dueAt : null;
+    const base = { invoiceId, occurredAt: signal.occurredAt, ...(amountMinor ? { amountMinor } : {}), ...(dueAt ? { dueAt } : {}) };
     if (signal.type === 'invoice.payment_failed') mapped.push({ kind: 'payment_failed', ...base });
     else if (signal.type === 'invoice.paid') mapped.push({ kind: 'invoice_paid', ...base });
     else if (signal.type === 'invoice.voided') mapped.push({ kind: 'invoice_voided', ...base });
+    else if (signal.type === 'invoice.finalized') mapped.push({ kind: 'invoice_finalized', ...base });
     const stillOwedAfterFailure = signal.type === 'invoice.payment_failed' && (signal.status === 'open' || signal.status === null);
     if (isInvoice && (stillOwedAfterFailure || signal.status === 'past_due' || signal.status === 'uncollectible')) {
       mapped.push({ kind: 'invoice_past_due', ...base });
@@ -181,16 +195,17 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
     lastOutcomeMs = latestOf(lastOutcomeMs, await lastOutcomeOf(deps, contract, periods.started, summaries, target.metric, now));
   }
 
-  const [feedback, records, stripeSignals, dataAsOf] = await Promise.all([
+  const [feedback, records, stripeSignals, issued, dataAsOf] = await Promise.all([
     gatherFeedback(deps, contract, now, metricNames),
     // Only what was rated by now: a check as of a past moment sees the invoices of that moment.
     deps.invoices ? deps.invoices.listRecords(contract.contractId).then((all) => all.filter((record) => Date.parse(record.ratedAt) <= nowMs)) : undefined,
     // Every signal up to now: an invoice left unpaid since the previous term is still owed.
     deps.payments ? deps.payments.listPaymentSignals(contract.contractId, { to: new Date(nowMs + 1) }) : undefined,
+    deps.payments && deps.invoices?.listStripeInvoices ? deps.invoices.listStripeInvoices(contract.contractId) : [],
     deps.freshness ? deps.freshness.ledgerDataAsOf(now) : undefined,
   ]);
   const spend = records === undefined ? undefined : spendToDate(contract, periods.all, records);
-  const paymentSignals = await paymentSignalsFor(deps, contract, stripeSignals, records);
+  const paymentSignals = await paymentSignalsFor(deps, contract, stripeSignals, finalizedBy(issued, nowMs), records);
   const committed = committedAmountMinor(contract, periods.all);
   const valuesPerUnit = deps.settings.outcomeValuesPerUnit ?? {};
   const outcomeValues = contract.successTargets
@@ -240,14 +255,34 @@ async function paymentSignalsFor(
   deps: GatherRiskInputDeps,
   contract: Contract,
   stripeSignals: readonly StripePaymentSignal[] | undefined,
+  finalizedByNow: readonly PaymentSignal[],
   recordsByNow: readonly InvoiceRecord[] | undefined,
 ): Promise<PaymentSignal[] | undefined> {
   if (stripeSignals === undefined) return undefined;
-  if (stripeSignals.length === 0) {
+  if (stripeSignals.length === 0 && finalizedByNow.length === 0) {
     if (recordsByNow !== undefined && recordsByNow.length === 0) return undefined;
     if (deps.invoices?.hasStripeInvoices && !(await deps.invoices.hasStripeInvoices(contract.contractId))) return undefined;
   }
-  return toRiskPaymentSignals(stripeSignals);
+  // The close's reading first: for the same invoice at the same instant, the webhook's signal is the later word.
+  return [...finalizedByNow, ...toRiskPaymentSignals(stripeSignals)];
+}
+
+/**
+ * The engine's Stripe invoices finalized by `now` (as the close read them from
+ * Stripe), as `invoice_finalized` signals with their due dates: the same fact
+ * the `invoice.finalized` webhook brings, kept so a lost webhook does not hide
+ * a past-due invoice. Drafts and statuses without a finalization time add nothing.
+ */
+function finalizedBy(invoices: readonly RiskStripeInvoice[], nowMs: number): PaymentSignal[] {
+  return invoices
+    .filter((invoice) => invoice.finalizedAt !== undefined && Date.parse(invoice.finalizedAt) <= nowMs)
+    .map((invoice) => ({
+      kind: 'invoice_finalized' as const,
+      invoiceId: invoice.stripeInvoiceId,
+      occurredAt: invoice.finalizedAt as string,
+      ...(invoice.amountDueMinor && MINOR_UNITS.test(invoice.amountDueMinor) ? { amountMinor: invoice.amountDueMinor } : {}),
+      ...(invoice.dueAt ? { dueAt: invoice.dueAt } : {}),
+    }));
 }
 
 function latestOf(a: number | undefined, b: number | undefined): number | undefined {

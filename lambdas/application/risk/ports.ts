@@ -149,6 +149,24 @@ export interface RiskInvoiceReader {
    * Readers without it leave that question to the payment signals alone.
    */
   hasStripeInvoices?(contractId: string): Promise<boolean>;
+  /**
+   * The contract's Stripe invoices with what the close read from Stripe (when
+   * finalized, when due). An unpaid invoice past its due date then counts even
+   * when its `invoice.finalized` webhook was lost. Readers without it leave
+   * due dates to the payment signals alone.
+   */
+  listStripeInvoices?(contractId: string): Promise<RiskStripeInvoice[]>;
+}
+
+/** A Stripe invoice the engine pushed, as its status item keeps it. */
+export interface RiskStripeInvoice {
+  readonly stripeInvoiceId: string;
+  /** ISO instant; absent while a draft, or on a status written before it was kept. */
+  readonly finalizedAt?: string;
+  /** ISO instant; absent when the invoice has no payment terms. */
+  readonly dueAt?: string;
+  /** Stripe's amount due at finalization, integer minor units. */
+  readonly amountDueMinor?: string;
 }
 
 /**

@@ -57,11 +57,17 @@ export const UsageByPeriodSchema = RiskPeriodSchema.extend({
 export type UsageByPeriod = z.infer<typeof UsageByPeriodSchema>;
 
 export const PaymentSignalSchema = z.strictObject({
-  /** `invoice_voided` settles an invoice like a payment: nothing is owed on it any more. */
-  kind: z.enum(['payment_failed', 'payment_succeeded', 'invoice_past_due', 'invoice_paid', 'invoice_voided']),
+  /**
+   * `invoice_finalized`: the invoice was issued (open, owed) at `occurredAt`; with a `dueAt` it is past due
+   * from then unless settled by `now`. `invoice_voided` settles an invoice like a payment: nothing is owed on it any more.
+   */
+  kind: z.enum(['payment_failed', 'payment_succeeded', 'invoice_past_due', 'invoice_paid', 'invoice_voided', 'invoice_finalized']),
   invoiceId: z.string().min(1).max(255),
   occurredAt: InstantSchema,
+  /** What is still owed on the invoice (amount due less amount paid), integer minor units. */
   amountMinor: MinorUnitsText.optional(),
+  /** The invoice's due date (payment terms) as the signal knew it; absent when it has none. */
+  dueAt: InstantSchema.optional(),
 });
 export type PaymentSignal = z.infer<typeof PaymentSignalSchema>;
 

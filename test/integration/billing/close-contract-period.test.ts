@@ -116,11 +116,23 @@ describe('closeContractPeriod against the Stripe emulator and DynamoDB Local', (
     contracts.addContract(monthlyContract(contractId, 'usd-plan', 'USD'));
     addOutcomes(contractId, 4, '2026-10-03T00:00:00.000Z');
     const first = await closeContractPeriod(deps(), { contractId, periodId: '2026-10', cutoff: OCTOBER_CUTOFF });
+    // The finalize answer's dates are kept on the status: sent with 30 days to pay.
+    const finalized = await stripe.invoices.retrieve(first.stripeInvoiceId);
+    const keptDates = {
+      stripeFinalizedAt: new Date((finalized.status_transitions.finalized_at as number) * 1000).toISOString(),
+      stripeDueAt: new Date(((finalized.status_transitions.finalized_at as number) + 30 * 86_400) * 1000).toISOString(),
+      stripeAmountDue: 10_600n,
+    };
+    expect(await store.getStatus(contractId, '2026-10')).toMatchObject(keptDates);
+    expect(await store.listStripeInvoices(contractId)).toEqual([
+      { stripeInvoiceId: first.stripeInvoiceId, finalizedAt: keptDates.stripeFinalizedAt, dueAt: keptDates.stripeDueAt, amountDueMinor: '10600' },
+    ]);
     // Outcomes arriving after the record exist must not change it.
     addOutcomes(contractId, 50, '2026-10-04T00:00:00.000Z', '2026-11-01T12:00:00.000Z');
     const second = await closeContractPeriod(deps(), { contractId, periodId: '2026-10', cutoff: OCTOBER_CUTOFF });
 
     expect(second).toMatchObject({ recordCreated: false, stripeInvoiceId: first.stripeInvoiceId, engineTotal: 10_600n, matched: true });
+    expect(await store.getStatus(contractId, '2026-10')).toMatchObject(keptDates);
     const invoices = await invoicesOf(contractId);
     expect(invoices).toHaveLength(1);
     expect(await itemsOf(first.stripeInvoiceId)).toHaveLength(2);
@@ -247,6 +259,8 @@ describe('reconciliation', () => {
     expect(closed).toMatchObject({ matched: true, status: 'reconciled' });
     const draft = await stripe.invoices.retrieve(closed.stripeInvoiceId);
     expect(draft.status).toBe('draft');
+    // A draft is not issued: no finalization time, no due date yet.
+    expect(await store.listStripeInvoices(contractId)).toEqual([{ stripeInvoiceId: closed.stripeInvoiceId, amountDueMinor: '10300' }]);
 
     const [item] = (await itemsOf(closed.stripeInvoiceId)).filter((entry) => entry.metadata?.['lineId'] === 'resolutions');
     await stripe.invoiceItems.update(item?.id as string, { amount: 999 });

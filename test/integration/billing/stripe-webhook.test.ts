@@ -72,6 +72,8 @@ describe('Stripe webhooks from the emulator', () => {
     expect(recorded.sort()).toEqual([...signalTypes].sort());
     const paid = events.ofType('Payment Signal Recorded').find((event) => event.detail['type'] === 'invoice.paid');
     expect(paid?.detail).toMatchObject({ contractId: 'ctr-w', periodId: '2026-10', stripeInvoiceId: invoice.id, currency: 'jpy' });
+    // Charged automatically: Stripe sets no due date.
+    expect(events.ofType('Payment Signal Recorded').find((event) => event.detail['type'] === 'invoice.finalized')?.detail).toMatchObject({ dueAt: null });
 
     const paidEvent = deliveries.find((delivery) => delivery.type === 'invoice.paid');
     expect((await emulator.resendEvent(paidEvent?.eventId as string)).status).toBe(200);
@@ -84,5 +86,29 @@ describe('Stripe webhooks from the emulator', () => {
       created: false,
       published: true,
     });
+  });
+
+  it('keeps the due date Stripe sets when an invoice with payment terms is finalized, as the engine sends them', async () => {
+    const customer = await stripe.customers.create({ name: 'Terms Co' });
+    const invoice = await stripe.invoices.create({
+      customer: customer.id,
+      currency: 'usd',
+      collection_method: 'send_invoice',
+      days_until_due: 30,
+      metadata: { contractId: 'ctr-terms', periodId: '2026-10' },
+    });
+    await stripe.invoiceItems.create({ customer: customer.id, invoice: invoice.id as string, amount: 120000, currency: 'usd', description: 'Resolutions' });
+    const finalized = await stripe.invoices.finalizeInvoice(invoice.id as string);
+    expect(finalized.due_date).toBe((finalized.status_transitions.finalized_at as number) + 30 * 86_400);
+    await emulator.webhookDeliveries();
+
+    const recorded = events.ofType('Payment Signal Recorded').filter((event) => event.detail['contractId'] === 'ctr-terms');
+    expect(recorded.map((event) => event.detail)).toMatchObject([{
+      type: 'invoice.finalized',
+      stripeInvoiceId: invoice.id,
+      status: 'open',
+      amountDue: '120000',
+      dueAt: new Date((finalized.due_date as number) * 1000).toISOString(),
+    }]);
   });
 });

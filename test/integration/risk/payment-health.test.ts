@@ -2,7 +2,9 @@
 // through the webhook handler into the invoice store, which files each signal
 // for its contract (a credit note without metadata through the Stripe invoice
 // the engine pushed for it); the renewal-risk check then reads them. A failed payment left
-// open makes a task with the numbers; paying the invoice clears it.
+// open makes a task with the numbers; paying the invoice clears it. An invoice left
+// unpaid past its due date is past due too, whether the due date came with the
+// `invoice.finalized` webhook or only with the close's reading of Stripe.
 import Stripe from 'stripe';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +12,9 @@ import { DynamoDbInvoiceStore } from '../../../lambdas/adapters/dynamodb/invoice
 import { DynamoDbRenewalTaskStore } from '../../../lambdas/adapters/dynamodb/task-store';
 import type { EventPublisher } from '../../../lambdas/application/billing/ports';
 import { checkRenewalRisk, type CheckRenewalRiskDeps } from '../../../lambdas/application/risk/check-renewal-risk';
+import { gatherRiskInput } from '../../../lambdas/application/risk/gather-risk-input';
+import type { PaymentSignal } from '../../../lambdas/application/billing/record-payment-signal';
+import { assessRenewalRisk } from '../../../lambdas/domain/risk';
 import { createStripeWebhookHandler } from '../../../lambdas/handlers/stripe-webhook';
 import { createTestTables, type TestTables } from '../../support/dynamodb';
 import { HEALTHY_SPRING, RecordingBus, SETTINGS, ScriptedUsage, payload, riskContract } from './risk-test-kit';
@@ -170,5 +175,97 @@ describe('payment health from Stripe webhooks on DynamoDB Local', () => {
     );
     if (result.outcome !== 'checked') throw new Error(`expected a check, got ${result.outcome}`);
     expect(result.assessment.signals.find((s) => s.code === 'payment_health')).toMatchObject({ applicable: false });
+  });
+
+  it('makes an invoice left unpaid past its due date past due, from the webhook or from the close alone, as of any moment', async () => {
+    const contractId = 'ctr-due';
+    const contract = riskContract({ contractId });
+    // July's invoice: the close read it from Stripe (finalized, due in 30 days); its invoice.finalized webhook was lost.
+    await store.setStatus({
+      contractId,
+      periodId: '2026-07',
+      invoiceRecordId: 'ir-due-2026-07',
+      status: 'reconciled',
+      stripeInvoiceId: 'in_due_july',
+      stripeStatus: 'open',
+      reconciliation: { matched: true, engineTotal: 90000n, stripeTotal: 90000n, difference: 0n },
+      stripeFinalizedAt: '2026-08-02T00:10:00.000Z',
+      stripeDueAt: '2026-09-01T00:10:00.000Z',
+      stripeAmountDue: 90000n,
+      updatedAt: '2026-08-02T00:10:01.000Z',
+    });
+    expect(await store.getStatus(contractId, '2026-07')).toMatchObject({ stripeDueAt: '2026-09-01T00:10:00.000Z', stripeAmountDue: 90000n });
+    // A signal stored before due dates were kept has no such field, and still reads.
+    const legacy: PaymentSignal = {
+      stripeEventId: 'evt_due_legacy',
+      type: 'invoice.paid',
+      occurredAt: '2026-07-10T08:00:00.000Z',
+      receivedAt: '2026-07-10T08:00:01.000Z',
+      livemode: false,
+      stripeObjectId: 'in_due_june',
+      stripeInvoiceId: 'in_due_june',
+      stripeCustomerId: 'cus_due',
+      contractId,
+      periodId: '2026-06',
+      currency: 'usd',
+      total: '80000',
+      amountDue: '80000',
+      amountPaid: '80000',
+      attemptCount: 0,
+      status: 'paid',
+    };
+    await store.putPaymentSignal(legacy);
+    // August's invoice: its invoice.finalized webhook carries the due date.
+    await deliver({
+      id: 'evt_due_aug_finalized',
+      type: 'invoice.finalized',
+      created: '2026-09-02T00:10:00.000Z',
+      object: {
+        id: 'in_due_aug',
+        object: 'invoice',
+        customer: 'cus_due',
+        currency: 'usd',
+        total: 110000,
+        amount_due: 110000,
+        amount_paid: 0,
+        status: 'open',
+        collection_method: 'send_invoice',
+        due_date: Math.floor(Date.parse('2026-10-02T00:10:00.000Z') / 1000),
+        metadata: { contractId, periodId: '2026-08', invoiceRecordId: 'ir-due-2026-08' },
+      },
+    });
+    const stored = await store.listPaymentSignals(contractId);
+    expect(stored.map((signal) => [signal.stripeEventId, signal.dueAt])).toEqual([
+      ['evt_due_legacy', undefined],
+      ['evt_due_aug_finalized', '2026-10-02T00:10:00.000Z'],
+    ]);
+
+    const pastDueAsOf = async (now: string) => {
+      const input = await gatherRiskInput({ usage, invoices: store, payments: store, settings: SETTINGS }, { contract, now: new Date(now) });
+      const assessment = assessRenewalRisk(input);
+      return {
+        health: assessment.signals.find((s) => s.code === 'payment_health'),
+        reasons: assessment.reasons.filter((r) => r.code === 'invoice_past_due').map((r) => r.message),
+      };
+    };
+    // Before July's due date both invoices are merely open.
+    expect(await pastDueAsOf('2026-08-31T12:00:00.000Z')).toMatchObject({ health: { applicable: true, value: '0' }, reasons: [] });
+    // The 120-day check: July is past due by its due date although no webhook ever said so.
+    nowIso = '2026-09-03T09:00:00.000Z';
+    const check = await checkRenewalRisk({ ...deps, contracts: { getContract: async () => contract } }, payload(120, contractId));
+    if (check.outcome !== 'checked') throw new Error(`expected a check, got ${check.outcome}`);
+    expect(check.assessment.signals.find((s) => s.code === 'payment_health')).toMatchObject({ applicable: true, value: '1', details: { oldestPastDueDays: 2 } });
+    expect(check.assessment.reasons.filter((r) => r.signal === 'payment_health').map((r) => r.message)).toEqual(['invoice in_due_july ($900.00) is 2 days past due']);
+
+    // July is paid late; August passes its due date unpaid.
+    await deliver({
+      id: 'evt_due_july_paid',
+      type: 'invoice.paid',
+      created: '2026-09-10T08:00:00.000Z',
+      object: { id: 'in_due_july', object: 'invoice', currency: 'usd', total: 90000, amount_due: 90000, amount_paid: 90000, status: 'paid', metadata: { contractId } },
+    });
+    expect((await pastDueAsOf('2026-10-20T12:00:00.000Z')).reasons).toEqual(['invoice in_due_aug ($1,100.00) is 18 days past due']);
+    // As of before the payment, July still shows, days counted from its due date.
+    expect((await pastDueAsOf('2026-09-09T12:00:00.000Z')).reasons).toEqual(['invoice in_due_july ($900.00) is 8 days past due']);
   });
 });

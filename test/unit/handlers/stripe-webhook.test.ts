@@ -44,7 +44,7 @@ function setup() {
   return { signals, published, handler: createStripeWebhookHandler(async () => deps), failPublish: () => (failNextPublish = true) };
 }
 
-function stripeEvent(type: string, id = 'evt_1'): string {
+function stripeEvent(type: string, id = 'evt_1', invoice: Record<string, unknown> = {}): string {
   return JSON.stringify({
     id,
     object: 'event',
@@ -62,6 +62,7 @@ function stripeEvent(type: string, id = 'evt_1'): string {
         amount_paid: 10300,
         status: 'paid',
         metadata: { contractId: 'ctr-1', periodId: '2026-10', invoiceRecordId: 'oe:ctr-1:2026-10:r1' },
+        ...invoice,
       },
     },
   });
@@ -125,6 +126,19 @@ describe('stripe-webhook handler', () => {
     expect(JSON.parse(String(response.body))).toMatchObject({ code });
     expect(published).toHaveLength(0);
     expect(signals.signals.size).toBe(0);
+  });
+
+  it('keeps the due date an invoice with payment terms carries, and none when Stripe set none', async () => {
+    const { handler, published, signals } = setup();
+    const dueDate = Math.floor(Date.parse('2026-12-20T10:00:00.000Z') / 1000);
+    const finalized = stripeEvent('invoice.finalized', 'evt_5', { status: 'open', amount_paid: 0, collection_method: 'send_invoice', due_date: dueDate });
+    expect((await handler(request(finalized, sign(finalized)))).statusCode).toBe(200);
+    const charged = stripeEvent('invoice.paid', 'evt_6', { due_date: null });
+    expect((await handler(request(charged, sign(charged)))).statusCode).toBe(200);
+
+    expect(signals.signals.get('evt_5')?.signal).toMatchObject({ type: 'invoice.finalized', stripeInvoiceId: 'in_123', dueAt: '2026-12-20T10:00:00.000Z' });
+    expect(signals.signals.get('evt_6')?.signal.dueAt).toBeNull();
+    expect(published.map((event) => event.detail['dueAt'])).toEqual(['2026-12-20T10:00:00.000Z', null]);
   });
 
   it('accepts a signature just inside the 300 s tolerance', async () => {

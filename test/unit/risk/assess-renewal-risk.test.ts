@@ -241,6 +241,78 @@ describe('signal 4: payment health', () => {
   });
 });
 
+describe('signal 4: payment health by due date', () => {
+  // An invoice sent with 30 days to pay: finalized August 28, due September 27; the check runs October 15.
+  const finalized = { kind: 'invoice_finalized', invoiceId: 'in_9', occurredAt: '2026-08-28T12:00:00Z', amountMinor: '120000', dueAt: '2026-09-27T12:00:00Z' } as const;
+  const health = (paymentSignals: NonNullable<Parameters<typeof baseInput>[0]>['paymentSignals'], overrides: Parameters<typeof baseInput>[0] = {}) =>
+    assessRenewalRisk(baseInput({ paymentSignals, ...overrides }));
+
+  it('makes an unpaid invoice past due from its due date, without any failed payment', () => {
+    const assessment = health([finalized]);
+    expect(signal(assessment, 'payment_health')).toMatchObject({
+      value: '1',
+      risk: '0.84',
+      details: { failedPaymentsInWindow: 0, pastDueInvoices: 1, oldestPastDueDays: 18 },
+    });
+    expect(assessment.reasons.filter((r) => r.signal === 'payment_health').map((r) => [r.code, r.message])).toEqual([
+      ['invoice_past_due', 'invoice in_9 ($1,200.00) is 18 days past due'],
+    ]);
+  });
+
+  it('does not count an invoice whose due date is still ahead, or exactly now', () => {
+    expect(signal(health([{ ...finalized, dueAt: '2026-10-31T12:00:00Z' }]), 'payment_health')).toMatchObject({ value: '0', risk: '0' });
+    expect(signal(health([{ ...finalized, dueAt: '2026-10-15T12:00:00Z' }]), 'payment_health')).toMatchObject({ value: '0', risk: '0' });
+  });
+
+  it('settles an invoice paid before its due date or after it, but not one paid after now', () => {
+    const paidOn = (occurredAt: string) => health([finalized, { kind: 'invoice_paid', invoiceId: 'in_9', occurredAt }]);
+    expect(signal(paidOn('2026-09-20T12:00:00Z'), 'payment_health')).toMatchObject({ value: '0', risk: '0' });
+    expect(signal(paidOn('2026-10-10T12:00:00Z'), 'payment_health')).toMatchObject({ value: '0', risk: '0' });
+    expect(signal(health([finalized, { kind: 'invoice_voided', invoiceId: 'in_9', occurredAt: '2026-10-01T12:00:00Z' }]), 'payment_health')).toMatchObject({ value: '0' });
+    const paidLater = paidOn('2026-10-20T12:00:00Z');
+    expect(signal(paidLater, 'payment_health')).toMatchObject({ value: '1', risk: '0.84' });
+  });
+
+  it('reads nothing recorded after now: as of before the invoice was finalized, or before it was due', () => {
+    const asOf = (now: string) => health([finalized], { now, lastOutcomeAt: now, dataAsOf: now });
+    expect(signal(asOf('2026-08-20T12:00:00Z'), 'payment_health')).toMatchObject({ value: '0', risk: '0' });
+    expect(signal(asOf('2026-09-20T12:00:00Z'), 'payment_health')).toMatchObject({ value: '0', risk: '0' });
+    expect(asOf('2026-10-07T12:00:00Z').reasons.find((r) => r.code === 'invoice_past_due')?.message).toBe('invoice in_9 ($1,200.00) is 10 days past due');
+    // The due date only a later signal carries is not known yet.
+    const laterOnly = health([{ ...finalized, dueAt: undefined }, { kind: 'payment_failed', invoiceId: 'in_9', occurredAt: '2026-10-16T12:00:00Z', dueAt: '2026-09-27T12:00:00Z' }]);
+    expect(signal(laterOnly, 'payment_health')).toMatchObject({ value: '0', risk: '0' });
+  });
+
+  it('counts from the first failed payment when it came before the due date, and from the due date when it came after', () => {
+    const failedOn = (occurredAt: string) =>
+      health([
+        finalized,
+        { kind: 'payment_failed', invoiceId: 'in_9', occurredAt, amountMinor: '100000', dueAt: finalized.dueAt },
+        { kind: 'invoice_past_due', invoiceId: 'in_9', occurredAt, amountMinor: '100000', dueAt: finalized.dueAt },
+      ]);
+    const early = failedOn('2026-09-02T12:00:00Z');
+    expect(signal(early, 'payment_health')).toMatchObject({ value: '2', risk: '1', details: { unrecoveredFailures: 1, pastDueInvoices: 1, oldestPastDueDays: 43 } });
+    // What is still owed after a partial payment is what the latest signal says.
+    expect(early.reasons.find((r) => r.code === 'invoice_past_due')?.message).toBe('invoice in_9 ($1,000.00) is 43 days past due');
+    const late = failedOn('2026-10-05T12:00:00Z');
+    expect(late.reasons.find((r) => r.code === 'invoice_past_due')?.message).toBe('invoice in_9 ($1,000.00) is 18 days past due');
+  });
+
+  it('ranks the oldest past-due invoice first across due dates and failures', () => {
+    const assessment = health([
+      finalized,
+      { kind: 'invoice_finalized', invoiceId: 'in_10', occurredAt: '2026-07-28T12:00:00Z', amountMinor: '90000', dueAt: '2026-08-27T12:00:00Z' },
+      { kind: 'invoice_past_due', invoiceId: 'in_11', occurredAt: '2026-10-05T12:00:00Z', amountMinor: '5000' },
+    ]);
+    expect(assessment.reasons.filter((r) => r.code === 'invoice_past_due').map((r) => r.message)).toEqual([
+      'invoice in_10 ($900.00) is 49 days past due',
+      'invoice in_9 ($1,200.00) is 18 days past due',
+      'invoice in_11 ($50.00) is 10 days past due',
+    ]);
+    expect(signal(assessment, 'payment_health')).toMatchObject({ value: '3', risk: '1' });
+  });
+});
+
 describe('signal 5: signal gaps and stale data', () => {
   it('counts days without outcomes', () => {
     const assessment = assessRenewalRisk(baseInput({ lastOutcomeAt: '2026-09-24T10:00:00Z' }));

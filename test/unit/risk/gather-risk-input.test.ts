@@ -158,6 +158,39 @@ describe('gatherRiskInput', () => {
     expect((await gatherRiskInput(base, { contract: contract(), now })).paymentSignals).toBeUndefined();
   });
 
+  it('adds the invoices the close saw finalized by now, with their due dates, so a lost webhook hides no past-due invoice', async () => {
+    const listed: string[] = [];
+    const base = deps(new FakeUsage({}), {
+      // The invoice.finalized webhook never arrived.
+      payments: { listPaymentSignals: async () => [] },
+      invoices: {
+        listRecords: async () => [januaryRecord],
+        listStripeInvoices: async (contractId) => {
+          listed.push(contractId);
+          return [
+            { stripeInvoiceId: 'in_1', finalizedAt: '2026-02-02T00:00:05.000Z', dueAt: '2026-03-04T00:00:05.000Z', amountDueMinor: '310000' },
+            // A draft left for review: not issued, so nothing is owed on it yet.
+            { stripeInvoiceId: 'in_draft' },
+          ];
+        },
+      },
+    });
+    const pastDue = await gatherRiskInput(base, { contract: contract(), now: new Date('2026-03-10T00:00:00Z') });
+    expect(pastDue.paymentSignals).toEqual([
+      { kind: 'invoice_finalized', invoiceId: 'in_1', occurredAt: '2026-02-02T00:00:05.000Z', amountMinor: '310000', dueAt: '2026-03-04T00:00:05.000Z' },
+    ]);
+    expect(listed).toEqual(['ctr-g']);
+    expect(assessRenewalRisk(pastDue).reasons.find((r) => r.code === 'invoice_past_due')?.message).toBe('invoice in_1 ($3,100.00) is 5 days past due');
+
+    // Before it was due the invoice is simply open; before it was finalized it is not read at all.
+    const open = await gatherRiskInput(base, { contract: contract(), now: new Date('2026-02-10T00:00:00Z') });
+    expect(assessRenewalRisk(open).signals.find((s) => s.code === 'payment_health')).toMatchObject({ applicable: true, value: '0' });
+    expect((await gatherRiskInput(base, { contract: contract(), now: new Date('2026-02-01T12:00:00Z') })).paymentSignals).toBeUndefined();
+    // Payments not connected: not read.
+    expect((await gatherRiskInput({ ...base, payments: undefined }, { contract: contract(), now: new Date('2026-03-10T00:00:00Z') })).paymentSignals).toBeUndefined();
+    expect(listed).toHaveLength(3);
+  });
+
   it('reads spend only from invoices rated by now, and leaves revenue at risk to the billed run rate without a commitment', async () => {
     const base = deps(new FakeUsage({}), { invoices: { listRecords: async () => [januaryRecord, februaryRecord] } });
     const before = await gatherRiskInput(base, { contract: contract(), now: new Date('2026-03-01T12:00:00Z') });

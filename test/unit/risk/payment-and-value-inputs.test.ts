@@ -37,7 +37,7 @@ describe('toRiskPaymentSignals', () => {
     ]);
   });
 
-  it('maps paid and voided invoices as settling, uncollectible as past due, and drops what says nothing about payment', () => {
+  it('maps paid and voided invoices as settling, finalized as issued, uncollectible as past due, and drops credit notes', () => {
     const mapped = toRiskPaymentSignals([
       stripeSignal({ stripeEventId: 'evt_2', type: 'invoice.paid', status: 'paid', amountPaid: '125000' }),
       stripeSignal({ stripeEventId: 'evt_3', type: 'invoice.voided', stripeInvoiceId: 'in_2', stripeObjectId: 'in_2', status: 'void' }),
@@ -48,7 +48,28 @@ describe('toRiskPaymentSignals', () => {
     expect(mapped.map((signal) => [signal.kind, signal.invoiceId])).toEqual([
       ['invoice_paid', 'in_1'],
       ['invoice_voided', 'in_2'],
+      ['invoice_finalized', 'in_3'],
       ['invoice_past_due', 'in_3'],
+      ['invoice_finalized', 'in_4'],
+    ]);
+  });
+
+  it('carries the due date of invoice events, and none for signals recorded without one', () => {
+    const due = '2026-10-20T12:00:00.000Z';
+    expect(
+      toRiskPaymentSignals([
+        stripeSignal({ stripeEventId: 'evt_7', type: 'invoice.finalized', occurredAt: '2026-09-20T12:00:00.000Z', dueAt: due }),
+        stripeSignal({ stripeEventId: 'evt_8', type: 'invoice.payment_failed', dueAt: due }),
+        // Stored before due dates were kept: no field at all.
+        stripeSignal({ stripeEventId: 'evt_9', type: 'invoice.paid', status: 'paid', amountPaid: '125000' }),
+        stripeSignal({ stripeEventId: 'evt_10', type: 'invoice.finalized', stripeInvoiceId: 'in_5', stripeObjectId: 'in_5', dueAt: null }),
+      ]),
+    ).toEqual([
+      { kind: 'invoice_finalized', invoiceId: 'in_1', occurredAt: '2026-09-20T12:00:00.000Z', amountMinor: '125000', dueAt: due },
+      { kind: 'payment_failed', invoiceId: 'in_1', occurredAt: '2026-09-20T12:00:00.000Z', amountMinor: '125000', dueAt: due },
+      { kind: 'invoice_past_due', invoiceId: 'in_1', occurredAt: '2026-09-20T12:00:00.000Z', amountMinor: '125000', dueAt: due },
+      { kind: 'invoice_paid', invoiceId: 'in_1', occurredAt: '2026-09-20T12:00:00.000Z', amountMinor: '125000' },
+      { kind: 'invoice_finalized', invoiceId: 'in_5', occurredAt: '2026-09-20T12:00:00.000Z', amountMinor: '125000' },
     ]);
   });
 

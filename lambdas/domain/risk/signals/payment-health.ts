@@ -6,6 +6,29 @@ import { notApplicable, type RiskReason, type SignalEvaluation } from '../signal
 
 const SETTLED: ReadonlySet<PaymentSignal['kind']> = new Set(['payment_succeeded', 'invoice_paid', 'invoice_voided']);
 
+interface DatedSignal {
+  readonly signal: PaymentSignal;
+  readonly at: DateTime;
+}
+
+/**
+ * When one invoice became past due as of `now`, from its signals up to `now`
+ * (oldest first); undefined when it is not past due. The due date is the one
+ * the latest signal carrying it gives (a due date moved later in Stripe wins).
+ */
+function pastDueSince(signals: readonly DatedSignal[], now: DateTime): DateTime | undefined {
+  const settlements = signals.filter((e) => SETTLED.has(e.signal.kind));
+  const starts: DateTime[] = [];
+  const flagged = signals.find((e) => e.signal.kind === 'invoice_past_due');
+  if (flagged && !settlements.some((e) => e.at.toMillis() > flagged.at.toMillis())) starts.push(flagged.at);
+  const dueAt = signals.findLast((e) => e.signal.dueAt !== undefined)?.signal.dueAt;
+  if (dueAt !== undefined && settlements.length === 0) {
+    const due = instant(dueAt);
+    if (due.toMillis() < now.toMillis()) starts.push(due);
+  }
+  return starts.reduce<DateTime | undefined>((earliest, at) => (earliest === undefined || at.toMillis() < earliest.toMillis() ? at : earliest), undefined);
+}
+
 interface PastDueInvoice {
   readonly invoiceId: string;
   readonly days: number;
@@ -17,6 +40,11 @@ interface PastDueInvoice {
  * (less risk once the same invoice was later paid) and invoices still past
  * due; the oldest past-due invoice dominates. Events after `now` are ignored
  * so an assessment "as of" a date is reproducible.
+ *
+ * An invoice is past due from the earliest of: its first `invoice_past_due`
+ * signal (a failed payment while open, or uncollectible) unless settled after
+ * it; its due date, once that is before `now` and nothing settled the invoice
+ * by `now`. The amount is what the latest signal by `now` says is still owed.
  */
 export function evaluatePaymentHealth(input: ParsedRiskAssessmentInput, now: DateTime, config: RiskConfig): SignalEvaluation {
   const settings = config.payment;
@@ -41,14 +69,11 @@ export function evaluatePaymentHealth(input: ParsedRiskAssessmentInput, now: Dat
   }
 
   const pastDue: PastDueInvoice[] = [];
-  const seen = new Set<string>();
-  for (const e of events) {
-    if (e.signal.kind !== 'invoice_past_due' || seen.has(e.signal.invoiceId)) continue;
-    seen.add(e.signal.invoiceId);
-    if (settledAfter(e.signal.invoiceId, e.at.toMillis())) continue;
-    const amountMinor =
-      e.signal.amountMinor ?? events.find((x) => x.signal.invoiceId === e.signal.invoiceId && x.signal.amountMinor)?.signal.amountMinor;
-    pastDue.push({ invoiceId: e.signal.invoiceId, days: Math.floor(now.diff(e.at, 'days').days), amountMinor });
+  for (const invoiceId of new Set(events.map((e) => e.signal.invoiceId))) {
+    const since = pastDueSince(events.filter((e) => e.signal.invoiceId === invoiceId), now);
+    if (since === undefined) continue;
+    const amountMinor = events.findLast((e) => e.signal.invoiceId === invoiceId && e.signal.amountMinor)?.signal.amountMinor;
+    pastDue.push({ invoiceId, days: Math.floor(now.diff(since, 'days').days), amountMinor });
   }
   pastDue.sort((a, b) => b.days - a.days);
 
