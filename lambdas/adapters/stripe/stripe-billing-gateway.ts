@@ -4,6 +4,7 @@ import type { Contract } from '../../domain/plans/contract-schema';
 import type { InvoiceRecord, InvoiceRecordLine } from '../../domain/invoicing/invoice-record';
 import { creditNoteTotal } from '../../domain/invoicing/corrections';
 import { stripeKeys } from '../../domain/invoicing/idempotency-keys';
+import { fromStripeApiAmount, toStripeApiAmount } from '../../domain/money/stripe-minor-units';
 import { BillingWriteUncertainError, CreditNoteRefusedError } from '../../application/billing/billing-errors';
 import type {
   BillingGateway,
@@ -47,11 +48,18 @@ export interface StripeBillingGatewayOptions extends StripeCallPolicyOptions {
   readonly daysUntilDue?: number;
 }
 
-function toStripeAmount(amount: bigint, what: string): number {
-  if (amount > BigInt(Number.MAX_SAFE_INTEGER) || amount < BigInt(Number.MIN_SAFE_INTEGER)) {
+/** Engine minor units → the number Stripe's API expects for the currency (ISK × 100, MGA ÷ 100; see stripe-minor-units). */
+function toStripeAmount(amount: bigint, currency: string, what: string): number {
+  const stripeAmount = toStripeApiAmount(amount, currency);
+  if (stripeAmount > BigInt(Number.MAX_SAFE_INTEGER) || stripeAmount < BigInt(Number.MIN_SAFE_INTEGER)) {
     throw new StripeAmountOutOfRangeError(amount, what);
   }
-  return Number(amount);
+  return Number(stripeAmount); // exact: a safe integer, checked above
+}
+
+/** A Stripe amount → engine minor units of the currency. */
+function fromStripeAmount(stripeAmount: number, currency: string): bigint {
+  return fromStripeApiAmount(BigInt(stripeAmount), currency);
 }
 
 function epochSeconds(instant: string): number {
@@ -78,9 +86,9 @@ function totalsOf(invoice: Stripe.Invoice): StripeInvoiceTotals {
     stripeInvoiceId: invoice.id,
     status: invoice.status ?? 'unknown',
     currency: invoice.currency,
-    total: BigInt(invoice.total),
+    total: fromStripeAmount(invoice.total, invoice.currency),
     lineCount: invoice.lines?.data.length ?? 0,
-    amountDue: BigInt(invoice.amount_due),
+    amountDue: fromStripeAmount(invoice.amount_due, invoice.currency),
     finalizedAt: instantOf(invoice.status_transitions?.finalized_at),
     dueAt: instantOf(invoice.due_date),
   };
@@ -186,7 +194,7 @@ export class StripeBillingGateway implements BillingGateway {
   async createCreditNote(request: CreateCreditNoteRequest): Promise<CreateCreditNoteResult> {
     const { correction, stripeInvoiceId } = request;
     const found = await this.findCreditNote(stripeInvoiceId, correction.correctionId);
-    if (found) return { creditNoteId: found.id, total: BigInt(found.total), currency: found.currency, reused: true };
+    if (found) return { creditNoteId: found.id, total: fromStripeAmount(found.total, found.currency), currency: found.currency, reused: true };
     const invoice = await this.policy.run(() => this.stripe.invoices.retrieve(stripeInvoiceId));
     // Stripe credits finalized invoices only: say why before asking, so the refusal is specific.
     if (invoice.status === 'draft') {
@@ -198,13 +206,14 @@ export class StripeBillingGateway implements BillingGateway {
     const total = creditNoteTotal(correction);
     // What the invoice still asks for is reduced first; anything beyond it (a
     // paid invoice) goes to the customer's credit balance for the next invoice.
-    const postPayment = total - BigInt(Math.min(invoice.amount_remaining, toStripeAmount(total, 'credit note')));
+    const remaining = fromStripeAmount(invoice.amount_remaining, invoice.currency);
+    const postPayment = total - (remaining < total ? remaining : total);
     const params: Stripe.CreditNoteCreateParams = {
       invoice: stripeInvoiceId,
       lines: correction.creditNoteLines.map((line) => ({
         type: 'custom_line_item',
         description: truncate(line.description, 500),
-        unit_amount: toStripeAmount(line.amount, line.description),
+        unit_amount: toStripeAmount(line.amount, invoice.currency, line.description),
         quantity: 1,
       })),
       memo: truncate(`Correction ${correction.sequence} of ${correction.periodId}`, 500),
@@ -214,13 +223,13 @@ export class StripeBillingGateway implements BillingGateway {
         correctionId: correction.correctionId,
         invoiceRecordId: correction.invoiceRecordId,
       },
-      ...(postPayment > 0n ? { credit_amount: toStripeAmount(postPayment, 'credit note credit') } : {}),
+      ...(postPayment > 0n ? { credit_amount: toStripeAmount(postPayment, invoice.currency, 'credit note credit') } : {}),
     };
     try {
       const note = await this.policy.run(() =>
         this.stripe.creditNotes.create(params, { idempotencyKey: stripeKeys.creditNote(correction.correctionId) }),
       );
-      return { creditNoteId: note.id, total: BigInt(note.total), currency: note.currency, reused: false };
+      return { creditNoteId: note.id, total: fromStripeAmount(note.total, note.currency), currency: note.currency, reused: false };
     } catch (error) {
       if (isInvalidRequest(error)) {
         const { code, message } = error as { code?: string; message: string };
@@ -229,7 +238,7 @@ export class StripeBillingGateway implements BillingGateway {
       if (!mayHaveExecuted(error)) throw error;
       const made = await this.findCreditNote(stripeInvoiceId, correction.correctionId);
       if (!made) throw error;
-      return { creditNoteId: made.id, total: BigInt(made.total), currency: made.currency, reused: true };
+      return { creditNoteId: made.id, total: fromStripeAmount(made.total, made.currency), currency: made.currency, reused: true };
     }
   }
 
@@ -298,7 +307,7 @@ export class StripeBillingGateway implements BillingGateway {
     const params: Stripe.InvoiceItemCreateParams = {
       customer,
       invoice,
-      amount: toStripeAmount(line.amount, line.description),
+      amount: toStripeAmount(line.amount, record.currency, line.description),
       currency: record.currency.toLowerCase(),
       description: truncate(line.description, 500),
       period: { start: epochSeconds(line.servicePeriod.start), end: epochSeconds(line.servicePeriod.end) },

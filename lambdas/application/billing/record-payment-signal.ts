@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isCurrencyCode } from '../../domain/money/currencies';
+import { fromStripeApiAmount } from '../../domain/money/stripe-minor-units';
 import { BILLING_DETAIL_TYPES, type EventPublisher } from './ports';
 
 /** Stripe event types that say something about whether a customer pays. */
@@ -90,7 +92,16 @@ function isSignalType(type: string): type is PaymentSignalType {
   return (PAYMENT_SIGNAL_TYPES as readonly string[]).includes(type);
 }
 
-const text = (value: number | null | undefined): string | null => (value === null || value === undefined ? null : String(value));
+/**
+ * A Stripe amount as engine minor units (a string): ISK and MGA are counted
+ * differently in Stripe's API (stripe-minor-units). A currency the engine does
+ * not know has no such difference and is kept as Stripe sent it.
+ */
+function engineAmountText(value: number | null | undefined, currency: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (!currency || !isCurrencyCode(currency.toUpperCase())) return String(value);
+  return String(fromStripeApiAmount(BigInt(value), currency));
+}
 /** Stripe's unix seconds as an ISO instant; null when absent (or beyond what a date can hold). */
 function instantOf(unixSeconds: number | null | undefined): string | null {
   if (unixSeconds === null || unixSeconds === undefined) return null;
@@ -116,9 +127,9 @@ export function paymentSignalOf(event: StripeEventInput, receivedAt: string): Pa
     contractId: metadata['contractId'] ?? null,
     periodId: metadata['periodId'] ?? null,
     currency: object.currency ?? null,
-    total: text(object.total),
-    amountDue: text(object.amount_due),
-    amountPaid: text(object.amount_paid),
+    total: engineAmountText(object.total, object.currency),
+    amountDue: engineAmountText(object.amount_due, object.currency),
+    amountPaid: engineAmountText(object.amount_paid, object.currency),
     attemptCount: object.attempt_count ?? null,
     status: object.status ?? null,
     dueAt: isInvoice ? instantOf(object.due_date) : null,

@@ -6,3 +6,4 @@ export * from './format-money';
 export * from './money-errors';
 export * from './decimal-strings';
 export * from './currency-schema';
+export * from './stripe-minor-units';

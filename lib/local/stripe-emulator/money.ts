@@ -54,3 +54,17 @@ export function sum(values: Iterable<number>): number {
   if (!Number.isSafeInteger(total)) throw stripeErrors.apiError(500, 'Amount overflow while totalling.');
   return total;
 }
+
+/**
+ * Stripe keeps ISK two-decimal in its API (100 = 1 króna) but, since April
+ * 2023, refuses amounts that are not whole krónur.
+ */
+export function checkWholeUnitAmount(amount: number, currency: string, param = 'amount'): void {
+  if (currency === 'isk' && amount % 100 !== 0) {
+    throw stripeErrors.invalidParam(
+      param,
+      'Invalid amount. Currency ISK has become effectively zero-decimal and charged amounts must be evenly divisible by 100. See https://stripe.com/docs/currencies#special-cases for more information.',
+      'invalid_charge_amount_no_decimal_compatible',
+    );
+  }
+}

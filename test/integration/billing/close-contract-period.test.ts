@@ -69,6 +69,7 @@ beforeAll(async () => {
   contracts.addPlan(perUnitPlan('usd-plan', 'USD', '1.50', '100.00'));
   contracts.addPlan(perUnitPlan('jpy-plan', 'JPY', '120', '50000'));
   contracts.addPlan(perUnitPlan('kwd-plan', 'KWD', '0.125', '10.500'));
+  contracts.addPlan(perUnitPlan('isk-plan', 'ISK', '250', '15000'));
 });
 
 afterAll(async () => {
@@ -109,6 +110,30 @@ describe('closeContractPeriod against the Stripe emulator and DynamoDB Local', (
     const resolutions = items.find((item) => item.metadata?.['lineId'] === 'resolutions');
     expect(resolutions?.period).toEqual({ start: Date.parse('2026-09-30T15:00:00Z') / 1000, end: Date.parse('2026-10-31T15:00:00Z') / 1000 });
     expect(events.ofType(BILLING_DETAIL_TYPES.invoiceIssued)).toHaveLength(1);
+  });
+
+  it('bills ISK in Stripe\'s two-decimal ISK amounts (100 = 1 króna), and reconciles in krónur', async () => {
+    // ISO 4217 gives ISK no minor unit, so the engine's amounts are krónur;
+    // Stripe's API counts ISK in hundredths and refuses fractional krónur.
+    const contractId = 'ctr-exact-ISK';
+    contracts.addContract(monthlyContract(contractId, 'isk-plan', 'ISK', 'Atlantic/Reykjavik'));
+    addOutcomes(contractId, 6, '2026-10-10T03:00:00.000Z');
+    const expected = 15_000n + 6n * 250n;
+
+    const result = await closeContractPeriod(deps(), { contractId, periodId: '2026-10', cutoff: OCTOBER_CUTOFF });
+
+    expect(result).toMatchObject({ status: 'reconciled', matched: true, engineTotal: expected, stripeTotal: expected });
+    const invoice = await stripe.invoices.retrieve(result.stripeInvoiceId);
+    expect(invoice).toMatchObject({ currency: 'isk', total: Number(expected) * 100, amount_due: Number(expected) * 100 });
+    const items = await itemsOf(invoice.id as string);
+    expect(items.map((item) => [item.metadata?.['lineId'], item.amount]).sort()).toEqual(
+      [
+        ['platform', 1_500_000],
+        ['resolutions', 150_000],
+      ].sort(),
+    );
+    const status = await store.getStatus(contractId, '2026-10');
+    expect(status?.stripeAmountDue).toBe(expected);
   });
 
   it('re-running a close creates nothing new and does not re-rate', async () => {

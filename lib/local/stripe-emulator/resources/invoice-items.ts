@@ -2,7 +2,7 @@
 // update and delete while pending or on a draft, list by invoice/customer.
 import { z } from 'zod';
 import { stripeErrors } from '../errors';
-import { lineAmount, normalizeDecimal, parseCurrency, truncatedQuantity } from '../money';
+import { checkWholeUnitAmount, lineAmount, normalizeDecimal, parseCurrency, truncatedQuantity } from '../money';
 import { paginate } from '../pagination';
 import {
   formBoolean,
@@ -174,6 +174,7 @@ export const invoiceItemRoutes = [
       const currencySource = input.currency ?? invoice?.currency ?? customer.currency ?? undefined;
       if (currencySource === undefined) throw stripeErrors.parameterMissing('currency');
       const currency = parseCurrency(currencySource);
+      checkWholeUnitAmount(pricing.amount, currency);
       checkPeriod(input.period);
       const now = state.clock.unixNow();
       const item: InvoiceItemObject = {
@@ -228,7 +229,10 @@ export const invoiceItemRoutes = [
       const invoice = editableInvoiceOf(ctx, item);
       const pricing = resolvePricing(input, currentPricing(item));
       checkPeriod(input.period);
-      if (pricing) applyPricing(item, pricing);
+      if (pricing) {
+        checkWholeUnitAmount(pricing.amount, item.currency);
+        applyPricing(item, pricing);
+      }
       if (input.description !== undefined) item.description = input.description;
       if (input.discountable !== undefined) item.discountable = input.discountable;
       if (input.metadata !== undefined) item.metadata = mergeMetadata(item.metadata, input.metadata);
