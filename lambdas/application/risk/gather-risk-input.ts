@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { MoneyDecimal } from '../../domain/money/decimal';
 import { DateTime } from 'luxon';
 import { billingScheduleForContract } from '../../domain/plans/contract-plan';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
@@ -134,7 +134,7 @@ function usageQuery(contract: Contract, target: SuccessTarget, period: BillingPe
   };
 }
 
-const isZero = (quantity: string): boolean => new Decimal(quantity).isZero();
+const isZero = (quantity: string): boolean => new MoneyDecimal(quantity).isZero();
 
 /** A catalog name as it reads mid-sentence: "Tickets resolved" → "tickets resolved"; "CO2 avoided" and "NPS" stay. */
 export function metricLabel(name: string): string {
@@ -184,7 +184,8 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
       // Values in another currency cannot be set against this contract's price; they are left out.
       const values = (summaries[index]?.values ?? []).filter((entry) => entry.currency === contract.currency);
       if (values.length === 0) return;
-      const amount = values.reduce((sum, entry) => sum.plus(entry.amount), new Decimal(0));
+      // The money decimal (40 significant digits), not the global one (20): a sum of values stays exact.
+      const amount = values.reduce((sum, entry) => sum.plus(entry.amount), new MoneyDecimal(0));
       deliveredValues.push({
         periodStart: period.startDate,
         periodEnd: period.endDate,
