@@ -13,6 +13,7 @@ import {
   type CurrencyCode,
 } from '../money';
 import { LocalDateSchema } from '../periods/local-date';
+import { findChargeModel } from '../rating/charge-models';
 import { CheckpointDaysSchema } from '../risk/checkpoint-plan';
 
 /** Line id the engine uses for the contract-level commitment true-up; plans may not use it. */
@@ -192,9 +193,10 @@ export const ChargeSchema = z
     { error: `expected model to be one of ${CHARGE_MODELS.map((m) => `"${m}"`).join(', ')}` },
   )
   .superRefine((charge, ctx) => {
-    if (charge.model === 'flat') return;
-    const minimum = decimalOrUndefined(charge.minimum);
-    const maximum = decimalOrUndefined(charge.maximum);
+    const limits = findChargeModel(charge.model)?.limitsOf(charge);
+    if (limits === undefined) return;
+    const minimum = decimalOrUndefined(limits.minimum);
+    const maximum = decimalOrUndefined(limits.maximum);
     if (minimum && maximum && minimum.greaterThan(maximum)) {
       ctx.addIssue({ code: 'custom', path: ['maximum'], message: 'must not be below minimum' });
     }
@@ -273,20 +275,23 @@ export const PlanVersionSchema = z
         ctx.addIssue({ code: 'custom', path: ['charges', index, 'id'], message: `duplicate charge id "${charge.id}"` });
       }
       chargeIds.add(charge.id);
-      if (charge.model === 'flat' || typeof charge.metric !== 'string') return;
-      const metric = metricsByCode.get(charge.metric);
+      const model = findChargeModel(charge.model);
+      const metricCode = model?.metricOf(charge);
+      if (model === undefined || typeof metricCode !== 'string') return;
+      const metric = metricsByCode.get(metricCode);
+      const required = model.requiredAggregation;
       if (!metric) {
         const known = [...metricsByCode.keys()].map((code) => `"${code}"`).join(', ') || 'none defined';
         ctx.addIssue({
           code: 'custom',
           path: ['charges', index, 'metric'],
-          message: `unknown metric "${charge.metric}" (metrics of this version: ${known})`,
+          message: `unknown metric "${metricCode}" (metrics of this version: ${known})`,
         });
-      } else if (charge.model === 'percentage' && metric.aggregation !== 'sum_value') {
+      } else if (required !== undefined && metric.aggregation !== required) {
         ctx.addIssue({
           code: 'custom',
           path: ['charges', index, 'metric'],
-          message: `a percentage charge needs a metric with aggregation "sum_value" ("${metric.code}" is "${metric.aggregation}")`,
+          message: `a ${charge.model} charge needs a metric with aggregation "${required}" ("${metric.code}" is "${metric.aggregation}")`,
         });
       }
     });

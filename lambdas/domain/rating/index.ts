@@ -12,6 +12,7 @@ export * from './rate-contract-period';
 export * from './price-usage';
 export * from './simulate-plan-change';
 export * from './simulation-output';
+export * from './charge-models';
 export * from './pricers/priced-charge';
 export * from './pricers/price-charge';
 export * from './pricers/flat-fee';

@@ -1,8 +1,9 @@
 import { roundToMinorUnits } from '../money/rounding';
-import type { MetricDefinition } from '../plans/plan-schema';
+import type { Charge, MetricDefinition } from '../plans/plan-schema';
 import type { ContractCharge } from '../plans/contract-plan';
 import type { ResolvedPlanVersion } from '../plans/resolve-plan-version';
 import type { InvoiceLine, RatingPeriod } from './draft-invoice';
+import { chargeModelOf } from './charge-models';
 import { measureMetric, type MeasureContext } from './measure-usage';
 import { priceCharge } from './pricers/price-charge';
 import type { MetricUsage } from './usage';
@@ -27,61 +28,58 @@ export function rateChargeLines(input: {
   const metrics = new Map<string, MetricDefinition>(version.metrics.map((metric) => [metric.code, metric]));
   const linePeriod = { id: period.id, start: period.start, end: period.end };
   return input.charges.map(({ charge, overridden }): InvoiceLine => {
-    const priceSource = overridden ? 'contract_override' : 'plan';
-    if (charge.model === 'flat') {
-      const priced = priceCharge(charge, { quantity: ONE, proration: period.proration });
-      const amount = roundToMinorUnits(priced.exactAmount, version.currency);
-      const { days, fullDays } = period.proration;
-      return {
-        chargeId: charge.id,
-        chargeName: charge.name,
-        model: charge.model,
-        description: days === fullDays ? charge.name : `${charge.name} (${days} of ${fullDays} days)`,
-        metric: null,
-        quantity: '1',
-        exactAmount: priced.exactAmount.toFixed(),
-        amount,
-        creditApplied: 0n,
-        amountDue: amount,
-        priceSource,
-        breakdown: priced.breakdown,
-        usageQuery: null,
-        period: linePeriod,
-      };
-    }
-    const metric = metrics.get(charge.metric);
-    if (metric === undefined) {
-      // The plan schema rejects charges on undefined metrics; reaching here means
-      // an unvalidated version was passed in.
-      throw new TypeError(`charge "${charge.id}" reads undefined metric "${charge.metric}"`);
-    }
-    const measured = measureMetric(metric, input.usageByKey, input.measure, charge.model === 'percentage');
-    const pricingInput: ChargePricingInput = {
-      quantity: measured.quantity,
-      proration: period.proration,
-      ...(measured.outcomes ? { outcomes: measured.outcomes } : {}),
-    };
+    const model = chargeModelOf(charge);
+    const metric = pricedMetric(charge, model.metricOf(charge), metrics);
+    const measured = metric && measureMetric(metric, input.usageByKey, input.measure, model.needsOutcomeValues);
+    const pricingInput: ChargePricingInput = measured
+      ? {
+          quantity: measured.quantity,
+          proration: period.proration,
+          ...(measured.outcomes ? { outcomes: measured.outcomes } : {}),
+        }
+      : { quantity: ONE, proration: period.proration };
     const priced = priceCharge(charge, pricingInput);
     const amount = roundToMinorUnits(priced.exactAmount, version.currency);
-    const quantity = measured.quantity.toFixed();
+    const quantity = pricingInput.quantity.toFixed();
+    const described = model.describe(charge, {
+      quantity,
+      metricCode: metric?.code,
+      currency: version.currency,
+      outcomes: measured?.outcomes,
+    });
+    const { days, fullDays } = period.proration;
     return {
       chargeId: charge.id,
       chargeName: charge.name,
       model: charge.model,
       description:
-        charge.model === 'percentage'
-          ? `${charge.name}: ${charge.percent}% of ${quantity} ${version.currency} (${measured.outcomes?.count ?? 0} outcomes)`
-          : `${charge.name}: ${quantity} ${metric.code}`,
-      metric: metric.code,
+        model.proratedOnPartialPeriods && days !== fullDays ? `${described} (${days} of ${fullDays} days)` : described,
+      metric: metric?.code ?? null,
       quantity,
       exactAmount: priced.exactAmount.toFixed(),
       amount,
       creditApplied: 0n,
       amountDue: amount,
-      priceSource,
+      priceSource: overridden ? 'contract_override' : 'plan',
       breakdown: priced.breakdown,
-      usageQuery: measured.usageQuery,
+      usageQuery: measured?.usageQuery ?? null,
       period: linePeriod,
     };
   });
+}
+
+/** The metric a charge prices, or undefined for a charge billed per period. */
+function pricedMetric(
+  charge: Charge,
+  metricCode: string | undefined,
+  metrics: ReadonlyMap<string, MetricDefinition>,
+): MetricDefinition | undefined {
+  if (metricCode === undefined) return undefined;
+  const metric = metrics.get(metricCode);
+  if (metric === undefined) {
+    // The plan schema rejects charges on undefined metrics; reaching here means
+    // an unvalidated version was passed in.
+    throw new TypeError(`charge "${charge.id}" reads undefined metric "${metricCode}"`);
+  }
+  return metric;
 }

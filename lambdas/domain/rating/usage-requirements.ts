@@ -1,11 +1,12 @@
 import type { Eligibility, PlanVersion } from '../plans/plan-schema';
+import { chargeModelOf } from './charge-models';
 import { usageKey } from './usage';
 
 /**
  * What the ledger must supply for one (ledger metric, eligibility) pair so a
  * plan version can be rated: which aggregates beyond count and sum of
  * quantity, which unique-count attributes, and whether per-outcome values
- * (for percentage charges) are needed.
+ * (for models priced per outcome, such as percentage) are needed.
  */
 export interface UsageRequirement {
   readonly ledgerMetric: string;
@@ -52,11 +53,12 @@ export function usageRequirementsFor(versions: PlanVersion | readonly PlanVersio
       if (metric.aggregation === 'max') requirement.needsMax = true;
       if (metric.aggregation === 'latest') requirement.needsLatest = true;
       if (metric.aggregation === 'unique_count' && metric.attribute) requirement.uniqueAttributes.add(metric.attribute);
-      // Percentage charges always get per-outcome values, even when the plan has
-      // no per-outcome bounds: a contract's price override may add them.
-      const pricedPerOutcome = version.charges.some(
-        (charge) => charge.model === 'percentage' && charge.metric === metric.code,
-      );
+      // Models priced per outcome always get outcome values, even when the plan
+      // has no per-outcome bounds: a contract's price override may add them.
+      const pricedPerOutcome = version.charges.some((charge) => {
+        const model = chargeModelOf(charge);
+        return model.needsOutcomeValues && model.metricOf(charge) === metric.code;
+      });
       if (pricedPerOutcome) requirement.needsOutcomeValues = true;
       byKey.set(key, requirement);
     }

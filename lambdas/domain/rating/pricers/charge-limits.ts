@@ -1,6 +1,12 @@
 import { MoneyDecimal, planDecimal } from '../../money/decimal';
 import type { BreakdownRow, Proration } from '../breakdown';
 
+/** A charge's per-period minimum and maximum (major units, decimal strings). */
+export interface ChargeLimits {
+  readonly minimum?: string | undefined;
+  readonly maximum?: string | undefined;
+}
+
 /**
  * Per-charge minimum and maximum per period, applied to the charge's exact
  * amount before the line is rounded. The minimum is prorated on a partial
@@ -9,7 +15,7 @@ import type { BreakdownRow, Proration } from '../breakdown';
  */
 export function applyChargeLimits(
   exactAmount: MoneyDecimal,
-  limits: { readonly minimum?: string | undefined; readonly maximum?: string | undefined },
+  limits: ChargeLimits,
   proration: Proration,
 ): { exactAmount: MoneyDecimal; rows: BreakdownRow[] } {
   if (limits.minimum !== undefined) {
