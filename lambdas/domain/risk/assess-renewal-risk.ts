@@ -1,16 +1,12 @@
 import type { CurrencyCode } from '../money/currencies';
-import { DEFAULT_RISK_CONFIG, type RiskConfig, type SignalCode } from './risk-config';
+import { DEFAULT_RISK_CONFIG, SIGNAL_CODES, type RiskConfig, type SignalCode } from './risk-config';
 import { RiskInputError } from './risk-errors';
 import { RiskAssessmentInputSchema, type ParsedRiskAssessmentInput, type RiskAssessmentInput } from './risk-input';
 import { tierForScore, tierRank, worseTier, type RiskTier } from './risk-tiers';
 import { ZERO, calendarDaysBetween, dec, decimalString, instant, type RiskDecimal } from './risk-values';
 import type { RiskReason, SignalEvaluation, SignalUnit } from './signal-result';
-import { evaluateCommitmentBurn } from './signals/commitment-burn';
-import { evaluateCustomerFeedback } from './signals/customer-feedback';
-import { evaluateOutcomeAttainment } from './signals/outcome-attainment';
-import { evaluateOutcomeTrend } from './signals/outcome-trend';
-import { evaluatePaymentHealth } from './signals/payment-health';
-import { assessDataFreshness, evaluateSignalGap } from './signals/signal-gap';
+import { RISK_SIGNALS } from './risk-signals';
+import { assessDataFreshness } from './signals/signal-gap';
 import { revenueAtRisk, type RevenueAtRisk } from './revenue-at-risk';
 import { summarizeValue, type ValueSummary } from './value-summary';
 
@@ -93,14 +89,8 @@ export function assessRenewalRisk(input: RiskAssessmentInput, config: RiskConfig
   const data = parseInput(input);
   const now = instant(data.now);
   const freshness = assessDataFreshness(data, now, config);
-  const evaluations: SignalEvaluation[] = [
-    evaluateOutcomeAttainment(data, now, config),
-    evaluateOutcomeTrend(data, now, config),
-    evaluateCommitmentBurn(data, now, config),
-    evaluatePaymentHealth(data, now, config),
-    evaluateSignalGap(data, now, config, freshness),
-    evaluateCustomerFeedback(data, now, config),
-  ];
+  // Every signal name is scored: the registry has one scorer per name.
+  const evaluations: SignalEvaluation[] = SIGNAL_CODES.map((code) => RISK_SIGNALS[code].evaluate(data, now, config, { freshness }));
 
   const applicableWeight = evaluations
     .filter((e) => e.applicable)

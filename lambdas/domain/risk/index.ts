@@ -3,6 +3,7 @@ export * from './risk-tiers';
 export * from './risk-config';
 export * from './risk-input';
 export * from './signal-result';
+export * from './risk-signals';
 export * from './checkpoint-plan';
 export * from './assess-renewal-risk';
 export * from './value-summary';

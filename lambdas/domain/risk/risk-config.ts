@@ -1,21 +1,21 @@
 import type { RiskTier } from './risk-tiers';
 
-export type SignalCode =
-  | 'outcome_attainment'
-  | 'outcome_trend'
-  | 'commitment_burn'
-  | 'payment_health'
-  | 'signal_gap'
-  | 'customer_feedback';
-
-export const SIGNAL_CODES: readonly SignalCode[] = [
+/**
+ * The risk signals, in scoring and reporting order. A name added here does
+ * not compile until it has a weight (DEFAULT_RISK_CONFIG), a scorer
+ * (RISK_SIGNALS in risk-signals.ts) and a play (RECOMMENDED_PLAYS); the
+ * settings schema takes its weight key from this list.
+ */
+export const SIGNAL_CODES = [
   'outcome_attainment',
   'outcome_trend',
   'commitment_burn',
   'payment_health',
   'signal_gap',
   'customer_feedback',
-];
+] as const;
+
+export type SignalCode = (typeof SIGNAL_CODES)[number];
 
 /**
  * Every number the score depends on, in one place (docs/renewal-risk.md has
