@@ -61,7 +61,7 @@ describe('the risk signal registry', () => {
   it('keeps each entry true to its scorer: its own name, its reason codes, its thresholds section', () => {
     const assessment = assessRenewalRisk(everySignalApplies);
     const raised = new Set(assessment.reasons.map((reason) => reason.signal));
-    expect([...raised].sort()).toEqual(['commitment_burn', 'customer_feedback', 'outcome_attainment', 'outcome_trend', 'payment_health', 'signal_gap']);
+    expect([...raised].sort()).toEqual([...SIGNAL_CODES].sort());
     for (const reason of assessment.reasons) {
       if (reason.signal === 'data_quality') continue;
       expect(RISK_SIGNALS[reason.signal].reasonCodes, reason.signal).toContain(reason.code);
