@@ -13,8 +13,6 @@ import { priceVolumeTiers } from './pricers/volume-tiers';
 export interface ChargeLineFacts {
   /** The priced quantity as a decimal string ("1" for charges billed per period). */
   readonly quantity: string;
-  /** The plan metric measured, undefined for charges billed per period. */
-  readonly metricCode: string | undefined;
   readonly currency: CurrencyCode;
   /** Per-outcome facts, present when the model needs outcome values. */
   readonly outcomes: OutcomeValues | undefined;
@@ -53,7 +51,7 @@ export type ChargeModelRegistry = { readonly [C in Charge as C['model']]: Charge
 const usageMetric = (charge: UsageCharge): string => charge.metric;
 const usageLimits = (charge: UsageCharge): ChargeLimits => charge;
 const describeMeasured = (charge: UsageCharge, line: ChargeLineFacts): string =>
-  `${charge.name}: ${line.quantity} ${line.metricCode ?? charge.metric}`;
+  `${charge.name}: ${line.quantity} ${charge.metric}`;
 
 /**
  * The charge models. Typed as `ChargeModelRegistry`, so a model added to the

@@ -30,7 +30,8 @@ export function rateChargeLines(input: {
   return input.charges.map(({ charge, overridden }): InvoiceLine => {
     const model = chargeModelOf(charge);
     const metric = pricedMetric(charge, model.metricOf(charge), metrics);
-    const measured = metric && measureMetric(metric, input.usageByKey, input.measure, model.needsOutcomeValues);
+    const measured =
+      metric === undefined ? undefined : measureMetric(metric, input.usageByKey, input.measure, model.needsOutcomeValues);
     const pricingInput: ChargePricingInput = measured
       ? {
           quantity: measured.quantity,
@@ -43,7 +44,6 @@ export function rateChargeLines(input: {
     const quantity = pricingInput.quantity.toFixed();
     const described = model.describe(charge, {
       quantity,
-      metricCode: metric?.code,
       currency: version.currency,
       outcomes: measured?.outcomes,
     });
