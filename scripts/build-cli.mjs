@@ -1,0 +1,39 @@
+// Bundles the command line and the local engine into dist/ with esbuild, so a
+// CLI call loads one prepared JavaScript file instead of compiling the
+// TypeScript sources on every start. Runs as the `prepare` script (npm ci and
+// npm install run it) and as `npm run build`.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist');
+
+// Some bundled CommonJS dependencies (AWS SDK and Powertools internals) call
+// `require` for Node built-ins, which an ES module does not have.
+const requireShim =
+  "import { createRequire as __outcomeEngineCreateRequire } from 'node:module'; const require = __outcomeEngineCreateRequire(import.meta.url);";
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { 'outcome-engine': 'bin/cli.ts', 'local-engine': 'bin/local-engine.ts' },
+  outdir,
+  bundle: true,
+  // Both programs share most modules (ledger, plans, the AWS clients).
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  banner: { js: requireShim },
+  sourcemap: 'linked',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+});
+const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+process.stdout.write(`built dist/outcome-engine.js and dist/local-engine.js (${(bytes / 1e6).toFixed(1)} MB with chunks and source maps)\n`);
