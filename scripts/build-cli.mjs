@@ -3,7 +3,7 @@
 // TypeScript sources on every start. Runs as the `prepare` script (npm ci and
 // npm install run it) and as `npm run build`.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,11 +15,14 @@ const outdir = join(root, 'dist');
 const requireShim =
   "import { createRequire as __outcomeEngineCreateRequire } from 'node:module'; const require = __outcomeEngineCreateRequire(import.meta.url);";
 
-rmSync(outdir, { recursive: true, force: true });
+// Built beside dist/ and swapped in whole, so a CLI call running meanwhile
+// never loads an entry file from one build and chunks from another.
+const staging = `${outdir}.building-${process.pid}`;
+rmSync(staging, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints: { 'outcome-engine': 'bin/cli.ts', 'local-engine': 'bin/local-engine.ts' },
-  outdir,
+  outdir: staging,
   bundle: true,
   // Both programs share most modules (ledger, plans, the AWS clients).
   splitting: true,
@@ -34,6 +37,14 @@ const result = await build({
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
+}).catch((error) => {
+  rmSync(staging, { recursive: true, force: true });
+  throw error;
 });
+const previous = `${outdir}.previous-${process.pid}`;
+if (existsSync(outdir)) renameSync(outdir, previous);
+renameSync(staging, outdir);
+rmSync(previous, { recursive: true, force: true });
+
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
 process.stdout.write(`built dist/outcome-engine.js and dist/local-engine.js (${(bytes / 1e6).toFixed(1)} MB with chunks and source maps)\n`);
