@@ -29,6 +29,9 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   format: 'esm',
   platform: 'node',
+  // Prefer packages' ES module builds (the AWS SDK ships both): they tree-shake,
+  // and skip the CommonJS interop that copies every export at start-up.
+  mainFields: ['module', 'main'],
   target: 'node20',
   banner: { js: requireShim },
   sourcemap: 'linked',
