@@ -141,7 +141,9 @@ export function unpackVerifiedSimulator(tarball: string, cacheDir: string, expec
     } catch (error) {
       throw new DynamoDbLocalSetupError(`Could not unpack DynamoDB Local from ${tarball}`, { cause: error });
     }
-    // Swap the whole folder, so a cache never mixes files from two versions.
+    // Swap the whole folder, so a cache never mixes files from two versions;
+    // the marker goes first, so an interrupted swap is fetched again.
+    rmSync(join(cacheDir, VERIFIED_MARKER), { force: true });
     rmSync(join(cacheDir, 'package'), { recursive: true, force: true });
     renameSync(join(staging, 'package'), join(cacheDir, 'package'));
     writeFileSync(join(cacheDir, VERIFIED_MARKER), `${expectedIntegrity}\n`);
