@@ -36,9 +36,6 @@ const flags = new Command('local-engine')
   .opts<Flags>();
 
 if (flags.verbose) process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
-// The project supports Node 20 on purpose (package.json engines); the SDK's
-// notice about its future Node 22 requirement would only bury the banner.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const log = (message: string) => process.stderr.write(`[local-engine] ${message}\n`);
 // The same RENEWAL_RISK_SETTINGS a deployed stage sets, so a local walk through a term scores as it would there.

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// `npx outcome-engine ...`: runs the TypeScript CLI through tsx, so there is no build step.
-import { register } from 'tsx/esm/api';
+// `npx outcome-engine ...`: the command line, from its bundle in dist/.
+import { runBundle } from './run-bundle.js';
 
-register();
-await import('./cli.ts');
+await runBundle('outcome-engine');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { InfrastructureError, InvalidCatalogError, InvalidLedgerQueryError } from '../../lambdas/application/errors';
 import { CatalogFileInvalidError } from '../../lib/local/catalog-file';
+import { packageRoot } from '../../lib/local/package-root';
 import { CliError, processIo, type CliIo } from './cli-io';
 import { createCommandContext, type RegisterCommand } from './command-context';
 import { registerCatalogCommand } from './catalog-command';
@@ -50,7 +51,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
 ];
 
 function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
   return manifest.version ?? '0.0.0';
 }
 

@@ -138,12 +138,12 @@ export class EngineFunction extends Construct {
       {
         id: 'AwsSolutions-L1',
         reason:
-          'Pinned to nodejs22.x on purpose: the code is tested on Node 20 and 22 and depends on @middy/core 6; move to the next LTS runtime together with the local toolchain.',
+          'Pinned to nodejs22.x on purpose: the code is tested on Node 22 (package.json engines) and depends on @middy/core 7; move to the next LTS runtime together with the local toolchain.',
       },
       {
         id: 'Serverless-LambdaLatestVersion',
         reason:
-          'Pinned to nodejs22.x on purpose: the code is tested on Node 20 and 22 and depends on @middy/core 6; move to the next LTS runtime together with the local toolchain.',
+          'Pinned to nodejs22.x on purpose: the code is tested on Node 22 (package.json engines) and depends on @middy/core 7; move to the next LTS runtime together with the local toolchain.',
       },
       {
         id: 'Serverless-LambdaStarPermissions',

@@ -2,18 +2,37 @@
 // amplify-dynamodb-simulator) on Java. Used by the local engine, the
 // integration tests and the benchmarks, so all three run on the real thing.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { packageRoot } from './package-root';
 
-/** The npm package (and version) that carries DynamoDBLocal.jar in `emulator/`. */
-const SIMULATOR_PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
+/** The npm package (exact version) that carries DynamoDBLocal.jar in `emulator/`. */
+export const SIMULATOR_SPEC = 'amplify-dynamodb-simulator@2.9.30';
+/**
+ * The registry's `dist.integrity` for SIMULATOR_SPEC
+ * (`npm view amplify-dynamodb-simulator@2.9.30 dist.integrity`). Change it
+ * only together with the version, after checking the new value.
+ */
+export const SIMULATOR_INTEGRITY =
+  'sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==';
+/** Written next to the unpacked package: the integrity it was verified against. */
+const VERIFIED_MARKER = 'verified-integrity';
 const MIN_JAVA_MAJOR = 17;
 
 export class DynamoDbLocalSetupError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'DynamoDbLocalSetupError';
+  }
+}
+
+/** The downloaded DynamoDB Local package is not the pinned one. */
+export class DynamoDbLocalIntegrityError extends DynamoDbLocalSetupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DynamoDbLocalIntegrityError';
   }
 }
 
@@ -32,12 +51,10 @@ export interface RunningDynamoDbLocal {
   stop(): Promise<void>;
 }
 
-const repoRoot = resolve(import.meta.dirname, '..', '..');
-
 export function defaultCacheDir(): string {
   return process.env.OUTCOME_ENGINE_CACHE_DIR
     ? join(process.env.OUTCOME_ENGINE_CACHE_DIR, 'dynamodb-local')
-    : join(repoRoot, '.cache', 'dynamodb-local');
+    : join(packageRoot(), '.cache', 'dynamodb-local');
 }
 
 /** Fails with an install hint when Java is missing or too old. */
@@ -62,26 +79,87 @@ export function assertJava(): void {
   }
 }
 
-/** Unpacks the DynamoDB Local jar from the npm registry once; later calls are free. */
+/**
+ * Unpacks the DynamoDB Local jar from the npm registry once; later calls are
+ * free. The tarball is the pinned version, checked against the pinned
+ * integrity hash before anything in it is unpacked or run.
+ */
 export function ensureDynamoDbLocalJar(cacheDir = defaultCacheDir()): string {
   const emulatorDir = join(cacheDir, 'package', 'emulator');
-  if (existsSync(join(emulatorDir, 'DynamoDBLocal.jar'))) return emulatorDir;
+  if (readVerifiedIntegrity(cacheDir) === SIMULATOR_INTEGRITY && existsSync(join(emulatorDir, 'DynamoDBLocal.jar'))) {
+    return emulatorDir;
+  }
   mkdirSync(cacheDir, { recursive: true });
+  const downloadDir = mkdtempSync(join(cacheDir, 'download-'));
   try {
-    execFileSync('npm', ['pack', SIMULATOR_PACKAGE, '--silent', '--pack-destination', cacheDir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const tarball = readdirSync(cacheDir).find((f) => f.endsWith('.tgz'));
-    if (!tarball) throw new Error(`npm pack left no tarball in ${cacheDir}`);
-    execFileSync('tar', ['-xzf', join(cacheDir, tarball), '-C', cacheDir, 'package/emulator']);
-    rmSync(join(cacheDir, tarball));
-  } catch (error) {
-    throw new DynamoDbLocalSetupError(
-      `Could not fetch DynamoDB Local from the npm package ${SIMULATOR_PACKAGE} into ${cacheDir}`,
-      { cause: error },
+    let tarball: string;
+    try {
+      tarball = packSimulatorTarball(downloadDir);
+    } catch (error) {
+      throw new DynamoDbLocalSetupError(`Could not fetch DynamoDB Local from the npm package ${SIMULATOR_SPEC} into ${cacheDir}`, {
+        cause: error,
+      });
+    }
+    return unpackVerifiedSimulator(tarball, cacheDir);
+  } finally {
+    rmSync(downloadDir, { recursive: true, force: true });
+  }
+}
+
+function packSimulatorTarball(downloadDir: string): string {
+  execFileSync('npm', ['pack', SIMULATOR_SPEC, '--silent', '--pack-destination', downloadDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const tarball = readdirSync(downloadDir).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error(`npm pack left no tarball in ${downloadDir}`);
+  return join(downloadDir, tarball);
+}
+
+/** The Subresource Integrity string (as npm's `dist.integrity`) of a file. */
+export function integrityOf(file: string): string {
+  return `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
+}
+
+/**
+ * Checks `tarball` against `expectedIntegrity`, then unpacks its emulator/
+ * folder into `cacheDir/package` and records the integrity it was verified
+ * against. A mismatch is refused before anything is unpacked.
+ */
+export function unpackVerifiedSimulator(tarball: string, cacheDir: string, expectedIntegrity = SIMULATOR_INTEGRITY): string {
+  const actual = integrityOf(tarball);
+  if (actual !== expectedIntegrity) {
+    throw new DynamoDbLocalIntegrityError(
+      `Refusing DynamoDB Local: the tarball ${tarball} for ${SIMULATOR_SPEC} does not match the pinned integrity hash ` +
+        `(expected ${expectedIntegrity}, got ${actual}). It was not unpacked. If the registry really serves a different file ` +
+        `for this version, check why before changing SIMULATOR_INTEGRITY in lib/local/dynamodb-local.ts.`,
     );
   }
-  return emulatorDir;
+  const staging = mkdtempSync(join(cacheDir, 'unpack-'));
+  try {
+    try {
+      execFileSync('tar', ['-xzf', tarball, '-C', staging, 'package/emulator']);
+    } catch (error) {
+      throw new DynamoDbLocalSetupError(`Could not unpack DynamoDB Local from ${tarball}`, { cause: error });
+    }
+    // Swap the whole folder, so a cache never mixes files from two versions;
+    // the marker goes first, so an interrupted swap is fetched again.
+    rmSync(join(cacheDir, VERIFIED_MARKER), { force: true });
+    rmSync(join(cacheDir, 'package'), { recursive: true, force: true });
+    renameSync(join(staging, 'package'), join(cacheDir, 'package'));
+    writeFileSync(join(cacheDir, VERIFIED_MARKER), `${expectedIntegrity}\n`);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return join(cacheDir, 'package', 'emulator');
+}
+
+function readVerifiedIntegrity(cacheDir: string): string | undefined {
+  try {
+    return readFileSync(join(cacheDir, VERIFIED_MARKER), 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new DynamoDbLocalSetupError(`Could not read ${join(cacheDir, VERIFIED_MARKER)}`, { cause: error });
+  }
 }
 
 export async function freePort(): Promise<number> {

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { validatePlanFiles, type Contract, type Plan } from '../../lambdas/domain/plans';
 import { loadContracts, loadPlans, type LoadResult } from '../../lambdas/application/plans/load-plans';
 import type { PlanStore } from '../../lambdas/application/plans/ports';
+import { packageRoot } from './package-root';
 
-export const SEED_DIR = join(import.meta.dirname, 'seed');
+export const SEED_DIR = join(packageRoot(), 'lib', 'local', 'seed');
 export const SEED_CATALOG_FILE = join(SEED_DIR, 'catalog.yaml');
 export const SEED_PLANS_DIR = join(SEED_DIR, 'plans');
 

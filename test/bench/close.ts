@@ -52,9 +52,6 @@ const KnobsSchema = z.object({
 });
 type Knobs = z.infer<typeof KnobsSchema>;
 
-// The project supports Node 20 on purpose; see the note in bin/local-engine.ts.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const WORKER = fileURLToPath(new URL('./close-run.ts', import.meta.url));
 
 /** The faults of a bad day at Stripe, drawn from the emulator's seeded random source. */
@@ -85,8 +82,6 @@ function runClose(run: number, env: CloseRunEnv, crashAtIssued: number | undefin
     env: {
       ...process.env,
       ...Object.fromEntries(Object.entries(env).map(([name, value]) => [name, String(value)])),
-      // The SDK's notice about its future Node 22 requirement, once per run, would bury the figures.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -10,7 +10,6 @@ export type ProducerRequest =
   | { kind: 'send'; url: string; senders: number };
 export type ProducerReply = { kind: 'prepared' } | { kind: 'sent'; refused: number } | { kind: 'failed'; message: string };
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 let prepared: PutEventsRequestEntry[][] = [];
 
 parentPort?.on('message', (request: ProducerRequest) => {

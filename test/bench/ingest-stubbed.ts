@@ -114,7 +114,6 @@ export async function measureStubbed(options: { outcomes: number; perEvent?: num
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   const measured = await measureStubbed({
     outcomes: Number(process.env.BENCH_STUB_OUTCOMES ?? 100_000),

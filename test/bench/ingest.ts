@@ -44,7 +44,6 @@ import type { ProducerReply, ProducerRequest } from './ingest-producers';
 import { measureStubbed } from './ingest-stubbed';
 import { NOW, outcomeDetail, runConcurrently } from './ingest-workload';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
 const settings = {

@@ -74,7 +74,7 @@ describe('the local engine', () => {
     const { stdout, stderr } = await run(
       process.execPath,
       [join(repoRoot, 'bin', 'outcome-engine.js'), '--data-dir', dataDir, 'outcome', 'o-cli', '--as-of', '2026-11-20T12:00:00Z', '--json'],
-      { cwd: repoRoot, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+      { cwd: repoRoot },
     );
     expect(stderr).toBe('');
     expect(JSON.parse(stdout)).toMatchObject({ outcomeId: 'o-cli', status: 'counted', customerId: 'acme', recordedAt: '2026-11-20T12:00:00.000Z' });
@@ -88,7 +88,6 @@ describe('the local engine', () => {
     try {
       const failure = await run(process.execPath, [join(repoRoot, 'bin', 'outcome-engine.js'), '--data-dir', emptyDir, 'outcome', 'o-1'], {
         cwd: repoRoot,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       }).then(
         () => undefined,
         (error: { code: number; stdout: string; stderr: string }) => error,
