@@ -41,7 +41,7 @@ import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
 import { costPerMillionOutcomes, measureTransport, type RoutedEvent, type TransportMeasure } from './ingest-cost-model';
 import type { ProducerReply, ProducerRequest } from './ingest-producers';
-import { measureStubbed } from './ingest-stubbed';
+import { measureStubbedInFreshProcess } from './ingest-stubbed';
 import { NOW, outcomeDetail, runConcurrently } from './ingest-workload';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -393,12 +393,13 @@ async function main(): Promise<void> {
       `${settings.writesInFlight} raw writes in flight vs ${settings.batchesInFlight} handler invocations x ${RECORDS_PER_BATCH} records; ` +
       `${settings.senders} concurrent PutEvents callers; Node ${process.version}, ${availableParallelism()} cores\n`,
   );
-  // (d) first, in a quiet process: no DynamoDB Local JVM competing for the
-  // cores, no engine or captured items on the heap making every collection
-  // slower. It measures the ledger's own CPU per outcome, nothing else.
+  // (d) first, before DynamoDB Local's JVM competes for the cores, and each
+  // in a child process that loads the ledger alone: this process imports the
+  // handler modules, whose X-Ray SDK hooks every promise (ingest-stubbed.ts).
   process.stdout.write('(d) validation + keying, storage stubbed...\n');
-  const stubbed = await measureStubbed({ outcomes: settings.stubOutcomes });
-  const stubbedBatch = await measureStubbed({ outcomes: settings.stubOutcomes, perEvent: 50 });
+  const stubbed = await measureStubbedInFreshProcess({ outcomes: settings.stubOutcomes });
+  const stubbedBatch = await measureStubbedInFreshProcess({ outcomes: settings.stubOutcomes, perEvent: 50 });
+  const stubbedTraced = await measureStubbedInFreshProcess({ outcomes: settings.stubOutcomes, withTracer: true });
   process.stdout.write('starting DynamoDB Local (in memory)...\n');
   const dynamoDb = await startDynamoDbLocal();
   const path = await PathRun.start(dynamoDb.endpoint, dataDir);
@@ -480,6 +481,12 @@ async function main(): Promise<void> {
         fmt(stubbedBatch.outcomes / stubbedBatch.cpuSeconds),
         '',
         `${fmt(stubbedBatch.outcomes)} in ${fmt(stubbedBatch.events)} events, ${fmt(stubbedBatch.cpuSeconds, 2)} CPU s`,
+      ],
+      [
+        '    the same, X-Ray SDK loaded (as in Lambda)',
+        fmt(stubbedTraced.outcomes / stubbedTraced.cpuSeconds),
+        '',
+        `${fmt(stubbedTraced.outcomes)} in ${fmt(stubbedTraced.cpuSeconds, 2)} CPU s; its async hook runs on every promise`,
       ],
     ];
     const widths = [0, 1, 2].map((column) =>
