@@ -13,6 +13,7 @@
 // modules, whose Powertools Tracer loads aws-xray-sdk-core; that SDK enables
 // an async_hooks hook (cls-hooked) on import, which then runs on every
 // promise in the process and halves this figure.
+import './ingest-environment';
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -147,8 +148,6 @@ export async function measureStubbedInFreshProcess(options: { outcomes: number; 
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   if (process.env.BENCH_STUB_WITH_TRACER === '1') await import('../../lambdas/shared/powertools');
   const measured = await measureStubbed({
     outcomes: Number(process.env.BENCH_STUB_OUTCOMES ?? 100_000),

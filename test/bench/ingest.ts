@@ -21,6 +21,7 @@
 // BENCH_WRITES_IN_FLIGHT (32), BENCH_BATCHES_IN_FLIGHT (writes / 10),
 // BENCH_SENDERS (8), BENCH_WARMUP (2000), BENCH_STUB_OUTCOMES (100000),
 // BENCH_BATCH_SIZES (10,50; empty skips (e)), BENCH_BATCH_OUTCOMES (10000).
+import './ingest-environment';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -43,9 +44,6 @@ import { costPerMillionOutcomes, measureTransport, type RoutedEvent, type Transp
 import type { ProducerReply, ProducerRequest } from './ingest-producers';
 import { measureStubbedInFreshProcess } from './ingest-stubbed';
 import { NOW, outcomeDetail, runConcurrently } from './ingest-workload';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
 const settings = {
   outcomes: Number(process.env.BENCH_OUTCOMES ?? 20_000),
