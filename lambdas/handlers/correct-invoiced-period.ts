@@ -2,10 +2,12 @@
 // route queues the engine's own 'Outcome Adjustment Recorded' (a ledger entry
 // recorded after its outcome's close grace) and 'Payment Signal Recorded'
 // (an invoice finalized in Stripe) events; each batch corrects every period
-// they touch once. A record whose period could not be corrected (its close is
-// still running, Stripe or storage unavailable) is reported as a batch item
-// failure, so SQS redelivers it and finally moves it to the dead-letter
-// queue; redelivery is harmless, corrections and credit notes are made once.
+// they touch once. A period whose close is still running is waited for
+// (up to 20 s per invocation). A record whose period could not be corrected
+// (its close still unfinished after that, Stripe or storage unavailable) is
+// reported as a batch item failure, so SQS redelivers it and finally moves it
+// to the dead-letter queue; redelivery is harmless, corrections and credit
+// notes are made once.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

@@ -21,6 +21,7 @@
 // BENCH_WRITES_IN_FLIGHT (32), BENCH_BATCHES_IN_FLIGHT (writes / 10),
 // BENCH_SENDERS (8), BENCH_WARMUP (2000), BENCH_STUB_OUTCOMES (100000),
 // BENCH_BATCH_SIZES (10,50; empty skips (e)), BENCH_BATCH_OUTCOMES (10000).
+import './ingest-environment';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -41,10 +42,8 @@ import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
 import { costPerMillionOutcomes, measureTransport, type RoutedEvent, type TransportMeasure } from './ingest-cost-model';
 import type { ProducerReply, ProducerRequest } from './ingest-producers';
-import { measureStubbed } from './ingest-stubbed';
+import { measureStubbedInFreshProcess } from './ingest-stubbed';
 import { NOW, outcomeDetail, runConcurrently } from './ingest-workload';
-
-process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
 const settings = {
   outcomes: Number(process.env.BENCH_OUTCOMES ?? 20_000),
@@ -392,12 +391,13 @@ async function main(): Promise<void> {
       `${settings.writesInFlight} raw writes in flight vs ${settings.batchesInFlight} handler invocations x ${RECORDS_PER_BATCH} records; ` +
       `${settings.senders} concurrent PutEvents callers; Node ${process.version}, ${availableParallelism()} cores\n`,
   );
-  // (d) first, in a quiet process: no DynamoDB Local JVM competing for the
-  // cores, no engine or captured items on the heap making every collection
-  // slower. It measures the ledger's own CPU per outcome, nothing else.
+  // (d) first, before DynamoDB Local's JVM competes for the cores, and each
+  // in a child process that loads the ledger alone: this process imports the
+  // handler modules, whose X-Ray SDK hooks every promise (ingest-stubbed.ts).
   process.stdout.write('(d) validation + keying, storage stubbed...\n');
-  const stubbed = await measureStubbed({ outcomes: settings.stubOutcomes });
-  const stubbedBatch = await measureStubbed({ outcomes: settings.stubOutcomes, perEvent: 50 });
+  const stubbed = await measureStubbedInFreshProcess({ outcomes: settings.stubOutcomes });
+  const stubbedBatch = await measureStubbedInFreshProcess({ outcomes: settings.stubOutcomes, perEvent: 50 });
+  const stubbedTraced = await measureStubbedInFreshProcess({ outcomes: settings.stubOutcomes, withTracer: true });
   process.stdout.write('starting DynamoDB Local (in memory)...\n');
   const dynamoDb = await startDynamoDbLocal();
   const path = await PathRun.start(dynamoDb.endpoint, dataDir);
@@ -479,6 +479,12 @@ async function main(): Promise<void> {
         fmt(stubbedBatch.outcomes / stubbedBatch.cpuSeconds),
         '',
         `${fmt(stubbedBatch.outcomes)} in ${fmt(stubbedBatch.events)} events, ${fmt(stubbedBatch.cpuSeconds, 2)} CPU s`,
+      ],
+      [
+        '    the same, X-Ray SDK loaded (as in Lambda)',
+        fmt(stubbedTraced.outcomes / stubbedTraced.cpuSeconds),
+        '',
+        `${fmt(stubbedTraced.outcomes)} in ${fmt(stubbedTraced.cpuSeconds, 2)} CPU s; its async hook runs on every promise`,
       ],
     ];
     const widths = [0, 1, 2].map((column) =>

@@ -153,20 +153,27 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
     expect(engine.billing!.scheduler.list().filter((c) => c.contractId === CONTRACT)).toHaveLength(12);
   });
 
-  it('bills every month before the checks; before the first close payment health is not applicable', async () => {
-    const months: [string, string][] = [
-      ['2026-01-20T10:00:00Z', '1000'],
-      ['2026-02-20T10:00:00Z', '1000'],
-      ['2026-03-20T10:00:00Z', '1000'],
-      ['2026-04-20T10:00:00Z', '1000'],
-      ['2026-05-20T10:00:00Z', '1000'],
-      ['2026-06-20T10:00:00Z', '1000'],
-      ['2026-07-20T10:00:00Z', '600'],
-    ];
-    for (const [index, [occurredAt, quantity]] of months.entries()) {
-      await record(occurredAt, quantity);
-      const next = months[index + 1]?.[0] ?? '2026-08-03T00:00:00Z';
-      await advanceTo(next.replace('T10:00:00Z', 'T12:00:00Z'));
+  // One test per month, each well inside the test timeout on a loaded machine:
+  // a month is a PutEvents call, a clock advance through its close (rating,
+  // Stripe invoice, webhooks) and a payment. All seven in one test made a
+  // timeout likely under load, and a timed-out test keeps running beside the
+  // next one, which then moves the clock under it.
+  const MONTHS: readonly (readonly [period: string, quantity: string])[] = [
+    ['2026-01', '1000'],
+    ['2026-02', '1000'],
+    ['2026-03', '1000'],
+    ['2026-04', '1000'],
+    ['2026-05', '1000'],
+    ['2026-06', '1000'],
+    ['2026-07', '600'],
+  ];
+  it.each(MONTHS.map(([period, quantity], index) => [period, quantity, index] as const))(
+    'bills %s (%s kWh) into a Stripe invoice before the checks',
+    async (period, quantity, index) => {
+      await record(`${period}-20T10:00:00Z`, quantity);
+      const next = MONTHS[index + 1]?.[0];
+      await advanceTo(next ? `${next}-20T12:00:00Z` : '2026-08-03T00:00:00Z');
+      expect(await stripeInvoiceOf(period)).toMatch(/^in_/);
       if (index === 0) {
         // January closed on February 2; as of February 1 nothing had gone to Stripe yet.
         const before = await cliJson<RenewalRiskAssessment>(['risk', 'check', '--contract', CONTRACT, '--as-of', '2026-02-01T00:00:00Z']);
@@ -175,10 +182,12 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
         expect(after.signals.find((s) => s.code === 'payment_health')).toMatchObject({ applicable: true, value: '0' });
       }
       // January to May are paid on the 20th of the month after, well before their due dates; June is not paid.
-      if (index < 5) await pay(`2026-0${index + 1}`);
-    }
-    // January to July are invoiced in Stripe, $2,000 a month, then $1,600 for July, each due 30 days after its close.
-    for (const period of ['2026-01', '2026-06', '2026-07']) expect(await stripeInvoiceOf(period)).toMatch(/^in_/);
+      if (index < 5) await pay(period);
+    },
+  );
+
+  it('leaves June past due by its due date alone, and July due 30 days after its close', async () => {
+    // $2,000 a month, then $1,600 for July, each due 30 days after its close.
     const july = await stripe.invoices.retrieve((await stripeInvoiceOf('2026-07'))!);
     expect([july.total, july.collection_method, july.due_date]).toEqual([160000, 'send_invoice', Date.parse('2026-09-01T00:00:00Z') / 1000]);
     // June's due date (August 1) has passed without a payment or a failed one: past due by its due date alone.

@@ -4,6 +4,7 @@
 // those), or an invoice finalized in Stripe (a credit note refused while it
 // was a draft can now be issued). Every change names the periods it touches;
 // changes to the same period in one batch are corrected once.
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { periodById, periodContaining, type BillingPeriod } from '../../domain/periods/billing-period';
 import { PeriodError, PeriodOutsideTermError } from '../../domain/periods/period-errors';
@@ -11,7 +12,7 @@ import { billingScheduleForContract } from '../../domain/plans/contract-plan';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { PeriodCloseInProgressError } from './billing-errors';
 import type { BillingDeps } from './close-contract-period';
-import { correctInvoicedPeriod, type CorrectPeriodResult } from './correct-invoiced-period';
+import { correctInvoicedPeriod, invoiceIssued, type CorrectPeriodResult } from './correct-invoiced-period';
 import { CLOSE_CATCH_UP_AFTER_MS } from './schedule-period-closes';
 import type { ContractDirectory } from './ports';
 
@@ -31,12 +32,32 @@ export type PeriodChange =
       readonly periodId: string;
     };
 
+/**
+ * How long one call waits for closes in flight (due, or storing and pushing
+ * their invoice) before it gives their changes back to the transport. A close
+ * takes seconds, a redelivery counts against the message's receives: waiting
+ * here keeps a change from being dead-lettered only because it arrived while
+ * its period was closing.
+ */
+export interface CloseWait {
+  /** Total pause over the whole call, every period included (it bounds the invocation's time). */
+  readonly budgetMs: number;
+  /** Pause between two looks at the period's invoice. */
+  readonly pollMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** Well within the handler's 120 s timeout, and far longer than a close of one contract takes. */
+export const DEFAULT_CLOSE_WAIT: CloseWait = { budgetMs: 20_000, pollMs: 200, sleep: (ms) => sleepFor(ms) };
+
 export interface CorrectChangedPeriodsDeps extends BillingDeps {
   readonly directory: ContractDirectory;
   /** The close grace: a period without an invoice record closes at its end plus this. */
   readonly graceHours: number;
   /** Periods corrected at once (each makes its own Stripe calls under the shared rate limit). @default 2 */
   readonly concurrency?: number;
+  /** @default DEFAULT_CLOSE_WAIT */
+  readonly closeWait?: CloseWait;
 }
 
 export type PeriodCorrectionOutcome =
@@ -101,28 +122,54 @@ function billedPeriodById(contract: Contract, periodId: string): BillingPeriod |
   }
 }
 
-async function correctTarget(deps: CorrectChangedPeriodsDeps, target: Target, nowMs: number): Promise<PeriodCorrectionOutcome> {
-  const record = await deps.invoices.getRecord(target.contractId, target.period.id);
-  if (!record) {
-    const closeAt = Date.parse(target.period.end) + deps.graceHours * 3_600_000;
-    if (nowMs < closeAt && target.latestRecordedAt < closeAt) return { status: 'not_closed_yet' };
-    if (nowMs >= closeAt + CLOSE_CATCH_UP_AFTER_MS) return { status: 'close_overdue' };
-    // The close is due (probably running): once its invoice is stored, a redelivery corrects the period.
-    throw new PeriodCloseInProgressError(
-      `period ${target.period.id} of "${target.contractId}" closed at ${new Date(closeAt).toISOString()} but has no invoice yet: its close must run first`,
-    );
+/** One pause of the call's shared wait budget; false once it is spent. */
+type PauseForClose = () => Promise<boolean>;
+
+function closeWaitPauses(wait: CloseWait): PauseForClose {
+  let remainingMs = wait.budgetMs;
+  return async () => {
+    if (remainingMs <= 0) return false;
+    const pauseMs = Math.min(wait.pollMs, remainingMs);
+    // Taken before the pause: periods waiting side by side share the budget, so the call's wait stays bounded.
+    remainingMs -= pauseMs;
+    await wait.sleep(pauseMs);
+    return true;
+  };
+}
+
+async function correctTarget(deps: CorrectChangedPeriodsDeps, target: Target, nowMs: number, pause: PauseForClose): Promise<PeriodCorrectionOutcome> {
+  const closeAt = Date.parse(target.period.end) + deps.graceHours * 3_600_000;
+  for (;;) {
+    const record = await deps.invoices.getRecord(target.contractId, target.period.id);
+    if (!record) {
+      if (nowMs < closeAt && target.latestRecordedAt < closeAt) return { status: 'not_closed_yet' };
+      if (nowMs >= closeAt + CLOSE_CATCH_UP_AFTER_MS) return { status: 'close_overdue' };
+      // The close is due (probably running): wait for its invoice, then correct what it did not read.
+      if (await pause()) continue;
+      throw new PeriodCloseInProgressError(
+        `period ${target.period.id} of "${target.contractId}" closed at ${new Date(closeAt).toISOString()} but has no invoice yet: its close must run first`,
+      );
+    }
+    if (!target.always && target.latestRecordedAt <= Date.parse(record.cutoff)) return { status: 'already_invoiced' };
+    // The record is stored but its close is still pushing it to Stripe: nothing can be credited on it yet.
+    if (!invoiceIssued(await deps.invoices.getStatus(target.contractId, target.period.id))) {
+      if (await pause()) continue;
+      throw new PeriodCloseInProgressError(
+        `period ${target.period.id} of "${target.contractId}" is still being pushed to Stripe by its close: it is corrected once its invoice is issued`,
+      );
+    }
+    const asOf = new Date(Math.max(nowMs, target.latestRecordedAt)).toISOString();
+    const corrected = await correctInvoicedPeriod(deps, { contractId: target.contractId, periodId: target.period.id, asOf, mode: 'prompt' });
+    return { status: 'corrected', ...corrected };
   }
-  if (!target.always && target.latestRecordedAt <= Date.parse(record.cutoff)) return { status: 'already_invoiced' };
-  const asOf = new Date(Math.max(nowMs, target.latestRecordedAt)).toISOString();
-  const corrected = await correctInvoicedPeriod(deps, { contractId: target.contractId, periodId: target.period.id, asOf, mode: 'prompt' });
-  return { status: 'corrected', ...corrected };
 }
 
 /**
  * Finds the invoiced periods each change touches and corrects each of them
  * once (see correctInvoicedPeriod's prompt mode). A period whose close is due
- * but has not finished, or any failure, leaves its changes undone so the
- * transport delivers them again; everything else is done.
+ * but has not issued its invoice is waited for (closeWait); one still not
+ * issued when the wait is spent, or any failure, leaves its changes undone so
+ * the transport delivers them again; everything else is done.
  */
 export async function correctChangedPeriods(deps: CorrectChangedPeriodsDeps, changes: readonly PeriodChange[]): Promise<CorrectChangedPeriodsResult> {
   const nowMs = deps.clock().getTime();
@@ -169,12 +216,13 @@ export async function correctChangedPeriods(deps: CorrectChangedPeriodsDeps, cha
   }
 
   const limit = pLimit(deps.concurrency ?? 2);
+  const pause = closeWaitPauses(deps.closeWait ?? DEFAULT_CLOSE_WAIT);
   const periods = await Promise.all(
     [...targets.values()].map((target) =>
       limit(async (): Promise<PeriodCorrection> => {
         let outcome: PeriodCorrectionOutcome;
         try {
-          outcome = await correctTarget(deps, target, nowMs);
+          outcome = await correctTarget(deps, target, nowMs, pause);
         } catch (error) {
           outcome = { status: 'failed', error: asError(error) };
           for (const index of target.changes) if (!failedChanges.has(index)) failedChanges.set(index, outcome.error);

@@ -9,7 +9,12 @@ import type { Contract } from '../../domain/plans/contract-schema';
 import { BillingNotFoundError, CreditNoteRefusedError, InvoiceNotIssuedError } from './billing-errors';
 import { issueInvoiceRecord, type BillingDeps } from './close-contract-period';
 import { loadContract, rateForInvoice } from './rate-for-invoice';
-import { BILLING_DETAIL_TYPES, type CreditNoteFailure, type CreditNoteRefusalReason, type StoredCorrection } from './ports';
+import { BILLING_DETAIL_TYPES, type CreditNoteFailure, type CreditNoteRefusalReason, type InvoiceStatus, type StoredCorrection } from './ports';
+
+/** Whether the period's close has finished pushing its invoice to Stripe, so the invoice can be corrected. */
+export function invoiceIssued(status: InvoiceStatus | undefined): status is InvoiceStatus & { readonly stripeInvoiceId: string } {
+  return status?.stripeInvoiceId !== undefined && status.stripeInvoiceId !== '' && status.status !== 'pushing';
+}
 
 /**
  * - `close` (the default): just before the contract's next close, which
@@ -239,10 +244,10 @@ export async function correctInvoicedPeriod(deps: BillingDeps, input: CorrectPer
   const record = await deps.invoices.getRecord(input.contractId, input.periodId);
   if (!record) throw new BillingNotFoundError('invoice_not_found', `period ${input.periodId} of "${input.contractId}" was never invoiced`);
   const status = await deps.invoices.getStatus(input.contractId, input.periodId);
-  const stripeInvoiceId = status?.stripeInvoiceId;
-  if (!stripeInvoiceId || status.status === 'pushing') {
+  if (!invoiceIssued(status)) {
     throw new InvoiceNotIssuedError(`the invoice for ${input.periodId} of "${input.contractId}" is not in Stripe yet: finish its close first`);
   }
+  const { stripeInvoiceId } = status;
   const creditNotes: IssuedCreditNote[] = [];
   const failedCreditNotes: FailedCreditNote[] = [];
   const adjustmentInvoices: IssuedAdjustmentInvoice[] = [];

@@ -9,8 +9,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { DynamoDbInvoiceStore } from '../../../lambdas/adapters/dynamodb/invoice-store';
 import { StripeBillingGateway } from '../../../lambdas/adapters/stripe/stripe-billing-gateway';
 import type { BillingDeps } from '../../../lambdas/application/billing/close-contract-period';
-import type { CorrectChangedPeriodsDeps } from '../../../lambdas/application/billing/correct-changed-periods';
-import { BILLING_DETAIL_TYPES, type CreateCreditNoteRequest, type CreateCreditNoteResult } from '../../../lambdas/application/billing/ports';
+import type { CloseWait, CorrectChangedPeriodsDeps } from '../../../lambdas/application/billing/correct-changed-periods';
+import {
+  BILLING_DETAIL_TYPES,
+  type BillingGateway,
+  type CreateCreditNoteRequest,
+  type CreateCreditNoteResult,
+  type InvoiceStore,
+} from '../../../lambdas/application/billing/ports';
 import { correctAndClosePeriod } from '../../../lambdas/application/billing/schedule-period-closes';
 import { adjustmentInvoiceRecordIdOf } from '../../../lambdas/domain/invoicing/adjustment-invoice';
 import { createCorrectInvoicedPeriodHandler } from '../../../lambdas/handlers/correct-invoiced-period';
@@ -49,10 +55,21 @@ beforeEach(() => {
   ledger = new FakeLedger();
   events = new RecordingPublisher();
   emulator.faults.clear();
+  pausesForClose = 0;
   gateway = new StripeBillingGateway({ stripe, apiKey: emulator.apiKey, retries: 1, minTimeoutMs: 1, maxTimeoutMs: 5 });
 });
 
-function deps(overrides: Partial<BillingDeps> = {}): CorrectChangedPeriodsDeps {
+/** Waits for closes in flight without real time passing; tests that need a close to move on pass their own. */
+let pausesForClose = 0;
+const instantCloseWait: CloseWait = {
+  budgetMs: 1_000,
+  pollMs: 200,
+  sleep: async () => {
+    pausesForClose += 1;
+  },
+};
+
+function deps(overrides: Partial<CorrectChangedPeriodsDeps> = {}): CorrectChangedPeriodsDeps {
   return {
     contracts,
     usage: ledger,
@@ -64,6 +81,7 @@ function deps(overrides: Partial<BillingDeps> = {}): CorrectChangedPeriodsDeps {
     // Every fake contract bills the customer `customer-<contractId>`.
     directory: { contractIdsOfCustomer: async (customerId) => [customerId.replace(/^customer-/, '')] },
     graceHours: 24,
+    closeWait: instantCloseWait,
     ...overrides,
   };
 }
@@ -97,7 +115,7 @@ function finalized(contractId: string, periodId: string, stripeInvoiceId: string
   });
 }
 
-async function deliver(records: SQSRecord[], overrides: Partial<BillingDeps> = {}): Promise<string[]> {
+async function deliver(records: SQSRecord[], overrides: Partial<CorrectChangedPeriodsDeps> = {}): Promise<string[]> {
   const handler = createCorrectInvoicedPeriodHandler(async () => deps(overrides));
   const response = await handler({ Records: records } as SQSEvent);
   return response.batchItemFailures.map((failure) => failure.itemIdentifier);
@@ -175,7 +193,7 @@ describe('a reversal of an invoiced outcome', () => {
     expect(result.engineTotal).toBe(10_000n + 450n);
   });
 
-  it('while its close is still running is delivered again, and corrected once the invoice is in Stripe', async () => {
+  it('while its close is stuck is waited for, then delivered again, and corrected once the invoice is in Stripe', async () => {
     const contractId = 'pc-running';
     contracts.addContract(monthlyContract(contractId, 'usd-plan', 'USD'));
     addOutcomes(contractId, 6, '2026-10-05T00:00:00.000Z');
@@ -187,6 +205,8 @@ describe('a reversal of an invoiced outcome', () => {
     ledger.reverse(contractId, 2, '2026-11-02T00:05:00.000Z');
     const message = changed(contractId, '2026-10-05T00:00:00.000Z', '2026-11-02T00:05:00.000Z');
     expect(await deliver([message])).toEqual([message.messageId]);
+    // It waited its whole budget (1 s in 200 ms pauses) for the close before giving the change back.
+    expect(pausesForClose).toBe(5);
 
     emulator.faults.clear();
     const { result } = await close(contractId, '2026-10', OCTOBER_CUTOFF);
@@ -209,6 +229,74 @@ describe('a reversal of an invoiced outcome', () => {
     const { result, corrections } = await correctAndClosePeriod(deps(), { contractId, periodId: '2026-10', cutoff: OCTOBER_CUTOFF });
     expect(result.engineTotal).toBe(10_000n + 750n);
     expect(corrections).toEqual([expect.objectContaining({ periodId: '2026-10', creditNotes: [expect.objectContaining({ total: 300n, matched: true })] })]);
+    expect((await creditNotesOf(result.stripeInvoiceId)).map((note) => note.total)).toEqual([300]);
+  });
+});
+
+/** A promise the test settles itself, to stop a close at a chosen step. */
+function gate(): { readonly promise: Promise<void>; readonly open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+describe('a change arriving while its period is closing', () => {
+  // The close stops at one step until the correction, waiting for it, lets it go on.
+  const steps = {
+    'storing its invoice record': (entered: () => void, release: Promise<void>): Partial<BillingDeps> => ({
+      invoices: Object.assign(Object.create(store) as InvoiceStore, {
+        putRecord: async (...args: Parameters<InvoiceStore['putRecord']>) => {
+          entered();
+          await release;
+          return store.putRecord(...args);
+        },
+      }),
+    }),
+    'pushing its invoice to Stripe': (entered: () => void, release: Promise<void>): Partial<BillingDeps> => ({
+      billing: Object.assign(Object.create(gateway) as BillingGateway, {
+        pushInvoice: async (...args: Parameters<BillingGateway['pushInvoice']>) => {
+          entered();
+          await release;
+          return gateway.pushInvoice(...args);
+        },
+      }),
+    }),
+  } as const;
+
+  it.each(Object.keys(steps) as (keyof typeof steps)[])('(%s) waits for its invoice and corrects it on the first delivery', async (step) => {
+    const contractId = `pc-closing-${step.split(' ')[0]}`;
+    contracts.addContract(monthlyContract(contractId, 'usd-plan', 'USD'));
+    addOutcomes(contractId, 6, '2026-10-05T00:00:00.000Z');
+    const entered = gate();
+    const release = gate();
+    nowIso = '2026-11-02T00:01:00.000Z';
+    const closing = correctAndClosePeriod(deps(steps[step](entered.open, release.promise)), { contractId, periodId: '2026-10', cutoff: OCTOBER_CUTOFF });
+    await entered.promise;
+
+    // A reversal recorded after the cutoff, which the close does not read, and Stripe's finalized signal arrive now.
+    nowIso = '2026-11-02T00:10:00.000Z';
+    ledger.reverse(contractId, 2, '2026-11-02T00:05:00.000Z');
+    const reversal = changed(contractId, '2026-10-05T00:00:00.000Z', '2026-11-02T00:05:00.000Z');
+    const signal = finalized(contractId, '2026-10', 'in_not_known_yet');
+    let pauses = 0;
+    const letTheCloseFinish: CloseWait = {
+      budgetMs: 60_000,
+      pollMs: 1_000,
+      sleep: async () => {
+        pauses += 1;
+        release.open();
+        await closing;
+      },
+    };
+    expect(await deliver([reversal, signal], { closeWait: letTheCloseFinish })).toEqual([]);
+    expect(pauses).toBe(1);
+
+    const { result } = await closing;
+    // Billed as of the cutoff (6 x $1.50), then the reversal credited on that invoice once it was issued.
+    expect(result).toMatchObject({ matched: true, engineTotal: 10_000n + 900n });
+    expect((await creditNotesOf(result.stripeInvoiceId)).map((note) => note.total)).toEqual([300]);
+    // Delivered again later (at least once), nothing more is credited.
+    expect(await deliver([reversal])).toEqual([]);
     expect((await creditNotesOf(result.stripeInvoiceId)).map((note) => note.total)).toEqual([300]);
   });
 });
