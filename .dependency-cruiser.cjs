@@ -13,6 +13,12 @@ const PORT_CONTRACT = [
   '^lambdas/application/[a-z]+/[a-z-]+-errors[.]ts$',
 ];
 
+/**
+ * lambdas/shared helpers any layer but the domain may use: no I/O, environment or telemetry.
+ * The rest of lambdas/shared (env, middleware, powertools, metric names, SQS batches) is the handlers' kit.
+ */
+const NEUTRAL_HELPERS = ['^lambdas/shared/map-with-concurrency[.]ts$'];
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -45,9 +51,9 @@ module.exports = {
     {
       name: 'application-not-to-outer-layers',
       severity: 'error',
-      comment: 'Use cases depend on ports they own, never on adapters, handlers, composition or shared handler kit.',
+      comment: "Use cases depend on ports they own, never on adapters, handlers, composition or the handlers' kit.",
       from: { path: '^lambdas/application/' },
-      to: { path: '^lambdas/(adapters|handlers|composition|shared)/' },
+      to: { path: '^lambdas/(adapters|handlers|composition|shared)/', pathNot: NEUTRAL_HELPERS },
     },
     {
       name: 'application-no-infrastructure-libraries',
@@ -69,9 +75,9 @@ module.exports = {
     {
       name: 'adapters-not-to-outer-layers',
       severity: 'error',
-      comment: 'Adapters are built by composition; they never import it, nor handlers or the handler kit.',
+      comment: "Adapters are built by composition; they never import it, nor handlers or the handlers' kit.",
       from: { path: '^lambdas/adapters/' },
-      to: { path: '^lambdas/(handlers|composition|shared)/' },
+      to: { path: '^lambdas/(handlers|composition|shared)/', pathNot: NEUTRAL_HELPERS },
     },
     {
       name: 'handlers-not-to-adapters',
@@ -91,7 +97,6 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],

@@ -4,7 +4,7 @@ import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import { DynamoDbRenewalTaskStore } from '../adapters/dynamodb/task-store';
-import type { CheckpointSchedulerPort } from '../adapters/scheduler/scheduler-port';
+import type { CheckpointSchedulerPort } from '../application/risk/ports';
 import { backtestRenewalRisk } from '../application/risk/backtest-renewal-risk';
 import { assessContractRisk, checkRenewalRisk, type AdHocRiskCheck, type CheckRenewalRiskDeps, type CheckRenewalRiskResult } from '../application/risk/check-renewal-risk';
 import {

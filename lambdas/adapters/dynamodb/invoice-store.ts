@@ -19,7 +19,7 @@ import type {
   PutResult,
   StoredCorrection,
 } from '../../application/billing/ports';
-import type { PaymentSignal, PaymentSignalStore } from '../../application/billing/record-payment-signal';
+import type { PaymentSignal, PaymentSignalStore } from '../../application/billing/ports';
 import type { RiskStripeInvoice } from '../../application/risk/ports';
 import { ENGINE_TABLE } from './table-design';
 

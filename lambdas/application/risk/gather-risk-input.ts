@@ -8,7 +8,7 @@ import { periodsForTerm, type BillingPeriod } from '../../domain/periods/billing
 import { CADENCE_MONTHS } from '../../domain/periods/billing-schedule';
 import { DEFAULT_RISK_CONFIG } from '../../domain/risk/risk-config';
 import type { DeliveredValue, Feedback, PaymentSignal, RiskAssessmentInput, UsageByPeriod } from '../../domain/risk/risk-input';
-import type { PaymentSignal as StripePaymentSignal } from '../billing/record-payment-signal';
+import type { PaymentSignal as StripePaymentSignal } from '../billing/ports';
 import type {
   RiskDataFreshnessReader,
   RiskInvoiceReader,

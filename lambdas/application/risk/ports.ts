@@ -1,9 +1,11 @@
 import type { Contract } from '../../domain/plans/contract-schema';
+import type { Plan } from '../../domain/plans/plan-schema';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
 import type { RenewalResult } from '../../domain/risk/backtest-risk-tiers';
+import type { RenewalCheckpointPlan } from '../../domain/risk/checkpoint-plan';
 import type { RiskTier } from '../../domain/risk/risk-tiers';
 import type { RenewalTaskContent, TaskChangeReason } from '../../domain/risk/task-rules';
-import type { PaymentSignal as StripePaymentSignal } from '../billing/record-payment-signal';
+import type { PaymentSignal as StripePaymentSignal } from '../billing/ports';
 
 // What the renewal-risk use cases need from storage and the ledger. Adapters:
 // lambdas/adapters/dynamodb/task-store.ts (tasks, assessments, renewal results),
@@ -107,6 +109,11 @@ export interface RiskContractReader {
   getContract(contractId: string): Promise<Contract | undefined>;
 }
 
+/** Reads a plan, for its checkpoint days. */
+export interface RiskPlanReader {
+  getPlan(planCode: string): Promise<Plan | undefined>;
+}
+
 /** Usage as the ledger knew it at `asOf`. */
 export interface RiskUsageQuery {
   readonly customerId: string;
@@ -201,4 +208,42 @@ export interface RiskEvent {
 
 export interface RiskEventPublisher {
   publish(events: readonly RiskEvent[]): Promise<void>;
+}
+
+/** Which term's schedules to remove; names are derived, so no listing is needed. */
+export interface CheckpointTermRef {
+  readonly contractId: string;
+  readonly termId: string;
+  /** The checkpoint days the term was planned with; the defaults when absent. */
+  readonly checkpointsDays?: readonly number[];
+}
+
+export interface ScheduleUpsertResult {
+  readonly scheduleName: string;
+  readonly checkpointDays: number;
+  readonly outcome: 'created' | 'updated' | 'unchanged';
+}
+
+export interface ScheduleDeleteResult {
+  readonly scheduleName: string;
+  readonly outcome: 'deleted' | 'absent';
+}
+
+export interface ScheduleMoveResult {
+  readonly upserted: readonly ScheduleUpsertResult[];
+  readonly deleted: readonly ScheduleDeleteResult[];
+}
+
+/**
+ * Where renewal checkpoints are scheduled. EventBridge Scheduler in AWS; the
+ * local engine supplies one driven by a controllable clock. Every method is
+ * idempotent: safe to repeat after a partial failure or a duplicate event.
+ */
+export interface CheckpointSchedulerPort {
+  /** Creates the plan's schedules, updates ones that differ, leaves identical ones alone. */
+  upsertCheckpointSchedules(plan: RenewalCheckpointPlan): Promise<readonly ScheduleUpsertResult[]>;
+  /** Term change: upserts the new plan, then removes the previous term's schedules the new plan does not reuse. */
+  moveCheckpointSchedules(previous: CheckpointTermRef, next: RenewalCheckpointPlan): Promise<ScheduleMoveResult>;
+  /** Cancellation: removes the term's schedules; ones already fired or removed are fine. */
+  deleteCheckpointSchedules(term: CheckpointTermRef): Promise<readonly ScheduleDeleteResult[]>;
 }

@@ -13,7 +13,7 @@ import { DynamoDbRenewalTaskStore } from '../../../lambdas/adapters/dynamodb/tas
 import type { EventPublisher } from '../../../lambdas/application/billing/ports';
 import { checkRenewalRisk, type CheckRenewalRiskDeps } from '../../../lambdas/application/risk/check-renewal-risk';
 import { gatherRiskInput } from '../../../lambdas/application/risk/gather-risk-input';
-import type { PaymentSignal } from '../../../lambdas/application/billing/record-payment-signal';
+import type { PaymentSignal } from '../../../lambdas/application/billing/ports';
 import { assessRenewalRisk } from '../../../lambdas/domain/risk';
 import { createStripeWebhookHandler } from '../../../lambdas/handlers/stripe-webhook';
 import { createTestTables, type TestTables } from '../../support/dynamodb';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { gatherRiskInput, metricLabel, type GatherRiskInputDeps } from '../../../lambdas/application/risk/gather-risk-input';
 import type { RiskUsageQuery, RiskUsageReader, RiskUsageSummary } from '../../../lambdas/application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS } from '../../../lambdas/application/risk/risk-settings';
-import type { PaymentSignal as StripePaymentSignal } from '../../../lambdas/application/billing/record-payment-signal';
+import type { PaymentSignal as StripePaymentSignal } from '../../../lambdas/application/billing/ports';
 import type { InvoiceRecord } from '../../../lambdas/domain/invoicing/invoice-record';
 import { ContractSchema, type Contract } from '../../../lambdas/domain/plans/contract-schema';
 import { assessRenewalRisk } from '../../../lambdas/domain/risk';
