@@ -142,8 +142,8 @@ export interface RiskUsageSummary {
 export interface RiskUsageReader {
   /** The measured quantity (count or summed quantity), decimal string. */
   measure(query: RiskUsageQuery): Promise<string>;
-  /** The quantity and the reported values in one read; readers without it give no delivered value. */
-  summarize?(query: RiskUsageQuery): Promise<RiskUsageSummary>;
+  /** The quantity and the reported values in one read. */
+  summarize(query: RiskUsageQuery): Promise<RiskUsageSummary>;
   /** Net outcomes of one metric in the window (for the last-outcome time and feedback scores). */
   outcomes(query: Omit<RiskUsageQuery, 'measure'>): Promise<RiskOutcomeSample[]>;
 }
@@ -153,16 +153,14 @@ export interface RiskInvoiceReader {
   /**
    * Whether any invoice of the contract went to Stripe. Until one has, no
    * payment signal can exist, so their absence says nothing about payment.
-   * Readers without it leave that question to the payment signals alone.
    */
-  hasStripeInvoices?(contractId: string): Promise<boolean>;
+  hasStripeInvoices(contractId: string): Promise<boolean>;
   /**
    * The contract's Stripe invoices with what the close read from Stripe (when
    * finalized, when due). An unpaid invoice past its due date then counts even
-   * when its `invoice.finalized` webhook was lost. Readers without it leave
-   * due dates to the payment signals alone.
+   * when its `invoice.finalized` webhook was lost.
    */
-  listStripeInvoices?(contractId: string): Promise<RiskStripeInvoice[]>;
+  listStripeInvoices(contractId: string): Promise<RiskStripeInvoice[]>;
 }
 
 /** A Stripe invoice the engine pushed, as its status item keeps it. */
