@@ -6,7 +6,6 @@ import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import { DynamoDbRenewalTaskStore } from '../adapters/dynamodb/task-store';
 import { EventBridgeCheckpointScheduler, type CheckpointScheduleSettings } from '../adapters/scheduler/eventbridge-checkpoint-scheduler';
-import type { CheckpointSchedulerPort } from '../application/risk/ports';
 import { backtestRenewalRisk } from '../application/risk/backtest-renewal-risk';
 import { assessContractRisk, checkRenewalRisk, type AdHocRiskCheck, type CheckRenewalRiskDeps, type CheckRenewalRiskResult } from '../application/risk/check-renewal-risk';
 import {
@@ -17,7 +16,7 @@ import {
   type ResolveRenewalTaskRequest,
 } from '../application/risk/manage-renewal-tasks';
 import { recordRenewalResult, type RecordRenewalResultOutcome, type RecordRenewalResultRequest } from '../application/risk/record-renewal-result';
-import type { RenewalTask, RiskDataFreshnessReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
+import type { CheckpointSchedulerPort, RenewalTask, RiskDataFreshnessReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS, type RenewalRiskSettings } from '../application/risk/risk-settings';
 import {
   scheduleRenewalChecks,

@@ -1,8 +1,7 @@
-import type { CheckpointSchedulerPort, ScheduleDeleteResult, ScheduleUpsertResult } from './ports';
 import { planRenewalCheckpoints, type RenewalCheckpointPlan } from '../../domain/risk/checkpoint-plan';
 import { renewalCheckpointDaysFor, type ContractChange } from '../../domain/plans/contract-change';
 import type { Contract } from '../../domain/plans/contract-schema';
-import type { RiskContractReader, RiskPlanReader } from './ports';
+import type { CheckpointSchedulerPort, RiskContractReader, RiskPlanReader, ScheduleDeleteResult, ScheduleUpsertResult } from './ports';
 import { RiskContractNotFoundError } from './risk-errors';
 import { termIdOf, type RenewalRiskSettings } from './risk-settings';
 

@@ -38,6 +38,21 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
     CRUISE_TIMEOUT_MS,
   );
 
+  // rule, importing file, imported module: one planted violation per rule of the config.
+  const PLANTED_CASES: readonly (readonly [string, string, string])[] = [
+    ['domain-only-domain-and-pure-libraries', 'lambdas/domain/uses-dynamodb.ts', '@aws-sdk/client-dynamodb'],
+    ['domain-only-domain-and-pure-libraries', 'lambdas/domain/uses-fs.ts', 'fs'],
+    ['domain-only-domain-and-pure-libraries', 'lambdas/domain/uses-application.ts', 'lambdas/application/area/use-case.ts'],
+    ['application-not-to-outer-layers', 'lambdas/application/area/uses-adapter.ts', 'lambdas/adapters/dynamo-store.ts'],
+    ['application-not-to-outer-layers', 'lambdas/application/area/uses-env.ts', 'lambdas/shared/env.ts'],
+    ['application-no-infrastructure-libraries', 'lambdas/application/area/uses-stripe.ts', 'stripe'],
+    ['adapters-only-ports-of-application', 'lambdas/adapters/uses-use-case.ts', 'lambdas/application/area/use-case.ts'],
+    ['lambdas-not-to-outer-code', 'lambdas/adapters/uses-local-twin.ts', 'lib/local/twin.ts'],
+    ['handlers-not-to-adapters', 'lambdas/handlers/builds-adapter.ts', 'lambdas/adapters/dynamo-store.ts'],
+    ['adapters-not-to-outer-layers', 'lambdas/adapters/uses-handler.ts', 'lambdas/handlers/good-handler.ts'],
+    ['shared-only-domain', 'lambdas/shared/uses-use-case.ts', 'lambdas/application/area/use-case.ts'],
+  ];
+
   describe('on a tree with planted violations', () => {
     let plantedRoot = '';
     let violations: string[] = [];
@@ -61,10 +76,12 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
         `export class DynamoStore implements Store { client = DynamoDBClient; async save(): Promise<void> { throw new AreaError(); } }\n`,
       'lambdas/adapters/uses-use-case.ts': `import { useCase } from '../application/area/use-case';\nexport const direct = useCase;\n`,
       'lambdas/adapters/uses-local-twin.ts': `import { twin } from '../../lib/local/twin';\nexport const local = twin;\n`,
+      'lambdas/adapters/uses-handler.ts': `import { handler } from '../handlers/good-handler';\nexport const nested = handler;\n`,
       'lambdas/composition/area-service.ts': `import { DynamoStore } from '../adapters/dynamo-store';\nimport { useCase } from '../application/area/use-case';\nexport const run = () => useCase(new DynamoStore());\n`,
       'lambdas/handlers/good-handler.ts': `import { run } from '../composition/area-service';\nimport { readEnv } from '../shared/env';\nexport const handler = () => (readEnv(), run());\n`,
       'lambdas/handlers/builds-adapter.ts': `import { DynamoStore } from '../adapters/dynamo-store';\nexport const handler = () => new DynamoStore().save();\n`,
       'lambdas/shared/env.ts': `export const readEnv = () => 'env';\n`,
+      'lambdas/shared/uses-use-case.ts': `import { useCase } from '../application/area/use-case';\nexport const kit = useCase;\n`,
       'lambdas/shared/cycle-a.ts': `import { b } from './cycle-b';\nexport const a = () => b;\n`,
       'lambdas/shared/cycle-b.ts': `import { a } from './cycle-a';\nexport const b = () => a;\n`,
       'lib/local/twin.ts': `import { run } from '../../lambdas/composition/area-service';\nexport const twin = run;\n`,
@@ -86,18 +103,15 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
       if (plantedRoot) rmSync(plantedRoot, { recursive: true, force: true });
     });
 
-    it.each([
-      ['domain-only-domain-and-pure-libraries', 'lambdas/domain/uses-dynamodb.ts', '@aws-sdk/client-dynamodb'],
-      ['domain-only-domain-and-pure-libraries', 'lambdas/domain/uses-fs.ts', 'fs'],
-      ['domain-only-domain-and-pure-libraries', 'lambdas/domain/uses-application.ts', 'lambdas/application/area/use-case.ts'],
-      ['application-not-to-outer-layers', 'lambdas/application/area/uses-adapter.ts', 'lambdas/adapters/dynamo-store.ts'],
-      ['application-not-to-outer-layers', 'lambdas/application/area/uses-env.ts', 'lambdas/shared/env.ts'],
-      ['application-no-infrastructure-libraries', 'lambdas/application/area/uses-stripe.ts', 'stripe'],
-      ['adapters-only-ports-of-application', 'lambdas/adapters/uses-use-case.ts', 'lambdas/application/area/use-case.ts'],
-      ['lambdas-not-to-outer-code', 'lambdas/adapters/uses-local-twin.ts', 'lib/local/twin.ts'],
-      ['handlers-not-to-adapters', 'lambdas/handlers/builds-adapter.ts', 'lambdas/adapters/dynamo-store.ts'],
-    ])('%s: reports %s importing %s', (rule, from, to) => {
+    it.each(PLANTED_CASES)('%s: reports %s importing %s', (rule, from, to) => {
       expect(violations.filter((line) => line.startsWith(`${rule}: ${from} → `) && line.includes(to))).not.toEqual([]);
+    });
+
+    it('plants a violation of every rule in the config', async () => {
+      const { ruleSet } = await extractDepcruiseOptions(configFile);
+      const ruleNames = (ruleSet?.forbidden ?? []).map((rule) => rule.name);
+      expect(ruleNames.length).toBeGreaterThan(5);
+      expect(new Set(ruleNames)).toEqual(new Set([...PLANTED_CASES.map(([rule]) => rule), 'no-circular']));
     });
 
     it('reports an import cycle', () => {
