@@ -1,4 +1,4 @@
-// The layer rules of lambdas/ (README "Code layout", docs/architecture.md "Layers").
+// The layer rules of lambdas/ (README "Code layout", docs/architecture.md "Layers and the rules the build enforces").
 // test/unit/architecture/layer-rules.test.ts runs this config and fails on any violation.
 
 /** Pure libraries the domain may use: no I/O, no clock, no environment. */
@@ -82,7 +82,7 @@ module.exports = {
     {
       name: 'handlers-not-to-adapters',
       severity: 'error',
-      comment: 'Handlers get their dependencies from lambdas/composition/, one function per service.',
+      comment: 'Handlers get their dependencies from lambdas/composition/ (one function per service), never build adapters, and never import each other.',
       from: { path: '^lambdas/handlers/' },
       to: { path: '^lambdas/(adapters|handlers)/' },
     },
