@@ -2,8 +2,9 @@
 // contract or every stored contract, exactly as the scheduled close does
 // (earlier periods corrected first, record stored once, pushed to Stripe,
 // reconciled). Safe to run again: a closed period makes no new Stripe object.
-import { mapWithConcurrency } from '../../lambdas/application/map-with-concurrency';
-import { correctAndClosePeriod, DEFAULT_CLOSE_GRACE_HOURS, periodCloseFor, type PeriodClose } from '../../lambdas/application/billing/schedule-period-closes';
+import { mapWithConcurrency } from '../../lambdas/shared/map-with-concurrency';
+import { correctAndClosePeriod, DEFAULT_CLOSE_GRACE_HOURS, periodCloseFor } from '../../lambdas/application/billing/schedule-period-closes';
+import { type PeriodClose } from '../../lambdas/application/billing/ports';
 import type { Contract } from '../../lambdas/domain/plans/contract-schema';
 import { serializeAmount } from '../../lambdas/domain/rating/draft-invoice';
 import type { CurrencyCode } from '../../lambdas/domain/money/currencies';

@@ -1,7 +1,7 @@
 import { buildOutcomeView, type OutcomeView } from '../domain/ledger/outcome-view';
 import { InvalidLedgerQueryError } from './errors';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './list-rejected';
-import { mapWithConcurrency } from './map-with-concurrency';
+import { mapWithConcurrency } from '../shared/map-with-concurrency';
 import type { LedgerRepository, Page } from './ports';
 
 /**

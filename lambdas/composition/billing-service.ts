@@ -3,6 +3,7 @@
 // this module, so each runs the same close.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import Stripe from 'stripe';
 import { z } from 'zod';
@@ -11,9 +12,12 @@ import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-r
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import { LedgerUsageReader } from '../adapters/dynamodb/ledger-usage-reader';
 import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
+import { EventBridgePeriodCloseScheduler, type PeriodCloseScheduleSettings } from '../adapters/scheduler/eventbridge-period-close-scheduler';
 import { StripeBillingGateway } from '../adapters/stripe/stripe-billing-gateway';
 import { StripeConfigError, loadStripeSecrets } from '../adapters/stripe/stripe-secrets';
 import type { BillingDeps } from '../application/billing/close-contract-period';
+import type { RecordPaymentSignalDeps } from '../application/billing/record-payment-signal';
+import type { ReschedulePeriodClosesDeps } from '../application/billing/schedule-period-closes';
 import type { ContractDirectory, ContractReader, EventPublisher } from '../application/billing/ports';
 import type { LedgerRepository } from '../application/ports';
 import { ENGINE_EVENT_SOURCE } from '../domain/events/detail-types';
@@ -113,6 +117,50 @@ export function createBillingService(config: BillingServiceConfig): BillingServi
   return { deps, directory: cachedContractDirectory(planStore, deps.clock), stripe, gateway, invoices, planStore };
 }
 
+export interface PeriodCloseSchedulingConfig {
+  readonly dynamoDb: DynamoDBClient;
+  readonly scheduler: SchedulerClient;
+  readonly engineTableName: string;
+  /** The stack's schedule group, the close function and the role and dead-letter queue Scheduler uses. */
+  readonly schedules: PeriodCloseScheduleSettings;
+  /** Hours after the period end before it closes; the close-period function uses the same value. */
+  readonly graceHours: number;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** What keeps a contract's close schedules in step with it: EventBridge Scheduler and the stored contracts. */
+export function createPeriodCloseScheduling(config: PeriodCloseSchedulingConfig): ReschedulePeriodClosesDeps {
+  return {
+    scheduler: new EventBridgePeriodCloseScheduler(config.scheduler, config.schedules),
+    contracts: new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName }),
+    clock: config.now ?? (() => new Date()),
+    graceHours: config.graceHours,
+  };
+}
+
+export interface PaymentSignalsConfig {
+  readonly dynamoDb: DynamoDBClient;
+  readonly engineTableName: string;
+  readonly eventBridge: EventBridgeClient;
+  readonly eventBusName: string;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/**
+ * What the Stripe webhook records and announces with: the invoice store keeps
+ * each signal once, and 'Payment Signal Recorded' goes out through the same
+ * publisher as every engine event (batched, refusals retried as infrastructure errors).
+ */
+export function createPaymentSignals(config: PaymentSignalsConfig): RecordPaymentSignalDeps {
+  return {
+    signals: new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName),
+    events: engineEventPublisher(config.eventBridge, config.eventBusName),
+    clock: config.now ?? (() => new Date()),
+  };
+}
+
 /**
  * A customer's contracts from the stored contract list, listed at most once
  * per `ttlMs`. A contract stored in the meantime has no invoiced period yet,
@@ -194,4 +242,14 @@ export async function stripeConnectionFromEnv(
     ...(settings.STRIPE_API_PROTOCOL ? { protocol: settings.STRIPE_API_PROTOCOL } : {}),
     ...(settings.STRIPE_RATE_PER_SECOND !== undefined ? { ratePerSecond: settings.STRIPE_RATE_PER_SECOND } : {}),
   };
+}
+
+/** The webhook signing secret: from Secrets Manager (STRIPE_SECRET_ARN) in AWS, else STRIPE_WEBHOOK_SECRET locally. */
+export async function stripeWebhookSecretFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  secretsClient?: SecretsManagerClient,
+): Promise<string> {
+  const { webhookSecret } = await loadStripeSecrets(env, secretsClient);
+  if (!webhookSecret) throw new StripeConfigError('no Stripe webhook secret configured (STRIPE_SECRET_ARN or STRIPE_WEBHOOK_SECRET)');
+  return webhookSecret;
 }

@@ -1,10 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import { DynamoDbRenewalTaskStore } from '../adapters/dynamodb/task-store';
-import type { CheckpointSchedulerPort } from '../adapters/scheduler/scheduler-port';
+import { EventBridgeCheckpointScheduler, type CheckpointScheduleSettings } from '../adapters/scheduler/eventbridge-checkpoint-scheduler';
 import { backtestRenewalRisk } from '../application/risk/backtest-renewal-risk';
 import { assessContractRisk, checkRenewalRisk, type AdHocRiskCheck, type CheckRenewalRiskDeps, type CheckRenewalRiskResult } from '../application/risk/check-renewal-risk';
 import {
@@ -15,7 +16,7 @@ import {
   type ResolveRenewalTaskRequest,
 } from '../application/risk/manage-renewal-tasks';
 import { recordRenewalResult, type RecordRenewalResultOutcome, type RecordRenewalResultRequest } from '../application/risk/record-renewal-result';
-import type { RenewalTask, RiskDataFreshnessReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
+import type { CheckpointSchedulerPort, RenewalTask, RiskDataFreshnessReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS, type RenewalRiskSettings } from '../application/risk/risk-settings';
 import {
   scheduleRenewalChecks,
@@ -98,6 +99,27 @@ export function ledgerRiskUsageReader(ledger: Pick<LedgerService, 'getUsage' | '
       return outcomes.map((outcome) => ({ occurredAt: new Date(outcome.occurredAtMs).toISOString(), quantity: outcome.quantity }));
     },
   };
+}
+
+export interface RenewalCheckSchedulingConfig {
+  readonly dynamoDb: DynamoDBClient;
+  readonly scheduler: SchedulerClient;
+  readonly engineTableName: string;
+  /** The stack's schedule group, the check function and the role and dead-letter queue Scheduler uses. */
+  readonly schedules: CheckpointScheduleSettings;
+  /** Default checkpoint days and local time, as the stage configured them. */
+  readonly settings: Pick<RenewalRiskSettings, 'checkpointsDays' | 'localTime'>;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** Keeps a contract's renewal-check schedules in step with it: EventBridge Scheduler and the stored contracts and plans. */
+export function createRenewalCheckScheduling(config: RenewalCheckSchedulingConfig): (change: ContractChange) => Promise<ScheduleRenewalChecksResult> {
+  const contracts = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
+  const scheduler = new EventBridgeCheckpointScheduler(config.scheduler, config.schedules);
+  const clock = config.now ?? (() => new Date());
+  // The plan store reads plans too, so a plan's own checkpoint days apply.
+  return (change) => scheduleRenewalChecks({ scheduler, contracts, plans: contracts, settings: config.settings, clock }, change);
 }
 
 /** Metric names from the engine's catalog (one small partition, read per check). */

@@ -10,11 +10,9 @@
 // re-run announces what the failed run stored (see loadContracts).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DynamoDbContractChangeOutbox } from '../adapters/dynamodb/contract-change-outbox';
-import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
 import type { EventPublisher } from '../application/ports';
 import { z } from 'zod';
-import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
+import { createPlansService, type PlansService } from '../composition/plans-service';
 import { loadContracts, loadPlans, type LoadItemResult } from '../application/plans/load-plans';
 import type { ContractChangeOutbox, PlanStore } from '../application/plans/ports';
 import { ContractSchema, type Contract } from '../domain/plans/contract-schema';
@@ -127,23 +125,17 @@ export function createLoadPlansHandler(deps: LoadPlansDeps) {
   });
 }
 
-interface ContainerServices {
-  readonly store: PlanStore;
-  readonly events: EventPublisher;
-  readonly outbox: ContractChangeOutbox;
-}
+let container: PlansService | undefined;
 
-let container: ContainerServices | undefined;
-
-function containerServices(): ContainerServices {
+function containerServices(): PlansService {
   if (!container) {
     const env = readEnvConfig(LoadPlansEnvSchema);
-    const client = traced(new DynamoDBClient({}));
-    container = {
-      store: new DynamoDbPlanStore({ client, tableName: env.ENGINE_TABLE_NAME }),
-      events: new EventBridgeEventPublisher({ client: traced(new EventBridgeClient({})), eventBusName: env.EVENT_BUS_NAME }),
-      outbox: new DynamoDbContractChangeOutbox({ client, tableName: env.ENGINE_TABLE_NAME }),
-    };
+    container = createPlansService({
+      dynamoDb: traced(new DynamoDBClient({})),
+      engineTableName: env.ENGINE_TABLE_NAME,
+      eventBridge: traced(new EventBridgeClient({})),
+      eventBusName: env.EVENT_BUS_NAME,
+    });
   }
   return container;
 }

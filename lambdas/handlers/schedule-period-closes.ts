@@ -7,13 +7,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { z } from 'zod';
-import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
-import { EventBridgePeriodCloseScheduler } from '../adapters/scheduler/eventbridge-period-close-scheduler';
 import {
   reschedulePeriodCloses,
   type ReschedulePeriodClosesDeps,
   type ReschedulePeriodClosesResult,
 } from '../application/billing/schedule-period-closes';
+import { createPeriodCloseScheduling } from '../composition/billing-service';
 import { ContractChangeSchema, type ContractChange } from '../domain/plans/contract-change';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
@@ -100,17 +99,18 @@ export function periodCloseDepsFromEnv(
   env: SchedulePeriodClosesEnvironment,
   clients: { readonly scheduler: SchedulerClient; readonly dynamoDb: DynamoDBClient },
 ): ReschedulePeriodClosesDeps {
-  return {
-    scheduler: new EventBridgePeriodCloseScheduler(clients.scheduler, {
+  return createPeriodCloseScheduling({
+    dynamoDb: clients.dynamoDb,
+    scheduler: clients.scheduler,
+    engineTableName: env.ENGINE_TABLE_NAME,
+    schedules: {
       groupName: env.CLOSE_SCHEDULE_GROUP_NAME,
       functionArn: env.CLOSE_FUNCTION_ARN,
       roleArn: env.CLOSE_SCHEDULER_ROLE_ARN,
       deadLetterQueueArn: env.CLOSE_SCHEDULER_DEAD_LETTER_ARN,
-    }),
-    contracts: new DynamoDbPlanStore({ client: clients.dynamoDb, tableName: env.ENGINE_TABLE_NAME }),
-    clock: () => new Date(),
+    },
     graceHours: env.CLOSE_GRACE_HOURS,
-  };
+  });
 }
 
 let defaultDeps: ReschedulePeriodClosesDeps | undefined;

@@ -6,10 +6,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { z } from 'zod';
-import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
-import { EventBridgeCheckpointScheduler } from '../adapters/scheduler/eventbridge-checkpoint-scheduler';
-import { ContractChangeSchema, scheduleRenewalChecks, type ContractChange, type ScheduleRenewalChecksResult } from '../application/risk/schedule-renewal-checks';
+import { ContractChangeSchema, type ContractChange, type ScheduleRenewalChecksResult } from '../application/risk/schedule-renewal-checks';
 import { renewalRiskSettingsFromEnv } from '../application/risk/risk-settings';
+import { createRenewalCheckScheduling } from '../composition/risk-service';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
 import { SCHEDULE_METRIC_NAMES } from '../shared/metric-names';
@@ -86,17 +85,19 @@ let defaultSchedule: ((change: ContractChange) => Promise<ScheduleRenewalChecksR
 
 function buildDefaultSchedule(): (change: ContractChange) => Promise<ScheduleRenewalChecksResult> {
   const env = readEnvConfig(ScheduleEnvironmentSchema);
-  const scheduler = new EventBridgeCheckpointScheduler(traced(new SchedulerClient({})), {
-    groupName: env.SCHEDULE_GROUP_NAME,
-    functionArn: env.CHECK_FUNCTION_ARN,
-    roleArn: env.SCHEDULER_ROLE_ARN,
-    deadLetterQueueArn: env.SCHEDULER_DEAD_LETTER_ARN,
+  return createRenewalCheckScheduling({
+    dynamoDb: traced(new DynamoDBClient({})),
+    scheduler: traced(new SchedulerClient({})),
+    engineTableName: env.ENGINE_TABLE_NAME,
+    schedules: {
+      groupName: env.SCHEDULE_GROUP_NAME,
+      functionArn: env.CHECK_FUNCTION_ARN,
+      roleArn: env.SCHEDULER_ROLE_ARN,
+      deadLetterQueueArn: env.SCHEDULER_DEAD_LETTER_ARN,
+    },
+    // Default checkpoint days and local time as the stage configured them (RENEWAL_RISK_SETTINGS).
+    settings: renewalRiskSettingsFromEnv(process.env),
   });
-  const contracts = new DynamoDbPlanStore({ client: traced(new DynamoDBClient({})), tableName: env.ENGINE_TABLE_NAME });
-  // The plan store also reads plans: plan-level checkpoint days apply.
-  // Default checkpoint days and local time as the stage configured them (RENEWAL_RISK_SETTINGS).
-  const deps = { scheduler, contracts, plans: contracts, settings: renewalRiskSettingsFromEnv(process.env), clock: () => new Date() };
-  return (change) => scheduleRenewalChecks(deps, change);
 }
 
 export const handler = withObservability<unknown, ScheduleRenewalChecksResponse>(

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
   StripeEventSchema,
@@ -8,9 +8,7 @@ import {
   type RecordPaymentSignalDeps,
   type RecordPaymentSignalResult,
 } from '../application/billing/record-payment-signal';
-import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
-import { loadStripeSecrets, StripeConfigError } from '../adapters/stripe/stripe-secrets';
-import { ENGINE_EVENT_SOURCE } from '../domain/events/detail-types';
+import { createPaymentSignals, stripeWebhookSecretFromEnv } from '../composition/billing-service';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getStringFromEnv } from '../shared/env';
@@ -137,32 +135,16 @@ let defaultDeps: Promise<StripeWebhookDeps> | undefined;
 
 // Built once per Lambda container; secrets are read once and never logged.
 async function buildDefaultDeps(): Promise<StripeWebhookDeps> {
-  const secrets = await loadStripeSecrets(process.env, traced(new SecretsManagerClient({})));
-  if (!secrets.webhookSecret) throw new StripeConfigError('no Stripe webhook secret configured (STRIPE_SECRET_ARN or STRIPE_WEBHOOK_SECRET)');
-  // MissingEnvironmentVariableError names the variable when the stack did not set it.
-  const store = new DynamoDbInvoiceStore(traced(new DynamoDBClient({})), getStringFromEnv('ENGINE_TABLE_NAME'));
-  const eventBridge = traced(new EventBridgeClient({}));
-  const busName = getStringFromEnv('EVENT_BUS_NAME');
+  const webhookSecret = await stripeWebhookSecretFromEnv(process.env, traced(new SecretsManagerClient({})));
   return {
-    webhookSecret: secrets.webhookSecret,
-    signals: store,
-    clock: () => new Date(),
-    events: {
-      publish: async (events) => {
-        if (events.length === 0) return;
-        const result = await eventBridge.send(
-          new PutEventsCommand({
-            Entries: events.map((entry) => ({
-              EventBusName: busName,
-              Source: ENGINE_EVENT_SOURCE,
-              DetailType: entry.detailType,
-              Detail: JSON.stringify(entry.detail),
-            })),
-          }),
-        );
-        if ((result.FailedEntryCount ?? 0) > 0) throw new Error(`EventBridge refused ${result.FailedEntryCount} event(s)`);
-      },
-    },
+    webhookSecret,
+    // MissingEnvironmentVariableError names the variable when the stack did not set it.
+    ...createPaymentSignals({
+      dynamoDb: traced(new DynamoDBClient({})),
+      engineTableName: getStringFromEnv('ENGINE_TABLE_NAME'),
+      eventBridge: traced(new EventBridgeClient({})),
+      eventBusName: getStringFromEnv('EVENT_BUS_NAME'),
+    }),
   };
 }
 

@@ -11,7 +11,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
-import { InMemoryCheckpointScheduler, type StoredCheckpointSchedule } from '../../lambdas/adapters/scheduler/in-memory-checkpoint-scheduler';
+import { InMemoryCheckpointScheduler, type StoredCheckpointSchedule } from './in-memory-checkpoint-scheduler';
 import type { RenewalRiskSettings } from '../../lambdas/application/risk/risk-settings';
 import {
   checkpointDaysOf,

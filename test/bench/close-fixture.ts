@@ -8,7 +8,7 @@
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { toLedgerItem } from '../../lambdas/adapters/dynamodb/ledger-items';
 import type { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
-import { mapWithConcurrency } from '../../lambdas/application/map-with-concurrency';
+import { mapWithConcurrency } from '../../lambdas/shared/map-with-concurrency';
 import type { LedgerEntry } from '../../lambdas/domain/ledger/ledger-entries';
 import { ContractSchema } from '../../lambdas/domain/plans/contract-schema';
 import { PlanSchema } from '../../lambdas/domain/plans/plan-schema';

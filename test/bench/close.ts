@@ -28,7 +28,7 @@ import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startStripeEmulator, type FaultController, type RunningStripeEmulator } from '../../lib/local/stripe-emulator';
-import { mapWithConcurrency } from '../../lambdas/application/map-with-concurrency';
+import { mapWithConcurrency } from '../../lambdas/shared/map-with-concurrency';
 import {
   BENCH_ENGINE_TABLE,
   BENCH_LEDGER_TABLE,

@@ -14,7 +14,7 @@ import { createLedgerTables } from '../../lambdas/adapters/dynamodb/create-table
 import { toLedgerItem } from '../../lambdas/adapters/dynamodb/ledger-items';
 import { LedgerUsageReader } from '../../lambdas/adapters/dynamodb/ledger-usage-reader';
 import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
-import { mapWithConcurrency } from '../../lambdas/application/map-with-concurrency';
+import { mapWithConcurrency } from '../../lambdas/shared/map-with-concurrency';
 import { loadContracts, loadPlans } from '../../lambdas/application/plans/load-plans';
 import { previewInvoice } from '../../lambdas/application/plans/preview-invoice';
 import { createLedgerService } from '../../lambdas/composition/ledger-service';

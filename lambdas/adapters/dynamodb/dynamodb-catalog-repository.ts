@@ -1,6 +1,6 @@
 import { PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LedgerDataError } from '../../application/errors';
-import { mapWithConcurrency } from '../../application/map-with-concurrency';
+import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import type { CatalogRepository } from '../../application/ports';
 import {
   CatalogCustomerSchema,

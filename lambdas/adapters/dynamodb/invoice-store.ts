@@ -16,10 +16,11 @@ import type {
   CustomerCreation,
   InvoiceStatus,
   InvoiceStore,
+  PaymentSignal,
+  PaymentSignalStore,
   PutResult,
   StoredCorrection,
 } from '../../application/billing/ports';
-import type { PaymentSignal, PaymentSignalStore } from '../../application/billing/record-payment-signal';
 import type { RiskStripeInvoice } from '../../application/risk/ports';
 import { ENGINE_TABLE } from './table-design';
 

@@ -1,6 +1,6 @@
 import type { UsageReader, UsageRequest } from '../../application/billing/ports';
 import type { LedgerRepository } from '../../application/ports';
-import { mapWithConcurrency } from '../../application/map-with-concurrency';
+import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
 import { netOutcomes } from '../../domain/ledger/net-outcomes';
 import { describeUsageQuery } from '../../domain/ledger/summarize-usage';

@@ -1,6 +1,6 @@
 import { QueryCommand, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import { InvalidLedgerQueryError } from '../../application/errors';
-import { mapWithConcurrency } from '../../application/map-with-concurrency';
+import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import { toInfrastructureError } from './aws-error-classification';
 import type { CapacityMeter } from './capacity-meter';
 import { KEY, LISTING_INDEX_NAME, type Item } from './ledger-items';

@@ -16,13 +16,7 @@ import {
 import { checkpointScheduleNames, type PlannedCheckpoint, type RenewalCheckpointPlan } from '../../domain/risk/checkpoint-plan';
 import { checkpointPayload } from '../../domain/risk/checkpoint-payload';
 import { ScheduleRejectedError, SchedulerUnavailableError } from './scheduler-errors';
-import type {
-  CheckpointSchedulerPort,
-  CheckpointTermRef,
-  ScheduleDeleteResult,
-  ScheduleMoveResult,
-  ScheduleUpsertResult,
-} from './scheduler-port';
+import type { CheckpointSchedulerPort, CheckpointTermRef, ScheduleDeleteResult, ScheduleMoveResult, ScheduleUpsertResult } from '../../application/risk/ports';
 
 export interface CheckpointScheduleSettings {
   /** Schedule group created by the stack. */

@@ -10,13 +10,7 @@ import {
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import type {
-  DeleteCloseOutcome,
-  PeriodClose,
-  PeriodCloseRef,
-  PeriodCloseScheduler,
-  ScheduleCloseOutcome,
-} from '../../application/billing/schedule-period-closes';
+import type { DeleteCloseOutcome, PeriodClose, PeriodCloseRef, PeriodCloseScheduler, ScheduleCloseOutcome } from '../../application/billing/ports';
 import { ScheduleRejectedError, SchedulerUnavailableError } from './scheduler-errors';
 
 export interface PeriodCloseScheduleSettings {

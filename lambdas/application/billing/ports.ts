@@ -240,3 +240,78 @@ export const BILLING_DETAIL_TYPES = {
 } as const;
 
 export type ReconciliationSummary = Pick<InvoiceReconciliation, 'matched' | 'engineTotal' | 'stripeTotal' | 'difference'>;
+
+/** Stripe event types that say something about whether a customer pays. */
+export const PAYMENT_SIGNAL_TYPES = [
+  'invoice.paid',
+  'invoice.payment_failed',
+  'invoice.finalized',
+  'invoice.voided',
+  'credit_note.created',
+  'credit_note.updated',
+  'credit_note.voided',
+] as const;
+export type PaymentSignalType = (typeof PAYMENT_SIGNAL_TYPES)[number];
+
+/** A verified Stripe event that says something about payment, as the engine keeps it. */
+export interface PaymentSignal {
+  readonly stripeEventId: string;
+  readonly type: PaymentSignalType;
+  readonly occurredAt: string;
+  readonly receivedAt: string;
+  readonly livemode: boolean;
+  readonly stripeObjectId: string | null;
+  readonly stripeInvoiceId: string | null;
+  readonly stripeCustomerId: string | null;
+  readonly contractId: string | null;
+  readonly periodId: string | null;
+  readonly currency: string | null;
+  /** Minor units as strings (JSON-safe). */
+  readonly total: string | null;
+  readonly amountDue: string | null;
+  readonly amountPaid: string | null;
+  readonly attemptCount: number | null;
+  readonly status: string | null;
+  /**
+   * When the invoice is due (Stripe's `due_date`, an ISO instant), on invoice
+   * events of invoices with payment terms; null when Stripe set none. Absent on
+   * signals recorded before the due date was kept: read as no due date.
+   */
+  readonly dueAt?: string | null;
+}
+
+export interface PaymentSignalStore {
+  /** Conditional put keyed by the Stripe event id; `created: false` for a redelivery. */
+  putPaymentSignal(signal: PaymentSignal): Promise<{ created: boolean; published: boolean }>;
+  markPaymentSignalPublished(stripeEventId: string): Promise<void>;
+}
+
+/** When a contract period closes; computed by schedule-period-closes.ts. */
+export interface PeriodClose {
+  readonly contractId: string;
+  readonly periodId: string;
+  readonly timeZone: string;
+  /** UTC instant of local midnight after the period's last day. */
+  readonly periodEnd: string;
+  /** periodEnd + grace (UTC): when the close runs and the ledger cutoff it rates at. */
+  readonly closeAt: string;
+  /** closeAt on the contract's wall clock, for people. */
+  readonly localCloseAt: string;
+  readonly graceHours: number;
+  /** Deterministic Scheduler name: the same contract and period always map to the same schedule. */
+  readonly scheduleName: string;
+}
+
+export type ScheduleCloseOutcome = 'created' | 'unchanged';
+export type DeleteCloseOutcome = 'deleted' | 'absent';
+
+/** Enough of a close to find its schedule: the name is derived from contract and period. */
+export type PeriodCloseRef = Pick<PeriodClose, 'contractId' | 'periodId' | 'scheduleName'>;
+
+/** Where one-time close schedules live: EventBridge Scheduler in AWS, memory locally. */
+export interface PeriodCloseScheduler {
+  /** Idempotent: a schedule with this name already there is left alone. */
+  scheduleClose(close: PeriodClose): Promise<ScheduleCloseOutcome>;
+  /** Idempotent: a schedule already fired (deleted after completion) or never made is 'absent'. */
+  deleteClose(close: PeriodCloseRef): Promise<DeleteCloseOutcome>;
+}

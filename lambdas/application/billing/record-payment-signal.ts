@@ -1,19 +1,7 @@
 import { z } from 'zod';
 import { isCurrencyCode } from '../../domain/money/currencies';
 import { fromStripeApiAmount } from '../../domain/money/stripe-minor-units';
-import { BILLING_DETAIL_TYPES, type EventPublisher } from './ports';
-
-/** Stripe event types that say something about whether a customer pays. */
-export const PAYMENT_SIGNAL_TYPES = [
-  'invoice.paid',
-  'invoice.payment_failed',
-  'invoice.finalized',
-  'invoice.voided',
-  'credit_note.created',
-  'credit_note.updated',
-  'credit_note.voided',
-] as const;
-export type PaymentSignalType = (typeof PAYMENT_SIGNAL_TYPES)[number];
+import { BILLING_DETAIL_TYPES, PAYMENT_SIGNAL_TYPES, type EventPublisher, type PaymentSignal, type PaymentSignalStore, type PaymentSignalType } from './ports';
 
 const MetadataSchema = z.record(z.string(), z.string()).nullish();
 
@@ -45,38 +33,6 @@ export const StripeEventSchema = z.object({
   }),
 });
 export type StripeEventInput = z.infer<typeof StripeEventSchema>;
-
-export interface PaymentSignal {
-  readonly stripeEventId: string;
-  readonly type: PaymentSignalType;
-  readonly occurredAt: string;
-  readonly receivedAt: string;
-  readonly livemode: boolean;
-  readonly stripeObjectId: string | null;
-  readonly stripeInvoiceId: string | null;
-  readonly stripeCustomerId: string | null;
-  readonly contractId: string | null;
-  readonly periodId: string | null;
-  readonly currency: string | null;
-  /** Minor units as strings (JSON-safe). */
-  readonly total: string | null;
-  readonly amountDue: string | null;
-  readonly amountPaid: string | null;
-  readonly attemptCount: number | null;
-  readonly status: string | null;
-  /**
-   * When the invoice is due (Stripe's `due_date`, an ISO instant), on invoice
-   * events of invoices with payment terms; null when Stripe set none. Absent on
-   * signals recorded before the due date was kept: read as no due date.
-   */
-  readonly dueAt?: string | null;
-}
-
-export interface PaymentSignalStore {
-  /** Conditional put keyed by the Stripe event id; `created: false` for a redelivery. */
-  putPaymentSignal(signal: PaymentSignal): Promise<{ created: boolean; published: boolean }>;
-  markPaymentSignalPublished(stripeEventId: string): Promise<void>;
-}
 
 export type RecordPaymentSignalResult =
   | { readonly outcome: 'recorded'; readonly signal: PaymentSignal }

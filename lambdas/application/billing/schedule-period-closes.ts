@@ -13,7 +13,7 @@ import { periodById, periodsForTerm, type BillingPeriod } from '../../domain/per
 import { closeContractPeriod, type BillingDeps, type ClosePeriodResult } from './close-contract-period';
 import { correctInvoicedPeriod, type CorrectPeriodResult } from './correct-invoiced-period';
 import { BillingNotFoundError } from './billing-errors';
-import type { ContractReader } from './ports';
+import type { ContractReader, DeleteCloseOutcome, PeriodClose, PeriodCloseRef, PeriodCloseScheduler, ScheduleCloseOutcome } from './ports';
 import { loadContract } from './rate-for-invoice';
 
 export const DEFAULT_CLOSE_GRACE_HOURS = 24;
@@ -25,21 +25,6 @@ export const ClosePeriodRequestSchema = z.strictObject({
   }),
 });
 export type ClosePeriodRequest = z.infer<typeof ClosePeriodRequestSchema>;
-
-export interface PeriodClose {
-  readonly contractId: string;
-  readonly periodId: string;
-  readonly timeZone: string;
-  /** UTC instant of local midnight after the period's last day. */
-  readonly periodEnd: string;
-  /** periodEnd + grace (UTC): when the close runs and the ledger cutoff it rates at. */
-  readonly closeAt: string;
-  /** closeAt on the contract's wall clock, for people. */
-  readonly localCloseAt: string;
-  readonly graceHours: number;
-  /** Deterministic Scheduler name: the same contract and period always map to the same schedule. */
-  readonly scheduleName: string;
-}
 
 /** Scheduler names: 1..64 characters of [0-9a-zA-Z-_.]. */
 export function closeScheduleName(contractId: string, periodId: string): string {
@@ -98,26 +83,6 @@ export function contractCloseSchedule(contract: Contract, graceHours = DEFAULT_C
   return { billed, cancelled };
 }
 
-export type ScheduleCloseOutcome = 'created' | 'unchanged';
-export type DeleteCloseOutcome = 'deleted' | 'absent';
-
-/** Enough of a close to find its schedule: the name is derived from contract and period. */
-export type PeriodCloseRef = Pick<PeriodClose, 'contractId' | 'periodId' | 'scheduleName'>;
-
-/** Where one-time close schedules live: EventBridge Scheduler in AWS, memory locally. */
-export interface PeriodCloseScheduler {
-  /** Idempotent: a schedule with this name already there is left alone. */
-  scheduleClose(close: PeriodClose): Promise<ScheduleCloseOutcome>;
-  /** Idempotent: a schedule already fired (deleted after completion) or never made is 'absent'. */
-  deleteClose(close: PeriodCloseRef): Promise<DeleteCloseOutcome>;
-  /**
-   * The contract's pending schedules, where the scheduler can list them
-   * cheaply (memory). EventBridge Scheduler cannot filter by target, so there
-   * a schedule left from an old billing setup stays and is skipped when it fires.
-   */
-  pendingCloses?(contractId: string): Promise<readonly PeriodCloseRef[]>;
-}
-
 export interface SchedulePeriodClosesResult {
   readonly scheduled: readonly { readonly close: PeriodClose; readonly outcome: ScheduleCloseOutcome }[];
   /** Closes already in the past: closed by `period close` or the local engine's catch-up, not scheduled. */
@@ -141,42 +106,6 @@ export async function schedulePeriodCloses(
     scheduled.push({ close, outcome: await deps.scheduler.scheduleClose(close) });
   }
   return { scheduled, past };
-}
-
-/** Schedules in memory, fired by whoever owns the clock (the local engine). */
-export class InMemoryPeriodCloseScheduler implements PeriodCloseScheduler {
-  private readonly schedules = new Map<string, PeriodClose>();
-  private readonly completed = new Set<string>();
-
-  scheduleClose(close: PeriodClose): Promise<ScheduleCloseOutcome> {
-    // A name that already ran stays taken, so re-scheduling never closes a period twice.
-    if (this.schedules.has(close.scheduleName) || this.completed.has(close.scheduleName)) return Promise.resolve('unchanged');
-    this.schedules.set(close.scheduleName, close);
-    return Promise.resolve('created');
-  }
-
-  /** Schedules whose time has come, oldest first. */
-  due(now: Date): PeriodClose[] {
-    return [...this.schedules.values()].filter((close) => Date.parse(close.closeAt) <= now.getTime()).sort((a, b) => a.closeAt.localeCompare(b.closeAt));
-  }
-
-  deleteClose(close: PeriodCloseRef): Promise<DeleteCloseOutcome> {
-    return Promise.resolve(this.schedules.delete(close.scheduleName) ? 'deleted' : 'absent');
-  }
-
-  pendingCloses(contractId: string): Promise<readonly PeriodCloseRef[]> {
-    return Promise.resolve([...this.schedules.values()].filter((close) => close.contractId === contractId));
-  }
-
-  /** One-time schedules go away once they ran, as Scheduler's ActionAfterCompletion DELETE does. */
-  complete(scheduleName: string): void {
-    this.schedules.delete(scheduleName);
-    this.completed.add(scheduleName);
-  }
-
-  list(): PeriodClose[] {
-    return [...this.schedules.values()];
-  }
 }
 
 export interface CloseScheduledPeriodResult {
@@ -320,7 +249,11 @@ export interface ReschedulePeriodClosesResult {
   readonly change: ContractChange['change'];
   readonly scheduled: SchedulePeriodClosesResult['scheduled'];
   readonly past: SchedulePeriodClosesResult['past'];
-  /** Schedules removed: periods after a cancellation, and (where the scheduler lists) ones left from an old billing setup. */
+  /**
+   * Schedules removed: future periods after a cancellation. A schedule left from an
+   * old billing setup (another cadence, a moved term) stays, in AWS and locally alike,
+   * and is skipped when it fires (runScheduledClose).
+   */
   readonly removed: readonly { readonly close: PeriodCloseRef; readonly outcome: DeleteCloseOutcome }[];
 }
 
@@ -337,12 +270,7 @@ export async function reschedulePeriodCloses(deps: ReschedulePeriodClosesDeps, c
   const graceHours = deps.graceHours ?? DEFAULT_CLOSE_GRACE_HOURS;
   const { scheduled, past } = await schedulePeriodCloses({ scheduler: deps.scheduler, clock: deps.clock }, { contract, graceHours });
   const now = deps.clock().getTime();
-  const billedNames = new Set(scheduled.map((entry) => entry.close.scheduleName));
   const stale: PeriodCloseRef[] = contractCloseSchedule(contract, graceHours).cancelled.filter((close) => Date.parse(close.closeAt) > now);
-  const staleNames = new Set(stale.map((close) => close.scheduleName));
-  for (const pending of (await deps.scheduler.pendingCloses?.(contract.contractId)) ?? []) {
-    if (!billedNames.has(pending.scheduleName) && !staleNames.has(pending.scheduleName)) stale.push(pending);
-  }
   const removed: { close: PeriodCloseRef; outcome: DeleteCloseOutcome }[] = [];
   for (const close of stale) removed.push({ close, outcome: await deps.scheduler.deleteClose(close) });
   return { contractId: contract.contractId, change: change.change, scheduled, past, removed };

@@ -2,6 +2,8 @@ import type { ContractReader } from '../billing/ports';
 import type { ContractChange } from '../../domain/plans/contract-change';
 import type { Contract } from '../../domain/plans/contract-schema';
 import type { Plan } from '../../domain/plans/plan-schema';
+import type { PeriodUsage } from '../../domain/rating/usage';
+import type { UsageRequirement } from '../../domain/rating/usage-requirements';
 
 // What the plan use cases need from storage. The DynamoDB adapter
 // (lambdas/adapters/dynamodb/plan-store.ts) implements it; tests may pass fakes.
@@ -66,4 +68,15 @@ export interface ContractChangeOutbox {
   get(contractId: string): Promise<PendingContractChange | undefined>;
   /** Removes the entry of this revision (a newer one recorded meanwhile stays). */
   remove(contractId: string, revision: number): Promise<void>;
+}
+
+/** Usage of a customer over a window, for the requirements of the plans being compared. */
+export interface UsageForRequirements {
+  readUsage(request: {
+    customerId: string;
+    requirements: readonly UsageRequirement[];
+    from: string;
+    to: string;
+    asOf: string;
+  }): Promise<PeriodUsage>;
 }

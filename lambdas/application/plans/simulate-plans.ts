@@ -7,10 +7,8 @@ import { periodsForTerm } from '../../domain/periods/billing-period';
 import { LocalDateSchema } from '../../domain/periods/local-date';
 import { simulatePlanChange, type SimulationResult } from '../../domain/rating/simulate-plan-change';
 import { usageRequirementsFor } from '../../domain/rating/usage-requirements';
-import type { PeriodUsage } from '../../domain/rating/usage';
 import { BillingNotFoundError } from '../billing/billing-errors';
-import type { UsageRequirement } from '../../domain/rating/usage-requirements';
-import type { PlanStore } from './ports';
+import type { PlanStore, UsageForRequirements } from './ports';
 
 // `outcome-engine simulate`: replays the recorded history of stored contracts
 // under their current plan and under a proposed plan (or a new version of
@@ -29,16 +27,6 @@ export const SimulatePlansInputSchema = z
   })
   .refine((input) => input.from <= input.to, { error: 'from must not be after to', path: ['to'] });
 export type SimulatePlansInput = z.infer<typeof SimulatePlansInputSchema>;
-
-export interface UsageForRequirements {
-  readUsage(request: {
-    customerId: string;
-    requirements: readonly UsageRequirement[];
-    from: string;
-    to: string;
-    asOf: string;
-  }): Promise<PeriodUsage>;
-}
 
 export interface SimulatePlansDeps {
   readonly store: Pick<PlanStore, 'getContract' | 'getPlan' | 'listContracts'>;

@@ -8,7 +8,7 @@ import { periodsForTerm, type BillingPeriod } from '../../domain/periods/billing
 import { CADENCE_MONTHS } from '../../domain/periods/billing-schedule';
 import { DEFAULT_RISK_CONFIG } from '../../domain/risk/risk-config';
 import type { DeliveredValue, Feedback, PaymentSignal, RiskAssessmentInput, UsageByPeriod } from '../../domain/risk/risk-input';
-import type { PaymentSignal as StripePaymentSignal } from '../billing/record-payment-signal';
+import type { PaymentSignal as StripePaymentSignal } from '../billing/ports';
 import type {
   RiskDataFreshnessReader,
   RiskInvoiceReader,
@@ -117,11 +117,6 @@ function planPeriods(contract: Contract, nowMs: number, settings: RenewalRiskSet
   return { all, started, previous };
 }
 
-async function summarize(usage: RiskUsageReader, query: RiskUsageQuery): Promise<RiskUsageSummary> {
-  if (usage.summarize) return usage.summarize(query);
-  return { quantity: await usage.measure(query), values: [] };
-}
-
 function usageQuery(contract: Contract, target: SuccessTarget, period: BillingPeriod, now: Date): RiskUsageQuery {
   return {
     customerId: contract.customerId,
@@ -161,7 +156,7 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
   let lastOutcomeMs: number | undefined;
   for (const target of contract.successTargets) {
     const [summaries, previous] = await Promise.all([
-      Promise.all(periods.started.map((period) => summarize(deps.usage, usageQuery(contract, target, period, now)))),
+      Promise.all(periods.started.map((period) => deps.usage.summarize(usageQuery(contract, target, period, now)))),
       Promise.all(periods.previous.map((period) => deps.usage.measure(usageQuery(contract, target, period, now)))),
     ]);
     // Leading empty periods of the previous term most likely predate the customer's integration, not a
@@ -202,7 +197,7 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
     deps.invoices ? deps.invoices.listRecords(contract.contractId).then((all) => all.filter((record) => Date.parse(record.ratedAt) <= nowMs)) : undefined,
     // Every signal up to now: an invoice left unpaid since the previous term is still owed.
     deps.payments ? deps.payments.listPaymentSignals(contract.contractId, { to: new Date(nowMs + 1) }) : undefined,
-    deps.payments && deps.invoices?.listStripeInvoices ? deps.invoices.listStripeInvoices(contract.contractId) : [],
+    deps.payments && deps.invoices ? deps.invoices.listStripeInvoices(contract.contractId) : [],
     deps.freshness ? deps.freshness.ledgerDataAsOf(now) : undefined,
   ]);
   const spend = records === undefined ? undefined : spendToDate(contract, periods.all, records);
@@ -262,7 +257,7 @@ async function paymentSignalsFor(
   if (stripeSignals === undefined) return undefined;
   if (stripeSignals.length === 0 && finalizedByNow.length === 0) {
     if (recordsByNow !== undefined && recordsByNow.length === 0) return undefined;
-    if (deps.invoices?.hasStripeInvoices && !(await deps.invoices.hasStripeInvoices(contract.contractId))) return undefined;
+    if (deps.invoices && !(await deps.invoices.hasStripeInvoices(contract.contractId))) return undefined;
   }
   // The close's reading first: for the same invoice at the same instant, the webhook's signal is the later word.
   return [...finalizedByNow, ...toRiskPaymentSignals(stripeSignals)];

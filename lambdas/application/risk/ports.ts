@@ -1,9 +1,11 @@
 import type { Contract } from '../../domain/plans/contract-schema';
+import type { Plan } from '../../domain/plans/plan-schema';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
 import type { RenewalResult } from '../../domain/risk/backtest-risk-tiers';
+import type { RenewalCheckpointPlan } from '../../domain/risk/checkpoint-plan';
 import type { RiskTier } from '../../domain/risk/risk-tiers';
 import type { RenewalTaskContent, TaskChangeReason } from '../../domain/risk/task-rules';
-import type { PaymentSignal as StripePaymentSignal } from '../billing/record-payment-signal';
+import type { PaymentSignal as StripePaymentSignal } from '../billing/ports';
 
 // What the renewal-risk use cases need from storage and the ledger. Adapters:
 // lambdas/adapters/dynamodb/task-store.ts (tasks, assessments, renewal results),
@@ -107,6 +109,11 @@ export interface RiskContractReader {
   getContract(contractId: string): Promise<Contract | undefined>;
 }
 
+/** Reads a plan, for its checkpoint days. */
+export interface RiskPlanReader {
+  getPlan(planCode: string): Promise<Plan | undefined>;
+}
+
 /** Usage as the ledger knew it at `asOf`. */
 export interface RiskUsageQuery {
   readonly customerId: string;
@@ -135,8 +142,8 @@ export interface RiskUsageSummary {
 export interface RiskUsageReader {
   /** The measured quantity (count or summed quantity), decimal string. */
   measure(query: RiskUsageQuery): Promise<string>;
-  /** The quantity and the reported values in one read; readers without it give no delivered value. */
-  summarize?(query: RiskUsageQuery): Promise<RiskUsageSummary>;
+  /** The quantity and the reported values in one read. */
+  summarize(query: RiskUsageQuery): Promise<RiskUsageSummary>;
   /** Net outcomes of one metric in the window (for the last-outcome time and feedback scores). */
   outcomes(query: Omit<RiskUsageQuery, 'measure'>): Promise<RiskOutcomeSample[]>;
 }
@@ -146,16 +153,14 @@ export interface RiskInvoiceReader {
   /**
    * Whether any invoice of the contract went to Stripe. Until one has, no
    * payment signal can exist, so their absence says nothing about payment.
-   * Readers without it leave that question to the payment signals alone.
    */
-  hasStripeInvoices?(contractId: string): Promise<boolean>;
+  hasStripeInvoices(contractId: string): Promise<boolean>;
   /**
    * The contract's Stripe invoices with what the close read from Stripe (when
    * finalized, when due). An unpaid invoice past its due date then counts even
-   * when its `invoice.finalized` webhook was lost. Readers without it leave
-   * due dates to the payment signals alone.
+   * when its `invoice.finalized` webhook was lost.
    */
-  listStripeInvoices?(contractId: string): Promise<RiskStripeInvoice[]>;
+  listStripeInvoices(contractId: string): Promise<RiskStripeInvoice[]>;
 }
 
 /** A Stripe invoice the engine pushed, as its status item keeps it. */
@@ -201,4 +206,42 @@ export interface RiskEvent {
 
 export interface RiskEventPublisher {
   publish(events: readonly RiskEvent[]): Promise<void>;
+}
+
+/** Which term's schedules to remove; names are derived, so no listing is needed. */
+export interface CheckpointTermRef {
+  readonly contractId: string;
+  readonly termId: string;
+  /** The checkpoint days the term was planned with; the defaults when absent. */
+  readonly checkpointsDays?: readonly number[];
+}
+
+export interface ScheduleUpsertResult {
+  readonly scheduleName: string;
+  readonly checkpointDays: number;
+  readonly outcome: 'created' | 'updated' | 'unchanged';
+}
+
+export interface ScheduleDeleteResult {
+  readonly scheduleName: string;
+  readonly outcome: 'deleted' | 'absent';
+}
+
+export interface ScheduleMoveResult {
+  readonly upserted: readonly ScheduleUpsertResult[];
+  readonly deleted: readonly ScheduleDeleteResult[];
+}
+
+/**
+ * Where renewal checkpoints are scheduled. EventBridge Scheduler in AWS; the
+ * local engine supplies one driven by a controllable clock. Every method is
+ * idempotent: safe to repeat after a partial failure or a duplicate event.
+ */
+export interface CheckpointSchedulerPort {
+  /** Creates the plan's schedules, updates ones that differ, leaves identical ones alone. */
+  upsertCheckpointSchedules(plan: RenewalCheckpointPlan): Promise<readonly ScheduleUpsertResult[]>;
+  /** Term change: upserts the new plan, then removes the previous term's schedules the new plan does not reuse. */
+  moveCheckpointSchedules(previous: CheckpointTermRef, next: RenewalCheckpointPlan): Promise<ScheduleMoveResult>;
+  /** Cancellation: removes the term's schedules; ones already fired or removed are fine. */
+  deleteCheckpointSchedules(term: CheckpointTermRef): Promise<readonly ScheduleDeleteResult[]>;
 }

@@ -1,20 +1,13 @@
-import type { CheckpointSchedulerPort, ScheduleDeleteResult, ScheduleUpsertResult } from '../../adapters/scheduler/scheduler-port';
 import { planRenewalCheckpoints, type RenewalCheckpointPlan } from '../../domain/risk/checkpoint-plan';
 import { renewalCheckpointDaysFor, type ContractChange } from '../../domain/plans/contract-change';
 import type { Contract } from '../../domain/plans/contract-schema';
-import type { Plan } from '../../domain/plans/plan-schema';
-import type { RiskContractReader } from './ports';
+import type { CheckpointSchedulerPort, RiskContractReader, RiskPlanReader, ScheduleDeleteResult, ScheduleUpsertResult } from './ports';
 import { RiskContractNotFoundError } from './risk-errors';
 import { termIdOf, type RenewalRiskSettings } from './risk-settings';
 
 // The change's schema lives with the contract it describes (pure domain);
 // re-exported here for the modules that have always imported it from here.
 export { ContractChangeSchema, type ContractChange } from '../../domain/plans/contract-change';
-
-/** Reads a plan, for its checkpoint days. */
-export interface RiskPlanReader {
-  getPlan(planCode: string): Promise<Plan | undefined>;
-}
 
 export interface ScheduleRenewalChecksDeps {
   readonly scheduler: CheckpointSchedulerPort;

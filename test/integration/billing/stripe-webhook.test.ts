@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startStripeEmulator, type RunningStripeEmulator } from '../../../lib/local/stripe-emulator';
 import { DynamoDbInvoiceStore } from '../../../lambdas/adapters/dynamodb/invoice-store';
 import { createStripeWebhookHandler } from '../../../lambdas/handlers/stripe-webhook';
-import type { PaymentSignal } from '../../../lambdas/application/billing/record-payment-signal';
+import type { PaymentSignal } from '../../../lambdas/application/billing/ports';
 import { RecordingPublisher, createEngineTable, dynamoClient } from './billing-fakes';
 
 const SECRET = 'whsec_billing_integration';

@@ -24,6 +24,7 @@ describe('renewal results on DynamoDB Local', () => {
   // Each contract has its own customer, so each can have its own usage story.
   const usage = {
     measure: (query: Parameters<ScriptedUsage['measure']>[0]) => (usageOf.get(query.customerId) as ScriptedUsage).measure(query),
+    summarize: (query: Parameters<ScriptedUsage['summarize']>[0]) => (usageOf.get(query.customerId) as ScriptedUsage).summarize(query),
     outcomes: (query: Parameters<ScriptedUsage['outcomes']>[0]) => (usageOf.get(query.customerId) as ScriptedUsage).outcomes(query),
   };
   const deps = (): CheckRenewalRiskDeps => ({

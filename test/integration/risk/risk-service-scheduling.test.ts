@@ -7,7 +7,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbPlanStore } from '../../../lambdas/adapters/dynamodb/plan-store';
-import { InMemoryCheckpointScheduler } from '../../../lambdas/adapters/scheduler/in-memory-checkpoint-scheduler';
+import { InMemoryCheckpointScheduler } from '../../../lib/local/in-memory-checkpoint-scheduler';
 import { createRiskService } from '../../../lambdas/composition/risk-service';
 import { PlanSchema } from '../../../lambdas/domain/plans/plan-schema';
 import { SEED_PLANS_DIR } from '../../../lib/local/seed-plans';

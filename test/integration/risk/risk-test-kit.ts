@@ -37,6 +37,11 @@ export class ScriptedUsage implements RiskUsageReader {
     return this.byPeriodStart.get(query.from.toISOString().slice(0, 10)) ?? '0';
   }
 
+  /** Scripted quantities only: no outcome values. */
+  async summarize(query: Parameters<RiskUsageReader['summarize']>[0]): Promise<{ quantity: string; values: [] }> {
+    return { quantity: await this.measure(query), values: [] };
+  }
+
   async outcomes(query: Parameters<RiskUsageReader['outcomes']>[0]): Promise<{ occurredAt: string; quantity: string }[]> {
     if (query.metric !== 'energy.saved' || !this.lastOutcomeAt) return [];
     const at = Date.parse(this.lastOutcomeAt);

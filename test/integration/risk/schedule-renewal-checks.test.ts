@@ -2,7 +2,7 @@
 // scheduler the local engine uses (the EventBridge adapter's exact commands
 // are covered in test/unit/adapters/scheduler).
 import { describe, expect, it } from 'vitest';
-import { InMemoryCheckpointScheduler } from '../../../lambdas/adapters/scheduler/in-memory-checkpoint-scheduler';
+import { InMemoryCheckpointScheduler } from '../../../lib/local/in-memory-checkpoint-scheduler';
 import { scheduleRenewalChecks, type ScheduleRenewalChecksDeps } from '../../../lambdas/application/risk/schedule-renewal-checks';
 import { RiskContractNotFoundError } from '../../../lambdas/application/risk/risk-errors';
 import type { Contract } from '../../../lambdas/domain/plans/contract-schema';

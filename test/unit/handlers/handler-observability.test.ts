@@ -22,7 +22,7 @@ import { recordRenewalCheckScheduling } from '../../../lambdas/handlers/schedule
 import { createStripeWebhookHandler } from '../../../lambdas/handlers/stripe-webhook';
 import type { ScheduledCloseOutcome } from '../../../lambdas/application/billing/schedule-period-closes';
 import type { CheckRenewalRiskResult } from '../../../lambdas/application/risk/check-renewal-risk';
-import type { PaymentSignal } from '../../../lambdas/application/billing/record-payment-signal';
+import type { PaymentSignal } from '../../../lambdas/application/billing/ports';
 import { createLambdaContext } from '../../../lib/local/lambda-context';
 
 const HANDLERS_DIR = fileURLToPath(new URL('../../../lambdas/handlers/', import.meta.url));

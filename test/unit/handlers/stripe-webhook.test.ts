@@ -2,8 +2,7 @@ import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createStripeWebhookHandler, type StripeWebhookDeps } from '../../../lambdas/handlers/stripe-webhook';
-import type { PaymentSignal, PaymentSignalStore } from '../../../lambdas/application/billing/record-payment-signal';
-import type { EngineEvent } from '../../../lambdas/application/billing/ports';
+import type { EngineEvent, PaymentSignal, PaymentSignalStore } from '../../../lambdas/application/billing/ports';
 
 const SECRET = 'whsec_unit_test_secret';
 const NOW = new Date('2026-11-20T10:00:00.000Z');

@@ -2,7 +2,7 @@
 // renewal checks alike, in time order (closes first at the same instant), so
 // each check sees the closes that fell due before it.
 import { describe, expect, it } from 'vitest';
-import { InMemoryCheckpointScheduler } from '../../../lambdas/adapters/scheduler/in-memory-checkpoint-scheduler';
+import { InMemoryCheckpointScheduler } from '../../../lib/local/in-memory-checkpoint-scheduler';
 import { DEFAULT_RENEWAL_RISK_SETTINGS } from '../../../lambdas/application/risk/risk-settings';
 import type { RiskService } from '../../../lambdas/composition/risk-service';
 import { planRenewalCheckpoints } from '../../../lambdas/domain/risk/checkpoint-plan';

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  InMemoryPeriodCloseScheduler,
-  closeScheduleName,
-  periodCloseFor,
-  periodClosesForTerm,
-  schedulePeriodCloses,
-} from '../../../lambdas/application/billing/schedule-period-closes';
+import { closeScheduleName, periodCloseFor, periodClosesForTerm, schedulePeriodCloses } from '../../../lambdas/application/billing/schedule-period-closes';
+import { InMemoryPeriodCloseScheduler } from '../../../lib/local/in-memory-period-close-scheduler';
 import { periodCloseScheduleDefinition } from '../../../lambdas/adapters/scheduler/eventbridge-period-close-scheduler';
 import { ContractSchema, type Contract } from '../../../lambdas/domain/plans/contract-schema';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { gatherRiskInput, metricLabel, type GatherRiskInputDeps } from '../../../lambdas/application/risk/gather-risk-input';
 import type { RiskUsageQuery, RiskUsageReader, RiskUsageSummary } from '../../../lambdas/application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS } from '../../../lambdas/application/risk/risk-settings';
-import type { PaymentSignal as StripePaymentSignal } from '../../../lambdas/application/billing/record-payment-signal';
+import type { PaymentSignal as StripePaymentSignal } from '../../../lambdas/application/billing/ports';
 import type { InvoiceRecord } from '../../../lambdas/domain/invoicing/invoice-record';
 import { ContractSchema, type Contract } from '../../../lambdas/domain/plans/contract-schema';
 import { assessRenewalRisk } from '../../../lambdas/domain/risk';
@@ -143,7 +143,7 @@ describe('gatherRiskInput', () => {
         },
       },
       // January, rated (and sent to Stripe) at its close on February 2.
-      invoices: { listRecords: async () => [januaryRecord], hasStripeInvoices: async () => stripeInvoices },
+      invoices: { listRecords: async () => [januaryRecord], hasStripeInvoices: async () => stripeInvoices, listStripeInvoices: async () => [] },
     });
     const now = new Date('2026-02-10T00:00:00Z');
     const withFailure = await gatherRiskInput(base, { contract: contract(), now });
@@ -165,6 +165,7 @@ describe('gatherRiskInput', () => {
       payments: { listPaymentSignals: async () => [] },
       invoices: {
         listRecords: async () => [januaryRecord],
+        hasStripeInvoices: async () => true,
         listStripeInvoices: async (contractId) => {
           listed.push(contractId);
           return [
@@ -192,7 +193,9 @@ describe('gatherRiskInput', () => {
   });
 
   it('reads spend only from invoices rated by now, and leaves revenue at risk to the billed run rate without a commitment', async () => {
-    const base = deps(new FakeUsage({}), { invoices: { listRecords: async () => [januaryRecord, februaryRecord] } });
+    const base = deps(new FakeUsage({}), {
+      invoices: { listRecords: async () => [januaryRecord, februaryRecord], hasStripeInvoices: async () => true, listStripeInvoices: async () => [] },
+    });
     const before = await gatherRiskInput(base, { contract: contract(), now: new Date('2026-03-01T12:00:00Z') });
     expect([before.spendToDateMinor, before.spendThroughDate]).toEqual(['310000', '2026-02-01']);
     const after = await gatherRiskInput(base, { contract: contract(), now: new Date('2026-03-10T00:00:00Z') });

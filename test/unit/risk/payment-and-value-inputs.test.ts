@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { assessRenewalRisk } from '../../../lambdas/domain/risk';
 import { toRiskPaymentSignals } from '../../../lambdas/application/risk/gather-risk-input';
-import type { PaymentSignal as StripePaymentSignal } from '../../../lambdas/application/billing/record-payment-signal';
+import type { PaymentSignal as StripePaymentSignal } from '../../../lambdas/application/billing/ports';
 import { baseInput } from './risk-fixtures';
 
 function stripeSignal(overrides: Partial<StripePaymentSignal>): StripePaymentSignal {

@@ -5,7 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDbInvoiceStore } from '../../../lambdas/adapters/dynamodb/invoice-store';
-import type { PaymentSignal } from '../../../lambdas/application/billing/record-payment-signal';
+import type { PaymentSignal } from '../../../lambdas/application/billing/ports';
 
 const dynamo = mockClient(DynamoDBClient);
 afterEach(() => dynamo.reset());

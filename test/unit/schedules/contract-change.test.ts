@@ -201,7 +201,7 @@ describe('renewal checkpoint days per plan and contract', () => {
 
 describe('renewal checks follow the stored contract', () => {
   it('a late cancellation event for a contract reinstated since re-plans its checks instead of deleting them', async () => {
-    const { InMemoryCheckpointScheduler } = await import('../../../lambdas/adapters/scheduler/in-memory-checkpoint-scheduler');
+    const { InMemoryCheckpointScheduler } = await import('../../../lib/local/in-memory-checkpoint-scheduler');
     const { scheduleRenewalChecks } = await import('../../../lambdas/application/risk/schedule-renewal-checks');
     const { DEFAULT_RENEWAL_RISK_SETTINGS } = await import('../../../lambdas/application/risk/risk-settings');
     const scheduler = new InMemoryCheckpointScheduler();

@@ -2,7 +2,7 @@
 // before it reports the item loaded; a failed announcement throws, and the
 // re-run announces what the failed run stored (the outbox), exactly once.
 import { describe, expect, it } from 'vitest';
-import { InMemoryContractChangeOutbox } from '../../../lambdas/application/plans/in-memory-contract-change-outbox';
+import { InMemoryContractChangeOutbox } from '../../support/fakes/in-memory-contract-change-outbox';
 import { loadContracts, loadPlans } from '../../../lambdas/application/plans/load-plans';
 import type { PlanStore, PutContractResult, StoredContract } from '../../../lambdas/application/plans/ports';
 import type { EventPublisher, OutboundEvent } from '../../../lambdas/application/ports';

@@ -208,8 +208,8 @@ describe('a close schedule left from an old billing setup', () => {
     expect(touched).not.toHaveBeenCalled();
   });
 
-  it('is removed from the in-memory scheduler when the contract changes (where schedules can be listed)', async () => {
-    const { InMemoryPeriodCloseScheduler } = await import('../../../lambdas/application/billing/schedule-period-closes');
+  it('stays scheduled when the contract changes, locally as in AWS, and is skipped when it fires', async () => {
+    const { InMemoryPeriodCloseScheduler } = await import('../../../lib/local/in-memory-period-close-scheduler');
     const memory = new InMemoryPeriodCloseScheduler();
     let stored = contract();
     const deps: ReschedulePeriodClosesDeps = { scheduler: memory, contracts: { getContract: async () => stored }, clock: () => new Date('2026-10-20T12:00:00Z') };
@@ -218,11 +218,7 @@ describe('a close schedule left from an old billing setup', () => {
 
     stored = contract({ billingPeriod: { cadence: 'quarterly' } });
     const result = await reschedulePeriodCloses(deps, { change: 'updated', contractId: 'ctr-berlin', termId: '2026-01-01', fields: ['billingPeriod'] });
-    expect(memory.list().map((c) => c.periodId)).toEqual(['2026-Q4']);
-    expect(result.removed.map((r) => [r.close.periodId, r.outcome])).toEqual([
-      ['2026-10', 'deleted'],
-      ['2026-11', 'deleted'],
-      ['2026-12', 'deleted'],
-    ]);
+    expect(memory.list().map((c) => c.periodId)).toEqual(['2026-10', '2026-11', '2026-12', '2026-Q4']);
+    expect(result.removed).toEqual([]);
   });
 });

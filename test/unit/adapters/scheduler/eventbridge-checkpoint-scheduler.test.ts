@@ -11,12 +11,8 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  EventBridgeCheckpointScheduler,
-  ScheduleRejectedError,
-  SchedulerUnavailableError,
-  checkpointScheduleDefinition,
-} from '../../../../lambdas/adapters/scheduler';
+import { EventBridgeCheckpointScheduler, checkpointScheduleDefinition } from '../../../../lambdas/adapters/scheduler/eventbridge-checkpoint-scheduler';
+import { ScheduleRejectedError, SchedulerUnavailableError } from '../../../../lambdas/adapters/scheduler/scheduler-errors';
 import { planRenewalCheckpoints } from '../../../../lambdas/domain/risk';
 
 const schedulerMock = mockClient(SchedulerClient);

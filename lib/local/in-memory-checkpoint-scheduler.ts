@@ -1,12 +1,12 @@
-import { checkpointScheduleNames, type RenewalCheckpointPlan } from '../../domain/risk/checkpoint-plan';
-import { checkpointPayload, type RenewalCheckpointPayload } from '../../domain/risk/checkpoint-payload';
+import { checkpointScheduleNames, type RenewalCheckpointPlan } from '../../lambdas/domain/risk/checkpoint-plan';
+import { checkpointPayload, type RenewalCheckpointPayload } from '../../lambdas/domain/risk/checkpoint-payload';
 import type {
   CheckpointSchedulerPort,
   CheckpointTermRef,
   ScheduleDeleteResult,
   ScheduleMoveResult,
   ScheduleUpsertResult,
-} from './scheduler-port';
+} from '../../lambdas/application/risk/ports';
 
 export interface StoredCheckpointSchedule {
   readonly scheduleName: string;

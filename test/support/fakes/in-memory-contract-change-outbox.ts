@@ -1,6 +1,6 @@
-import type { ContractChangeOutbox, PendingContractChange } from './ports';
+import type { ContractChangeOutbox, PendingContractChange } from '../../../lambdas/application/plans/ports';
 
-/** The outbox in memory: tests, and loads that keep no state between runs. */
+/** The outbox in memory, for use-case tests that need no table. */
 export class InMemoryContractChangeOutbox implements ContractChangeOutbox {
   private readonly entries = new Map<string, PendingContractChange>();
 

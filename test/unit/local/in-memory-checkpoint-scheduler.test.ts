@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryCheckpointScheduler } from '../../../../lambdas/adapters/scheduler';
-import { planRenewalCheckpoints } from '../../../../lambdas/domain/risk';
+import { InMemoryCheckpointScheduler } from '../../../lib/local/in-memory-checkpoint-scheduler';
+import { planRenewalCheckpoints } from '../../../lambdas/domain/risk';
 
 const request = {
   contractId: 'acme',
