@@ -5,6 +5,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
@@ -16,6 +17,7 @@ import { EventBridgePeriodCloseScheduler, type PeriodCloseScheduleSettings } fro
 import { StripeBillingGateway } from '../adapters/stripe/stripe-billing-gateway';
 import { StripeConfigError, loadStripeSecrets } from '../adapters/stripe/stripe-secrets';
 import type { BillingDeps } from '../application/billing/close-contract-period';
+import { DEFAULT_CLOSE_WAIT_TIMING, type CloseWait } from '../application/billing/correct-changed-periods';
 import type { RecordPaymentSignalDeps } from '../application/billing/record-payment-signal';
 import type { ReschedulePeriodClosesDeps } from '../application/billing/schedule-period-closes';
 import type { ContractDirectory, ContractReader, EventPublisher } from '../application/billing/ports';
@@ -60,6 +62,8 @@ export interface BillingService {
   readonly deps: BillingDeps;
   /** Which contracts bill a customer (for corrections triggered by ledger changes). */
   readonly directory: ContractDirectory;
+  /** How a correction waits for a close in flight: real pauses. */
+  readonly closeWait: CloseWait;
   readonly stripe: Stripe;
   readonly gateway: StripeBillingGateway;
   readonly invoices: DynamoDbInvoiceStore;
@@ -114,7 +118,8 @@ export function createBillingService(config: BillingServiceConfig): BillingServi
     clock: config.now ?? (() => new Date()),
     finalizeInvoices: config.finalizeInvoices ?? true,
   };
-  return { deps, directory: cachedContractDirectory(planStore, deps.clock), stripe, gateway, invoices, planStore };
+  const closeWait: CloseWait = { ...DEFAULT_CLOSE_WAIT_TIMING, sleep: (ms) => sleepFor(ms) };
+  return { deps, directory: cachedContractDirectory(planStore, deps.clock), closeWait, stripe, gateway, invoices, planStore };
 }
 
 export interface PeriodCloseSchedulingConfig {

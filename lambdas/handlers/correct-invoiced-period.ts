@@ -160,7 +160,7 @@ async function buildDefaultDeps(): Promise<CorrectChangedPeriodsDeps> {
     stripe: await stripeConnectionFromEnv(process.env, traced(new SecretsManagerClient({}))),
     finalizeInvoices: env.FINALIZE_INVOICES === 'true',
   });
-  return { ...service.deps, directory: service.directory, graceHours: env.CLOSE_GRACE_HOURS };
+  return { ...service.deps, directory: service.directory, closeWait: service.closeWait, graceHours: env.CLOSE_GRACE_HOURS };
 }
 
 /** The Lambda entry point (SQS event source with ReportBatchItemFailures). */

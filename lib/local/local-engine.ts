@@ -174,7 +174,7 @@ async function loadRouteHandler(name: HandlerName, deps: RouteHandlerDeps): Prom
       const correct = createCorrectInvoicedPeriodHandler(async () => {
         const billing = deps.billing();
         if (!billing) throw new Error('period close is turned off in this engine');
-        return { ...billing.service.deps, directory: billing.service.directory, graceHours: deps.closeGraceHours };
+        return { ...billing.service.deps, directory: billing.service.directory, closeWait: billing.service.closeWait, graceHours: deps.closeGraceHours };
       });
       // With billing off nothing is invoiced, so there is nothing to correct: acknowledged.
       return async (event: SQSEvent) => (deps.billing() ? correct(event) : { batchItemFailures: [] });

@@ -4,7 +4,6 @@
 // those), or an invoice finalized in Stripe (a credit note refused while it
 // was a draft can now be issued). Every change names the periods it touches;
 // changes to the same period in one batch are corrected once.
-import { setTimeout as sleepFor } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { periodById, periodContaining, type BillingPeriod } from '../../domain/periods/billing-period';
 import { PeriodError, PeriodOutsideTermError } from '../../domain/periods/period-errors';
@@ -47,8 +46,11 @@ export interface CloseWait {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-/** Well within the handler's 120 s timeout, and far longer than a close of one contract takes. */
-export const DEFAULT_CLOSE_WAIT: CloseWait = { budgetMs: 20_000, pollMs: 200, sleep: (ms) => sleepFor(ms) };
+/**
+ * Well within the handler's 120 s timeout, and far longer than a close of one
+ * contract takes. The pause itself (`sleep`) is the composition's to give.
+ */
+export const DEFAULT_CLOSE_WAIT_TIMING: Omit<CloseWait, 'sleep'> = { budgetMs: 20_000, pollMs: 200 };
 
 export interface CorrectChangedPeriodsDeps extends BillingDeps {
   readonly directory: ContractDirectory;
@@ -56,8 +58,8 @@ export interface CorrectChangedPeriodsDeps extends BillingDeps {
   readonly graceHours: number;
   /** Periods corrected at once (each makes its own Stripe calls under the shared rate limit). @default 2 */
   readonly concurrency?: number;
-  /** @default DEFAULT_CLOSE_WAIT */
-  readonly closeWait?: CloseWait;
+  /** How long to wait for closes in flight (DEFAULT_CLOSE_WAIT_TIMING in production). */
+  readonly closeWait: CloseWait;
 }
 
 export type PeriodCorrectionOutcome =
@@ -216,7 +218,7 @@ export async function correctChangedPeriods(deps: CorrectChangedPeriodsDeps, cha
   }
 
   const limit = pLimit(deps.concurrency ?? 2);
-  const pause = closeWaitPauses(deps.closeWait ?? DEFAULT_CLOSE_WAIT);
+  const pause = closeWaitPauses(deps.closeWait);
   const periods = await Promise.all(
     [...targets.values()].map((target) =>
       limit(async (): Promise<PeriodCorrection> => {

@@ -13,7 +13,6 @@ import {
   type CurrencyCode,
 } from '../money';
 import { LocalDateSchema } from '../periods/local-date';
-import { findChargeModel } from '../rating/charge-models';
 import { CheckpointDaysSchema } from '../risk/checkpoint-plan';
 
 /** Line id the engine uses for the contract-level commitment true-up; plans may not use it. */
@@ -193,7 +192,7 @@ export const ChargeSchema = z
     { error: `expected model to be one of ${CHARGE_MODELS.map((m) => `"${m}"`).join(', ')}` },
   )
   .superRefine((charge, ctx) => {
-    const limits = findChargeModel(charge.model)?.limitsOf(charge);
+    const limits = findChargeModelTerms(charge.model)?.limitsOf(charge);
     if (limits === undefined) return;
     const minimum = decimalOrUndefined(limits.minimum);
     const maximum = decimalOrUndefined(limits.maximum);
@@ -211,6 +210,54 @@ export type GraduatedCharge = z.infer<typeof GraduatedChargeSchema>;
 export type VolumeCharge = z.infer<typeof VolumeChargeSchema>;
 export type PercentageCharge = z.infer<typeof PercentageChargeSchema>;
 export type UsageCharge = Exclude<Charge, FlatFeeCharge>;
+
+/** A charge's per-period minimum and maximum (major units, decimal strings). */
+export interface ChargeLimits {
+  readonly minimum?: string | undefined;
+  readonly maximum?: string | undefined;
+}
+
+/**
+ * What the plan language itself says about a charge model: which metric it
+ * prices, the aggregation that metric must have, and its per-period limits.
+ * Plan validation asks these; the rating registry
+ * (lambdas/domain/rating/charge-models.ts) builds each model's pricing entry
+ * on top of them, so the facts live once and plans never import rating.
+ */
+export interface ChargeModelTerms<C extends Charge> {
+  /** The plan metric whose quantity is priced; undefined when the charge is billed per period (quantity 1). */
+  readonly metricOf: (charge: C) => string | undefined;
+  /** The only aggregation its metric may have (plan validation refuses others); undefined when any will do. */
+  readonly requiredAggregation: Aggregation | undefined;
+  /** Per-period minimum and maximum applied after the pricer; undefined when the model has none. */
+  readonly limitsOf: (charge: C) => ChargeLimits | undefined;
+}
+
+const usageChargeTerms: ChargeModelTerms<UsageCharge> = {
+  metricOf: (charge) => charge.metric,
+  requiredAggregation: undefined,
+  limitsOf: (charge) => charge,
+};
+
+/** One entry per model; a model added to the schema's union does not compile without its terms. */
+export const CHARGE_MODEL_TERMS: { readonly [C in Charge as C['model']]: ChargeModelTerms<C> } = {
+  flat: { metricOf: () => undefined, requiredAggregation: undefined, limitsOf: () => undefined },
+  per_unit: usageChargeTerms,
+  package: usageChargeTerms,
+  graduated: usageChargeTerms,
+  volume: usageChargeTerms,
+  // A percentage of value needs the values, in the contract's currency.
+  percentage: { ...usageChargeTerms, requiredAggregation: 'sum_value' },
+};
+
+/**
+ * The terms of a model named in unvalidated input (refinements also see
+ * charges whose own checks failed); undefined for an unknown name.
+ */
+function findChargeModelTerms(model: unknown): ChargeModelTerms<Charge> | undefined {
+  if (typeof model !== 'string' || !Object.hasOwn(CHARGE_MODEL_TERMS, model)) return undefined;
+  return CHARGE_MODEL_TERMS[model as ChargeModel] as unknown as ChargeModelTerms<Charge>;
+}
 
 type IssueSink = { addIssue: (issue: { code: 'custom'; path: PropertyKey[]; message: string }) => void };
 
@@ -275,7 +322,7 @@ export const PlanVersionSchema = z
         ctx.addIssue({ code: 'custom', path: ['charges', index, 'id'], message: `duplicate charge id "${charge.id}"` });
       }
       chargeIds.add(charge.id);
-      const model = findChargeModel(charge.model);
+      const model = findChargeModelTerms(charge.model);
       const metricCode = model?.metricOf(charge);
       if (model === undefined || typeof metricCode !== 'string') return;
       const metric = metricsByCode.get(metricCode);

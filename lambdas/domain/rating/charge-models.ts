@@ -1,6 +1,5 @@
 import type { CurrencyCode } from '../money/currencies';
-import type { Aggregation, Charge, ChargeModel, UsageCharge } from '../plans/plan-schema';
-import type { ChargeLimits } from './pricers/charge-limits';
+import { CHARGE_MODEL_TERMS, type Charge, type ChargeModel, type ChargeModelTerms, type UsageCharge } from '../plans/plan-schema';
 import { priceFlatFee } from './pricers/flat-fee';
 import { priceGraduatedTiers } from './pricers/graduated-tiers';
 import { pricePackage } from './pricers/package';
@@ -23,21 +22,15 @@ export interface ChargeLineFacts {
  * instead of comparing model names, so a new model is complete when its entry
  * compiles.
  */
-export interface ChargeModelDefinition<C extends Charge> {
+export interface ChargeModelDefinition<C extends Charge> extends ChargeModelTerms<C> {
   /** The model's pure pricer: the exact (unrounded) amount and a breakdown row per step. */
   readonly price: (charge: C, input: ChargePricingInput) => PricedCharge;
-  /** The plan metric whose quantity is priced; undefined when the charge is billed per period (quantity 1). */
-  readonly metricOf: (charge: C) => string | undefined;
-  /** The only aggregation its metric may have (plan validation refuses others); undefined when any will do. */
-  readonly requiredAggregation: Aggregation | undefined;
   /**
    * Whether pricing needs per-outcome facts (count and each outcome's value)
    * besides the quantity. The ledger then always supplies outcome values, even
    * when the plan does not need them: a contract's price override may.
    */
   readonly needsOutcomeValues: boolean;
-  /** Per-period minimum and maximum applied after the pricer; undefined when the model has none. */
-  readonly limitsOf: (charge: C) => ChargeLimits | undefined;
   /** Whether the pricer scales its price to the days of a partial period (the line then says "12 of 31 days"). */
   readonly proratedOnPartialPeriods: boolean;
   /** The invoice line's description. */
@@ -48,8 +41,6 @@ export interface ChargeModelDefinition<C extends Charge> {
 export type ChargeModelRegistry = { readonly [C in Charge as C['model']]: ChargeModelDefinition<C> };
 
 // Facts shared by every model that prices a plan metric.
-const usageMetric = (charge: UsageCharge): string => charge.metric;
-const usageLimits = (charge: UsageCharge): ChargeLimits => charge;
 const describeMeasured = (charge: UsageCharge, line: ChargeLineFacts): string =>
   `${charge.name}: ${line.quantity} ${charge.metric}`;
 
@@ -59,57 +50,44 @@ const describeMeasured = (charge: UsageCharge, line: ChargeLineFacts): string =>
  */
 export const CHARGE_MODEL_DEFINITIONS: ChargeModelRegistry = {
   flat: {
+    ...CHARGE_MODEL_TERMS.flat,
     price: priceFlatFee,
-    metricOf: () => undefined,
-    requiredAggregation: undefined,
     needsOutcomeValues: false,
-    limitsOf: () => undefined,
     proratedOnPartialPeriods: true,
     describe: (charge) => charge.name,
   },
   per_unit: {
+    ...CHARGE_MODEL_TERMS.per_unit,
     price: pricePerUnit,
-    metricOf: usageMetric,
-    requiredAggregation: undefined,
     needsOutcomeValues: false,
-    limitsOf: usageLimits,
     proratedOnPartialPeriods: false,
     describe: describeMeasured,
   },
   package: {
+    ...CHARGE_MODEL_TERMS.package,
     price: pricePackage,
-    metricOf: usageMetric,
-    requiredAggregation: undefined,
     needsOutcomeValues: false,
-    limitsOf: usageLimits,
     proratedOnPartialPeriods: false,
     describe: describeMeasured,
   },
   graduated: {
+    ...CHARGE_MODEL_TERMS.graduated,
     price: priceGraduatedTiers,
-    metricOf: usageMetric,
-    requiredAggregation: undefined,
     needsOutcomeValues: false,
-    limitsOf: usageLimits,
     proratedOnPartialPeriods: false,
     describe: describeMeasured,
   },
   volume: {
+    ...CHARGE_MODEL_TERMS.volume,
     price: priceVolumeTiers,
-    metricOf: usageMetric,
-    requiredAggregation: undefined,
     needsOutcomeValues: false,
-    limitsOf: usageLimits,
     proratedOnPartialPeriods: false,
     describe: describeMeasured,
   },
   percentage: {
+    ...CHARGE_MODEL_TERMS.percentage,
     price: pricePercentageOfValue,
-    metricOf: usageMetric,
-    // A percentage of value needs the values, in the contract's currency.
-    requiredAggregation: 'sum_value',
     needsOutcomeValues: true,
-    limitsOf: usageLimits,
     proratedOnPartialPeriods: false,
     describe: (charge, line) =>
       `${charge.name}: ${charge.percent}% of ${line.quantity} ${line.currency} (${line.outcomes?.count ?? 0} outcomes)`,

@@ -1,11 +1,9 @@
 import { MoneyDecimal, planDecimal } from '../../money/decimal';
 import type { BreakdownRow, Proration } from '../breakdown';
 
-/** A charge's per-period minimum and maximum (major units, decimal strings). */
-export interface ChargeLimits {
-  readonly minimum?: string | undefined;
-  readonly maximum?: string | undefined;
-}
+import type { ChargeLimits } from '../../plans/plan-schema';
+
+export type { ChargeLimits };
 
 /**
  * Per-charge minimum and maximum per period, applied to the charge's exact
