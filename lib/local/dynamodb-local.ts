@@ -29,6 +29,8 @@ export interface DynamoDbLocalOptions {
 export interface RunningDynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The java process, so a later start can stop it if its engine died. */
+  pid?: number;
   stop(): Promise<void>;
 }
 

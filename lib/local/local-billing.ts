@@ -3,14 +3,11 @@
 // the Stripe webhook, a route of the engine's own port (POST /stripe/webhook),
 // runs the Lambda's own handler core with signature verification; period closes fire on the engine's clock from in-memory
 // one-time schedules, as EventBridge Scheduler fires them in AWS.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
 import { createBillingService, engineEventPublisher, type BillingService, type StripeConnection } from '../../lambdas/composition/billing-service';
 import {
   DEFAULT_CLOSE_GRACE_HOURS,
@@ -23,36 +20,11 @@ import type { LedgerRepository } from '../../lambdas/application/ports';
 import { createStripeWebhookHandler } from '../../lambdas/handlers/stripe-webhook';
 import { stripeApiKeyFromEnv } from '../../lambdas/adapters/stripe/stripe-secrets';
 import type { HttpRoute, RunningPutEventsServer } from './put-events-server';
+import type { LocalStripeState } from './engine-state';
 import { startStripeEmulator, type RunningStripeEmulator } from './stripe-emulator';
 
 export const STRIPE_WEBHOOK_PATH = '/stripe/webhook';
 const LOCAL_WEBHOOK_SECRET = 'whsec_local_engine';
-
-/** What the CLI needs to reach the engine's Stripe: written to <dataDir>/stripe.json (never a real key). */
-export const LocalStripeStateSchema = z.object({
-  pid: z.number().int(),
-  mode: z.enum(['emulator', 'stripe_test_mode']),
-  host: z.string().optional(),
-  port: z.number().int().optional(),
-  protocol: z.enum(['http', 'https']).optional(),
-  /** The emulator's key only; a real key stays in the environment. */
-  apiKey: z.string().optional(),
-  webhookUrl: z.string(),
-});
-export type LocalStripeState = z.infer<typeof LocalStripeStateSchema>;
-
-export function stripeStatePath(dataDir: string): string {
-  return join(dataDir, 'stripe.json');
-}
-
-export async function readLocalStripeState(dataDir: string): Promise<LocalStripeState | undefined> {
-  try {
-    return LocalStripeStateSchema.parse(JSON.parse(await readFile(stripeStatePath(dataDir), 'utf8')));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 export interface LocalBillingSettings {
   /** A Stripe test-mode key; without one the emulator is started. @default env STRIPE_API_KEY (alias STRIPE_SECRET_KEY) */
@@ -68,7 +40,12 @@ export interface LocalBillingSettings {
 }
 
 export interface LocalBillingOptions extends LocalBillingSettings {
-  dataDir: string;
+  /**
+   * Where the built-in emulator keeps its objects across restarts (the
+   * engine's customer links in DynamoDB point at them); absent: it forgets
+   * them when it stops, as with an in-memory engine.
+   */
+  emulatorStateFile?: string;
   dynamoDb: DynamoDBClient;
   ledger: Pick<LedgerRepository, 'streamUsageEntries'>;
   ledgerTableName: string;
@@ -76,7 +53,6 @@ export interface LocalBillingOptions extends LocalBillingSettings {
   eventBridge: EventBridgeClient;
   eventBusName: string;
   now: () => Date;
-  writeStateFile: boolean;
   log: (message: string) => void;
   /**
    * The engine's HTTP server: the webhook becomes its POST /stripe/webhook
@@ -88,6 +64,8 @@ export interface LocalBillingOptions extends LocalBillingSettings {
 export interface LocalBilling {
   readonly service: BillingService;
   readonly stripeMode: LocalStripeState['mode'];
+  /** How the CLI reaches this Stripe (recorded in the engine's engine.json; never a real key). */
+  readonly stripeState: LocalStripeState;
   /** The in-process emulator (absent with a real test-mode key). */
   readonly emulator?: RunningStripeEmulator;
   readonly webhookUrl: string;
@@ -196,6 +174,12 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
         now: options.now,
         webhook: { url: webhookUrl, secret: LOCAL_WEBHOOK_SECRET },
         ...(options.emulatorSeed ? { seed: options.emulatorSeed } : {}),
+        ...(options.emulatorStateFile
+          ? {
+              stateFile: options.emulatorStateFile,
+              onDamagedState: (damaged) => options.log(`the Stripe emulator starts empty: ${damaged.message}`),
+            }
+          : {}),
       });
       connection = { apiKey: emulator.apiKey, ...emulator.clientOptions };
     }
@@ -213,16 +197,11 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
     });
     const billing = service;
     const stripeMode: LocalStripeState['mode'] = emulator ? 'emulator' : 'stripe_test_mode';
-    if (options.writeStateFile) {
-      const state: LocalStripeState = {
-        pid: process.pid,
-        mode: stripeMode,
-        ...(emulator ? { ...emulator.clientOptions, apiKey: emulator.apiKey } : {}),
-        webhookUrl,
-      };
-      await mkdir(options.dataDir, { recursive: true });
-      await writeFile(stripeStatePath(options.dataDir), `${JSON.stringify(state, null, 2)}\n`, 'utf8');
-    }
+    const stripeState: LocalStripeState = {
+      mode: stripeMode,
+      ...(emulator ? { ...emulator.clientOptions, apiKey: emulator.apiKey } : {}),
+      webhookUrl,
+    };
 
     const graceHours = options.closeGraceHours ?? DEFAULT_CLOSE_GRACE_HOURS;
     const scheduler = new InMemoryPeriodCloseScheduler();
@@ -268,6 +247,7 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
     return {
       service: billing,
       stripeMode,
+      stripeState,
       ...(emulator ? { emulator } : {}),
       webhookUrl,
       scheduler,
@@ -275,10 +255,6 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
       stop: async () => {
         if (timer) clearInterval(timer);
         await running?.catch(() => undefined);
-        if (options.writeStateFile) {
-          const state = await readLocalStripeState(options.dataDir).catch(() => undefined);
-          if (state?.pid === process.pid) await rm(stripeStatePath(options.dataDir), { force: true });
-        }
         await emulator?.stop();
         await closeServer();
       },

@@ -19,11 +19,11 @@ import { freePort, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynam
 import { readCatalogFile } from './catalog-file';
 import { DeadLetterStore, type DeadLetter } from './dead-letter-store';
 import {
+  acquireEngineLock,
   deadLetterFilePath,
   pendingMessagesPath,
-  removeEngineState,
   resolveDataDir,
-  writeEngineState,
+  stripeEmulatorStatePath,
 } from './engine-state';
 import { createLambdaContext } from './lambda-context';
 import { LocalEventBus, type BusListener } from './local-event-bus';
@@ -81,7 +81,10 @@ export interface LocalEngineOptions {
   queue?: LocalQueueSettings;
   /** Records of one batch the handler processes at once. @default the handler's default */
   recordConcurrency?: number;
-  /** Record url and endpoints in <dataDir>/engine.json for the CLI. @default true */
+  /**
+   * Record the endpoints, the clock and Stripe in <dataDir>/engine.json for the
+   * CLI. The data folder is locked (engine.json) either way. @default true
+   */
   writeStateFile?: boolean;
   /** Where the engine reports what it does (warnings, failed invocations). @default silent */
   log?: (message: string) => void;
@@ -253,6 +256,10 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     }
   };
 
+  // One engine per data folder, refused before anything in it is touched.
+  const lock = await acquireEngineLock({ dataDir, url, log });
+  cleanups.push(() => lock.release());
+
   try {
     let dynamoDbEndpoint = options.dynamoDbEndpoint;
     if (!dynamoDbEndpoint) {
@@ -262,6 +269,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       });
       cleanups.push(() => dynamoDb.stop());
       dynamoDbEndpoint = dynamoDb.endpoint;
+      // If this engine dies, the next start on the folder stops it (it holds the database files).
+      if (dynamoDb.pid !== undefined) await lock.update({ dynamoDbPid: dynamoDb.pid });
     }
 
     const dynamoDb =
@@ -396,7 +405,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
         ? undefined
         : await startLocalBilling({
             ...options.billing,
-            dataDir,
+            // A persistent engine's Stripe emulator keeps the customers and invoices its tables point at.
+            ...(inMemory ? {} : { emulatorStateFile: stripeEmulatorStatePath(dataDir) }),
             dynamoDb,
             ledger: ledgerService.repository,
             ledgerTableName,
@@ -404,7 +414,6 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             eventBridge,
             eventBusName,
             now,
-            writeStateFile: writeState,
             log,
             // The Stripe webhook is served on the engine's own port (POST /stripe/webhook).
             httpServer: server,
@@ -423,28 +432,26 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             ...(billing ? { closes: periodCloseTimeline(billing, now) } : {}),
             eventBridge,
             eventBusName,
-            dataDir,
-            writeStateFile: writeState,
             log,
             ...(options.renewalRisk ? { settings: options.renewalRisk } : {}),
           });
     if (renewalRisk) cleanups.push(() => renewalRisk.stop());
     startedBilling = billing;
     startedRenewalRisk = renewalRisk;
-    if (writeState) {
-      await writeEngineState({
-        pid: process.pid,
-        url,
-        dynamoDbEndpoint,
-        region,
-        ledgerTableName,
-        engineTableName,
-        eventBusName,
-        dataDir,
-        startedAt: new Date().toISOString(),
-      });
-      cleanups.push(() => removeEngineState(dataDir));
-    }
+    await lock.update({
+      status: 'running',
+      ...(writeState
+        ? {
+            dynamoDbEndpoint,
+            region,
+            ledgerTableName,
+            engineTableName,
+            eventBusName,
+            ...(renewalRisk ? { clockUrl: renewalRisk.clockUrl } : {}),
+            ...(billing ? { stripe: billing.stripeState } : {}),
+          }
+        : {}),
+    });
 
     let stopping: Promise<void> | undefined;
     return {
