@@ -21,6 +21,8 @@ import { createStripeWebhookHandler } from '../../lambdas/handlers/stripe-webhoo
 import { stripeApiKeyFromEnv } from '../../lambdas/adapters/stripe/stripe-secrets';
 import type { HttpRoute, RunningPutEventsServer } from './put-events-server';
 import type { LocalStripeState } from './engine-state';
+import { asLocalLambda } from './lambda-context';
+import { LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
 import { startStripeEmulator, type RunningStripeEmulator } from './stripe-emulator';
 
 export const STRIPE_WEBHOOK_PATH = '/stripe/webhook';
@@ -140,7 +142,8 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
   const webhookSecret = apiKey ? process.env['STRIPE_WEBHOOK_SECRET'] : LOCAL_WEBHOOK_SECRET;
 
   let service: BillingService | undefined;
-  const webhook = createStripeWebhookHandler(() => {
+  // Run as the stripe-webhook Lambda, so its log lines name that function.
+  const webhookCore = createStripeWebhookHandler(() => {
     if (!service) throw new Error('billing is not started yet');
     if (!webhookSecret) throw new Error('no STRIPE_WEBHOOK_SECRET set for the Stripe test-mode key');
     return Promise.resolve({
@@ -150,6 +153,7 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
       clock: options.now,
     });
   });
+  const webhook = asLocalLambda('stripe-webhook', webhookCore, { timeoutMs: 30_000, region: LOCAL_DEFAULTS.region, accountId: LOCAL_ACCOUNT_ID });
   const route = stripeWebhookRoute(webhook, options.log);
   let closeServer: () => Promise<void>;
   let baseUrl: string;

@@ -22,6 +22,8 @@ import type { Contract } from '../../lambdas/domain/plans/contract-schema';
 import { createRiskService, type RiskService, type RiskServiceConfig } from '../../lambdas/composition/risk-service';
 import { createCheckRenewalRiskHandler, type CheckRenewalRiskResponse } from '../../lambdas/handlers/check-renewal-risk';
 import type { LocalBilling } from './local-billing';
+import { asLocalLambda } from './lambda-context';
+import { LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
 
 /** A clock that follows a base clock plus an offset the user moves. */
 export interface LocalClock {
@@ -190,7 +192,12 @@ export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOption
     clock: () => clock.now(),
   };
   // The same thin handler the Scheduler target runs in AWS.
-  const handler = createCheckRenewalRiskHandler(async () => (payload) => risk.checkRenewalRisk(payload));
+  // Run as the check-renewal-risk Lambda, so its log lines name that function.
+  const handler = asLocalLambda(
+    'check-renewal-risk',
+    createCheckRenewalRiskHandler(async () => (payload) => risk.checkRenewalRisk(payload)),
+    { timeoutMs: 60_000, region: LOCAL_DEFAULTS.region, accountId: LOCAL_ACCOUNT_ID },
+  );
   // One run at a time: a timer tick and a clock advance must not fire a schedule twice.
   let running: Promise<unknown> = Promise.resolve();
   const serialize = <T>(work: () => Promise<T>): Promise<T> => {

@@ -25,7 +25,7 @@ import {
   resolveDataDir,
   stripeEmulatorStatePath,
 } from './engine-state';
-import { createLambdaContext } from './lambda-context';
+import { createLambdaContext, withLocalObservability } from './lambda-context';
 import { LocalEventBus, type BusListener } from './local-event-bus';
 import { LocalQueue, QueueStoppedError, type QueueConsumer, type QueuedMessage } from './local-queue';
 import { AwsJsonError, validatePutEvents } from './put-events-request';
@@ -323,7 +323,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     let startedBilling: LocalBilling | undefined;
     let startedRenewalRisk: LocalRenewalRisk | undefined;
     for (const route of ROUTES) {
-      const handler = await loadRouteHandler(route.target.handler, {
+      const loaded = await loadRouteHandler(route.target.handler, {
         ledgerService: () => ledgerService,
         ...(options.recordConcurrency !== undefined ? { recordConcurrency: options.recordConcurrency } : {}),
         billing: () => startedBilling,
@@ -331,6 +331,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
         renewalRisk: () => startedRenewalRisk,
         now,
       });
+      // Each handler runs under the observability middleware, so its log lines name its own function.
+      const handler = withLocalObservability(loaded);
       const isQueue = route.target.kind === 'queue';
       const queue = new LocalQueue({
         name: route.id,
