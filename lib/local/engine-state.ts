@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, link } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { createFileExclusively, moveAside, writeFileDurably } from './durable-file';
@@ -160,13 +160,14 @@ function holderIsAlive(state: LocalEngineState): boolean {
 
 const run = promisify(execFile);
 
-/** The command line of a process, or undefined when it cannot be read. */
-async function commandLineOf(pid: number): Promise<string | undefined> {
+/** The arguments of a process (the program first), or undefined when they cannot be read. */
+async function commandLineOf(pid: number): Promise<string[] | undefined> {
   try {
-    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter((arg) => arg !== '');
   } catch {
     try {
-      return (await run('ps', ['-o', 'command=', '-p', String(pid)])).stdout.trim() || undefined;
+      const line = (await run('ps', ['-o', 'command=', '-p', String(pid)])).stdout.trim();
+      return line ? line.split(/\s+/) : undefined;
     } catch {
       return undefined;
     }
@@ -190,9 +191,15 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
  */
 async function stopLeftoverDynamoDb(pid: number, dataDir: string, log: (message: string) => void): Promise<void> {
   if (!isProcessAlive(pid)) return;
-  const commandLine = await commandLineOf(pid);
+  const args = await commandLineOf(pid);
   const dbPath = join(dataDir, 'dynamodb');
-  if (!commandLine || !/\bjava\b/.test(commandLine) || !commandLine.includes('DynamoDBLocal') || !commandLine.includes(dbPath)) {
+  const isThatJava =
+    args !== undefined &&
+    basename(args[0] ?? '') === 'java' &&
+    args.some((arg) => arg.endsWith('DynamoDBLocal.jar')) &&
+    args.includes('-dbPath') &&
+    args[args.indexOf('-dbPath') + 1] === dbPath;
+  if (!isThatJava) {
     log(`process ${pid} is not this folder's DynamoDB Local any more; left alone`);
     return;
   }
