@@ -144,8 +144,7 @@ interface RouteHandlerDeps {
 async function loadRouteHandler(name: HandlerName, deps: RouteHandlerDeps): Promise<(event: never, context: Context) => Promise<unknown>> {
   switch (name) {
     case 'ingest-outcomes': {
-      // Imported only now, after the Powertools defaults are set: its logger and
-      // metrics read their configuration when the module loads.
+      // Loaded on demand: only an engine that routes to it pays for its module.
       const { createIngestOutcomesHandler } = await import('../../lambdas/handlers/ingest-outcomes');
       return createIngestOutcomesHandler({
         ledgerService: deps.ledgerService,
@@ -246,6 +245,9 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
   const url = `http://${host}:${port}`;
 
   // Handlers log warnings only and publish no EMF metrics locally unless asked to.
+  // Powertools reads these once, when the shared logger and metrics are created
+  // (this module's imports may already have done it): `npm start` sets them
+  // before it loads the engine; here they are the fallback for other callers.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
