@@ -1,11 +1,7 @@
 // npm start: runs the local engine until Ctrl-C.
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { startLocalEngine } from '../lib/local/local-engine';
 import { DEFAULT_LOCAL_PORT } from '../lib/local/local-aws';
-import { describeLocalStripe } from '../lib/local/local-billing';
-import { SEED_DIR } from '../lib/local/seed-plans';
-import { renewalRiskSettingsFromEnv, type RenewalRiskSettings } from '../lambdas/application/risk/risk-settings';
 
 interface Flags {
   port: number;
@@ -31,11 +27,21 @@ const flags = new Command('local-engine')
   .option('--dynamodb-endpoint <url>', 'use this running DynamoDB Local instead of starting one')
   .option('--dynamodb-port <port>', 'port for the DynamoDB Local the engine starts', portNumber)
   .option('--no-seed', 'do not load the example catalog')
-  .option('--verbose', "show the handlers' info logs")
+  .option('--verbose', "show the handlers' info logs and EMF metric lines")
   .parse()
   .opts<Flags>();
 
-if (flags.verbose) process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
+// Set before the engine's modules load: the handlers' shared Powertools logger
+// and metrics read them once, when they are created. Without --verbose the
+// handlers log warnings and errors only and publish no EMF metric lines.
+process.env.POWERTOOLS_LOG_LEVEL ??= flags.verbose ? 'INFO' : 'WARN';
+process.env.POWERTOOLS_METRICS_DISABLED ??= flags.verbose ? 'false' : 'true';
+
+const { startLocalEngine } = await import('../lib/local/local-engine');
+const { describeLocalStripe } = await import('../lib/local/local-billing');
+const { SEED_DIR } = await import('../lib/local/seed-plans');
+const { renewalRiskSettingsFromEnv } = await import('../lambdas/application/risk/risk-settings');
+type RenewalRiskSettings = ReturnType<typeof renewalRiskSettingsFromEnv>;
 
 const log = (message: string) => process.stderr.write(`[local-engine] ${message}\n`);
 // The same RENEWAL_RISK_SETTINGS a deployed stage sets, so a local walk through a term scores as it would there.

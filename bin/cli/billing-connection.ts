@@ -7,15 +7,13 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createBillingService, stripeConnectionFromEnv, type BillingService, type StripeConnection } from '../../lambdas/composition/billing-service';
 import { stripeApiKeyFromEnv } from '../../lambdas/adapters/stripe/stripe-secrets';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
-import { readEngineState } from '../../lib/local/engine-state';
-import { readLocalStripeState } from '../../lib/local/local-billing';
 import { CliError } from './cli-io';
 import type { CommandContext } from './command-context';
-import type { Connection } from './connection';
+import { readRunningEngineForCli, type Connection } from './connection';
 
 async function resolveStripe(env: CommandContext['io']['env'], connection: Connection): Promise<{ stripe: StripeConnection; emulator: boolean }> {
   if (env['STRIPE_SECRET_ARN'] || stripeApiKeyFromEnv(env)) return { stripe: await stripeConnectionFromEnv(env), emulator: false };
-  const local = await readLocalStripeState(connection.dataDir);
+  const local = (await readRunningEngineForCli(connection.dataDir))?.stripe;
   if (local?.mode === 'emulator' && local.apiKey) {
     return {
       stripe: { apiKey: local.apiKey, ...(local.host ? { host: local.host } : {}), ...(local.port ? { port: local.port } : {}), ...(local.protocol ? { protocol: local.protocol } : {}) },
@@ -35,7 +33,7 @@ export function withBilling<T>(context: CommandContext, work: (billing: BillingS
     const local = connection.dynamoDbEndpoint !== undefined;
     const dynamoDb = new DynamoDBClient({ region: connection.region, ...(local ? { endpoint: connection.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS } : {}) });
     // Locally the engine's own PutEvents endpoint is the bus, so billing events reach its subscribers.
-    const engine = local ? await readEngineState(connection.dataDir).catch(() => undefined) : undefined;
+    const engine = local ? await readRunningEngineForCli(connection.dataDir).catch(() => undefined) : undefined;
     const eventBridge = new EventBridgeClient({
       region: connection.region,
       ...(engine ? { endpoint: engine.url, credentials: LOCAL_CREDENTIALS } : local ? { credentials: LOCAL_CREDENTIALS } : {}),

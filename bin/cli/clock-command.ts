@@ -1,10 +1,10 @@
 // outcome-engine clock show | advance <duration>: move the running local
 // engine's clock; renewal checkpoints that fall due fire, each at its time.
-import { readClockState, clockStatePath } from '../../lib/local/local-clock';
-import { isProcessAlive, resolveDataDir } from '../../lib/local/engine-state';
+import { engineStatePath, resolveDataDir } from '../../lib/local/engine-state';
 import { CliError, printJson, type CliIo } from './cli-io';
 import type { RegisterCommand } from './command-context';
 import { formatTable } from './format';
+import { localEngineClockUrl } from './local-engine-clock';
 
 interface FiredView {
   scheduleName: string;
@@ -21,12 +21,12 @@ interface ClockView {
 
 async function clockUrl(io: CliIo, dataDirOption: string | undefined, explicit: string | undefined): Promise<string> {
   if (explicit) return explicit.replace(/\/$/, '');
-  const dataDir = resolveDataDir(dataDirOption ?? io.env.OUTCOME_ENGINE_DATA_DIR);
-  const state = await readClockState(dataDir);
-  if (!state || !isProcessAlive(state.pid)) {
-    throw new CliError(`No local engine clock is running (no live ${clockStatePath(dataDir)}). Start the engine with \`npm start\`, or give --url.`);
+  const url = await localEngineClockUrl(dataDirOption, io);
+  if (!url) {
+    const file = engineStatePath(resolveDataDir(dataDirOption ?? io.env.OUTCOME_ENGINE_DATA_DIR));
+    throw new CliError(`No local engine clock is running (no running engine with a clock in ${file}). Start the engine with \`npm start\`, or give --url.`);
   }
-  return state.url;
+  return url;
 }
 
 async function call(url: string, init?: RequestInit): Promise<ClockView> {

@@ -24,7 +24,8 @@ export function createCommandContext(program: Command, callerIo: CliIo): Command
     globalOptions,
     withLedger: async (work) => {
       const connection = await resolveConnection(globalOptions(), io);
-      const ledger = openLedger(connection);
+      // Read through io.now at each call: it follows the local engine's clock once the preAction hook set it.
+      const ledger = openLedger(connection, () => io.now());
       try {
         return await work(ledger.service, connection);
       } finally {

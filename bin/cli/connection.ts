@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createLedgerService, type LedgerService } from '../../lambdas/composition/ledger-service';
-import { engineStatePath, isProcessAlive, readEngineState, resolveDataDir } from '../../lib/local/engine-state';
+import { engineStatePath, isProcessAlive, readEngineState, resolveDataDir, runningEngineOf, type LocalEngineState, type RunningEngineState } from '../../lib/local/engine-state';
 import { LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from '../../lib/local/local-aws';
 import { CliError, type CliIo } from './cli-io';
 
@@ -35,6 +35,33 @@ export function readsLocalEngineState(options: GlobalOptions, env: CliIo['env'])
   return endpoint === undefined || ledgerTableName === undefined || engineTableName === undefined;
 }
 
+/**
+ * The running local engine of a data folder, for commands that talk to it:
+ * undefined when no engine holds the folder; a clear error when one is
+ * recorded but dead, still starting, or its state file is damaged.
+ */
+export async function readRunningEngineForCli(dataDir: string): Promise<RunningEngineState | undefined> {
+  let recorded: LocalEngineState | undefined;
+  try {
+    recorded = await readEngineState(dataDir);
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
+  }
+  if (!recorded) return undefined;
+  const running = runningEngineOf(recorded);
+  if (running) return running;
+  const file = engineStatePath(dataDir);
+  const pointElsewhere = 'or point the CLI elsewhere with --endpoint, --ledger-table and --engine-table.';
+  if (isProcessAlive(recorded.pid)) {
+    throw new CliError(
+      recorded.status === 'starting'
+        ? `The local engine in ${file} (pid ${recorded.pid}) is still starting; try again in a moment.`
+        : `The local engine in ${file} (pid ${recorded.pid}) runs without publishing its endpoints (writeStateFile: false); ${pointElsewhere}`,
+    );
+  }
+  throw new CliError(`The local engine recorded in ${file} (pid ${recorded.pid}) is not running. Start it with \`npm start\`, ${pointElsewhere}`);
+}
+
 export async function resolveConnection(options: GlobalOptions, io: CliIo): Promise<Connection> {
   const env = io.env;
   const dataDir = resolveDataDir(options.dataDir ?? env.OUTCOME_ENGINE_DATA_DIR);
@@ -47,13 +74,7 @@ export async function resolveConnection(options: GlobalOptions, io: CliIo): Prom
   };
 
   const needsEngine = readsLocalEngineState(options, env);
-  const state = needsEngine ? await readEngineState(dataDir) : undefined;
-  if (state && !isProcessAlive(state.pid)) {
-    throw new CliError(
-      `The local engine recorded in ${engineStatePath(dataDir)} (pid ${state.pid}) is not running. Start it with \`npm start\`, ` +
-        'or point the CLI elsewhere with --endpoint, --ledger-table and --engine-table.',
-    );
-  }
+  const state = needsEngine ? await readRunningEngineForCli(dataDir) : undefined;
   if (!state && explicit.endpoint === undefined && (explicit.ledgerTableName === undefined || explicit.engineTableName === undefined)) {
     throw new CliError(
       `No local engine is running (no ${engineStatePath(dataDir)}). Start it with \`npm start\`, or give --endpoint, ` +
@@ -78,8 +99,13 @@ export interface OpenLedger {
   close: () => void;
 }
 
-/** A ledger service for reading (and loading the catalog); close() releases its sockets. */
-export function openLedger(connection: Connection): OpenLedger {
+/**
+ * A ledger service for reading (and loading the catalog); close() releases its
+ * sockets. `now` is the clock of the ledger's defaults (an outcome's implicit
+ * as-of, the rejected listing's window): the running engine's clock when the
+ * CLI follows it.
+ */
+export function openLedger(connection: Connection, now?: () => Date): OpenLedger {
   // DynamoDB Local keeps one database per access key id, so local reads use the engine's key.
   const local = connection.dynamoDbEndpoint !== undefined ? { endpoint: connection.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS } : {};
   const dynamoDb = new DynamoDBClient({ region: connection.region, ...local });
@@ -91,6 +117,7 @@ export function openLedger(connection: Connection): OpenLedger {
     eventBusName: connection.eventBusName,
     ledgerTableName: connection.ledgerTableName,
     engineTableName: connection.engineTableName,
+    ...(now ? { now } : {}),
   });
   return {
     service,

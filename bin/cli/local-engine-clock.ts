@@ -1,11 +1,21 @@
 // The running local engine's clock, for commands that talk to that engine:
-// after `clock advance 45d` a `period close`, `invoice preview` or `risk
-// check` must see the engine's time, not the wall clock's, or it would refuse
-// a period the engine has already seen end.
-import { isProcessAlive, resolveDataDir } from '../../lib/local/engine-state';
-import { readClockState } from '../../lib/local/local-clock';
+// after `clock advance 45d` an `outcome`, `rejected`, `usage`, `period
+// close`, `invoice preview` or `risk check` must see the engine's time, not
+// the wall clock's: an outcome recorded at the engine's time would not be
+// found "now", and a period the engine has already seen end would be refused.
+import { resolveDataDir } from '../../lib/local/engine-state';
 import { CliError, type CliIo } from './cli-io';
-import { readsLocalEngineState, type GlobalOptions } from './connection';
+import { readRunningEngineForCli, readsLocalEngineState, type GlobalOptions } from './connection';
+
+/**
+ * The clock endpoint of the local engine running on the data folder, or
+ * undefined when none runs there (or it runs with renewal risk, and so its
+ * clock endpoint, turned off).
+ */
+export async function localEngineClockUrl(dataDirOption: string | undefined, io: CliIo): Promise<string | undefined> {
+  const engine = await readRunningEngineForCli(resolveDataDir(dataDirOption ?? io.env.OUTCOME_ENGINE_DATA_DIR));
+  return engine?.clockUrl?.replace(/\/$/, '');
+}
 
 /**
  * Milliseconds the local engine's clock is ahead of the wall clock, or
@@ -14,10 +24,9 @@ import { readsLocalEngineState, type GlobalOptions } from './connection';
  */
 export async function localEngineClockOffsetMs(options: GlobalOptions, io: CliIo): Promise<number | undefined> {
   if (!readsLocalEngineState(options, io.env)) return undefined;
-  const dataDir = resolveDataDir(options.dataDir ?? io.env.OUTCOME_ENGINE_DATA_DIR);
-  const state = await readClockState(dataDir);
-  if (!state || !isProcessAlive(state.pid)) return undefined;
-  const url = `${state.url.replace(/\/$/, '')}/_local/clock`;
+  const clockUrl = await localEngineClockUrl(options.dataDir, io);
+  if (!clockUrl) return undefined;
+  const url = `${clockUrl}/_local/clock`;
   let body: { now?: unknown };
   const askedAt = Date.now();
   try {
@@ -37,11 +46,17 @@ export async function localEngineClockOffsetMs(options: GlobalOptions, io: CliIo
   return engineNow - (askedAt + Date.now()) / 2;
 }
 
-/** `io` with `now` on the local engine's clock when the command targets it. */
+/**
+ * `io` with `now` on the local engine's clock when the command targets it,
+ * so every default (an implicit as-of, a listing's window) is the engine's
+ * time. Followed even when the clock has not been moved: the engine records
+ * at its own time, and an outcome recorded a moment ago is found "now".
+ */
 export async function followLocalEngineClock(io: CliIo, options: GlobalOptions): Promise<void> {
   if (!io.followLocalEngineClock) return;
   const offsetMs = await localEngineClockOffsetMs(options, io);
-  if (offsetMs === undefined || Math.abs(offsetMs) < 1_000) return;
+  if (offsetMs === undefined) return;
   const wallNow = io.now;
-  io.now = () => new Date(wallNow().getTime() + offsetMs);
+  // Never behind the engine's reading: a default as-of just before the engine's own "now" would miss what it just recorded.
+  io.now = () => new Date(wallNow().getTime() + Math.ceil(offsetMs));
 }

@@ -18,7 +18,7 @@ import {
   validatePlanFiles,
   type PlanValidationReport,
 } from '../../lambdas/domain/plans';
-import { isProcessAlive, readEngineState } from '../../lib/local/engine-state';
+import { readRunningEngine } from '../../lib/local/engine-state';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { CliError, printJson, type CliIo } from './cli-io';
 import type { CommandContext, RegisterCommand } from './command-context';
@@ -79,9 +79,9 @@ export async function contractAnnouncer(connection: Connection, env: CliIo['env'
     );
   }
   if (connection.dynamoDbEndpoint !== undefined) {
-    const state = await readEngineState(connection.dataDir);
+    const state = await readRunningEngine(connection.dataDir);
     const same = state && state.dynamoDbEndpoint === connection.dynamoDbEndpoint && state.engineTableName === connection.engineTableName;
-    if (!state || !same || !isProcessAlive(state.pid)) {
+    if (!state || !same) {
       return none('no local engine runs on these tables: contract changes were not announced (an engine plans them when it starts)');
     }
     const client = new EventBridgeClient({ endpoint: state.url, region: state.region, credentials: LOCAL_CREDENTIALS });

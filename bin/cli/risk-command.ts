@@ -9,7 +9,7 @@ import { RenewalTaskNotFoundError, RiskContractNotFoundError, TaskStateError } f
 import { RenewalRiskSettingsError, renewalRiskSettingsFromEnv } from '../../lambdas/application/risk/risk-settings';
 import { createRiskService, type RiskService } from '../../lambdas/composition/risk-service';
 import type { RenewalRiskAssessment } from '../../lambdas/domain/risk/assess-renewal-risk';
-import { readEngineState } from '../../lib/local/engine-state';
+import { readRunningEngine } from '../../lib/local/engine-state';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { CliError, printJson, type CliIo } from './cli-io';
 import type { CommandContext, RegisterCommand } from './command-context';
@@ -25,7 +25,7 @@ export function withRiskService<T>(context: CommandContext, work: (risk: RiskSer
   return context.withLedger(async (ledger, connection) => {
     const local = connection.dynamoDbEndpoint !== undefined ? { endpoint: connection.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS } : {};
     const dynamoDb = new DynamoDBClient({ region: connection.region, ...local });
-    const engine = connection.dynamoDbEndpoint !== undefined ? await readEngineState(connection.dataDir).catch(() => undefined) : undefined;
+    const engine = connection.dynamoDbEndpoint !== undefined ? await readRunningEngine(connection.dataDir).catch(() => undefined) : undefined;
     const eventsEndpoint = context.io.env.OUTCOME_ENGINE_EVENTS_ENDPOINT ?? (engine?.dynamoDbEndpoint === connection.dynamoDbEndpoint ? engine?.url : undefined);
     const eventBridge = new EventBridgeClient({
       region: connection.region,

@@ -15,6 +15,17 @@ const serviceName = getStringFromEnv('POWERTOOLS_SERVICE_NAME', { defaultValue: 
  */
 export const logger = new Logger({ serviceName });
 
+/**
+ * Whether `metrics` publishes nothing, decided as Powertools decides it when
+ * the Metrics object is created (POWERTOOLS_METRICS_DISABLED, else
+ * POWERTOOLS_DEV): set both before this module loads.
+ */
+export const metricsDisabled: boolean = (() => {
+  const flag = (value: string | undefined) => ['1', 'y', 'yes', 't', 'true', 'on'].includes((value ?? '').trim().toLowerCase());
+  const explicit = process.env.POWERTOOLS_METRICS_DISABLED;
+  return explicit !== undefined ? flag(explicit) : flag(process.env.POWERTOOLS_DEV);
+})();
+
 /** CloudWatch metrics in Embedded Metric Format, flushed after each invocation. */
 export const metrics = new Metrics({
   serviceName,

@@ -48,6 +48,8 @@ export interface DynamoDbLocalOptions {
 export interface RunningDynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The java process, so a later start can stop it if its engine died. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -229,6 +231,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   return {
     endpoint,
     port,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     stop: () =>
       new Promise<void>((done) => {
         if (child.exitCode !== null) return done();

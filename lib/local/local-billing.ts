@@ -3,14 +3,11 @@
 // the Stripe webhook, a route of the engine's own port (POST /stripe/webhook),
 // runs the Lambda's own handler core with signature verification; period closes fire on the engine's clock from in-memory
 // one-time schedules, as EventBridge Scheduler fires them in AWS.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
 import { createBillingService, engineEventPublisher, type BillingService, type StripeConnection } from '../../lambdas/composition/billing-service';
 import { DEFAULT_CLOSE_GRACE_HOURS, runScheduledClose, schedulePeriodCloses, type CloseScheduledPeriodResult } from '../../lambdas/application/billing/schedule-period-closes';
 import { InMemoryPeriodCloseScheduler } from './in-memory-period-close-scheduler';
@@ -18,36 +15,13 @@ import type { LedgerRepository } from '../../lambdas/application/ports';
 import { createStripeWebhookHandler } from '../../lambdas/handlers/stripe-webhook';
 import { stripeApiKeyFromEnv } from '../../lambdas/adapters/stripe/stripe-secrets';
 import type { HttpRoute, RunningPutEventsServer } from './put-events-server';
+import type { LocalStripeState } from './engine-state';
+import { asLocalLambda } from './lambda-context';
+import { LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
 import { startStripeEmulator, type RunningStripeEmulator } from './stripe-emulator';
 
 export const STRIPE_WEBHOOK_PATH = '/stripe/webhook';
 const LOCAL_WEBHOOK_SECRET = 'whsec_local_engine';
-
-/** What the CLI needs to reach the engine's Stripe: written to <dataDir>/stripe.json (never a real key). */
-export const LocalStripeStateSchema = z.object({
-  pid: z.number().int(),
-  mode: z.enum(['emulator', 'stripe_test_mode']),
-  host: z.string().optional(),
-  port: z.number().int().optional(),
-  protocol: z.enum(['http', 'https']).optional(),
-  /** The emulator's key only; a real key stays in the environment. */
-  apiKey: z.string().optional(),
-  webhookUrl: z.string(),
-});
-export type LocalStripeState = z.infer<typeof LocalStripeStateSchema>;
-
-export function stripeStatePath(dataDir: string): string {
-  return join(dataDir, 'stripe.json');
-}
-
-export async function readLocalStripeState(dataDir: string): Promise<LocalStripeState | undefined> {
-  try {
-    return LocalStripeStateSchema.parse(JSON.parse(await readFile(stripeStatePath(dataDir), 'utf8')));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 export interface LocalBillingSettings {
   /** A Stripe test-mode key; without one the emulator is started. @default env STRIPE_API_KEY (alias STRIPE_SECRET_KEY) */
@@ -63,7 +37,12 @@ export interface LocalBillingSettings {
 }
 
 export interface LocalBillingOptions extends LocalBillingSettings {
-  dataDir: string;
+  /**
+   * Where the built-in emulator keeps its objects across restarts (the
+   * engine's customer links in DynamoDB point at them); absent: it forgets
+   * them when it stops, as with an in-memory engine.
+   */
+  emulatorStateFile?: string;
   dynamoDb: DynamoDBClient;
   ledger: Pick<LedgerRepository, 'streamUsageEntries'>;
   ledgerTableName: string;
@@ -71,7 +50,6 @@ export interface LocalBillingOptions extends LocalBillingSettings {
   eventBridge: EventBridgeClient;
   eventBusName: string;
   now: () => Date;
-  writeStateFile: boolean;
   log: (message: string) => void;
   /**
    * The engine's HTTP server: the webhook becomes its POST /stripe/webhook
@@ -83,6 +61,8 @@ export interface LocalBillingOptions extends LocalBillingSettings {
 export interface LocalBilling {
   readonly service: BillingService;
   readonly stripeMode: LocalStripeState['mode'];
+  /** How the CLI reaches this Stripe (recorded in the engine's engine.json; never a real key). */
+  readonly stripeState: LocalStripeState;
   /** The in-process emulator (absent with a real test-mode key). */
   readonly emulator?: RunningStripeEmulator;
   readonly webhookUrl: string;
@@ -157,7 +137,8 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
   const webhookSecret = apiKey ? process.env['STRIPE_WEBHOOK_SECRET'] : LOCAL_WEBHOOK_SECRET;
 
   let service: BillingService | undefined;
-  const webhook = createStripeWebhookHandler(() => {
+  // Run as the stripe-webhook Lambda, so its log lines name that function.
+  const webhookCore = createStripeWebhookHandler(() => {
     if (!service) throw new Error('billing is not started yet');
     if (!webhookSecret) throw new Error('no STRIPE_WEBHOOK_SECRET set for the Stripe test-mode key');
     return Promise.resolve({
@@ -167,6 +148,7 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
       clock: options.now,
     });
   });
+  const webhook = asLocalLambda('stripe-webhook', webhookCore, { timeoutMs: 30_000, region: LOCAL_DEFAULTS.region, accountId: LOCAL_ACCOUNT_ID });
   const route = stripeWebhookRoute(webhook, options.log);
   let closeServer: () => Promise<void>;
   let baseUrl: string;
@@ -191,6 +173,12 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
         now: options.now,
         webhook: { url: webhookUrl, secret: LOCAL_WEBHOOK_SECRET },
         ...(options.emulatorSeed ? { seed: options.emulatorSeed } : {}),
+        ...(options.emulatorStateFile
+          ? {
+              stateFile: options.emulatorStateFile,
+              onDamagedState: (damaged) => options.log(`the Stripe emulator starts empty: ${damaged.message}`),
+            }
+          : {}),
       });
       connection = { apiKey: emulator.apiKey, ...emulator.clientOptions };
     }
@@ -208,16 +196,11 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
     });
     const billing = service;
     const stripeMode: LocalStripeState['mode'] = emulator ? 'emulator' : 'stripe_test_mode';
-    if (options.writeStateFile) {
-      const state: LocalStripeState = {
-        pid: process.pid,
-        mode: stripeMode,
-        ...(emulator ? { ...emulator.clientOptions, apiKey: emulator.apiKey } : {}),
-        webhookUrl,
-      };
-      await mkdir(options.dataDir, { recursive: true });
-      await writeFile(stripeStatePath(options.dataDir), `${JSON.stringify(state, null, 2)}\n`, 'utf8');
-    }
+    const stripeState: LocalStripeState = {
+      mode: stripeMode,
+      ...(emulator ? { ...emulator.clientOptions, apiKey: emulator.apiKey } : {}),
+      webhookUrl,
+    };
 
     const graceHours = options.closeGraceHours ?? DEFAULT_CLOSE_GRACE_HOURS;
     const scheduler = new InMemoryPeriodCloseScheduler();
@@ -266,6 +249,7 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
     return {
       service: billing,
       stripeMode,
+      stripeState,
       ...(emulator ? { emulator } : {}),
       webhookUrl,
       scheduler,
@@ -273,10 +257,6 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
       stop: async () => {
         if (timer) clearInterval(timer);
         await running?.catch(() => undefined);
-        if (options.writeStateFile) {
-          const state = await readLocalStripeState(options.dataDir).catch(() => undefined);
-          if (state?.pid === process.pid) await rm(stripeStatePath(options.dataDir), { force: true });
-        }
         await emulator?.stop();
         await closeServer();
       },

@@ -5,8 +5,6 @@
 // each fire time while it runs), so a user can walk through a contract term
 // and watch invoices close, checks run, tasks appear and escalate.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
@@ -24,6 +22,8 @@ import type { Contract } from '../../lambdas/domain/plans/contract-schema';
 import { createRiskService, type RiskService, type RiskServiceConfig } from '../../lambdas/composition/risk-service';
 import { createCheckRenewalRiskHandler, type CheckRenewalRiskResponse } from '../../lambdas/handlers/check-renewal-risk';
 import type { LocalBilling } from './local-billing';
+import { asLocalLambda } from './lambda-context';
+import { LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
 
 /** A clock that follows a base clock plus an offset the user moves. */
 export interface LocalClock {
@@ -42,34 +42,70 @@ export class ClockMovesBackwardsError extends Error {
   }
 }
 
+/** The furthest one change may move the clock: far enough for any contract term, short of dates nothing can store. */
+export const MAX_CLOCK_ADVANCE_YEARS = 100;
+const MAX_CLOCK_ADVANCE_MS = MAX_CLOCK_ADVANCE_YEARS * 365.25 * 86_400_000;
+/** The last instant with a four-digit year: RFC 3339 timestamps, DynamoDB keys and Stripe dates all assume one. */
+export const LATEST_CLOCK_INSTANT = new Date('9999-12-31T23:59:59.999Z');
+
+/** A clock change that is not a sane instant (not finite, too far ahead, past year 9999). */
+export class ClockTargetOutOfRangeError extends Error {
+  readonly code = 'clock_out_of_range';
+  constructor(detail: string) {
+    super(`the local clock cannot move there: ${detail}`);
+    this.name = 'ClockTargetOutOfRangeError';
+  }
+}
+
+/** Refuses a target that is not finite, more than MAX_CLOCK_ADVANCE_YEARS ahead of `now`, past LATEST_CLOCK_INSTANT, or before `now`. */
+export function checkClockTarget(target: Date, now: Date): void {
+  const targetMs = target.getTime();
+  if (!Number.isFinite(targetMs)) throw new ClockTargetOutOfRangeError('the target is not a valid instant');
+  if (targetMs < now.getTime()) throw new ClockMovesBackwardsError(target, now);
+  if (targetMs - now.getTime() > MAX_CLOCK_ADVANCE_MS) {
+    throw new ClockTargetOutOfRangeError(`${target.toISOString()} is more than ${MAX_CLOCK_ADVANCE_YEARS} years after ${now.toISOString()}`);
+  }
+  if (targetMs > LATEST_CLOCK_INSTANT.getTime()) throw new ClockTargetOutOfRangeError(`${target.toISOString()} is after ${LATEST_CLOCK_INSTANT.toISOString()}`);
+}
+
 export function createLocalClock(base: () => Date = () => new Date()): LocalClock {
   let offsetMs = 0;
   const now = () => new Date(base().getTime() + offsetMs);
   const advanceTo = (instant: Date): Date => {
     const current = now();
-    if (instant.getTime() < current.getTime()) throw new ClockMovesBackwardsError(instant, current);
+    checkClockTarget(instant, current);
     offsetMs += instant.getTime() - current.getTime();
     return now();
   };
-  return { now, advanceTo, advanceBy: (ms) => advanceTo(new Date(now().getTime() + Math.max(0, ms))) };
+  return {
+    now,
+    advanceTo,
+    advanceBy: (ms) => {
+      if (!Number.isFinite(ms) || ms < 0) throw new ClockTargetOutOfRangeError(`${ms} ms is not a duration ahead`);
+      return advanceTo(new Date(now().getTime() + ms));
+    },
+  };
 }
 
 const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
 export class InvalidDurationError extends Error {
   readonly code = 'invalid_duration';
-  constructor(text: string) {
-    super(`expected a duration such as 30d, 12h, 90m or 2w (got "${text}")`);
+  constructor(text: string, reason = 'expected a duration such as 30d, 12h, 90m or 2w') {
+    super(`${reason} (got "${text}")`);
     this.name = 'InvalidDurationError';
   }
 }
 
-/** "30d", "12h", "90m", "2w", or combinations such as "1d12h", in milliseconds. */
+/** "30d", "12h", "90m", "2w", or combinations such as "1d12h", in milliseconds; at most MAX_CLOCK_ADVANCE_YEARS. */
 export function parseDuration(text: string): number {
   const trimmed = text.trim();
   if (!/^(\d+[mhdw])+$/.test(trimmed)) throw new InvalidDurationError(text);
   let total = 0;
   for (const [, amount, unit] of trimmed.matchAll(/(\d+)([mhdw])/g)) total += Number(amount) * (DURATION_UNITS[unit as string] ?? 0);
+  if (!Number.isSafeInteger(total) || total > MAX_CLOCK_ADVANCE_MS) {
+    throw new InvalidDurationError(text, `a clock advance is at most ${MAX_CLOCK_ADVANCE_YEARS} years`);
+  }
   return total;
 }
 
@@ -156,7 +192,12 @@ export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOption
     clock: () => clock.now(),
   };
   // The same thin handler the Scheduler target runs in AWS.
-  const handler = createCheckRenewalRiskHandler(async () => (payload) => risk.checkRenewalRisk(payload));
+  // Run as the check-renewal-risk Lambda, so its log lines name that function.
+  const handler = asLocalLambda(
+    'check-renewal-risk',
+    createCheckRenewalRiskHandler(async () => (payload) => risk.checkRenewalRisk(payload)),
+    { timeoutMs: 60_000, region: LOCAL_DEFAULTS.region, accountId: LOCAL_ACCOUNT_ID },
+  );
   // One run at a time: a timer tick and a clock advance must not fire a schedule twice.
   let running: Promise<unknown> = Promise.resolve();
   const serialize = <T>(work: () => Promise<T>): Promise<T> => {
@@ -200,9 +241,21 @@ export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOption
 
   // Every schedule due by the target, closes and checks alike, in time order;
   // at the same instant closes go first (a check at 09:00 sees the close due at 09:00).
-  const advanceTo = (target: Date): Promise<FiredCheck[]> =>
+  // The target is taken once the run has its turn: `now` means the clock's time then
+  // (the timer's tick), and the clock, which may move on by itself meanwhile, is never asked to go back.
+  const reach = (instant: Date): void => {
+    if (instant.getTime() <= clock.now().getTime()) return;
+    try {
+      clock.advanceTo(instant);
+    } catch (error) {
+      // The clock passed the instant by itself between the look and the move: nothing to do.
+      if (!(error instanceof ClockMovesBackwardsError)) throw error;
+    }
+  };
+  const runUntil = (targetOf: () => Date): Promise<FiredCheck[]> =>
     serialize(async () => {
-      if (target.getTime() < clock.now().getTime()) throw new ClockMovesBackwardsError(target, clock.now());
+      const target = targetOf();
+      checkClockTarget(target, clock.now());
       await syncContracts();
       // Schedules the stored contracts' closes, and runs those already due.
       await options.closes?.runDue();
@@ -213,11 +266,11 @@ export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOption
         const closeAt = options.closes?.nextAfter(clock.now())?.getTime() ?? Number.POSITIVE_INFINITY;
         const nextAt = Math.min(checkAt, closeAt);
         if (nextAt > target.getTime()) break;
-        if (nextAt > clock.now().getTime()) clock.advanceTo(new Date(nextAt));
+        reach(new Date(nextAt));
         if (closeAt <= clock.now().getTime()) await options.closes?.runDue();
         for (const due of scheduler.takeDue(clock.now().toISOString())) fired.push(await fire(due));
       }
-      clock.advanceTo(target);
+      reach(target);
       return fired;
     });
 
@@ -225,8 +278,8 @@ export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOption
     scheduler,
     syncContracts: () => serialize(syncContracts),
     applyChange: (change) => serialize(() => applyChange(change)),
-    advanceTo,
-    runDue: () => advanceTo(clock.now()),
+    advanceTo: (target) => runUntil(() => target),
+    runDue: () => runUntil(() => clock.now()),
     pending: () => scheduler.list(),
   };
 }
@@ -254,34 +307,39 @@ export const ClockAdvanceRequestSchema = z.union([
 ]);
 export type ClockAdvanceRequest = z.infer<typeof ClockAdvanceRequestSchema>;
 
-export const ClockStateSchema = z.object({ pid: z.number().int(), url: z.string() });
-
-export function clockStatePath(dataDir: string): string {
-  return join(dataDir, 'clock.json');
-}
-
-export async function readClockState(dataDir: string): Promise<z.infer<typeof ClockStateSchema> | undefined> {
-  try {
-    return ClockStateSchema.parse(JSON.parse(await readFile(clockStatePath(dataDir), 'utf8')));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+/** A control request the endpoint refuses as sent (400), never as its own failure. */
+class ClockRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ClockRequestError';
   }
 }
+
+const MAX_CLOCK_REQUEST_BYTES = 64 * 1024;
 
 function readJsonBody(request: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let text = '';
+    let tooLarge = false;
     request.setEncoding('utf8');
     request.on('data', (chunk: string) => {
+      if (tooLarge) return;
       text += chunk;
-      if (text.length > 64 * 1024) reject(new Error('request body too large'));
+      if (text.length > MAX_CLOCK_REQUEST_BYTES) {
+        tooLarge = true;
+        reject(new ClockRequestError('request_too_large', `the request body is over ${MAX_CLOCK_REQUEST_BYTES} bytes`));
+      }
     });
     request.on('end', () => {
+      if (tooLarge) return;
       try {
         resolve(text.trim() === '' ? {} : JSON.parse(text));
       } catch (error) {
-        reject(error);
+        reject(new ClockRequestError('invalid_json', `the request body is not JSON: ${(error as Error).message}`, { cause: error }));
       }
     });
     request.on('error', reject);
@@ -306,7 +364,7 @@ export function clockView(renewal: LocalRenewalScheduler, clock: LocalClock, fir
 /**
  * Renewal risk in the local engine: the risk service on the engine's tables
  * and clock, the in-memory checkpoint scheduler, a timer, and the clock's
- * control endpoint (recorded in <dataDir>/clock.json for the CLI).
+ * control endpoint (its url is recorded in the engine's engine.json for the CLI).
  */
 export async function startLocalRenewalRisk(options: {
   readonly clock: LocalClock;
@@ -317,8 +375,6 @@ export async function startLocalRenewalRisk(options: {
   readonly closes?: LocalScheduleTimeline;
   readonly eventBridge: EventBridgeClient;
   readonly eventBusName: string;
-  readonly dataDir: string;
-  readonly writeStateFile: boolean;
   readonly log: (message: string) => void;
   readonly settings?: LocalRenewalRiskSettings;
 }): Promise<LocalRenewalRisk> {
@@ -352,15 +408,21 @@ export async function startLocalRenewalRisk(options: {
         return sendJson(response, 200, clockView(renewalScheduler, clock));
       }
       if (path === '/_local/clock/advance' && request.method === 'POST') {
-        const parsed = ClockAdvanceRequestSchema.safeParse(await readJsonBody(request));
-        if (!parsed.success) return sendJson(response, 400, { code: 'invalid_clock_request', message: z.prettifyError(parsed.error) });
-        let target: Date;
+        let body: unknown;
         try {
-          target = 'by' in parsed.data ? new Date(clock.now().getTime() + parseDuration(parsed.data.by)) : new Date(parsed.data.to);
+          body = await readJsonBody(request);
+        } catch (error) {
+          if (error instanceof ClockRequestError) return sendJson(response, 400, { code: error.code, message: error.message });
+          throw error;
+        }
+        const parsed = ClockAdvanceRequestSchema.safeParse(body);
+        if (!parsed.success) return sendJson(response, 400, { code: 'invalid_clock_request', message: z.prettifyError(parsed.error) });
+        try {
+          const target = 'by' in parsed.data ? new Date(clock.now().getTime() + parseDuration(parsed.data.by)) : new Date(parsed.data.to);
           const fired = await renewalScheduler.advanceTo(target);
           return sendJson(response, 200, clockView(renewalScheduler, clock, fired));
         } catch (error) {
-          if (error instanceof InvalidDurationError || error instanceof ClockMovesBackwardsError) {
+          if (error instanceof InvalidDurationError || error instanceof ClockMovesBackwardsError || error instanceof ClockTargetOutOfRangeError) {
             return sendJson(response, 400, { code: error.code, message: error.message });
           }
           throw error;
@@ -380,10 +442,6 @@ export async function startLocalRenewalRisk(options: {
   });
   const address = server.address();
   const clockUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  if (options.writeStateFile) {
-    await mkdir(options.dataDir, { recursive: true });
-    await writeFile(clockStatePath(options.dataDir), `${JSON.stringify({ pid: process.pid, url: clockUrl }, null, 2)}\n`, 'utf8');
-  }
 
   const interval = options.settings?.tickIntervalMs ?? 60_000;
   const timer =
@@ -402,10 +460,6 @@ export async function startLocalRenewalRisk(options: {
     stop: async () => {
       if (timer) clearInterval(timer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (options.writeStateFile) {
-        const state = await readClockState(options.dataDir).catch(() => undefined);
-        if (state?.pid === process.pid) await rm(clockStatePath(options.dataDir), { force: true });
-      }
     },
   };
 }

@@ -19,13 +19,13 @@ import { freePort, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynam
 import { readCatalogFile } from './catalog-file';
 import { DeadLetterStore, type DeadLetter } from './dead-letter-store';
 import {
+  acquireEngineLock,
   deadLetterFilePath,
   pendingMessagesPath,
-  removeEngineState,
   resolveDataDir,
-  writeEngineState,
+  stripeEmulatorStatePath,
 } from './engine-state';
-import { createLambdaContext } from './lambda-context';
+import { createLambdaContext, withLocalObservability } from './lambda-context';
 import { LocalEventBus, type BusListener } from './local-event-bus';
 import { LocalQueue, QueueStoppedError, type QueueConsumer, type QueuedMessage } from './local-queue';
 import { AwsJsonError, validatePutEvents } from './put-events-request';
@@ -81,7 +81,10 @@ export interface LocalEngineOptions {
   queue?: LocalQueueSettings;
   /** Records of one batch the handler processes at once. @default the handler's default */
   recordConcurrency?: number;
-  /** Record url and endpoints in <dataDir>/engine.json for the CLI. @default true */
+  /**
+   * Record the endpoints, the clock and Stripe in <dataDir>/engine.json for the
+   * CLI. The data folder is locked (engine.json) either way. @default true
+   */
   writeStateFile?: boolean;
   /** Where the engine reports what it does (warnings, failed invocations). @default silent */
   log?: (message: string) => void;
@@ -141,8 +144,7 @@ interface RouteHandlerDeps {
 async function loadRouteHandler(name: HandlerName, deps: RouteHandlerDeps): Promise<(event: never, context: Context) => Promise<unknown>> {
   switch (name) {
     case 'ingest-outcomes': {
-      // Imported only now, after the Powertools defaults are set: its logger and
-      // metrics read their configuration when the module loads.
+      // Loaded on demand: only an engine that routes to it pays for its module.
       const { createIngestOutcomesHandler } = await import('../../lambdas/handlers/ingest-outcomes');
       return createIngestOutcomesHandler({
         ledgerService: deps.ledgerService,
@@ -243,6 +245,9 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
   const url = `http://${host}:${port}`;
 
   // Handlers log warnings only and publish no EMF metrics locally unless asked to.
+  // Powertools reads these once, when the shared logger and metrics are created
+  // (this module's imports may already have done it): `npm start` sets them
+  // before it loads the engine; here they are the fallback for other callers.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
@@ -253,6 +258,10 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     }
   };
 
+  // One engine per data folder, refused before anything in it is touched.
+  const lock = await acquireEngineLock({ dataDir, url, log });
+  cleanups.push(() => lock.release());
+
   try {
     let dynamoDbEndpoint = options.dynamoDbEndpoint;
     if (!dynamoDbEndpoint) {
@@ -262,6 +271,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       });
       cleanups.push(() => dynamoDb.stop());
       dynamoDbEndpoint = dynamoDb.endpoint;
+      // If this engine dies, the next start on the folder stops it (it holds the database files).
+      if (dynamoDb.pid !== undefined) await lock.update({ dynamoDbPid: dynamoDb.pid });
     }
 
     const dynamoDb =
@@ -314,7 +325,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     let startedBilling: LocalBilling | undefined;
     let startedRenewalRisk: LocalRenewalRisk | undefined;
     for (const route of ROUTES) {
-      const handler = await loadRouteHandler(route.target.handler, {
+      const loaded = await loadRouteHandler(route.target.handler, {
         ledgerService: () => ledgerService,
         ...(options.recordConcurrency !== undefined ? { recordConcurrency: options.recordConcurrency } : {}),
         billing: () => startedBilling,
@@ -322,6 +333,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
         renewalRisk: () => startedRenewalRisk,
         now,
       });
+      // Each handler runs under the observability middleware, so its log lines name its own function.
+      const handler = withLocalObservability(loaded);
       const isQueue = route.target.kind === 'queue';
       const queue = new LocalQueue({
         name: route.id,
@@ -396,7 +409,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
         ? undefined
         : await startLocalBilling({
             ...options.billing,
-            dataDir,
+            // A persistent engine's Stripe emulator keeps the customers and invoices its tables point at.
+            ...(inMemory ? {} : { emulatorStateFile: stripeEmulatorStatePath(dataDir) }),
             dynamoDb,
             ledger: ledgerService.repository,
             ledgerTableName,
@@ -404,7 +418,6 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             eventBridge,
             eventBusName,
             now,
-            writeStateFile: writeState,
             log,
             // The Stripe webhook is served on the engine's own port (POST /stripe/webhook).
             httpServer: server,
@@ -423,28 +436,26 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             ...(billing ? { closes: periodCloseTimeline(billing, now) } : {}),
             eventBridge,
             eventBusName,
-            dataDir,
-            writeStateFile: writeState,
             log,
             ...(options.renewalRisk ? { settings: options.renewalRisk } : {}),
           });
     if (renewalRisk) cleanups.push(() => renewalRisk.stop());
     startedBilling = billing;
     startedRenewalRisk = renewalRisk;
-    if (writeState) {
-      await writeEngineState({
-        pid: process.pid,
-        url,
-        dynamoDbEndpoint,
-        region,
-        ledgerTableName,
-        engineTableName,
-        eventBusName,
-        dataDir,
-        startedAt: new Date().toISOString(),
-      });
-      cleanups.push(() => removeEngineState(dataDir));
-    }
+    await lock.update({
+      status: 'running',
+      ...(writeState
+        ? {
+            dynamoDbEndpoint,
+            region,
+            ledgerTableName,
+            engineTableName,
+            eventBusName,
+            ...(renewalRisk ? { clockUrl: renewalRisk.clockUrl } : {}),
+            ...(billing ? { stripe: billing.stripeState } : {}),
+          }
+        : {}),
+    });
 
     let stopping: Promise<void> | undefined;
     return {

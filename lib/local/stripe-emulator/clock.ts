@@ -9,10 +9,12 @@ export interface EmulatorClock {
   advance(ms: number): void;
   /** Resets any advance; the base clock is kept. */
   reset(): void;
+  /** How far emulated time is ahead of the base clock (kept across restarts with the emulator's state). */
+  offsetMs(): number;
 }
 
-export function createClock(base: () => Date = () => new Date()): EmulatorClock {
-  let offsetMs = 0;
+export function createClock(base: () => Date = () => new Date(), initialOffsetMs = 0): EmulatorClock {
+  let offsetMs = initialOffsetMs;
   const now = (): Date => new Date(base().getTime() + offsetMs);
   return {
     now,
@@ -23,5 +25,6 @@ export function createClock(base: () => Date = () => new Date()): EmulatorClock 
     reset: () => {
       offsetMs = 0;
     },
+    offsetMs: () => offsetMs,
   };
 }

@@ -18,6 +18,8 @@ export interface EmulatorCoreOptions {
   now?: () => Date;
   seed?: string | number;
   webhook?: { url: string; secret?: string; maxAttempts?: number; retryDelayMs?: number };
+  /** Where emulated time starts ahead of `now` (a restored state's clock advance). */
+  clockOffsetMs?: number;
 }
 
 export interface EmulatorCore {
@@ -35,7 +37,7 @@ export interface EmulatorCore {
 }
 
 export function createEmulatorCore(options: EmulatorCoreOptions = {}): EmulatorCore {
-  const clock = createClock(options.now);
+  const clock = createClock(options.now, options.clockOffsetMs ?? 0);
   const seeded = options.seed !== undefined;
   const ids = createIdGenerator(seeded ? seededRandom(`${options.seed}:ids`) : cryptoRandom());
   const faultRandom = seeded ? seededRandom(`${options.seed}:faults`) : cryptoRandom();

@@ -25,7 +25,7 @@ export interface SavedResponse {
   requestId: string;
 }
 
-interface Entry {
+export interface IdempotencyEntry {
   endpoint: string;
   fingerprint: string;
   firstSeenMs: number;
@@ -38,7 +38,7 @@ export type IdempotencyDecision =
   | { kind: 'reject'; error: StripeApiError };
 
 export class IdempotencyStore {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, IdempotencyEntry>();
   private replays = 0;
 
   constructor(
@@ -68,7 +68,7 @@ export class IdempotencyStore {
       this.replays++;
       return { kind: 'replay', response: existing.response };
     }
-    const entry: Entry = { endpoint, fingerprint, firstSeenMs: nowMs, response: null };
+    const entry: IdempotencyEntry = { endpoint, fingerprint, firstSeenMs: nowMs, response: null };
     // Re-inserting keeps the map ordered by first use, which pruneExpired relies on.
     this.entries.delete(key);
     this.entries.set(key, entry);
@@ -94,6 +94,17 @@ export class IdempotencyStore {
   clear(): void {
     this.entries.clear();
     this.replays = 0;
+  }
+
+  /** Keys with a saved response, oldest first (a request still executing has nothing to keep). */
+  savedEntries(): [string, IdempotencyEntry][] {
+    return [...this.entries].filter(([, entry]) => entry.response !== null).map(([key, entry]) => [key, structuredClone(entry)]);
+  }
+
+  /** Puts back keys saved by savedEntries, in their order. */
+  restore(entries: ReadonlyArray<readonly [string, IdempotencyEntry]>): void {
+    this.entries.clear();
+    for (const [key, entry] of entries) this.entries.set(key, structuredClone(entry));
   }
 
   private pruneExpired(nowMs: number): void {

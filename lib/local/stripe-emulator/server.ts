@@ -21,6 +21,8 @@ import { invoiceRoutes } from './resources/invoices';
 import { type HandlerContext, type RequestInfo, Router } from './router';
 import type { WebhookDelivery, WebhookTamper } from './webhooks';
 import type { EventObject } from './wire-types';
+import { readStateFile, type DamagedStateFileError } from '../durable-file';
+import { EmulatorSnapshotSchema, EmulatorStateSaver, restoreSnapshot, snapshotOf } from './persistence';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -35,6 +37,14 @@ export interface StripeEmulatorOptions extends EmulatorCoreOptions {
   faults?: (controller: FaultController) => void;
   /** Exact API keys to accept; by default any `sk_test_…` or `rk_test_…` key is accepted. */
   apiKeys?: ReadonlyArray<string>;
+  /**
+   * Keep the emulator's objects in this file: loaded on start, written
+   * durably after every change before the change is answered. Without it the
+   * emulator forgets everything when it stops.
+   */
+  stateFile?: string;
+  /** Told when a damaged state file is moved aside (the emulator then starts empty). @default throws */
+  onDamagedState?: (error: DamagedStateFileError) => void;
 }
 
 export interface RunningStripeEmulator {
@@ -73,12 +83,30 @@ export interface RunningStripeEmulator {
 const router = new Router([...customerRoutes, ...invoiceItemRoutes, ...invoiceRoutes, ...creditNoteRoutes, ...eventRoutes]);
 
 export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<RunningStripeEmulator> {
-  const core = createEmulatorCore(options);
+  const restored = options.stateFile
+    ? await readStateFile(options.stateFile, EmulatorSnapshotSchema, (damaged) => {
+        if (!options.onDamagedState) throw damaged;
+        options.onDamagedState(damaged);
+      })
+    : undefined;
+  const generation = restored ? restored.generation + 1 : 0;
+  const core = createEmulatorCore({
+    ...options,
+    // A seeded id stream would repeat the ids of the restored objects.
+    ...(options.seed !== undefined && generation > 0 ? { seed: `${options.seed}:start-${generation}` } : {}),
+    ...(restored ? { clockOffsetMs: restored.clockOffsetMs } : {}),
+  });
+  if (restored) restoreSnapshot(core, restored);
+  const stateFile = options.stateFile;
+  const saver = stateFile ? new EmulatorStateSaver(stateFile, () => snapshotOf(core, generation, new Date())) : undefined;
+  // Written at once, so a restart after a start that changed nothing still counts its generation.
+  await saver?.save();
+  const persist = saver ? () => saver.save() : () => Promise.resolve();
   if (options.rateLimit) core.faults.rateLimit(options.rateLimit);
   options.faults?.(core.faults);
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
-    handleRequest(core, options, req, res).catch((error: unknown) => {
+    handleRequest(core, options, persist, req, res).catch((error: unknown) => {
       // The handler answers every request itself; reaching here means the
       // socket broke mid-answer, so there is no one left to tell.
       if (!res.headersSent) sendJson(res, 500, { error: { type: 'api_error', message: String(error) } }, {});
@@ -122,13 +150,25 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
         },
       };
       recordPaymentFailure(ctx, invoice);
+      saver?.saveInBackground();
       return renderInvoice(core.state, invoice) as unknown as Record<string, unknown>;
     },
-    advanceClock: (seconds) => core.clock.advance(seconds * 1000),
+    advanceClock: (seconds) => {
+      core.clock.advance(seconds * 1000);
+      saver?.saveInBackground();
+    },
     now: () => core.clock.now(),
-    reset: () => core.reset(),
+    reset: () => {
+      core.reset();
+      saver?.saveInBackground();
+    },
     stop: async () => {
       await core.webhooks.idle();
+      // Delivered webhooks updated their events (pending_webhooks): kept too.
+      if (saver) {
+        saver.saveInBackground();
+        await saver.flush();
+      }
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
@@ -147,7 +187,13 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-async function handleRequest(core: EmulatorCore, options: StripeEmulatorOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleRequest(
+  core: EmulatorCore,
+  options: StripeEmulatorOptions,
+  persist: () => Promise<void>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const url = new URL(req.url ?? '/', 'http://emulator.local');
   const path = url.pathname;
@@ -178,7 +224,7 @@ async function handleRequest(core: EmulatorCore, options: StripeEmulatorOptions,
   }
 
   if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
-    await answerControl(core, method, path, rawBody, ctx, res, baseHeaders);
+    await answerControl(core, method, path, rawBody, ctx, res, baseHeaders, method === 'GET' ? () => Promise.resolve() : persist);
     return;
   }
 
@@ -280,6 +326,8 @@ async function handleRequest(core: EmulatorCore, options: StripeEmulatorOptions,
   const encoded = JSON.stringify(body);
   const saved: SavedResponse = { status, body: encoded, headers: extraHeaders, requestId: request.id };
   if (idempotency?.kind === 'execute') idempotency.save(saved);
+  // Nothing is answered before it is kept (a GET changes nothing worth keeping).
+  if (method !== 'GET') await persist();
   await pause(after.delayMs);
   if (after.drop) {
     req.socket.destroy();
@@ -296,10 +344,12 @@ async function answerControl(
   ctx: HandlerContext,
   res: ServerResponse,
   headers: Record<string, string>,
+  persist: () => Promise<void>,
 ): Promise<void> {
   try {
     const body: unknown = rawBody.trim() === '' ? undefined : JSON.parse(rawBody);
     const answer = await handleControl(core, method, path, body, ctx);
+    if (answer) await persist();
     if (!answer) sendJson(res, 404, { error: { type: 'invalid_request_error', message: `No emulator control route ${method} ${path}` } }, headers);
     else sendJson(res, answer.status, answer.body, headers);
   } catch (error) {

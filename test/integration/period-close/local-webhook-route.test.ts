@@ -2,9 +2,6 @@
 // server (POST /stripe/webhook on the PutEvents port): Stripe's signature is
 // checked over the raw body, recorded signals are republished through that
 // same endpoint, and bad signatures are refused with 400.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -24,13 +21,11 @@ let server: RunningPutEventsServer;
 let billing: LocalBilling;
 let stripe: Stripe;
 let eventBridge: EventBridgeClient;
-let dataDir: string;
 const bus: EventBridgeEnvelope[] = [];
 const dynamoDb = dynamoClient(inject('dynamoDbEndpoint'));
 
 beforeAll(async () => {
   await createLedgerTables(dynamoDb, { ledgerTableName, engineTableName });
-  dataDir = await mkdtemp(join(tmpdir(), 'webhook-route-'));
   server = await startPutEventsServer({
     port: 0,
     putEvents: (request) => {
@@ -41,7 +36,6 @@ beforeAll(async () => {
   });
   eventBridge = new EventBridgeClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   billing = await startLocalBilling({
-    dataDir,
     dynamoDb,
     ledger: new DynamoDbLedgerRepository({ client: dynamoDb, tableName: ledgerTableName }),
     ledgerTableName,
@@ -49,7 +43,6 @@ beforeAll(async () => {
     eventBridge,
     eventBusName: 'outcome-engine',
     now: () => NOW,
-    writeStateFile: false,
     closeCheckIntervalMs: 0,
     stripeApiKey: '',
     emulatorSeed: 'webhook-route',
@@ -66,7 +59,6 @@ afterAll(async () => {
   eventBridge?.destroy();
   await server?.close();
   dynamoDb.destroy();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 function signals(type: string): EventBridgeEnvelope[] {
@@ -142,7 +134,6 @@ describe('Stripe webhook on the engine port', () => {
 
   it('stops serving the route when billing stops, leaving the engine port up', async () => {
     const stopped = await startLocalBilling({
-      dataDir,
       dynamoDb,
       ledger: new DynamoDbLedgerRepository({ client: dynamoDb, tableName: ledgerTableName }),
       ledgerTableName,
@@ -150,8 +141,7 @@ describe('Stripe webhook on the engine port', () => {
       eventBridge,
       eventBusName: 'outcome-engine',
       now: () => NOW,
-      writeStateFile: false,
-      closeCheckIntervalMs: 0,
+        closeCheckIntervalMs: 0,
       stripeApiKey: '',
       log: () => undefined,
       httpServer: {
