@@ -120,9 +120,20 @@ export class LocalQueue {
     return message.messageId;
   }
 
-  /** Puts back messages an earlier run left unfinished (the journal's replay), receive counts kept. */
+  /**
+   * Puts back messages an earlier run left unfinished (the journal's replay),
+   * receive counts kept. One already received maxReceiveCount times goes to
+   * the dead letters, as SQS moves it on its next receive: a message that
+   * kills the engine every time it is delivered ends there, not in a crash loop.
+   */
   restore(messages: readonly QueuedMessage[]): void {
-    for (const message of messages) this.makeReady(message);
+    for (const message of messages) {
+      if (message.receiveCount < this.maxReceiveCount) this.makeReady(message);
+      else {
+        const reason = `received ${message.receiveCount} times without finishing: the engine stopped during its deliveries`;
+        this.track(this.fail(message, reason), 1);
+      }
+    }
   }
 
   /** Resolves once nothing is waiting, retrying or in flight. */
@@ -188,17 +199,22 @@ export class LocalQueue {
         this.ready.splice(0, this.readyHead);
         this.readyHead = 0;
       }
-      this.inFlightBatches += 1;
-      this.inFlightMessages += batch.length;
-      const done = this.deliver(batch).finally(() => {
-        this.inFlightBatches -= 1;
-        this.inFlightMessages -= batch.length;
-        this.inFlightBatchesDone = this.inFlightBatchesDone.filter((p) => p !== done);
-        this.pump();
-        this.notifyIfIdle();
-      });
-      this.inFlightBatchesDone.push(done);
+      this.track(this.deliver(batch), batch.length);
     }
+  }
+
+  /** Counts work on `messages` messages as in flight until it settles; stop() waits for it. */
+  private track(work: Promise<void>, messages: number): void {
+    this.inFlightBatches += 1;
+    this.inFlightMessages += messages;
+    const done = work.finally(() => {
+      this.inFlightBatches -= 1;
+      this.inFlightMessages -= messages;
+      this.inFlightBatchesDone = this.inFlightBatchesDone.filter((p) => p !== done);
+      this.pump();
+      this.notifyIfIdle();
+    });
+    this.inFlightBatchesDone.push(done);
   }
 
   private toRecord(message: QueuedMessage): SQSRecord {

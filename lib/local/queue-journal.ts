@@ -128,6 +128,8 @@ export class QueueJournal {
   /** A failed write may have left half a line: the next write starts on a fresh line so it cannot be glued to it. */
   private tailMayBeTorn = false;
   private bytesSinceCompaction = 0;
+  private flushes = 0;
+  private compactions = 0;
   private closed = false;
   /** The unfinished messages, the queue's own objects, for compaction. */
   private readonly live = new Map<string, QueuedMessage>();
@@ -167,16 +169,21 @@ export class QueueJournal {
     return this.live.size;
   }
 
+  /** Writes (each followed by one fdatasync) and compactions so far: how well appends were coalesced. */
+  get stats(): { flushes: number; compactions: number } {
+    return { flushes: this.flushes, compactions: this.compactions };
+  }
+
   /** Records a new message; resolves once it is on disk. */
   enqueue(message: QueuedMessage): Promise<void> {
-    this.assertOpen();
+    if (this.closed) return Promise.reject(new QueueJournalClosedError(this.options.filePath));
     this.live.set(message.messageId, message);
     return this.appendAndWait(JSON.stringify({ op: 'enqueue', message: withoutUndefined(message) }));
   }
 
   /** Records the receive counts of a batch about to be delivered; resolves once on disk. */
   received(messages: readonly QueuedMessage[], at: number): Promise<void> {
-    this.assertOpen();
+    if (this.closed) return Promise.reject(new QueueJournalClosedError(this.options.filePath));
     const counts: Record<string, number> = {};
     for (const message of messages) counts[message.messageId] = message.receiveCount;
     return this.appendAndWait(JSON.stringify({ op: 'receive', at, counts }));
@@ -198,10 +205,6 @@ export class QueueJournal {
     this.closed = true;
     while (this.flushing || this.buffered.length > 0) await (this.flushing ?? this.flush());
     await this.handle.close();
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new QueueJournalClosedError(this.options.filePath);
   }
 
   private append(line: string): void {
@@ -229,30 +232,41 @@ export class QueueJournal {
   }
 
   private flush(): Promise<void> {
-    this.flushing = (async () => {
-      while (this.buffered.length > 0) {
-        const lines = this.buffered;
-        const waiters = this.waiters;
-        this.buffered = [];
-        this.waiters = [];
-        const content = (this.tailMayBeTorn ? '\n' : '') + lines.join('');
-        try {
-          await this.handle.writeFile(content, 'utf8');
-          await this.handle.datasync();
-          this.tailMayBeTorn = false;
-          this.bytesSinceCompaction += Buffer.byteLength(content);
-          for (const waiter of waiters) waiter.resolve();
-        } catch (cause) {
-          this.tailMayBeTorn = true;
-          const error = new QueueJournalWriteError(this.options.filePath, { cause });
-          for (const waiter of waiters) waiter.reject(error);
-          if (waiters.length < lines.length) this.options.onBackgroundError?.(error);
-        }
-        if (this.bytesSinceCompaction > this.compactAfterBytes) await this.compact();
-      }
-    })().finally(() => {
-      this.flushing = undefined;
+    if (this.flushing) return this.flushing;
+    let finished: () => void = () => undefined;
+    this.flushing = new Promise<void>((resolve) => {
+      finished = resolve;
     });
+    // `flushing` is cleared in the same turn the loop finds the buffer empty,
+    // so an append made after that always starts a new flush.
+    void (async () => {
+      try {
+        while (this.buffered.length > 0) {
+          const lines = this.buffered;
+          const waiters = this.waiters;
+          this.buffered = [];
+          this.waiters = [];
+          const content = (this.tailMayBeTorn ? '\n' : '') + lines.join('');
+          try {
+            await this.handle.writeFile(content, 'utf8');
+            await this.handle.datasync();
+            this.flushes += 1;
+            this.tailMayBeTorn = false;
+            this.bytesSinceCompaction += Buffer.byteLength(content);
+            for (const waiter of waiters) waiter.resolve();
+          } catch (cause) {
+            this.tailMayBeTorn = true;
+            const error = new QueueJournalWriteError(this.options.filePath, { cause });
+            for (const waiter of waiters) waiter.reject(error);
+            if (waiters.length < lines.length) this.options.onBackgroundError?.(error);
+          }
+          if (this.bytesSinceCompaction > this.compactAfterBytes) await this.compact();
+        }
+      } finally {
+        this.flushing = undefined;
+        finished();
+      }
+    })();
     return this.flushing;
   }
 
@@ -265,6 +279,7 @@ export class QueueJournal {
       const previous = this.handle;
       this.handle = await open(this.options.filePath, 'a');
       await previous.close();
+      this.compactions += 1;
       this.bytesSinceCompaction = 0;
       this.tailMayBeTorn = false;
     } catch (cause) {
