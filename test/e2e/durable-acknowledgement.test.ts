@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
+import type { FinalizeHandler, FinalizeHandlerArguments, MetadataBearer } from '@smithy/types';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startLocalEngine, type LocalEngine, type LocalEngineOptions } from '../../lib/local/local-engine';
@@ -195,7 +196,7 @@ describe('durable acknowledgement on the persistent local engine', () => {
     const retrying = producerFor(engine, { maxAttempts: 10 });
     // Inside the retry middleware: it sees every attempt, each with its deserialized error.
     retrying.middlewareStack.addRelativeTo(
-      (next) => async (args) => {
+      (next: FinalizeHandler<object, MetadataBearer>) => async (args: FinalizeHandlerArguments<object>) => {
         try {
           const result = await next(args);
           attempts.push('ok');
