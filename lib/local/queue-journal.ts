@@ -7,11 +7,10 @@
 // Appends of concurrent requests are coalesced (group commit): one write and
 // one fdatasync cover every line buffered while the previous flush ran, so a
 // flush costs the same whether one request waits on it or fifty.
-import { open, type FileHandle } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { DamagedLineError, readJsonLines, replaceFileAtomically, setDamagedLinesAside } from './json-lines-file';
+import { DamagedLineError, readJsonLines, replaceFileAtomically, setDamagedLinesAside, syncFolder } from './json-lines-file';
 import type { QueuedMessage } from './local-queue';
 
 const QueuedMessageSchema = z.object({
@@ -131,6 +130,8 @@ export class QueueJournal {
   private flushes = 0;
   private compactions = 0;
   private closed = false;
+  /** Set when the journal can no longer promise durability; every later append is refused with it. */
+  private broken: QueueJournalWriteError | undefined;
   /** The unfinished messages, the queue's own objects, for compaction. */
   private readonly live = new Map<string, QueuedMessage>();
   private readonly compactAfterBytes: number;
@@ -248,6 +249,7 @@ export class QueueJournal {
           this.waiters = [];
           const content = (this.tailMayBeTorn ? '\n' : '') + lines.join('');
           try {
+            if (this.broken) throw this.broken;
             await this.handle.writeFile(content, 'utf8');
             await this.handle.datasync();
             this.flushes += 1;
@@ -256,7 +258,7 @@ export class QueueJournal {
             for (const waiter of waiters) waiter.resolve();
           } catch (cause) {
             this.tailMayBeTorn = true;
-            const error = new QueueJournalWriteError(this.options.filePath, { cause });
+            const error = cause instanceof QueueJournalWriteError ? cause : new QueueJournalWriteError(this.options.filePath, { cause });
             for (const waiter of waiters) waiter.reject(error);
             if (waiters.length < lines.length) this.options.onBackgroundError?.(error);
           }
@@ -274,18 +276,35 @@ export class QueueJournal {
   // are buffered and go to the new file; a message both in the snapshot and in
   // such a line is simply enqueued twice, which replay folds into one.
   private async compact(): Promise<void> {
+    const { filePath } = this.options;
+    const temporary = `${filePath}.compact-tmp`;
+    let next: FileHandle | undefined;
     try {
-      await replaceFileAtomically(this.options.filePath, compactedContent(this.live.values()));
-      const previous = this.handle;
-      this.handle = await open(this.options.filePath, 'a');
-      await previous.close();
-      this.compactions += 1;
-      this.bytesSinceCompaction = 0;
-      this.tailMayBeTorn = false;
+      // The new file's own handle becomes the append handle, so nothing is ever appended to a replaced file.
+      next = await open(temporary, 'w');
+      await next.writeFile(compactedContent(this.live.values()), 'utf8');
+      await next.sync();
     } catch (cause) {
-      // The old file is intact (the rename is atomic): keep appending to it and try again after more appends.
+      // The journal itself is untouched: keep appending to it and try again after more appends.
+      await next?.close().catch(() => undefined);
       this.bytesSinceCompaction = 0;
-      this.options.onBackgroundError?.(new QueueJournalWriteError(this.options.filePath, { cause }));
+      this.options.onBackgroundError?.(new QueueJournalWriteError(filePath, { cause }));
+      return;
     }
+    const previous = this.handle;
+    try {
+      await rename(temporary, filePath);
+      this.handle = next;
+      await syncFolder(dirname(filePath));
+    } catch (cause) {
+      // Whether the rename reached the disk is unknown: no later append could be trusted. Refuse them.
+      const broken = new QueueJournalWriteError(filePath, { cause });
+      this.broken = broken;
+      this.options.onBackgroundError?.(broken);
+    }
+    await previous.close().catch(() => undefined);
+    this.compactions += 1;
+    this.bytesSinceCompaction = 0;
+    this.tailMayBeTorn = false;
   }
 }
