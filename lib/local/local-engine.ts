@@ -131,7 +131,7 @@ export interface LocalEngine {
   deadLetters(): Promise<DeadLetter[]>;
   /** Observes every event the bus accepts. */
   subscribe(listener: BusListener): () => void;
-  /** Stops the endpoint, lets invocations in flight finish, persists what is still queued, stops DynamoDB Local if it started it. */
+  /** Stops the endpoint, lets invocations in flight finish (what is still queued stays in the queue journals for the next start), stops DynamoDB Local if it started it. */
   stop(): Promise<void>;
 }
 
