@@ -307,7 +307,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     const { maxBacklog = DEFAULT_MAX_QUEUE_BACKLOG, ...queueSettings } = options.queue ?? {};
     const journals: QueueJournal[] = [];
     const queues: LocalQueue[] = [];
-    const routes: { route: Route; target: (envelope: object) => void }[] = [];
+    // Each target resolves once its queue holds the event durably (journaled on a persistent engine).
+    const routes: { route: Route; target: (envelope: object) => Promise<string> }[] = [];
     // Assigned once they start (below); events reach the routes only after that.
     let startedBilling: LocalBilling | undefined;
     let startedRenewalRisk: LocalRenewalRisk | undefined;
