@@ -5,6 +5,7 @@
 // client retries with backoff until the queue has room again.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -175,6 +176,25 @@ describe('durable acknowledgement on the persistent local engine', () => {
 
     gate.reopen();
     await stopping;
+  });
+
+  it('answers a retryable InternalException, never an EventId, when the journal cannot be flushed', async () => {
+    const dataDir = newDataDir();
+    const engine = await start(dataDir);
+    const producer = producerFor(engine, { maxAttempts: 1 });
+    const handlePrototype = Object.getPrototypeOf(await open(join(dataDir, 'queues', 'Outcomes.jsonl'), 'r').then(async (handle) => (await handle.close(), handle))) as FileHandle;
+    const failing = vi.spyOn(handlePrototype, 'datasync').mockRejectedValue(Object.assign(new Error('input/output error'), { code: 'EIO' }));
+    try {
+      const refused = await producer.send(new PutEventsCommand({ Entries: [outcomeEntry('o-not-durable')] })).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ name: 'InternalException', $metadata: { httpStatusCode: 500 } });
+    } finally {
+      failing.mockRestore();
+    }
+    // Once the disk is back the same call is acknowledged.
+    const output = await producer.send(new PutEventsCommand({ Entries: [outcomeEntry('o-not-durable')] }));
+    expect(output.FailedEntryCount).toBe(0);
+    await engine.drain();
+    expect(await engine.ledgerService.getOutcome('o-not-durable')).toMatchObject({ status: 'counted' });
   });
 
   it('throttles PutEvents with ThrottlingException while a queue is over its backlog bound, and the SDK retries it', async () => {

@@ -5,11 +5,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { afterEach, describe, expect, it } from 'vitest';
+import { open, type FileHandle } from 'node:fs/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadLetterStore, readDeadLetters } from '../../../lib/local/dead-letter-store';
 import { createLambdaContext } from '../../../lib/local/lambda-context';
 import { LocalQueue, type QueueConsumer, type QueuedMessage } from '../../../lib/local/local-queue';
-import { QueueJournal, QueueJournalClosedError } from '../../../lib/local/queue-journal';
+import { QueueJournal, QueueJournalClosedError, QueueJournalWriteError } from '../../../lib/local/queue-journal';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -89,6 +90,29 @@ describe('QueueJournal', () => {
     expect(lines(file).length).toBeLessThan(20);
     const reopened = await QueueJournal.open({ filePath: file });
     expect(reopened.pending.map((m) => m.messageId)).toEqual(['kept']);
+    await reopened.journal.close();
+  });
+
+  it('rejects the appends of a flush that failed, and the next appends still replay intact', async () => {
+    const file = join(tempDir(), 'Outcomes.jsonl');
+    const { journal } = await QueueJournal.open({ filePath: file });
+    await journal.enqueue(message('before'));
+    // A disk that fails one flush (full, I/O error): the FileHandle of the journal's file.
+    const handlePrototype = Object.getPrototypeOf(await open(file, 'r').then(async (handle) => (await handle.close(), handle))) as FileHandle;
+    const failOnce = vi.spyOn(handlePrototype, 'datasync').mockRejectedValueOnce(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+    try {
+      const failed = journal.enqueue(message('not-durable'));
+      await expect(failed).rejects.toThrow(QueueJournalWriteError);
+      await expect(failed).rejects.toMatchObject({ cause: { code: 'ENOSPC' } });
+    } finally {
+      failOnce.mockRestore();
+    }
+    await journal.enqueue(message('after'));
+    await journal.close();
+    const reopened = await QueueJournal.open({ filePath: file });
+    // The failed line may or may not have reached the disk; what was acknowledged is there either way.
+    expect(reopened.pending.map((m) => m.messageId)).toEqual(expect.arrayContaining(['before', 'after']));
+    expect(reopened.damagedLines).toBe(0);
     await reopened.journal.close();
   });
 
