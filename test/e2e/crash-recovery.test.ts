@@ -91,18 +91,6 @@ class EngineProcess {
     }
   }
 
-  /** SIGTERM: the engine stops cleanly (the CLI's Ctrl-C path). */
-  async stop(): Promise<void> {
-    const pid = this.child.pid;
-    if (pid === undefined) return;
-    process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 60_000;
-    while (isGroupAlive(pid)) {
-      if (Date.now() > deadline) return this.kill();
-      await sleep(50);
-    }
-  }
-
   async drain(): Promise<void> {
     const response = await fetch(`${this.url}/_local/drain`, { method: 'POST', signal: AbortSignal.timeout(120_000) });
     expect(response.status).toBe(200);
@@ -260,7 +248,7 @@ describe('the persistent local engine killed with SIGKILL', () => {
     const deadLetters = (await (await fetch(`${engine.url}/_local/dead-letters`)).json()) as { deadLetters: unknown[] };
     expect(deadLetters.deadLetters).toEqual([]);
 
-    await engine.stop();
+    await engine.kill();
     engine = undefined;
   });
 });
