@@ -7,8 +7,8 @@
 // schedule-renewal-checks handlers the same way, on the engine's in-memory
 // schedulers (docs/contract-schedules.md).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, SQSEvent } from 'aws-lambda';
@@ -27,7 +27,8 @@ import {
 } from './engine-state';
 import { createLambdaContext, withLocalObservability } from './lambda-context';
 import { LocalEventBus, type BusListener } from './local-event-bus';
-import { LocalQueue, QueueStoppedError, type QueueConsumer, type QueuedMessage } from './local-queue';
+import { LocalQueue, QueueStoppedError, type QueueConsumer } from './local-queue';
+import { QueueJournal, QueueJournalWriteError } from './queue-journal';
 import { AwsJsonError, validatePutEvents } from './put-events-request';
 import { startPutEventsServer, type RunningPutEventsServer } from './put-events-server';
 import { loadSeedPlans, SEED_CATALOG_FILE, storeSeedPlans, type SeededPlans, type SeedPlans } from './seed-plans';
@@ -54,7 +55,16 @@ export interface LocalQueueSettings {
   /** @default 5 */
   maxReceiveCount?: number;
   retryDelayMs?: (receiveCount: number) => number;
+  /**
+   * Messages a queue may hold (ready, waiting for a retry, or in flight)
+   * before PutEvents calls routed to it are throttled (ThrottlingException,
+   * which the AWS SDK retries with backoff). @default 5000
+   */
+  maxBacklog?: number;
 }
+
+/** See LocalQueueSettings.maxBacklog. */
+export const DEFAULT_MAX_QUEUE_BACKLOG = 5000;
 
 export interface LocalEngineOptions {
   /** PutEvents port on 127.0.0.1; 0 picks a free one. @default 4010 */
@@ -124,7 +134,7 @@ export interface LocalEngine {
   deadLetters(): Promise<DeadLetter[]>;
   /** Observes every event the bus accepts. */
   subscribe(listener: BusListener): () => void;
-  /** Stops the endpoint, lets invocations in flight finish, persists what is still queued, stops DynamoDB Local if it started it. */
+  /** Stops the endpoint, lets invocations in flight finish (what is still queued stays in the queue journals for the next start), stops DynamoDB Local if it started it. */
   stop(): Promise<void>;
 }
 
@@ -197,22 +207,6 @@ export function functionTargetConsumer(invoke: (event: unknown, context: Context
   return async (event: SQSEvent, context: Context) => {
     for (const record of event.Records) await invoke(JSON.parse(record.body), context);
   };
-}
-
-async function readPendingMessages(file: string): Promise<QueuedMessage[]> {
-  if (!existsSync(file)) return [];
-  const text = await readFile(file, 'utf8');
-  await rm(file, { force: true });
-  return text
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as QueuedMessage);
-}
-
-async function writePendingMessages(file: string, messages: readonly QueuedMessage[]): Promise<void> {
-  if (messages.length === 0) return;
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, messages.map((m) => JSON.stringify(m)).join('\n') + '\n', 'utf8');
 }
 
 function describeError(error: unknown): string {
@@ -318,9 +312,14 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     }
 
     const deadLetters = new DeadLetterStore(deadLetterFilePath(dataDir));
+    // A persistent engine journals every queue: PutEvents acknowledges an entry only once it is on disk.
     const persistQueues = !inMemory;
+    if (persistQueues) await deadLetters.repair({ log });
+    const { maxBacklog = DEFAULT_MAX_QUEUE_BACKLOG, ...queueSettings } = options.queue ?? {};
+    const journals: QueueJournal[] = [];
     const queues: LocalQueue[] = [];
-    const routes: { route: Route; target: (envelope: object) => void }[] = [];
+    // Each target resolves once its queue holds the event durably (journaled on a persistent engine).
+    const routes: { route: Route; target: (envelope: object) => Promise<string> }[] = [];
     // Assigned once they start (below); events reach the routes only after that.
     let startedBilling: LocalBilling | undefined;
     let startedRenewalRisk: LocalRenewalRisk | undefined;
@@ -336,6 +335,18 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       // Each handler runs under the observability middleware, so its log lines name its own function.
       const handler = withLocalObservability(loaded);
       const isQueue = route.target.kind === 'queue';
+      const opened = persistQueues
+        ? await QueueJournal.open({
+            filePath: pendingMessagesPath(dataDir, route.id),
+            log,
+            onBackgroundError: (error) => log(`${route.id}: ${describeError(error)} (a finished message may be delivered again after a restart)`),
+          })
+        : undefined;
+      if (opened) {
+        journals.push(opened.journal);
+        cleanups.push(() => opened.journal.close());
+        if (opened.pending.length > 0) log(`${route.id}: ${opened.pending.length} message(s) left unfinished by the last run are queued again`);
+      }
       const queue = new LocalQueue({
         name: route.id,
         consumer: isQueue
@@ -346,11 +357,12 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
         deadLetters,
         region,
         accountId: LOCAL_ACCOUNT_ID,
-        ...(isQueue ? options.queue : { ...options.queue, batchSize: 1, maxReceiveCount: 3 }),
+        ...(opened ? { journal: opened.journal } : {}),
+        ...(isQueue ? queueSettings : { ...queueSettings, batchSize: 1, maxReceiveCount: 3 }),
         onError: (error, context) =>
           log(`${context.queue}: delivery of ${context.messageIds.length} message(s) failed: ${describeError(error)}`),
       });
-      if (persistQueues) queue.restore(await readPendingMessages(pendingMessagesPath(dataDir, route.id)));
+      if (opened) queue.restore(opened.pending);
       queues.push(queue);
       routes.push({ route, target: (envelope) => queue.send(JSON.stringify(envelope)) });
     }
@@ -369,20 +381,31 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       // A handler can enqueue more (its own events), so drain until all are idle together.
       for (;;) {
         await Promise.all(queues.map((queue) => queue.drain()));
-        if (queues.every((queue) => queue.depth.ready + queue.depth.delayed + queue.depth.inFlightBatches === 0)) return;
+        if (queues.every((queue) => queue.backlog === 0)) return;
       }
     };
 
+    const queuesByRoute = new Map(queues.map((queue) => [queue.name, queue]));
+    // As EventBridge's own throttling: the SDK backs off and retries, so producers slow down instead of filling memory.
+    const admit = (routeIds: ReadonlySet<string>): void => {
+      for (const routeId of routeIds) {
+        if ((queuesByRoute.get(routeId)?.backlog ?? 0) >= maxBacklog) throw new AwsJsonError('ThrottlingException', 'Rate exceeded', 400);
+      }
+    };
+    const stoppingError = () => new AwsJsonError('InternalException', 'The local engine is stopping; send again once it is back.', 500);
     const server: RunningPutEventsServer = await startPutEventsServer({
       host,
       port,
-      putEvents: (request) => {
+      // The EventIds are answered only once every entry is in its queues' journals (flushed to disk).
+      putEvents: async (request) => {
         const outcome = validatePutEvents(request, { account: LOCAL_ACCOUNT_ID, region, now });
         try {
-          bus.publish(outcome.accepted);
+          await bus.publish(outcome.accepted, admit);
         } catch (error) {
-          if (error instanceof QueueStoppedError) {
-            throw new AwsJsonError('InternalException', 'The local engine is stopping; send again once it is back.', 500);
+          if (error instanceof QueueStoppedError) throw stoppingError();
+          if (error instanceof QueueJournalWriteError) {
+            log(`PutEvents not acknowledged: ${describeError(error)}: ${describeError(error.cause)}`);
+            throw new AwsJsonError('InternalException', 'The local engine could not store the events durably; send them again.', 500);
           }
           throw error;
         }
@@ -394,13 +417,16 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     cleanups.push(() => server.close());
     // Runs before the endpoint closes: invocations in flight may still publish
     // their own events (Outcome Rejected) through it while queues wind down.
-    // Producers' events arriving meanwhile get a retryable error.
+    // Every queue refuses new messages at once, so an event any queue would
+    // take gets a retryable error, never an EventId; what a journal holds is
+    // delivered by the next start.
     cleanups.push(async () => {
-      for (const queue of queues) {
-        const pending = await queue.stop();
-        if (persistQueues) await writePendingMessages(pendingMessagesPath(dataDir, queue.name), pending);
-        else if (pending.length > 0) log(`${queue.name}: ${pending.length} message(s) still queued were discarded`);
-      }
+      const stopped = await Promise.all(queues.map((queue) => queue.stop()));
+      await Promise.all(journals.map((journal) => journal.close()));
+      if (persistQueues) return;
+      stopped.forEach((pending, index) => {
+        if (pending.length > 0) log(`${queues[index]?.name}: ${pending.length} message(s) still queued were discarded`);
+      });
     });
 
     const writeState = options.writeStateFile ?? true;

@@ -5,8 +5,12 @@ import type { Route } from '../routing/routing-table';
 import { assertSupportedEventPattern, matchesEventPattern } from './event-pattern';
 import type { AcceptedEntry, EventBridgeEnvelope } from './put-events-request';
 
-/** Where a route's matched events go; must take the event synchronously (enqueue), never process it inline. */
-export type RouteTarget = (envelope: EventBridgeEnvelope) => void;
+/**
+ * Where a route's matched events go; must take the event synchronously
+ * (enqueue), never process it inline. The promise it may return resolves once
+ * the event is durable there.
+ */
+export type RouteTarget = (envelope: EventBridgeEnvelope) => void | Promise<unknown>;
 
 export interface LocalEventBusOptions {
   /** The custom bus the routes live on, as in the stack. */
@@ -35,23 +39,31 @@ export class LocalEventBus {
   /**
    * Routes accepted entries. Entries addressed to another bus are accepted
    * and dropped, as EventBridge does for a bus without matching rules.
+   * `admit` sees every route the entries match before any is delivered, and
+   * may refuse the whole call by throwing (backpressure). The returned promise
+   * resolves once every target has the entries durably.
    */
-  publish(entries: readonly AcceptedEntry[]): void {
-    for (const { eventBusName, envelope } of entries) {
-      const routeIds: string[] = [];
-      if (eventBusName === this.options.name) {
-        for (const { route, target } of this.options.routes) {
-          if (matchesEventPattern(route.eventPattern, envelope as unknown as Record<string, unknown>)) {
-            target(envelope);
-            routeIds.push(route.id);
-          }
-        }
-      } else if (!this.warnedBuses.has(eventBusName)) {
+  publish(entries: readonly AcceptedEntry[], admit?: (routeIds: ReadonlySet<string>) => void): Promise<void> {
+    const matches = entries.map(({ eventBusName, envelope }) => ({
+      eventBusName,
+      envelope,
+      targets:
+        eventBusName === this.options.name
+          ? this.options.routes.filter(({ route }) => matchesEventPattern(route.eventPattern, envelope as unknown as Record<string, unknown>))
+          : [],
+    }));
+    admit?.(new Set(matches.flatMap(({ targets }) => targets.map(({ route }) => route.id))));
+    const deliveries: (void | Promise<unknown>)[] = [];
+    for (const { eventBusName, envelope, targets } of matches) {
+      for (const { target } of targets) deliveries.push(target(envelope));
+      if (eventBusName !== this.options.name && !this.warnedBuses.has(eventBusName)) {
         this.warnedBuses.add(eventBusName);
         this.options.onEventsForOtherBus?.(eventBusName);
       }
+      const routeIds = targets.map(({ route }) => route.id);
       for (const listener of this.listeners) listener(envelope, { eventBusName, routeIds });
     }
+    return Promise.all(deliveries).then(() => undefined);
   }
 
   /** Observes every accepted event (tests, the engine's console); returns the unsubscribe function. */

@@ -4,12 +4,15 @@
 // invocation threw are redelivered after a backoff, and a message received
 // maxReceiveCount times without success moves to the dead-letter store.
 //
-// Unlike SQS it lives in the engine's memory: it is durable across a clean
-// stop (pending messages are handed back by stop() for the engine to persist),
-// not across a crash.
+// Given a journal (the persistent engine) it is durable like SQS: send()
+// resolves once the message is on disk, receive counts are recorded before
+// each delivery, and finished messages are marked done, so a crash loses
+// nothing that was acknowledged (it may deliver a message again). Without one
+// (--in-memory) it lives in memory only.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { DeadLetterStore } from './dead-letter-store';
+import type { QueueJournal } from './queue-journal';
 
 export type QueueConsumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void | undefined>;
 
@@ -40,7 +43,9 @@ export interface LocalQueueOptions {
   maxReceiveCount?: number;
   /** Delay before a failed message is visible again (the visibility timeout). @default 100 ms doubling, at most 5 s */
   retryDelayMs?: (receiveCount: number) => number;
-  /** Told about consumer invocations that threw, and dead-letter write failures. */
+  /** Where messages are made durable; without one the queue is in memory only. */
+  journal?: QueueJournal;
+  /** Told about consumer invocations that threw, and dead-letter or journal write failures. */
   onError?: (error: unknown, context: { queue: string; messageIds: string[] }) => void;
 }
 
@@ -62,6 +67,7 @@ export class LocalQueue {
   private readyHead = 0;
   private readonly delayed = new Map<QueuedMessage, NodeJS.Timeout | undefined>();
   private inFlightBatches = 0;
+  private inFlightMessages = 0;
   private inFlightBatchesDone: Promise<void>[] = [];
   private pumpScheduled = false;
   private stopped = false;
@@ -85,21 +91,49 @@ export class LocalQueue {
   }
 
   /** Messages waiting, waiting for a retry, or being processed. */
-  get depth(): { ready: number; delayed: number; inFlightBatches: number } {
-    return { ready: this.ready.length - this.readyHead, delayed: this.delayed.size, inFlightBatches: this.inFlightBatches };
+  get depth(): { ready: number; delayed: number; inFlightBatches: number; inFlight: number } {
+    return {
+      ready: this.ready.length - this.readyHead,
+      delayed: this.delayed.size,
+      inFlightBatches: this.inFlightBatches,
+      inFlight: this.inFlightMessages,
+    };
   }
 
-  /** Enqueues a message; once this returns the message is the queue's responsibility. */
-  send(body: string): string {
+  /** Every message the queue holds: ready, delayed for a retry, or in flight. */
+  get backlog(): number {
+    return this.ready.length - this.readyHead + this.delayed.size + this.inFlightMessages;
+  }
+
+  /**
+   * Enqueues a message (at once: it is delivered in order with the others)
+   * and resolves with its id once it is durable, in the journal if the queue
+   * has one. Rejects with QueueStoppedError once stop() was called, and with
+   * QueueJournalWriteError when the journal could not be written.
+   */
+  async send(body: string): Promise<string> {
     if (this.stopped) throw new QueueStoppedError(this.options.name);
     const message: QueuedMessage = { messageId: randomUUID(), body, sentTimestamp: Date.now(), receiveCount: 0 };
+    const durable = this.options.journal?.enqueue(message);
     this.makeReady(message);
+    await durable;
     return message.messageId;
   }
 
-  /** Puts back messages persisted by an earlier stop(), receive counts kept. */
+  /**
+   * Puts back messages an earlier run left unfinished (the journal's replay),
+   * receive counts kept. One already received maxReceiveCount times goes to
+   * the dead letters, as SQS moves it on its next receive: a message that
+   * kills the engine every time it is delivered ends there, not in a crash loop.
+   */
   restore(messages: readonly QueuedMessage[]): void {
-    for (const message of messages) this.makeReady({ ...message });
+    for (const message of messages) {
+      if (message.receiveCount < this.maxReceiveCount) this.makeReady(message);
+      else {
+        const reason = `received ${message.receiveCount} times without finishing: the engine stopped during its deliveries`;
+        this.track(this.fail(message, reason), 1);
+      }
+    }
   }
 
   /** Resolves once nothing is waiting, retrying or in flight. */
@@ -110,7 +144,8 @@ export class LocalQueue {
 
   /**
    * Stops delivering, waits for invocations in flight, and returns the
-   * messages not yet processed (retries included) so they can be persisted.
+   * messages not yet processed (retries included); with a journal they are
+   * already on disk, to be replayed by the next start.
    */
   async stop(): Promise<QueuedMessage[]> {
     this.stopped = true;
@@ -164,15 +199,22 @@ export class LocalQueue {
         this.ready.splice(0, this.readyHead);
         this.readyHead = 0;
       }
-      this.inFlightBatches += 1;
-      const done = this.deliver(batch).finally(() => {
-        this.inFlightBatches -= 1;
-        this.inFlightBatchesDone = this.inFlightBatchesDone.filter((p) => p !== done);
-        this.pump();
-        this.notifyIfIdle();
-      });
-      this.inFlightBatchesDone.push(done);
+      this.track(this.deliver(batch), batch.length);
     }
+  }
+
+  /** Counts work on `messages` messages as in flight until it settles; stop() waits for it. */
+  private track(work: Promise<void>, messages: number): void {
+    this.inFlightBatches += 1;
+    this.inFlightMessages += messages;
+    const done = work.finally(() => {
+      this.inFlightBatches -= 1;
+      this.inFlightMessages -= messages;
+      this.inFlightBatchesDone = this.inFlightBatchesDone.filter((p) => p !== done);
+      this.pump();
+      this.notifyIfIdle();
+    });
+    this.inFlightBatchesDone.push(done);
   }
 
   private toRecord(message: QueuedMessage): SQSRecord {
@@ -207,6 +249,19 @@ export class LocalQueue {
       message.receiveCount += 1;
       message.firstReceiveTimestamp ??= now;
     }
+    if (this.options.journal) {
+      // Counted on disk first, so a message that kills the engine still reaches maxReceiveCount across restarts.
+      try {
+        await this.options.journal.received(batch, now);
+      } catch (error) {
+        this.options.onError?.(error, { queue: this.options.name, messageIds: batch.map((m) => m.messageId) });
+        for (const message of batch) {
+          message.receiveCount -= 1;
+          this.retryLater(message);
+        }
+        return;
+      }
+    }
     let failedIds: Set<string>;
     let lastError: string | undefined;
     try {
@@ -220,6 +275,7 @@ export class LocalQueue {
       lastError = errorSummary(error);
       this.options.onError?.(error, { queue: this.options.name, messageIds: [...failedIds] });
     }
+    this.options.journal?.done(batch.filter((m) => !failedIds.has(m.messageId)).map((m) => m.messageId));
     await Promise.all(batch.filter((m) => failedIds.has(m.messageId)).map((m) => this.fail(m, lastError)));
   }
 
@@ -235,12 +291,18 @@ export class LocalQueue {
           deadLetteredAt: new Date().toISOString(),
           ...(lastError ? { lastError } : {}),
         });
+        // Only now: the dead-letter file is flushed, so the message is never in neither place.
+        this.options.journal?.done([message.messageId]);
         return;
       } catch (error) {
         // The message must not vanish: keep retrying it rather than lose it.
         this.options.onError?.(error, { queue: this.options.name, messageIds: [message.messageId] });
       }
     }
+    this.retryLater(message);
+  }
+
+  private retryLater(message: QueuedMessage): void {
     if (this.stopped) {
       // Held for stop() to hand back with the other pending messages.
       this.delayed.set(message, undefined);

@@ -60,7 +60,12 @@ export interface PutEventsServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port: number;
-  putEvents: (request: PutEventsRequest) => PutEventsResponse;
+  /**
+   * Answers once the accepted entries are durable: the response is written
+   * only after it resolves. An AwsJsonError it throws is the answer
+   * (throttling, a stopping engine); anything else is a 500 InternalException.
+   */
+  putEvents: (request: PutEventsRequest) => PutEventsResponse | Promise<PutEventsResponse>;
   control?: {
     drain: () => Promise<void>;
     deadLetters: () => Promise<unknown[]>;
@@ -175,7 +180,7 @@ export async function startPutEventsServer(options: PutEventsServerOptions): Pro
       }
       throw error;
     }
-    const result = options.putEvents(parsePutEventsRequest(body));
+    const result = await options.putEvents(parsePutEventsRequest(body));
     send(response, 200, result);
   };
 

@@ -9,7 +9,9 @@
 //   (d) validation + keying throughput per CPU core with storage stubbed;
 //   (e) the same path with 'Outcomes Recorded' events of 10 and 50 outcomes:
 //       outcomes/s, write units, EventBridge events and SQS requests per
-//       outcome, and the resulting $ per million outcomes (ingest-cost-model.ts).
+//       outcome, and the resulting $ per million outcomes (ingest-cost-model.ts);
+//   then the in-memory and the persistent engine's acknowledged/s and
+//   recorded/s, and the persistent floor (ingest-persistent.ts).
 //
 // The producers run on a worker thread, as the services emitting outcomes
 // would run in their own processes; the engine (endpoint, bus, queue,
@@ -33,7 +35,6 @@ import {
   type AttributeValue,
   type ConsumedCapacity,
 } from '@aws-sdk/client-dynamodb';
-import { Worker } from 'node:worker_threads';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createLedgerService } from '../../lambdas/composition/ledger-service';
 import { createLedgerTables } from '../../lambdas/adapters/dynamodb/create-tables';
@@ -41,7 +42,8 @@ import { startDynamoDbLocal } from '../../lib/local/dynamodb-local';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
 import { costPerMillionOutcomes, measureTransport, type RoutedEvent, type TransportMeasure } from './ingest-cost-model';
-import type { ProducerReply, ProducerRequest } from './ingest-producers';
+import { ProducerThread } from './ingest-producer-thread';
+import { measurePersistentIngest, persistentIngestSettings } from './ingest-persistent';
 import { measureStubbedInFreshProcess } from './ingest-stubbed';
 import { NOW, outcomeDetail, runConcurrently } from './ingest-workload';
 
@@ -64,48 +66,6 @@ settings.batchesInFlight = Number(process.env.BENCH_BATCHES_IN_FLIGHT ?? Math.ce
 const RECORDS_PER_BATCH = 10;
 
 type Item = Record<string, AttributeValue>;
-
-/** The producer thread: prepares and sends PutEvents calls with the real EventBridge client. */
-class ProducerThread {
-  private constructor(private readonly worker: Worker) {}
-
-  static start(): ProducerThread {
-    // Workers do not inherit tsx's loader: register it in the worker before importing the TypeScript entry.
-    const entry = new URL('./ingest-producers.ts', import.meta.url).href;
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const worker = new Worker(
-      `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`,
-      { eval: true },
-    );
-    return new ProducerThread(worker);
-  }
-
-  private ask(request: ProducerRequest): Promise<ProducerReply> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.worker.once('error', onError);
-      this.worker.once('message', (reply: ProducerReply) => {
-        this.worker.off('error', onError);
-        if (reply.kind === 'failed') reject(new Error(`producer thread: ${reply.message}`));
-        else resolve(reply);
-      });
-      this.worker.postMessage(request);
-    });
-  }
-
-  async prepare(label: string, count: number, perEvent: number): Promise<void> {
-    await this.ask({ kind: 'prepare', label, count, perEvent });
-  }
-
-  async send(url: string, senders: number): Promise<number> {
-    const reply = await this.ask({ kind: 'send', url, senders });
-    return reply.kind === 'sent' ? reply.refused : 0;
-  }
-
-  async stop(): Promise<void> {
-    await this.worker.terminate();
-  }
-}
 
 /** Time-weighted count of requests in flight, to compare how busy each run keeps DynamoDB. */
 class InFlightGauge {
@@ -229,6 +189,8 @@ class PathRun {
       dynamoDbEndpoint,
       dynamoDbClient: client,
       dataDir,
+      // The in-memory engine (no queue journals); ingest-persistent.ts measures the persistent one.
+      inMemory: true,
       ledgerTableName,
       engineTableName: `bench-engine-${suffix}`,
       now: () => NOW,
@@ -504,6 +466,7 @@ async function main(): Promise<void> {
     ];
     for (const perEvent of settings.batchSizes) modes.push(await measureBatched(dynamoDb.endpoint, dataDir, perEvent));
     printModes(modes);
+    await measurePersistentIngest(persistentIngestSettings(), dynamoDb.endpoint);
   } finally {
     await path.stop();
     raw.stop();

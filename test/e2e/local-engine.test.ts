@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from
 import { engineStatePath } from '../../lib/local/engine-state';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startLocalEngine, type LocalEngine, type LocalEngineOptions } from '../../lib/local/local-engine';
+import { QueueJournal } from '../../lib/local/queue-journal';
 
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -122,10 +123,12 @@ describe('the local engine', () => {
     const first = await start({ dynamoDbClient: throttled, queue: { retryDelayMs: () => 60_000 } });
     await producerFor(first).send(new PutEventsCommand({ Entries: [outcomeEntry('o-survivor')] }));
     await attempted;
-    // stop() lets the failed invocation finish, then persists the message waiting for its retry
+    // stop() lets the failed invocation finish; the message waiting for its retry stays in the queue's journal
     await first.stop();
-    const pending = readFileSync(join(dataDir, 'queues', 'Outcomes.jsonl'), 'utf8').trim().split('\n');
-    expect(pending.map((line) => (JSON.parse(line) as { receiveCount: number }).receiveCount)).toEqual([1]);
+    const journalPath = join(dataDir, 'queues', 'Outcomes.jsonl');
+    const stopped = await QueueJournal.open({ filePath: journalPath });
+    await stopped.journal.close();
+    expect(stopped.pending.map((message) => message.receiveCount)).toEqual([1]);
 
     // When the engine starts again with DynamoDB healthy
     const second = await start();
@@ -133,8 +136,11 @@ describe('the local engine', () => {
 
     // Then the message was delivered once more, on its second receive, and recorded
     expect(await second.ledgerService.getOutcome('o-survivor')).toMatchObject({ status: 'counted' });
-    expect(existsSync(join(dataDir, 'queues', 'Outcomes.jsonl'))).toBe(false);
     expect(await second.deadLetters()).toEqual([]);
+    await second.stop();
+    const drained = await QueueJournal.open({ filePath: journalPath });
+    await drained.journal.close();
+    expect(drained.pending).toEqual([]);
   });
 
   it('accepts events for another bus without routing them, as EventBridge does, and says so', async () => {

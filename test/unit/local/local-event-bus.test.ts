@@ -21,7 +21,7 @@ function busWithRoutingTable() {
   const warnings: string[] = [];
   const bus = new LocalEventBus({
     name: 'outcome-engine',
-    routes: ROUTES.map((route) => ({ route, target: (e) => delivered.push(`${route.id}:${e.id}`) })),
+    routes: ROUTES.map((route) => ({ route, target: (e) => void delivered.push(`${route.id}:${e.id}`) })),
     onEventsForOtherBus: (name) => warnings.push(name),
   });
   return { bus, delivered, warnings };

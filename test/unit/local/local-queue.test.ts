@@ -36,7 +36,7 @@ describe('LocalQueue', () => {
       batches.push(event);
       return { batchItemFailures: [] };
     });
-    const ids = Array.from({ length: 23 }, (_, i) => queue.send(JSON.stringify({ i })));
+    const ids = await Promise.all(Array.from({ length: 23 }, (_, i) => queue.send(JSON.stringify({ i }))));
     await queue.drain();
 
     const records = batches.flatMap((b) => b.Records);
@@ -59,7 +59,7 @@ describe('LocalQueue', () => {
     const { queue } = queueWith(async (_event, ctx) => {
       context = ctx;
     });
-    queue.send('{}');
+    void queue.send('{}');
     await queue.drain();
     expect(context?.functionName).toBe('f');
     expect(context?.getRemainingTimeInMillis()).toBeGreaterThan(0);
@@ -77,8 +77,8 @@ describe('LocalQueue', () => {
       }
       return { batchItemFailures: failures };
     });
-    queue.send(JSON.stringify({ name: 'steady' }));
-    queue.send(JSON.stringify({ name: 'flaky' }));
+    void queue.send(JSON.stringify({ name: 'steady' }));
+    void queue.send(JSON.stringify({ name: 'flaky' }));
     await queue.drain();
 
     expect(seen.get('steady')).toEqual(['1']);
@@ -95,7 +95,7 @@ describe('LocalQueue', () => {
       },
       { maxReceiveCount: 3 },
     );
-    const messageId = queue.send('{"outcome":"never"}');
+    const messageId = await queue.send('{"outcome":"never"}');
     await queue.drain();
 
     expect(attempts).toBe(3);
@@ -120,8 +120,8 @@ describe('LocalQueue', () => {
       },
       { maxReceiveCount: 2 },
     );
-    queue.send('{"a":1}');
-    queue.send('{"a":2}');
+    void queue.send('{"a":1}');
+    void queue.send('{"a":2}');
     await queue.drain();
     const letters = await deadLetters.list();
     expect(letters.map((l) => [l.body, l.receiveCount, l.lastError])).toEqual([
@@ -136,7 +136,7 @@ describe('LocalQueue', () => {
       receives.push(...event.Records.map((r) => r.attributes.ApproximateReceiveCount));
       return receives.length === 1 ? { batchItemFailures: [{ itemIdentifier: 'not-in-batch' }] } : { batchItemFailures: [] };
     });
-    queue.send('{}');
+    void queue.send('{}');
     await queue.drain();
     expect(receives).toEqual(['1', '2']);
   });
@@ -153,7 +153,7 @@ describe('LocalQueue', () => {
       },
       { maxConcurrency: 3, batchSize: 1 },
     );
-    for (let i = 0; i < 12; i += 1) queue.send(`{"i":${i}}`);
+    for (let i = 0; i < 12; i += 1) void queue.send(`{"i":${i}}`);
     await queue.drain();
     expect(peak).toBe(3);
   });
@@ -172,9 +172,9 @@ describe('LocalQueue', () => {
       },
       { batchSize: 2, maxConcurrency: 1, retryDelayMs: () => 60_000 },
     );
-    queue.send('"retry"');
-    queue.send('"b"');
-    queue.send('"c"');
+    void queue.send('"retry"');
+    void queue.send('"b"');
+    void queue.send('"c"');
     await new Promise((r) => setImmediate(r));
     const stopping = queue.stop();
     release();
@@ -185,7 +185,7 @@ describe('LocalQueue', () => {
       ['"c"', 0],
       ['"retry"', 1],
     ]);
-    expect(() => queue.send('"late"')).toThrow(QueueStoppedError);
+    await expect(queue.send('"late"')).rejects.toThrow(QueueStoppedError);
 
     const received: string[] = [];
     const { queue: next } = queueWith(async (event) => {
