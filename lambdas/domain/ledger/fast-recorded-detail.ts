@@ -44,10 +44,10 @@ function fastAttributes(input: unknown): OutcomeRecordedDetail['attributes'] | n
   if (input === undefined) return undefined;
   if (!isPlainObject(input)) return null;
   for (const key in input) {
-    if (key.length === 0 || key.length > ATTRIBUTE_LIMITS.maxKeyLength || key === '__proto__') return null;
+    if (key.length === 0 || key.length > ATTRIBUTE_LIMITS.maxKeyLength || key === '__proto__' || CONTROL_CHARACTER.test(key)) return null;
     const value = input[key];
     if (typeof value === 'string') {
-      if (value.length > ATTRIBUTE_LIMITS.maxStringValueLength) return null;
+      if (value.length > ATTRIBUTE_LIMITS.maxStringValueLength || value.indexOf('\u0000') !== -1) return null;
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) return null;
     } else if (typeof value !== 'boolean') {
