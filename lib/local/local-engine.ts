@@ -26,13 +26,14 @@ import {
   writeEngineState,
 } from './engine-state';
 import { createLambdaContext } from './lambda-context';
-import { LocalEventBus, type BusListener } from './local-event-bus';
+import { LocalEventBus, type BusListener, type RouteTarget } from './local-event-bus';
+import { ENGINE_EVENT_SOURCE } from '../../lambdas/domain/events/detail-types';
 import { LocalQueue, QueueStoppedError, type QueueConsumer, type QueuedMessage } from './local-queue';
 import { AwsJsonError, validatePutEvents } from './put-events-request';
 import { startPutEventsServer, type RunningPutEventsServer } from './put-events-server';
 import { loadSeedPlans, SEED_CATALOG_FILE, storeSeedPlans, type SeededPlans, type SeedPlans } from './seed-plans';
 import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
-import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from './local-aws';
+import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS, LOCAL_ENGINE_CREDENTIALS } from './local-aws';
 import { DEFAULT_CLOSE_GRACE_HOURS } from '../../lambdas/application/billing/schedule-period-closes';
 import { startLocalBilling, type LocalBilling, type LocalBillingSettings } from './local-billing';
 import {
@@ -266,7 +267,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
 
     const dynamoDb =
       options.dynamoDbClient ?? new DynamoDBClient({ endpoint: dynamoDbEndpoint, region, credentials: LOCAL_CREDENTIALS });
-    const eventBridge = new EventBridgeClient({ endpoint: url, region, credentials: LOCAL_CREDENTIALS });
+    // Signs as the engine: the bus lets only the engine put events with its own source.
+    const eventBridge = new EventBridgeClient({ endpoint: url, region, credentials: LOCAL_ENGINE_CREDENTIALS });
     cleanups.push(async () => {
       eventBridge.destroy();
       if (!options.dynamoDbClient) dynamoDb.destroy();
@@ -309,7 +311,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     const deadLetters = new DeadLetterStore(deadLetterFilePath(dataDir));
     const persistQueues = !inMemory;
     const queues: LocalQueue[] = [];
-    const routes: { route: Route; target: (envelope: object) => void }[] = [];
+    const routes: { route: Route; target: RouteTarget }[] = [];
     // Assigned once they start (below); events reach the routes only after that.
     let startedBilling: LocalBilling | undefined;
     let startedRenewalRisk: LocalRenewalRisk | undefined;
@@ -339,7 +341,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       });
       if (persistQueues) queue.restore(await readPendingMessages(pendingMessagesPath(dataDir, route.id)));
       queues.push(queue);
-      routes.push({ route, target: (envelope) => queue.send(JSON.stringify(envelope)) });
+      routes.push({ route, target: (_envelope, body) => queue.send(body) });
     }
 
     const bus = new LocalEventBus({
@@ -363,8 +365,14 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     const server: RunningPutEventsServer = await startPutEventsServer({
       host,
       port,
-      putEvents: (request) => {
-        const outcome = validatePutEvents(request, { account: LOCAL_ACCOUNT_ID, region, now });
+      putEvents: (request, caller) => {
+        const outcome = validatePutEvents(request, {
+          account: LOCAL_ACCOUNT_ID,
+          region,
+          now,
+          caller,
+          reservedSource: { eventBusName, source: ENGINE_EVENT_SOURCE, allowedAccessKeyIds: [LOCAL_ENGINE_CREDENTIALS.accessKeyId] },
+        });
         try {
           bus.publish(outcome.accepted);
         } catch (error) {

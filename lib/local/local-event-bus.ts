@@ -5,8 +5,12 @@ import type { Route } from '../routing/routing-table';
 import { assertSupportedEventPattern, matchesEventPattern } from './event-pattern';
 import type { AcceptedEntry, EventBridgeEnvelope } from './put-events-request';
 
-/** Where a route's matched events go; must take the event synchronously (enqueue), never process it inline. */
-export type RouteTarget = (envelope: EventBridgeEnvelope) => void;
+/**
+ * Where a route's matched events go; must take the event synchronously
+ * (enqueue), never process it inline. `body` is the event as a target
+ * receives it (the producer's detail text inside, see AcceptedEntry).
+ */
+export type RouteTarget = (envelope: EventBridgeEnvelope, body: string) => void;
 
 export interface LocalEventBusOptions {
   /** The custom bus the routes live on, as in the stack. */
@@ -37,12 +41,12 @@ export class LocalEventBus {
    * and dropped, as EventBridge does for a bus without matching rules.
    */
   publish(entries: readonly AcceptedEntry[]): void {
-    for (const { eventBusName, envelope } of entries) {
+    for (const { eventBusName, envelope, body } of entries) {
       const routeIds: string[] = [];
       if (eventBusName === this.options.name) {
         for (const { route, target } of this.options.routes) {
           if (matchesEventPattern(route.eventPattern, envelope as unknown as Record<string, unknown>)) {
-            target(envelope);
+            target(envelope, body);
             routeIds.push(route.id);
           }
         }
