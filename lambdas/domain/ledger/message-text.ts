@@ -60,14 +60,32 @@ export function quoteForMessage(text: string, max = 80): string {
   return quoted;
 }
 
-// A number token that may not survive JSON.parse: 16 or more digits (or
-// dots), or an exponent, right after a ':', ',' or '['. Strings can match too
-// (a false alarm only costs the careful scan).
-const MAYBE_INEXACT_NUMBER = /[:,[]\s*-?(?:[\d.]{16}|[\d.]+[eE])/;
-
-/** Cheap gate: false means no number token of the text can be inexact. */
+/**
+ * Cheap gate: false means no number token right after a `:` (where the fast
+ * path of ingest takes numbers: quantity, attribute values, schemaVersion)
+ * can be inexact. A token with at most 15 significant digits and no exponent
+ * always reads back exactly, so only longer tokens and exponents trip it.
+ * Found with native searches for ':' rather than a regular expression, which
+ * costs as much as parsing the body. Numbers anywhere else (in arrays, in
+ * unknown fields) never reach the fast path; the careful scan runs before
+ * anything else reads them.
+ */
 export function mayHoldInexactNumber(text: string): boolean {
-  return MAYBE_INEXACT_NUMBER.test(text);
+  const length = text.length;
+  let colon = text.indexOf(':');
+  while (colon !== -1) {
+    let at = colon + 1;
+    let char = text.charCodeAt(at);
+    while (char === 0x20 || char === 0x0a || char === 0x0d || char === 0x09) char = text.charCodeAt(++at);
+    if (char === 0x2d /* - */) char = text.charCodeAt(++at);
+    if (char >= 0x30 && char <= 0x39) {
+      const start = at;
+      while (at < length && ((char >= 0x30 && char <= 0x39) || char === 0x2e)) char = text.charCodeAt(++at);
+      if (at - start >= 16 || char === 0x65 /* e */ || char === 0x45 /* E */) return true;
+    }
+    colon = text.indexOf(':', at);
+  }
+  return false;
 }
 
 /**

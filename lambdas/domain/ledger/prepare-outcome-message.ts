@@ -152,9 +152,13 @@ export function prepareOutcomeMessage(body: string, context: PrepareContext): Pr
   }
   const text = new MessageText(body);
   const batch = detailType === INBOUND_DETAIL_TYPES.outcomesRecorded;
-  // A batch has many objects, so its depth is looked at lazily: only before
-  // anything but the fast path touches it (see prepare-outcome-batch.ts).
-  const suspect = mayHoldInexactNumber(body) || mayHoldUnsafeStrings(body) || (!batch && mayNestDeeperThan(body, MAX_NESTING_DEPTH));
+  // Outcomes come in volume and have a flat fast path, so their text is
+  // looked at carefully only when a cheap gate trips, or before anything but
+  // the fast path reads them (their depth too, for a batch, whose many
+  // objects always outnumber the depth limit). Everything else always is.
+  const fastPathType = batch || detailType === INBOUND_DETAIL_TYPES.outcomeRecorded;
+  const suspect =
+    !fastPathType || mayHoldInexactNumber(body) || mayHoldUnsafeStrings(body) || (!batch && mayNestDeeperThan(body, MAX_NESTING_DEPTH));
   if (suspect) {
     const problems = text.messageProblems(batch);
     if (problems.length > 0) {
@@ -164,7 +168,12 @@ export function prepareOutcomeMessage(body: string, context: PrepareContext): Pr
   }
   switch (detailType) {
     case INBOUND_DETAIL_TYPES.outcomeRecorded:
-      return prepareRecordedDetail(detail, context, rejectMessage(text, detailType, detail));
+      return prepareRecordedDetail(detail, context, rejectMessage(text, detailType, detail), () => {
+        const problems = text.messageProblems(false);
+        if (problems.length === 0) return undefined;
+        const { code, message } = rejectionFromTextProblems(problems);
+        return reject(body, { detailType, detail }, code, message, undefined, text);
+      });
     case INBOUND_DETAIL_TYPES.outcomesRecorded:
       return prepareOutcomeBatch({
         envelope: parsed as Record<string, unknown>,
