@@ -98,6 +98,14 @@ export function mayHoldUnsafeStrings(text: string): boolean {
   return text.indexOf('\\') !== -1 || text.indexOf('__proto__') !== -1 || !isWellFormedText(text);
 }
 
+/**
+ * Cheap gate: false means no string or key parsed from the text holds a
+ * control character (JSON strings can hold them only as escapes, except DEL).
+ */
+export function mayHoldControlCharacters(text: string): boolean {
+  return text.indexOf('\\') !== -1 || text.indexOf('\u007f') !== -1;
+}
+
 /** Cheap gate: false means the text cannot nest deeper than `maxDepth` (it has no more openers than that). */
 export function mayNestDeeperThan(text: string, maxDepth: number): boolean {
   let openers = 0;
@@ -244,7 +252,8 @@ export function scanMessageText(text: string, maxDepth = MAX_NESTING_DEPTH): Mes
       let end = index + 1;
       while (end < length && isNumberChar(text.charCodeAt(end))) end += 1;
       const token = text.slice(index, end);
-      const problem = numberTokenProblem(token);
+      // Only the detail is the producer's; the envelope is the bus's.
+      const problem = stack[0]?.step === 'detail' && stack.length > 1 ? numberTokenProblem(token) : undefined;
       if (problem !== undefined) {
         const path = pathOf();
         add({ kind: 'inexact-number', path, problem });

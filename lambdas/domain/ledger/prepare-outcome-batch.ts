@@ -50,6 +50,8 @@ export type PrepareRecordedDetail = (
   context: PrepareContext,
   rejectAs: RejectOutcome,
   beforeSlowPath?: () => PreparedRejection | undefined,
+  controlCharactersPossible?: boolean,
+  numbersMayBeInexact?: () => boolean,
 ) => PreparedOutcome;
 
 const BATCH_KEYS = new Set(['schemaVersion', 'outcomes']);
@@ -127,6 +129,10 @@ export interface BatchInput {
    * Otherwise only depth can be wrong, which matters only off the fast path.
    */
   readonly textChecked: boolean;
+  /** False when no string of the message can hold a control character (see mayHoldControlCharacters). */
+  readonly controlCharactersPossible: boolean;
+  /** The cheap gate on the message's number tokens (asked only when an accepted detail holds numbers). */
+  readonly numbersMayBeInexact: () => boolean;
 }
 
 /**
@@ -134,8 +140,15 @@ export interface BatchInput {
  * when it is not a batch), then every item on its own.
  */
 export function prepareOutcomeBatch(input: BatchInput): PreparedBatch | PreparedRejection {
-  const { envelope, detail, context, prepareItem, rejectEvent, text, textChecked } = input;
+  const { envelope, detail, context, prepareItem, rejectEvent, text, textChecked, controlCharactersPossible, numbersMayBeInexact } = input;
   let items = fastBatchItems(detail);
+  if (items !== undefined && !textChecked && typeof detail.schemaVersion === 'number' && numbersMayBeInexact()) {
+    const problems = text.messageProblems(true);
+    if (problems.length > 0) {
+      const { code, message } = rejectionFromTextProblems(problems);
+      return rejectEvent(code, message);
+    }
+  }
   if (items === undefined) {
     const problems = text.messageProblems(true);
     if (problems.length > 0) {
@@ -160,7 +173,7 @@ export function prepareOutcomeBatch(input: BatchInput): PreparedBatch | Prepared
       return rejectAs(code, message);
     };
     const refused = textChecked ? refuseForText() : undefined;
-    prepared[index] = { index, prepared: refused ?? prepareItem(items[index], context, rejectAs, refuseForText) };
+    prepared[index] = { index, prepared: refused ?? prepareItem(items[index], context, rejectAs, refuseForText, controlCharactersPossible, numbersMayBeInexact) };
   }
   return { kind: 'batch', source, items: prepared };
 }

@@ -5,6 +5,7 @@ import type { RecordedEntry } from './ledger-entries';
 import {
   MAX_NESTING_DEPTH,
   batchItemOf,
+  mayHoldControlCharacters,
   mayHoldInexactNumber,
   mayHoldUnsafeStrings,
   mayNestDeeperThan,
@@ -28,7 +29,7 @@ import {
 import type { PrepareContext, PreparedOutcome, PreparedRejection, RejectOutcome, AdjustmentRequest } from './prepared-message';
 import { rejectionIdFor, rejectionIdForDetailText } from './rejection';
 import type { RejectionCode } from './rejection-codes';
-import { fastParseRecordedDetail } from './fast-recorded-detail';
+import { fastParseRecordedDetail, holdsNumbers } from './fast-recorded-detail';
 import { prepareOutcomeBatch, type BatchText, type PreparedBatch } from './prepare-outcome-batch';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -157,8 +158,12 @@ export function prepareOutcomeMessage(body: string, context: PrepareContext): Pr
   // the fast path reads them (their depth too, for a batch, whose many
   // objects always outnumber the depth limit). Everything else always is.
   const fastPathType = batch || detailType === INBOUND_DETAIL_TYPES.outcomeRecorded;
-  const suspect =
-    !fastPathType || mayHoldInexactNumber(body) || mayHoldUnsafeStrings(body) || (!batch && mayNestDeeperThan(body, MAX_NESTING_DEPTH));
+  const suspect = !fastPathType || mayHoldUnsafeStrings(body) || (!batch && mayNestDeeperThan(body, MAX_NESTING_DEPTH));
+  // Numbers are looked at only when the fast path accepts a detail that holds
+  // some (the suspect text above has had its careful look already).
+  let numberGate: boolean | undefined;
+  const numbersMayBeInexact = (): boolean => (numberGate ??= !suspect && mayHoldInexactNumber(body));
+  const controlCharactersPossible = fastPathType && mayHoldControlCharacters(body);
   if (suspect) {
     const problems = text.messageProblems(batch);
     if (problems.length > 0) {
@@ -173,7 +178,7 @@ export function prepareOutcomeMessage(body: string, context: PrepareContext): Pr
         if (problems.length === 0) return undefined;
         const { code, message } = rejectionFromTextProblems(problems);
         return reject(body, { detailType, detail }, code, message, undefined, text);
-      });
+      }, controlCharactersPossible, numbersMayBeInexact);
     case INBOUND_DETAIL_TYPES.outcomesRecorded:
       return prepareOutcomeBatch({
         envelope: parsed as Record<string, unknown>,
@@ -183,6 +188,8 @@ export function prepareOutcomeMessage(body: string, context: PrepareContext): Pr
         rejectEvent: rejectMessage(text, detailType, detail),
         text,
         textChecked: suspect,
+        controlCharactersPossible,
+        numbersMayBeInexact,
       });
     case INBOUND_DETAIL_TYPES.outcomeReversed: {
       const result = OutcomeReversedDetailSchema.safeParse(detail);
@@ -233,9 +240,18 @@ export function prepareRecordedDetail(
   context: PrepareContext,
   rejectAs: RejectOutcome,
   beforeSlowPath?: () => PreparedRejection | undefined,
+  controlCharactersPossible = true,
+  numbersMayBeInexact?: () => boolean,
 ): PreparedOutcome {
-  const fast = isPlainObject(detail) ? fastParseRecordedDetail(detail) : undefined;
-  if (fast !== undefined) return prepareRecorded(fast, context, rejectAs);
+  const fast = isPlainObject(detail) ? fastParseRecordedDetail(detail, controlCharactersPossible) : undefined;
+  if (fast !== undefined) {
+    // JSON.parse has already rounded the numbers it accepted: their text decides.
+    if (numbersMayBeInexact !== undefined && holdsNumbers(detail as Record<string, unknown>) && numbersMayBeInexact()) {
+      const refused = beforeSlowPath?.();
+      if (refused !== undefined) return refused;
+    }
+    return prepareRecorded(fast, context, rejectAs);
+  }
   const refused = beforeSlowPath?.();
   if (refused !== undefined) return refused;
   const result = OutcomeRecordedDetailSchema.safeParse(detail);
