@@ -71,21 +71,45 @@ export function quoteForMessage(text: string, max = 80): string {
  * anything else reads them.
  */
 export function mayHoldInexactNumber(text: string): boolean {
-  const length = text.length;
   let colon = text.indexOf(':');
   while (colon !== -1) {
-    let at = colon + 1;
-    let char = text.charCodeAt(at);
-    while (char === 0x20 || char === 0x0a || char === 0x0d || char === 0x09) char = text.charCodeAt(++at);
-    if (char === 0x2d /* - */) char = text.charCodeAt(++at);
-    if (char >= 0x30 && char <= 0x39) {
-      const start = at;
-      while (at < length && ((char >= 0x30 && char <= 0x39) || char === 0x2e)) char = text.charCodeAt(++at);
-      if (at - start >= 16 || char === 0x65 /* e */ || char === 0x45 /* E */) return true;
-    }
-    colon = text.indexOf(':', at);
+    if (mayBeInexactAfter(text, colon + 1)) return true;
+    colon = text.indexOf(':', colon + 1);
   }
   return false;
+}
+
+/**
+ * mayHoldInexactNumber for the values of one key only (`"schemaVersion"`, as
+ * written in the text): for a batch, whose only number outside its items is
+ * usually that one.
+ */
+export function mayHoldInexactNumberAt(text: string, quotedKey: string): boolean {
+  let key = text.indexOf(quotedKey);
+  while (key !== -1) {
+    let at = key + quotedKey.length;
+    let char = text.charCodeAt(at);
+    while (isJsonSpace(char)) char = text.charCodeAt(++at);
+    if (char === 0x3a /* : */ && mayBeInexactAfter(text, at + 1)) return true;
+    key = text.indexOf(quotedKey, at);
+  }
+  return false;
+}
+
+function isJsonSpace(char: number): boolean {
+  return char === 0x20 || char === 0x0a || char === 0x0d || char === 0x09;
+}
+
+/** Whether the value starting at `from` (after a ':') is a number token with 16 or more digits or an exponent. */
+function mayBeInexactAfter(text: string, from: number): boolean {
+  let at = from;
+  let char = text.charCodeAt(at);
+  while (isJsonSpace(char)) char = text.charCodeAt(++at);
+  if (char === 0x2d /* - */) char = text.charCodeAt(++at);
+  if (char < 0x30 || char > 0x39) return false;
+  const start = at;
+  while ((char >= 0x30 && char <= 0x39) || char === 0x2e) char = text.charCodeAt(++at);
+  return at - start >= 16 || char === 0x65 /* e */ || char === 0x45 /* E */;
 }
 
 /**

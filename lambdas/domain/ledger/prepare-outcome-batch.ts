@@ -2,7 +2,7 @@ import { INBOUND_DETAIL_TYPES } from '../events/detail-types';
 import { rejectionFromIssues } from './classify-detail-issues';
 import type { RecordedEntry } from './ledger-entries';
 import { MAX_OUTCOMES_PER_EVENT, OUTCOME_SCHEMA_VERSION, OutcomesRecordedShellSchema } from './outcome-events';
-import { itemAloneBody, rejectionFromTextProblems, type MessageTextScan, type TextProblem } from './message-text';
+import { itemAloneBody, mayHoldInexactNumberAt, rejectionFromTextProblems, type MessageTextScan, type TextProblem } from './message-text';
 import type { PrepareContext, PreparedOutcome, PreparedRejection, RejectOutcome } from './prepared-message';
 import { rejectionIdFor, rejectionIdForDetailText, type RejectionDraft } from './rejection';
 import type { RejectionCode } from './rejection-codes';
@@ -142,7 +142,7 @@ export interface BatchInput {
 export function prepareOutcomeBatch(input: BatchInput): PreparedBatch | PreparedRejection {
   const { envelope, detail, context, prepareItem, rejectEvent, text, textChecked, controlCharactersPossible, numbersMayBeInexact } = input;
   let items = fastBatchItems(detail);
-  if (items !== undefined && !textChecked && typeof detail.schemaVersion === 'number' && numbersMayBeInexact()) {
+  if (items !== undefined && !textChecked && typeof detail.schemaVersion === 'number' && mayHoldInexactNumberAt(text.body, '"schemaVersion"')) {
     const problems = text.messageProblems(true);
     if (problems.length > 0) {
       const { code, message } = rejectionFromTextProblems(problems);

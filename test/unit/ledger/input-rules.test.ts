@@ -164,6 +164,11 @@ describe("a batch: each item's text problems refuse that item alone, keeping the
     return `${'['.repeat(levels)}${']'.repeat(levels)}`;
   }
 
+  it("refuses the whole event when the batch's own schemaVersion is an inexact number", () => {
+    const shell = envelope({ schemaVersion: 1, outcomes: [validDetail] }, 'Outcomes Recorded').replace('"schemaVersion":1', '"schemaVersion" : 1.0000000000000001');
+    expect(rejected(prepare(shell)).rejection).toMatchObject({ code: 'INEXACT_NUMBER', message: expect.stringMatching(/^schemaVersion: the JSON number 1\.0000000000000001/) });
+  });
+
   it('records the good items and refuses the others with their own codes and raw bodies', () => {
     expect(body).toContain('"quantity":1e400');
     const result = prepare(body);
