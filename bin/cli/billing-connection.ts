@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createBillingService, stripeConnectionFromEnv, type BillingService, type StripeConnection } from '../../lambdas/composition/billing-service';
 import { stripeApiKeyFromEnv } from '../../lambdas/adapters/stripe/stripe-secrets';
-import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
+import { LOCAL_CREDENTIALS, LOCAL_ENGINE_CREDENTIALS } from '../../lib/local/local-aws';
 import { CliError } from './cli-io';
 import type { CommandContext } from './command-context';
 import { readRunningEngineForCli, type Connection } from './connection';
@@ -36,7 +36,7 @@ export function withBilling<T>(context: CommandContext, work: (billing: BillingS
     const engine = local ? await readRunningEngineForCli(connection.dataDir).catch(() => undefined) : undefined;
     const eventBridge = new EventBridgeClient({
       region: connection.region,
-      ...(engine ? { endpoint: engine.url, credentials: LOCAL_CREDENTIALS } : local ? { credentials: LOCAL_CREDENTIALS } : {}),
+      ...(engine ? { endpoint: engine.url, credentials: LOCAL_ENGINE_CREDENTIALS } : local ? { credentials: LOCAL_CREDENTIALS } : {}),
     });
     try {
       const { stripe, emulator } = await resolveStripe(context.io.env, connection);

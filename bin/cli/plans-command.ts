@@ -19,7 +19,7 @@ import {
   type PlanValidationReport,
 } from '../../lambdas/domain/plans';
 import { readRunningEngine } from '../../lib/local/engine-state';
-import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
+import { LOCAL_CREDENTIALS, LOCAL_ENGINE_CREDENTIALS } from '../../lib/local/local-aws';
 import { CliError, printJson, type CliIo } from './cli-io';
 import type { CommandContext, RegisterCommand } from './command-context';
 import type { Connection } from './connection';
@@ -84,7 +84,7 @@ export async function contractAnnouncer(connection: Connection, env: CliIo['env'
     if (!state || !same) {
       return none('no local engine runs on these tables: contract changes were not announced (an engine plans them when it starts)');
     }
-    const client = new EventBridgeClient({ endpoint: state.url, region: state.region, credentials: LOCAL_CREDENTIALS });
+    const client = new EventBridgeClient({ endpoint: state.url, region: state.region, credentials: LOCAL_ENGINE_CREDENTIALS });
     return {
       target: 'local_engine',
       description: `contract changes announced to the local engine at ${state.url}`,

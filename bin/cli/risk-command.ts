@@ -10,7 +10,7 @@ import { RenewalRiskSettingsError, renewalRiskSettingsFromEnv } from '../../lamb
 import { createRiskService, type RiskService } from '../../lambdas/composition/risk-service';
 import type { RenewalRiskAssessment } from '../../lambdas/domain/risk/assess-renewal-risk';
 import { readRunningEngine } from '../../lib/local/engine-state';
-import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
+import { LOCAL_CREDENTIALS, LOCAL_ENGINE_CREDENTIALS } from '../../lib/local/local-aws';
 import { CliError, printJson, type CliIo } from './cli-io';
 import type { CommandContext, RegisterCommand } from './command-context';
 import { formatFields, formatTable } from './format';
@@ -29,7 +29,7 @@ export function withRiskService<T>(context: CommandContext, work: (risk: RiskSer
     const eventsEndpoint = context.io.env.OUTCOME_ENGINE_EVENTS_ENDPOINT ?? (engine?.dynamoDbEndpoint === connection.dynamoDbEndpoint ? engine?.url : undefined);
     const eventBridge = new EventBridgeClient({
       region: connection.region,
-      ...(eventsEndpoint ? { endpoint: eventsEndpoint, credentials: LOCAL_CREDENTIALS } : connection.dynamoDbEndpoint ? { credentials: LOCAL_CREDENTIALS } : {}),
+      ...(eventsEndpoint ? { endpoint: eventsEndpoint, credentials: LOCAL_ENGINE_CREDENTIALS } : connection.dynamoDbEndpoint ? { credentials: LOCAL_CREDENTIALS } : {}),
     });
     try {
       return await work(

@@ -5,12 +5,8 @@ import type { AdjustmentEntry, EntryKind, LedgerEntry, RecordedEntry } from '../
 import { adjustmentNoticeOf, type OutcomeAdjustmentRecordedDetail } from '../domain/ledger/outcome-adjustment-notice';
 import { describeContentDifference, sameContent } from '../domain/ledger/outcome-content';
 import { batchItemRejection, type PreparedBatch } from '../domain/ledger/prepare-outcome-batch';
-import {
-  prepareOutcomeMessage,
-  type AdjustmentRequest,
-  type PreparedMessage,
-  type PreparedRejection,
-} from '../domain/ledger/prepare-outcome-message';
+import { prepareOutcomeMessage, type PreparedMessage } from '../domain/ledger/prepare-outcome-message';
+import type { AdjustmentRequest, PreparedRejection } from '../domain/ledger/prepared-message';
 import { rejectionIdOf, type RejectionDraft } from '../domain/ledger/rejection';
 import type { CatalogCache } from './catalog-cache';
 import { OutcomeNotYetRecordedError } from './errors';

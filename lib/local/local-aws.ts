@@ -9,6 +9,16 @@ export const LOCAL_ACCOUNT_ID = '000000000000';
 export const DEFAULT_LOCAL_PORT = 4010;
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
+/**
+ * What the engine's own EventBridge clients (the local engine, and the CLI
+ * when it announces contract changes, billing or renewal-risk events) sign
+ * with. The local bus lets only this access key id put events with the
+ * engine's source, as the stack's bus policy lets only the engine's roles
+ * (and the stage's engineEventPublisherArns) do in AWS. DynamoDB clients keep
+ * LOCAL_CREDENTIALS: DynamoDB Local keys its databases by access key id.
+ */
+export const LOCAL_ENGINE_CREDENTIALS = { accessKeyId: 'local-engine', secretAccessKey: 'local' } as const;
+
 export const LOCAL_DEFAULTS = {
   region: 'us-east-1',
   eventBusName: 'outcome-engine',

@@ -26,14 +26,15 @@ import {
   stripeEmulatorStatePath,
 } from './engine-state';
 import { createLambdaContext, withLocalObservability } from './lambda-context';
-import { LocalEventBus, type BusListener } from './local-event-bus';
+import { LocalEventBus, type BusListener, type RouteTarget } from './local-event-bus';
+import { ENGINE_EVENT_SOURCE } from '../../lambdas/domain/events/detail-types';
 import { LocalQueue, QueueStoppedError, type QueueConsumer } from './local-queue';
 import { QueueJournal, QueueJournalWriteError } from './queue-journal';
 import { AwsJsonError, validatePutEvents } from './put-events-request';
 import { startPutEventsServer, type RunningPutEventsServer } from './put-events-server';
 import { loadSeedPlans, SEED_CATALOG_FILE, storeSeedPlans, type SeededPlans, type SeedPlans } from './seed-plans';
 import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
-import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from './local-aws';
+import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS, LOCAL_ENGINE_CREDENTIALS } from './local-aws';
 import { DEFAULT_CLOSE_GRACE_HOURS } from '../../lambdas/application/billing/schedule-period-closes';
 import { startLocalBilling, type LocalBilling, type LocalBillingSettings } from './local-billing';
 import {
@@ -271,7 +272,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
 
     const dynamoDb =
       options.dynamoDbClient ?? new DynamoDBClient({ endpoint: dynamoDbEndpoint, region, credentials: LOCAL_CREDENTIALS });
-    const eventBridge = new EventBridgeClient({ endpoint: url, region, credentials: LOCAL_CREDENTIALS });
+    // Signs as the engine: the bus lets only the engine put events with its own source.
+    const eventBridge = new EventBridgeClient({ endpoint: url, region, credentials: LOCAL_ENGINE_CREDENTIALS });
     cleanups.push(async () => {
       eventBridge.destroy();
       if (!options.dynamoDbClient) dynamoDb.destroy();
@@ -319,7 +321,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     const journals: QueueJournal[] = [];
     const queues: LocalQueue[] = [];
     // Each target resolves once its queue holds the event durably (journaled on a persistent engine).
-    const routes: { route: Route; target: (envelope: object) => Promise<string> }[] = [];
+    const routes: { route: Route; target: RouteTarget }[] = [];
     // Assigned once they start (below); events reach the routes only after that.
     let startedBilling: LocalBilling | undefined;
     let startedRenewalRisk: LocalRenewalRisk | undefined;
@@ -364,7 +366,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       });
       if (opened) queue.restore(opened.pending);
       queues.push(queue);
-      routes.push({ route, target: (envelope) => queue.send(JSON.stringify(envelope)) });
+      routes.push({ route, target: (_envelope, body) => queue.send(body) });
     }
 
     const bus = new LocalEventBus({
@@ -397,8 +399,14 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       host,
       port,
       // The EventIds are answered only once every entry is in its queues' journals (flushed to disk).
-      putEvents: async (request) => {
-        const outcome = validatePutEvents(request, { account: LOCAL_ACCOUNT_ID, region, now });
+      putEvents: async (request, caller) => {
+        const outcome = validatePutEvents(request, {
+          account: LOCAL_ACCOUNT_ID,
+          region,
+          now,
+          caller,
+          reservedSource: { eventBusName, source: ENGINE_EVENT_SOURCE, allowedAccessKeyIds: [LOCAL_ENGINE_CREDENTIALS.accessKeyId] },
+        });
         try {
           await bus.publish(outcome.accepted, admit);
         } catch (error) {

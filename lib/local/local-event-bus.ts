@@ -7,10 +7,11 @@ import type { AcceptedEntry, EventBridgeEnvelope } from './put-events-request';
 
 /**
  * Where a route's matched events go; must take the event synchronously
- * (enqueue), never process it inline. The promise it may return resolves once
- * the event is durable there.
+ * (enqueue), never process it inline. `body` is the event as a target
+ * receives it (the producer's detail text inside, see AcceptedEntry). The
+ * promise it may return resolves once the event is durable there.
  */
-export type RouteTarget = (envelope: EventBridgeEnvelope) => void | Promise<unknown>;
+export type RouteTarget = (envelope: EventBridgeEnvelope, body: string) => void | Promise<unknown>;
 
 export interface LocalEventBusOptions {
   /** The custom bus the routes live on, as in the stack. */
@@ -44,9 +45,10 @@ export class LocalEventBus {
    * resolves once every target has the entries durably.
    */
   publish(entries: readonly AcceptedEntry[], admit?: (routeIds: ReadonlySet<string>) => void): Promise<void> {
-    const matches = entries.map(({ eventBusName, envelope }) => ({
+    const matches = entries.map(({ eventBusName, envelope, body }) => ({
       eventBusName,
       envelope,
+      body,
       targets:
         eventBusName === this.options.name
           ? this.options.routes.filter(({ route }) => matchesEventPattern(route.eventPattern, envelope as unknown as Record<string, unknown>))
@@ -54,8 +56,8 @@ export class LocalEventBus {
     }));
     admit?.(new Set(matches.flatMap(({ targets }) => targets.map(({ route }) => route.id))));
     const deliveries: (void | Promise<unknown>)[] = [];
-    for (const { eventBusName, envelope, targets } of matches) {
-      for (const { target } of targets) deliveries.push(target(envelope));
+    for (const { eventBusName, envelope, body, targets } of matches) {
+      for (const { target } of targets) deliveries.push(target(envelope, body));
       if (eventBusName !== this.options.name && !this.warnedBuses.has(eventBusName)) {
         this.warnedBuses.add(eventBusName);
         this.options.onEventsForOtherBus?.(eventBusName);

@@ -5,6 +5,7 @@
 // handling is exercised locally exactly as in AWS.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { escapeLoneSurrogates } from '../../lambdas/domain/ledger/message-text';
 
 /** EventBridge's limits (PutEvents API reference and service quotas). */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
@@ -65,7 +66,15 @@ export interface EventBridgeEnvelope {
 export interface AcceptedEntry {
   /** The event bus the entry was addressed to (name, from a name or an ARN). */
   eventBusName: string;
+  /** The event, its detail parsed (for rule patterns and listeners). */
   envelope: EventBridgeEnvelope;
+  /**
+   * The event as a target receives it (an SQS message body): the envelope's
+   * JSON with the producer's Detail text inside as sent, not parsed and
+   * serialized again, which would round numbers such as 123456789012345678 or
+   * turn 1e400 into null before the ledger could refuse them.
+   */
+  body: string;
 }
 
 export interface PutEventsOutcome {
@@ -73,12 +82,44 @@ export interface PutEventsOutcome {
   accepted: AcceptedEntry[];
 }
 
+/** Who signed a PutEvents request: the access key id of its SigV4 Authorization header, if any. */
+export interface PutEventsCaller {
+  accessKeyId: string | undefined;
+}
+
+/**
+ * The bus policy's rule for the engine's own source, as the stack deploys it
+ * (lib/stacks/stateful-stack.ts, DenyEngineSourceToOthers): on the engine's
+ * bus, events with `source` may be put only by the engine's own principals.
+ * Locally a principal is an access key id.
+ */
+export interface ReservedSourcePolicy {
+  eventBusName: string;
+  source: string;
+  allowedAccessKeyIds: readonly string[];
+}
+
 export interface EnvelopeContext {
   account: string;
   region: string;
   now: () => Date;
   newId?: () => string;
+  /** The request's signer; needed when `reservedSource` is set. */
+  caller?: PutEventsCaller;
+  reservedSource?: ReservedSourcePolicy;
 }
+
+/** The access key id of a SigV4 `Authorization` header (`... Credential=AKID/20261122/us-east-1/events/aws4_request, ...`). */
+export function callerFromAuthorization(header: string | undefined): PutEventsCaller {
+  const match = header === undefined ? null : /Credential=([^/,\s]+)\//.exec(header);
+  return { accessKeyId: match?.[1] };
+}
+
+/** EventBridge's per-entry answer when the bus policy does not let the caller use the entry's source. */
+export const NOT_AUTHORIZED_FOR_SOURCE: PutEventsResultEntry = {
+  ErrorCode: 'NotAuthorizedForSourceException',
+  ErrorMessage: 'Not authorized for the source.',
+};
 
 const utf8Bytes = (text: string | null | undefined): number => (text ? Buffer.byteLength(text, 'utf8') : 0);
 
@@ -182,26 +223,44 @@ export function validatePutEvents(request: PutEventsRequest, context: EnvelopeCo
   };
 }
 
+function mayUseSource(eventBusName: string, source: string, context: EnvelopeContext): boolean {
+  const policy = context.reservedSource;
+  if (policy === undefined || eventBusName !== policy.eventBusName || source !== policy.source) return true;
+  const accessKeyId = context.caller?.accessKeyId;
+  return accessKeyId !== undefined && policy.allowedAccessKeyIds.includes(accessKeyId);
+}
+
 function validateEntry(entry: PutEventsRequestEntry, context: EnvelopeContext): AcceptedEntry | PutEventsResultEntry {
   if (!entry.Source) return requiredArgument('Source');
   if (!entry.DetailType) return requiredArgument('DetailType');
   if (!entry.Detail) return requiredArgument('Detail');
+  const eventBusName = eventBusNameOf(entry.EventBusName);
+  if (!mayUseSource(eventBusName, entry.Source, context)) return NOT_AUTHORIZED_FOR_SOURCE;
   const detail = parseDetail(entry.Detail);
   if (!detail) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
   const time = timeOf(entry, context.now);
   if (!(time instanceof Date)) return { ErrorCode: 'InvalidArgument', ErrorMessage: time.error };
-  return {
-    eventBusName: eventBusNameOf(entry.EventBusName),
-    envelope: {
-      version: '0',
-      id: (context.newId ?? randomUUID)(),
-      'detail-type': entry.DetailType,
-      source: entry.Source,
-      account: context.account,
-      time: eventBridgeTime(time),
-      region: context.region,
-      resources: entry.Resources ?? [],
-      detail,
-    },
+  const envelope: EventBridgeEnvelope = {
+    version: '0',
+    id: (context.newId ?? randomUUID)(),
+    'detail-type': entry.DetailType,
+    source: entry.Source,
+    account: context.account,
+    time: eventBridgeTime(time),
+    region: context.region,
+    resources: entry.Resources ?? [],
+    detail,
   };
+  return { eventBusName, envelope, body: envelopeBody(envelope, entry.Detail) };
+}
+
+/**
+ * The envelope's JSON with the Detail text spliced in as the producer sent
+ * it; only unpaired surrogates (which a UTF-8 queue cannot carry) are written
+ * as the JSON escapes that mean the same.
+ */
+function envelopeBody(envelope: EventBridgeEnvelope, detailText: string): string {
+  const { detail: _detail, ...head } = envelope;
+  const headJson = JSON.stringify(head);
+  return `${headJson.slice(0, -1)},"detail":${escapeLoneSurrogates(detailText)}}`;
 }

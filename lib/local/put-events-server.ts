@@ -1,7 +1,9 @@
 // An HTTP endpoint that speaks EventBridge's PutEvents over the AWS JSON 1.1
 // protocol, so producers use the real @aws-sdk/client-eventbridge (or
 // `aws events put-events --endpoint-url ...`) against the local engine.
-// Requests are not signature-checked: the endpoint listens on loopback only.
+// Requests are not signature-checked (the endpoint listens on loopback only),
+// but the signer's access key id is read and passed on, so the bus policy on
+// the engine's own source can be applied as in AWS.
 //
 // Besides PutEvents it serves a small control API for tests and tools:
 //   GET  /_local/health        -> { status: "ok" }
@@ -16,7 +18,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import {
   AwsJsonError,
+  callerFromAuthorization,
   parsePutEventsRequest,
+  type PutEventsCaller,
   type PutEventsRequest,
   type PutEventsResponse,
 } from './put-events-request';
@@ -65,7 +69,7 @@ export interface PutEventsServerOptions {
    * only after it resolves. An AwsJsonError it throws is the answer
    * (throttling, a stopping engine); anything else is a 500 InternalException.
    */
-  putEvents: (request: PutEventsRequest) => PutEventsResponse | Promise<PutEventsResponse>;
+  putEvents: (request: PutEventsRequest, caller: PutEventsCaller) => PutEventsResponse | Promise<PutEventsResponse>;
   control?: {
     drain: () => Promise<void>;
     deadLetters: () => Promise<unknown[]>;
@@ -180,7 +184,7 @@ export async function startPutEventsServer(options: PutEventsServerOptions): Pro
       }
       throw error;
     }
-    const result = await options.putEvents(parsePutEventsRequest(body));
+    const result = await options.putEvents(parsePutEventsRequest(body), callerFromAuthorization(request.headers.authorization));
     send(response, 200, result);
   };
 

@@ -1,7 +1,8 @@
 import type { CatalogSnapshot } from './catalog';
 import type { AdjustmentEntry, LedgerEntry, RecordedEntry } from './ledger-entries';
 import { describeContentDifference, sameContent } from './outcome-content';
-import { valueCurrencyProblem, type AdjustmentRequest } from './prepare-outcome-message';
+import { valueCurrencyProblem } from './prepare-outcome-message';
+import type { AdjustmentRequest } from './prepared-message';
 import type { RejectionCode } from './rejection-codes';
 
 // Reversals, corrections and verifications are new entries next to the

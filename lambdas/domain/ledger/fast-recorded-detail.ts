@@ -16,8 +16,10 @@ const KNOWN_KEYS = new Set(['schemaVersion', 'outcomeId', 'customerId', 'metric'
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const OccurredAtSchema = z.iso.datetime({ offset: true });
 
-function isIdentifier(value: unknown, maxLength: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= maxLength && !CONTROL_CHARACTER.test(value);
+function isIdentifier(value: unknown, maxLength: number, controlCharactersPossible: boolean): value is string {
+  return (
+    typeof value === 'string' && value.length > 0 && value.length <= maxLength && !(controlCharactersPossible && CONTROL_CHARACTER.test(value))
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -40,14 +42,16 @@ function fastValue(input: unknown): OutcomeRecordedDetail['value'] | null {
 }
 
 /** Checks the attributes in place: the parsed JSON object is ours, so no copy is needed. */
-function fastAttributes(input: unknown): OutcomeRecordedDetail['attributes'] | null {
+function fastAttributes(input: unknown, controlCharactersPossible: boolean): OutcomeRecordedDetail['attributes'] | null {
   if (input === undefined) return undefined;
   if (!isPlainObject(input)) return null;
   for (const key in input) {
     if (key.length === 0 || key.length > ATTRIBUTE_LIMITS.maxKeyLength || key === '__proto__') return null;
+    if (controlCharactersPossible && CONTROL_CHARACTER.test(key)) return null;
     const value = input[key];
     if (typeof value === 'string') {
       if (value.length > ATTRIBUTE_LIMITS.maxStringValueLength) return null;
+      if (controlCharactersPossible && value.indexOf('\u0000') !== -1) return null;
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) return null;
     } else if (typeof value !== 'boolean') {
@@ -57,12 +61,17 @@ function fastAttributes(input: unknown): OutcomeRecordedDetail['attributes'] | n
   return input as Record<string, string | number | boolean>;
 }
 
-/** The parsed detail when it is certainly valid, else undefined (then ask the zod schema). */
-export function fastParseRecordedDetail(detail: Record<string, unknown>): OutcomeRecordedDetail | undefined {
+/**
+ * The parsed detail when it is certainly valid, else undefined (then ask the
+ * zod schema). `controlCharactersPossible` false (the message text has no
+ * escape and no DEL, so no string parsed from it can hold a control
+ * character) skips looking for them.
+ */
+export function fastParseRecordedDetail(detail: Record<string, unknown>, controlCharactersPossible = true): OutcomeRecordedDetail | undefined {
   for (const key in detail) if (!KNOWN_KEYS.has(key)) return undefined;
   const { schemaVersion, outcomeId, customerId, metric, occurredAt } = detail;
   if (schemaVersion !== undefined && schemaVersion !== OUTCOME_SCHEMA_VERSION) return undefined;
-  if (!isIdentifier(outcomeId, 255) || !isIdentifier(customerId, 255)) return undefined;
+  if (!isIdentifier(outcomeId, 255, controlCharactersPossible) || !isIdentifier(customerId, 255, controlCharactersPossible)) return undefined;
   if (typeof metric !== 'string' || metric.length === 0 || metric.length > 128) return undefined;
   if (typeof occurredAt !== 'string' || !OccurredAtSchema.safeParse(occurredAt).success) return undefined;
   let quantity = '1';
@@ -73,7 +82,7 @@ export function fastParseRecordedDetail(detail: Record<string, unknown>): Outcom
   }
   const value = fastValue(detail.value);
   if (value === null) return undefined;
-  const attributes = fastAttributes(detail.attributes);
+  const attributes = fastAttributes(detail.attributes, controlCharactersPossible);
   if (attributes === null) return undefined;
   const parsed: OutcomeRecordedDetail = {
     schemaVersion: OUTCOME_SCHEMA_VERSION,
@@ -86,4 +95,13 @@ export function fastParseRecordedDetail(detail: Record<string, unknown>): Outcom
   if (value !== undefined) parsed.value = value;
   if (attributes !== undefined) parsed.attributes = attributes;
   return parsed;
+}
+
+/** Whether a detail the fast path accepted holds any JSON number (whose text then needs the exactness check). */
+export function holdsNumbers(detail: Record<string, unknown>): boolean {
+  if (typeof detail.quantity === 'number' || typeof detail.schemaVersion === 'number') return true;
+  const attributes = detail.attributes;
+  if (!isPlainObject(attributes)) return false;
+  for (const key in attributes) if (typeof attributes[key] === 'number') return true;
+  return false;
 }

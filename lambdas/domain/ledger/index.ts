@@ -10,6 +10,8 @@ export * from './rejection';
 export * from './classify-detail-issues';
 export * from './prepare-outcome-message';
 export * from './prepare-outcome-batch';
+export * from './prepared-message';
+export * from './message-text';
 export * from './decide-adjustment';
 export * from './outcome-lifecycle';
 export * from './net-outcomes';

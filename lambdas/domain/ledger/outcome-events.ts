@@ -21,8 +21,12 @@ export const OUTCOME_SCHEMA_VERSION = 1;
 /** Tags a zod issue with the rejection code it maps to (read by classify-detail-issues.ts). */
 export const REJECTION_CODE_PARAM = 'rejectionCode';
 
-// Control characters would make keys ambiguous and logs unreadable.
+// Control characters would make keys ambiguous and logs unreadable, so ids
+// and attribute names refuse them all (U+0000-U+001F, U+007F); free text
+// (attribute values, reasons) may hold tabs and line breaks but never NUL,
+// which many consumers of the ledger's data treat as the end of a string.
 const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+const NO_NUL = /^[^\u0000]*$/;
 
 const identifier = (what: string, description: string) =>
   z
@@ -104,13 +108,17 @@ const attributeKey = z
   .min(1, { error: 'attribute names must not be empty' })
   .max(ATTRIBUTE_LIMITS.maxKeyLength, {
     error: `attribute names must be at most ${ATTRIBUTE_LIMITS.maxKeyLength} characters`,
-  });
+  })
+  .regex(PRINTABLE, { error: 'attribute names must not contain control characters' });
 
 const attributeValue = z.union(
   [
-    z.string().max(ATTRIBUTE_LIMITS.maxStringValueLength, {
-      error: `attribute values must be at most ${ATTRIBUTE_LIMITS.maxStringValueLength} characters`,
-    }),
+    z
+      .string()
+      .max(ATTRIBUTE_LIMITS.maxStringValueLength, {
+        error: `attribute values must be at most ${ATTRIBUTE_LIMITS.maxStringValueLength} characters`,
+      })
+      .regex(NO_NUL, { error: 'attribute values must not contain NUL (\\u0000)' }),
     z.number(),
     z.boolean(),
   ],
@@ -126,6 +134,7 @@ const reason = z
   .string({ error: 'reason must be a string' })
   .min(1, { error: 'reason must not be empty' })
   .max(1000, { error: 'reason must be at most 1000 characters' })
+  .regex(NO_NUL, { error: 'reason must not contain NUL (\\u0000)' })
   .meta({ description: 'Why, in words a finance or support person understands (1..1000 characters).' });
 
 /** detail of `Outcome Recorded`. */

@@ -2,6 +2,18 @@ import { INBOUND_DETAIL_TYPES } from '../events/detail-types';
 import type { CatalogSnapshot, MetricDefinition } from './catalog';
 import { rejectionFromIssues } from './classify-detail-issues';
 import type { RecordedEntry } from './ledger-entries';
+import {
+  MAX_NESTING_DEPTH,
+  batchItemOf,
+  mayHoldControlCharacters,
+  mayHoldInexactNumber,
+  mayHoldUnsafeStrings,
+  mayNestDeeperThan,
+  rejectionFromTextProblems,
+  scanMessageText,
+  type MessageTextScan,
+  type TextProblem,
+} from './message-text';
 import { canonicalizeAttributes } from './outcome-attributes';
 import {
   EventEnvelopeSchema,
@@ -14,10 +26,11 @@ import {
   type OutcomeValue,
   type OutcomeVerifiedDetail,
 } from './outcome-events';
-import { rejectionIdFor, type RejectionDraft } from './rejection';
+import type { PrepareContext, PreparedOutcome, PreparedRejection, RejectOutcome, AdjustmentRequest } from './prepared-message';
+import { rejectionIdFor, rejectionIdForDetailText } from './rejection';
 import type { RejectionCode } from './rejection-codes';
-import { fastParseRecordedDetail } from './fast-recorded-detail';
-import { prepareOutcomeBatch, type PreparedBatch } from './prepare-outcome-batch';
+import { fastParseRecordedDetail, holdsNumbers } from './fast-recorded-detail';
+import { prepareOutcomeBatch, type BatchText, type PreparedBatch } from './prepare-outcome-batch';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -28,56 +41,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 // code and message. No I/O and no clock (the caller passes `nowMs`, which
 // becomes recordedAt), so it can be benchmarked on its own. The happy path
 // parses the body once and allocates little beyond the entry itself.
-
-export interface PrepareContext {
-  /** The ingest clock; becomes recordedAt. */
-  readonly nowMs: number;
-  readonly catalog: CatalogSnapshot;
-  /** Outcomes whose occurredAt is older than this are refused. */
-  readonly backdatingWindowMs: number;
-  /** Outcomes whose occurredAt is further ahead than this are refused (producer clock skew). */
-  readonly maxFutureSkewMs: number;
-}
-
-export type AdjustmentRequest =
-  | { readonly kind: 'reversed'; readonly outcomeId: string; readonly reason: string; readonly recordedAtMs: number }
-  | {
-      readonly kind: 'corrected';
-      readonly outcomeId: string;
-      readonly correctionId: string;
-      readonly quantity: string | undefined;
-      readonly value: OutcomeValue | undefined;
-      readonly reason: string;
-      readonly recordedAtMs: number;
-    }
-  | {
-      readonly kind: 'verified';
-      readonly outcomeId: string;
-      readonly verifiedAtMs: number | undefined;
-      readonly recordedAtMs: number;
-    };
-
-export interface PreparedRejection {
-  readonly kind: 'reject';
-  readonly rejection: RejectionDraft;
-  readonly rejectionId: string;
-  /**
-   * The entry the message would have recorded, for rejections that depend on
-   * when or against which catalog the message is read (too old, unknown
-   * metric): an exact resend of an outcome already recorded is still a
-   * duplicate, not a rejection.
-   */
-  readonly candidate: RecordedEntry | undefined;
-  /**
-   * The body to store with the rejection when it is not the message's own:
-   * for an item of an 'Outcomes Recorded' batch, that item alone as an
-   * 'Outcome Recorded' event, so it can be inspected and resent by itself.
-   */
-  readonly body?: string;
-}
-
-/** A new outcome ready for its one conditional write, or its rejection. */
-export type PreparedOutcome = { readonly kind: 'record'; readonly entry: RecordedEntry } | PreparedRejection;
+//
+// JSON.parse alone would let some input change on the way in (numbers
+// rounded to a double, unpaired surrogates that UTF-8 storage replaces, a
+// "__proto__" key that validation drops) or overflow the stack of the
+// recursive steps after it (deep nesting). message-text.ts looks at the raw
+// text for those, cheaply gated; it runs before the parsed detail goes
+// anywhere but the flat fast path.
 
 export type PreparedMessage =
   | PreparedOutcome
@@ -88,12 +58,34 @@ const DETAIL_TYPE_LIST = Object.values(INBOUND_DETAIL_TYPES)
   .map((type) => `"${type}"`)
   .join(', ');
 
+/** The raw text of a message, looked at carefully at most once, and only when needed. */
+class MessageText implements BatchText {
+  private scanned: MessageTextScan | undefined;
+  constructor(readonly body: string) {}
+
+  get scan(): MessageTextScan {
+    this.scanned ??= scanMessageText(this.body);
+    return this.scanned;
+  }
+
+  /** Problems outside any batch item (all of them when `batch` is false). */
+  messageProblems(batch: boolean): readonly TextProblem[] {
+    const problems = this.scan.problems;
+    return batch ? problems.filter((problem) => batchItemOf(problem) === undefined) : problems;
+  }
+
+  itemProblems(index: number): readonly TextProblem[] {
+    return this.scan.problems.filter((problem) => batchItemOf(problem) === index);
+  }
+}
+
 function reject(
   body: string,
   envelope: { detailType: string; detail: Record<string, unknown> } | undefined,
   code: RejectionCode,
   message: string,
   candidate?: RecordedEntry,
+  text?: MessageText,
 ): PreparedRejection {
   const detail = envelope?.detail;
   const outcomeId = typeof detail?.outcomeId === 'string' ? detail.outcomeId : undefined;
@@ -101,20 +93,32 @@ function reject(
   return {
     kind: 'reject',
     rejection: { code, message, outcomeId, customerId, detailType: envelope?.detailType },
-    rejectionId: rejectionIdFor(body, envelope),
+    rejectionId: messageRejectionId(body, envelope, text),
     candidate,
   };
 }
 
 /**
- * Who a rejection of an 'Outcome Recorded' detail is about: a whole message,
- * or one item of a batch (which gets its own id, body and a message that
- * names the event and the item's index).
+ * The detail's own text identifies a message whose detail cannot be
+ * serialized again faithfully (too deep, inexact numbers); otherwise its
+ * serialization does, so key order and spacing do not matter.
  */
-export type RejectOutcome = (code: RejectionCode, message: string, candidate?: RecordedEntry) => PreparedRejection;
+function messageRejectionId(
+  body: string,
+  envelope: { detailType: string; detail: Record<string, unknown> } | undefined,
+  text: MessageText | undefined,
+): string {
+  if (envelope === undefined) return rejectionIdFor(body);
+  const scan = text?.scan;
+  if (scan !== undefined && scan.problems.length > 0) {
+    const span = scan.detailSpan;
+    return span === undefined ? rejectionIdFor(body) : rejectionIdForDetailText(envelope.detailType, body.slice(span.start, span.end));
+  }
+  return rejectionIdFor(body, envelope);
+}
 
-function rejectMessage(body: string, detailType: string, detail: Record<string, unknown>): RejectOutcome {
-  return (code, message, candidate) => reject(body, { detailType, detail }, code, message, candidate);
+function rejectMessage(text: MessageText, detailType: string, detail: Record<string, unknown>): RejectOutcome {
+  return (code, message, candidate) => reject(text.body, { detailType, detail }, code, message, candidate, text);
 }
 
 /** Validates one inbound message body (an EventBridge envelope) and keys it. */
@@ -147,17 +151,46 @@ export function prepareOutcomeMessage(body: string, context: PrepareContext): Pr
     detailType = envelopeResult.data['detail-type'];
     detail = envelopeResult.data.detail;
   }
+  const text = new MessageText(body);
+  const batch = detailType === INBOUND_DETAIL_TYPES.outcomesRecorded;
+  // Outcomes come in volume and have a flat fast path, so their text is
+  // looked at carefully only when a cheap gate trips, or before anything but
+  // the fast path reads them (their depth too, for a batch, whose many
+  // objects always outnumber the depth limit). Everything else always is.
+  const fastPathType = batch || detailType === INBOUND_DETAIL_TYPES.outcomeRecorded;
+  const suspect = !fastPathType || mayHoldUnsafeStrings(body) || (!batch && mayNestDeeperThan(body, MAX_NESTING_DEPTH));
+  // Numbers are looked at only when the fast path accepts a detail that holds
+  // some (the suspect text above has had its careful look already).
+  let numberGate: boolean | undefined;
+  const numbersMayBeInexact = (): boolean => (numberGate ??= !suspect && mayHoldInexactNumber(body));
+  const controlCharactersPossible = fastPathType && mayHoldControlCharacters(body);
+  if (suspect) {
+    const problems = text.messageProblems(batch);
+    if (problems.length > 0) {
+      const { code, message } = rejectionFromTextProblems(problems);
+      return reject(body, { detailType, detail }, code, message, undefined, text);
+    }
+  }
   switch (detailType) {
     case INBOUND_DETAIL_TYPES.outcomeRecorded:
-      return prepareRecordedDetail(detail, context, rejectMessage(body, detailType, detail));
+      return prepareRecordedDetail(detail, context, rejectMessage(text, detailType, detail), () => {
+        const problems = text.messageProblems(false);
+        if (problems.length === 0) return undefined;
+        const { code, message } = rejectionFromTextProblems(problems);
+        return reject(body, { detailType, detail }, code, message, undefined, text);
+      }, controlCharactersPossible, numbersMayBeInexact);
     case INBOUND_DETAIL_TYPES.outcomesRecorded:
-      return prepareOutcomeBatch(
-        parsed as Record<string, unknown>,
+      return prepareOutcomeBatch({
+        envelope: parsed as Record<string, unknown>,
         detail,
         context,
-        prepareRecordedDetail,
-        rejectMessage(body, detailType, detail),
-      );
+        prepareItem: prepareRecordedDetail,
+        rejectEvent: rejectMessage(text, detailType, detail),
+        text,
+        textChecked: suspect,
+        controlCharactersPossible,
+        numbersMayBeInexact,
+      });
     case INBOUND_DETAIL_TYPES.outcomeReversed: {
       const result = OutcomeReversedDetailSchema.safeParse(detail);
       if (!result.success) {
@@ -198,11 +231,29 @@ export function prepareOutcomeMessage(body: string, context: PrepareContext): Pr
 /**
  * Validates and keys one 'Outcome Recorded' detail (a whole event's, or one
  * item of a batch): the hand-written fast path first, zod for everything it
- * is unsure about and for every error message.
+ * is unsure about and for every error message. `beforeSlowPath` may refuse
+ * the detail before zod or a rejection touches it (a batch item's text
+ * problems, looked at only then).
  */
-export function prepareRecordedDetail(detail: unknown, context: PrepareContext, rejectAs: RejectOutcome): PreparedOutcome {
-  const fast = isPlainObject(detail) ? fastParseRecordedDetail(detail) : undefined;
-  if (fast !== undefined) return prepareRecorded(fast, context, rejectAs);
+export function prepareRecordedDetail(
+  detail: unknown,
+  context: PrepareContext,
+  rejectAs: RejectOutcome,
+  beforeSlowPath?: () => PreparedRejection | undefined,
+  controlCharactersPossible = true,
+  numbersMayBeInexact?: () => boolean,
+): PreparedOutcome {
+  const fast = isPlainObject(detail) ? fastParseRecordedDetail(detail, controlCharactersPossible) : undefined;
+  if (fast !== undefined) {
+    // JSON.parse has already rounded the numbers it accepted: their text decides.
+    if (numbersMayBeInexact !== undefined && holdsNumbers(detail as Record<string, unknown>) && numbersMayBeInexact()) {
+      const refused = beforeSlowPath?.();
+      if (refused !== undefined) return refused;
+    }
+    return prepareRecorded(fast, context, rejectAs);
+  }
+  const refused = beforeSlowPath?.();
+  if (refused !== undefined) return refused;
   const result = OutcomeRecordedDetailSchema.safeParse(detail);
   if (!result.success) {
     const { code, message } = rejectionFromIssues(result.error.issues, detail);

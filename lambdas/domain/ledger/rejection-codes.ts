@@ -20,6 +20,9 @@ export const REJECTION_CODES = [
   'OUTCOME_CONFLICT',
   'UNKNOWN_OUTCOME',
   'ALREADY_REVERSED',
+  'MALFORMED_UNICODE',
+  'INEXACT_NUMBER',
+  'NESTING_TOO_DEEP',
 ] as const;
 
 export const RejectionCodeSchema = z.enum(REJECTION_CODES);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { escapeLoneSurrogates, isWellFormed } from './message-text';
 import { utf8Length } from './outcome-attributes';
 import { RejectionCodeSchema, type RejectionCode } from './rejection-codes';
 
@@ -48,8 +49,17 @@ function shortHash(text: string): string {
  * map to one stored rejection.
  */
 export function rejectionIdFor(body: string, envelope?: { readonly detailType: string; readonly detail: unknown }): string {
-  if (envelope !== undefined) return shortHash(`${envelope.detailType}\n${JSON.stringify(envelope.detail)}`);
+  if (envelope !== undefined) return rejectionIdForDetailText(envelope.detailType, JSON.stringify(envelope.detail));
   return shortHash(body);
+}
+
+/**
+ * rejectionIdFor from the detail's text as the producer sent it, for details
+ * that must not be serialized again: nested too deep to serialize, or holding
+ * numbers a serialization would round (two different events would share an id).
+ */
+export function rejectionIdForDetailText(detailType: string, detailText: string): string {
+  return shortHash(`${detailType}\n${detailText}`);
 }
 
 /** Same as rejectionIdFor, parsing the body itself (for rejections decided after the write). */
@@ -82,19 +92,21 @@ export function buildRejectedOutcome(
   draft: RejectionDraft,
   input: { readonly body: string; readonly messageId: string; readonly receivedAtMs: number; readonly rejectionId: string },
 ): RejectedOutcome {
-  const raw = truncateUtf8(input.body, MAX_STORED_RAW_BYTES);
+  // DynamoDB stores UTF-8, which has no unpaired surrogates: written as JSON
+  // escapes they keep their meaning; ids that are not well-formed are left
+  // out rather than stored as something else (the message and body name them).
+  const raw = truncateUtf8(escapeLoneSurrogates(input.body), MAX_STORED_RAW_BYTES);
+  const cut = draft.message.length > MAX_REJECTION_MESSAGE_LENGTH ? `${draft.message.slice(0, MAX_REJECTION_MESSAGE_LENGTH - 3)}...` : draft.message;
+  const wellFormed = (text: string | undefined): text is string => text !== undefined && isWellFormed(text);
   return {
     rejectionId: input.rejectionId,
     code: draft.code,
-    message:
-      draft.message.length > MAX_REJECTION_MESSAGE_LENGTH
-        ? `${draft.message.slice(0, MAX_REJECTION_MESSAGE_LENGTH - 3)}...`
-        : draft.message,
+    message: escapeLoneSurrogates(cut),
     receivedAt: new Date(input.receivedAtMs).toISOString(),
     messageId: input.messageId,
-    ...(draft.outcomeId !== undefined ? { outcomeId: draft.outcomeId } : {}),
-    ...(draft.customerId !== undefined ? { customerId: draft.customerId } : {}),
-    ...(draft.detailType !== undefined ? { detailType: draft.detailType } : {}),
+    ...(wellFormed(draft.outcomeId) ? { outcomeId: draft.outcomeId } : {}),
+    ...(wellFormed(draft.customerId) ? { customerId: draft.customerId } : {}),
+    ...(draft.detailType !== undefined ? { detailType: escapeLoneSurrogates(draft.detailType) } : {}),
     rawBody: raw.text,
     rawBytes: raw.bytes,
     truncated: raw.truncated,

@@ -1,6 +1,6 @@
 // Plain inputs shared by the ledger's unit tests.
 import { CatalogInputSchema, toCatalogSnapshot, type CatalogSnapshot } from '../../../lambdas/domain/ledger/catalog';
-import type { PrepareContext } from '../../../lambdas/domain/ledger/prepare-outcome-message';
+import type { PrepareContext } from '../../../lambdas/domain/ledger/prepared-message';
 
 export const NOW = Date.parse('2026-11-15T12:00:00Z');
 export const DAY = 86_400_000;

@@ -103,7 +103,7 @@ describe('prepareOutcomeMessage: every bad input gets a specific code and messag
     { name: 'negative quantity', body: envelope({ ...validDetail, quantity: -1 }), code: 'INVALID_QUANTITY', message: /must not be negative/ },
     { name: 'negative quantity string', body: envelope({ ...validDetail, quantity: '-0.5' }), code: 'INVALID_QUANTITY', message: /must not be negative/ },
     { name: 'NaN quantity', body: envelope({ ...validDetail, quantity: 'NaN' }), code: 'INVALID_QUANTITY', message: /finite/ },
-    { name: 'Infinity quantity (1e400)', body: envelope(validDetail).replace('"occurredAt"', '"quantity":1e400,"occurredAt"'), code: 'INVALID_QUANTITY', message: /finite/ },
+    { name: 'quantity beyond a double (1e400)', body: envelope(validDetail).replace('"occurredAt"', '"quantity":1e400,"occurredAt"'), code: 'INEXACT_NUMBER', message: /quantity: the JSON number 1e400 is beyond the range.*decimal string/ },
     { name: 'Infinity quantity string', body: envelope({ ...validDetail, quantity: 'Infinity' }), code: 'INVALID_QUANTITY', message: /finite/ },
     { name: 'non-numeric quantity', body: envelope({ ...validDetail, quantity: 'ten' }), code: 'INVALID_QUANTITY', message: /plain decimal/ },
     { name: 'exponent quantity string', body: envelope({ ...validDetail, quantity: '1e3' }), code: 'INVALID_QUANTITY', message: /plain decimal/ },

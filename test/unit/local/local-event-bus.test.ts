@@ -27,7 +27,7 @@ function busWithRoutingTable() {
   return { bus, delivered, warnings };
 }
 
-const on = (eventBusName: string, e: EventBridgeEnvelope): AcceptedEntry => ({ eventBusName, envelope: e });
+const on = (eventBusName: string, e: EventBridgeEnvelope): AcceptedEntry => ({ eventBusName, envelope: e, body: JSON.stringify(e) });
 
 describe('LocalEventBus with the routing table', () => {
   it('routes producer outcomes to the Outcomes queue and nothing else', () => {

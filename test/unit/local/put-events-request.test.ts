@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AwsJsonError,
+  callerFromAuthorization,
   eventBridgeTime,
   parsePutEventsRequest,
   putEventsEntrySize,
@@ -155,5 +156,64 @@ describe('parsePutEventsRequest', () => {
 describe('eventBridgeTime', () => {
   it('is second precision UTC', () => {
     expect(eventBridgeTime(new Date('2026-01-02T03:04:05.999Z'))).toBe('2026-01-02T03:04:05Z');
+  });
+});
+
+describe("validatePutEvents: the producer's Detail text reaches the target as sent", () => {
+  it('splices the Detail text into the body instead of parsing and serializing it again', () => {
+    const detail = '{ "quantity": 123456789012345678, "big": 1e400, "n": 1.50 }';
+    const { accepted } = validatePutEvents({ Entries: [entry({ Detail: detail })] }, context);
+    const body = accepted[0]?.body as string;
+    expect(body.endsWith(`,"detail":${detail}}`)).toBe(true);
+    expect(JSON.parse(body)).toMatchObject({ version: '0', 'detail-type': 'Outcome Recorded', source: 'com.example.support', detail: { n: 1.5 } });
+  });
+
+  it('writes an unpaired surrogate in the Detail text as its JSON escape, which a UTF-8 queue can carry', () => {
+    const { accepted } = validatePutEvents({ Entries: [entry({ Detail: '{"outcomeId":"a\udc00"}' })] }, context);
+    expect(accepted[0]?.body).toContain('"detail":{"outcomeId":"a\\udc00"}');
+  });
+
+  it('accepts a detail nested 40,000 deep without overflowing the stack (the ledger refuses it with a code)', () => {
+    const deep = `{"a":${'['.repeat(40_000)}${']'.repeat(40_000)}}`;
+    const { response, accepted } = validatePutEvents({ Entries: [entry({ Detail: deep })] }, context);
+    expect(response.FailedEntryCount).toBe(0);
+    expect(accepted[0]?.body.length).toBeGreaterThan(80_000);
+  });
+});
+
+describe("validatePutEvents: the bus policy on the engine's own source", () => {
+  const policy = { eventBusName: 'outcome-engine', source: 'outcome-engine', allowedAccessKeyIds: ['local-engine'] };
+  const engineEntry = entry({ Source: 'outcome-engine', DetailType: 'Contract Changed', Detail: '{}' });
+
+  it('refuses it per entry to any other signer, as EventBridge does, and accepts the rest of the call', () => {
+    const result = validatePutEvents(
+      { Entries: [entry(), engineEntry] },
+      { ...context, caller: { accessKeyId: 'local' }, reservedSource: policy },
+    );
+    expect(result.response.FailedEntryCount).toBe(1);
+    expect(result.response.Entries[1]).toEqual({ ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' });
+    expect(result.accepted.map((accepted) => accepted.envelope.source)).toEqual(['com.example.support']);
+    const unsigned = validatePutEvents({ Entries: [engineEntry] }, { ...context, caller: { accessKeyId: undefined }, reservedSource: policy });
+    expect(unsigned.response.FailedEntryCount).toBe(1);
+  });
+
+  it("accepts it from the engine's own access key id, and on other buses from anyone", () => {
+    const own = validatePutEvents({ Entries: [engineEntry] }, { ...context, caller: { accessKeyId: 'local-engine' }, reservedSource: policy });
+    expect(own.response.FailedEntryCount).toBe(0);
+    const otherBus = validatePutEvents(
+      { Entries: [{ ...engineEntry, EventBusName: 'default' }] },
+      { ...context, caller: { accessKeyId: 'local' }, reservedSource: policy },
+    );
+    expect(otherBus.response.FailedEntryCount).toBe(0);
+  });
+
+  it('reads the access key id from a SigV4 Authorization header', () => {
+    expect(
+      callerFromAuthorization(
+        'AWS4-HMAC-SHA256 Credential=local-engine/20261122/us-east-1/events/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc',
+      ),
+    ).toEqual({ accessKeyId: 'local-engine' });
+    expect(callerFromAuthorization(undefined)).toEqual({ accessKeyId: undefined });
+    expect(callerFromAuthorization('Bearer x')).toEqual({ accessKeyId: undefined });
   });
 });
