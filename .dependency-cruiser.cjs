@@ -26,9 +26,7 @@ module.exports = {
       name: 'no-circular',
       severity: 'error',
       comment: 'Import cycles hide layering mistakes and make load order matter.',
-      // known cycle, being removed: prepare-outcome-batch.ts <-> prepare-outcome-message.ts. A cycle is
-      // reported from each module on it, so exempting these two as origin allows that cycle and no other.
-      from: { pathNot: '^lambdas/domain/ledger/prepare-outcome-(batch|message)[.]ts$' },
+      from: {},
       to: { circular: true },
     },
     {

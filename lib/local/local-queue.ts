@@ -12,19 +12,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { DeadLetterStore } from './dead-letter-store';
-import type { QueueJournal } from './queue-journal';
+import type { QueuedMessage, QueueJournal } from './queue-journal';
+
+export type { QueuedMessage };
 
 export type QueueConsumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void | undefined>;
-
-/** A message as the queue keeps it; also the form pending messages are persisted in. */
-export interface QueuedMessage {
-  messageId: string;
-  body: string;
-  /** Epoch milliseconds. */
-  sentTimestamp: number;
-  receiveCount: number;
-  firstReceiveTimestamp?: number;
-}
 
 export interface LocalQueueOptions {
   /** The queue's name (the route id); appears in the event source ARN and dead letters. */

@@ -11,7 +11,16 @@ import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { DamagedLineError, readJsonLines, replaceFileAtomically, setDamagedLinesAside, syncFolder } from './json-lines-file';
-import type { QueuedMessage } from './local-queue';
+
+/** A message as the queue keeps it; also the form pending messages are persisted in. */
+export interface QueuedMessage {
+  messageId: string;
+  body: string;
+  /** Epoch milliseconds. */
+  sentTimestamp: number;
+  receiveCount: number;
+  firstReceiveTimestamp?: number;
+}
 
 const QueuedMessageSchema = z.object({
   messageId: z.string().min(1),
