@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { RiskInputError } from './risk-errors';
 import { RISK_TIERS, RiskTierSchema, isTierAtLeast, type RiskTier } from './risk-tiers';
-import { InstantSchema, RiskLocalDateSchema, RiskTimeZoneSchema, dec, localDayStart, instant, type RiskDecimal } from './risk-values';
+import { InstantSchema, RiskLocalDateSchema, RiskTimeZoneSchema, dec, localDayStart, instant } from './risk-values';
+import type { MoneyDecimal } from '../money/decimal';
 
 export const RenewalResultSchema = z.enum(['renewed', 'churned', 'downsized'], {
   error: 'expected renewed, churned or downsized',
@@ -55,7 +56,7 @@ function ratio(numerator: number, denominator: number): string | undefined {
   return denominator === 0 ? undefined : dec(numerator).dividedBy(denominator).toDecimalPlaces(2).toFixed(2);
 }
 
-function median(values: readonly RiskDecimal[]): RiskDecimal | undefined {
+function median(values: readonly MoneyDecimal[]): MoneyDecimal | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a.comparedTo(b));
   const middle = Math.floor(sorted.length / 2);
