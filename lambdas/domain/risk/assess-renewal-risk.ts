@@ -116,7 +116,7 @@ export function assessRenewalRisk(input: RiskAssessmentInput, config: RiskConfig
     };
   });
   // Rounded once, from the exact sum, so the score never drifts from its parts.
-  const score = Math.min(100, Math.max(0, Number(exactScore.toDecimalPlaces(0).toFixed(0))));
+  const score = Math.min(100, Math.max(0, Number(exactScore.toDecimalPlaces(0).toFixed(0)))); // exact: a whole score from 0 to 100
   const scoreTier = tierForScore(score, config.tierFloors);
   const severe = evaluations
     .filter((e) => e.applicable && e.risk.greaterThanOrEqualTo(config.severeSignalRisk))

@@ -59,7 +59,7 @@ function ratio(numerator: number, denominator: number): string | undefined {
 function median(values: readonly MoneyDecimal[]): MoneyDecimal | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a.comparedTo(b));
-  const middle = Math.floor(sorted.length / 2);
+  const middle = Math.floor(sorted.length / 2); // exact: an array index
   const upper = sorted[middle];
   const lower = sorted[sorted.length % 2 === 0 ? middle - 1 : middle];
   return upper && lower ? upper.plus(lower).dividedBy(2) : undefined;

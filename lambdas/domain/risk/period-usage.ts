@@ -77,7 +77,7 @@ export function mean(values: readonly MoneyDecimal[]): MoneyDecimal {
 /** "month", "quarter", "year", "week" or "period", from the term's typical period length. */
 export function periodNoun(periods: readonly RiskPeriod[]): string {
   const lengths = periods.map((p) => calendarDaysBetween(p.periodStart, p.periodEnd)).sort((a, b) => a - b);
-  const median = lengths[Math.floor(lengths.length / 2)] ?? 0;
+  const median = lengths[Math.floor(lengths.length / 2)] ?? 0; // exact: an array index
   if (median >= 28 && median <= 31) return 'month';
   if (median >= 89 && median <= 92) return 'quarter';
   if (median >= 365 && median <= 366) return 'year';

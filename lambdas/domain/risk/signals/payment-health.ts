@@ -74,7 +74,7 @@ export function evaluatePaymentHealth(input: ParsedRiskAssessmentInput, now: Dat
     const since = pastDueSince(events.filter((e) => e.signal.invoiceId === invoiceId), now);
     if (since === undefined) continue;
     const amountMinor = events.findLast((e) => e.signal.invoiceId === invoiceId && e.signal.amountMinor)?.signal.amountMinor;
-    pastDue.push({ invoiceId, days: Math.floor(now.diff(since, 'days').days), amountMinor });
+    pastDue.push({ invoiceId, days: Math.floor(now.diff(since, 'days').days), amountMinor }); // exact: whole days past due, a duration, not money
   }
   pastDue.sort((a, b) => b.days - a.days);
 
