@@ -5,7 +5,7 @@
 // stored contract no longer shows.
 import { z } from 'zod';
 import { DEFAULT_CHECKPOINT_DAYS } from '../risk/checkpoint-plan';
-import { LocalDateSchema } from '../periods/local-date';
+import { LocalDateSchema } from '../periods/time-schemas';
 import type { Contract } from './contract-schema';
 import type { Plan } from './plan-schema';
 import { selectPlanVersion } from './resolve-plan-version';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { RiskInputError } from './risk-errors';
 import { RISK_TIERS, RiskTierSchema, isTierAtLeast, type RiskTier } from './risk-tiers';
-import { InstantSchema, RiskLocalDateSchema, RiskTimeZoneSchema, dec, localDayStart, instant } from './risk-values';
+import { dec, localDayStart, instant } from './risk-values';
+import { InstantSchema, LocalDateSchema, TimeZoneSchema } from '../periods/time-schemas';
 import type { MoneyDecimal } from '../money/decimal';
 
 export const RenewalResultSchema = z.enum(['renewed', 'churned', 'downsized'], {
@@ -11,9 +12,9 @@ export type RenewalResult = z.infer<typeof RenewalResultSchema>;
 
 export const BacktestRecordSchema = z.strictObject({
   contractId: z.string().min(1),
-  termEnd: RiskLocalDateSchema,
+  termEnd: LocalDateSchema,
   /** Zone of termEnd; UTC when absent. */
-  timeZone: RiskTimeZoneSchema.default('UTC'),
+  timeZone: TimeZoneSchema.default('UTC'),
   renewalResult: RenewalResultSchema,
   assessments: z.array(z.strictObject({ at: InstantSchema, tier: RiskTierSchema })),
   /**

@@ -1,5 +1,4 @@
-import { DateTime, IANAZone } from 'luxon';
-import { z } from 'zod';
+import { DateTime } from 'luxon';
 import { MoneyDecimal, ZERO } from '../money/decimal';
 
 // Small value helpers shared by the risk modules: ratios and amounts in the
@@ -54,31 +53,7 @@ export function toMinorInteger(value: MoneyDecimal): bigint {
   return BigInt(value.toDecimalPlaces(0, MoneyDecimal.ROUND_HALF_UP).toFixed(0));
 }
 
-// ---- calendar dates and instants -------------------------------------------
-
-const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-export function isLocalDate(text: string): boolean {
-  if (!LOCAL_DATE.test(text)) return false;
-  return DateTime.fromISO(text, { zone: 'UTC' }).isValid;
-}
-
-/** zod: a calendar date `YYYY-MM-DD`. */
-export const RiskLocalDateSchema = z.string().refine(isLocalDate, { error: 'expected a real calendar date YYYY-MM-DD' });
-
-/** zod: an IANA zone name. */
-export const RiskTimeZoneSchema = z
-  .string()
-  .refine((zone) => IANAZone.isValidZone(zone), { error: 'expected an IANA time zone such as "America/New_York"' });
-
-const INSTANT_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
-
-/** zod: an RFC 3339 instant that carries its offset (a bare local time would be ambiguous). */
-export const InstantSchema = z
-  .string()
-  .refine((text) => INSTANT_WITH_OFFSET.test(text) && DateTime.fromISO(text).isValid, {
-    error: 'expected an RFC 3339 instant with offset, e.g. 2026-11-01T09:00:00Z',
-  });
+// ---- calendar dates and instants (their schemas: periods/time-schemas.ts) ---
 
 export function instant(text: string): DateTime {
   return DateTime.fromISO(text, { setZone: true }).toUTC();
