@@ -85,6 +85,16 @@ module.exports = {
       to: { path: '^lambdas/(adapters|handlers)/' },
     },
     {
+      name: 'decimal-js-only-in-money',
+      severity: 'error',
+      comment:
+        "One Decimal configuration: every module uses MoneyDecimal from lambdas/domain/money/decimal.ts (a private clone, 40 digits), " +
+        "never decimal.js itself, whose global constructor has 20 digits and settings any library can change. " +
+        "test/unit/money/ may import it to prove the clone ignores the global settings.",
+      from: { pathNot: '^(lambdas/domain/money|test/unit/money)/' },
+      to: { path: '^node_modules/decimal[.]js/' },
+    },
+    {
       name: 'shared-only-domain',
       severity: 'error',
       comment: 'lambdas/shared is the handlers\' kit (env, middleware, telemetry): it builds on nothing but the domain.',

@@ -1,7 +1,8 @@
 // outcome-engine invoice preview: the draft invoice of a contract's period,
 // rated from the ledger as recorded up to a cutoff.
 import { previewInvoice } from '../../lambdas/application/plans/preview-invoice';
-import { serializeDraftInvoice, type SerializedDraftInvoice, type SerializedInvoiceLine } from '../../lambdas/domain/rating/draft-invoice';
+import { formatAmountWithCode } from '../../lambdas/domain/money/format-money';
+import { serializeDraftInvoice, type SerializedAmount, type SerializedDraftInvoice, type SerializedInvoiceLine } from '../../lambdas/domain/rating/draft-invoice';
 import { printJson } from './cli-io';
 import type { RegisterCommand } from './command-context';
 import { formatFields, formatTable } from './format';
@@ -10,6 +11,7 @@ import { parseInstant } from './time-range';
 
 /** Invoice lines, totals and the ledger query behind each usage line, for people. */
 export function formatDraftInvoice(invoice: Pick<SerializedDraftInvoice, 'lines' | 'commitmentTrueUp' | 'subtotal' | 'credits' | 'total' | 'currency' | 'planCode' | 'planVersion' | 'period' | 'usageAsOf' | 'contractId' | 'customerId'>): string {
+  const withCode = (amount: SerializedAmount) => formatAmountWithCode(BigInt(amount.minor), invoice.currency);
   const lines: SerializedInvoiceLine[] = [...invoice.lines, ...(invoice.commitmentTrueUp ? [invoice.commitmentTrueUp] : [])];
   const header = formatFields([
     ...(invoice.contractId ? ([['contract', `${invoice.contractId} (customer ${invoice.customerId ?? '-'})`]] as const) : []),
@@ -30,10 +32,10 @@ export function formatDraftInvoice(invoice: Pick<SerializedDraftInvoice, 'lines'
     lines,
   );
   const totals = formatFields([
-    ['subtotal', `${invoice.subtotal.decimal} ${invoice.currency}`],
-    ['commitment true-up', invoice.commitmentTrueUp ? `${invoice.commitmentTrueUp.amount.decimal} ${invoice.currency}` : '-'],
-    ['credits applied', invoice.credits ? `${invoice.credits.applied.decimal} ${invoice.currency} (balance ${invoice.credits.balanceBefore.decimal} -> ${invoice.credits.balanceAfter.decimal})` : '-'],
-    ['total', `${invoice.total.decimal} ${invoice.currency}`],
+    ['subtotal', withCode(invoice.subtotal)],
+    ['commitment true-up', invoice.commitmentTrueUp ? withCode(invoice.commitmentTrueUp.amount) : '-'],
+    ['credits applied', invoice.credits ? `${withCode(invoice.credits.applied)} (balance ${invoice.credits.balanceBefore.decimal} -> ${invoice.credits.balanceAfter.decimal})` : '-'],
+    ['total', withCode(invoice.total)],
   ]);
   const queries = lines
     .filter((line) => line.usageQuery?.reference)

@@ -8,6 +8,7 @@ import type { InvoiceStatus, InvoiceStore } from '../../lambdas/application/bill
 import type { CorrectionLine } from '../../lambdas/domain/invoicing/corrections';
 import type { InvoiceRecord, InvoiceRecordLine } from '../../lambdas/domain/invoicing/invoice-record';
 import type { CurrencyCode } from '../../lambdas/domain/money/currencies';
+import { formatAmountWithCode } from '../../lambdas/domain/money/format-money';
 import { serializeAmount, type SerializedAmount } from '../../lambdas/domain/rating/draft-invoice';
 import type { BreakdownRow } from '../../lambdas/domain/rating/breakdown';
 import type { UsageQuery } from '../../lambdas/domain/rating/usage';
@@ -149,6 +150,7 @@ function describeRow(row: BreakdownRow): string {
 }
 
 export function formatInvoiceExplanation(explained: InvoiceExplanation): string {
+  const withCode = (amount: SerializedAmount) => formatAmountWithCode(BigInt(amount.minor), explained.currency as CurrencyCode);
   const out: string[] = [
     formatFields([
       ['invoice', explained.invoiceRecordId],
@@ -157,11 +159,11 @@ export function formatInvoiceExplanation(explained: InvoiceExplanation): string 
       ['plan', `${explained.plan.code} version ${explained.plan.version}`],
       ['usage as of', explained.cutoff],
       ['stripe', explained.stripe.invoiceId ? `${explained.stripe.invoiceId} ${explained.stripe.status ?? ''}` : 'not pushed yet'],
-      ['total', `${explained.totals.total.decimal} ${explained.currency} (rated ${explained.totals.ratedTotal.decimal}, adjustments ${explained.totals.adjustmentsTotal.decimal}, credits ${explained.totals.creditsApplied.decimal})`],
+      ['total', `${withCode(explained.totals.total)} (rated ${explained.totals.ratedTotal.decimal}, adjustments ${explained.totals.adjustmentsTotal.decimal}, credits ${explained.totals.creditsApplied.decimal})`],
     ]).trimEnd(),
   ];
   for (const line of explained.lines) {
-    out.push(`\nline ${line.lineId} [${line.kind}] ${line.amount.decimal} ${explained.currency}: ${line.description}`);
+    out.push(`\nline ${line.lineId} [${line.kind}] ${withCode(line.amount)}: ${line.description}`);
     out.push(`  charge ${line.chargeId ?? '-'}, metric ${line.metric ?? '-'}, quantity ${line.quantity}, service period ${line.servicePeriod.periodId}`);
     for (const row of line.tiers) out.push(`  tier  ${describeRow(row)}`);
     if (line.ledgerQuery) {
@@ -174,10 +176,10 @@ export function formatInvoiceExplanation(explained: InvoiceExplanation): string 
   for (const correction of explained.followedBy) {
     out.push(`\ncorrection ${correction.correctionId} (re-rated as of ${correction.cutoff})`);
     for (const line of correction.adjustments.lines) {
-      out.push(`  adjustment +${line.amount.decimal} ${explained.currency} (${line.quantityDelta}): ${line.description}; billed on ${correction.adjustments.billedOn ?? 'the next invoice'}`);
+      out.push(`  adjustment +${withCode(line.amount)} (${line.quantityDelta}): ${line.description}; billed on ${correction.adjustments.billedOn ?? 'the next invoice'}`);
     }
     for (const line of correction.creditNote.lines) {
-      out.push(`  credit -${line.amount.decimal} ${explained.currency} (${line.quantityDelta}): ${line.description}; credit note ${correction.creditNote.creditNoteId ?? 'pending'}`);
+      out.push(`  credit -${withCode(line.amount)} (${line.quantityDelta}): ${line.description}; credit note ${correction.creditNote.creditNoteId ?? 'pending'}`);
     }
   }
   return `${out.join('\n')}\n`;

@@ -6,7 +6,7 @@ import { mapWithConcurrency } from '../../lambdas/shared/map-with-concurrency';
 import { correctAndClosePeriod, DEFAULT_CLOSE_GRACE_HOURS, periodCloseFor } from '../../lambdas/application/billing/schedule-period-closes';
 import { type PeriodClose } from '../../lambdas/application/billing/ports';
 import type { Contract } from '../../lambdas/domain/plans/contract-schema';
-import { serializeAmount } from '../../lambdas/domain/rating/draft-invoice';
+import { formatAmountWithCode } from '../../lambdas/domain/money/format-money';
 import type { CurrencyCode } from '../../lambdas/domain/money/currencies';
 import { withBilling } from './billing-connection';
 import { CliError, printJson } from './cli-io';
@@ -72,7 +72,7 @@ function codeOf(error: unknown): string {
   return typeof code === 'string' ? code : error instanceof Error ? error.name : 'error';
 }
 
-const money = (minor: string, currency: string): string => `${serializeAmount(BigInt(minor), currency as CurrencyCode).decimal} ${currency}`;
+const money = (minor: string, currency: string): string => formatAmountWithCode(BigInt(minor), currency as CurrencyCode);
 
 export function formatPeriodClose(report: PeriodCloseReport): string {
   const table = formatTable(

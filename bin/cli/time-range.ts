@@ -1,7 +1,9 @@
 // Turns `--period 2026-11` (or a day, quarter or year) in a time zone, or an
 // explicit `--from`/`--to`, into the half-open occurredAt range the ledger
 // queries: [from, to).
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { isValidTimeZone } from '../../lambdas/domain/periods/local-date';
+import { InstantSchema } from '../../lambdas/domain/periods/time-schemas';
 import { CliError } from './cli-io';
 
 export interface TimeRange {
@@ -10,16 +12,14 @@ export interface TimeRange {
 }
 
 export function parseInstant(text: string, flag: string): Date {
-  const parsed = DateTime.fromISO(text, { setZone: true });
   // An instant needs an explicit offset; a bare date or local time would depend on this machine's zone.
-  if (!parsed.isValid || !/(Z|[+-]\d{2}:?\d{2})$/i.test(text)) {
-    throw new CliError(`${flag} must be an ISO 8601 instant with an offset, e.g. 2026-11-01T00:00:00Z (got "${text}")`, 2);
-  }
-  return parsed.toJSDate();
+  const checked = InstantSchema.safeParse(text);
+  if (!checked.success) throw new CliError(`${flag}: ${checked.error.issues[0]?.message ?? 'invalid instant'} (got "${text}")`, 2);
+  return DateTime.fromISO(checked.data, { setZone: true }).toJSDate();
 }
 
 export function assertTimeZone(zone: string): string {
-  if (!IANAZone.isValidZone(zone)) throw new CliError(`--time-zone "${zone}" is not an IANA time zone such as UTC or Europe/Berlin`, 2);
+  if (!isValidTimeZone(zone)) throw new CliError(`--time-zone "${zone}" is not an IANA time zone such as UTC or Europe/Berlin`, 2);
   return zone;
 }
 

@@ -19,6 +19,7 @@ import {
 } from '../../lambdas/application/risk/schedule-renewal-checks';
 import { deriveContractChange, type ContractChange, type ContractSnapshot } from '../../lambdas/domain/plans/contract-change';
 import type { Contract } from '../../lambdas/domain/plans/contract-schema';
+import { InstantSchema } from '../../lambdas/domain/periods/time-schemas';
 import { createRiskService, type RiskService, type RiskServiceConfig } from '../../lambdas/composition/risk-service';
 import { createCheckRenewalRiskHandler, type CheckRenewalRiskResponse } from '../../lambdas/handlers/check-renewal-risk';
 import type { LocalBilling } from './local-billing';
@@ -303,7 +304,7 @@ export interface LocalRenewalRisk {
 
 export const ClockAdvanceRequestSchema = z.union([
   z.strictObject({ by: z.string().min(2) }),
-  z.strictObject({ to: z.iso.datetime({ offset: true }) }),
+  z.strictObject({ to: InstantSchema }),
 ]);
 export type ClockAdvanceRequest = z.infer<typeof ClockAdvanceRequestSchema>;
 

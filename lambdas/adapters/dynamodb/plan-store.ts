@@ -20,6 +20,7 @@ import { describeSchemaIssues, formatIssuePath } from '../../domain/plans/descri
 import { PlanSchema, PlanVersionSchema, type Plan, type PlanVersion } from '../../domain/plans/plan-schema';
 import { errorName, isConditionalCheckFailed, toInfrastructureError } from './aws-error-classification';
 import { ENGINE_TABLE } from './table-design';
+import { canonicalJson } from '../../domain/json/canonical-json';
 
 // Plans and contracts in the engine table (ENGINE_TABLE):
 //
@@ -51,14 +52,6 @@ const PLAN_TYPE = 'PLAN';
 const CONTRACT_TYPE = 'CONTRACT';
 
 type Item = Record<string, AttributeValue>;
-
-/** JSON with object keys sorted at every level, so equal content always hashes alike. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) => {
-    if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner;
-    return Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  });
-}
 
 export function contentHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');

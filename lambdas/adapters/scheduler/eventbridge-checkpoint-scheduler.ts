@@ -17,6 +17,7 @@ import { checkpointScheduleNames, type PlannedCheckpoint, type RenewalCheckpoint
 import { checkpointPayload } from '../../domain/risk/checkpoint-payload';
 import { ScheduleRejectedError, SchedulerUnavailableError } from './scheduler-errors';
 import type { CheckpointSchedulerPort, CheckpointTermRef, ScheduleDeleteResult, ScheduleMoveResult, ScheduleUpsertResult } from '../../application/risk/ports';
+import { canonicalJson } from '../../domain/json/canonical-json';
 
 export interface CheckpointScheduleSettings {
   /** Schedule group created by the stack. */
@@ -67,11 +68,10 @@ export function checkpointScheduleDefinition(
   };
 }
 
-function canonicalJson(text: string | undefined): string | undefined {
+function canonicalInput(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   try {
-    const value = JSON.parse(text) as Record<string, unknown>;
-    return JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1))));
+    return canonicalJson(JSON.parse(text));
   } catch {
     // Not JSON: compare verbatim (it differs from ours, so it gets updated).
     return text;
@@ -91,7 +91,7 @@ export function scheduleMatches(existing: GetScheduleCommandOutput, desired: Sch
     existing.FlexibleTimeWindow?.Mode === desired.FlexibleTimeWindow?.Mode &&
     target?.Arn === wanted?.Arn &&
     target?.RoleArn === wanted?.RoleArn &&
-    canonicalJson(target?.Input) === canonicalJson(wanted?.Input) &&
+    canonicalInput(target?.Input) === canonicalInput(wanted?.Input) &&
     target?.DeadLetterConfig?.Arn === wanted?.DeadLetterConfig?.Arn &&
     target?.RetryPolicy?.MaximumEventAgeInSeconds === wanted?.RetryPolicy?.MaximumEventAgeInSeconds &&
     target?.RetryPolicy?.MaximumRetryAttempts === wanted?.RetryPolicy?.MaximumRetryAttempts

@@ -10,6 +10,7 @@ import { billingScheduleForContract } from '../../domain/plans/contract-plan';
 import type { ContractChange } from '../../domain/plans/contract-change';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { periodById, periodsForTerm, type BillingPeriod } from '../../domain/periods/billing-period';
+import { PeriodIdSchema } from '../../domain/periods/time-schemas';
 import { closeContractPeriod, type BillingDeps, type ClosePeriodResult } from './close-contract-period';
 import { correctInvoicedPeriod, type CorrectPeriodResult } from './correct-invoiced-period';
 import { BillingNotFoundError } from './billing-errors';
@@ -20,9 +21,7 @@ export const DEFAULT_CLOSE_GRACE_HOURS = 24;
 
 export const ClosePeriodRequestSchema = z.strictObject({
   contractId: z.string({ error: 'expected a contract id' }).min(1).max(128),
-  periodId: z.string({ error: 'expected a period id such as 2026-11, 2026-Q4 or 2026' }).regex(/^\d{4}(-(\d{2}|Q[1-4]))?$/, {
-    error: 'expected a period id such as 2026-11, 2026-Q4 or 2026',
-  }),
+  periodId: PeriodIdSchema,
 });
 export type ClosePeriodRequest = z.infer<typeof ClosePeriodRequestSchema>;
 

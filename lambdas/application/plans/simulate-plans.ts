@@ -4,7 +4,7 @@ import type { Contract } from '../../domain/plans/contract-schema';
 import type { Plan } from '../../domain/plans/plan-schema';
 import { newestPlanVersion, selectPlanVersion } from '../../domain/plans/resolve-plan-version';
 import { periodsForTerm } from '../../domain/periods/billing-period';
-import { LocalDateSchema } from '../../domain/periods/local-date';
+import { LocalDateSchema } from '../../domain/periods/time-schemas';
 import { simulatePlanChange, type SimulationResult } from '../../domain/rating/simulate-plan-change';
 import { usageRequirementsFor } from '../../domain/rating/usage-requirements';
 import { BillingNotFoundError } from '../billing/billing-errors';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LocalDateSchema } from '../../domain/periods/time-schemas';
 import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
 import type { RenewalTask, RenewalTaskStatus, RenewalTaskStore, RiskEventPublisher } from './ports';
 import { RenewalTaskNotFoundError, TaskStateError, TaskVersionConflictError } from './risk-errors';
@@ -10,12 +11,11 @@ export interface ManageRenewalTasksDeps {
   readonly clock: () => Date;
 }
 
-const LocalDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a local date YYYY-MM-DD' });
 
 export const ListRenewalTasksSchema = z.strictObject({
   owner: z.string().min(1).optional(),
   /** Tasks due strictly before this local date. */
-  dueBefore: LocalDay.optional(),
+  dueBefore: LocalDateSchema.optional(),
   /** Open and acknowledged tasks unless asked for all. */
   includeResolved: z.boolean().default(false),
   contractId: z.string().min(1).optional(),

@@ -33,3 +33,13 @@ export function formatMoney(minor: bigint, currency: CurrencyCode, locale = 'en-
   // The ES2023 Intl.NumberFormat v3 overload takes an exact decimal string.
   return formatter.format(formatMinorUnits(minor, currency) as unknown as number);
 }
+
+/**
+ * Minor units -> "1234.50 USD", "1234 JPY", "-0.05 USD": the exact amount with
+ * the currency's decimals, no grouping, then the ISO code. The CLI's tables and
+ * totals use it: columns stay aligned and a script can read the number back.
+ * Prose for people (task reasons, value summaries) uses formatMoney.
+ */
+export function formatAmountWithCode(minor: bigint, currency: CurrencyCode): string {
+  return `${formatMinorUnits(minor, currency)} ${currency}`;
+}

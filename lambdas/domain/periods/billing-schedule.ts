@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { LocalDateSchema, TimeZoneSchema, parseLocalDate, compareLocalDates } from './local-date';
+import { parseLocalDate, compareLocalDates } from './local-date';
+import { LocalDateSchema, TimeZoneSchema } from './time-schemas';
 
 export const BILLING_CADENCES = ['monthly', 'quarterly', 'annual'] as const;
 export const BillingCadenceSchema = z.enum(BILLING_CADENCES, {

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { DateTime, IANAZone } from 'luxon';
 import { InvalidInstantError } from './period-errors';
 
@@ -126,16 +125,6 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
   return valid;
 }
-
-/** zod: a real calendar date `YYYY-MM-DD` (YAML leaves unquoted dates as strings). */
-export const LocalDateSchema = z
-  .string({ error: 'expected a date YYYY-MM-DD' })
-  .refine((value) => parseLocalDate(value) !== undefined, { error: 'expected a real calendar date YYYY-MM-DD' });
-
-/** zod: an IANA time zone name such as America/New_York or UTC. */
-export const TimeZoneSchema = z
-  .string({ error: 'expected an IANA time zone name' })
-  .refine(isValidTimeZone, { error: 'expected an IANA time zone name such as "America/New_York" or "UTC"' });
 
 export function utcIso(dateTime: DateTime): string {
   const iso = dateTime.toUTC().toISO();

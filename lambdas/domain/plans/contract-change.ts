@@ -5,10 +5,11 @@
 // stored contract no longer shows.
 import { z } from 'zod';
 import { DEFAULT_CHECKPOINT_DAYS } from '../risk/checkpoint-plan';
-import { LocalDateSchema } from '../periods/local-date';
+import { LocalDateSchema } from '../periods/time-schemas';
 import type { Contract } from './contract-schema';
 import type { Plan } from './plan-schema';
 import { selectPlanVersion } from './resolve-plan-version';
+import { canonicalJson } from '../json/canonical-json';
 
 /** Version of the 'Contract Changed' detail; events without one are version 1. */
 export const CONTRACT_CHANGE_SCHEMA_VERSION = 1;
@@ -127,15 +128,7 @@ export interface ContractSnapshot {
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner === null || typeof inner !== 'object' || Array.isArray(inner)
-      ? inner
-      : Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-  );
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 function sameDays(a: readonly number[], b: readonly number[]): boolean {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { CurrencyCodeSchema, MoneyAmountSchema, PercentSchema, QuantitySchema, UnitPriceSchema, decimalOrUndefined, isCurrencyCode } from '../money';
 import { BillingCadenceSchema } from '../periods/billing-schedule';
-import { LocalDateSchema, TimeZoneSchema, parseLocalDate, compareLocalDates } from '../periods/local-date';
+import { parseLocalDate, compareLocalDates } from '../periods/local-date';
+import { LocalDateSchema, TimeZoneSchema } from '../periods/time-schemas';
 import { CheckpointDaysSchema } from '../risk/checkpoint-plan';
 import {
   ChargeIdSchema,

@@ -12,7 +12,7 @@ import {
   toDecimal,
   type CurrencyCode,
 } from '../money';
-import { LocalDateSchema } from '../periods/local-date';
+import { LocalDateSchema } from '../periods/time-schemas';
 import { CheckpointDaysSchema } from '../risk/checkpoint-plan';
 
 /** Line id the engine uses for the contract-level commitment true-up; plans may not use it. */

@@ -4,6 +4,7 @@ import { CurrencyCodeSchema, QuantitySchema } from '../money';
 import type { Plan } from '../plans/plan-schema';
 import { selectPlanVersion } from '../plans/resolve-plan-version';
 import { compareLocalDates, parseLocalDate, startOfLocalDay, toUtcDateTime, toUtcIsoString, utcIso, type InstantInput } from '../periods/local-date';
+import { InstantSchema, LocalDateSchema } from '../periods/time-schemas';
 import { UsageAccumulator, type RatableOutcome } from './aggregate-outcomes';
 import { serializeDraftInvoice, type DraftInvoice, type RatingPeriod, type SerializedDraftInvoice } from './draft-invoice';
 import { indexUsage } from './measure-usage';
@@ -13,7 +14,7 @@ import { MetricUsageSchema, usageKey, type MetricUsage } from './usage';
 import { usageRequirementsFor } from './usage-requirements';
 
 const DATE_OR_INSTANT = z.union(
-  [z.iso.date(), z.iso.datetime({ offset: true })],
+  [LocalDateSchema, InstantSchema],
   { error: 'expected a date YYYY-MM-DD (UTC midnight) or an RFC 3339 instant with offset' },
 );
 
@@ -23,7 +24,7 @@ export const UsageFileOutcomeSchema = z.strictObject({
   metric: z.string().min(1).max(128),
   quantity: QuantitySchema.default('1'),
   value: z.strictObject({ amount: QuantitySchema, currency: CurrencyCodeSchema }).optional(),
-  occurredAt: z.iso.datetime({ offset: true, error: 'expected an RFC 3339 instant with offset' }),
+  occurredAt: InstantSchema,
   attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   billable: z.boolean().default(true),
   /** Defaults to `billable`. */
@@ -46,7 +47,7 @@ export const UsageFileSchema = z.strictObject({
     })
     .optional(),
   customerId: z.string().min(1).max(255).optional(),
-  asOf: z.iso.datetime({ offset: true }).optional(),
+  asOf: InstantSchema.optional(),
   metrics: z.array(MetricUsageSchema).default([]),
   outcomes: z.array(UsageFileOutcomeSchema).default([]),
 });

@@ -1,6 +1,6 @@
 import { MoneyDecimal } from '../money/decimal';
 import type { CurrencyCode } from '../money/currencies';
-import { formatMinorUnits } from '../money/format-money';
+import { formatAmountWithCode } from '../money/format-money';
 import type { Contract } from '../plans/contract-schema';
 import type { Plan } from '../plans/plan-schema';
 import { planVersionForContract } from '../plans/contract-plan';
@@ -131,8 +131,7 @@ export function differencePercent(current: bigint, proposed: bigint): string | n
 }
 
 function signedAmount(minor: bigint, currency: CurrencyCode): string {
-  const text = formatMinorUnits(minor, currency);
-  return `${minor > 0n ? '+' : ''}${text} ${currency}`;
+  return `${minor > 0n ? '+' : ''}${formatAmountWithCode(minor, currency)}`;
 }
 
 function hasCode(error: unknown): error is Error & { code: string } {

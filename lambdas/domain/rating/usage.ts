@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CurrencyCodeSchema, QuantitySchema } from '../money';
+import { InstantSchema } from '../periods/time-schemas';
 import { EligibilitySchema, type Aggregation, type Eligibility } from '../plans/plan-schema';
 
 const CountSchema = z
@@ -39,8 +40,6 @@ export const MetricUsageSchema = z.strictObject({
   query: z.string().max(2000).optional(),
 });
 export type MetricUsage = z.infer<typeof MetricUsageSchema>;
-
-const InstantSchema = z.iso.datetime({ offset: true, error: 'expected an RFC 3339 instant with offset' });
 
 /** All usage of one customer for one period, as of a recordedAt cutoff. */
 export const PeriodUsageSchema = z.strictObject({

@@ -3,7 +3,8 @@ import { DEFAULT_RISK_CONFIG, SIGNAL_CODES, type RiskConfig, type SignalCode } f
 import { RiskInputError } from './risk-errors';
 import { RiskAssessmentInputSchema, type ParsedRiskAssessmentInput, type RiskAssessmentInput } from './risk-input';
 import { tierForScore, tierRank, worseTier, type RiskTier } from './risk-tiers';
-import { ZERO, calendarDaysBetween, dec, decimalString, instant, type RiskDecimal } from './risk-values';
+import { ZERO, calendarDaysBetween, dec, decimalString, instant } from './risk-values';
+import type { MoneyDecimal } from '../money/decimal';
 import type { RiskReason, SignalEvaluation, SignalUnit } from './signal-result';
 import { RISK_SIGNALS } from './risk-signals';
 import { assessDataFreshness } from './signals/signal-gap';
@@ -95,7 +96,7 @@ export function assessRenewalRisk(input: RiskAssessmentInput, config: RiskConfig
   const applicableWeight = evaluations
     .filter((e) => e.applicable)
     .reduce((sum, e) => sum + config.weights[e.code], 0);
-  let exactScore: RiskDecimal = ZERO;
+  let exactScore: MoneyDecimal = ZERO;
   const signals: SignalReport[] = evaluations.map((e) => {
     const weight = e.applicable && applicableWeight > 0 ? dec(config.weights[e.code]).times(100).dividedBy(applicableWeight) : ZERO;
     const contribution = weight.times(e.risk);
@@ -115,7 +116,7 @@ export function assessRenewalRisk(input: RiskAssessmentInput, config: RiskConfig
     };
   });
   // Rounded once, from the exact sum, so the score never drifts from its parts.
-  const score = Math.min(100, Math.max(0, Number(exactScore.toDecimalPlaces(0).toFixed(0))));
+  const score = Math.min(100, Math.max(0, Number(exactScore.toDecimalPlaces(0).toFixed(0)))); // exact: a whole score from 0 to 100
   const scoreTier = tierForScore(score, config.tierFloors);
   const severe = evaluations
     .filter((e) => e.applicable && e.risk.greaterThanOrEqualTo(config.severeSignalRisk))

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { RiskInputError } from './risk-errors';
 import { RISK_TIERS, RiskTierSchema, isTierAtLeast, type RiskTier } from './risk-tiers';
-import { InstantSchema, RiskLocalDateSchema, RiskTimeZoneSchema, dec, localDayStart, instant, type RiskDecimal } from './risk-values';
+import { dec, localDayStart, instant } from './risk-values';
+import { InstantSchema, LocalDateSchema, TimeZoneSchema } from '../periods/time-schemas';
+import type { MoneyDecimal } from '../money/decimal';
 
 export const RenewalResultSchema = z.enum(['renewed', 'churned', 'downsized'], {
   error: 'expected renewed, churned or downsized',
@@ -10,9 +12,9 @@ export type RenewalResult = z.infer<typeof RenewalResultSchema>;
 
 export const BacktestRecordSchema = z.strictObject({
   contractId: z.string().min(1),
-  termEnd: RiskLocalDateSchema,
+  termEnd: LocalDateSchema,
   /** Zone of termEnd; UTC when absent. */
-  timeZone: RiskTimeZoneSchema.default('UTC'),
+  timeZone: TimeZoneSchema.default('UTC'),
   renewalResult: RenewalResultSchema,
   assessments: z.array(z.strictObject({ at: InstantSchema, tier: RiskTierSchema })),
   /**
@@ -55,10 +57,10 @@ function ratio(numerator: number, denominator: number): string | undefined {
   return denominator === 0 ? undefined : dec(numerator).dividedBy(denominator).toDecimalPlaces(2).toFixed(2);
 }
 
-function median(values: readonly RiskDecimal[]): RiskDecimal | undefined {
+function median(values: readonly MoneyDecimal[]): MoneyDecimal | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a.comparedTo(b));
-  const middle = Math.floor(sorted.length / 2);
+  const middle = Math.floor(sorted.length / 2); // exact: an array index
   const upper = sorted[middle];
   const lower = sorted[sorted.length % 2 === 0 ? middle - 1 : middle];
   return upper && lower ? upper.plus(lower).dividedBy(2) : undefined;

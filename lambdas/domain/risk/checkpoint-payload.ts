@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PlannedCheckpoint } from './checkpoint-plan';
-import { InstantSchema } from './risk-values';
+import { InstantSchema } from '../periods/time-schemas';
 
 /**
  * What a fired checkpoint schedule hands the check function. Versioned, so a

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { CheckpointPlanError } from './risk-errors';
-import { InstantSchema, RiskLocalDateSchema, RiskTimeZoneSchema, instant } from './risk-values';
+import { instant } from './risk-values';
+import { InstantSchema, LocalDateSchema, TimeZoneSchema } from '../periods/time-schemas';
 
 /** Days before term end at which renewal risk is checked unless a plan or contract says otherwise. */
 export const DEFAULT_CHECKPOINT_DAYS = [120, 90, 60, 30] as const;
@@ -44,8 +45,8 @@ export const PlanRenewalCheckpointsInputSchema = z.strictObject({
   contractId: z.string().min(1).max(128),
   termId: z.string().min(1).max(128),
   /** First local day after the term (exclusive), as on the contract. */
-  termEnd: RiskLocalDateSchema,
-  timeZone: RiskTimeZoneSchema,
+  termEnd: LocalDateSchema,
+  timeZone: TimeZoneSchema,
   checkpointsDays: CheckpointDaysSchema.default([...DEFAULT_CHECKPOINT_DAYS]),
   /** Local wall-clock time the check runs on its day: early in the CSM's working day. */
   localTime: LocalTimeOfDaySchema.default('09:00'),

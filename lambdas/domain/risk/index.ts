@@ -11,5 +11,5 @@ export * from './revenue-at-risk';
 export * from './recommended-plays';
 export * from './task-rules';
 export * from './backtest-risk-tiers';
-export { formatMinor, formatPercent, formatQuantity } from './risk-values';
+export { formatPercent, formatQuantity } from './risk-values';
 export * from './checkpoint-payload';

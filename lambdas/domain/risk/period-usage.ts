@@ -1,6 +1,7 @@
 import type { DateTime } from 'luxon';
 import type { ParsedRiskAssessmentInput, RiskPeriod } from './risk-input';
-import { RiskDecimal, ZERO, calendarDaysBetween, clamp01, dec, localDayStart } from './risk-values';
+import { ZERO, calendarDaysBetween, clamp01, dec, localDayStart } from './risk-values';
+import type { MoneyDecimal } from '../money/decimal';
 
 // Usage arranged per metric and period, with each period placed relative to
 // `now`: complete, in progress (with the elapsed fraction) or future. Periods
@@ -8,12 +9,12 @@ import { RiskDecimal, ZERO, calendarDaysBetween, clamp01, dec, localDayStart } f
 
 export interface PeriodUsage {
   readonly period: RiskPeriod;
-  readonly quantity: RiskDecimal;
+  readonly quantity: MoneyDecimal;
 }
 
 export interface TermProgress {
   readonly complete: readonly RiskPeriod[];
-  readonly inProgress?: { readonly period: RiskPeriod; readonly elapsedFraction: RiskDecimal };
+  readonly inProgress?: { readonly period: RiskPeriod; readonly elapsedFraction: MoneyDecimal };
   readonly future: readonly RiskPeriod[];
   readonly all: readonly RiskPeriod[];
 }
@@ -41,8 +42,8 @@ export function termProgress(input: ParsedRiskAssessmentInput, now: DateTime): T
 }
 
 /** Quantity per period key for one metric. */
-export function usageIndex(input: ParsedRiskAssessmentInput, metric: string): Map<string, RiskDecimal> {
-  const index = new Map<string, RiskDecimal>();
+export function usageIndex(input: ParsedRiskAssessmentInput, metric: string): Map<string, MoneyDecimal> {
+  const index = new Map<string, MoneyDecimal>();
   for (const row of input.usageByPeriod) {
     if (row.metric !== metric) continue;
     const key = periodKey(row);
@@ -68,7 +69,7 @@ export function completeHistory(input: ParsedRiskAssessmentInput, metric: string
     .map((period) => ({ period, quantity: index.get(periodKey(period)) ?? ZERO }));
 }
 
-export function mean(values: readonly RiskDecimal[]): RiskDecimal {
+export function mean(values: readonly MoneyDecimal[]): MoneyDecimal {
   if (values.length === 0) return ZERO;
   return values.reduce((sum, value) => sum.plus(value), ZERO).dividedBy(values.length);
 }
@@ -76,7 +77,7 @@ export function mean(values: readonly RiskDecimal[]): RiskDecimal {
 /** "month", "quarter", "year", "week" or "period", from the term's typical period length. */
 export function periodNoun(periods: readonly RiskPeriod[]): string {
   const lengths = periods.map((p) => calendarDaysBetween(p.periodStart, p.periodEnd)).sort((a, b) => a - b);
-  const median = lengths[Math.floor(lengths.length / 2)] ?? 0;
+  const median = lengths[Math.floor(lengths.length / 2)] ?? 0; // exact: an array index
   if (median >= 28 && median <= 31) return 'month';
   if (median >= 89 && median <= 92) return 'quarter';
   if (median >= 365 && median <= 366) return 'year';

@@ -1,6 +1,7 @@
 import type { DateTime } from 'luxon';
 import type { ParsedRiskAssessmentInput } from './risk-input';
-import { calendarDaysBetween, dec, formatMinor, formatQuantity, localDayStart, localElapsedDays, toMinorInteger } from './risk-values';
+import { calendarDaysBetween, dec, formatQuantity, localDayStart, localElapsedDays, toMinorInteger } from './risk-values';
+import { formatMoney } from '../money/format-money';
 
 /** Where a task's revenue at risk comes from, most reliable first. */
 export type RevenueAtRiskBasis = 'renewal_value' | 'commitment' | 'billed_run_rate';
@@ -24,7 +25,7 @@ export interface RevenueAtRisk {
  */
 export function revenueAtRisk(input: ParsedRiskAssessmentInput, now: DateTime): RevenueAtRisk | undefined {
   const { contract } = input;
-  const money = (minor: string | bigint) => formatMinor(BigInt(minor), contract.currency);
+  const money = (minor: string | bigint) => formatMoney(BigInt(minor), contract.currency);
   if (contract.renewalValueMinor !== undefined) {
     return { minor: contract.renewalValueMinor, basis: 'renewal_value', explanation: `revenue at risk ${money(contract.renewalValueMinor)}: the contract's renewal value` };
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isCurrencyCode, type CurrencyCode } from '../money/currencies';
-import { InstantSchema, RiskLocalDateSchema, RiskTimeZoneSchema } from './risk-values';
+import { InstantSchema, LocalDateSchema, TimeZoneSchema } from '../periods/time-schemas';
 
 // The risk core's own input: plain data the check use case assembles from the
 // contract, the ledger (usage per metric and period as of a cutoff), rating
@@ -29,10 +29,10 @@ export const RiskContractSchema = z.strictObject({
   customerId: z.string().min(1).max(255),
   termId: z.string().min(1).max(128),
   /** First local day of the term (inclusive). */
-  termStart: RiskLocalDateSchema,
+  termStart: LocalDateSchema,
   /** First local day after the term (exclusive). */
-  termEnd: RiskLocalDateSchema,
-  timeZone: RiskTimeZoneSchema,
+  termEnd: LocalDateSchema,
+  timeZone: TimeZoneSchema,
   currency: RiskCurrencySchema,
   /** Committed spend for the whole term, integer minor units. */
   committedAmountMinor: MinorUnitsText.optional(),
@@ -45,8 +45,8 @@ export type RiskContract = z.infer<typeof RiskContractSchema>;
 
 /** A billing period of the term (local dates, end exclusive). */
 export const RiskPeriodSchema = z.strictObject({
-  periodStart: RiskLocalDateSchema,
-  periodEnd: RiskLocalDateSchema,
+  periodStart: LocalDateSchema,
+  periodEnd: LocalDateSchema,
 });
 export type RiskPeriod = z.infer<typeof RiskPeriodSchema>;
 
@@ -120,7 +120,7 @@ export const RiskAssessmentInputSchema = z.strictObject({
    * last rated period). Burn pace is spend over that span, so a period in
    * progress that is not rated yet does not make the burn read low. Absent: spend covers up to `now`.
    */
-  spendThroughDate: RiskLocalDateSchema.optional(),
+  spendThroughDate: LocalDateSchema.optional(),
   /** Absent: payments are not wired for this contract (signal not applicable). Empty: nothing went wrong. */
   paymentSignals: z.array(PaymentSignalSchema).optional(),
   feedback: z.array(FeedbackSchema).default([]),

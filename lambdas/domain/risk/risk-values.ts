@@ -1,24 +1,24 @@
-import Decimal from 'decimal.js';
-import { DateTime, IANAZone } from 'luxon';
-import { z } from 'zod';
-import { CURRENCY_EXPONENTS, type CurrencyCode } from '../money/currencies';
+import { DateTime } from 'luxon';
+import { MoneyDecimal, ZERO } from '../money/decimal';
 
-// Small value helpers shared by the risk modules: a private Decimal (ratios
-// never touch binary floating point), calendar dates, instants and formatting
-// that prints numbers the way a CSM reads them ("62%", "1,234", "$1,200.00").
+// Small value helpers shared by the risk modules: ratios and amounts in the
+// money module's Decimal (never binary floating point, and never a second
+// Decimal configuration), calendar dates, instants and formatting that prints
+// numbers the way a CSM reads them ("62%", "1,234").
 
-export const RiskDecimal = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -40, toExpPos: 40 });
-export type RiskDecimal = InstanceType<typeof RiskDecimal>;
+export { ZERO };
+export const ONE = new MoneyDecimal(1);
 
-export const ZERO = new RiskDecimal(0);
-export const ONE = new RiskDecimal(1);
-
-export function dec(value: string | number | bigint | RiskDecimal): RiskDecimal {
-  return new RiskDecimal(typeof value === 'bigint' ? value.toString() : value);
+/**
+ * A Decimal from a setting, a count or a decimal string. Numbers are accepted
+ * because risk settings (weights, thresholds) are validated JSON numbers, not money.
+ */
+export function dec(value: string | number | bigint | MoneyDecimal): MoneyDecimal {
+  return new MoneyDecimal(typeof value === 'bigint' ? value.toString() : value);
 }
 
 /** Clamps to [0, 1]. */
-export function clamp01(value: RiskDecimal): RiskDecimal {
+export function clamp01(value: MoneyDecimal): MoneyDecimal {
   if (value.lessThan(0)) return ZERO;
   if (value.greaterThan(1)) return ONE;
   return value;
@@ -28,68 +28,32 @@ export function clamp01(value: RiskDecimal): RiskDecimal {
  * Linear risk between a healthy and a failing value: 0 at (or beyond) `healthyAt`,
  * 1 at (or beyond) `failingAt`. Works whichever direction is worse.
  */
-export function linearRisk(value: RiskDecimal, healthyAt: RiskDecimal, failingAt: RiskDecimal): RiskDecimal {
+export function linearRisk(value: MoneyDecimal, healthyAt: MoneyDecimal, failingAt: MoneyDecimal): MoneyDecimal {
   return clamp01(value.minus(healthyAt).dividedBy(failingAt.minus(healthyAt)));
 }
 
 /** Plain decimal string rounded to `places`, trailing zeros dropped ("0.62", "3.5"). */
-export function decimalString(value: RiskDecimal, places = 4): string {
+export function decimalString(value: MoneyDecimal, places = 4): string {
   return value.toDecimalPlaces(places).toFixed();
 }
 
 /** "62%" (ratio 0.6234); whole percent, half up. */
-export function formatPercent(ratio: RiskDecimal): string {
+export function formatPercent(ratio: MoneyDecimal): string {
   return `${ratio.times(100).toDecimalPlaces(0).toFixed()}%`;
 }
 
 /** "1,234.5": grouped, at most `places` decimals, exact (Intl formats decimal strings without floats). */
-export function formatQuantity(value: RiskDecimal, places = 1): string {
+export function formatQuantity(value: MoneyDecimal, places = 1): string {
   const text = value.toDecimalPlaces(places).toFixed();
   return new Intl.NumberFormat('en-US', { maximumFractionDigits: places }).format(text as unknown as number);
 }
 
-/** Integer minor units -> "$1,200.00" / "￥1,200" / "KWD 1.200" with the ISO 4217 exponent. */
-export function formatMinor(minor: bigint, currency: CurrencyCode): string {
-  const exponent = CURRENCY_EXPONENTS[currency];
-  const major = dec(minor).dividedBy(dec(10).pow(exponent)).toFixed(exponent);
-  return new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency,
-    minimumFractionDigits: exponent,
-    maximumFractionDigits: exponent,
-  }).format(major as unknown as number);
-}
-
 /** Rounds a decimal amount in minor units to an integer, half up. */
-export function toMinorInteger(value: RiskDecimal): bigint {
-  return BigInt(value.toDecimalPlaces(0, RiskDecimal.ROUND_HALF_UP).toFixed(0));
+export function toMinorInteger(value: MoneyDecimal): bigint {
+  return BigInt(value.toDecimalPlaces(0, MoneyDecimal.ROUND_HALF_UP).toFixed(0));
 }
 
-// ---- calendar dates and instants -------------------------------------------
-
-const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-export function isLocalDate(text: string): boolean {
-  if (!LOCAL_DATE.test(text)) return false;
-  return DateTime.fromISO(text, { zone: 'UTC' }).isValid;
-}
-
-/** zod: a calendar date `YYYY-MM-DD`. */
-export const RiskLocalDateSchema = z.string().refine(isLocalDate, { error: 'expected a real calendar date YYYY-MM-DD' });
-
-/** zod: an IANA zone name. */
-export const RiskTimeZoneSchema = z
-  .string()
-  .refine((zone) => IANAZone.isValidZone(zone), { error: 'expected an IANA time zone such as "America/New_York"' });
-
-const INSTANT_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
-
-/** zod: an RFC 3339 instant that carries its offset (a bare local time would be ambiguous). */
-export const InstantSchema = z
-  .string()
-  .refine((text) => INSTANT_WITH_OFFSET.test(text) && DateTime.fromISO(text).isValid, {
-    error: 'expected an RFC 3339 instant with offset, e.g. 2026-11-01T09:00:00Z',
-  });
+// ---- calendar dates and instants (their schemas: periods/time-schemas.ts) ---
 
 export function instant(text: string): DateTime {
   return DateTime.fromISO(text, { setZone: true }).toUTC();
@@ -110,7 +74,7 @@ export function calendarDaysBetween(a: string, b: string): number {
  * days plus the elapsed share of the current local day, so a 23- or 25-hour
  * DST day still counts as one day.
  */
-export function localElapsedDays(fromDate: string, to: DateTime, timeZone: string): RiskDecimal {
+export function localElapsedDays(fromDate: string, to: DateTime, timeZone: string): MoneyDecimal {
   const local = to.setZone(timeZone);
   const dayStart = local.startOf('day');
   const nextDayStart = dayStart.plus({ days: 1 });

@@ -3,7 +3,9 @@ import type { CurrencyCode } from '../money/currencies';
 import { CURRENCY_EXPONENTS } from '../money/currencies';
 import type { ParsedRiskAssessmentInput } from './risk-input';
 import { periodKey } from './period-usage';
-import { ZERO, dec, decimalString, formatMinor, formatQuantity, localDayStart, toMinorInteger, type RiskDecimal } from './risk-values';
+import { ZERO, dec, decimalString, formatQuantity, localDayStart, toMinorInteger } from './risk-values';
+import type { MoneyDecimal } from '../money/decimal';
+import { formatMoney } from '../money/format-money';
 
 export interface DeliveredOutcome {
   readonly metric: string;
@@ -50,7 +52,7 @@ export function summarizeValue(input: ParsedRiskAssessmentInput, now: DateTime):
   const factor = dec(10).pow(CURRENCY_EXPONENTS[currency]);
 
   /** A metric's value over a set of periods, major units; undefined when nothing values it. */
-  const valueOf = (metric: string, keys: ReadonlySet<string>): RiskDecimal | undefined => {
+  const valueOf = (metric: string, keys: ReadonlySet<string>): MoneyDecimal | undefined => {
     const perUnit = values.get(metric);
     // A configured value per unit is the customer's agreed yardstick; values producers reported come next.
     if (perUnit !== undefined) {
@@ -63,8 +65,8 @@ export function summarizeValue(input: ParsedRiskAssessmentInput, now: DateTime):
     return input.deliveredValues.filter((row) => row.metric === metric && keys.has(periodKey(row))).reduce((sum, row) => sum.plus(row.amount), ZERO);
   };
 
-  let totalValue: RiskDecimal | undefined;
-  let ratedValue: RiskDecimal | undefined;
+  let totalValue: MoneyDecimal | undefined;
+  let ratedValue: MoneyDecimal | undefined;
   const outcomes: DeliveredOutcome[] = metrics.map((metric) => {
     const quantity = input.usageByPeriod
       .filter((row) => row.metric === metric && termKeys.has(periodKey(row)))
@@ -91,8 +93,8 @@ export function summarizeValue(input: ParsedRiskAssessmentInput, now: DateTime):
 
   const deliveredText = outcomes.map((o) => `${formatQuantity(dec(o.quantity))} ${o.label}`).join(', ') || 'no outcomes';
   const parts = [`${deliveredText} delivered this term`];
-  if (totalValueMinor !== undefined) parts.push(`worth ${formatMinor(totalValueMinor, currency)} to the customer`);
-  if (pricePaidMinor !== undefined) parts.push(`for ${formatMinor(pricePaidMinor, currency)} paid`);
+  if (totalValueMinor !== undefined) parts.push(`worth ${formatMoney(totalValueMinor, currency)} to the customer`);
+  if (pricePaidMinor !== undefined) parts.push(`for ${formatMoney(pricePaidMinor, currency)} paid`);
   let sentence = parts.join(', ');
   if (valuePerUnitOfPrice !== undefined) {
     sentence += `: ${valuePerUnitOfPrice.toFixed()} of value per 1 of price${partialPrice ? ' over the invoiced periods' : ''}`;

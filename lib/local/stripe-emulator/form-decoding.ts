@@ -3,6 +3,7 @@
 // the body for POST and in the query string for GET and DELETE. `qs` is the
 // decoder Stripe's own libraries are compatible with.
 import qs from 'qs';
+import { canonicalJson } from '../../../lambdas/domain/json/canonical-json';
 
 export type FormValue = string | FormValue[] | { [key: string]: FormValue };
 export type FormParams = Record<string, FormValue>;
@@ -60,14 +61,5 @@ function normalize(value: unknown): FormValue {
 
 /** Canonical JSON of decoded params (object keys sorted) for idempotency comparison. */
 export function canonicalParams(params: FormParams): string {
-  const sortKeys = (value: FormValue): unknown => {
-    if (typeof value === 'string') return value;
-    if (Array.isArray(value)) return value.map(sortKeys);
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, sortKeys(value[key] as FormValue)]),
-    );
-  };
-  return JSON.stringify(sortKeys(params));
+  return canonicalJson(params);
 }

@@ -3,7 +3,7 @@
 // exponent to add them up. Only `unit_amount_decimal × quantity` needs
 // rounding, once per line, half away from zero (Stripe: "0.05 × 30 = 1.5,
 // which is then rounded up to 2 cents"; https://stripe.com/docs/billing/subscriptions/decimal-amounts).
-import Decimal from 'decimal.js';
+import { MoneyDecimal } from '../../../lambdas/domain/money/decimal';
 import { stripeErrors } from './errors';
 
 // Presentment currencies Stripe accepts (ISO 4217, lowercase on the wire).
@@ -29,8 +29,8 @@ export function parseCurrency(value: string, param = 'currency'): string {
 
 /** `unit × quantity` rounded to whole minor units, half away from zero. */
 export function lineAmount(unitAmountDecimal: string, quantity: string): number {
-  const exact = new Decimal(unitAmountDecimal).times(new Decimal(quantity));
-  const rounded = exact.toDecimalPlaces(0, Decimal.ROUND_HALF_UP);
+  const exact = new MoneyDecimal(unitAmountDecimal).times(new MoneyDecimal(quantity));
+  const rounded = exact.toDecimalPlaces(0, MoneyDecimal.ROUND_HALF_UP);
   if (!rounded.abs().lte(Number.MAX_SAFE_INTEGER)) {
     throw stripeErrors.invalidParam('unit_amount_decimal', `The line amount ${exact.toString()} is too large.`, 'amount_too_large');
   }
@@ -39,12 +39,12 @@ export function lineAmount(unitAmountDecimal: string, quantity: string): number 
 
 /** Integer part of a decimal quantity, as Stripe reports the legacy `quantity`. */
 export function truncatedQuantity(quantityDecimal: string): number {
-  return new Decimal(quantityDecimal).truncated().toNumber();
+  return new MoneyDecimal(quantityDecimal).truncated().toNumber();
 }
 
 /** A canonical decimal string: `1.50` → `1.5`, `-0` → `0`. */
 export function normalizeDecimal(value: string): string {
-  const parsed = new Decimal(value);
+  const parsed = new MoneyDecimal(value);
   return parsed.isZero() ? '0' : parsed.toFixed();
 }
 

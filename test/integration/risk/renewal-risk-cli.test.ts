@@ -94,7 +94,7 @@ describe('renewal-risk commands on DynamoDB Local', () => {
     expect(ids(await cliJson<RenewalTask[]>(['tasks', 'list', '--owner', 'sam', '--due-before', '2026-09-12']))).toEqual([]);
     const bad = await cli(['tasks', 'list', '--due-before', '09/09/2026']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('dueBefore: expected a local date YYYY-MM-DD');
+    expect(bad.stderr).toContain('dueBefore: expected a real calendar date YYYY-MM-DD');
   });
 
   it('records the renewal result of a term without a task, and the backtest counts it', async () => {

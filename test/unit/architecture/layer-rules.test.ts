@@ -51,6 +51,8 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
     ['handlers-not-to-adapters', 'lambdas/handlers/builds-adapter.ts', 'lambdas/adapters/dynamo-store.ts'],
     ['adapters-not-to-outer-layers', 'lambdas/adapters/uses-handler.ts', 'lambdas/handlers/good-handler.ts'],
     ['shared-only-domain', 'lambdas/shared/uses-use-case.ts', 'lambdas/application/area/use-case.ts'],
+    ['decimal-js-only-in-money', 'lambdas/domain/risk/own-decimal.ts', 'decimal.js'],
+    ['decimal-js-only-in-money', 'lib/local/emulator-decimal.ts', 'decimal.js'],
   ];
 
   describe('on a tree with planted violations', () => {
@@ -85,6 +87,10 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
       'lambdas/shared/cycle-a.ts': `import { b } from './cycle-b';\nexport const a = () => b;\n`,
       'lambdas/shared/cycle-b.ts': `import { a } from './cycle-a';\nexport const b = () => a;\n`,
       'lib/local/twin.ts': `import { run } from '../../lambdas/composition/area-service';\nexport const twin = run;\n`,
+      'lambdas/domain/money/decimal.ts': `import Decimal from 'decimal.js';\nexport const MoneyDecimal = Decimal.clone({ precision: 40 });\n`,
+      'lambdas/domain/risk/own-decimal.ts': `import Decimal from 'decimal.js';\nexport const RiskDecimal = Decimal.clone({ precision: 40 });\n`,
+      'lambdas/domain/risk/money-decimal.ts': `import { MoneyDecimal } from '../money/decimal';\nexport const ratio = new MoneyDecimal(1);\n`,
+      'lib/local/emulator-decimal.ts': `import Decimal from 'decimal.js';\nexport const amount = new Decimal(1);\n`,
     };
 
     beforeAll(async () => {
@@ -118,7 +124,7 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
       expect(violations).toContain('no-circular: lambdas/shared/cycle-a.ts → lambdas/shared/cycle-b.ts → lambdas/shared/cycle-a.ts');
     });
 
-    it('accepts what the layers allow: pure libraries in domain, ports and their errors in adapters, composition and handlers wiring', () => {
+    it('accepts what the layers allow: pure libraries in domain, decimal.js in money only and MoneyDecimal elsewhere, ports and their errors in adapters, composition and handlers wiring', () => {
       const allowedFiles = [
         'lambdas/domain/uses-zod.ts',
         'lambdas/domain/pure.ts',
@@ -127,6 +133,8 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
         'lambdas/composition/area-service.ts',
         'lambdas/handlers/good-handler.ts',
         'lib/local/twin.ts',
+        'lambdas/domain/money/decimal.ts',
+        'lambdas/domain/risk/money-decimal.ts',
       ];
       expect(violations.filter((line) => allowedFiles.some((file) => line.includes(`: ${file} → `)))).toEqual([]);
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMinorUnits, formatMoney } from '../../../lambdas/domain/money';
+import { formatAmountWithCode, formatMinorUnits, formatMoney } from '../../../lambdas/domain/money';
 
 describe('formatMinorUnits', () => {
   it('prints exactly the currency decimals', () => {
@@ -24,5 +24,15 @@ describe('formatMoney', () => {
 
   it('is exact beyond the range of binary floating point', () => {
     expect(formatMoney(1234567890123456789n, 'USD', 'en-US')).toBe('$12,345,678,901,234,567.89');
+  });
+});
+
+describe('formatAmountWithCode', () => {
+  it('prints the exact amount, ungrouped, then the ISO code', () => {
+    expect(formatAmountWithCode(227141n, 'USD')).toBe('2271.41 USD');
+    expect(formatAmountWithCode(-5n, 'USD')).toBe('-0.05 USD');
+    expect(formatAmountWithCode(1234n, 'JPY')).toBe('1234 JPY');
+    expect(formatAmountWithCode(1234n, 'KWD')).toBe('1.234 KWD');
+    expect(formatAmountWithCode(12345678901234567890123n, 'USD')).toBe('123456789012345678901.23 USD');
   });
 });

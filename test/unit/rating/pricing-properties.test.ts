@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import Decimal from 'decimal.js';
 import { MoneyDecimal, roundToMinorUnits, type CurrencyCode } from '../../../lambdas/domain/money';
 import { PlanSchema } from '../../../lambdas/domain/plans';
 import { DecimalSum, FIXED_POINT_DECIMALS, priceUsage, UsageFileSchema } from '../../../lambdas/domain/rating';
 import { priceLine } from './support';
+
+// decimal.js with far more digits than any input has, cloned from the money
+// module's constructor (the only module that imports decimal.js).
+const Exact = MoneyDecimal.clone({ precision: 200 });
+type Exact = InstanceType<typeof Exact>;
 
 /** A decimal string with up to `places` decimals, built from integers (never from floats). */
 const decimalString = (maxWhole: number, places: number) =>
@@ -18,14 +22,14 @@ type TierInput = { upTo?: string; unitPrice: string; flatFee?: string };
 const tiersArbitrary = fc
   .array(
     fc.tuple(
-      fc.oneof(fc.integer({ min: 1, max: 500 }).map(String), decimalString(200, 3).filter((step) => !new Decimal(step).isZero())),
+      fc.oneof(fc.integer({ min: 1, max: 500 }).map(String), decimalString(200, 3).filter((step) => !new Exact(step).isZero())),
       fc.oneof(decimalString(20, 4), decimalString(3, 12)),
       fc.oneof(decimalString(50, 2), fc.constant(undefined)),
     ),
     { minLength: 1, maxLength: 5 },
   )
   .map((steps): TierInput[] => {
-    let bound = new Decimal(0);
+    let bound = new Exact(0);
     return steps.map(([step, unitPrice, flatFee], index) => {
       bound = bound.plus(step);
       const fee = flatFee === undefined ? {} : { flatFee };
@@ -38,30 +42,29 @@ const tiersAndQuantity = tiersArbitrary.chain((tiers) => {
   const bounds = tiers.flatMap((tier) => (tier.upTo === undefined ? [] : [tier.upTo]));
   const nearBound = fc
     .tuple(fc.constantFrom(...(bounds.length > 0 ? bounds : ['0'])), fc.constantFrom('-0.001', '0', '0.001', '1'))
-    .map(([bound, step]) => Decimal.max(new Decimal(bound).plus(step), 0).toFixed());
+    .map(([bound, step]) => Exact.max(new Exact(bound).plus(step), 0).toFixed());
   return fc.tuple(fc.constant(tiers), fc.oneof(decimalString(3000, 3), nearBound, fc.constant('0')));
 });
 
 const currencyArbitrary = fc.constantFrom<CurrencyCode>('JPY', 'USD', 'KWD');
 const includedArbitrary = fc.oneof(fc.constant(undefined), decimalString(300, 2));
 
-// Reference implementations: plain decimal.js with far more digits than any
+// Reference implementations: decimal.js (Exact, below) with far more digits than any
 // input has (so nothing is ever rounded), written from the rules in
 // docs/plans-and-rating.md without looking at the pricers.
-const Exact = Decimal.clone({ precision: 200 });
 const EXPONENT: Record<CurrencyCode, number> = { JPY: 0, USD: 2, KWD: 3 } as Record<CurrencyCode, number>;
 
-function billableOf(quantity: string, included: string | undefined): Decimal {
-  return Decimal.max(new Exact(quantity).minus(included ?? '0'), 0);
+function billableOf(quantity: string, included: string | undefined): Exact {
+  return Exact.max(new Exact(quantity).minus(included ?? '0'), 0);
 }
 
 /** Graduated: each tier prices the units above the previous bound up to its own, plus its fee when any unit falls in it. */
-function referenceGraduated(tiers: readonly TierInput[], quantity: string, included?: string): { total: Decimal; parts: Decimal[] } {
+function referenceGraduated(tiers: readonly TierInput[], quantity: string, included?: string): { total: Exact; parts: Exact[] } {
   const billable = billableOf(quantity, included);
-  const parts: Decimal[] = [];
+  const parts: Exact[] = [];
   let previous = new Exact(0);
   for (const tier of tiers) {
-    const upper = tier.upTo === undefined ? billable : Decimal.min(billable, tier.upTo);
+    const upper = tier.upTo === undefined ? billable : Exact.min(billable, tier.upTo);
     const units = upper.minus(previous);
     if (units.lte(0)) break;
     parts.push(units.times(tier.unitPrice).plus(tier.flatFee ?? '0'));
@@ -72,7 +75,7 @@ function referenceGraduated(tiers: readonly TierInput[], quantity: string, inclu
 }
 
 /** Volume: the whole billable quantity at the first tier whose bound reaches it, plus that tier's fee. */
-function referenceVolume(tiers: readonly TierInput[], quantity: string, included?: string): { total: Decimal; tier: number } {
+function referenceVolume(tiers: readonly TierInput[], quantity: string, included?: string): { total: Exact; tier: number } {
   const billable = billableOf(quantity, included);
   if (billable.isZero()) return { total: new Exact(0), tier: 0 };
   const index = tiers.findIndex((tier) => tier.upTo === undefined || billable.lte(tier.upTo));
@@ -81,7 +84,7 @@ function referenceVolume(tiers: readonly TierInput[], quantity: string, included
 }
 
 /** Half away from zero to the currency's minor unit, in bigint: floor(x * 10^e + 1/2) for x >= 0. */
-function referenceMinorUnits(exact: Decimal, currency: CurrencyCode): bigint {
+function referenceMinorUnits(exact: Exact, currency: CurrencyCode): bigint {
   const scaled = new Exact(exact).times(new Exact(10).pow(EXPONENT[currency]));
   const [whole = '0', fraction = ''] = scaled.toFixed().split('.');
   return BigInt(whole) + ((fraction[0] ?? '0') >= '5' ? 1n : 0n);
@@ -301,8 +304,8 @@ describe('percentage of value', () => {
           // The value whose fee is the bound, truncated to 18 decimals, then moved by a few units of the last place.
           const nearBound = (bound: string | undefined, steps: number) => {
             if (bound === undefined || new Exact(percent).isZero()) return '0';
-            const onBound = new Exact(bound).minus(fixed).times(100).dividedBy(percent).toDecimalPlaces(18, Decimal.ROUND_DOWN);
-            return Decimal.max(onBound.plus(ULP.times(steps)), 0).toFixed();
+            const onBound = new Exact(bound).minus(fixed).times(100).dividedBy(percent).toDecimalPlaces(18, Exact.ROUND_DOWN);
+            return Exact.max(onBound.plus(ULP.times(steps)), 0).toFixed();
           };
           const values = rawValues.map((value) => (typeof value === 'string' ? value : nearBound(value[0] === 'min' ? min : max, value[1])));
           const line = priceLine(
@@ -348,7 +351,7 @@ describe('exact aggregation', () => {
         fc.array(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), { maxLength: 10 }),
         (texts, integers) => {
           // The reference needs more than the engine's 40 digits: 10^25 with 18 decimals is 44 digits.
-          const Wide = Decimal.clone({ precision: 100 });
+          const Wide = Exact.clone({ precision: 100 });
           const sum = new DecimalSum();
           let expected = new Wide(0);
           for (const text of texts) {

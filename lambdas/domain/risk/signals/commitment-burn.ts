@@ -7,13 +7,13 @@ import {
   decimalString,
   calendarDaysBetween,
   localElapsedDays,
-  formatMinor,
   formatPercent,
   linearRisk,
   localDayStart,
   toMinorInteger,
 } from '../risk-values';
 import { notApplicable, type SignalEvaluation } from '../signal-result';
+import { formatMoney } from '../../money/format-money';
 
 /**
  * Signal 3: commitment burn. Spend to date, extended at its average daily pace
@@ -50,7 +50,7 @@ export function evaluateCommitmentBurn(input: ParsedRiskAssessmentInput, now: Da
         {
           code: 'commitment_underused',
           signal: 'commitment_burn' as const,
-          message: `projected spend ${formatMinor(projectedMinor, contract.currency)} of ${formatMinor(BigInt(contract.committedAmountMinor), contract.currency)} committed by term end (${formatPercent(ratio)}); ${formatMinor(unusedMinor, contract.currency)} of the commitment would go unused`,
+          message: `projected spend ${formatMoney(projectedMinor, contract.currency)} of ${formatMoney(BigInt(contract.committedAmountMinor), contract.currency)} committed by term end (${formatPercent(ratio)}); ${formatMoney(unusedMinor, contract.currency)} of the commitment would go unused`,
         },
       ]
     : [];

@@ -1,7 +1,8 @@
 import type { DateTime } from 'luxon';
 import type { RiskConfig } from '../risk-config';
 import type { ParsedRiskAssessmentInput } from '../risk-input';
-import { ZERO, dec, decimalString, formatPercent, instant, linearRisk, type RiskDecimal } from '../risk-values';
+import { ZERO, dec, decimalString, formatPercent, instant, linearRisk } from '../risk-values';
+import type { MoneyDecimal } from '../../money/decimal';
 import { notApplicable, type RiskReason, type SignalEvaluation } from '../signal-result';
 
 /**
@@ -22,7 +23,7 @@ export function evaluateCustomerFeedback(input: ParsedRiskAssessmentInput, now: 
     return notApplicable('customer_feedback', 'nps', dec(settings.npsReasonBelow), ZERO, `no NPS or CSAT responses in the last ${settings.windowDays} days`);
   }
   const reasons: RiskReason[] = [];
-  let npsScore: RiskDecimal | undefined;
+  let npsScore: MoneyDecimal | undefined;
   let npsRisk = ZERO;
   if (nps.length > 0) {
     const promoters = nps.filter((s) => s >= 9).length;
@@ -37,7 +38,7 @@ export function evaluateCustomerFeedback(input: ParsedRiskAssessmentInput, now: 
       });
     }
   }
-  let csatRatio: RiskDecimal | undefined;
+  let csatRatio: MoneyDecimal | undefined;
   let csatRisk = ZERO;
   if (csat.length > 0) {
     csatRatio = csat.reduce((sum, v) => sum.plus(v), ZERO).dividedBy(csat.length);

@@ -2,17 +2,17 @@ import type { DateTime } from 'luxon';
 import type { RiskConfig } from '../risk-config';
 import type { ParsedRiskAssessmentInput } from '../risk-input';
 import { completeHistory, mean } from '../period-usage';
-import type { RiskDecimal } from '../risk-values';
+import type { MoneyDecimal } from '../../money/decimal';
 
 export interface MetricTrend {
   readonly metric: string;
-  readonly recentMean: RiskDecimal;
-  readonly baselineMean: RiskDecimal;
+  readonly recentMean: MoneyDecimal;
+  readonly baselineMean: MoneyDecimal;
   /** recent / baseline - 1 (-0.28 is a 28% drop). */
-  readonly change: RiskDecimal;
+  readonly change: MoneyDecimal;
   readonly recentPeriods: number;
   readonly baselinePeriods: number;
-  readonly latestQuantity: RiskDecimal;
+  readonly latestQuantity: MoneyDecimal;
 }
 
 /**

@@ -2,19 +2,20 @@ import type { DateTime } from 'luxon';
 import type { RiskConfig } from '../risk-config';
 import type { ParsedRiskAssessmentInput, RiskSuccessTarget } from '../risk-input';
 import { baselinePhrase, mean, periodKey, periodNoun, termProgress, usageIndex } from '../period-usage';
-import { ZERO, dec, decimalString, formatPercent, formatQuantity, linearRisk, type RiskDecimal } from '../risk-values';
+import { ZERO, dec, decimalString, formatPercent, formatQuantity, linearRisk } from '../risk-values';
+import type { MoneyDecimal } from '../../money/decimal';
 import { notApplicable, type RiskReason, type SignalEvaluation } from '../signal-result';
 import { metricTrend } from './metric-trend';
 
 interface TargetAttainment {
   readonly target: RiskSuccessTarget;
   readonly label: string;
-  readonly targetPerPeriod: RiskDecimal;
-  readonly latestQuantity?: RiskDecimal;
-  readonly toDateRatio: RiskDecimal;
-  readonly projectedTotal: RiskDecimal;
-  readonly termTarget: RiskDecimal;
-  readonly projectedRatio: RiskDecimal;
+  readonly targetPerPeriod: MoneyDecimal;
+  readonly latestQuantity?: MoneyDecimal;
+  readonly toDateRatio: MoneyDecimal;
+  readonly projectedTotal: MoneyDecimal;
+  readonly termTarget: MoneyDecimal;
+  readonly projectedRatio: MoneyDecimal;
 }
 
 function attainmentOf(
@@ -27,15 +28,15 @@ function attainmentOf(
   if (targetPerPeriod.isZero()) return undefined;
   const progress = termProgress(input, now);
   const usage = usageIndex(input, target.metric);
-  const quantityOf = (key: string): RiskDecimal => usage.get(key) ?? ZERO;
+  const quantityOf = (key: string): MoneyDecimal => usage.get(key) ?? ZERO;
 
   const completeQuantities = progress.complete.map((p) => quantityOf(periodKey(p)));
   const completeTotal = completeQuantities.reduce((sum, q) => sum.plus(q), ZERO);
   const inProgressQuantity = progress.inProgress ? quantityOf(periodKey(progress.inProgress.period)) : ZERO;
   const fraction = progress.inProgress?.elapsedFraction ?? ZERO;
 
-  let toDateRatio: RiskDecimal;
-  let runRate: RiskDecimal;
+  let toDateRatio: MoneyDecimal;
+  let runRate: MoneyDecimal;
   if (completeQuantities.length > 0) {
     toDateRatio = completeTotal.dividedBy(targetPerPeriod.times(completeQuantities.length));
     runRate = mean(completeQuantities.slice(-config.runRatePeriods));

@@ -1,8 +1,9 @@
 import type { DateTime } from 'luxon';
 import type { RiskConfig } from '../risk-config';
 import type { ParsedRiskAssessmentInput, PaymentSignal } from '../risk-input';
-import { ONE, ZERO, dec, formatMinor, instant } from '../risk-values';
+import { ONE, ZERO, dec, instant } from '../risk-values';
 import { notApplicable, type RiskReason, type SignalEvaluation } from '../signal-result';
+import { formatMoney } from '../../money/format-money';
 
 const SETTLED: ReadonlySet<PaymentSignal['kind']> = new Set(['payment_succeeded', 'invoice_paid', 'invoice_voided']);
 
@@ -73,7 +74,7 @@ export function evaluatePaymentHealth(input: ParsedRiskAssessmentInput, now: Dat
     const since = pastDueSince(events.filter((e) => e.signal.invoiceId === invoiceId), now);
     if (since === undefined) continue;
     const amountMinor = events.findLast((e) => e.signal.invoiceId === invoiceId && e.signal.amountMinor)?.signal.amountMinor;
-    pastDue.push({ invoiceId, days: Math.floor(now.diff(since, 'days').days), amountMinor });
+    pastDue.push({ invoiceId, days: Math.floor(now.diff(since, 'days').days), amountMinor }); // exact: whole days past due, a duration, not money
   }
   pastDue.sort((a, b) => b.days - a.days);
 
@@ -97,7 +98,7 @@ export function evaluatePaymentHealth(input: ParsedRiskAssessmentInput, now: Dat
     });
   }
   for (const invoice of pastDue) {
-    const amount = invoice.amountMinor ? ` (${formatMinor(BigInt(invoice.amountMinor), input.contract.currency)})` : '';
+    const amount = invoice.amountMinor ? ` (${formatMoney(BigInt(invoice.amountMinor), input.contract.currency)})` : '';
     reasons.push({
       code: 'invoice_past_due',
       signal: 'payment_health',

@@ -17,9 +17,9 @@ export interface DataFreshness {
 export function assessDataFreshness(input: ParsedRiskAssessmentInput, now: DateTime, config: RiskConfig): DataFreshness {
   if (input.dataAsOf === undefined) return { stale: false };
   const asOf = instant(input.dataAsOf);
-  const hours = Math.floor(now.diff(asOf, 'hours').hours);
+  const hours = Math.floor(now.diff(asOf, 'hours').hours); // exact: whole hours elapsed, a duration, not money
   if (hours < config.gap.staleAfterHours) return { stale: false };
-  const days = Math.floor(hours / 24);
+  const days = Math.floor(hours / 24); // exact: whole days of an integer hour count
   const age = days >= 2 ? `${days} days` : `${hours} hours`;
   return {
     stale: true,
@@ -50,7 +50,7 @@ export function evaluateSignalGap(
   }
   const reference = freshness.stale && input.dataAsOf ? instant(input.dataAsOf) : now;
   const last = input.lastOutcomeAt ? instant(input.lastOutcomeAt) : termStart;
-  const days = Math.max(0, Math.floor(reference.diff(last, 'days').days));
+  const days = Math.max(0, Math.floor(reference.diff(last, 'days').days)); // exact: whole days elapsed, a duration, not money
   const reasons: RiskReason[] = [];
   if (days >= settings.reasonAfterDays) {
     reasons.push({
