@@ -26,7 +26,8 @@ const ONLY_HERE: ReadonlyArray<{ what: string; pattern: RegExp; home: readonly s
   { what: 'a currency formatter', pattern: /style:\s*'currency'/, home: ['lambdas/domain/money/format-money.ts'] },
   {
     what: 'a key-sorting JSON.stringify',
-    pattern: /JSON\.stringify\([^;]*?=>[\s\S]{0,300}?\.sort\(|JSON\.stringify\([^;]*\.sort\(/,
+    // A replacer on the stringify's own line that sorts within a few lines, or a sort inside the call's line.
+    pattern: /JSON\.stringify\([^;\n]*?=>[\s\S]{0,300}?\.sort\(|JSON\.stringify\([^;\n]*\.sort\(/,
     home: ['lambdas/domain/json/canonical-json.ts'],
   },
 ];
