@@ -25,6 +25,7 @@ import type { LocalBilling } from './local-billing';
 import { asLocalLambda } from './lambda-context';
 import { LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
 import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { errorResponseBodyOf, httpStatusOf, isAnsweredToCaller } from '../../lambdas/shared/error-responses';
 
 /** A clock that follows a base clock plus an offset the user moves. */
 export interface LocalClock {
@@ -417,7 +418,7 @@ export async function startLocalRenewalRisk(options: {
         try {
           body = await readJsonBody(request);
         } catch (error) {
-          if (error instanceof ClockRequestError) return sendJson(response, 400, { code: error.code, message: error.message });
+          if (isAnsweredToCaller(error)) return sendJson(response, httpStatusOf(error), errorResponseBodyOf(error));
           throw error;
         }
         const parsed = ClockAdvanceRequestSchema.safeParse(body);
@@ -427,9 +428,7 @@ export async function startLocalRenewalRisk(options: {
           const fired = await renewalScheduler.advanceTo(target);
           return sendJson(response, 200, clockView(renewalScheduler, clock, fired));
         } catch (error) {
-          if (error instanceof InvalidDurationError || error instanceof ClockMovesBackwardsError || error instanceof ClockTargetOutOfRangeError) {
-            return sendJson(response, 400, { code: error.code, message: error.message });
-          }
+          if (isAnsweredToCaller(error)) return sendJson(response, httpStatusOf(error), errorResponseBodyOf(error));
           throw error;
         }
       }
@@ -438,7 +437,7 @@ export async function startLocalRenewalRisk(options: {
     };
     work().catch((error: unknown) => {
       log(`clock endpoint error: ${String(error)}`);
-      if (!response.headersSent) sendJson(response, 500, { message: error instanceof Error ? error.message : String(error) });
+      if (!response.headersSent) sendJson(response, httpStatusOf(error), { message: error instanceof Error ? error.message : String(error) });
     });
   });
   await new Promise<void>((resolve, reject) => {
