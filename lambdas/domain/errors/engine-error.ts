@@ -45,8 +45,3 @@ export abstract class EngineError extends Error {
     return isRetryableCategory(this.category);
   }
 }
-
-/** The category of any thrown value: engine errors carry theirs; anything else is unexpected. */
-export function categoryOf(error: unknown): ErrorCategory | undefined {
-  return error instanceof EngineError ? error.category : undefined;
-}
