@@ -23,7 +23,7 @@ async function resolveStripe(env: CommandContext['io']['env'], connection: Conne
   throw new CliError(
     'No Stripe is configured: start the local engine (it serves the Stripe emulator), or set STRIPE_API_KEY=sk_test_... ' +
       '(with STRIPE_API_HOST, STRIPE_API_PORT, STRIPE_API_PROTOCOL for an emulator), or STRIPE_SECRET_ARN in AWS',
-    1,
+    'infrastructure',
   );
 }
 

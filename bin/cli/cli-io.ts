@@ -1,5 +1,7 @@
 // What a command may touch, passed in so tests run commands in-process and
 // read exactly what a user would see on stdout and stderr.
+import { EngineError, type ErrorCategory } from '../../lambdas/domain/errors/engine-error';
+
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
@@ -22,16 +24,50 @@ export const processIo: CliIo = {
   followLocalEngineClock: true,
 };
 
-/** A user-facing failure: its message is printed as is, without a stack. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-    options?: ErrorOptions,
-  ) {
+/**
+ * A user-facing failure: its message is printed as is, without a stack, and
+ * its category decides the exit code (exitCodeOf). `code` defaults to the
+ * category; give a specific one when a script may want to tell it apart.
+ */
+export class CliError extends EngineError {
+  readonly code: string;
+  readonly category: ErrorCategory;
+  constructor(message: string, category: ErrorCategory, options?: ErrorOptions & { readonly code?: string }) {
     super(message, options);
     this.name = 'CliError';
+    this.category = category;
+    this.code = options?.code ?? category;
   }
+}
+
+/**
+ * A reconciliation found a Stripe invoice total that differs from the
+ * engine's. Its own exit code (4) on purpose: scripts that reconcile tell
+ * "the totals differ" from "the command failed".
+ */
+export class InvoiceTotalsDifferError extends CliError {
+  constructor(message: string) {
+    super(message, 'conflict', { code: 'invoice_totals_differ' });
+    this.name = 'InvoiceTotalsDifferError';
+  }
+}
+
+/** The CLI's exit code of each category: the one place commands' failures become exit codes (docs/cli.md). */
+export const EXIT_CODE_BY_CATEGORY: Readonly<Record<ErrorCategory, number>> = {
+  infrastructure: 1,
+  internal: 1,
+  invalid_input: 2,
+  state: 2,
+  not_found: 3,
+  conflict: 5,
+};
+
+export const INVOICE_TOTALS_DIFFER_EXIT_CODE = 4;
+
+/** The exit code for any thrown value; anything that is not an engine error exits 1. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof InvoiceTotalsDifferError) return INVOICE_TOTALS_DIFFER_EXIT_CODE;
+  return error instanceof EngineError ? EXIT_CODE_BY_CATEGORY[error.category] : 1;
 }
 
 /** Machine-readable output: JSON only, one document. */

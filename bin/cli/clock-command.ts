@@ -24,7 +24,7 @@ async function clockUrl(io: CliIo, dataDirOption: string | undefined, explicit: 
   const url = await localEngineClockUrl(dataDirOption, io);
   if (!url) {
     const file = engineStatePath(resolveDataDir(dataDirOption ?? io.env.OUTCOME_ENGINE_DATA_DIR));
-    throw new CliError(`No local engine clock is running (no running engine with a clock in ${file}). Start the engine with \`npm start\`, or give --url.`);
+    throw new CliError(`No local engine clock is running (no running engine with a clock in ${file}). Start the engine with \`npm start\`, or give --url.`, 'infrastructure');
   }
   return url;
 }
@@ -34,10 +34,10 @@ async function call(url: string, init?: RequestInit): Promise<ClockView> {
   try {
     response = await fetch(url, init);
   } catch (error) {
-    throw new CliError(`the local engine clock at ${url} could not be reached: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
+    throw new CliError(`the local engine clock at ${url} could not be reached: ${error instanceof Error ? error.message : String(error)}`, 'infrastructure', { cause: error });
   }
   const body = (await response.json()) as ClockView & { code?: string; message?: string };
-  if (!response.ok) throw new CliError(`${body.message ?? `clock request failed (${response.status})`}${body.code ? ` [${body.code}]` : ''}`, response.status === 400 ? 2 : 1);
+  if (!response.ok) throw new CliError(`${body.message ?? `clock request failed (${response.status})`}${body.code ? ` [${body.code}]` : ''}`, response.status === 400 ? 'invalid_input' : 'infrastructure');
   return body;
 }
 
@@ -95,7 +95,7 @@ export const registerClockCommand: RegisterCommand = (program, context) => {
     .option('--url <url>', 'the clock endpoint (default: from the running engine)')
     .option('--json', 'print JSON only')
     .action(async (duration: string | undefined, options: { to?: string; url?: string; json?: boolean }) => {
-      if ((duration === undefined) === (options.to === undefined)) throw new CliError('give either a duration (e.g. 30d) or --to <instant>', 2);
+      if ((duration === undefined) === (options.to === undefined)) throw new CliError('give either a duration (e.g. 30d) or --to <instant>', 'invalid_input');
       const body = duration !== undefined ? { by: duration } : { to: options.to };
       const view = await call(`${await clockUrl(context.io, dataDir(), options.url)}/_local/clock/advance`, {
         method: 'POST',

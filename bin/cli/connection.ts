@@ -45,7 +45,7 @@ export async function readRunningEngineForCli(dataDir: string): Promise<RunningE
   try {
     recorded = await readEngineState(dataDir);
   } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
+    throw new CliError(error instanceof Error ? error.message : String(error), 'infrastructure', { cause: error });
   }
   if (!recorded) return undefined;
   const running = runningEngineOf(recorded);
@@ -57,9 +57,10 @@ export async function readRunningEngineForCli(dataDir: string): Promise<RunningE
       recorded.status === 'starting'
         ? `The local engine in ${file} (pid ${recorded.pid}) is still starting; try again in a moment.`
         : `The local engine in ${file} (pid ${recorded.pid}) runs without publishing its endpoints (writeStateFile: false); ${pointElsewhere}`,
+      'infrastructure',
     );
   }
-  throw new CliError(`The local engine recorded in ${file} (pid ${recorded.pid}) is not running. Start it with \`npm start\`, ${pointElsewhere}`);
+  throw new CliError(`The local engine recorded in ${file} (pid ${recorded.pid}) is not running. Start it with \`npm start\`, ${pointElsewhere}`, 'infrastructure');
 }
 
 export async function resolveConnection(options: GlobalOptions, io: CliIo): Promise<Connection> {
@@ -80,6 +81,7 @@ export async function resolveConnection(options: GlobalOptions, io: CliIo): Prom
       `No local engine is running (no ${engineStatePath(dataDir)}). Start it with \`npm start\`, or give --endpoint, ` +
         '--ledger-table and --engine-table (env: OUTCOME_ENGINE_DYNAMODB_ENDPOINT, LEDGER_TABLE_NAME, ENGINE_TABLE_NAME); ' +
         'without --endpoint the tables are read in AWS.',
+      'infrastructure',
     );
   }
 

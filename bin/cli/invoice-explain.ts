@@ -201,13 +201,13 @@ export function registerInvoiceExplain(invoice: Command, context: CommandContext
             const contractId = invoice.metadata?.['contractId'];
             const periodId = invoice.metadata?.['periodId'];
             if (contractId && periodId) ref = { contractId, periodId };
-            else throw new CliError(`Stripe invoice ${options.invoice} was not issued by the engine (no contractId/periodId metadata)`, 3);
+            else throw new CliError(`Stripe invoice ${options.invoice} was not issued by the engine (no contractId/periodId metadata)`, 'not_found');
           }
-          if (!ref) throw new CliError(`"${options.invoice}" is not an invoice id: expected oe:<contract>:<period>:r<n> or in_...`, 2);
+          if (!ref) throw new CliError(`"${options.invoice}" is not an invoice id: expected oe:<contract>:<period>:r<n> or in_...`, 'invalid_input');
           return explainInvoice(billing.invoices, ref);
         }),
       );
-      if (!explained) throw new CliError(`no invoice ${options.invoice} [invoice_not_found]`, 3);
+      if (!explained) throw new CliError(`no invoice ${options.invoice} [invoice_not_found]`, 'not_found');
       if (options.json) printJson(context.io, explained);
       else context.io.out(formatInvoiceExplanation(explained));
     });

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { reconcileInvoicedPeriod } from '../../lambdas/application/billing/close-contract-period';
 import type { InvoiceStatus } from '../../lambdas/application/billing/ports';
 import { withBilling } from './billing-connection';
-import { CliError, printJson } from './cli-io';
+import { CliError, InvoiceTotalsDifferError, printJson } from './cli-io';
 import type { CommandContext, RegisterCommand } from './command-context';
 import { formatFields } from './format';
 import { parseInvoiceRecordId } from './invoice-explain';
@@ -54,15 +54,15 @@ function toReport(status: InvoiceStatus): ReconcileReport {
 function localReference(options: ReconcileOptions): { contractId: string; periodId: string } | { stripeInvoiceId: string } {
   if (options.invoice !== undefined) {
     if (options.contract !== undefined || options.period !== undefined) {
-      throw new CliError('give either --invoice, or --contract with --period, not both', 2);
+      throw new CliError('give either --invoice, or --contract with --period, not both', 'invalid_input');
     }
     const ref = parseInvoiceRecordId(options.invoice);
     if (ref) return ref;
     if (options.invoice.startsWith('in_')) return { stripeInvoiceId: options.invoice };
-    throw new CliError(`"${options.invoice}" is not an invoice id: expected oe:<contract>:<period>:r<n> or in_...`, 2);
+    throw new CliError(`"${options.invoice}" is not an invoice id: expected oe:<contract>:<period>:r<n> or in_...`, 'invalid_input');
   }
   if (options.contract === undefined || options.period === undefined) {
-    throw new CliError('name the invoice with --invoice ID, or with --contract C --period P', 2);
+    throw new CliError('name the invoice with --invoice ID, or with --contract C --period P', 'invalid_input');
   }
   return { contractId: options.contract, periodId: options.period };
 }
@@ -100,7 +100,7 @@ export function registerInvoiceReconcile(invoice: Command, context: CommandConte
             const contractId = found.metadata?.['contractId'];
             const periodId = found.metadata?.['periodId'];
             if (!contractId || !periodId) {
-              throw new CliError(`Stripe invoice ${named.stripeInvoiceId} was not issued by the engine (no contractId/periodId metadata)`, 3);
+              throw new CliError(`Stripe invoice ${named.stripeInvoiceId} was not issued by the engine (no contractId/periodId metadata)`, 'not_found');
             }
             ref = { contractId, periodId };
           } else {
@@ -113,7 +113,7 @@ export function registerInvoiceReconcile(invoice: Command, context: CommandConte
       if (options.json) printJson(context.io, report);
       else context.io.out(formatReconcileReport(report));
       if (!report.matched) {
-        throw new CliError("the Stripe invoice total still differs from the engine's (Invoice Reconciliation Failed was published again)", 4);
+        throw new InvoiceTotalsDifferError("the Stripe invoice total still differs from the engine's (Invoice Reconciliation Failed was published again)");
       }
     });
 }

@@ -36,12 +36,12 @@ export async function localEngineClockOffsetMs(options: GlobalOptions, io: CliIo
   } catch (error) {
     throw new CliError(
       `the local engine is running but its clock at ${url} could not be read: ${error instanceof Error ? error.message : String(error)}`,
-      1,
+      'infrastructure',
       { cause: error },
     );
   }
   const engineNow = typeof body.now === 'string' ? Date.parse(body.now) : Number.NaN;
-  if (Number.isNaN(engineNow)) throw new CliError(`the local engine clock at ${url} answered without a valid "now"`);
+  if (Number.isNaN(engineNow)) throw new CliError(`the local engine clock at ${url} answered without a valid "now"`, 'infrastructure');
   // The engine read its clock between askedAt and now; the midpoint keeps the error under half the round trip.
   return engineNow - (askedAt + Date.now()) / 2;
 }

@@ -71,7 +71,7 @@ export const registerOutcomeCommand: RegisterCommand = (program, context) => {
         throw new CliError(
           `No outcome "${outcomeId}" in the ledger${asOf ? ` as of ${asOf.toISOString()}` : ''}. ` +
             'If it was sent, see whether it was rejected: outcome-engine rejected',
-          3,
+          'not_found',
         );
       }
       if (options.json) printJson(context.io, view);

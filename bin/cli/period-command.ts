@@ -9,7 +9,7 @@ import type { Contract } from '../../lambdas/domain/plans/contract-schema';
 import { formatAmountWithCode } from '../../lambdas/domain/money/format-money';
 import type { CurrencyCode } from '../../lambdas/domain/money/currencies';
 import { withBilling } from './billing-connection';
-import { CliError, printJson } from './cli-io';
+import { CliError, InvoiceTotalsDifferError, printJson } from './cli-io';
 import type { RegisterCommand } from './command-context';
 import { formatTable } from './format';
 import { runMapped } from './plans-command';
@@ -107,15 +107,15 @@ export const registerPeriodCommand: RegisterCommand = (program, context) => {
     .action(async (options: CloseOptions) => {
       const asOf = options.asOf !== undefined ? parseInstant(options.asOf, '--as-of') : undefined;
       const graceHours = Number(options.graceHours);
-      if (!Number.isFinite(graceHours) || graceHours < 0) throw new CliError(`--grace-hours must be a number of hours >= 0, got "${options.graceHours}"`, 2);
+      if (!Number.isFinite(graceHours) || graceHours < 0) throw new CliError(`--grace-hours must be a number of hours >= 0, got "${options.graceHours}"`, 'invalid_input');
       const concurrency = Number(options.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliError(`--concurrency must be 1..64, got "${options.concurrency}"`, 2);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliError(`--concurrency must be 1..64, got "${options.concurrency}"`, 'invalid_input');
       const report = await runMapped(() =>
         withBilling(context, async (billing) => {
           let contracts: Contract[];
           if (options.contract) {
             const contract = await billing.planStore.getContract(options.contract);
-            if (!contract) throw new CliError(`no contract "${options.contract}" [contract_not_found]`, 3);
+            if (!contract) throw new CliError(`no contract "${options.contract}" [contract_not_found]`, 'not_found');
             contracts = [contract];
           } else {
             contracts = (await billing.planStore.listContracts()).map((stored) => stored.contract);
@@ -133,7 +133,7 @@ export const registerPeriodCommand: RegisterCommand = (program, context) => {
             }
             const cutoff = cutoffFor(close, now, asOf);
             if (typeof cutoff !== 'string') {
-              if (options.contract) throw new CliError(`${contract.contractId} ${options.period}: ${cutoff.skip}`, 2);
+              if (options.contract) throw new CliError(`${contract.contractId} ${options.period}: ${cutoff.skip}`, 'invalid_input');
               result.skipped.push({ contractId: contract.contractId, reason: cutoff.skip });
               return;
             }
@@ -173,9 +173,9 @@ export const registerPeriodCommand: RegisterCommand = (program, context) => {
       );
       if (options.json) printJson(context.io, report);
       else context.io.out(formatPeriodClose(report));
-      if (report.failed.length > 0) throw new CliError(`${report.failed.length} contract(s) failed to close; run the same command again to resume`, 1);
+      if (report.failed.length > 0) throw new CliError(`${report.failed.length} contract(s) failed to close; run the same command again to resume`, 'infrastructure');
       if (report.closed.some((row) => !row.matched)) {
-        throw new CliError('a Stripe invoice total differs from the engine\'s (Invoice Reconciliation Failed was published)', 4);
+        throw new InvoiceTotalsDifferError('a Stripe invoice total differs from the engine\'s (Invoice Reconciliation Failed was published)');
       }
     });
 };

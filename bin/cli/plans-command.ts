@@ -6,8 +6,6 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDbContractChangeOutbox } from '../../lambdas/adapters/dynamodb/contract-change-outbox';
 import { EventBridgeEventPublisher } from '../../lambdas/adapters/eventbridge/eventbridge-event-publisher';
 import type { EventPublisher } from '../../lambdas/application/ports';
-import { InfrastructureError } from '../../lambdas/application/errors';
-import { BillingNotFoundError } from '../../lambdas/application/billing/billing-errors';
 import { DynamoDbInvoiceStore } from '../../lambdas/adapters/dynamodb/invoice-store';
 import { LedgerUsageReader } from '../../lambdas/adapters/dynamodb/ledger-usage-reader';
 import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
@@ -98,7 +96,7 @@ export async function contractAnnouncer(connection: Connection, env: CliIo['env'
       'nothing was loaded: EVENT_BUS_NAME is not set, so contract changes could not be announced and no period close or renewal check ' +
         "would be scheduled for them. Set EVENT_BUS_NAME to the stage's bus (the stateful stack's output), or pass --no-announce " +
         'to store without announcing',
-      2,
+      'invalid_input',
     );
   }
   const client = new EventBridgeClient({ region: connection.region });
@@ -111,19 +109,15 @@ export async function contractAnnouncer(connection: Connection, env: CliIo['env'
 }
 
 /**
- * Turns the domain's refusals into CLI errors: bad files and inputs exit 2,
- * unknown contracts or plans exit 3; storage failures are left to the
- * program's own reporting (exit 1).
+ * Words two refusals of plan files for a person: every issue of an invalid
+ * file on its own line, and a schema failure as zod words it. Every other
+ * error keeps the program's report; exit codes come from the category.
  */
 export function toCliError(error: unknown): unknown {
-  if (error instanceof CliError || error instanceof InfrastructureError) return error;
-  if (error instanceof PlanFileInvalidError) return new CliError(`invalid file:\n${error.issues.map((i) => `  ${formatPlanFileIssue(i)}`).join('\n')}`, 2, { cause: error });
-  if (error instanceof BillingNotFoundError) return new CliError(`${error.message} [${error.code}]`, 3, { cause: error });
-  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
-  if (error instanceof Error && typeof code === 'string' && /^[a-z][a-z_]*$/.test(code)) {
-    return new CliError(`${error.message} [${code}]`, 2, { cause: error });
+  if (error instanceof PlanFileInvalidError) {
+    return new CliError(`invalid file:\n${error.issues.map((i) => `  ${formatPlanFileIssue(i)}`).join('\n')}`, error.category, { cause: error, code: error.code });
   }
-  if (error instanceof Error && error.name === 'ZodError') return new CliError(error.message, 2, { cause: error });
+  if (error instanceof Error && error.name === 'ZodError') return new CliError(error.message, 'invalid_input', { cause: error });
   return error;
 }
 
@@ -159,7 +153,7 @@ export async function validatedFiles(
     );
     throw new CliError(
       [`nothing was loaded: ${report.issues.length} issue(s) in ${files.length} file(s)`, ...hint].join('\n'),
-      2,
+      'invalid_input',
     );
   }
   return report;
@@ -186,7 +180,7 @@ export function formatLoadResult(result: LoadResult): string {
 export function reportLoad(io: CliIo, result: LoadResult, json: boolean | undefined, announcement?: Pick<ContractAnnouncer, 'target' | 'description'>): void {
   if (json) printJson(io, announcement ? { ...result, announcement: { target: announcement.target, description: announcement.description } } : result);
   else io.out(`${formatLoadResult(result)}${announcement ? `${announcement.description}\n` : ''}`);
-  if (!result.ok) throw new CliError(`${result.items.filter((item) => item.status === 'failed').length} item(s) were not loaded`, 2);
+  if (!result.ok) throw new CliError(`${result.items.filter((item) => item.status === 'failed').length} item(s) were not loaded`, 'invalid_input');
 }
 
 export const registerPlansCommand: RegisterCommand = (program, context) => {
@@ -208,7 +202,7 @@ export const registerPlansCommand: RegisterCommand = (program, context) => {
         for (const warning of report.warnings) context.io.err(`warning: ${warning}\n`);
       }
       if (!report.valid) {
-        throw new CliError(`${report.issues.length} issue(s) in ${report.files.filter((f) => !f.valid).length} file(s)`, 2);
+        throw new CliError(`${report.issues.length} issue(s) in ${report.files.filter((f) => !f.valid).length} file(s)`, 'invalid_input');
       }
     });
   plans

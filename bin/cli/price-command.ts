@@ -18,7 +18,7 @@ interface PriceOptions {
 function parsePeriodOption(text: string): { start: string; end: string } {
   const [start, end, ...rest] = text.split('..');
   if (!start || !end || rest.length > 0) {
-    throw new CliError(`--period must be START..END, e.g. 2026-11-01..2026-12-01 (got "${text}")`, 2);
+    throw new CliError(`--period must be START..END, e.g. 2026-11-01..2026-12-01 (got "${text}")`, 'invalid_input');
   }
   return { start, end };
 }
@@ -35,7 +35,7 @@ export const registerPriceCommand: RegisterCommand = (program, context) => {
     .action(async (options: PriceOptions) => {
       let version: number | undefined;
       if (options.planVersion !== undefined) {
-        if (!/^[1-9]\d*$/.test(options.planVersion)) throw new CliError(`--plan-version must be a whole number >= 1 (got "${options.planVersion}")`, 2);
+        if (!/^[1-9]\d*$/.test(options.planVersion)) throw new CliError(`--plan-version must be a whole number >= 1 (got "${options.planVersion}")`, 'invalid_input');
         version = Number(options.planVersion);
       }
       const period = options.period !== undefined ? parsePeriodOption(options.period) : undefined;

@@ -7,7 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { InfrastructureError, InvalidCatalogError, InvalidLedgerQueryError } from '../../lambdas/application/errors';
 import { CatalogFileInvalidError } from '../../lib/local/catalog-file';
 import { packageRoot } from '../../lib/local/package-root';
-import { CliError, processIo, type CliIo } from './cli-io';
+import { CliError, exitCodeOf, processIo, type CliIo } from './cli-io';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
 import { createCommandContext, type RegisterCommand } from './command-context';
 import { registerCatalogCommand } from './catalog-command';
 import { registerDeadLettersCommand } from './dead-letters-command';
@@ -96,31 +97,23 @@ function rootCause(error: Error): string {
   return current instanceof Error ? current.message : String(current);
 }
 
+/** What a person reads about a failure: the wording may depend on the error; the exit code never does (exitCodeOf). */
+function describeError(error: unknown): string {
+  if (error instanceof CliError || error instanceof CatalogFileInvalidError) return error.message;
+  if (error instanceof InvalidLedgerQueryError || error instanceof InvalidCatalogError) {
+    return `${error.message}${error.issues.length > 0 ? `\n${error.issues.map((i) => `  - ${i}`).join('\n')}` : ''}`;
+  }
+  if (error instanceof InfrastructureError) return `the ledger could not be reached (${error.operation}): ${rootCause(error)}`;
+  if (error instanceof EngineError) return `${error.message} [${error.code}]`;
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return (error as Error).message;
+  return causeChain(error) || String(error);
+}
+
 /** Prints the error for a person and returns the exit code. */
 function reportError(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) return error.exitCode; // commander already printed it
-  if (error instanceof CliError) {
-    io.err(`error: ${error.message}\n`);
-    return error.exitCode;
-  }
-  if (error instanceof CatalogFileInvalidError) {
-    io.err(`error: ${error.message}\n`);
-    return 2;
-  }
-  if (error instanceof InvalidLedgerQueryError || error instanceof InvalidCatalogError) {
-    io.err(`error: ${error.message}${error.issues.length > 0 ? `\n${error.issues.map((i) => `  - ${i}`).join('\n')}` : ''}\n`);
-    return 2;
-  }
-  if (error instanceof InfrastructureError) {
-    io.err(`error: the ledger could not be reached (${error.operation}): ${rootCause(error)}\n`);
-    return 1;
-  }
-  if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-    io.err(`error: ${(error as Error).message}\n`);
-    return 1;
-  }
-  io.err(`error: ${causeChain(error) || String(error)}\n`);
-  return 1;
+  io.err(`error: ${describeError(error)}\n`);
+  return exitCodeOf(error);
 }
 
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {

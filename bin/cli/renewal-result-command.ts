@@ -3,9 +3,8 @@
 // not the term ever had a renewal-risk task.
 import { Option, type Command } from 'commander';
 import type { RecordRenewalResultOutcome } from '../../lambdas/application/risk/record-renewal-result';
-import { RenewalTermNotFoundError } from '../../lambdas/application/risk/risk-errors';
 import { RenewalResultSchema, type RenewalResult } from '../../lambdas/domain/risk/backtest-risk-tiers';
-import { CliError, printJson } from './cli-io';
+import { printJson } from './cli-io';
 import type { CommandContext } from './command-context';
 import { formatFields } from './format';
 import { runRiskMapped, withRiskService } from './risk-command';
@@ -35,21 +34,16 @@ export function registerRenewalResultCommand(contracts: Command, context: Comman
     .option('--by <who>', 'who recorded it')
     .option('--json', 'print JSON only')
     .action(async (options: { contract: string; term?: string; result: RenewalResult; by?: string; json?: boolean }) => {
-      const outcome = await runRiskMapped(async () => {
-        try {
-          return await withRiskService(context, (service) =>
-            service.recordRenewalResult({
-              contractId: options.contract,
-              result: options.result,
-              ...(options.term !== undefined ? { termId: options.term } : {}),
-              ...(options.by !== undefined ? { by: options.by } : {}),
-            }),
-          );
-        } catch (error) {
-          if (error instanceof RenewalTermNotFoundError) throw new CliError(`${error.message} [${error.code}]`, 3, { cause: error });
-          throw error;
-        }
-      });
+      const outcome = await runRiskMapped(() =>
+        withRiskService(context, (service) =>
+          service.recordRenewalResult({
+            contractId: options.contract,
+            result: options.result,
+            ...(options.term !== undefined ? { termId: options.term } : {}),
+            ...(options.by !== undefined ? { by: options.by } : {}),
+          }),
+        ),
+      );
       if (options.json) printJson(context.io, outcome);
       else context.io.out(formatRenewalResult(outcome));
     });

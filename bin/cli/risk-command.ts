@@ -4,9 +4,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ZodError } from 'zod';
-import { InfrastructureError } from '../../lambdas/application/errors';
-import { RenewalTaskNotFoundError, RiskContractNotFoundError, TaskStateError } from '../../lambdas/application/risk/risk-errors';
-import { RenewalRiskSettingsError, renewalRiskSettingsFromEnv } from '../../lambdas/application/risk/risk-settings';
+import { renewalRiskSettingsFromEnv } from '../../lambdas/application/risk/risk-settings';
 import { createRiskService, type RiskService } from '../../lambdas/composition/risk-service';
 import type { RenewalRiskAssessment } from '../../lambdas/domain/risk/assess-renewal-risk';
 import { readRunningEngine } from '../../lib/local/engine-state';
@@ -51,18 +49,13 @@ export function withRiskService<T>(context: CommandContext, work: (risk: RiskSer
   });
 }
 
-/** The use cases' refusals as CLI errors: bad input exits 2, unknown ids 3; storage failures keep the program's own report. */
+/** Words a schema failure of the use cases' input for a person; every other error keeps the program's report and its category's exit code. */
 export async function runRiskMapped<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof CliError || error instanceof InfrastructureError) throw error;
-    if (error instanceof RiskContractNotFoundError || error instanceof RenewalTaskNotFoundError) {
-      throw new CliError(`${error.message} [${error.code}]`, 3, { cause: error });
-    }
-    if (error instanceof TaskStateError || error instanceof RenewalRiskSettingsError) throw new CliError(`${error.message} [${error.code}]`, 2, { cause: error });
     if (error instanceof ZodError) {
-      throw new CliError(`invalid input: ${error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, 2, { cause: error });
+      throw new CliError(`invalid input: ${error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, 'invalid_input', { cause: error });
     }
     throw error;
   }

@@ -30,8 +30,8 @@ export function periodBoundDate(text: string, bound: 'from' | 'to', flag: string
   if (/^\d{4}$/.test(text)) [start, unit] = [DateTime.fromISO(`${text}-01-01`, { zone: 'UTC' }), 'year'];
   else if (/^\d{4}-\d{2}$/.test(text)) [start, unit] = [DateTime.fromISO(`${text}-01`, { zone: 'UTC' }), 'month'];
   else if (/^\d{4}-\d{2}-\d{2}$/.test(text)) [start, unit] = [DateTime.fromISO(text, { zone: 'UTC' }), 'day'];
-  else throw new CliError(`${flag} must be YYYY, YYYY-MM or YYYY-MM-DD (got "${text}")`, 2);
-  if (!start.isValid) throw new CliError(`${flag} "${text}" is not a real date`, 2);
+  else throw new CliError(`${flag} must be YYYY, YYYY-MM or YYYY-MM-DD (got "${text}")`, 'invalid_input');
+  if (!start.isValid) throw new CliError(`${flag} "${text}" is not a real date`, 'invalid_input');
   const date = bound === 'from' ? start : start.endOf(unit);
   return date.toISODate() ?? text;
 }
@@ -51,7 +51,7 @@ export const registerSimulateCommand: RegisterCommand = (program, context) => {
     .action(async (options: SimulateOptions) => {
       let version: number | undefined;
       if (options.planVersion !== undefined) {
-        if (!/^[1-9]\d*$/.test(options.planVersion)) throw new CliError(`--plan-version must be a whole number >= 1 (got "${options.planVersion}")`, 2);
+        if (!/^[1-9]\d*$/.test(options.planVersion)) throw new CliError(`--plan-version must be a whole number >= 1 (got "${options.planVersion}")`, 'invalid_input');
         version = Number(options.planVersion);
       }
       const from = periodBoundDate(options.from, 'from', '--from');

@@ -14,12 +14,12 @@ export interface TimeRange {
 export function parseInstant(text: string, flag: string): Date {
   // An instant needs an explicit offset; a bare date or local time would depend on this machine's zone.
   const checked = InstantSchema.safeParse(text);
-  if (!checked.success) throw new CliError(`${flag}: ${checked.error.issues[0]?.message ?? 'invalid instant'} (got "${text}")`, 2);
+  if (!checked.success) throw new CliError(`${flag}: ${checked.error.issues[0]?.message ?? 'invalid instant'} (got "${text}")`, 'invalid_input');
   return DateTime.fromISO(checked.data, { setZone: true }).toJSDate();
 }
 
 export function assertTimeZone(zone: string): string {
-  if (!isValidTimeZone(zone)) throw new CliError(`--time-zone "${zone}" is not an IANA time zone such as UTC or Europe/Berlin`, 2);
+  if (!isValidTimeZone(zone)) throw new CliError(`--time-zone "${zone}" is not an IANA time zone such as UTC or Europe/Berlin`, 'invalid_input');
   return zone;
 }
 
@@ -43,9 +43,9 @@ export function periodRange(period: string, zone: string): TimeRange {
     from = start(Number(match[1]), Number(match[2]), Number(match[3]));
     to = from.plus({ days: 1 });
   } else {
-    throw new CliError(`--period must be YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD (got "${period}")`, 2);
+    throw new CliError(`--period must be YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD (got "${period}")`, 'invalid_input');
   }
-  if (!from.isValid) throw new CliError(`--period "${period}" is not a real date`, 2);
+  if (!from.isValid) throw new CliError(`--period "${period}" is not a real date`, 'invalid_input');
   return { from: from.toJSDate(), to: to.toJSDate() };
 }
 
@@ -53,14 +53,14 @@ export function periodRange(period: string, zone: string): TimeRange {
 export function resolveTimeRange(options: { period?: string; from?: string; to?: string; timeZone?: string }): TimeRange {
   if (options.period !== undefined) {
     if (options.from !== undefined || options.to !== undefined) {
-      throw new CliError('give either --period or --from/--to, not both', 2);
+      throw new CliError('give either --period or --from/--to, not both', 'invalid_input');
     }
     return periodRange(options.period, options.timeZone ?? 'UTC');
   }
   if (options.from === undefined || options.to === undefined) {
-    throw new CliError('give --period (e.g. 2026-11) or both --from and --to', 2);
+    throw new CliError('give --period (e.g. 2026-11) or both --from and --to', 'invalid_input');
   }
   const range = { from: parseInstant(options.from, '--from'), to: parseInstant(options.to, '--to') };
-  if (range.to.getTime() <= range.from.getTime()) throw new CliError('--to must be after --from', 2);
+  if (range.to.getTime() <= range.from.getTime()) throw new CliError('--to must be after --from', 'invalid_input');
   return range;
 }

@@ -3,9 +3,13 @@
 // (throttling, timeouts, network, 5xx): callers retry it and never turn it
 // into a rejection of the producer's input.
 
-export class InfrastructureError extends Error {
-  /** True for transient failures worth retrying (throttling, timeouts, 5xx, network). */
-  readonly retryable: boolean;
+import { EngineError } from '../domain/errors/engine-error';
+
+export class InfrastructureError extends EngineError {
+  readonly category = 'infrastructure';
+  readonly code = 'infrastructure_unavailable';
+  /** False for a failure of the platform that will not pass (e.g. a missing table); most are transient. */
+  readonly #transient: boolean;
   /** The operation that failed, e.g. "DynamoDB PutItem". */
   readonly operation: string;
 
@@ -13,7 +17,11 @@ export class InfrastructureError extends Error {
     super(message, { cause: options.cause });
     this.name = 'InfrastructureError';
     this.operation = options.operation;
-    this.retryable = options.retryable ?? true;
+    this.#transient = options.retryable ?? true;
+  }
+
+  override get retryable(): boolean {
+    return this.#transient;
   }
 }
 
@@ -23,8 +31,13 @@ export class InfrastructureError extends Error {
  * not bad input: the message is retried for a few deliveries before it is
  * rejected as UNKNOWN_OUTCOME.
  */
-export class OutcomeNotYetRecordedError extends Error {
-  readonly retryable = true;
+export class OutcomeNotYetRecordedError extends EngineError {
+  readonly category = 'not_found';
+  readonly code = 'outcome_not_yet_recorded';
+  // Retryable although not_found: queues do not keep order, the outcome is likely on its way.
+  override get retryable(): boolean {
+    return true;
+  }
   constructor(
     readonly outcomeId: string,
     readonly deliveryAttempt: number,
@@ -37,7 +50,9 @@ export class OutcomeNotYetRecordedError extends Error {
 }
 
 /** A stored item the ledger cannot read back: a bug or a schema drift, never bad producer input. */
-export class LedgerDataError extends Error {
+export class LedgerDataError extends EngineError {
+  readonly category = 'internal';
+  readonly code = 'ledger_data_unreadable';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'LedgerDataError';
@@ -45,7 +60,9 @@ export class LedgerDataError extends Error {
 }
 
 /** A query (usage, listing) with invalid parameters; `issues` say which. */
-export class InvalidLedgerQueryError extends Error {
+export class InvalidLedgerQueryError extends EngineError {
+  readonly category = 'invalid_input';
+  readonly code = 'invalid_ledger_query';
   constructor(
     message: string,
     readonly issues: readonly string[] = [],
@@ -56,7 +73,9 @@ export class InvalidLedgerQueryError extends Error {
 }
 
 /** A catalog that failed validation; `issues` name each path and problem. */
-export class InvalidCatalogError extends Error {
+export class InvalidCatalogError extends EngineError {
+  readonly category = 'invalid_input';
+  readonly code = 'invalid_catalog';
   constructor(
     message: string,
     readonly issues: readonly string[],

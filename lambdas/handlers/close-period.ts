@@ -20,8 +20,10 @@ import { withObservability } from '../shared/handler-middleware';
 import { BILLING_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { EngineError } from '../domain/errors/engine-error';
 
-export class ClosePeriodInputError extends Error {
+export class ClosePeriodInputError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'invalid_close_request';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

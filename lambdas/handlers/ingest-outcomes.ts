@@ -16,9 +16,10 @@ import {
   type IngestMessageResult,
   type LedgerService,
 } from '../composition/ledger-service';
-import { InfrastructureError, OutcomeNotYetRecordedError } from '../application/errors';
+import { OutcomeNotYetRecordedError } from '../application/errors';
 import { INBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
 import { readEnvConfig } from '../shared/env';
+import { queueFailureDispositionOf } from '../shared/error-responses';
 import { withObservability } from '../shared/handler-middleware';
 import { logger, metrics, traced } from '../shared/powertools';
 import { processSqsBatch, type ProcessedBatch } from '../shared/sqs-partial-batch';
@@ -174,11 +175,12 @@ function logResults(batch: ProcessedBatch<IngestMessageResult>): void {
     if (error === undefined) {
       logger.warn('Record not attempted after an earlier record about the same outcome failed; SQS will redeliver it', details);
     } else if (error instanceof OutcomeNotYetRecordedError) {
+      // Kept apart from other retryable failures on purpose: an expected race of unordered queues, not a warning.
       logger.info('Adjustment arrived before its outcome; SQS will redeliver it', details);
-    } else if (error instanceof InfrastructureError) {
-      logger.warn('Ledger storage unavailable; SQS will redeliver the record', { ...details, error });
+    } else if (queueFailureDispositionOf(error) === 'retry') {
+      logger.warn('Record failed with a retryable error (ledger storage unavailable?); SQS will redeliver it', { ...details, error });
     } else {
-      logger.error('Unexpected failure ingesting a record; SQS will redeliver it', { ...details, error });
+      logger.error('Record failed with an error redelivery will not fix; SQS will dead-letter it after its retries', { ...details, error });
     }
   }
 }

@@ -19,8 +19,10 @@ import { withObservability } from '../shared/handler-middleware';
 import { SCHEDULE_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { EngineError } from '../domain/errors/engine-error';
 
-export class PeriodCloseChangeInputError extends Error {
+export class PeriodCloseChangeInputError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'invalid_contract_change';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -13,6 +13,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getStringFromEnv } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
+import { httpErrorResponse, isAnsweredToCaller } from '../shared/error-responses';
 import { PAYMENT_SIGNAL_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
 
@@ -121,7 +122,14 @@ export function createStripeWebhookHandler(resolveDeps: () => Promise<StripeWebh
     if (!parsed.success) {
       return reject('invalid_event', `the signed event is not a Stripe event: ${parsed.error.issues[0]?.message ?? ''}`);
     }
-    const result = await recordPaymentSignal(deps, parsed.data);
+    let result: RecordPaymentSignalResult;
+    try {
+      result = await recordPaymentSignal(deps, parsed.data);
+    } catch (error) {
+      if (!isAnsweredToCaller(error)) throw error;
+      logger.warn('Stripe event refused', { code: error.code, category: error.category });
+      return httpErrorResponse(error);
+    }
     recordSignalOutcome(result);
     return respond(200, {
       received: true,

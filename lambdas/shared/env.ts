@@ -3,10 +3,13 @@
 // loudly with every problem named, instead of surfacing later as an
 // `undefined` table name deep inside an SDK call.
 import { z } from 'zod';
+import { EngineError } from '../domain/errors/engine-error';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
-export class MissingEnvironmentVariableError extends Error {
+export class MissingEnvironmentVariableError extends EngineError {
+  readonly category = 'internal';
+  readonly code = 'environment_variable_missing';
   constructor(
     readonly variables: readonly string[],
     options?: ErrorOptions,
@@ -16,7 +19,9 @@ export class MissingEnvironmentVariableError extends Error {
   }
 }
 
-export class InvalidEnvironmentVariableError extends Error {
+export class InvalidEnvironmentVariableError extends EngineError {
+  readonly category = 'internal';
+  readonly code = 'environment_variable_invalid';
   constructor(
     readonly problems: readonly { variable: string; message: string }[],
     options?: ErrorOptions,

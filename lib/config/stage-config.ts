@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ENGINE_EVENT_SOURCE } from '../../lambdas/domain/events/detail-types';
 import { RenewalRiskSettingsInputSchema } from '../../lambdas/application/risk/risk-settings';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
 
 /** CDK context key naming the stage to synthesize. */
 export const STAGE_CONTEXT_KEY = 'stage';
@@ -254,7 +255,9 @@ export const stageConfigSchema = stageSettingsSchema
 /** A validated stage configuration with every default filled in. */
 export type StageConfig = z.infer<typeof stageConfigSchema>;
 
-export class StageConfigError extends Error {
+export class StageConfigError extends EngineError {
+  readonly category = 'invalid_input';
+  readonly code = 'stage_config_invalid';
   public constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StageConfigError';

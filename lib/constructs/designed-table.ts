@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { TableDesign } from '../../lambdas/adapters/dynamodb/table-design';
 import { TABLE_ACTIONS, type TableAccess } from '../config/handler-settings';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
 
 export interface DesignedTableProps {
   readonly design: TableDesign;
@@ -19,7 +20,9 @@ export interface DesignedTableProps {
   readonly allowTimeToLive: boolean;
 }
 
-export class DesignedTableError extends Error {
+export class DesignedTableError extends EngineError {
+  readonly category = 'internal';
+  readonly code = 'table_design_invalid';
   public constructor(message: string) {
     super(message);
     this.name = 'DesignedTableError';

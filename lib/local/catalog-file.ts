@@ -4,8 +4,11 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { CatalogInputSchema, type CatalogInput } from '../../lambdas/domain/ledger/catalog';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
 
-export class CatalogFileInvalidError extends Error {
+export class CatalogFileInvalidError extends EngineError {
+  readonly category = 'invalid_input';
+  readonly code = 'catalog_file_invalid';
   constructor(
     readonly file: string,
     readonly problems: readonly string[],

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
 
 function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -68,7 +69,8 @@ export async function createFileExclusively(path: string, text: string): Promise
 }
 
 /** A state file that could not be read as what it should hold. */
-export class DamagedStateFileError extends Error {
+export class DamagedStateFileError extends EngineError {
+  readonly category = 'internal';
   readonly code = 'damaged_state_file';
   constructor(
     readonly path: string,

@@ -10,6 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { createFileExclusively, moveAside, writeFileDurably } from './durable-file';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
 
 /** Where the local engine keeps its data unless told otherwise (relative to the working directory). */
 export const DEFAULT_DATA_DIR = '.local-data';
@@ -80,7 +81,8 @@ export function stripeEmulatorStatePath(dataDir: string): string {
 }
 
 /** The data folder already has a live engine. */
-export class EngineAlreadyRunningError extends Error {
+export class EngineAlreadyRunningError extends EngineError {
+  readonly category = 'state';
   readonly code = 'engine_already_running';
   constructor(readonly running: LocalEngineState) {
     super(
@@ -92,7 +94,8 @@ export class EngineAlreadyRunningError extends Error {
 }
 
 /** engine.json is there but cannot be read as an engine's state. */
-export class DamagedEngineStateError extends Error {
+export class DamagedEngineStateError extends EngineError {
+  readonly category = 'internal';
   readonly code = 'damaged_engine_state';
   constructor(
     readonly path: string,

@@ -3,8 +3,11 @@
 // `anything-but`, at any depth. Anything else in a pattern is refused when the
 // bus starts, so a rule that would silently never match locally cannot exist.
 import type { EventPattern } from '../routing/routing-table';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
 
-export class UnsupportedEventPatternError extends Error {
+export class UnsupportedEventPatternError extends EngineError {
+  readonly category = 'internal';
+  readonly code = 'unsupported_event_pattern';
   constructor(message: string) {
     super(message);
     this.name = 'UnsupportedEventPatternError';

@@ -25,6 +25,8 @@ import { createCheckRenewalRiskHandler, type CheckRenewalRiskResponse } from '..
 import type { LocalBilling } from './local-billing';
 import { asLocalLambda } from './lambda-context';
 import { LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { errorResponseBodyOf, httpStatusOf, isAnsweredToCaller } from '../../lambdas/shared/error-responses';
 
 /** A clock that follows a base clock plus an offset the user moves. */
 export interface LocalClock {
@@ -35,7 +37,8 @@ export interface LocalClock {
   advanceTo(instant: Date): Date;
 }
 
-export class ClockMovesBackwardsError extends Error {
+export class ClockMovesBackwardsError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'clock_backwards';
   constructor(target: Date, now: Date) {
     super(`the local clock only moves forward: ${target.toISOString()} is before ${now.toISOString()}`);
@@ -50,7 +53,8 @@ const MAX_CLOCK_ADVANCE_MS = MAX_CLOCK_ADVANCE_YEARS * 365.25 * 86_400_000;
 export const LATEST_CLOCK_INSTANT = new Date('9999-12-31T23:59:59.999Z');
 
 /** A clock change that is not a sane instant (not finite, too far ahead, past year 9999). */
-export class ClockTargetOutOfRangeError extends Error {
+export class ClockTargetOutOfRangeError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'clock_out_of_range';
   constructor(detail: string) {
     super(`the local clock cannot move there: ${detail}`);
@@ -90,7 +94,8 @@ export function createLocalClock(base: () => Date = () => new Date()): LocalCloc
 
 const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
-export class InvalidDurationError extends Error {
+export class InvalidDurationError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'invalid_duration';
   constructor(text: string, reason = 'expected a duration such as 30d, 12h, 90m or 2w') {
     super(`${reason} (got "${text}")`);
@@ -309,7 +314,8 @@ export const ClockAdvanceRequestSchema = z.union([
 export type ClockAdvanceRequest = z.infer<typeof ClockAdvanceRequestSchema>;
 
 /** A control request the endpoint refuses as sent (400), never as its own failure. */
-class ClockRequestError extends Error {
+class ClockRequestError extends EngineError {
+  readonly category = 'invalid_input';
   constructor(
     readonly code: string,
     message: string,
@@ -413,7 +419,7 @@ export async function startLocalRenewalRisk(options: {
         try {
           body = await readJsonBody(request);
         } catch (error) {
-          if (error instanceof ClockRequestError) return sendJson(response, 400, { code: error.code, message: error.message });
+          if (isAnsweredToCaller(error)) return sendJson(response, httpStatusOf(error), errorResponseBodyOf(error));
           throw error;
         }
         const parsed = ClockAdvanceRequestSchema.safeParse(body);
@@ -423,9 +429,7 @@ export async function startLocalRenewalRisk(options: {
           const fired = await renewalScheduler.advanceTo(target);
           return sendJson(response, 200, clockView(renewalScheduler, clock, fired));
         } catch (error) {
-          if (error instanceof InvalidDurationError || error instanceof ClockMovesBackwardsError || error instanceof ClockTargetOutOfRangeError) {
-            return sendJson(response, 400, { code: error.code, message: error.message });
-          }
+          if (isAnsweredToCaller(error)) return sendJson(response, httpStatusOf(error), errorResponseBodyOf(error));
           throw error;
         }
       }
@@ -434,7 +438,7 @@ export async function startLocalRenewalRisk(options: {
     };
     work().catch((error: unknown) => {
       log(`clock endpoint error: ${String(error)}`);
-      if (!response.headersSent) sendJson(response, 500, { message: error instanceof Error ? error.message : String(error) });
+      if (!response.headersSent) sendJson(response, httpStatusOf(error), { message: error instanceof Error ? error.message : String(error) });
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -11,6 +11,7 @@ import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { DamagedLineError, readJsonLines, replaceFileAtomically, setDamagedLinesAside, syncFolder } from './json-lines-file';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
 
 /** A message as the queue keeps it; also the form pending messages are persisted in. */
 export interface QueuedMessage {
@@ -53,14 +54,20 @@ function withoutUndefined(message: QueuedMessage): QueuedMessage {
 }
 
 /** The journal could not be written or flushed: what depended on it is not durable. */
-export class QueueJournalWriteError extends Error {
+/** The journal could not be written or flushed: nothing it held is acknowledged, the producer sends again. */
+export class QueueJournalWriteError extends EngineError {
+  readonly code = 'queue_journal_write_failed';
+  readonly category = 'infrastructure';
   constructor(filePath: string, options: { cause: unknown }) {
     super(`Could not write the queue journal ${filePath}`, options);
     this.name = 'QueueJournalWriteError';
   }
 }
 
-export class QueueJournalClosedError extends Error {
+/** The journal was closed (the engine is stopping): retry once the engine is back. */
+export class QueueJournalClosedError extends EngineError {
+  readonly code = 'queue_journal_closed';
+  readonly category = 'state';
   constructor(filePath: string) {
     super(`The queue journal ${filePath} is closed`);
     this.name = 'QueueJournalClosedError';

@@ -1,7 +1,9 @@
+import { EngineError } from '../../domain/errors/engine-error';
+
 /** Scheduler could not be reached or throttled us after the SDK's retries: retry the whole operation later. */
-export class SchedulerUnavailableError extends Error {
+export class SchedulerUnavailableError extends EngineError {
+  readonly category = 'infrastructure';
   readonly code = 'scheduler_unavailable';
-  readonly retryable = true;
   constructor(
     readonly scheduleName: string,
     options: { cause: unknown },
@@ -12,9 +14,9 @@ export class SchedulerUnavailableError extends Error {
 }
 
 /** Scheduler rejected the schedule definition (a configuration or planning bug; retrying will not help). */
-export class ScheduleRejectedError extends Error {
+export class ScheduleRejectedError extends EngineError {
+  readonly category = 'internal';
   readonly code = 'schedule_rejected';
-  readonly retryable = false;
   constructor(
     readonly scheduleName: string,
     detail: string,

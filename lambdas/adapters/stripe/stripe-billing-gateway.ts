@@ -16,6 +16,7 @@ import type {
   StripeInvoiceTotals,
 } from '../../application/billing/ports';
 import { StripeCallPolicy, defaultRateFor, isReplayedAnswer, mayHaveExecuted, type StripeCallPolicyOptions } from './stripe-call-policy';
+import { EngineError } from '../../domain/errors/engine-error';
 
 /**
  * How far Stripe's clock may be behind the engine's when a customer is looked
@@ -24,7 +25,9 @@ import { StripeCallPolicy, defaultRateFor, isReplayedAnswer, mayHaveExecuted, ty
  */
 export const CUSTOMER_LOOKUP_CLOCK_SKEW_SECONDS = 300;
 
-export class StripeAmountOutOfRangeError extends Error {
+export class StripeAmountOutOfRangeError extends EngineError {
+  readonly category = 'invalid_input';
+  readonly code = 'stripe_amount_out_of_range';
   constructor(amount: bigint, what: string) {
     super(`${what}: ${amount} minor units is beyond what Stripe's API can carry exactly`);
     this.name = 'StripeAmountOutOfRangeError';
@@ -32,7 +35,9 @@ export class StripeAmountOutOfRangeError extends Error {
 }
 
 /** Stripe answered with an invoice that does not belong to the record being pushed. */
-export class StripeInvoiceConflictError extends Error {
+export class StripeInvoiceConflictError extends EngineError {
+  readonly category = 'internal';
+  readonly code = 'stripe_invoice_conflict';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StripeInvoiceConflictError';

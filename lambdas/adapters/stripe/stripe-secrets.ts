@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { EngineError } from '../../domain/errors/engine-error';
 
 /** The Stripe secrets, never logged: the key and the webhook signing secret. */
 export interface StripeSecrets {
@@ -13,7 +14,8 @@ export const StripeSecretDocumentSchema = z.strictObject({
 });
 export type StripeSecretDocument = z.infer<typeof StripeSecretDocumentSchema>;
 
-export class StripeConfigError extends Error {
+export class StripeConfigError extends EngineError {
+  readonly category = 'internal';
   readonly code = 'stripe_config_invalid';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

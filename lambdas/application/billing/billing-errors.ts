@@ -1,7 +1,9 @@
 import type { CreditNoteRefusalReason } from './ports';
+import { EngineError } from '../../domain/errors/engine-error';
 
 /** The contract, its plan, or its invoiced period is not known. */
-export class BillingNotFoundError extends Error {
+export class BillingNotFoundError extends EngineError {
+  readonly category = 'not_found';
   readonly code: 'contract_not_found' | 'plan_not_found' | 'invoice_not_found';
   constructor(code: BillingNotFoundError['code'], message: string, options?: ErrorOptions) {
     super(message, options);
@@ -11,7 +13,8 @@ export class BillingNotFoundError extends Error {
 }
 
 /** A period cannot be corrected yet (its invoice never reached Stripe). */
-export class InvoiceNotIssuedError extends Error {
+export class InvoiceNotIssuedError extends EngineError {
+  readonly category = 'state';
   readonly code = 'invoice_not_issued';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -25,7 +28,8 @@ export class InvoiceNotIssuedError extends Error {
  * saved that answer against the idempotency key (it replayed it), so the same
  * key will never do the work: only a new key can.
  */
-export class BillingWriteUncertainError extends Error {
+export class BillingWriteUncertainError extends EngineError {
+  readonly category = 'infrastructure';
   readonly code = 'billing_write_uncertain';
   readonly keySpent: boolean;
   constructor(message: string, options: ErrorOptions & { keySpent: boolean }) {
@@ -36,13 +40,20 @@ export class BillingWriteUncertainError extends Error {
 }
 
 /** Stripe will not take a correction's credit note against the original invoice (for now, or for good). */
-export class CreditNoteRefusedError extends Error {
+export class CreditNoteRefusedError extends EngineError {
+  readonly category = 'state';
   readonly code = 'credit_note_refused';
   readonly reason: CreditNoteRefusalReason;
   constructor(reason: CreditNoteRefusalReason, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'CreditNoteRefusedError';
     this.reason = reason;
+  }
+
+  // A draft original or a passing Stripe refusal may clear; a void invoice asks for nothing any more,
+  // so only an operator can decide what to credit instead.
+  override get retryable(): boolean {
+    return this.reason !== 'original_invoice_void';
   }
 }
 
@@ -51,7 +62,8 @@ export class CreditNoteRefusedError extends Error {
  * still running: retried (the close reads the change, or the correction runs
  * once the close is done).
  */
-export class PeriodCloseInProgressError extends Error {
+export class PeriodCloseInProgressError extends EngineError {
+  readonly category = 'conflict';
   readonly code = 'period_close_in_progress';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -77,11 +77,6 @@ type CreditOutcome = { readonly kind: 'issued'; readonly note: IssuedCreditNote 
 /** Corrections are numbered by a conditional put: a concurrent run taking the number means planning again. */
 const PLAN_ATTEMPTS = 3;
 
-function retryableRefusal(reason: CreditNoteRefusalReason): boolean {
-  // A void invoice asks for nothing any more; only an operator can decide what to credit instead.
-  return reason !== 'original_invoice_void';
-}
-
 async function recordRefusal(
   deps: BillingDeps,
   stored: StoredCorrection,
@@ -97,7 +92,7 @@ async function recordRefusal(
     attempts: (previous?.attempts ?? 0) + 1,
     firstFailedAt: previous?.firstFailedAt ?? now,
     lastFailedAt: now,
-    retryable: retryableRefusal(refusal.reason),
+    retryable: refusal.retryable,
   };
   // Announced once per reason: the alert queue keeps it until an operator looks, and retries stay quiet.
   // Published before it is recorded, so a crash in between announces again rather than never.

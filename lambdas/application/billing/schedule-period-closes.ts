@@ -16,6 +16,7 @@ import { correctInvoicedPeriod, type CorrectPeriodResult } from './correct-invoi
 import { BillingNotFoundError } from './billing-errors';
 import type { ContractReader, DeleteCloseOutcome, PeriodClose, PeriodCloseRef, PeriodCloseScheduler, ScheduleCloseOutcome } from './ports';
 import { loadContract } from './rate-for-invoice';
+import { EngineError } from '../../domain/errors/engine-error';
 
 export const DEFAULT_CLOSE_GRACE_HOURS = 24;
 
@@ -185,7 +186,8 @@ export interface SkippedScheduledClose {
 export type ScheduledCloseOutcome = ({ readonly status: 'closed' } & CloseScheduledPeriodResult) | SkippedScheduledClose;
 
 /** A close asked for a period the contract no longer bills (closeScheduledPeriod's callers that cannot take a skip). */
-export class PeriodNotInScheduleError extends Error {
+export class PeriodNotInScheduleError extends EngineError {
+  readonly category = 'state';
   readonly code = 'period_not_in_schedule';
   constructor(readonly skipped: SkippedScheduledClose) {
     super(skipped.message);

@@ -1,8 +1,11 @@
 // Errors of the plan and contract store, in the domain's terms: the adapter
 // turns failed conditional writes into these.
 
+import { EngineError } from '../../domain/errors/engine-error';
+
 /** A stored plan version is immutable: loading different content under its number is refused. */
-export class PlanVersionConflictError extends Error {
+export class PlanVersionConflictError extends EngineError {
+  readonly category = 'state';
   readonly code = 'plan_version_conflict';
   constructor(
     readonly planCode: string,
@@ -19,7 +22,8 @@ export class PlanVersionConflictError extends Error {
 }
 
 /** The plan-level facts (currency) of a stored plan cannot change: its versions are priced in them. */
-export class PlanCurrencyConflictError extends Error {
+export class PlanCurrencyConflictError extends EngineError {
+  readonly category = 'state';
   readonly code = 'plan_currency_conflict';
   constructor(
     readonly planCode: string,
@@ -33,7 +37,8 @@ export class PlanCurrencyConflictError extends Error {
 }
 
 /** The stored versions plus the new ones would not form a valid plan (e.g. effective dates out of order). */
-export class PlanVersionsInconsistentError extends Error {
+export class PlanVersionsInconsistentError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'plan_versions_inconsistent';
   constructor(
     readonly planCode: string,
@@ -46,7 +51,8 @@ export class PlanVersionsInconsistentError extends Error {
 }
 
 /** Another writer changed the contract between read and write; the load can simply be repeated. */
-export class ContractRevisionConflictError extends Error {
+export class ContractRevisionConflictError extends EngineError {
+  readonly category = 'conflict';
   readonly code = 'contract_revision_conflict';
   constructor(
     readonly contractId: string,
@@ -58,7 +64,8 @@ export class ContractRevisionConflictError extends Error {
 }
 
 /** A contract names a plan the store does not hold. */
-export class ContractPlanNotStoredError extends Error {
+export class ContractPlanNotStoredError extends EngineError {
+  readonly category = 'not_found';
   readonly code = 'plan_not_found';
   constructor(
     readonly contractId: string,
@@ -70,7 +77,8 @@ export class ContractPlanNotStoredError extends Error {
 }
 
 /** A contract does not fit its stored plan (currency, pinned version, overrides). */
-export class ContractInvalidForPlanError extends Error {
+export class ContractInvalidForPlanError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'contract_invalid_for_plan';
   constructor(
     readonly contractId: string,

@@ -9,6 +9,7 @@ import { simulatePlanChange, type SimulationResult } from '../../domain/rating/s
 import { usageRequirementsFor } from '../../domain/rating/usage-requirements';
 import { BillingNotFoundError } from '../billing/billing-errors';
 import type { PlanStore, UsageForRequirements } from './ports';
+import { EngineError } from '../../domain/errors/engine-error';
 
 // `outcome-engine simulate`: replays the recorded history of stored contracts
 // under their current plan and under a proposed plan (or a new version of
@@ -92,9 +93,8 @@ export async function simulatePlans(
       }
     } catch (error) {
       // Contract-level problems (e.g. no plan version in effect) skip the contract; storage failures abort.
-      const code = error instanceof Error && error.name !== 'InfrastructureError' ? (error as Error & { code?: unknown }).code : undefined;
-      if (typeof code !== 'string') throw error;
-      skipped.push({ contractId: contract.contractId, code, reason: (error as Error).message });
+      if (!(error instanceof EngineError) || error.category === 'infrastructure' || error.category === 'internal') throw error;
+      skipped.push({ contractId: contract.contractId, code: error.code, reason: error.message });
       continue;
     }
     if (replayed.length > 0) inputs.push({ contract, currentPlan, periods: replayed });

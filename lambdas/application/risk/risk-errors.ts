@@ -1,5 +1,8 @@
+import { EngineError } from '../../domain/errors/engine-error';
+
 /** The contract a check or schedule names is not stored. */
-export class RiskContractNotFoundError extends Error {
+export class RiskContractNotFoundError extends EngineError {
+  readonly category = 'not_found';
   readonly code = 'contract_not_found';
   constructor(readonly contractId: string) {
     super(`contract "${contractId}" is not stored`);
@@ -8,7 +11,8 @@ export class RiskContractNotFoundError extends Error {
 }
 
 /** A renewal task id that matches no stored task. */
-export class RenewalTaskNotFoundError extends Error {
+export class RenewalTaskNotFoundError extends EngineError {
+  readonly category = 'not_found';
   readonly code = 'task_not_found';
   constructor(readonly taskId: string) {
     super(`no renewal task "${taskId}"`);
@@ -17,7 +21,8 @@ export class RenewalTaskNotFoundError extends Error {
 }
 
 /** A conditional task update lost to another writer: re-read and decide again. */
-export class TaskVersionConflictError extends Error {
+export class TaskVersionConflictError extends EngineError {
+  readonly category = 'conflict';
   readonly code = 'task_version_conflict';
   constructor(
     readonly taskId: string,
@@ -30,7 +35,8 @@ export class TaskVersionConflictError extends Error {
 }
 
 /** A task change that its current state does not allow (acknowledging a resolved task). */
-export class TaskStateError extends Error {
+export class TaskStateError extends EngineError {
+  readonly category = 'state';
   readonly code = 'task_state_invalid';
   constructor(message: string) {
     super(message);
@@ -39,7 +45,8 @@ export class TaskStateError extends Error {
 }
 
 /** A checkpoint payload for a term the contract is no longer in: the schedule is stale. */
-export class StaleCheckpointError extends Error {
+export class StaleCheckpointError extends EngineError {
+  readonly category = 'state';
   readonly code = 'stale_checkpoint';
   constructor(message: string) {
     super(message);
@@ -48,7 +55,8 @@ export class StaleCheckpointError extends Error {
 }
 
 /** A renewal result names a term the engine knows nothing about: not the contract's current term, and no check ran in it. */
-export class RenewalTermNotFoundError extends Error {
+export class RenewalTermNotFoundError extends EngineError {
+  readonly category = 'not_found';
   readonly code = 'term_not_found';
   constructor(
     readonly contractId: string,

@@ -4,6 +4,7 @@ import { CheckpointDaysSchema, DEFAULT_CHECKPOINT_DAYS, LocalTimeOfDaySchema } f
 import { SIGNAL_CODES, resolveRiskConfig, type RiskConfig, type RiskConfigOverrides, type SignalCode } from '../../domain/risk/risk-config';
 import { RISK_TIERS, RiskTierSchema, type RiskTier } from '../../domain/risk/risk-tiers';
 import { DEFAULT_TASK_CONTENT_OPTIONS, type TaskContentOptions } from '../../domain/risk/task-rules';
+import { EngineError } from '../../domain/errors/engine-error';
 
 /** How the engine runs renewal-risk checks; one object shared by the scheduler, the check and the CLI. */
 export interface RenewalRiskSettings {
@@ -115,7 +116,8 @@ export const RenewalRiskSettingsInputSchema = z.strictObject({
 });
 export type RenewalRiskSettingsInput = z.input<typeof RenewalRiskSettingsInputSchema>;
 
-export class RenewalRiskSettingsError extends Error {
+export class RenewalRiskSettingsError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'invalid_renewal_risk_settings';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

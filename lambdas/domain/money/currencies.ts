@@ -2,6 +2,8 @@
 // always integer minor units of these exponents (JPY 0, USD 2, KWD 3); never
 // assume two decimals.
 
+import { EngineError } from '../errors/engine-error';
+
 export const CURRENCY_EXPONENTS = {
   AED: 2, AFN: 2, ALL: 2, AMD: 2, ANG: 2, AOA: 2, ARS: 2, AUD: 2, AWG: 2, AZN: 2,
   BAM: 2, BBD: 2, BDT: 2, BGN: 2, BHD: 3, BIF: 0, BMD: 2, BND: 2, BOB: 2, BRL: 2,
@@ -33,7 +35,8 @@ export function minorUnitExponent(code: CurrencyCode): 0 | 2 | 3 {
 }
 
 /** Thrown when a currency code is not an active ISO 4217 code. */
-export class UnknownCurrencyError extends Error {
+export class UnknownCurrencyError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'unknown_currency';
   constructor(readonly currency: string) {
     super(`"${currency}" is not an ISO 4217 currency code (expected e.g. USD, EUR, JPY, KWD)`);

@@ -1,5 +1,8 @@
+import { EngineError } from '../errors/engine-error';
+
 /** An amount has more decimal places than its currency's minor unit allows. */
-export class MoneyPrecisionError extends Error {
+export class MoneyPrecisionError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'amount_too_precise';
   constructor(
     readonly amount: string,

@@ -9,6 +9,7 @@
 // ISO minor units everywhere; only the Stripe adapter and the reading of
 // Stripe's events convert, exactly, with bigint.
 import { isCurrencyCode, minorUnitExponent, UnknownCurrencyError } from './currencies';
+import { EngineError } from '../errors/engine-error';
 
 const STRIPE_API_EXPONENT_OVERRIDES: Readonly<Record<string, number>> = { ISK: 2, MGA: 0 };
 
@@ -26,7 +27,8 @@ export function stripeApiExponent(currency: string): number {
 }
 
 /** An amount that Stripe's API cannot carry exactly in this currency. */
-export class StripeAmountNotRepresentableError extends Error {
+export class StripeAmountNotRepresentableError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'stripe_amount_not_representable';
   constructor(
     readonly amount: bigint,

@@ -1,9 +1,10 @@
+import { EngineError } from '../errors/engine-error';
+
 /** Base class of period errors, each with a machine code for CLI/API output. */
-export abstract class PeriodError extends Error {
-  abstract readonly code: string;
-}
+export abstract class PeriodError extends EngineError {}
 
 export class InvalidBillingScheduleError extends PeriodError {
+  readonly category = 'invalid_input';
   readonly code = 'invalid_billing_schedule';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -12,6 +13,7 @@ export class InvalidBillingScheduleError extends PeriodError {
 }
 
 export class InvalidPeriodIdError extends PeriodError {
+  readonly category = 'invalid_input';
   readonly code = 'invalid_period_id';
   constructor(
     readonly periodId: string,
@@ -23,6 +25,7 @@ export class InvalidPeriodIdError extends PeriodError {
 }
 
 export class InvalidInstantError extends PeriodError {
+  readonly category = 'invalid_input';
   readonly code = 'invalid_instant';
   constructor(readonly instant: string) {
     super(`"${instant}" is not an RFC 3339 instant with an offset (e.g. 2026-11-05T10:00:00Z)`);
@@ -31,6 +34,7 @@ export class InvalidInstantError extends PeriodError {
 }
 
 export class PeriodOutsideTermError extends PeriodError {
+  readonly category = 'invalid_input';
   readonly code = 'period_outside_term';
   constructor(
     readonly what: string,

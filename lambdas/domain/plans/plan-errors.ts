@@ -1,3 +1,5 @@
+import { EngineError } from '../errors/engine-error';
+
 /**
  * One problem found in a plan or contract file: the file, the path inside it
  * (`versions[1].charges[2].tiers[0].upTo`), a machine code and what is wrong.
@@ -20,7 +22,8 @@ export function formatPlanFileIssue(issue: PlanFileIssue): string {
 }
 
 /** A plan or contract file that cannot be used, with every issue found in it. */
-export class PlanFileInvalidError extends Error {
+export class PlanFileInvalidError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'plan_file_invalid';
   constructor(
     readonly issues: readonly PlanFileIssue[],
@@ -31,7 +34,8 @@ export class PlanFileInvalidError extends Error {
   }
 }
 
-export class PlanVersionNotFoundError extends Error {
+export class PlanVersionNotFoundError extends EngineError {
+  readonly category = 'not_found';
   readonly code = 'plan_version_not_found';
   constructor(
     readonly planCode: string,
@@ -43,7 +47,8 @@ export class PlanVersionNotFoundError extends Error {
   }
 }
 
-export class PlanVersionNotEffectiveError extends Error {
+export class PlanVersionNotEffectiveError extends EngineError {
+  readonly category = 'not_found';
   readonly code = 'plan_version_not_effective';
   constructor(
     readonly planCode: string,
@@ -60,7 +65,8 @@ export class PlanVersionNotEffectiveError extends Error {
  * a contract pinned to a version dated after (part of) its term. Prices a
  * finance team published for a date must never apply before that date.
  */
-export class PlanVersionNotYetEffectiveError extends Error {
+export class PlanVersionNotYetEffectiveError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'plan_version_not_yet_effective';
   constructor(
     readonly contractId: string,
@@ -77,7 +83,8 @@ export class PlanVersionNotYetEffectiveError extends Error {
 }
 
 /** A contract names another plan, or bills in another currency, than the plan given. */
-export class ContractPlanMismatchError extends Error {
+export class ContractPlanMismatchError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'contract_plan_mismatch';
   constructor(message: string) {
     super(message);
@@ -86,7 +93,8 @@ export class ContractPlanMismatchError extends Error {
 }
 
 /** A contract's price override does not fit the plan charge it overrides. */
-export class PriceOverrideInvalidError extends Error {
+export class PriceOverrideInvalidError extends EngineError {
+  readonly category = 'invalid_input';
   readonly code = 'price_override_invalid';
   constructor(
     readonly contractId: string,

@@ -1,10 +1,11 @@
+import { EngineError } from '../errors/engine-error';
+
 /** Base class of rating errors; each carries a machine code for CLI/API output. */
-export abstract class RatingError extends Error {
-  abstract readonly code: string;
-}
+export abstract class RatingError extends EngineError {}
 
 /** Usage handed to rating is malformed or incomplete for the plan version. */
 export class UsageInputError extends RatingError {
+  readonly category = 'invalid_input';
   constructor(
     readonly code:
       | 'invalid_quantity'
@@ -24,6 +25,7 @@ export class UsageInputError extends RatingError {
 
 /** Amounts in two currencies met where no conversion is allowed. */
 export class CurrencyMismatchError extends RatingError {
+  readonly category = 'invalid_input';
   readonly code = 'currency_mismatch';
   constructor(message: string) {
     super(message);
@@ -33,6 +35,7 @@ export class CurrencyMismatchError extends RatingError {
 
 /** A rating input the contract needs was not passed (credit balance, term-to-date subtotal). */
 export class RatingInputMissingError extends RatingError {
+  readonly category = 'invalid_input';
   constructor(
     readonly code: 'credit_balance_required' | 'term_to_date_required',
     message: string,
@@ -44,6 +47,7 @@ export class RatingInputMissingError extends RatingError {
 
 /** Period and contract disagree (another time zone, outside the term). */
 export class RatingPeriodError extends RatingError {
+  readonly category = 'invalid_input';
   readonly code = 'period_mismatch';
   constructor(message: string) {
     super(message);

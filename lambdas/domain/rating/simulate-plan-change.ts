@@ -9,6 +9,7 @@ import type { InstantInput } from '../periods/local-date';
 import type { RatingPeriod } from './draft-invoice';
 import { rateContractPeriod } from './rate-contract-period';
 import type { PeriodUsage } from './usage';
+import { EngineError } from '../errors/engine-error';
 
 export interface SimulationContractInput {
   readonly contract: Contract;
@@ -134,10 +135,6 @@ function signedAmount(minor: bigint, currency: CurrencyCode): string {
   return `${minor > 0n ? '+' : ''}${formatAmountWithCode(minor, currency)}`;
 }
 
-function hasCode(error: unknown): error is Error & { code: string } {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
-}
-
 interface Replay {
   readonly rows: SimulationPeriodRow[];
   readonly notes: string[];
@@ -225,7 +222,7 @@ export function simulatePlanChange(input: SimulatePlanChangeInput): SimulationRe
     } catch (error) {
       // Typed domain errors (currency mismatch, missing usage...) skip one
       // contract and are reported; anything else is a bug and propagates.
-      if (!hasCode(error)) throw error;
+      if (!(error instanceof EngineError)) throw error;
       skipped.push({ contractId: entry.contract.contractId, code: error.code, reason: error.message });
       continue;
     }

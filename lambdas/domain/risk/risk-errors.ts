@@ -1,5 +1,8 @@
+import { EngineError } from '../errors/engine-error';
+
 /** Thrown when a risk input cannot be assessed (caller mapped it wrongly, or data contradicts itself). */
-export class RiskInputError extends Error {
+export class RiskInputError extends EngineError {
+  readonly category = 'invalid_input';
   constructor(
     readonly code: string,
     message: string,
@@ -11,7 +14,8 @@ export class RiskInputError extends Error {
 }
 
 /** Thrown when checkpoint planning gets an impossible request (unknown zone, bad day list). */
-export class CheckpointPlanError extends Error {
+export class CheckpointPlanError extends EngineError {
+  readonly category = 'invalid_input';
   constructor(
     readonly code: string,
     message: string,

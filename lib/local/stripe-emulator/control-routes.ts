@@ -40,6 +40,8 @@ export interface ControlResponse {
   contentType?: string;
 }
 
+// Not an EngineError: the emulator answers it as a Stripe-shaped 400 `invalid_request_error`,
+// part of the wire protocol it mimics.
 export class ControlRequestError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -13,7 +13,11 @@ export interface StripeErrorBody {
   doc_url?: string;
 }
 
-/** An error answered to the client with Stripe's `{ error: {...} }` body and an HTTP status. */
+/**
+ * An error answered to the client with Stripe's `{ error: {...} }` body and an HTTP status.
+ * Not an EngineError on purpose: it models Stripe's wire protocol (type, code, status,
+ * headers as Stripe sends them), which the engine's categories must not reshape.
+ */
 export class StripeApiError extends Error {
   readonly status: number;
   readonly body: StripeErrorBody;

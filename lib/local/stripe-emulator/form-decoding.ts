@@ -8,6 +8,7 @@ import { canonicalJson } from '../../../lambdas/domain/json/canonical-json';
 export type FormValue = string | FormValue[] | { [key: string]: FormValue };
 export type FormParams = Record<string, FormValue>;
 
+// Not an EngineError: it becomes a Stripe-shaped 400 on the emulator's wire, as Stripe answers a bad form body.
 export class FormDecodingError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
