@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BillableRule } from '../../../lambdas/domain/ledger/catalog';
 import type { LedgerEntry, RecordedEntry } from '../../../lambdas/domain/ledger/ledger-entries';
+import type { OutcomeValue } from '../../../lambdas/domain/ledger/outcome-events';
 import { aggregateUsage, USAGE_BASES, type UsageAggregates } from '../../../lambdas/domain/ledger/summarize-usage';
 import { fromFixed12 } from '../../../lambdas/domain/ledger/ledger-decimal';
 import {
@@ -22,15 +23,15 @@ const HOUR = 3_600_000;
 
 const ruleArb = fc.constantFrom<BillableRule>({ when: 'immediately' }, { when: 'verified' }, { when: 'quiet-window', hours: 1 }, { when: 'quiet-window', hours: 30 });
 const decimalArb = fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 999 })).map(([whole, fraction]) => (fraction === 0 ? `${whole}` : `${whole}.${fraction}`.replace(/0+$/, '')));
-const valueArb = fc.option(fc.record({ amount: decimalArb, currency: fc.constantFrom('USD', 'EUR') }), { nil: undefined });
+const valueArb = fc.option(fc.record({ amount: decimalArb, currency: fc.constantFrom('USD' as const, 'EUR' as const) }), { nil: undefined });
 
 interface OutcomePlan {
   readonly occurredOffset: number;
   readonly recordedDelay: number;
   readonly quantity: string;
-  readonly value: { amount: string; currency: string } | undefined;
+  readonly value: OutcomeValue | undefined;
   readonly rule: BillableRule;
-  readonly adjustments: readonly { kind: 'reversed' | 'verified' | 'corrected'; delay: number; quantity: string | undefined; value: { amount: string; currency: string } | undefined }[];
+  readonly adjustments: readonly { kind: 'reversed' | 'verified' | 'corrected'; delay: number; quantity: string | undefined; value: OutcomeValue | undefined }[];
 }
 
 const outcomeArb: fc.Arbitrary<OutcomePlan> = fc.record({
