@@ -19,7 +19,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
 import { latestStreamArn } from '../../lambdas/adapters/dynamodb/create-tables';
-import type { DynamoDbRollupProgress } from '../../lambdas/adapters/dynamodb/rollup-store';
+import { DynamoDbRollupProgress } from '../../lambdas/adapters/dynamodb/rollup-store';
+import type { LedgerRepository } from '../../lambdas/application/ports';
 import { rollupBucketOf } from '../../lambdas/domain/ledger/usage-rollup';
 
 /** Entries are written this long at most after their recordedAt (an ingest call's bound); the seal stays that far behind. */
@@ -197,4 +198,35 @@ export class LedgerStreamBatchError extends Error {
     super(message, options);
     this.name = 'LedgerStreamBatchError';
   }
+}
+
+export interface LocalUsageRollupsOptions {
+  readonly dynamoDb: DynamoDBClient;
+  readonly ledgerTableName: string;
+  readonly engineTableName: string;
+  readonly ledger: Pick<LedgerRepository, 'streamUsageEntries' | 'getOutcomeEntries'>;
+  readonly now: () => Date;
+  /** Shard positions file (in the data folder); memory only when absent. */
+  readonly checkpointPath?: string;
+  readonly log: (message: string) => void;
+}
+
+/** Starts reading the ledger's stream into the usage rollups with the same handler the Lambda runs. */
+export async function startLocalUsageRollups(options: LocalUsageRollupsOptions): Promise<LedgerStreamReader> {
+  // Imported only now, as the engine imports its other handlers: after the Powertools defaults are set.
+  const { createApplyLedgerChangesHandler } = await import('../../lambdas/handlers/apply-ledger-changes');
+  const { createUsageRollupService } = await import('../../lambdas/composition/usage-rollup-service');
+  const service = createUsageRollupService({ ...options, progress: { kind: 'stored' } });
+  const apply = createApplyLedgerChangesHandler(async () => ({ rollups: service.store, ledger: service.ledger }));
+  const reader = new LedgerStreamReader({
+    dynamoDb: options.dynamoDb,
+    ledgerTableName: options.ledgerTableName,
+    apply,
+    progress: new DynamoDbRollupProgress({ client: options.dynamoDb, tableName: options.engineTableName }),
+    now: options.now,
+    ...(options.checkpointPath !== undefined ? { checkpointPath: options.checkpointPath } : {}),
+    onError: (error) => options.log(`usage rollups: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  await reader.start();
+  return reader;
 }

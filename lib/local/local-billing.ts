@@ -70,7 +70,7 @@ export interface LocalBillingSettings {
 export interface LocalBillingOptions extends LocalBillingSettings {
   dataDir: string;
   dynamoDb: DynamoDBClient;
-  ledger: Pick<LedgerRepository, 'streamUsageEntries'>;
+  ledger: Pick<LedgerRepository, 'streamUsageEntries' | 'getOutcomeEntries'>;
   ledgerTableName: string;
   engineTableName: string;
   eventBridge: EventBridgeClient;
@@ -204,6 +204,8 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
       engineTableName: options.engineTableName,
       ledgerTableName: options.ledgerTableName,
       ledger: options.ledger,
+      // Sealed by the local ledger stream reader; the raw scan until it has read the stream once.
+      usageRollups: { kind: 'stored' },
       eventBridge: options.eventBridge,
       eventBusName: options.eventBusName,
       stripe: connection,

@@ -92,7 +92,7 @@ describe('usage rollups on DynamoDB Local and its stream', () => {
         const outcomeId = recordedIds[step.target % recordedIds.length] as string;
         if (step.kind === 'reverse') await kit.service.ingestMessage(reversed({ outcomeId, reason: 'refunded' }));
         else if (step.kind === 'verify') await kit.service.ingestMessage(verified({ outcomeId }));
-        else await kit.service.ingestMessage(corrected({ outcomeId, correctionId: `fix-${index}`, quantity: step.quantity, ...(outcomeId ? {} : {}), reason: 'recount' }));
+        else if (step.kind === 'correct') await kit.service.ingestMessage(corrected({ outcomeId, correctionId: `fix-${index}`, quantity: step.quantity, reason: 'recount' }));
       }
       kit.clock.advance(((index * 7919) % 23) * MINUTE);
       if (index % 10 === 0) cutoffs.push(kit.clock.now().toISOString());
