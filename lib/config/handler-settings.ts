@@ -174,6 +174,9 @@ function renewalRiskEnvironment(config: StageConfig): Record<string, string> {
  */
 export const USAGE_ROLLUP_SETTLE_MINUTES = 15;
 
+/** What a stream consumer needs on the stream (Lambda's event source mapping reads it with the function's role). */
+export const STREAM_READ_ACTIONS: readonly string[] = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+
 /** How the ledger table's stream is read into the usage rollups. */
 export const LEDGER_STREAM_CONSUMER = {
   /** Records per invocation: one write per touched cell, so bigger batches cost fewer writes per outcome. */

@@ -14,8 +14,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { TableDesign } from '../../lambdas/adapters/dynamodb/table-design';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { HANDLER_SETTINGS, LEDGER_STREAM_CONSUMER, type HandlerSettings, type ScheduleAccess } from '../config/handler-settings';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { HANDLER_SETTINGS, LEDGER_STREAM_CONSUMER, STREAM_READ_ACTIONS, type HandlerSettings, type ScheduleAccess } from '../config/handler-settings';
 import { SCHEDULE_GROUPS, SCHEDULED_HANDLERS } from '../config/schedule-groups';
 import { BILLING_METRICS, LEDGER_METRICS, metricsNamespace, SERVICE_NAME } from '../config/observability';
 import { engineRolePath } from '../config/engine-roles';
@@ -250,17 +250,21 @@ export class StatelessStack extends Stack {
    * queue. Alarms on that queue and on the stream read falling behind.
    */
   private addLedgerStreamConsumer(fn: EngineFunction, stateful: StatefulReferences, deadLetterQueues: DashboardQueue[]): void {
-    fn.function.addEventSource(
-      new DynamoEventSource(stateful.ledger.table, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: LEDGER_STREAM_CONSUMER.batchSize,
-        maxBatchingWindow: Duration.seconds(LEDGER_STREAM_CONSUMER.maxBatchingWindowSeconds),
-        bisectBatchOnError: true,
-        retryAttempts: LEDGER_STREAM_CONSUMER.retryAttempts,
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(stateful.ledgerStreamFailureDlq),
-      }),
-    );
+    const streamArn = stateful.ledger.table.tableStreamArn;
+    if (streamArn === undefined) throw new Error('The ledger table has no stream; its design must declare one (LEDGER_TABLE.stream)');
+    // A mapping of our own rather than DynamoEventSource, which would also grant ListStreams on "*".
+    fn.function.addEventSourceMapping('LedgerStream', {
+      eventSourceArn: streamArn,
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: LEDGER_STREAM_CONSUMER.batchSize,
+      maxBatchingWindow: Duration.seconds(LEDGER_STREAM_CONSUMER.maxBatchingWindowSeconds),
+      bisectBatchOnError: true,
+      retryAttempts: LEDGER_STREAM_CONSUMER.retryAttempts,
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(stateful.ledgerStreamFailureDlq),
+    });
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...STREAM_READ_ACTIONS], resources: [streamArn] }));
+    fn.streamFailuresGoTo('the ledger stream mapping sends a batch that still fails after retries and bisection to its on-failure queue, with the batch coordinates');
     this.alarms.onDeadLetters('ApplyLedgerChangesFailureDlq', stateful.ledgerStreamFailureDlq, 'Usage rollups: ledger stream batches that failed after retries');
     this.alarms.onStreamIteratorAge('ApplyLedgerChangesIteratorAge', fn.function, LEDGER_STREAM_CONSUMER.maxIteratorAgeSeconds, 'Usage rollups (ledger stream)');
     deadLetterQueues.push({ label: 'ledger stream → usage rollups', queue: stateful.ledgerStreamFailureDlq });
