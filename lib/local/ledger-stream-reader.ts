@@ -26,6 +26,8 @@ import { rollupBucketOf } from '../../lambdas/domain/ledger/usage-rollup';
 /** Entries are written this long at most after their recordedAt (an ingest call's bound); the seal stays that far behind. */
 export const INGEST_WRITE_BOUND_MS = 60_000;
 const RECORDS_PER_BATCH = 1000;
+/** Like Lambda's batching window: fewer, fuller batches cost DynamoDB Local (shared with ingest) less. */
+const DEFAULT_POLL_INTERVAL_MS = 2000;
 
 interface ShardCheckpoint {
   /** Last sequence number applied. */
@@ -75,7 +77,7 @@ export class LedgerStreamReader {
         .then(() => undefined)
         .catch((error: unknown) => this.options.onError?.(error))
         .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.pollIntervalMs ?? 500);
+          if (!this.stopped) this.timer = setTimeout(tick, this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
         });
     };
     tick();

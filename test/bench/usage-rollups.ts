@@ -130,6 +130,8 @@ const ms = (value: number) => `${value.toFixed(value < 100 ? 1 : 0)} ms`;
 const best = (values: number[]) => Math.min(...values);
 
 async function main(): Promise<void> {
+  // The handler's metrics are for CloudWatch, not this output.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const dynamoDbLocal = await startDynamoDbLocal();
   const client = new DynamoDBClient({ endpoint: dynamoDbLocal.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   const eventBridge = new EventBridgeClient({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS });

@@ -10,14 +10,15 @@ import {
 import { LedgerDataError } from '../../application/errors';
 import type { RollupBatch, RollupCell, RollupCellQuery, RollupProgress, RollupStore } from '../../application/usage/ports';
 import { sortableMillis, utcMonthOf, utcMonthsOverlapping } from '../../domain/ledger/ledger-keys';
-import { rollupCellId, type RollupCellKey, type RollupFields } from '../../domain/ledger/usage-rollup';
+import { rollupCellId, ROLLUP_DAY_MS, spanOf, type RollupCellKey, type RollupFields } from '../../domain/ledger/usage-rollup';
 import { errorName, toInfrastructureError } from './aws-error-classification';
 import { CapacityMeter } from './capacity-meter';
 import { ENGINE_TABLE } from './table-design';
 
 // Usage rollups in the engine table:
 //
-//   RU#<customerId>#<metric>#<YYYY-MM of occurredAt>  / <occurred bucket ms>#<recorded bucket ms>   one cell; fields `~<part>.<measure>` (numbers)
+//   RU#<customerId>#<metric>#<YYYY-MM of occurredAt>  / <occurred bucket ms>#<recorded bucket ms>   one quarter-hour cell; fields `~<part>.<measure>` (numbers)
+//                                                      / D#<occurred day ms>#<recorded bucket ms>  the same per UTC day of occurredAt
 //   RUA#<outcomeId>                                    / A                                          entry keys of an adjusted outcome already applied
 //   RUB#<batchId>                                      / <chunk>                                    a stream batch chunk already applied
 //   RU#progress                                        / local                                      how far the local stream reader has applied
@@ -36,6 +37,8 @@ const SK = ENGINE_TABLE.sortKey;
 const FIELD_PREFIX = '~';
 /** TransactWriteItems takes 100 items; one is the chunk's marker. */
 const CHUNK_ITEMS = 99;
+/** Day cells sort apart from quarter-hour ones ('D' after every digit), so each kind is one key range. */
+const DAY_PREFIX = 'D#';
 const PROGRESS_KEY = { [PK]: { S: 'RU#progress' }, [SK]: { S: 'local' } };
 
 type Item = Record<string, AttributeValue>;
@@ -47,7 +50,7 @@ export function rollupPartitionKey(customerId: string, metric: string, occurredB
 function cellKey(key: RollupCellKey): Item {
   return {
     [PK]: { S: rollupPartitionKey(key.customerId, key.metric, key.occurredBucketMs) },
-    [SK]: { S: `${sortableMillis(key.occurredBucketMs)}#${sortableMillis(key.recordedBucketMs)}` },
+    [SK]: { S: `${spanOf(key) === ROLLUP_DAY_MS ? DAY_PREFIX : ''}${sortableMillis(key.occurredBucketMs)}#${sortableMillis(key.recordedBucketMs)}` },
   };
 }
 
@@ -64,9 +67,13 @@ function fieldsOf(item: Item): RollupFields {
 
 function cellOf(item: Item, customerId: string, metric: string): RollupCell {
   const sk = item[SK]?.S ?? '';
-  const [occurred, recorded] = sk.split('#').map(Number);
+  const daily = sk.startsWith(DAY_PREFIX);
+  const [occurred, recorded] = (daily ? sk.slice(DAY_PREFIX.length) : sk).split('#').map(Number);
   if (!Number.isSafeInteger(occurred) || !Number.isSafeInteger(recorded)) throw new LedgerDataError(`rollup cell key ${sk} is malformed`);
-  return { key: { customerId, metric, occurredBucketMs: occurred as number, recordedBucketMs: recorded as number }, fields: fieldsOf(item) };
+  return {
+    key: { customerId, metric, occurredBucketMs: occurred as number, recordedBucketMs: recorded as number, ...(daily ? { occurredSpanMs: ROLLUP_DAY_MS } : {}) },
+    fields: fieldsOf(item),
+  };
 }
 
 function addExpression(fields: ReadonlyMap<string, bigint>): Pick<TransactWriteItem['Update'] & object, 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
@@ -166,6 +173,7 @@ export class DynamoDbRollupStore implements RollupStore {
 
   async readCells(query: RollupCellQuery): Promise<RollupCell[]> {
     const cells: RollupCell[] = [];
+    const prefix = query.daily ? DAY_PREFIX : '';
     for (const month of utcMonthsOverlapping(query.fromMs, query.toMs)) {
       let exclusiveStartKey: Item | undefined;
       do {
@@ -178,9 +186,9 @@ export class DynamoDbRollupStore implements RollupStore {
               ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
               ExpressionAttributeValues: {
                 ':pk': { S: `RU#${query.customerId}#${query.metric}#${month}` },
-                ':from': { S: `${sortableMillis(query.fromMs)}#` },
+                ':from': { S: `${prefix}${sortableMillis(query.fromMs)}#` },
                 // Cells of the bucket starting at toMs are left out by the '#' (it sorts before digits).
-                ':to': { S: `${sortableMillis(query.toMs)}#` },
+                ':to': { S: `${prefix}${sortableMillis(query.toMs)}#` },
               },
               ReturnConsumedCapacity: 'TOTAL',
               ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
@@ -198,7 +206,8 @@ export class DynamoDbRollupStore implements RollupStore {
   }
 
   async replaceCells(query: RollupCellQuery & { readonly recordedBeforeMs: number }, cells: readonly RollupCell[]): Promise<{ written: number }> {
-    const existing = (await this.readCells(query)).filter((cell) => cell.key.recordedBucketMs < query.recordedBeforeMs);
+    const [quarters, days] = await Promise.all([this.readCells({ ...query, daily: false }), this.readCells({ ...query, daily: true })]);
+    const existing = [...quarters, ...days].filter((cell) => cell.key.recordedBucketMs < query.recordedBeforeMs);
     const wanted = new Map(cells.filter((cell) => cell.key.recordedBucketMs < query.recordedBeforeMs).map((cell) => [rollupCellId(cell.key), cell]));
     let written = 0;
     const write = async (key: RollupCellKey, difference: RollupFields) => {

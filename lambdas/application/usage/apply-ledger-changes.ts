@@ -1,5 +1,5 @@
 import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
-import { ledgerEntryKey, rollupChangeOf, sumDeltasByCell, type RollupDelta } from '../../domain/ledger/usage-rollup';
+import { ledgerEntryKey, rollupChangeOf, sumDeltasByCell, withDailyCells, type RollupDelta } from '../../domain/ledger/usage-rollup';
 import type { LedgerChange, RollupLedger, RollupStore } from './ports';
 
 // Folds one batch of the ledger's change stream into the usage rollups: one
@@ -48,7 +48,7 @@ export async function applyLedgerChanges(
     deltas.push(...rollupChangeOf(before, entry));
     if (applied.has(entry.outcomeId)) applied.set(entry.outcomeId, [...before, entry]);
   }
-  const cells = sumDeltasByCell(deltas).filter((cell) => cell.fields.size > 0);
+  const cells = withDailyCells(sumDeltasByCell(deltas));
   const appliedEntries = new Map(adjustedIds.map((outcomeId) => [outcomeId, (applied.get(outcomeId) ?? []).map(ledgerEntryKey)]));
   const { applied: written } = await deps.rollups.applyBatch({ batchId, changes: cells, appliedEntries });
   return { applied: written, entries: changes.length, cells: cells.length };

@@ -33,6 +33,8 @@ export interface RollupCellQuery {
   /** occurredAt bucket window [fromMs, toMs). */
   readonly fromMs: number;
   readonly toMs: number;
+  /** The day cells (whose day starts in the window) instead of the quarter-hour ones. */
+  readonly daily?: boolean;
 }
 
 export interface RollupStore {
@@ -40,9 +42,9 @@ export interface RollupStore {
   applyBatch(batch: RollupBatch): Promise<{ readonly applied: boolean }>;
   /** Keys of the entries already applied, for outcomes that have been adjusted (absent: only the original, or nothing). */
   readAppliedEntries(outcomeIds: readonly string[]): Promise<Map<string, string[]>>;
-  /** Every cell of a customer × metric whose occurredAt bucket is in the window, any recordedAt bucket. */
+  /** Every quarter-hour (or, with `daily`, day) cell of a customer × metric whose occurredAt bucket starts in the window, any recordedAt bucket. */
   readCells(query: RollupCellQuery): Promise<RollupCell[]>;
-  /** Sets the cells of the window recorded before `recordedBeforeMs` to exactly `cells` (others there are zeroed). */
+  /** Sets the cells (quarter-hour and day) of the window recorded before `recordedBeforeMs` to exactly `cells` (others there are zeroed). */
   replaceCells(query: RollupCellQuery & { readonly recordedBeforeMs: number }, cells: readonly RollupCell[]): Promise<{ readonly written: number }>;
 }
 

@@ -7,6 +7,8 @@ import {
   groupByOutcome,
   isRollupAligned,
   rollupBucketOf,
+  rollupDayOf,
+  ROLLUP_DAY_MS,
   type RollupAnswer,
 } from '../../domain/ledger/usage-rollup';
 import type { MetricUsage, PeriodUsage } from '../../domain/rating/usage';
@@ -102,18 +104,41 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     readonly sealedBeforeMs: number;
   }): Promise<RollupAnswer> {
     const { customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs } = question;
-    const [cells, tail] = await Promise.all([
-      this.deps.rollups.readCells({ customerId, metric, fromMs, toMs }),
-      this.readTail({ customerId, metric, fromMs, toMs, asOfMs, recordedFromMs: sealedBeforeMs - TAIL_SKEW_MARGIN_MS }),
+    const cellQuery = { customerId, metric, fromMs, toMs };
+    // Whole days from day cells; quarter hours only on the window's edge days.
+    const firstWholeDay = Math.ceil(fromMs / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+    const endWholeDays = rollupDayOf(toMs);
+    const edges = firstWholeDay < endWholeDays ? [[fromMs, firstWholeDay], [endWholeDays, toMs]] : [[fromMs, toMs]];
+    const [days, edgeQuarters, tailOutcomes] = await Promise.all([
+      firstWholeDay < endWholeDays ? this.deps.rollups.readCells({ ...cellQuery, fromMs: firstWholeDay, toMs: endWholeDays, daily: true }) : [],
+      Promise.all(edges.filter(([from, to]) => (from as number) < (to as number)).map(([from, to]) => this.deps.rollups.readCells({ ...cellQuery, fromMs: from as number, toMs: to as number }))),
+      this.tailOutcomes({ customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs }),
     ]);
+    const answer = answerFromRollup({ fromMs, toMs, asOfMs, sealedBeforeMs, useDailyCells: true }, [...days, ...edgeQuarters.flat()], tailOutcomes);
+    if (answer.exact) return answer;
+    // A quiet window ends inside a day at the cutoff: quarter hours may still split it.
+    const quarters = await this.deps.rollups.readCells(cellQuery);
+    return answerFromRollup({ fromMs, toMs, asOfMs, sealedBeforeMs, useDailyCells: false }, quarters, tailOutcomes);
+  }
+
+  /** Every outcome with an entry recorded in [sealedBeforeMs, asOfMs], with all its entries recorded up to asOfMs. */
+  private async tailOutcomes(query: {
+    readonly customerId: string;
+    readonly metric: string;
+    readonly fromMs: number;
+    readonly toMs: number;
+    readonly asOfMs: number;
+    readonly sealedBeforeMs: number;
+  }): Promise<(readonly LedgerEntry[])[]> {
+    const { sealedBeforeMs, asOfMs } = query;
+    const tail = await this.readTail({ ...query, recordedFromMs: sealedBeforeMs - TAIL_SKEW_MARGIN_MS });
     const touched = [...groupByOutcome(tail).values()].filter((entries) => entries.some((entry) => entry.recordedAtMs >= sealedBeforeMs));
-    const tailOutcomes = await mapWithConcurrency(touched, 8, async (entries): Promise<readonly LedgerEntry[]> => {
+    return mapWithConcurrency(touched, 8, async (entries): Promise<readonly LedgerEntry[]> => {
       if (entries.some((entry) => entry.kind === 'recorded')) return entries;
       // An adjustment of an outcome recorded before the tail: its other entries come from the outcome itself.
       const all = await this.deps.ledger.getOutcomeEntries(entries[0]?.outcomeId ?? '');
       return all.filter((entry) => entry.recordedAtMs <= asOfMs);
     });
-    return answerFromRollup({ fromMs, toMs, asOfMs, sealedBeforeMs }, cells, tailOutcomes);
   }
 
   private async readTail(query: {

@@ -1,5 +1,5 @@
 import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
-import { rollupCellId, rollupCellsOf, type RollupCellKey } from '../../domain/ledger/usage-rollup';
+import { rollupCellId, rollupCellsOf, withDailyCells, type RollupCellKey } from '../../domain/ledger/usage-rollup';
 import type { RollupLedger, RollupProgress, RollupStore } from './ports';
 
 // Rebuilding and checking the rollups of one customer × metric × occurredAt
@@ -27,7 +27,7 @@ export interface RollupWindow {
 async function expectedCells(deps: RollupMaintenanceDeps, window: RollupWindow) {
   const entries: LedgerEntry[] = [];
   for await (const page of deps.ledger.streamUsageEntries({ ...window, asOfMs: END_OF_LEDGER_MS })) entries.push(...page);
-  return { cells: rollupCellsOf(entries), entries: entries.length };
+  return { cells: withDailyCells(rollupCellsOf(entries)), entries: entries.length };
 }
 
 export interface RebuildResult {
@@ -64,7 +64,12 @@ export interface CheckResult {
 export async function checkRollups(deps: RollupMaintenanceDeps, window: RollupWindow): Promise<CheckResult> {
   const sealedBeforeMs = await deps.progress.sealedBeforeMs();
   if (sealedBeforeMs === undefined) return { sealedBeforeMs, entries: 0, cellsCompared: 0, differences: [] };
-  const [stored, expected] = await Promise.all([deps.rollups.readCells(window), expectedCells(deps, window)]);
+  const [quarters, days, expected] = await Promise.all([
+    deps.rollups.readCells(window),
+    deps.rollups.readCells({ ...window, daily: true }),
+    expectedCells(deps, window),
+  ]);
+  const stored = [...quarters, ...days];
   const sealed = <T extends { key: RollupCellKey }>(cells: readonly T[]) =>
     new Map(cells.filter((cell) => cell.key.recordedBucketMs < sealedBeforeMs).map((cell) => [rollupCellId(cell.key), cell]));
   const storedById = sealed(stored);

@@ -29,6 +29,13 @@ import type { UsageBasis } from './summarize-usage';
 export const ROLLUP_BUCKET_MS = 15 * 60_000;
 const HOUR_MS = 3_600_000;
 
+/** Every change is also kept per UTC day of occurredAt, so a period reads about 30 day cells plus the quarter hours of its two edge days. */
+export const ROLLUP_DAY_MS = 86_400_000;
+
+export function rollupDayOf(epochMs: number): number {
+  return Math.floor(epochMs / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+}
+
 export function rollupBucketOf(epochMs: number): number {
   return Math.floor(epochMs / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS;
 }
@@ -42,12 +49,28 @@ export interface RollupCellKey {
   readonly metric: string;
   /** Start of the occurredAt bucket, epoch ms (UTC, 15-minute aligned). */
   readonly occurredBucketMs: number;
+  /** Width of the occurredAt bucket: 15 minutes (absent) or a UTC day (ROLLUP_DAY_MS). */
+  readonly occurredSpanMs?: number;
   /** Start of the bucket of the entry's effective recordedAt, epoch ms. */
   readonly recordedBucketMs: number;
 }
 
 export function rollupCellId(key: RollupCellKey): string {
-  return `${key.customerId}\u0000${key.metric}\u0000${key.occurredBucketMs}\u0000${key.recordedBucketMs}`;
+  return `${key.customerId}\u0000${key.metric}\u0000${key.occurredBucketMs}\u0000${spanOf(key)}\u0000${key.recordedBucketMs}`;
+}
+
+export function spanOf(key: RollupCellKey): number {
+  return key.occurredSpanMs ?? ROLLUP_BUCKET_MS;
+}
+
+/** The quarter-hour cells given, and each one's change added to its occurredAt day's cell too. */
+export function withDailyCells(cells: readonly RollupDelta[]): RollupDelta[] {
+  const quarters = cells.filter((cell) => spanOf(cell.key) === ROLLUP_BUCKET_MS);
+  const days = quarters.map((cell) => ({
+    key: { ...cell.key, occurredBucketMs: rollupDayOf(cell.key.occurredBucketMs), occurredSpanMs: ROLLUP_DAY_MS },
+    fields: new Map(cell.fields),
+  }));
+  return sumDeltasByCell([...quarters, ...days]).filter((cell) => cell.fields.size > 0);
 }
 
 /**
@@ -235,6 +258,18 @@ export interface RollupQuestion {
   readonly asOfMs: number;
   /** Cells cover entries recorded before this bucket boundary; the tail covers [sealedBeforeMs, asOfMs]. */
   readonly sealedBeforeMs: number;
+  /** Use day cells for the days wholly inside the window (else quarter hours everywhere). */
+  readonly useDailyCells: boolean;
+}
+
+/** Which cells answer a window: day cells for its whole days (when used), quarter hours elsewhere. */
+function answersWindow(key: RollupCellKey, question: RollupQuestion): boolean {
+  const start = key.occurredBucketMs;
+  const span = spanOf(key);
+  if (start < question.fromMs || start + span > question.toMs) return false;
+  const day = rollupDayOf(start);
+  const wholeDay = question.useDailyCells && day >= question.fromMs && day + ROLLUP_DAY_MS <= question.toMs;
+  return span === ROLLUP_DAY_MS ? wholeDay : !wholeDay;
 }
 
 /**
@@ -257,7 +292,8 @@ export function answerFromRollup(
   const billable: RollupFields = new Map();
   for (const cell of cells) {
     const occurred = cell.key.occurredBucketMs;
-    if (occurred < fromMs || occurred >= toMs || cell.key.recordedBucketMs >= sealedBeforeMs) continue;
+    const span = spanOf(cell.key);
+    if (!answersWindow(cell.key, question) || cell.key.recordedBucketMs >= sealedBeforeMs) continue;
     for (const [field, amount] of cell.fields) {
       const quiet = quietHoursOf(field);
       if (quiet === undefined) {
@@ -265,7 +301,7 @@ export function answerFromRollup(
         continue;
       }
       const firstBillable = occurred + quiet * HOUR_MS;
-      const lastBillable = occurred + ROLLUP_BUCKET_MS - 1 + quiet * HOUR_MS;
+      const lastBillable = occurred + span - 1 + quiet * HOUR_MS;
       if (lastBillable <= asOfMs) addFields(billable, new Map([[measureOf(field), amount]]));
       else if (firstBillable <= asOfMs) {
         return { exact: false, reason: `a ${quiet} h quiet window ends inside the occurredAt bucket at ${new Date(occurred).toISOString()}` };

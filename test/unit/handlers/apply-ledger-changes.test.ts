@@ -40,10 +40,14 @@ describe('apply-ledger-changes handler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(batches).toHaveLength(1);
     expect(batches[0]?.batchId).toBe('arn:aws:dynamodb:us-east-1:1:table/ledger/stream/x#100#102');
-    // The original adds in its recorded bucket; the reversal, an hour later, takes it back in its own.
-    expect(batches[0]?.changes.map((change) => [new Date(change.key.recordedBucketMs).toISOString(), change.fields.get('a.n')])).toEqual([
-      ['2026-11-10T10:00:00.000Z', 1n],
-      ['2026-11-10T11:00:00.000Z', -1n],
+    // The original adds in its recorded bucket; the reversal, an hour later, takes it back in its own; each in its quarter hour and its day of occurrence.
+    expect(
+      batches[0]?.changes.map((change) => [new Date(change.key.occurredBucketMs).toISOString(), new Date(change.key.recordedBucketMs).toISOString(), change.fields.get('a.n')]),
+    ).toEqual([
+      ['2026-11-10T10:00:00.000Z', '2026-11-10T10:00:00.000Z', 1n],
+      ['2026-11-10T10:00:00.000Z', '2026-11-10T11:00:00.000Z', -1n],
+      ['2026-11-10T00:00:00.000Z', '2026-11-10T10:00:00.000Z', 1n],
+      ['2026-11-10T00:00:00.000Z', '2026-11-10T11:00:00.000Z', -1n],
     ]);
     expect(batches[0]?.appliedEntries).toEqual(new Map([['o-1', ['recorded', 'reversed']]]));
   });

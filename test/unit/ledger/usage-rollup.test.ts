@@ -13,6 +13,7 @@ import {
   rollupChangeOf,
   sumDeltasByCell,
   ROLLUP_BUCKET_MS,
+  withDailyCells,
   type RollupDelta,
   type RollupTotals,
 } from '../../../lambdas/domain/ledger/usage-rollup';
@@ -140,22 +141,26 @@ describe('usage rollups', () => {
         fc.array(fc.nat({ max: 1000 }), { minLength: 1, maxLength: 40 }),
         fc.integer({ min: 0, max: TO - FROM + 20 * HOUR }),
         fc.integer({ min: 0, max: 8 }),
-        (plans, seed, asOfOffset, sealLagBuckets) => {
+        fc.boolean(),
+        fc.integer({ min: 0, max: 96 }),
+        (plans, seed, asOfOffset, sealLagBuckets, useDailyCells, windowStartBuckets) => {
           const entries = historyOf(plans);
-          const cells = sumDeltasByCell(streamDeltas(entries, seed));
+          const cells = withDailyCells(sumDeltasByCell(streamDeltas(entries, seed)));
+          // Windows that start inside a day too (as +05:30 periods do), so day and quarter-hour cells mix.
+          const fromMs = FROM + windowStartBuckets * ROLLUP_BUCKET_MS;
           const asOfMs = FROM + asOfOffset;
           const sealedBeforeMs = rollupBucketOf(asOfMs) - sealLagBuckets * ROLLUP_BUCKET_MS;
           const tail = [...groupByOutcome(entries).values()]
             .filter((list) => list.some((entry) => entry.recordedAtMs >= sealedBeforeMs && entry.recordedAtMs <= asOfMs))
             .map((list) => list.filter((entry) => entry.recordedAtMs <= asOfMs));
-          const answer = answerFromRollup({ fromMs: FROM, toMs: TO, asOfMs, sealedBeforeMs }, cells, tail);
+          const answer = answerFromRollup({ fromMs, toMs: TO, asOfMs, sealedBeforeMs, useDailyCells }, cells, tail);
           if (!answer.exact) {
             expect(plans.some((plan) => plan.rule.when === 'quiet-window')).toBe(true);
             return;
           }
           exactAnswers += 1;
           for (const basis of USAGE_BASES) {
-            const raw = aggregateUsage(entries, { fromMs: FROM, toMs: TO, asOfMs, basis });
+            const raw = aggregateUsage(entries, { fromMs, toMs: TO, asOfMs, basis });
             expect(asAggregates(answer.totals[basis])).toEqual({ count: raw.count, quantity: raw.quantity, value: raw.value });
           }
         },
