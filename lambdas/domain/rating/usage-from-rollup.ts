@@ -28,10 +28,11 @@ export function metricUsageFromRollup(requirement: UsageRequirement, totals: Rol
     throw new UsageInputError('invalid_usage', `"${valueCurrency}" is not an ISO 4217 currency code`);
   }
   const sumValue = valueCurrency === undefined ? 0n : (totals.values.get(valueCurrency)?.amount ?? 0n);
+  if (totals.count > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageInputError('invalid_usage', `count of metric "${requirement.ledgerMetric}" is too large`);
   return {
     ledgerMetric: requirement.ledgerMetric,
     eligibility: requirement.eligibility,
-    count: Number(totals.count),
+    count: Number(totals.count), // exact: a count of outcomes, checked to be a safe integer above
     sumQuantity: formatFixedPoint(totals.quantity * TWELVE_TO_EIGHTEEN),
     ...(requirement.needsValue ? { sumValue: formatFixedPoint(sumValue * TWELVE_TO_EIGHTEEN) } : {}),
     ...(valueCurrency !== undefined && isCurrencyCode(valueCurrency) ? { valueCurrency } : {}),
