@@ -7,7 +7,8 @@ import { DynamoDbContractChangeOutbox } from '../../lambdas/adapters/dynamodb/co
 import { EventBridgeEventPublisher } from '../../lambdas/adapters/eventbridge/eventbridge-event-publisher';
 import type { EventPublisher } from '../../lambdas/application/ports';
 import { DynamoDbInvoiceStore } from '../../lambdas/adapters/dynamodb/invoice-store';
-import { LedgerUsageReader } from '../../lambdas/adapters/dynamodb/ledger-usage-reader';
+import type { RollupUsageReader } from '../../lambdas/application/usage/read-usage-through-rollups';
+import { createUsageRollupService } from '../../lambdas/composition/usage-rollup-service';
 import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
 import { loadPlans, type LoadItemResult, type LoadResult } from '../../lambdas/application/plans/load-plans';
 import {
@@ -27,7 +28,8 @@ export interface PlanServices {
   readonly store: DynamoDbPlanStore;
   /** Contract changes not yet announced on the bus. */
   readonly outbox: DynamoDbContractChangeOutbox;
-  readonly usage: LedgerUsageReader;
+  /** Usage through the rollups where the local stream reader has sealed them, else the raw scan. */
+  readonly usage: RollupUsageReader;
   readonly invoices: DynamoDbInvoiceStore;
   readonly connection: Connection;
 }
@@ -41,7 +43,13 @@ export function withPlanServices<T>(context: CommandContext, work: (services: Pl
       return await work({
         store: new DynamoDbPlanStore({ client, tableName: connection.engineTableName }),
         outbox: new DynamoDbContractChangeOutbox({ client, tableName: connection.engineTableName }),
-        usage: new LedgerUsageReader({ ledger: ledger.repository }),
+        usage: createUsageRollupService({
+          dynamoDb: client,
+          engineTableName: connection.engineTableName,
+          ledgerTableName: connection.ledgerTableName,
+          ledger: ledger.repository,
+          progress: { kind: 'stored' },
+        }).reader,
         invoices: new DynamoDbInvoiceStore(client, connection.engineTableName),
         connection,
       });

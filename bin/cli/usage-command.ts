@@ -6,6 +6,7 @@ import { printJson } from './cli-io';
 import type { RegisterCommand } from './command-context';
 import { formatFields } from './format';
 import { parseInstant, resolveTimeRange } from './time-range';
+import { registerUsageRollupCommands } from './usage-rollups-command';
 
 interface UsageOptions {
   customer: string;
@@ -41,8 +42,9 @@ export function formatUsage(summary: UsageSummary): string {
 }
 
 export const registerUsageCommand: RegisterCommand = (program, context) => {
-  program
-    .command('usage')
+  const usage = program.command('usage');
+  registerUsageRollupCommands(usage, context);
+  usage
     .description('Usage of one customer and metric over a period, as of a moment (count, quantity, value)')
     .requiredOption('--customer <customerId>', 'customer id')
     .requiredOption('--metric <code>', 'metric code, e.g. ticket.resolved')

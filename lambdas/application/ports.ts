@@ -20,6 +20,8 @@ export interface UsageEntriesQuery {
   readonly toMs: number;
   /** recordedAt cutoff (inclusive). */
   readonly asOfMs: number;
+  /** Only entries recorded at or after this (inclusive): the raw tail after the usage rollups. */
+  readonly recordedFromMs?: number;
 }
 
 export interface Page<T> {

@@ -12,6 +12,7 @@ import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import { LedgerUsageReader } from '../adapters/dynamodb/ledger-usage-reader';
+import { createUsageRollupService, type UsageRollupServiceConfig } from './usage-rollup-service';
 import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
 import { EventBridgePeriodCloseScheduler, type PeriodCloseScheduleSettings } from '../adapters/scheduler/eventbridge-period-close-scheduler';
 import { StripeBillingGateway } from '../adapters/stripe/stripe-billing-gateway';
@@ -40,7 +41,13 @@ export interface BillingServiceConfig {
   readonly engineTableName: string;
   readonly ledgerTableName: string;
   /** The ledger's repository when the caller already has one (the local engine's ledger service). */
-  readonly ledger?: Pick<LedgerRepository, 'streamUsageEntries'>;
+  readonly ledger?: Pick<LedgerRepository, 'streamUsageEntries' | 'getOutcomeEntries'>;
+  /**
+   * Read usage through the usage rollups, sealed by the local stream reader's
+   * record ('stored') or a settle lag behind now (Lambda reads the stream).
+   * Absent: the raw scan of the ledger only.
+   */
+  readonly usageRollups?: UsageRollupServiceConfig['progress'];
   /** Contracts and plans; the DynamoDB plan store of the engine table by default. */
   readonly contracts?: ContractReader;
   readonly eventBridge: EventBridgeClient;
@@ -111,7 +118,10 @@ export function createBillingService(config: BillingServiceConfig): BillingServi
     : reader;
   const deps: BillingDeps = {
     contracts,
-    usage: new LedgerUsageReader({ ledger }),
+    usage:
+      config.usageRollups === undefined
+        ? new LedgerUsageReader({ ledger })
+        : createUsageRollupService({ ...config, ledger, progress: config.usageRollups }).reader,
     invoices,
     billing: gateway,
     events: engineEventPublisher(config.eventBridge, config.eventBusName),
@@ -213,6 +223,8 @@ export const BillingEnvironmentSchema = z.object({
   STRIPE_API_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
   STRIPE_RATE_PER_SECOND: z.coerce.number().positive().optional(),
+  /** Set (by the stack, with the ledger stream's function) to read usage through the rollups trusted up to this many minutes before now. */
+  USAGE_ROLLUP_SETTLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).optional(),
 });
 export type BillingEnvironment = z.infer<typeof BillingEnvironmentSchema>;
 

@@ -149,6 +149,9 @@ async function buildDefaultDeps(): Promise<ClosePeriodDeps> {
     eventBusName: env.EVENT_BUS_NAME,
     stripe: await stripeConnectionFromEnv(process.env, traced(new SecretsManagerClient({}))),
     finalizeInvoices: env.FINALIZE_INVOICES === 'true',
+    ...(env.USAGE_ROLLUP_SETTLE_MINUTES === undefined
+      ? {}
+      : { usageRollups: { kind: 'settle-lag' as const, now: () => new Date(), settleLagMs: env.USAGE_ROLLUP_SETTLE_MINUTES * 60_000 } }),
   });
   return { ...service.deps, graceHours: env.CLOSE_GRACE_HOURS };
 }

@@ -81,3 +81,11 @@ export const SCHEDULE_METRIC_NAMES = {
   renewalChecksUpdated: 'RenewalCheckSchedulesUpdated',
   renewalChecksDeleted: 'RenewalCheckSchedulesDeleted',
 } as const;
+
+/** apply-ledger-changes: the usage rollups kept from the ledger's change stream. */
+export const ROLLUP_METRIC_NAMES = {
+  /** Ledger entries folded into the rollups (redelivered batches not counted). */
+  entriesApplied: 'RollupEntriesApplied',
+  /** Rollup cells written (one write per cell and batch). */
+  cellsWritten: 'RollupCellsWritten',
+} as const;

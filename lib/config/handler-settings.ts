@@ -167,7 +167,36 @@ function renewalRiskEnvironment(config: StageConfig): Record<string, string> {
   return config.renewalRisk === undefined ? {} : { [RENEWAL_RISK_SETTINGS_ENV]: JSON.stringify(config.renewalRisk) };
 }
 
+/**
+ * Usage rollup cells are trusted up to this long before now; the ledger
+ * stream's iterator-age alarm fires at a third of it, long before a cell
+ * could be trusted while still missing entries.
+ */
+export const USAGE_ROLLUP_SETTLE_MINUTES = 15;
+
+/** What a stream consumer needs on the stream (Lambda's event source mapping reads it with the function's role). */
+export const STREAM_READ_ACTIONS: readonly string[] = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+
+/** How the ledger table's stream is read into the usage rollups. */
+export const LEDGER_STREAM_CONSUMER = {
+  /** Records per invocation: one write per touched cell, so bigger batches cost fewer writes per outcome. */
+  batchSize: 1000,
+  /** Gathering for up to 5 s turns a busy customer's outcomes into one write per cell every few seconds. */
+  maxBatchingWindowSeconds: 5,
+  /** A batch that keeps failing is retried, halved, then its coordinates go to the on-failure queue. */
+  retryAttempts: 10,
+  /** Alarm when the stream is read this far behind: a third of the settle lag. */
+  maxIteratorAgeSeconds: (USAGE_ROLLUP_SETTLE_MINUTES * 60) / 3,
+} as const;
+
 export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> = {
+  'apply-ledger-changes': {
+    description: "Folds the ledger table's stream into the usage rollups: one write per cell and batch",
+    // Batches of up to 1,000 small records; adjustments read their outcome.
+    memorySizeMb: 256,
+    timeoutSeconds: 60,
+    access: { ledger: 'read', engine: 'read-write' },
+  },
   'ingest-outcomes': {
     description: 'Meters outcome events from the ingest queue into the ledger exactly once',
     // 256 MB on arm64: a batch of 100 conditional writes is network-bound, and
@@ -251,6 +280,8 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
       FINALIZE_INVOICES: String(config.periodClose.finalizeInvoices),
       CLOSE_GRACE_HOURS: String(config.periodClose.graceHours),
       STRIPE_RATE_PER_SECOND: String(stripeRatePerCloseProcess(config)),
+      // Usage through the rollups the ledger stream keeps (docs/rollups.md).
+      USAGE_ROLLUP_SETTLE_MINUTES: String(USAGE_ROLLUP_SETTLE_MINUTES),
     }),
   },
   'correct-invoiced-period': {

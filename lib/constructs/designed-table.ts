@@ -62,6 +62,7 @@ export class DesignedTable extends Construct {
       ...(design.timeToLiveAttribute === undefined
         ? {}
         : { timeToLiveAttribute: design.timeToLiveAttribute }),
+      ...(design.stream === undefined ? {} : { stream: dynamodb.StreamViewType.NEW_IMAGE }),
     });
     for (const index of design.indexes) {
       this.table.addGlobalSecondaryIndex({

@@ -103,6 +103,17 @@ export class EngineAlarms extends Construct {
     });
   }
 
+  /** A stream consumer reading too far behind the newest record: failing, throttled or too slow. */
+  public onStreamIteratorAge(id: string, fn: lambda.IFunction, maxAgeSeconds: number, what: string): cloudwatch.Alarm {
+    return this.add(id, {
+      alarmDescription: `${what}: records have waited more than ${maxAgeSeconds} s to be read for 3 minutes.`,
+      metric: fn.metric('IteratorAge', { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: maxAgeSeconds * 1000,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+  }
+
   /** Messages waiting too long: the consumer is down, throttled or too slow. */
   public onQueueAge(id: string, queue: sqs.IQueue, maxAgeSeconds: number, what: string): cloudwatch.Alarm {
     return this.add(id, {

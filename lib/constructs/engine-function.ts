@@ -216,6 +216,11 @@ export class EngineFunction extends Construct {
    * dead-letter. `invokedBy` says who calls it and how; it is the reason
    * recorded against the nag rule.
    */
+  /** For stream consumers: failed batches go to the event source mapping's on-failure destination. */
+  public streamFailuresGoTo(destination: string): void {
+    acknowledgeRules(this.function, [{ id: 'Serverless-LambdaDLQ', reason: `Stream consumer: ${destination}.` }]);
+  }
+
   public invokedSynchronouslyOnly(invokedBy: string): void {
     acknowledgeRules(this.function, [{ id: 'Serverless-LambdaDLQ', reason: invokedBy }]);
   }

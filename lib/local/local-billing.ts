@@ -44,7 +44,7 @@ export interface LocalBillingOptions extends LocalBillingSettings {
    */
   emulatorStateFile?: string;
   dynamoDb: DynamoDBClient;
-  ledger: Pick<LedgerRepository, 'streamUsageEntries'>;
+  ledger: Pick<LedgerRepository, 'streamUsageEntries' | 'getOutcomeEntries'>;
   ledgerTableName: string;
   engineTableName: string;
   eventBridge: EventBridgeClient;
@@ -187,6 +187,8 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
       engineTableName: options.engineTableName,
       ledgerTableName: options.ledgerTableName,
       ledger: options.ledger,
+      // Sealed by the local ledger stream reader; the raw scan until it has read the stream once.
+      usageRollups: { kind: 'stored' },
       eventBridge: options.eventBridge,
       eventBusName: options.eventBusName,
       stripe: connection,

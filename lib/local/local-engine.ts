@@ -37,6 +37,7 @@ import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
 import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS, LOCAL_ENGINE_CREDENTIALS } from './local-aws';
 import { DEFAULT_CLOSE_GRACE_HOURS } from '../../lambdas/application/billing/schedule-period-closes';
 import { startLocalBilling, type LocalBilling, type LocalBillingSettings } from './local-billing';
+import { startLocalUsageRollups } from './ledger-stream-reader';
 import {
   createLocalClock,
   periodCloseTimeline,
@@ -292,6 +293,11 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       closeGraceHours: (options.billing ? options.billing.closeGraceHours : undefined) ?? DEFAULT_CLOSE_GRACE_HOURS,
       ...(options.backdatingWindowDays !== undefined ? { backdatingWindowDays: options.backdatingWindowDays } : {}),
     });
+    const usageRollups = await startLocalUsageRollups({
+      dynamoDb, ledgerTableName, engineTableName, ledger: ledgerService.repository, now, log,
+      ...(inMemory ? {} : { checkpointPath: join(dataDir, 'ledger-stream.json') }),
+    });
+    cleanups.push(() => usageRollups.stop());
 
     const seedPlans = await loadSeedPlans();
     let seededCatalog: { metrics: number; customers: number } | undefined;

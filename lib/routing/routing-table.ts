@@ -43,8 +43,11 @@ export type ScheduledHandlerName = 'close-period' | 'check-renewal-risk';
  */
 export type OperatorHandlerName = 'load-plans';
 
-/** Every deployed function: route targets, HTTP endpoints, schedule targets and operator entry points. */
-export type FunctionName = HandlerName | EndpointHandlerName | ScheduledHandlerName | OperatorHandlerName;
+/** Handlers fed by a DynamoDB stream: the ledger table's, into the usage rollups. */
+export type StreamHandlerName = 'apply-ledger-changes';
+
+/** Every deployed function: route targets, HTTP endpoints, schedule targets, operator entry points and stream consumers. */
+export type FunctionName = HandlerName | EndpointHandlerName | ScheduledHandlerName | OperatorHandlerName | StreamHandlerName;
 
 /**
  * Engine events an operator must act on. Each is kept in an alert queue that

@@ -78,6 +78,8 @@ export class StatefulStack extends Stack {
   public readonly scheduleGroups: ReadonlyMap<ScheduledHandlerName, ScheduleGroupResources>;
   /** Task events the webhook rule could not deliver; only with `taskWebhook` configured. */
   public readonly taskWebhookDlq: sqs.Queue | undefined;
+  /** Ledger stream batches the usage rollups still failed after retries (their shard and sequence range). */
+  public readonly ledgerStreamFailureDlq: sqs.Queue;
   private readonly config: StageConfig;
 
   public constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -121,6 +123,10 @@ export class StatefulStack extends Stack {
     this.alerts = (props.alerts ?? ALERT_ROUTES).map((alert) => this.addAlert(alert));
     this.scheduleGroups = new Map(SCHEDULED_HANDLERS.map((handler) => [handler, this.addScheduleGroup(handler)]));
     this.taskWebhookDlq = config.taskWebhook === undefined ? undefined : this.addTaskWebhookDlq();
+    this.ledgerStreamFailureDlq = new DeadLetterQueue(this, 'LedgerStreamFailureDlq', {
+      purpose: 'ledger stream batches the usage rollups failed after retries; rebuild the rollups (docs/runbook.md)',
+    }).queue;
+    new CfnOutput(this, 'LedgerStreamFailureDlqUrl', { value: this.ledgerStreamFailureDlq.queueUrl });
 
     new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });
     new CfnOutput(this, 'EngineTableName', { value: this.engine.table.tableName });

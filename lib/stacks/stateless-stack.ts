@@ -14,7 +14,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { TableDesign } from '../../lambdas/adapters/dynamodb/table-design';
-import { HANDLER_SETTINGS, type HandlerSettings, type ScheduleAccess } from '../config/handler-settings';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { HANDLER_SETTINGS, LEDGER_STREAM_CONSUMER, STREAM_READ_ACTIONS, type HandlerSettings, type ScheduleAccess } from '../config/handler-settings';
 import { SCHEDULE_GROUPS, SCHEDULED_HANDLERS } from '../config/schedule-groups';
 import { BILLING_METRICS, LEDGER_METRICS, metricsNamespace, SERVICE_NAME } from '../config/observability';
 import { engineRolePath } from '../config/engine-roles';
@@ -78,6 +79,8 @@ export interface StatefulReferences {
   scheduleGroupOf(handler: ScheduledHandlerName): ScheduleGroupResources;
   /** Present exactly when the stage configures `taskWebhook`. */
   readonly taskWebhookDlq: sqs.IQueue | undefined;
+  /** The on-failure destination of the ledger stream's consumer. */
+  readonly ledgerStreamFailureDlq: sqs.IQueue;
 }
 
 export interface StatelessStackProps extends StackProps {
@@ -164,6 +167,7 @@ export class StatelessStack extends Stack {
 
     this.taskWebhook =
       config.taskWebhook === undefined ? undefined : this.addTaskWebhook(config.taskWebhook, stateful, deadLetterQueues);
+    this.addLedgerStreamConsumer(functionOf('apply-ledger-changes'), stateful, deadLetterQueues);
 
     const emitted = (metricName: string) => ({ namespace: metricsNamespace(config), metricName, serviceName: SERVICE_NAME });
     this.alarms.onEmittedMetric(
@@ -237,6 +241,33 @@ export class StatelessStack extends Stack {
 
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: namePrefix });
+  }
+
+  /**
+   * The ledger table's stream into the usage rollups: big batches gathered
+   * for a few seconds (one write per cell and batch), partial batch
+   * responses, bisect on error, then the batch's coordinates to an on-failure
+   * queue. Alarms on that queue and on the stream read falling behind.
+   */
+  private addLedgerStreamConsumer(fn: EngineFunction, stateful: StatefulReferences, deadLetterQueues: DashboardQueue[]): void {
+    const streamArn = stateful.ledger.table.tableStreamArn;
+    if (streamArn === undefined) throw new Error('The ledger table has no stream; its design must declare one (LEDGER_TABLE.stream)');
+    // A mapping of our own rather than DynamoEventSource, which would also grant ListStreams on "*".
+    fn.function.addEventSourceMapping('LedgerStream', {
+      eventSourceArn: streamArn,
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: LEDGER_STREAM_CONSUMER.batchSize,
+      maxBatchingWindow: Duration.seconds(LEDGER_STREAM_CONSUMER.maxBatchingWindowSeconds),
+      bisectBatchOnError: true,
+      retryAttempts: LEDGER_STREAM_CONSUMER.retryAttempts,
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(stateful.ledgerStreamFailureDlq),
+    });
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...STREAM_READ_ACTIONS], resources: [streamArn] }));
+    fn.streamFailuresGoTo('the ledger stream mapping sends a batch that still fails after retries and bisection to its on-failure queue, with the batch coordinates');
+    this.alarms.onDeadLetters('ApplyLedgerChangesFailureDlq', stateful.ledgerStreamFailureDlq, 'Usage rollups: ledger stream batches that failed after retries');
+    this.alarms.onStreamIteratorAge('ApplyLedgerChangesIteratorAge', fn.function, LEDGER_STREAM_CONSUMER.maxIteratorAgeSeconds, 'Usage rollups (ledger stream)');
+    deadLetterQueues.push({ label: 'ledger stream → usage rollups', queue: stateful.ledgerStreamFailureDlq });
   }
 
   private createFunction(

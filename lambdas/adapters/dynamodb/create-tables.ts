@@ -1,6 +1,7 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  UpdateTableCommand,
   type AttributeDefinition,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -11,7 +12,8 @@ import { ENGINE_TABLE, LEDGER_TABLE, type TableDesign } from './table-design';
 // Creates the engine's tables from table-design.ts where no CDK stack does
 // (the local engine, tests, benchmarks), with the same keys, on-demand
 // billing and ALL-projected indexes as the stack. Existing tables are left
-// as they are, so this is safe to run on every start.
+// as they are, so this is safe to run on every start, except that a table
+// created before its design had a stream gets the stream added.
 
 function createTableInput(tableName: string, design: TableDesign): CreateTableCommandInput {
   const names = new Set<string>([design.partitionKey, design.sortKey]);
@@ -28,6 +30,7 @@ function createTableInput(tableName: string, design: TableDesign): CreateTableCo
       { AttributeName: design.partitionKey, KeyType: 'HASH' },
       { AttributeName: design.sortKey, KeyType: 'RANGE' },
     ],
+    ...(design.stream !== undefined ? { StreamSpecification: { StreamEnabled: true, StreamViewType: design.stream } } : {}),
     ...(design.indexes.length > 0
       ? {
           GlobalSecondaryIndexes: design.indexes.map((index) => ({
@@ -75,6 +78,32 @@ export async function createDesignedTable(
     if (errorName(error) !== 'ResourceInUseException') throw toInfrastructureError(error, 'DynamoDB CreateTable');
   }
   await waitUntilActive(client, tableName, options.timeoutMs ?? 60_000);
+  if (design.stream !== undefined) await ensureStream(client, tableName, design.stream, options.timeoutMs ?? 60_000);
+}
+
+async function ensureStream(client: DynamoDBClient, tableName: string, viewType: 'NEW_IMAGE', timeoutMs: number): Promise<void> {
+  let table;
+  try {
+    table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  } catch (error) {
+    throw toInfrastructureError(error, 'DynamoDB DescribeTable');
+  }
+  if (table?.StreamSpecification?.StreamEnabled) return;
+  try {
+    await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: viewType } }));
+  } catch (error) {
+    throw toInfrastructureError(error, 'DynamoDB UpdateTable (stream)');
+  }
+  await waitUntilActive(client, tableName, timeoutMs);
+}
+
+/** The ARN of the table's change stream, for the local stream reader. */
+export async function latestStreamArn(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.LatestStreamArn;
+  } catch (error) {
+    throw toInfrastructureError(error, 'DynamoDB DescribeTable');
+  }
 }
 
 /** Creates the ledger and engine tables (idempotent) and waits until both are ACTIVE. */

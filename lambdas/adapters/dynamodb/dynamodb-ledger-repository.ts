@@ -171,9 +171,20 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
         TableName: this.tableName,
         IndexName: USAGE_INDEX_NAME,
         // asOf is a key condition: entries recorded later are never even read.
-        KeyConditionExpression: '#pk = :pk AND #sk <= :asOf',
+        ...(query.recordedFromMs === undefined
+          ? {
+              KeyConditionExpression: '#pk = :pk AND #sk <= :asOf',
+              ExpressionAttributeValues: { ':pk': { S: partition }, ':asOf': { S: sortableMillis(query.asOfMs) } },
+            }
+          : {
+              KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :asOf',
+              ExpressionAttributeValues: {
+                ':pk': { S: partition },
+                ':from': { S: sortableMillis(Math.max(0, query.recordedFromMs)) },
+                ':asOf': { S: sortableMillis(query.asOfMs) },
+              },
+            }),
         ExpressionAttributeNames: { '#pk': KEY.usagePk, '#sk': KEY.usageSk },
-        ExpressionAttributeValues: { ':pk': { S: partition }, ':asOf': { S: sortableMillis(query.asOfMs) } },
         ReturnConsumedCapacity: 'TOTAL',
         ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
       };

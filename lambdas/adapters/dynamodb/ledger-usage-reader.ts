@@ -1,5 +1,6 @@
 import type { UsageReader, UsageRequest } from '../../application/billing/ports';
 import type { LedgerRepository } from '../../application/ports';
+import type { UsageWindowReader, UsageWindowRequest } from '../../application/usage/ports';
 import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
 import { netOutcomes } from '../../domain/ledger/net-outcomes';
@@ -15,20 +16,7 @@ import { usageRequirementsFor, type UsageRequirement } from '../../domain/rating
 // the rating engine's accumulator. Several plan metrics on the same ledger
 // metric (a count and a unique count, or billable and all) share one query.
 
-export interface UsageWindowRequest {
-  readonly customerId: string;
-  readonly requirements: readonly UsageRequirement[];
-  /** occurredAt window [from, to), RFC 3339. */
-  readonly from: string;
-  readonly to: string;
-  /** recordedAt cutoff (inclusive), RFC 3339. */
-  readonly asOf: string;
-}
-
-/** Reads usage for explicit requirements (simulations read the union of two plan versions' needs). */
-export interface UsageWindowReader {
-  readUsage(request: UsageWindowRequest): Promise<PeriodUsage>;
-}
+export type { UsageWindowReader, UsageWindowRequest } from '../../application/usage/ports';
 
 export interface LedgerUsageReaderDeps {
   /** The ledger's storage port (LedgerService.repository). */

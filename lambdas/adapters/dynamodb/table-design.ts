@@ -19,6 +19,8 @@ export interface TableDesign {
   readonly indexes: readonly IndexDesign[];
   /** Attribute holding an epoch-seconds expiry, for transient items only. */
   readonly timeToLiveAttribute?: string;
+  /** A change stream of new items (the ledger's feeds the usage rollups). */
+  readonly stream?: 'NEW_IMAGE';
 }
 
 /**
@@ -28,10 +30,12 @@ export interface TableDesign {
  * - `usage` index: customer × metric × month, sharded by a hash of the outcome
  *   key, sorted by recordedAt so "as of" queries are a key condition.
  * - `listing` index: sparse, for rejected and unattributed outcomes by day.
+ * - stream of new items: feeds the usage rollups (docs/rollups.md).
  */
 export const LEDGER_TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
+  stream: 'NEW_IMAGE',
   indexes: [
     { indexName: 'usage', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     { indexName: 'listing', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },

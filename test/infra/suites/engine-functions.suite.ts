@@ -52,9 +52,10 @@ describe('engine functions: environment', () => {
     ['load-plans', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME']],
     [
       'close-period',
-      ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'FINALIZE_INVOICES', 'LEDGER_TABLE_NAME', 'STRIPE_RATE_PER_SECOND', 'STRIPE_SECRET_ARN'],
+      ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'FINALIZE_INVOICES', 'LEDGER_TABLE_NAME', 'STRIPE_RATE_PER_SECOND', 'STRIPE_SECRET_ARN', 'USAGE_ROLLUP_SETTLE_MINUTES'],
     ],
     ['check-renewal-risk', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME']],
+    ['apply-ledger-changes', ['ENGINE_TABLE_NAME', 'LEDGER_TABLE_NAME']],
     [
       'correct-invoiced-period',
       ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'FINALIZE_INVOICES', 'LEDGER_TABLE_NAME', 'STRIPE_RATE_PER_SECOND', 'STRIPE_SECRET_ARN'],
@@ -244,5 +245,30 @@ describe('engine functions: correct-invoiced-period', () => {
     const all = statements.flatMap((statement) => [statement.Action].flat());
     expect(all).toContain('events:PutEvents');
     expect(all).toContain('secretsmanager:GetSecretValue');
+  });
+});
+
+describe('engine functions: apply-ledger-changes', () => {
+  it('reads the ledger stream in big batches with partial failures, bisection and an on-failure queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionOf('apply-ledger-changes').id },
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('LedgerTable') },
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 5,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::ImportValue': Match.stringLikeRegexp('LedgerStreamFailureDlq') } } },
+    });
+  });
+
+  it('alarms when the stream is read more than five minutes behind', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IteratorAge',
+      Namespace: 'AWS/Lambda',
+      Threshold: 300_000,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionOf('apply-ledger-changes').id } }],
+    });
   });
 });

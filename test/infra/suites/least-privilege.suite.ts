@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { TABLE_ACTIONS } from '../../../lib/config/handler-settings';
+import { TABLE_ACTIONS, STREAM_READ_ACTIONS } from '../../../lib/config/handler-settings';
 import { synthEngine } from '../support/synth-engine';
 
 const engine = synthEngine({ producers: { accounts: ['111122223333'] } });
@@ -53,7 +53,8 @@ describe('IAM policies', () => {
     const ledgerStatements = statements.filter((statement) => JSON.stringify(statement.Resource).includes('LedgerTable'));
     const ledgerActions = new Set(ledgerStatements.flatMap((statement) => asArray(statement.Action)));
 
-    expect([...ledgerActions].sort()).toEqual([...TABLE_ACTIONS.append].sort());
+    // Append, plus reading the ledger's stream (the usage rollups).
+    expect([...ledgerActions].sort()).toEqual([...TABLE_ACTIONS.append, ...STREAM_READ_ACTIONS].sort());
     expect(ledgerActions.has('dynamodb:UpdateItem')).toBe(false);
     expect(ledgerActions.has('dynamodb:DeleteItem')).toBe(false);
   });

@@ -38,10 +38,10 @@ describe('stateful stack: resources', () => {
     // per function route: the rule's delivery DLQ and the failure DLQ (the
     // rule itself lives with its function); per alert route: the alert queue
     // and the rule's delivery DLQ; per schedule group: Scheduler's DLQ and
-    // the function's failure DLQ.
+    // the function's failure DLQ; and the ledger stream consumer's on-failure queue.
     template.resourceCountIs(
       'AWS::SQS::Queue',
-      3 * queueRoutes + 2 * functionRoutes + 2 * ALERT_ROUTES.length + 2 * SCHEDULED_HANDLERS.length,
+      3 * queueRoutes + 2 * functionRoutes + 2 * ALERT_ROUTES.length + 2 * SCHEDULED_HANDLERS.length + 1,
     );
     template.resourceCountIs('AWS::Events::Rule', queueRoutes + ALERT_ROUTES.length);
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', SCHEDULED_HANDLERS.length);

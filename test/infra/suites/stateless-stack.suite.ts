@@ -31,7 +31,8 @@ describe('stateless stack: resources', () => {
   it('holds functions and monitoring, and no data', () => {
     template.resourceCountIs('AWS::Lambda::Function', handlerCount);
     template.resourceCountIs('AWS::Logs::LogGroup', handlerCount);
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', queueRouteCount);
+    // One per queue route, and the ledger stream into the usage rollups.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', queueRouteCount + 1);
     template.resourceCountIs('AWS::Lambda::Url', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
@@ -231,10 +232,11 @@ describe('stateless stack: alarms', () => {
     // Errors and throttles (or async event age) per function, 2 DLQs and the
     // queue age per queue route, 2 per alert route (queue and delivery DLQ),
     // rejected webhook requests, 2 DLQs per function route, 2 DLQs and lost
-    // invocations per schedule group, and the two Powertools metric alarms
-    // (ingest failures, reconciliation failures).
+    // invocations per schedule group, the two Powertools metric alarms
+    // (ingest failures, reconciliation failures), and the ledger stream's
+    // on-failure queue and iterator age.
     expect(alarms.length).toBe(
-      2 * handlerCount + 3 * queueRouteCount + 2 * ALERT_ROUTES.length + 1 + 2 * functionRouteCount + 3 * scheduleGroupCount + 2,
+      2 * handlerCount + 3 * queueRouteCount + 2 * ALERT_ROUTES.length + 1 + 2 * functionRouteCount + 3 * scheduleGroupCount + 2 + 2,
     );
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);

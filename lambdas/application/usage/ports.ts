@@ -1,0 +1,72 @@
+import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
+import type { RollupCellKey, RollupDelta, RollupFields } from '../../domain/ledger/usage-rollup';
+import type { PeriodUsage } from '../../domain/rating/usage';
+import type { UsageRequirement } from '../../domain/rating/usage-requirements';
+import type { LedgerRepository } from '../ports';
+
+// What the usage rollup use cases need from the outside world.
+
+/** One ledger entry as the table's change stream delivered it. */
+export interface LedgerChange {
+  /** The stream's sequence number of the record. */
+  readonly sequence: string;
+  readonly entry: LedgerEntry;
+}
+
+export interface RollupCell {
+  readonly key: RollupCellKey;
+  readonly fields: RollupFields;
+}
+
+/** One batch of stream records folded into cell changes, applied all or nothing per chunk. */
+export interface RollupBatch {
+  /** Identifies the batch across redeliveries (shard and sequence range). */
+  readonly batchId: string;
+  readonly changes: readonly RollupDelta[];
+  /** Adjusted outcomes and the keys of every entry of theirs now applied. */
+  readonly appliedEntries: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface RollupCellQuery {
+  readonly customerId: string;
+  readonly metric: string;
+  /** occurredAt bucket window [fromMs, toMs). */
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** The day cells (whose day starts in the window) instead of the quarter-hour ones. */
+  readonly daily?: boolean;
+}
+
+export interface RollupStore {
+  /** Adds the changes once per batch id: a redelivered batch changes nothing. */
+  applyBatch(batch: RollupBatch): Promise<{ readonly applied: boolean }>;
+  /** Keys of the entries already applied, for outcomes that have been adjusted (absent: only the original, or nothing). */
+  readAppliedEntries(outcomeIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Every quarter-hour (or, with `daily`, day) cell of a customer × metric whose occurredAt bucket starts in the window, any recordedAt bucket. */
+  readCells(query: RollupCellQuery): Promise<RollupCell[]>;
+  /** Sets the cells (quarter-hour and day) of the window recorded before `recordedBeforeMs` to exactly `cells` (others there are zeroed). */
+  replaceCells(query: RollupCellQuery & { readonly recordedBeforeMs: number }, cells: readonly RollupCell[]): Promise<{ readonly written: number }>;
+}
+
+/** Up to where the rollups are complete: every entry recorded before the returned bucket boundary is in the cells. */
+export interface RollupProgress {
+  sealedBeforeMs(): Promise<number | undefined>;
+}
+
+/** The ledger as the rollups read it: the raw tail and single outcomes. */
+export type RollupLedger = Pick<LedgerRepository, 'streamUsageEntries' | 'getOutcomeEntries'>;
+
+export interface UsageWindowRequest {
+  readonly customerId: string;
+  readonly requirements: readonly UsageRequirement[];
+  /** occurredAt window [from, to), RFC 3339. */
+  readonly from: string;
+  readonly to: string;
+  /** recordedAt cutoff (inclusive), RFC 3339. */
+  readonly asOf: string;
+}
+
+/** Reads usage for explicit requirements (simulations read the union of two plan versions' needs). */
+export interface UsageWindowReader {
+  readUsage(request: UsageWindowRequest): Promise<PeriodUsage>;
+}

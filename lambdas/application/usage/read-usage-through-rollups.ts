@@ -1,0 +1,157 @@
+import type { UsageReader, UsageRequest } from '../billing/ports';
+import { mapWithConcurrency } from '../../shared/map-with-concurrency';
+import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
+import { describeUsageQuery } from '../../domain/ledger/summarize-usage';
+import {
+  answerFromRollup,
+  groupByOutcome,
+  isRollupAligned,
+  rollupBucketOf,
+  rollupDayOf,
+  ROLLUP_DAY_MS,
+  type RollupAnswer,
+} from '../../domain/ledger/usage-rollup';
+import type { MetricUsage, PeriodUsage } from '../../domain/rating/usage';
+import { isRollupAnswerable, metricUsageFromRollup } from '../../domain/rating/usage-from-rollup';
+import { usageRequirementsFor, type UsageRequirement } from '../../domain/rating/usage-requirements';
+import type { RollupLedger, RollupProgress, RollupStore, UsageWindowReader, UsageWindowRequest } from './ports';
+
+// Usage for rating through the rollups: sealed cells plus the raw tail of
+// entries recorded since, per ledger metric. What cells cannot answer exactly
+// (max, latest, unique counts, per-outcome values, a window not on a bucket
+// boundary, a quiet window ending inside a bucket at the cutoff, or no
+// rollups yet) is read by the raw scan, so the answer is always the scan's.
+
+/**
+ * How far before the seal the tail query starts: an adjustment's recordedAt
+ * can precede its original's by the clock skew between two ingest calls,
+ * and the tail must see such an adjustment with its original.
+ */
+export const TAIL_SKEW_MARGIN_MS = 5 * 60_000;
+
+export interface RollupUsageReaderDeps {
+  readonly rollups: Pick<RollupStore, 'readCells'>;
+  readonly progress: RollupProgress;
+  readonly ledger: RollupLedger;
+  /** The raw scan, for what the cells cannot answer. */
+  readonly raw: UsageWindowReader;
+  /** Ledger metrics read at the same time. @default 4 */
+  readonly concurrency?: number;
+}
+
+export class RollupUsageReader implements UsageReader, UsageWindowReader {
+  constructor(private readonly deps: RollupUsageReaderDeps) {}
+
+  readPeriodUsage(request: UsageRequest): Promise<PeriodUsage> {
+    return this.readUsage({
+      customerId: request.contract.customerId,
+      requirements: usageRequirementsFor(request.planVersion),
+      from: request.period.start,
+      to: request.period.end,
+      asOf: request.asOf,
+    });
+  }
+
+  async readUsage(request: UsageWindowRequest): Promise<PeriodUsage> {
+    const fromMs = Date.parse(request.from);
+    const toMs = Date.parse(request.to);
+    const asOfMs = Date.parse(request.asOf);
+    if (![fromMs, toMs, asOfMs].every(Number.isFinite) || toMs <= fromMs) {
+      throw new RangeError(`invalid usage window ${request.from} .. ${request.to} as of ${request.asOf}`);
+    }
+    const progress = isRollupAligned(fromMs) && isRollupAligned(toMs) ? await this.deps.progress.sealedBeforeMs() : undefined;
+    if (progress === undefined) return this.deps.raw.readUsage(request);
+    const sealedBeforeMs = Math.min(rollupBucketOf(asOfMs), progress);
+    const byMetric = new Map<string, UsageRequirement[]>();
+    for (const requirement of request.requirements.filter(isRollupAnswerable)) {
+      byMetric.set(requirement.ledgerMetric, [...(byMetric.get(requirement.ledgerMetric) ?? []), requirement]);
+    }
+    const rawRequirements = request.requirements.filter((requirement) => !isRollupAnswerable(requirement));
+    const perMetric = await mapWithConcurrency([...byMetric.entries()], this.deps.concurrency ?? 4, async ([metric, requirements]) => {
+      const answer = await this.answer({ customerId: request.customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs });
+      if (!answer.exact) {
+        rawRequirements.push(...requirements);
+        return [];
+      }
+      return requirements.map(
+        (requirement): MetricUsage => ({
+          ...metricUsageFromRollup(requirement, answer.totals[requirement.eligibility]),
+          query: describeUsageQuery({ customerId: request.customerId, metric, fromMs, toMs, asOfMs, basis: requirement.eligibility }),
+        }),
+      );
+    });
+    const raw = rawRequirements.length > 0 ? (await this.deps.raw.readUsage({ ...request, requirements: rawRequirements })).metrics : [];
+    const answered = [...perMetric.flat(), ...raw];
+    // The order the requirements came in, as the raw scan answers.
+    const position = (usage: MetricUsage) =>
+      request.requirements.findIndex((requirement) => requirement.ledgerMetric === usage.ledgerMetric && requirement.eligibility === usage.eligibility);
+    return {
+      customerId: request.customerId,
+      from: new Date(fromMs).toISOString(),
+      to: new Date(toMs).toISOString(),
+      asOf: new Date(asOfMs).toISOString(),
+      metrics: answered.sort((left, right) => position(left) - position(right)),
+    };
+  }
+
+  /** One customer × metric from the cells and the tail; not exact only where a quiet window splits a bucket. */
+  async answer(question: {
+    readonly customerId: string;
+    readonly metric: string;
+    readonly fromMs: number;
+    readonly toMs: number;
+    readonly asOfMs: number;
+    readonly sealedBeforeMs: number;
+  }): Promise<RollupAnswer> {
+    const { customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs } = question;
+    const cellQuery = { customerId, metric, fromMs, toMs };
+    // Whole days from day cells; quarter hours only on the window's edge days.
+    const firstWholeDay = Math.ceil(fromMs / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+    const endWholeDays = rollupDayOf(toMs);
+    const edges = firstWholeDay < endWholeDays ? [[fromMs, firstWholeDay], [endWholeDays, toMs]] : [[fromMs, toMs]];
+    const [days, edgeQuarters, tailOutcomes] = await Promise.all([
+      firstWholeDay < endWholeDays ? this.deps.rollups.readCells({ ...cellQuery, fromMs: firstWholeDay, toMs: endWholeDays, daily: true }) : [],
+      Promise.all(edges.filter(([from, to]) => (from as number) < (to as number)).map(([from, to]) => this.deps.rollups.readCells({ ...cellQuery, fromMs: from as number, toMs: to as number }))),
+      this.tailOutcomes({ customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs }),
+    ]);
+    const answer = answerFromRollup({ fromMs, toMs, asOfMs, sealedBeforeMs, useDailyCells: true }, [...days, ...edgeQuarters.flat()], tailOutcomes);
+    if (answer.exact) return answer;
+    // A quiet window ends inside a day at the cutoff: quarter hours may still split it.
+    const quarters = await this.deps.rollups.readCells(cellQuery);
+    return answerFromRollup({ fromMs, toMs, asOfMs, sealedBeforeMs, useDailyCells: false }, quarters, tailOutcomes);
+  }
+
+  /** Every outcome with an entry recorded in [sealedBeforeMs, asOfMs], with all its entries recorded up to asOfMs. */
+  private async tailOutcomes(query: {
+    readonly customerId: string;
+    readonly metric: string;
+    readonly fromMs: number;
+    readonly toMs: number;
+    readonly asOfMs: number;
+    readonly sealedBeforeMs: number;
+  }): Promise<(readonly LedgerEntry[])[]> {
+    const { sealedBeforeMs, asOfMs } = query;
+    const tail = await this.readTail({ ...query, recordedFromMs: sealedBeforeMs - TAIL_SKEW_MARGIN_MS });
+    const touched = [...groupByOutcome(tail).values()].filter((entries) => entries.some((entry) => entry.recordedAtMs >= sealedBeforeMs));
+    return mapWithConcurrency(touched, 8, async (entries): Promise<readonly LedgerEntry[]> => {
+      if (entries.some((entry) => entry.kind === 'recorded')) return entries;
+      // An adjustment of an outcome recorded before the tail: its other entries come from the outcome itself.
+      const all = await this.deps.ledger.getOutcomeEntries(entries[0]?.outcomeId ?? '');
+      return all.filter((entry) => entry.recordedAtMs <= asOfMs);
+    });
+  }
+
+  private async readTail(query: {
+    customerId: string;
+    metric: string;
+    fromMs: number;
+    toMs: number;
+    asOfMs: number;
+    recordedFromMs: number;
+  }): Promise<LedgerEntry[]> {
+    if (query.recordedFromMs > query.asOfMs) return [];
+    const entries: LedgerEntry[] = [];
+    for await (const page of this.deps.ledger.streamUsageEntries(query)) entries.push(...page);
+    return entries;
+  }
+}

@@ -1,0 +1,92 @@
+import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
+import { rollupCellId, rollupCellsOf, withDailyCells, type RollupCellKey } from '../../domain/ledger/usage-rollup';
+import type { RollupLedger, RollupProgress, RollupStore } from './ports';
+
+// Rebuilding and checking the rollups of one customer × metric × occurredAt
+// window against the ledger itself. Both touch only sealed cells (recorded
+// before the seal): those the stream has finished; newer ones are still
+// being written and are read raw anyway.
+
+/** Later than any recordedAt (sortable as 13 digits until the year 2286). */
+const END_OF_LEDGER_MS = 9_999_999_999_999;
+
+export interface RollupMaintenanceDeps {
+  readonly rollups: Pick<RollupStore, 'readCells' | 'replaceCells'>;
+  readonly progress: RollupProgress;
+  readonly ledger: Pick<RollupLedger, 'streamUsageEntries'>;
+}
+
+export interface RollupWindow {
+  readonly customerId: string;
+  readonly metric: string;
+  /** occurredAt window [fromMs, toMs), bucket-aligned. */
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+async function expectedCells(deps: RollupMaintenanceDeps, window: RollupWindow) {
+  const entries: LedgerEntry[] = [];
+  for await (const page of deps.ledger.streamUsageEntries({ ...window, asOfMs: END_OF_LEDGER_MS })) entries.push(...page);
+  return { cells: withDailyCells(rollupCellsOf(entries)), entries: entries.length };
+}
+
+export interface RebuildResult {
+  readonly sealedBeforeMs: number | undefined;
+  readonly entries: number;
+  readonly cellsWritten: number;
+}
+
+/** Sets the window's sealed cells to what the ledger's entries make of them. */
+export async function rebuildRollups(deps: RollupMaintenanceDeps, window: RollupWindow): Promise<RebuildResult> {
+  const sealedBeforeMs = await deps.progress.sealedBeforeMs();
+  if (sealedBeforeMs === undefined) return { sealedBeforeMs, entries: 0, cellsWritten: 0 };
+  const expected = await expectedCells(deps, window);
+  const { written } = await deps.rollups.replaceCells({ ...window, recordedBeforeMs: sealedBeforeMs }, expected.cells);
+  return { sealedBeforeMs, entries: expected.entries, cellsWritten: written };
+}
+
+export interface CellDifference {
+  readonly key: RollupCellKey;
+  readonly field: string;
+  /** 12-decimal fixed point integers, as strings. */
+  readonly stored: string;
+  readonly expected: string;
+}
+
+export interface CheckResult {
+  readonly sealedBeforeMs: number | undefined;
+  readonly entries: number;
+  readonly cellsCompared: number;
+  readonly differences: readonly CellDifference[];
+}
+
+/** Every sealed cell field whose stored figure differs from what the ledger makes of it. */
+export async function checkRollups(deps: RollupMaintenanceDeps, window: RollupWindow): Promise<CheckResult> {
+  const sealedBeforeMs = await deps.progress.sealedBeforeMs();
+  if (sealedBeforeMs === undefined) return { sealedBeforeMs, entries: 0, cellsCompared: 0, differences: [] };
+  const [quarters, days, expected] = await Promise.all([
+    deps.rollups.readCells(window),
+    deps.rollups.readCells({ ...window, daily: true }),
+    expectedCells(deps, window),
+  ]);
+  const stored = [...quarters, ...days];
+  const sealed = <T extends { key: RollupCellKey }>(cells: readonly T[]) =>
+    new Map(cells.filter((cell) => cell.key.recordedBucketMs < sealedBeforeMs).map((cell) => [rollupCellId(cell.key), cell]));
+  const storedById = sealed(stored);
+  const expectedById = sealed(expected.cells);
+  const differences: CellDifference[] = [];
+  for (const id of new Set([...storedById.keys(), ...expectedById.keys()])) {
+    const storedCell = storedById.get(id);
+    const expectedCell = expectedById.get(id);
+    const key = (storedCell ?? expectedCell)?.key;
+    if (key === undefined) continue;
+    const fields = new Set([...(storedCell?.fields.keys() ?? []), ...(expectedCell?.fields.keys() ?? [])]);
+    for (const field of [...fields].sort()) {
+      const storedValue = storedCell?.fields.get(field) ?? 0n;
+      const expectedValue = expectedCell?.fields.get(field) ?? 0n;
+      if (storedValue !== expectedValue) differences.push({ key, field, stored: storedValue.toString(), expected: expectedValue.toString() });
+    }
+  }
+  differences.sort((left, right) => left.key.occurredBucketMs - right.key.occurredBucketMs || left.key.recordedBucketMs - right.key.recordedBucketMs);
+  return { sealedBeforeMs, entries: expected.entries, cellsCompared: storedById.size, differences };
+}

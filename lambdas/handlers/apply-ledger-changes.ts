@@ -1,0 +1,84 @@
+// Ledger table stream → usage rollups. Each invocation is one batch of one
+// shard; the batch is applied once as a whole (keyed by stream and sequence
+// range), so a retried batch changes nothing. On failure the batch reports
+// its first record as failed: Lambda retries from there, bisects, and finally
+// sends the batch's coordinates to the on-failure queue; nothing is skipped
+// silently.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBBatchResponse } from 'aws-lambda';
+import { z } from 'zod';
+import { applyLedgerChanges, type ApplyLedgerChangesDeps } from '../application/usage/apply-ledger-changes';
+import { createUsageRollupService, ledgerChangesOf, type LedgerStreamRecord } from '../composition/usage-rollup-service';
+import { EngineError } from '../domain/errors/engine-error';
+import { readEnvConfig } from '../shared/env';
+import { withObservability } from '../shared/handler-middleware';
+import { ROLLUP_METRIC_NAMES } from '../shared/metric-names';
+import { logger, metrics } from '../shared/powertools';
+
+export const ApplyLedgerChangesEnvSchema = z.object({
+  LEDGER_TABLE_NAME: z.string(),
+  ENGINE_TABLE_NAME: z.string(),
+});
+
+const StreamEventSchema = z.object({
+  Records: z.array(
+    z.looseObject({
+      eventName: z.string().optional(),
+      eventSourceARN: z.string().optional(),
+      dynamodb: z.looseObject({ SequenceNumber: z.string().optional(), NewImage: z.record(z.string(), z.any()).optional() }).optional(),
+    }),
+  ),
+});
+
+/** A stream event that is not what DynamoDB Streams sends: a wiring bug, kept for a look. */
+export class LedgerStreamEventError extends EngineError {
+  readonly code = 'invalid_ledger_stream_event';
+  readonly category = 'internal';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LedgerStreamEventError';
+  }
+}
+
+/** The event → result mapping with its dependencies passed in (tests, local engine). */
+export function createApplyLedgerChangesHandler(resolveDeps: () => Promise<ApplyLedgerChangesDeps>) {
+  return async (event: unknown): Promise<DynamoDBBatchResponse> => {
+    const parsed = StreamEventSchema.safeParse(event);
+    if (!parsed.success) throw new LedgerStreamEventError(`not a DynamoDB stream event: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+    const records = parsed.data.Records;
+    const first = records[0]?.dynamodb?.SequenceNumber;
+    const last = records.at(-1)?.dynamodb?.SequenceNumber;
+    if (first === undefined || last === undefined) return { batchItemFailures: [] };
+    const batchId = `${records[0]?.eventSourceARN ?? 'ledger'}#${first}#${last}`;
+    try {
+      const result = await applyLedgerChanges(await resolveDeps(), batchId, ledgerChangesOf(records as LedgerStreamRecord[]));
+      if (result.applied) {
+        metrics.addMetric(ROLLUP_METRIC_NAMES.entriesApplied, MetricUnit.Count, result.entries);
+        metrics.addMetric(ROLLUP_METRIC_NAMES.cellsWritten, MetricUnit.Count, result.cells);
+      }
+      return { batchItemFailures: [] };
+    } catch (error) {
+      logger.error('Usage rollup batch failed; Lambda retries it from its first record', { batchId, error: error as Error });
+      return { batchItemFailures: [{ itemIdentifier: first }] };
+    }
+  };
+}
+
+let deps: Promise<ApplyLedgerChangesDeps> | undefined;
+
+function resolveDeps(): Promise<ApplyLedgerChangesDeps> {
+  deps ??= (async () => {
+    const env = readEnvConfig(ApplyLedgerChangesEnvSchema);
+    const service = createUsageRollupService({
+      dynamoDb: new DynamoDBClient({}),
+      engineTableName: env.ENGINE_TABLE_NAME,
+      ledgerTableName: env.LEDGER_TABLE_NAME,
+      progress: { kind: 'settle-lag', now: () => new Date() },
+    });
+    return { rollups: service.store, ledger: service.ledger };
+  })();
+  return deps;
+}
+
+export const handler = withObservability(createApplyLedgerChangesHandler(resolveDeps));

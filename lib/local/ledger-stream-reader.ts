@@ -1,0 +1,238 @@
+// The local twin of the ledger stream's Lambda: reads DynamoDB Local's stream
+// of the ledger table shard by shard and hands each batch to the same
+// apply-ledger-changes handler. Where each shard is read to is kept in the
+// data folder, written before a batch is applied (the batch's range) and
+// after (the last sequence applied): a restart re-reads exactly an
+// interrupted batch, whose id makes the second application a no-op, so
+// nothing is lost or counted twice. Once every shard is drained, the reader
+// records how far the rollups are complete (the seal) for the usage readers.
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { DynamoDBBatchResponse } from 'aws-lambda';
+import { latestStreamArn } from '../../lambdas/adapters/dynamodb/create-tables';
+import { DynamoDbRollupProgress } from '../../lambdas/adapters/dynamodb/rollup-store';
+import type { LedgerRepository } from '../../lambdas/application/ports';
+import { rollupBucketOf } from '../../lambdas/domain/ledger/usage-rollup';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
+
+/** Entries are written this long at most after their recordedAt (an ingest call's bound); the seal stays that far behind. */
+export const INGEST_WRITE_BOUND_MS = 60_000;
+const RECORDS_PER_BATCH = 1000;
+/** Like Lambda's batching window: fewer, fuller batches cost DynamoDB Local (shared with ingest) less. */
+const DEFAULT_POLL_INTERVAL_MS = 2000;
+
+interface ShardCheckpoint {
+  /** Last sequence number applied. */
+  last?: string;
+  /** A batch being applied: re-read exactly this range after a crash. */
+  inFlight?: { first: string; last: string };
+}
+
+interface Checkpoint {
+  streamArn?: string;
+  shards: Record<string, ShardCheckpoint>;
+}
+
+export interface LedgerStreamReaderOptions {
+  readonly dynamoDb: DynamoDBClient;
+  readonly ledgerTableName: string;
+  /** The apply-ledger-changes handler (or its core), given a Lambda-shaped stream event. */
+  readonly apply: (event: { Records: unknown[] }) => Promise<DynamoDBBatchResponse>;
+  readonly progress: Pick<DynamoDbRollupProgress, 'advance'>;
+  /** The engine's clock (recordedAt comes from it). */
+  readonly now: () => Date;
+  /** Where the shard positions are kept; memory only when absent. */
+  readonly checkpointPath?: string;
+  readonly pollIntervalMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+export class LedgerStreamReader {
+  private readonly streams: DynamoDBStreamsClient;
+  private checkpoint: Checkpoint = { shards: {} };
+  private readonly iterators = new Map<string, string | null>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private streamArn: string | undefined;
+
+  constructor(private readonly options: LedgerStreamReaderOptions) {
+    const config = options.dynamoDb.config;
+    this.streams = new DynamoDBStreamsClient({ endpoint: config.endpoint, region: config.region, credentials: config.credentials });
+  }
+
+  async start(): Promise<void> {
+    await this.load();
+    const tick = () => {
+      if (this.stopped) return;
+      this.running = this.drain()
+        .then(() => undefined)
+        .catch((error: unknown) => this.options.onError?.(error))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+        });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    this.streams.destroy();
+  }
+
+  /** Reads every shard until none has records, applies them, then moves the seal. Returns the records applied. */
+  async drain(): Promise<number> {
+    if (this.streamArn === undefined) await this.load();
+    const streamArn = this.streamArn;
+    if (streamArn === undefined) return 0;
+    let applied = 0;
+    for (;;) {
+      const passStartedMs = this.options.now().getTime();
+      const shards = await this.shards(streamArn);
+      let read = 0;
+      for (const shard of shards) read += await this.readShard(streamArn, shard);
+      applied += read;
+      if (read === 0) {
+        await this.options.progress.advance(rollupBucketOf(passStartedMs - INGEST_WRITE_BOUND_MS));
+        return applied;
+      }
+    }
+  }
+
+  private async load(): Promise<void> {
+    this.streamArn = await latestStreamArn(this.options.dynamoDb, this.options.ledgerTableName);
+    if (this.options.checkpointPath !== undefined) {
+      try {
+        this.checkpoint = JSON.parse(await readFile(this.options.checkpointPath, 'utf8')) as Checkpoint;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    // A new table (a fresh data folder) has a new stream: old positions mean nothing there.
+    if (this.checkpoint.streamArn !== this.streamArn) this.checkpoint = { ...(this.streamArn ? { streamArn: this.streamArn } : {}), shards: {} };
+  }
+
+  private async save(): Promise<void> {
+    const path = this.options.checkpointPath;
+    if (path === undefined) return;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(`${path}.tmp`, JSON.stringify(this.checkpoint), 'utf8');
+    await rename(`${path}.tmp`, path);
+  }
+
+  /** Shards in an order that reads a parent before its children (an outcome's writes stay in order). */
+  private async shards(streamArn: string): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let exclusiveStartShardId: string | undefined;
+    do {
+      const output = await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(exclusiveStartShardId ? { ExclusiveStartShardId: exclusiveStartShardId } : {}) }));
+      shards.push(...(output.StreamDescription?.Shards ?? []));
+      exclusiveStartShardId = output.StreamDescription?.LastEvaluatedShardId;
+    } while (exclusiveStartShardId !== undefined);
+    const ids = new Set(shards.map((shard) => shard.ShardId));
+    // A child waits while its parent is still listed and not read to its end.
+    return shards.filter((shard) => shard.ParentShardId === undefined || !ids.has(shard.ParentShardId) || this.iterators.get(shard.ParentShardId) === null);
+  }
+
+  private async iteratorFor(streamArn: string, shardId: string): Promise<string | null> {
+    if (this.iterators.has(shardId)) return this.iterators.get(shardId) ?? null;
+    const position = this.checkpoint.shards[shardId] ?? {};
+    const request = position.inFlight
+      ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER' as const, SequenceNumber: position.inFlight.first }
+      : position.last
+        ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, SequenceNumber: position.last }
+        : { ShardIteratorType: 'TRIM_HORIZON' as const };
+    const output = await this.streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ...request }));
+    return output.ShardIterator ?? null;
+  }
+
+  private async readShard(streamArn: string, shard: Shard): Promise<number> {
+    const shardId = shard.ShardId ?? '';
+    const iterator = await this.iteratorFor(streamArn, shardId);
+    if (iterator === null) return 0;
+    const output = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_BATCH }));
+    let records: _Record[] = output.Records ?? [];
+    const position = (this.checkpoint.shards[shardId] ??= {});
+    const inFlight = position.inFlight;
+    if (inFlight !== undefined) {
+      // Re-read the interrupted batch exactly: the same range, so the same batch id.
+      const end = records.findIndex((record) => record.dynamodb?.SequenceNumber === inFlight.last);
+      if (end >= 0) records = records.slice(0, end + 1);
+    }
+    if (records.length === 0) {
+      this.iterators.set(shardId, output.NextShardIterator ?? null);
+      return 0;
+    }
+    const first = records[0]?.dynamodb?.SequenceNumber ?? '';
+    const last = records.at(-1)?.dynamodb?.SequenceNumber ?? '';
+    position.inFlight = { first, last };
+    await this.save();
+    const response = await this.options.apply({
+      Records: records.map((record) => ({ ...record, eventSourceARN: `${streamArn}/shard/${shardId}` })),
+    });
+    if (response.batchItemFailures.length > 0) {
+      // Read the batch again next time, from its first record (as Lambda retries it).
+      this.iterators.delete(shardId);
+      throw new LedgerStreamBatchError(`usage rollups could not apply stream records ${first}..${last} of shard ${shardId}; retrying`);
+    }
+    position.last = last;
+    delete position.inFlight;
+    await this.save();
+    // A batch re-read up to its old end continues from there with a fresh iterator.
+    if (inFlight !== undefined) this.iterators.delete(shardId);
+    else this.iterators.set(shardId, output.NextShardIterator ?? null);
+    return records.length;
+  }
+}
+
+/** A batch of stream records could not be applied: read again from its start on the next poll. */
+export class LedgerStreamBatchError extends EngineError {
+  readonly code = 'ledger_stream_batch_failed';
+  readonly category = 'infrastructure';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LedgerStreamBatchError';
+  }
+}
+
+export interface LocalUsageRollupsOptions {
+  readonly dynamoDb: DynamoDBClient;
+  readonly ledgerTableName: string;
+  readonly engineTableName: string;
+  readonly ledger: Pick<LedgerRepository, 'streamUsageEntries' | 'getOutcomeEntries'>;
+  readonly now: () => Date;
+  /** Shard positions file (in the data folder); memory only when absent. */
+  readonly checkpointPath?: string;
+  readonly log: (message: string) => void;
+}
+
+/** Starts reading the ledger's stream into the usage rollups with the same handler the Lambda runs. */
+export async function startLocalUsageRollups(options: LocalUsageRollupsOptions): Promise<LedgerStreamReader> {
+  // Imported only now, as the engine imports its other handlers: after the Powertools defaults are set.
+  const { createApplyLedgerChangesHandler } = await import('../../lambdas/handlers/apply-ledger-changes');
+  const { createUsageRollupService } = await import('../../lambdas/composition/usage-rollup-service');
+  const service = createUsageRollupService({ ...options, progress: { kind: 'stored' } });
+  const apply = createApplyLedgerChangesHandler(async () => ({ rollups: service.store, ledger: service.ledger }));
+  const reader = new LedgerStreamReader({
+    dynamoDb: options.dynamoDb,
+    ledgerTableName: options.ledgerTableName,
+    apply,
+    progress: new DynamoDbRollupProgress({ client: options.dynamoDb, tableName: options.engineTableName }),
+    now: options.now,
+    ...(options.checkpointPath !== undefined ? { checkpointPath: options.checkpointPath } : {}),
+    onError: (error) => options.log(`usage rollups: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  await reader.start();
+  return reader;
+}
