@@ -26,7 +26,7 @@ import { ENGINE_TABLE } from './table-design';
 // write returns the stored item and its content hash decides "same content,
 // nothing to do" from "different content, refused", without a second read.
 // Contracts share their partition with the invoice records of
-// lambdas/adapters/dynamodb/invoice-store.ts (sort keys INVOICE#...).
+// lambdas/adapters/dynamodb/invoice-keys.ts (sort keys INVOICE#...).
 
 const PK = ENGINE_TABLE.partitionKey;
 const SK = ENGINE_TABLE.sortKey;
