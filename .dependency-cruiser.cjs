@@ -17,7 +17,7 @@ const PORT_CONTRACT = [
  * lambdas/shared helpers any layer but the domain may use: no I/O, environment or telemetry.
  * The rest of lambdas/shared (env, middleware, powertools, metric names, SQS batches) is the handlers' kit.
  */
-const NEUTRAL_HELPERS = ['^lambdas/shared/map-with-concurrency[.]ts$'];
+const NEUTRAL_HELPERS = ['^lambdas/shared/map-with-concurrency[.]ts$', '^lambdas/shared/retry-on-conflict[.]ts$'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -60,7 +60,7 @@ module.exports = {
       from: { path: '^lambdas/application/' },
       to: {
         dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown', 'core'],
-        pathNot: ['^node_modules/(zod|luxon|@types/luxon|decimal\\.js|p-limit)/', '^crypto$'],
+        pathNot: ['^node_modules/(zod|luxon|@types/luxon|decimal\\.js)/', '^crypto$'],
       },
     },
     {

@@ -52,7 +52,7 @@ export class OutcomeNotYetRecordedError extends EngineError {
 /** A stored item the ledger cannot read back: a bug or a schema drift, never bad producer input. */
 export class LedgerDataError extends EngineError {
   readonly category = 'internal';
-  readonly code = 'ledger_data_unreadable';
+  readonly code: string = 'ledger_data_unreadable';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'LedgerDataError';

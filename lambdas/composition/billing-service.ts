@@ -9,6 +9,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
+import { DynamoDbPaymentSignalStore } from '../adapters/dynamodb/payment-signal-store';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import { LedgerUsageReader } from '../adapters/dynamodb/ledger-usage-reader';
@@ -164,13 +165,13 @@ export interface PaymentSignalsConfig {
 }
 
 /**
- * What the Stripe webhook records and announces with: the invoice store keeps
+ * What the Stripe webhook records and announces with: the payment-signal store keeps
  * each signal once, and 'Payment Signal Recorded' goes out through the same
  * publisher as every engine event (batched, refusals retried as infrastructure errors).
  */
 export function createPaymentSignals(config: PaymentSignalsConfig): RecordPaymentSignalDeps {
   return {
-    signals: new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName),
+    signals: new DynamoDbPaymentSignalStore({ client: config.dynamoDb, tableName: config.engineTableName }),
     events: engineEventPublisher(config.eventBridge, config.eventBusName),
     clock: config.now ?? (() => new Date()),
   };

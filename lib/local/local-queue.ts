@@ -13,6 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { DeadLetterStore } from './dead-letter-store';
 import type { QueuedMessage, QueueJournal } from './queue-journal';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
 
 export type { QueuedMessage };
 
@@ -41,7 +42,10 @@ export interface LocalQueueOptions {
   onError?: (error: unknown, context: { queue: string; messageIds: string[] }) => void;
 }
 
-export class QueueStoppedError extends Error {
+/** The engine is stopping: the message was not taken, send it again once the engine is back. */
+export class QueueStoppedError extends EngineError {
+  readonly code = 'queue_stopped';
+  readonly category = 'state';
   constructor(queue: string) {
     super(`Queue ${queue} is stopped and takes no new messages`);
     this.name = 'QueueStoppedError';

@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
 import {
   AwsJsonError,
   callerFromAuthorization,
@@ -53,7 +54,10 @@ export interface HttpRoute {
   readonly handle: (request: HttpRouteRequest) => Promise<HttpRouteResponse>;
 }
 
-export class RouteConflictError extends Error {
+/** Two parts of the engine claimed the same HTTP route: a wiring bug. */
+export class RouteConflictError extends EngineError {
+  readonly code = 'route_conflict';
+  readonly category = 'internal';
   constructor(route: Pick<HttpRoute, 'method' | 'path'>) {
     super(`The local engine already serves ${route.method} ${route.path}`);
     this.name = 'RouteConflictError';

@@ -1,6 +1,6 @@
-import { PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RiskDataFreshnessReader } from '../../application/risk/ports';
-import { isConditionalCheckFailed, toInfrastructureError } from './aws-error-classification';
+import { DynamoTable } from './dynamo-table';
 import { LEDGER_TABLE } from './table-design';
 
 // How current the ledger is, as marks in the ledger table itself, one per hour
@@ -37,7 +37,11 @@ export class DynamoDbLedgerFreshnessStore implements RiskDataFreshnessReader {
   /** The newest hour this writer has marked (or is marking). */
   private notedHour: string | undefined;
 
-  constructor(private readonly options: LedgerFreshnessStoreOptions) {}
+  private readonly table: DynamoTable;
+
+  constructor(options: LedgerFreshnessStoreOptions) {
+    this.table = new DynamoTable({ ...options, design: LEDGER_TABLE });
+  }
 
   /**
    * Notes that the ledger holds a record made at `recordedAt`. Writes only the
@@ -51,42 +55,25 @@ export class DynamoDbLedgerFreshnessStore implements RiskDataFreshnessReader {
     const previous = this.notedHour;
     this.notedHour = hour;
     try {
-      await this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: { [PK]: { S: MARKS_PK }, [SK]: { S: hour }, type: { S: 'LedgerFreshness' }, recordedAt: { S: recordedAt.toISOString() } },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        }),
+      // Another writer marked this hour first (a failed condition): the state this write wanted already holds.
+      await this.table.putIfAbsent(
+        { [PK]: MARKS_PK, [SK]: hour, type: 'LedgerFreshness', recordedAt: recordedAt.toISOString() },
+        'ledger freshness',
       );
     } catch (error) {
-      // Another writer marked this hour first: the state this write wanted already holds.
-      if (isConditionalCheckFailed(error)) return;
       if (this.notedHour === hour) this.notedHour = previous;
-      throw toInfrastructureError(error, 'DynamoDB PutItem (ledger freshness)');
+      throw error;
     }
   }
 
   /** The newest record noted at or before `now` (capped at `now`); undefined when nothing was ever noted by then. */
   async ledgerDataAsOf(now: Date): Promise<Date | undefined> {
-    let output;
-    try {
-      output = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: '#pk = :pk AND #sk <= :hour',
-          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-          ExpressionAttributeValues: { ':pk': { S: MARKS_PK }, ':hour': { S: freshnessHourOf(now) } },
-          ScanIndexForward: false,
-          Limit: 1,
-          ConsistentRead: true,
-        }),
-      );
-    } catch (error) {
-      throw toInfrastructureError(error, 'DynamoDB Query (ledger freshness)');
-    }
-    const stored = output.Items?.[0]?.['recordedAt']?.S;
-    if (stored === undefined) return undefined;
+    const [newest] = await this.table.query(
+      { partition: MARKS_PK, sortKeyAtMost: freshnessHourOf(now), ascending: false, limit: 1 },
+      'ledger freshness',
+    );
+    const stored = newest?.['recordedAt'];
+    if (typeof stored !== 'string') return undefined;
     const at = Date.parse(stored);
     if (!Number.isFinite(at)) return undefined;
     return new Date(Math.min(at, now.getTime()));

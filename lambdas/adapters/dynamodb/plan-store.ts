@@ -1,13 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  TransactWriteItemsCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
-import { LedgerDataError } from '../../application/errors';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
 import type { PlanStore, PutContractResult, PutPlanResult, StoredContract } from '../../application/plans/ports';
 import {
   ContractRevisionConflictError,
@@ -18,7 +11,8 @@ import {
 import { ContractSchema, type Contract } from '../../domain/plans/contract-schema';
 import { describeSchemaIssues, formatIssuePath } from '../../domain/plans/describe-schema-issues';
 import { PlanSchema, PlanVersionSchema, type Plan, type PlanVersion } from '../../domain/plans/plan-schema';
-import { errorName, isConditionalCheckFailed, toInfrastructureError } from './aws-error-classification';
+import { DynamoTable, type StoredItem } from './dynamo-table';
+import { StoredDocumentDataError, documentCodec } from './stored-document';
 import { ENGINE_TABLE } from './table-design';
 import { canonicalJson } from '../../domain/json/canonical-json';
 
@@ -33,7 +27,7 @@ import { canonicalJson } from '../../domain/json/canonical-json';
 // write returns the stored item and its content hash decides "same content,
 // nothing to do" from "different content, refused", without a second read.
 // Contracts share their partition with the invoice records of
-// lambdas/adapters/dynamodb/invoice-store.ts (sort keys INVOICE#...).
+// lambdas/adapters/dynamodb/invoice-keys.ts (sort keys INVOICE#...).
 
 const PK = ENGINE_TABLE.partitionKey;
 const SK = ENGINE_TABLE.sortKey;
@@ -51,35 +45,24 @@ const revisionSk = (revision: number) => `REVISION#${String(revision).padStart(1
 const PLAN_TYPE = 'PLAN';
 const CONTRACT_TYPE = 'CONTRACT';
 
-type Item = Record<string, AttributeValue>;
 
 export function contentHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
-function str(item: Item, name: string): string | undefined {
-  return item[name]?.S;
-}
+const PlanHeaderSchema = z.object({
+  code: z.string(),
+  name: z.string(),
+  currency: z.string(),
+  description: z.string().optional(),
+});
+type PlanHeader = z.infer<typeof PlanHeaderSchema>;
 
-function num(item: Item, name: string): number | undefined {
-  const text = item[name]?.N;
-  return text === undefined ? undefined : Number(text);
-}
+export const planHeaderCodec = documentCodec({ kind: 'plan header', schema: PlanHeaderSchema });
+export const planVersionCodec = documentCodec({ kind: 'plan version', schema: PlanVersionSchema });
+export const contractCodec = documentCodec({ kind: 'contract', schema: ContractSchema });
 
-function parseStored<T>(parse: (data: unknown) => { success: true; data: T } | { success: false; error: { issues: unknown[] } }, body: string, where: string): T {
-  let data: unknown;
-  try {
-    data = JSON.parse(body);
-  } catch (error) {
-    throw new LedgerDataError(`stored ${where} is not JSON`, { cause: error });
-  }
-  const result = parse(data);
-  if (!result.success) {
-    const issues = describeSchemaIssues(result.error.issues as Parameters<typeof describeSchemaIssues>[0]);
-    throw new LedgerDataError(`stored ${where} is invalid: ${issues.map((i) => `${formatIssuePath(i.path)}: ${i.message}`).join('; ')}`);
-  }
-  return result.data;
-}
+const text = (item: StoredItem, name: string): string | undefined => (typeof item[name] === 'string' ? (item[name] as string) : undefined);
 
 export interface DynamoDbPlanStoreOptions {
   readonly client: DynamoDBClient;
@@ -87,85 +70,30 @@ export interface DynamoDbPlanStoreOptions {
 }
 
 export class DynamoDbPlanStore implements PlanStore {
-  constructor(private readonly options: DynamoDbPlanStoreOptions) {}
+  private readonly table: DynamoTable;
 
-  private async send<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw toInfrastructureError(error, operation);
-    }
-  }
-
-  private async queryPartition(pk: string, skPrefix: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const output = await this.send('DynamoDB Query (plans)', () =>
-        this.options.client.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            ...(skPrefix === ''
-              ? {
-                  KeyConditionExpression: '#pk = :pk',
-                  ExpressionAttributeNames: { '#pk': PK },
-                  ExpressionAttributeValues: { ':pk': { S: pk } },
-                }
-              : {
-                  KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-                  ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-                  ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: skPrefix } },
-                }),
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      items.push(...(output.Items ?? []));
-      start = output.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
-  }
-
-  private async queryByType(type: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const output = await this.send('DynamoDB Query (byType)', () =>
-        this.options.client.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            IndexName: BY_TYPE.indexName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': BY_TYPE_PK },
-            ExpressionAttributeValues: { ':pk': { S: type } },
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      items.push(...(output.Items ?? []));
-      start = output.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
+  constructor(options: DynamoDbPlanStoreOptions) {
+    this.table = new DynamoTable(options);
   }
 
   async getPlan(planCode: string): Promise<Plan | undefined> {
-    const items = await this.queryPartition(planPk(planCode), '');
-    const header = items.find((item) => str(item, SK) === PLAN_HEADER_SK);
+    const items = await this.table.query({ partition: planPk(planCode) }, 'plans');
+    const header = items.find((item) => item[SK] === PLAN_HEADER_SK);
     const versions = items
-      .filter((item) => str(item, SK)?.startsWith(VERSION_PREFIX))
-      .map((item) => parseStored((data) => PlanVersionSchema.safeParse(data), str(item, 'body') ?? '', `plan "${planCode}" ${str(item, SK)}`));
+      .filter((item) => text(item, SK)?.startsWith(VERSION_PREFIX))
+      .map((item) => planVersionCodec.decode(item, `plan "${planCode}" ${text(item, SK)}`));
     if (!header || versions.length === 0) return undefined;
-    return parseStored(
-      (data) => PlanSchema.safeParse(data),
-      JSON.stringify({ ...JSON.parse(str(header, 'body') ?? '{}'), kind: 'plan', versions }),
-      `plan "${planCode}"`,
-    );
+    const plan = PlanSchema.safeParse({ ...planHeaderCodec.decode(header, `plan "${planCode}"`), kind: 'plan', versions });
+    if (!plan.success) {
+      const issues = describeSchemaIssues(plan.error.issues).map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
+      throw new StoredDocumentDataError(`stored plan "${planCode}" is invalid: ${issues.join('; ')}`);
+    }
+    return plan.data;
   }
 
   async listPlanCodes(): Promise<string[]> {
-    const items = await this.queryByType(PLAN_TYPE);
-    return items.map((item) => str(item, BY_TYPE_SK) ?? '').filter((code) => code !== '').sort();
+    const items = await this.table.query({ partition: PLAN_TYPE, index: BY_TYPE.indexName }, 'plans byType');
+    return items.map((item) => text(item, BY_TYPE_SK) ?? '').filter((code) => code !== '').sort();
   }
 
   async putPlan(plan: Plan): Promise<PutPlanResult> {
@@ -187,61 +115,44 @@ export class DynamoDbPlanStore implements PlanStore {
       versions.push({ version: version.version, status: await this.putVersion(plan.code, version) });
     }
     // The header (name, description) follows the latest load; the currency never changes (checked above).
-    const header = { code: plan.code, name: plan.name, currency: plan.currency, ...(plan.description ? { description: plan.description } : {}) };
-    await this.send('DynamoDB PutItem (plan)', () =>
-      this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: {
-            [PK]: { S: planPk(plan.code) },
-            [SK]: { S: PLAN_HEADER_SK },
-            [BY_TYPE_PK]: { S: PLAN_TYPE },
-            [BY_TYPE_SK]: { S: plan.code },
-            type: { S: 'Plan' },
-            currency: { S: plan.currency },
-            body: { S: JSON.stringify(header) },
-          },
-        }),
-      ),
+    const header: PlanHeader = { code: plan.code, name: plan.name, currency: plan.currency, ...(plan.description ? { description: plan.description } : {}) };
+    await this.table.put(
+      {
+        [PK]: planPk(plan.code),
+        [SK]: PLAN_HEADER_SK,
+        [BY_TYPE_PK]: PLAN_TYPE,
+        [BY_TYPE_SK]: plan.code,
+        type: 'Plan',
+        currency: plan.currency,
+        ...planHeaderCodec.encode(header),
+      },
+      'plan',
     );
     return { planCode: plan.code, versions };
   }
 
   private async putVersion(planCode: string, version: PlanVersion): Promise<'created' | 'unchanged'> {
     const hash = contentHash(version);
-    try {
-      await this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: {
-            [PK]: { S: planPk(planCode) },
-            [SK]: { S: versionSk(version.version) },
-            type: { S: 'PlanVersion' },
-            version: { N: String(version.version) },
-            effectiveFrom: { S: version.effectiveFrom },
-            contentHash: { S: hash },
-            body: { S: JSON.stringify(version) },
-          },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return 'created';
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw toInfrastructureError(error, 'DynamoDB PutItem (plan version)');
-      const existing = (error as { Item?: Item }).Item;
-      // Compare parsed content, not stored hashes only: the hash of the same
-      // version must not depend on how an older release serialised it.
-      const storedHash = existing ? str(existing, 'contentHash') : undefined;
-      const storedBody = existing ? str(existing, 'body') : undefined;
-      if (storedHash === hash) return 'unchanged';
-      if (storedBody !== undefined) {
-        const storedVersion = parseStored((data) => PlanVersionSchema.safeParse(data), storedBody, `plan "${planCode}" version ${version.version}`);
-        if (contentHash(storedVersion) === hash) return 'unchanged';
-      }
-      throw new PlanVersionConflictError(planCode, version.version, { cause: error });
+    const put = await this.table.putIfAbsent(
+      {
+        [PK]: planPk(planCode),
+        [SK]: versionSk(version.version),
+        type: 'PlanVersion',
+        version: version.version,
+        effectiveFrom: version.effectiveFrom,
+        contentHash: hash,
+        ...planVersionCodec.encode(version),
+      },
+      'plan version',
+    );
+    if (put.ok) return 'created';
+    // Compare parsed content, not stored hashes only: the hash of the same
+    // version must not depend on how an older release serialised it.
+    if (put.existing && text(put.existing, 'contentHash') === hash) return 'unchanged';
+    if (put.existing && contentHash(planVersionCodec.decode(put.existing, `plan "${planCode}" version ${version.version}`)) === hash) {
+      return 'unchanged';
     }
+    throw new PlanVersionConflictError(planCode, version.version);
   }
 
   async getContract(contractId: string): Promise<Contract | undefined> {
@@ -249,29 +160,20 @@ export class DynamoDbPlanStore implements PlanStore {
   }
 
   async getStoredContract(contractId: string): Promise<StoredContract | undefined> {
-    const output = await this.send('DynamoDB GetItem (contract)', () =>
-      this.options.client.send(
-        new GetItemCommand({
-          TableName: this.options.tableName,
-          Key: { [PK]: { S: contractPk(contractId) }, [SK]: { S: CONTRACT_SK } },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return output.Item ? this.toStoredContract(output.Item) : undefined;
+    const item = await this.table.get({ pk: contractPk(contractId), sk: CONTRACT_SK }, 'contract');
+    return item ? this.toStoredContract(item) : undefined;
   }
 
-  private toStoredContract(item: Item): StoredContract {
-    const where = `contract item ${str(item, PK)}`;
+  private toStoredContract(item: StoredItem): StoredContract {
     return {
-      contract: parseStored((data) => ContractSchema.safeParse(data), str(item, 'body') ?? '', where),
-      revision: num(item, 'revision') ?? 0,
-      updatedAt: str(item, 'updatedAt') ?? '',
+      contract: contractCodec.decode(item, `contract item ${text(item, PK)}`),
+      revision: typeof item['revision'] === 'number' ? item['revision'] : 0,
+      updatedAt: text(item, 'updatedAt') ?? '',
     };
   }
 
   async listContracts(): Promise<StoredContract[]> {
-    const items = await this.queryByType(CONTRACT_TYPE);
+    const items = await this.table.query({ partition: CONTRACT_TYPE, index: BY_TYPE.indexName }, 'contracts byType');
     return items.map((item) => this.toStoredContract(item)).sort((a, b) => (a.contract.contractId < b.contract.contractId ? -1 : 1));
   }
 
@@ -282,57 +184,31 @@ export class DynamoDbPlanStore implements PlanStore {
       return { contractId: contract.contractId, status: 'unchanged', revision: current.revision };
     }
     const revision = (current?.revision ?? 0) + 1;
-    const body = JSON.stringify(contract);
-    const updatedAt = now.toISOString();
     const attributes = {
-      type: { S: 'Contract' },
-      customerId: { S: contract.customerId },
-      planCode: { S: contract.plan.code },
-      revision: { N: String(revision) },
-      contentHash: { S: hash },
-      updatedAt: { S: updatedAt },
-      body: { S: body },
+      type: 'Contract',
+      customerId: contract.customerId,
+      planCode: contract.plan.code,
+      revision,
+      contentHash: hash,
+      updatedAt: now.toISOString(),
+      ...contractCodec.encode(contract),
     };
-    try {
-      // Current item and revision history in one transaction: the history never
-      // misses a revision that was ever current.
-      await this.options.client.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.options.tableName,
-                Item: {
-                  [PK]: { S: contractPk(contract.contractId) },
-                  [SK]: { S: CONTRACT_SK },
-                  [BY_TYPE_PK]: { S: CONTRACT_TYPE },
-                  [BY_TYPE_SK]: { S: contract.contractId },
-                  ...attributes,
-                },
-                ConditionExpression: current ? '#revision = :previous' : 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: current ? { '#revision': 'revision' } : { '#pk': PK },
-                ...(current ? { ExpressionAttributeValues: { ':previous': { N: String(current.revision) } } } : {}),
-              },
-            },
-            {
-              Put: {
-                TableName: this.options.tableName,
-                Item: { [PK]: { S: contractPk(contract.contractId) }, [SK]: { S: revisionSk(revision) }, ...attributes, type: { S: 'ContractRevision' } },
-                ConditionExpression: 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': PK },
-              },
-            },
-          ],
-        }),
-      );
-    } catch (error) {
-      const cancelled = errorName(error) === 'TransactionCanceledException';
-      const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-      if (cancelled && reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
-        throw new ContractRevisionConflictError(contract.contractId, { cause: error });
-      }
-      throw toInfrastructureError(error, 'DynamoDB TransactWriteItems (contract)');
-    }
+    // Current item and revision history in one transaction: the history never
+    // misses a revision that was ever current.
+    const written = await this.table.putAll(
+      [
+        {
+          item: { [PK]: contractPk(contract.contractId), [SK]: CONTRACT_SK, [BY_TYPE_PK]: CONTRACT_TYPE, [BY_TYPE_SK]: contract.contractId, ...attributes },
+          condition: current ? DynamoTable.versionIs('revision', current.revision) : this.table.absent,
+        },
+        {
+          item: { [PK]: contractPk(contract.contractId), [SK]: revisionSk(revision), ...attributes, type: 'ContractRevision' },
+          condition: this.table.absent,
+        },
+      ],
+      'contract',
+    );
+    if (!written.ok) throw new ContractRevisionConflictError(contract.contractId);
     return { contractId: contract.contractId, status: current ? 'updated' : 'created', revision };
   }
 }

@@ -1,11 +1,5 @@
-import {
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
 import { LedgerDataError } from '../../application/errors';
 import { TaskVersionConflictError } from '../../application/risk/risk-errors';
 import type {
@@ -15,7 +9,10 @@ import type {
   StoredAssessment,
   TaskListFilter,
 } from '../../application/risk/ports';
-import { isConditionalCheckFailed, toInfrastructureError } from './aws-error-classification';
+import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
+import { RiskTierSchema } from '../../domain/risk/risk-tiers';
+import { DynamoTable, type StoredItem } from './dynamo-table';
+import { documentCodec } from './stored-document';
 import { ENGINE_TABLE } from './table-design';
 
 // Renewal-risk items in the engine table (ENGINE_TABLE), one partition per contract:
@@ -38,11 +35,53 @@ const RESULT_TYPE = 'RENEWAL_RESULT';
 
 const partition = (contractId: string) => `RENEWAL#${contractId}`;
 const checkpointOrder = (days: number) => String(99_999 - days).padStart(5, '0');
-const taskSk = (termId: string, days: number) => `TERM#${termId}#TASK#${checkpointOrder(days)}`;
-const assessmentSk = (termId: string, days: number) => `TERM#${termId}#ASSESSMENT#${checkpointOrder(days)}`;
-const resultSk = (termId: string) => `TERM#${termId}#RESULT`;
+const termPrefix = (termId: string) => `TERM#${termId}#`;
+const taskPrefix = (termId: string) => `${termPrefix(termId)}TASK#`;
+const assessmentPrefix = (termId: string) => `${termPrefix(termId)}ASSESSMENT#`;
+const taskSk = (termId: string, days: number) => `${taskPrefix(termId)}${checkpointOrder(days)}`;
+const assessmentSk = (termId: string, days: number) => `${assessmentPrefix(termId)}${checkpointOrder(days)}`;
+const resultSk = (termId: string) => `${termPrefix(termId)}RESULT`;
 
-type Item = Record<string, AttributeValue>;
+// The task document is validated on its identity and state (what the store
+// and its queries rely on); the checkpoint-rule content rides along as stored.
+const RenewalTaskDocumentSchema = z
+  .object({
+    id: z.string().min(1),
+    contractId: z.string().min(1),
+    termId: z.string().min(1),
+    checkpointDays: z.number().int(),
+    dueDate: z.string(),
+    status: z.enum(['open', 'acknowledged', 'resolved']),
+    version: z.number().int().min(1),
+    escalations: z.array(z.unknown()),
+  })
+  .passthrough() as unknown as z.ZodType<RenewalTask, unknown>;
+
+const StoredAssessmentSchema = z.object({
+  contractId: z.string(),
+  termId: z.string(),
+  checkpointDays: z.number().int(),
+  assessedAt: z.string(),
+  tier: RiskTierSchema,
+  score: z.number(),
+  staleData: z.boolean(),
+  termEnd: z.string().optional(),
+  timeZone: z.string().optional(),
+}) satisfies z.ZodType<StoredAssessment, unknown>;
+
+const RenewalResultRecordSchema = z.object({
+  contractId: z.string(),
+  termId: z.string(),
+  termEnd: z.string(),
+  timeZone: z.string(),
+  result: RenewalResultSchema,
+  recordedAt: z.string(),
+  recordedBy: z.string().optional(),
+}) satisfies z.ZodType<RenewalResultRecord, unknown>;
+
+export const renewalTaskCodec = documentCodec({ kind: 'renewal task', schema: RenewalTaskDocumentSchema });
+export const riskAssessmentCodec = documentCodec({ kind: 'risk assessment', schema: StoredAssessmentSchema });
+export const renewalResultCodec = documentCodec({ kind: 'renewal result', schema: RenewalResultRecordSchema });
 
 /** Splits a task id `<contract>#<term>#<N>d` from the right, so contract ids may contain '#'. */
 export function parseTaskId(id: string): { contractId: string; termId: string; checkpointDays: number } | undefined {
@@ -51,15 +90,7 @@ export function parseTaskId(id: string): { contractId: string; termId: string; c
   return { contractId: match[1] as string, termId: match[2] as string, checkpointDays: Number(match[3]) };
 }
 
-function parseBody<T>(item: Item, what: string): T {
-  const body = item['body']?.S;
-  if (body === undefined) throw new LedgerDataError(`stored ${what} has no body`);
-  try {
-    return JSON.parse(body) as T;
-  } catch (error) {
-    throw new LedgerDataError(`stored ${what} is not JSON`, { cause: error });
-  }
-}
+const byDueDate = (a: RenewalTask, b: RenewalTask) => (a.dueDate === b.dueDate ? a.id.localeCompare(b.id) : a.dueDate < b.dueDate ? -1 : 1);
 
 export interface DynamoDbRenewalTaskStoreOptions {
   readonly client: DynamoDBClient;
@@ -67,207 +98,112 @@ export interface DynamoDbRenewalTaskStoreOptions {
 }
 
 export class DynamoDbRenewalTaskStore implements RenewalTaskStore {
-  constructor(private readonly options: DynamoDbRenewalTaskStoreOptions) {}
+  private readonly table: DynamoTable;
 
-  private async send<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw toInfrastructureError(error, operation);
-    }
+  constructor(options: DynamoDbRenewalTaskStoreOptions) {
+    this.table = new DynamoTable(options);
   }
 
-  private taskItem(task: RenewalTask): Item {
-    return marshall(
-      {
-        [PK]: partition(task.contractId),
-        [SK]: taskSk(task.termId, task.checkpointDays),
-        [BY_TYPE.partitionKey]: TASK_TYPE,
-        [BY_TYPE.sortKey]: `${task.dueDate}#${task.id}`,
-        type: TASK_TYPE,
-        version: task.version,
-        status: task.status,
-        owner: task.owner,
-        body: JSON.stringify(task),
-      },
-      { removeUndefinedValues: true },
-    );
+  private taskItem(task: RenewalTask): StoredItem {
+    return {
+      [PK]: partition(task.contractId),
+      [SK]: taskSk(task.termId, task.checkpointDays),
+      [BY_TYPE.partitionKey]: TASK_TYPE,
+      [BY_TYPE.sortKey]: `${task.dueDate}#${task.id}`,
+      type: TASK_TYPE,
+      version: task.version,
+      status: task.status,
+      owner: task.owner,
+      ...renewalTaskCodec.encode(task),
+    };
   }
 
   async createTask(task: RenewalTask): Promise<{ created: boolean; task: RenewalTask }> {
-    try {
-      await this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: this.taskItem(task),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { created: true, task };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw toInfrastructureError(error, 'DynamoDB PutItem (renewal task)');
-      const old = (error as { Item?: Item }).Item;
-      const stored = old ? parseBody<RenewalTask>(old, `renewal task ${task.id}`) : await this.getTask(task.id);
-      if (!stored) throw new LedgerDataError(`renewal task ${task.id} exists but could not be read`, { cause: error });
-      return { created: false, task: stored };
-    }
+    const put = await this.table.putIfAbsent(this.taskItem(task), 'renewal task');
+    if (put.ok) return { created: true, task };
+    const stored = put.existing ? renewalTaskCodec.decode(put.existing, `renewal task ${task.id}`) : await this.getTask(task.id);
+    if (!stored) throw new LedgerDataError(`renewal task ${task.id} exists but could not be read`);
+    return { created: false, task: stored };
   }
 
   async getTask(id: string): Promise<RenewalTask | undefined> {
     const key = parseTaskId(id);
     if (!key) return undefined;
-    const output = await this.send('DynamoDB GetItem (renewal task)', () =>
-      this.options.client.send(
-        new GetItemCommand({
-          TableName: this.options.tableName,
-          Key: marshall({ [PK]: partition(key.contractId), [SK]: taskSk(key.termId, key.checkpointDays) }),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return output.Item ? parseBody<RenewalTask>(output.Item, `renewal task ${id}`) : undefined;
+    const item = await this.table.get({ pk: partition(key.contractId), sk: taskSk(key.termId, key.checkpointDays) }, 'renewal task');
+    return item ? renewalTaskCodec.decode(item, `renewal task ${id}`) : undefined;
   }
 
   async listTermTasks(contractId: string, termId: string): Promise<RenewalTask[]> {
-    const items = await this.queryPartition(partition(contractId), `TERM#${termId}#TASK#`);
-    return items.map((item) => parseBody<RenewalTask>(item, 'renewal task'));
+    const items = await this.table.query({ partition: partition(contractId), sortKeyPrefix: taskPrefix(termId) }, 'renewal tasks');
+    return items.map((item) => renewalTaskCodec.decode(item));
   }
 
   async listTasks(filter: TaskListFilter): Promise<RenewalTask[]> {
+    // A contract's tasks of every term, else the byType listing up to the due date: only task items either way.
     const items =
       filter.contractId !== undefined
-        ? await this.queryPartition(partition(filter.contractId), 'TERM#')
-        : await this.queryIndex(TASK_TYPE, filter.dueBefore);
+        ? (await this.table.query({ partition: partition(filter.contractId), sortKeyPrefix: 'TERM#' }, 'renewal tasks')).filter(
+            (item) => item['type'] === TASK_TYPE,
+          )
+        : await this.table.query(
+            { partition: TASK_TYPE, index: BY_TYPE.indexName, ...(filter.dueBefore !== undefined ? { sortKeyBefore: filter.dueBefore } : {}) },
+            'renewal tasks byType',
+          );
     return items
-      .filter((item) => item['type']?.S === TASK_TYPE)
-      .map((item) => parseBody<RenewalTask>(item, 'renewal task'))
+      .map((item) => renewalTaskCodec.decode(item))
       .filter((task) => filter.owner === undefined || task.owner === filter.owner)
       .filter((task) => filter.dueBefore === undefined || task.dueDate < filter.dueBefore)
       .filter((task) => filter.statuses === undefined || filter.statuses.includes(task.status))
-      .sort((a, b) => (a.dueDate === b.dueDate ? a.id.localeCompare(b.id) : a.dueDate < b.dueDate ? -1 : 1));
+      .sort(byDueDate);
   }
 
   async updateTask(task: RenewalTask): Promise<RenewalTask> {
-    try {
-      await this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: this.taskItem(task),
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': { N: String(task.version - 1) } },
-        }),
-      );
-      return task;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new TaskVersionConflictError(task.id, task.version - 1, { cause: error });
-      throw toInfrastructureError(error, 'DynamoDB PutItem (renewal task update)');
-    }
+    const put = await this.table.put(this.taskItem(task), 'renewal task update', DynamoTable.versionIs('version', task.version - 1));
+    if (!put.ok) throw new TaskVersionConflictError(task.id, task.version - 1);
+    return task;
   }
 
   async putAssessment(assessment: StoredAssessment): Promise<void> {
-    await this.send('DynamoDB PutItem (risk assessment)', () =>
-      this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: marshall({
-            [PK]: partition(assessment.contractId),
-            [SK]: assessmentSk(assessment.termId, assessment.checkpointDays),
-            type: 'RISK_ASSESSMENT',
-            body: JSON.stringify(assessment),
-          }),
-        }),
-      ),
+    await this.table.put(
+      {
+        [PK]: partition(assessment.contractId),
+        [SK]: assessmentSk(assessment.termId, assessment.checkpointDays),
+        type: 'RISK_ASSESSMENT',
+        ...riskAssessmentCodec.encode(assessment),
+      },
+      'risk assessment',
     );
   }
 
   async listAssessments(contractId: string, termId?: string): Promise<StoredAssessment[]> {
-    const items = await this.queryPartition(partition(contractId), termId === undefined ? 'TERM#' : `TERM#${termId}#ASSESSMENT#`);
-    return items
-      .filter((item) => item['type']?.S === 'RISK_ASSESSMENT')
-      .map((item) => parseBody<StoredAssessment>(item, 'risk assessment'));
+    const items = await this.table.query(
+      { partition: partition(contractId), sortKeyPrefix: termId === undefined ? 'TERM#' : assessmentPrefix(termId) },
+      'risk assessments',
+    );
+    return items.filter((item) => item['type'] === 'RISK_ASSESSMENT').map((item) => riskAssessmentCodec.decode(item));
   }
 
   async putRenewalResult(record: RenewalResultRecord): Promise<void> {
-    await this.send('DynamoDB PutItem (renewal result)', () =>
-      this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: marshall({
-            [PK]: partition(record.contractId),
-            [SK]: resultSk(record.termId),
-            [BY_TYPE.partitionKey]: RESULT_TYPE,
-            [BY_TYPE.sortKey]: `${record.contractId}#${record.termId}`,
-            type: RESULT_TYPE,
-            body: JSON.stringify(record),
-          }),
-        }),
-      ),
+    await this.table.put(
+      {
+        [PK]: partition(record.contractId),
+        [SK]: resultSk(record.termId),
+        [BY_TYPE.partitionKey]: RESULT_TYPE,
+        [BY_TYPE.sortKey]: `${record.contractId}#${record.termId}`,
+        type: RESULT_TYPE,
+        ...renewalResultCodec.encode(record),
+      },
+      'renewal result',
     );
   }
 
   async getRenewalResult(contractId: string, termId: string): Promise<RenewalResultRecord | undefined> {
-    const output = await this.send('DynamoDB GetItem (renewal result)', () =>
-      this.options.client.send(
-        new GetItemCommand({
-          TableName: this.options.tableName,
-          Key: marshall({ [PK]: partition(contractId), [SK]: resultSk(termId) }),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return output.Item ? parseBody<RenewalResultRecord>(output.Item, `renewal result of ${contractId} term ${termId}`) : undefined;
+    const item = await this.table.get({ pk: partition(contractId), sk: resultSk(termId) }, 'renewal result');
+    return item ? renewalResultCodec.decode(item, `renewal result of ${contractId} term ${termId}`) : undefined;
   }
 
   async listRenewalResults(): Promise<RenewalResultRecord[]> {
-    const items = await this.queryIndex(RESULT_TYPE);
-    return items.map((item) => parseBody<RenewalResultRecord>(item, 'renewal result'));
-  }
-
-  private async queryPartition(pk: string, skPrefix: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const output = await this.send('DynamoDB Query (renewal risk)', () =>
-        this.options.client.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-            ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: skPrefix } },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      items.push(...(output.Items ?? []));
-      start = output.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
-  }
-
-  /** The byType index; with `sortBefore`, only keys sorting before it (due dates before a day). */
-  private async queryIndex(type: string, sortBefore?: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const output = await this.send('DynamoDB Query (renewal risk byType)', () =>
-        this.options.client.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            IndexName: BY_TYPE.indexName,
-            KeyConditionExpression: sortBefore === undefined ? '#pk = :pk' : '#pk = :pk AND #sk < :before',
-            ExpressionAttributeNames: { '#pk': BY_TYPE.partitionKey, ...(sortBefore === undefined ? {} : { '#sk': BY_TYPE.sortKey }) },
-            ExpressionAttributeValues: { ':pk': { S: type }, ...(sortBefore === undefined ? {} : { ':before': { S: sortBefore } }) },
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      items.push(...(output.Items ?? []));
-      start = output.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
+    const items = await this.table.query({ partition: RESULT_TYPE, index: BY_TYPE.indexName }, 'renewal results byType');
+    return items.map((item) => renewalResultCodec.decode(item));
   }
 }

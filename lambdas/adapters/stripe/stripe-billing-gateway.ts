@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import pLimit from 'p-limit';
+import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import type { Contract } from '../../domain/plans/contract-schema';
 import type { InvoiceRecord, InvoiceRecordLine } from '../../domain/invoicing/invoice-record';
 import { creditNoteTotal } from '../../domain/invoicing/corrections';
@@ -182,8 +182,7 @@ export class StripeBillingGateway implements BillingGateway {
       const existing = fresh ? new Map<string, Stripe.InvoiceItem>() : await this.existingItems(stripeInvoiceId);
       const missing = record.lines.filter((line) => !existing.has(line.lineId));
       itemsFound = record.lines.length - missing.length;
-      const limit = pLimit(this.itemConcurrency);
-      await Promise.all(missing.map((line) => limit(() => this.createItem(record, request.stripeCustomerId, stripeInvoiceId, line))));
+      await mapWithConcurrency(missing, this.itemConcurrency, (line) => this.createItem(record, request.stripeCustomerId, stripeInvoiceId, line));
       itemsCreated = missing.length;
     } else {
       itemsFound = record.lines.length;

@@ -1,4 +1,4 @@
-import pLimit from 'p-limit';
+import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { createInvoiceRecord, type InvoiceRecord, type PendingAdjustment } from '../../domain/invoicing/invoice-record';
 import { reconcileInvoiceTotals } from '../../domain/invoicing/reconciliation';
@@ -266,19 +266,14 @@ export async function closePeriodForAll(
   deps: BillingDeps,
   input: { contractIds: readonly string[]; periodId: string; cutoff: string; concurrency?: number },
 ): Promise<CloseAllResult> {
-  const limit = pLimit(input.concurrency ?? 8);
   const closed: ClosePeriodResult[] = [];
   const failed: { contractId: string; error: Error }[] = [];
-  await Promise.all(
-    input.contractIds.map((contractId) =>
-      limit(async () => {
-        try {
-          closed.push(await closeContractPeriod(deps, { contractId, periodId: input.periodId, cutoff: input.cutoff }));
-        } catch (error) {
-          failed.push({ contractId, error: error instanceof Error ? error : new Error(String(error)) });
-        }
-      }),
-    ),
-  );
+  await mapWithConcurrency(input.contractIds, input.concurrency ?? 8, async (contractId) => {
+    try {
+      closed.push(await closeContractPeriod(deps, { contractId, periodId: input.periodId, cutoff: input.cutoff }));
+    } catch (error) {
+      failed.push({ contractId, error: error instanceof Error ? error : new Error(String(error)) });
+    }
+  });
   return { closed, failed };
 }

@@ -4,7 +4,7 @@
 // those), or an invoice finalized in Stripe (a credit note refused while it
 // was a draft can now be issued). Every change names the periods it touches;
 // changes to the same period in one batch are corrected once.
-import pLimit from 'p-limit';
+import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import { periodById, periodContaining, type BillingPeriod } from '../../domain/periods/billing-period';
 import { PeriodError, PeriodOutsideTermError } from '../../domain/periods/period-errors';
 import { billingScheduleForContract } from '../../domain/plans/contract-plan';
@@ -217,22 +217,17 @@ export async function correctChangedPeriods(deps: CorrectChangedPeriodsDeps, cha
     }
   }
 
-  const limit = pLimit(deps.concurrency ?? 2);
   const pause = closeWaitPauses(deps.closeWait);
-  const periods = await Promise.all(
-    [...targets.values()].map((target) =>
-      limit(async (): Promise<PeriodCorrection> => {
-        let outcome: PeriodCorrectionOutcome;
-        try {
-          outcome = await correctTarget(deps, target, nowMs, pause);
-        } catch (error) {
-          outcome = { status: 'failed', error: asError(error) };
-          for (const index of target.changes) if (!failedChanges.has(index)) failedChanges.set(index, outcome.error);
-        }
-        return { contractId: target.contractId, periodId: target.period.id, outcome };
-      }),
-    ),
-  );
+  const periods = await mapWithConcurrency([...targets.values()], deps.concurrency ?? 2, async (target): Promise<PeriodCorrection> => {
+    let outcome: PeriodCorrectionOutcome;
+    try {
+      outcome = await correctTarget(deps, target, nowMs, pause);
+    } catch (error) {
+      outcome = { status: 'failed', error: asError(error) };
+      for (const index of target.changes) if (!failedChanges.has(index)) failedChanges.set(index, outcome.error);
+    }
+    return { contractId: target.contractId, periodId: target.period.id, outcome };
+  });
   return {
     periods,
     changes: changes.map((_, index) => {

@@ -6,6 +6,7 @@ import { periodsForTerm } from '../../domain/periods/billing-period';
 import { toUtcIsoString } from '../../domain/periods/local-date';
 import { billingScheduleForContract } from '../../domain/plans/contract-plan';
 import type { Contract } from '../../domain/plans/contract-schema';
+import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { BillingNotFoundError, CreditNoteRefusedError, InvoiceNotIssuedError } from './billing-errors';
 import { issueInvoiceRecord, type BillingDeps } from './close-contract-period';
 import { loadContract, rateForInvoice } from './rate-for-invoice';
@@ -278,25 +279,36 @@ export async function correctInvoicedPeriod(deps: BillingDeps, input: CorrectPer
     now: deps.clock().toISOString(),
     earlierRecords,
   });
-  for (let attempt = 1; ; attempt += 1) {
-    const planned = planCorrection({ record, previous: previous.map((stored) => stored.correction), rerated });
-    if (!planned) return result(null);
-    if (mode === 'prompt' && !onAdjustmentInvoice && planned.creditNoteLines.length === 0) {
-      return result(null, adjustmentTotal(planned));
-    }
-    const put = await deps.invoices.putCorrection(planned);
-    if (!put.created) {
+  try {
+    return await retryOnConflict({ isConflict: (error) => error instanceof CorrectionNumberTakenError, attempts: PLAN_ATTEMPTS }, async (attempt) => {
+      if (attempt > 1) previous = await deps.invoices.listCorrections(input.contractId, input.periodId);
+      const planned = planCorrection({ record, previous: previous.map((stored) => stored.correction), rerated });
+      if (!planned) return result(null);
+      if (mode === 'prompt' && !onAdjustmentInvoice && planned.creditNoteLines.length === 0) {
+        return result(null, adjustmentTotal(planned));
+      }
+      const put = await deps.invoices.putCorrection(planned);
       // A concurrent run numbered its own correction first: plan again on top of it (it finishes its own notes).
-      if (attempt >= PLAN_ATTEMPTS) throw new InvoiceNotIssuedError(`corrections of ${input.periodId} of "${input.contractId}" keep changing: try again`);
-      previous = await deps.invoices.listCorrections(input.contractId, input.periodId);
-      continue;
-    }
-    const stored: StoredCorrection = { correction: put.value, status: { correctionId: put.value.correctionId, credited: false } };
-    collect(await issueCreditNote(deps, stored, stripeInvoiceId));
-    if (onAdjustmentInvoice) {
-      const issued = await issueAdjustmentInvoice(deps, record, stored);
-      if (issued) adjustmentInvoices.push(issued);
-    }
-    return result(put.value);
+      if (!put.created) throw new CorrectionNumberTakenError(planned.correctionId);
+      const stored: StoredCorrection = { correction: put.value, status: { correctionId: put.value.correctionId, credited: false } };
+      collect(await issueCreditNote(deps, stored, stripeInvoiceId));
+      if (onAdjustmentInvoice) {
+        const issued = await issueAdjustmentInvoice(deps, record, stored);
+        if (issued) adjustmentInvoices.push(issued);
+      }
+      return result(put.value);
+    });
+  } catch (error) {
+    if (!(error instanceof CorrectionNumberTakenError)) throw error;
+    throw new InvoiceNotIssuedError(`corrections of ${input.periodId} of "${input.contractId}" keep changing: try again`, { cause: error });
+  }
+}
+
+/** Another run stored a correction under the number this run planned: plan again from what is stored. */
+class CorrectionNumberTakenError extends Error {
+  readonly code = 'correction_number_taken';
+  constructor(correctionId: string) {
+    super(`correction ${correctionId} was numbered by a concurrent run`);
+    this.name = 'CorrectionNumberTakenError';
   }
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { assessRenewalRisk, type RenewalRiskAssessment } from '../../domain/risk/assess-renewal-risk';
 import type { RenewalCheckpointPayload } from '../../domain/risk/checkpoint-payload';
 import { decideTaskAction, type TaskDecision } from '../../domain/risk/task-rules';
 import { gatherRiskInput, type GatherRiskInputDeps } from './gather-risk-input';
 import type { RenewalTask, RenewalTaskStore, RiskContractReader, RiskEventPublisher, StoredAssessment } from './ports';
-import { RiskContractNotFoundError, TaskVersionConflictError } from './risk-errors';
+import { RiskContractNotFoundError, isTaskVersionConflict } from './risk-errors';
 import { termIdOf } from './risk-settings';
 import { publishOwedEvent, publishPendingEvent, taskCreatedEvent, taskEscalatedEvent, taskResolvedEvent } from './task-events';
 
@@ -54,27 +55,23 @@ export async function checkRenewalRisk(deps: CheckRenewalRiskDeps, payload: Rene
   const input = await gatherRiskInput(deps, { contract, checkpointDays: payload.checkpointDays, now });
   const assessment = assessRenewalRisk(input, deps.settings.riskConfig);
 
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      // Owed events are repaired only before this run has lost a race: after a
-      // conflict, a pending event is the winner's, which publishes it itself.
-      const result = await applyDecision(deps, assessment, payload.checkpointDays, now, attempt === 1);
-      await deps.tasks.putAssessment({
-        contractId: assessment.contractId,
-        termId: assessment.termId,
-        checkpointDays: payload.checkpointDays,
-        assessedAt: assessment.assessedAt,
-        tier: assessment.tier,
-        score: assessment.score,
-        staleData: assessment.staleData,
-        termEnd: assessment.termEnd,
-        timeZone: assessment.timeZone,
-      });
-      return { outcome: 'checked', assessment, ...result };
-    } catch (error) {
-      if (!(error instanceof TaskVersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+  return retryOnConflict({ isConflict: isTaskVersionConflict, attempts: MAX_ATTEMPTS }, async (attempt) => {
+    // Owed events are repaired only before this run has lost a race: after a
+    // conflict, a pending event is the winner's, which publishes it itself.
+    const result = await applyDecision(deps, assessment, payload.checkpointDays, now, attempt === 1);
+    await deps.tasks.putAssessment({
+      contractId: assessment.contractId,
+      termId: assessment.termId,
+      checkpointDays: payload.checkpointDays,
+      assessedAt: assessment.assessedAt,
+      tier: assessment.tier,
+      score: assessment.score,
+      staleData: assessment.staleData,
+      termEnd: assessment.termEnd,
+      timeZone: assessment.timeZone,
+    });
+    return { outcome: 'checked' as const, assessment, ...result };
+  });
 }
 
 async function applyDecision(

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { LocalDateSchema } from '../../domain/periods/time-schemas';
+import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
 import type { RenewalTask, RenewalTaskStatus, RenewalTaskStore, RiskEventPublisher } from './ports';
-import { RenewalTaskNotFoundError, TaskStateError, TaskVersionConflictError } from './risk-errors';
+import { RenewalTaskNotFoundError, TaskStateError, isTaskVersionConflict } from './risk-errors';
 import { recordRenewalResult, type RecordRenewalResultDeps } from './record-renewal-result';
 
 export interface ManageRenewalTasksDeps {
@@ -35,15 +36,11 @@ export async function listRenewalTasks(deps: Pick<ManageRenewalTasksDeps, 'tasks
 
 /** Retries a read-modify-write that lost a version race (a check escalating the same task meanwhile). */
 async function withTask(deps: ManageRenewalTasksDeps, taskId: string, change: (task: RenewalTask) => Promise<RenewalTask>): Promise<RenewalTask> {
-  for (let attempt = 1; ; attempt += 1) {
+  return retryOnConflict({ isConflict: isTaskVersionConflict }, async () => {
     const task = await deps.tasks.getTask(taskId);
     if (!task) throw new RenewalTaskNotFoundError(taskId);
-    try {
-      return await change(task);
-    } catch (error) {
-      if (!(error instanceof TaskVersionConflictError) || attempt >= 4) throw error;
-    }
-  }
+    return change(task);
+  });
 }
 
 /** The CSM has seen the task. Acknowledging again is a no-op; a resolved task cannot be acknowledged. */

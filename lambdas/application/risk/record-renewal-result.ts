@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
 import type { RenewalResultRecord, RenewalTask, RenewalTaskStore, RiskContractReader, RiskEventPublisher } from './ports';
-import { RenewalTermNotFoundError, RiskContractNotFoundError, TaskVersionConflictError } from './risk-errors';
+import { RenewalTermNotFoundError, RiskContractNotFoundError, isTaskVersionConflict } from './risk-errors';
 import { termIdOf } from './risk-settings';
 import { publishPendingEvent, taskResolvedEvent } from './task-events';
 
@@ -95,8 +96,9 @@ async function resolveWithResult(
   first: RenewalTask,
   request: RecordRenewalResultRequest,
 ): Promise<RenewalTask | undefined> {
-  let task: RenewalTask | undefined = first;
-  for (let attempt = 1; task && isOpen(task); attempt += 1) {
+  return retryOnConflict({ isConflict: isTaskVersionConflict }, async (attempt) => {
+    const task = attempt === 1 ? first : await deps.tasks.getTask(first.id);
+    if (!task || !isOpen(task)) return undefined;
     const at = deps.clock().toISOString();
     const resolved: RenewalTask = {
       ...task,
@@ -105,13 +107,7 @@ async function resolveWithResult(
       updatedAt: at,
       resolution: { kind: 'renewal_result', at, result: request.result, ...(request.by !== undefined ? { by: request.by } : {}) },
     };
-    try {
-      const stored = await deps.tasks.updateTask({ ...resolved, pendingEvent: taskResolvedEvent(resolved) });
-      return await publishPendingEvent(deps, stored);
-    } catch (error) {
-      if (!(error instanceof TaskVersionConflictError) || attempt >= 4) throw error;
-      task = await deps.tasks.getTask(first.id);
-    }
-  }
-  return undefined;
+    const stored = await deps.tasks.updateTask({ ...resolved, pendingEvent: taskResolvedEvent(resolved) });
+    return publishPendingEvent(deps, stored);
+  });
 }

@@ -34,6 +34,9 @@ export class TaskVersionConflictError extends EngineError {
   }
 }
 
+/** The conflict `retryOnConflict` retries for renewal tasks. */
+export const isTaskVersionConflict = (error: unknown): error is TaskVersionConflictError => error instanceof TaskVersionConflictError;
+
 /** A task change that its current state does not allow (acknowledging a resolved task). */
 export class TaskStateError extends EngineError {
   readonly category = 'state';

@@ -18,10 +18,6 @@ const OWN_SHAPE: Readonly<Record<string, string>> = {
   'lib/local/stripe-emulator/control-routes.ts#ControlRequestError': "answered as a Stripe-shaped 400 on the emulator's wire",
   'lib/local/stripe-emulator/form-decoding.ts#FormDecodingError': "answered as a Stripe-shaped 400 on the emulator's wire",
   'lib/local/put-events-request.ts#AwsJsonError': "models the AWS JSON protocol errors of the local PutEvents endpoint",
-  // Being rewritten elsewhere; moved onto the base afterwards.
-  'lib/local/put-events-server.ts#RouteConflictError': 'pending: module being rewritten',
-  'lib/local/local-queue.ts#QueueStoppedError': 'pending: module being rewritten',
-  'lambdas/adapters/dynamodb/invoice-store.ts#InvoiceStoreConflictError': 'pending: DynamoDB stores being rewritten',
 };
 
 /** Folders whose errors move onto the base later (see OWN_SHAPE). */

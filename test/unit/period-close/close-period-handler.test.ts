@@ -2,70 +2,10 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Context } from 'aws-lambda';
-import type {
-  BillingGateway,
-  CorrectionStatus,
-  InvoiceStatus,
-  InvoiceStore,
-  PushInvoiceRequest,
-  PushInvoiceResult,
-  StoredCorrection,
-} from '../../../lambdas/application/billing/ports';
-import type { InvoiceRecord } from '../../../lambdas/domain/invoicing/invoice-record';
-import type { InvoiceCorrection } from '../../../lambdas/domain/invoicing/corrections';
+import type { BillingGateway, PushInvoiceRequest, PushInvoiceResult } from '../../../lambdas/application/billing/ports';
 import { ClosePeriodInputError, createClosePeriodHandler, handler, type ClosePeriodDeps } from '../../../lambdas/handlers/close-period';
+import { InMemoryInvoiceStore } from '../../support/fakes/in-memory-invoice-store';
 import { FakeContracts, FakeLedger, RecordingPublisher, monthlyContract, perUnitPlan } from '../../integration/billing/billing-fakes';
-
-class MemoryInvoiceStore implements InvoiceStore {
-  readonly records = new Map<string, InvoiceRecord>();
-  readonly statuses = new Map<string, InvoiceStatus>();
-  private readonly corrections: StoredCorrection[] = [];
-  private readonly customers = new Map<string, string>();
-  async putRecord(record: InvoiceRecord) {
-    const key = `${record.contractId}|${record.periodId}`;
-    const existing = this.records.get(key);
-    if (existing) return { created: false, value: existing };
-    this.records.set(key, record);
-    return { created: true, value: record };
-  }
-  async getRecord(contractId: string, periodId: string) {
-    return this.records.get(`${contractId}|${periodId}`);
-  }
-  async listRecords(contractId: string) {
-    return [...this.records.values()].filter((record) => record.contractId === contractId);
-  }
-  async getStatus(contractId: string, periodId: string) {
-    return this.statuses.get(`${contractId}|${periodId}`);
-  }
-  async setStatus(status: InvoiceStatus) {
-    this.statuses.set(`${status.contractId}|${status.periodId}`, status);
-  }
-  async putCorrection(correction: InvoiceCorrection) {
-    this.corrections.push({ correction, status: { correctionId: correction.correctionId, credited: false } satisfies CorrectionStatus });
-    return { created: true, value: correction };
-  }
-  async listCorrections(contractId: string, periodId?: string) {
-    return this.corrections.filter((c) => c.correction.contractId === contractId && (!periodId || c.correction.periodId === periodId));
-  }
-  async markCorrectionCredited() {}
-  async recordCreditFailure() {}
-  async claimAdjustment() {
-    return true;
-  }
-  async getStripeCustomerId(customerId: string) {
-    return this.customers.get(customerId);
-  }
-  async putStripeCustomerId(customerId: string, id: string) {
-    this.customers.set(customerId, id);
-    return id;
-  }
-  async startCustomerCreation(customerId: string, startedAt: string) {
-    return { created: true, value: { customerId, startedAt, generation: 1 } };
-  }
-  async advanceCustomerCreation(customerId: string, fromGeneration: number) {
-    return { customerId, startedAt: '', generation: fromGeneration + 1 };
-  }
-}
 
 class FakeGateway implements BillingGateway {
   readonly pushes: PushInvoiceRequest[] = [];
@@ -94,7 +34,7 @@ class FakeGateway implements BillingGateway {
   }
 }
 
-let store: MemoryInvoiceStore;
+let store: InMemoryInvoiceStore;
 let gateway: FakeGateway;
 let ledger: FakeLedger;
 let deps: ClosePeriodDeps;
@@ -104,7 +44,7 @@ beforeEach(() => {
   contracts.addPlan(perUnitPlan('usd-plan', 'USD', '1.50', '100.00'));
   contracts.addContract(monthlyContract('c-1', 'usd-plan', 'USD', 'Asia/Tokyo'));
   ledger = new FakeLedger();
-  store = new MemoryInvoiceStore();
+  store = new InMemoryInvoiceStore();
   gateway = new FakeGateway();
   deps = {
     contracts,
