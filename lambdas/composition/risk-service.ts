@@ -1,3 +1,4 @@
+import { metricDisplayName } from '../domain/ledger/metric-display-name';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -122,9 +123,11 @@ export function createRenewalCheckScheduling(config: RenewalCheckSchedulingConfi
   return (change) => scheduleRenewalChecks({ scheduler, contracts, plans: contracts, settings: config.settings, clock }, change);
 }
 
-/** Metric names from the engine's catalog (one small partition, read per check). */
+/** Metric display names from the engine's catalog (one small partition, read per check). */
 export function catalogMetricNames(catalog: Pick<DynamoDbCatalogRepository, 'readCatalog'>): RiskMetricCatalog {
-  return { metricNames: async () => new Map((await catalog.readCatalog()).metrics.map((metric) => [metric.code, metric.name])) };
+  return {
+    metricDisplayNames: async () => new Map((await catalog.readCatalog()).metrics.map((metric) => [metric.code, metricDisplayName(metric)])),
+  };
 }
 
 export function createRiskService(config: RiskServiceConfig): RiskService {

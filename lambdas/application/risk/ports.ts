@@ -1,3 +1,4 @@
+import type { MetricDisplayName } from '../../domain/ledger/metric-display-name';
 import type { Contract } from '../../domain/plans/contract-schema';
 import type { Plan } from '../../domain/plans/plan-schema';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
@@ -186,8 +187,8 @@ export interface RiskPaymentSignalReader {
 
 /** The metric catalog, for what outcomes are called in sentences and which feedback metrics exist. */
 export interface RiskMetricCatalog {
-  /** Metric code → its catalog name ("Tickets resolved"). */
-  metricNames(): Promise<ReadonlyMap<string, string>>;
+  /** Metric code → how sentences name one and several of it (catalog display name, else its unit). */
+  metricDisplayNames(): Promise<ReadonlyMap<string, MetricDisplayName>>;
 }
 
 /**
