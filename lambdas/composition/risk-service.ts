@@ -1,4 +1,3 @@
-import { metricDisplayName } from '../domain/ledger/metric-display-name';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -22,9 +21,12 @@ import { DEFAULT_RENEWAL_RISK_SETTINGS, type RenewalRiskSettings } from '../appl
 import {
   scheduleRenewalChecks,
   type ContractChange,
+  type ScheduleRenewalChecksDeps,
   type ScheduleRenewalChecksResult,
 } from '../application/risk/schedule-renewal-checks';
+import { metricDisplayName } from '../domain/ledger/metric-display-name';
 import type { RenewalRiskAssessment } from '../domain/risk/assess-renewal-risk';
+import { DEFAULT_TASK_CONTENT_OPTIONS } from '../domain/risk/task-rules';
 import type { RenewalCheckpointPayload } from '../domain/risk/checkpoint-payload';
 import { engineEventPublisher } from './billing-service';
 import type { LedgerService } from './ledger-service';
@@ -130,6 +132,11 @@ export function catalogMetricNames(catalog: Pick<DynamoDbCatalogRepository, 'rea
   };
 }
 
+/** What moves a contract's open tasks to its new CSM, from the risk check's own dependencies. */
+export function riskTaskOwners(deps: Pick<CheckRenewalRiskDeps, 'tasks' | 'events' | 'settings'>): ScheduleRenewalChecksDeps['taskOwners'] {
+  return { tasks: deps.tasks, events: deps.events, fallbackOwner: deps.settings.taskOptions?.fallbackOwner ?? DEFAULT_TASK_CONTENT_OPTIONS.fallbackOwner };
+}
+
 export function createRiskService(config: RiskServiceConfig): RiskService {
   const clock = config.now ?? (() => new Date());
   const settings: RenewalRiskSettings = { ...DEFAULT_RENEWAL_RISK_SETTINGS, ...config.settings };
@@ -158,7 +165,7 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
     scheduleRenewalChecks: (change) => {
       if (!config.scheduler) throw new Error('this risk service was built without a scheduler');
       // The plan store reads plans too, so a plan's own checkpoint days apply.
-      return scheduleRenewalChecks({ scheduler: config.scheduler, contracts, plans: contracts, settings, clock }, change);
+      return scheduleRenewalChecks({ scheduler: config.scheduler, contracts, plans: contracts, settings, clock, taskOwners: riskTaskOwners(deps) }, change);
     },
     listTasks: (request) => listRenewalTasks(deps, request),
     acknowledgeTask: (request) => acknowledgeRenewalTask(deps, request),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { assessRenewalRisk, type RenewalRiskAssessment } from '../../domain/risk/assess-renewal-risk';
 import type { RenewalCheckpointPayload } from '../../domain/risk/checkpoint-payload';
+import { assessedCheckpoints, taskHistoryOf, worstAssessment } from '../../domain/risk/task-history';
 import { decideTaskAction, type TaskDecision } from '../../domain/risk/task-rules';
 import { gatherRiskInput, type GatherRiskInputDeps } from './gather-risk-input';
 import type { RenewalTask, RenewalTaskStore, RiskContractReader, RiskEventPublisher, StoredAssessment } from './ports';
@@ -92,10 +93,22 @@ async function applyDecision(
   const refreshed = owed.length > 0 ? await deps.tasks.listTermTasks(assessment.contractId, assessment.termId) : termTasks;
 
   const openTask = refreshed.find(isOpen);
+  const openHistory = openTask ? taskHistoryOf(openTask) : [];
+  const worst = openTask ? (worstAssessment(openHistory) ?? openTask) : undefined;
   const previous = await previousCheckpointAssessment(deps.tasks, assessment, checkpointDays);
   const decision = decideTaskAction({
     assessment,
-    ...(openTask ? { existingOpenTask: { key: openTask.id, checkpointDays: openTask.checkpointDays, tier: openTask.tier, score: openTask.score } } : {}),
+    ...(openTask && worst
+      ? {
+          existingOpenTask: {
+            key: openTask.id,
+            checkpointDays: openTask.checkpointDays,
+            tier: worst.tier,
+            score: worst.score,
+            assessedCheckpoints: [...assessedCheckpoints(openHistory)],
+          },
+        }
+      : {}),
     taskExistsForCheckpoint: refreshed.some((task) => task.checkpointDays === checkpointDays),
     minimumTier: deps.settings.minimumTier,
     ...(previous ? { previousAssessment: previous } : {}),
@@ -115,6 +128,7 @@ async function applyDecision(
         createdAt: at,
         updatedAt: at,
         escalations: [],
+        history: [{ kind: 'created', at, checkpointDays, tier: decision.task.tier, score: decision.task.score }],
       };
       const task: RenewalTask = { ...draft, pendingEvent: taskCreatedEvent(draft) };
       const stored = await deps.tasks.createTask(task);
@@ -134,9 +148,27 @@ async function applyDecision(
           ...current.escalations,
           { at, fromTier: decision.fromTier, toTier: decision.toTier, checkpointDays, reason: decision.reason },
         ],
+        history: [
+          ...openHistory,
+          { kind: 'escalated', at, checkpointDays, fromTier: decision.fromTier, tier: decision.toTier, score: content.score, reason: decision.reason },
+        ],
       };
       const task = await deps.tasks.updateTask({ ...escalated, pendingEvent: taskEscalatedEvent(escalated, decision.fromTier, decision.reason) });
       return { decision, task: await publishPendingEvent(deps, task) };
+    }
+    case 'reassess': {
+      // The latest assessment, on the due date the CSM already has: a calmer
+      // checkpoint must not push an overdue follow-up further out.
+      const current = openTask as RenewalTask;
+      const { key: _key, checkpointDays: _days, dueDate: _due, ...content } = decision.task;
+      const task = await deps.tasks.updateTask({
+        ...current,
+        ...content,
+        version: current.version + 1,
+        updatedAt: at,
+        history: [...openHistory, { kind: 'reassessed', at, checkpointDays, tier: content.tier, score: content.score }],
+      });
+      return { decision, task };
     }
     case 'resolve': {
       const current = openTask as RenewalTask;
@@ -146,6 +178,7 @@ async function applyDecision(
         version: current.version + 1,
         updatedAt: at,
         resolution: { kind: 'risk_cleared', at, reason: decision.reason, checkpointDays },
+        history: [...openHistory, { kind: 'resolved', at, reason: decision.reason }],
       };
       const task = await deps.tasks.updateTask({ ...resolved, pendingEvent: taskResolvedEvent(resolved) });
       return { decision, task: await publishPendingEvent(deps, task) };

@@ -5,6 +5,7 @@ import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
 import type { RenewalResult } from '../../domain/risk/backtest-risk-tiers';
 import type { RenewalCheckpointPlan } from '../../domain/risk/checkpoint-plan';
 import type { RiskTier } from '../../domain/risk/risk-tiers';
+import type { TaskHistoryEntry } from '../../domain/risk/task-history';
 import type { RenewalTaskContent, TaskChangeReason } from '../../domain/risk/task-rules';
 import type { PaymentSignal as StripePaymentSignal } from '../billing/ports';
 
@@ -53,6 +54,12 @@ export interface RenewalTask extends RenewalTaskContent {
   readonly acknowledgedAt?: string;
   readonly acknowledgedBy?: string;
   readonly escalations: readonly TaskEscalation[];
+  /**
+   * Created, escalated, re-assessed, reassigned, resolved, oldest first
+   * (absent on tasks stored before it was kept: read it with taskHistoryOf).
+   * `tier` and `score` above are the latest assessment; the worst is here.
+   */
+  readonly history?: readonly TaskHistoryEntry[];
   readonly resolution?: TaskResolution;
   readonly pendingEvent?: PendingTaskEvent;
 }

@@ -62,9 +62,11 @@ export interface RenewalTaskContent {
 export interface OpenRenewalTask {
   readonly key: string;
   readonly checkpointDays: number;
-  /** Tier recorded on the task when it was created or last escalated. */
+  /** The worst tier the task has reached (created or escalated at); escalation compares against it. */
   readonly tier: RiskTier;
   readonly score: number;
+  /** Checkpoints already recorded on the task, so a re-run of one does not re-assess it twice. */
+  readonly assessedCheckpoints?: readonly number[];
 }
 
 export interface TaskContentOptions {
@@ -114,6 +116,8 @@ export type TaskDecision =
       readonly reason: TaskChangeReason;
       readonly task: RenewalTaskContent;
     }
+  /** A later checkpoint still at or above the minimum tier, not worse than the task: the task shows this assessment. */
+  | { readonly action: 'reassess'; readonly key: string; readonly task: RenewalTaskContent }
   | { readonly action: 'resolve'; readonly key: string; readonly reason: TaskChangeReason }
   | { readonly action: 'none'; readonly key?: string; readonly why: TaskNoActionReason };
 
@@ -209,6 +213,10 @@ export function buildTaskContent(
  *   yet under this checkpoint's key (re-runs never duplicate);
  * - escalate: an open task exists and the tier is worse than both the tier on
  *   the task and the previous checkpoint's tier;
+ * - reassess: an open task exists, the tier is still at or above
+ *   `minimumTier` but not an escalation, and this checkpoint has not assessed
+ *   the task yet: the task shows the latest tier and score (the worst stays in
+ *   its history);
  * - resolve: an open task exists and the tier fell below `minimumTier`, unless
  *   the data is stale (never clear risk on data that may be lagging);
  * - none otherwise, with why.
@@ -246,6 +254,14 @@ export function decideTaskAction(input: DecideTaskActionInput): TaskDecision {
           code: 'risk_escalated',
           message: `risk rose from ${tierText(before.tier, before.score)} to ${tierText(assessment.tier, assessment.score)} at ${checkpointPhrase(checkpointDays)}`,
         },
+        task: { ...buildTaskContent(assessment, existingOpenTask.checkpointDays, options), key: existingOpenTask.key },
+      };
+    }
+    const alreadyAssessed = checkpointDays === existingOpenTask.checkpointDays || existingOpenTask.assessedCheckpoints?.includes(checkpointDays) === true;
+    if (!alreadyAssessed) {
+      return {
+        action: 'reassess',
+        key: existingOpenTask.key,
         task: { ...buildTaskContent(assessment, existingOpenTask.checkpointDays, options), key: existingOpenTask.key },
       };
     }
