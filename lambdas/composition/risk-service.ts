@@ -12,11 +12,13 @@ import {
   acknowledgeRenewalTask,
   listRenewalTasks,
   resolveRenewalTask,
+  showRenewalTask,
+  type RenewalTaskView,
   type ListRenewalTasksRequest,
   type ResolveRenewalTaskRequest,
 } from '../application/risk/manage-renewal-tasks';
 import { recordRenewalResult, type RecordRenewalResultOutcome, type RecordRenewalResultRequest } from '../application/risk/record-renewal-result';
-import type { CheckpointSchedulerPort, RenewalTask, RiskDataFreshnessReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
+import type { CheckpointSchedulerPort, RenewalTask, RiskCustomerDirectory, RiskDataFreshnessReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS, type RenewalRiskSettings } from '../application/risk/risk-settings';
 import {
   scheduleRenewalChecks,
@@ -65,7 +67,8 @@ export interface RiskService {
   checkRenewalRisk(payload: RenewalCheckpointPayload): Promise<CheckRenewalRiskResult>;
   assessContract(request: AdHocRiskCheck): Promise<RenewalRiskAssessment>;
   scheduleRenewalChecks(change: ContractChange): Promise<ScheduleRenewalChecksResult>;
-  listTasks(request: ListRenewalTasksRequest): Promise<RenewalTask[]>;
+  listTasks(request: ListRenewalTasksRequest): Promise<RenewalTaskView[]>;
+  showTask(taskId: string): Promise<RenewalTaskView>;
   acknowledgeTask(request: { taskId: string; by?: string }): Promise<RenewalTask>;
   resolveTask(request: ResolveRenewalTaskRequest): Promise<RenewalTask>;
   /** The renewal result of any contract term (`contracts renewal-result`), with or without a task. */
@@ -142,6 +145,10 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
   const settings: RenewalRiskSettings = { ...DEFAULT_RENEWAL_RISK_SETTINGS, ...config.settings };
   const contracts = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
   const tasks = new DynamoDbRenewalTaskStore({ client: config.dynamoDb, tableName: config.engineTableName });
+  const catalogRepository = new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName });
+  const customers: RiskCustomerDirectory = {
+    customerNames: async () => new Map((await catalogRepository.readCatalog()).customers.map((customer) => [customer.customerId, customer.name])),
+  };
   const invoices = new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName);
   const payments = config.payments === undefined ? invoices : config.payments;
   const ledgerDataAsOf = config.ledger.ledgerDataAsOf?.bind(config.ledger);
@@ -154,7 +161,7 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
     invoices,
     ...(payments ? { payments } : {}),
     ...(freshness ? { freshness } : {}),
-    catalog: catalogMetricNames(new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName })),
+    catalog: catalogMetricNames(catalogRepository),
     settings,
     clock,
   };
@@ -167,7 +174,8 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
       // The plan store reads plans too, so a plan's own checkpoint days apply.
       return scheduleRenewalChecks({ scheduler: config.scheduler, contracts, plans: contracts, settings, clock, taskOwners: riskTaskOwners(deps) }, change);
     },
-    listTasks: (request) => listRenewalTasks(deps, request),
+    listTasks: (request) => listRenewalTasks({ tasks, customers }, request),
+    showTask: (taskId) => showRenewalTask({ tasks, customers }, taskId),
     acknowledgeTask: (request) => acknowledgeRenewalTask(deps, request),
     resolveTask: (request) => resolveRenewalTask(deps, request),
     recordRenewalResult: (request) => recordRenewalResult(deps, request),

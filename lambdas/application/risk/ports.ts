@@ -198,6 +198,12 @@ export interface RiskMetricCatalog {
   metricDisplayNames(): Promise<ReadonlyMap<string, MetricDisplayName>>;
 }
 
+/** Who the customers are, for the name a CSM knows them by. */
+export interface RiskCustomerDirectory {
+  /** Customer id → name ("Acme Corp"). */
+  customerNames(): Promise<ReadonlyMap<string, string>>;
+}
+
 /**
  * How current the ledger is: the newest recordedAt across all producers, not
  * just this customer, so a silent customer is never mistaken for a stalled

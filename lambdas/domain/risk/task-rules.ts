@@ -53,9 +53,41 @@ export interface RenewalTaskContent {
   readonly reasons: readonly RiskReason[];
   readonly recommendedPlay?: RecommendedPlay & { readonly signal: SignalCode };
   readonly valueSummary: ValueSummary;
+  /** How the score was reached, one row per signal (absent on tasks stored before it was kept). */
+  readonly scoreTable?: readonly ScoreTableRow[];
   /** The assessment ran on stale ledger data: check the reasons before acting. */
   readonly staleData: boolean;
   readonly assessedAt: string;
+}
+
+/** One signal's part in the score, as the CSM reads it. */
+export interface ScoreTableRow {
+  readonly signal: SignalCode;
+  readonly applicable: boolean;
+  /** The signal's reading, decimal string; null when it does not apply. */
+  readonly value: string | null;
+  readonly unit: string;
+  /** The reading at which it raises a reason. */
+  readonly threshold: string;
+  /** Its weight after sharing out the weight of signals that do not apply. */
+  readonly weight: string;
+  /** Points it adds to the score of 100. */
+  readonly contribution: string;
+  readonly notApplicableReason?: string;
+}
+
+/** The assessment's signals as a score table. */
+export function scoreTableOf(assessment: Pick<RenewalRiskAssessment, 'signals'>): ScoreTableRow[] {
+  return assessment.signals.map((s) => ({
+    signal: s.code,
+    applicable: s.applicable,
+    value: s.applicable ? s.value : null,
+    unit: s.unit,
+    threshold: s.threshold,
+    weight: s.weight,
+    contribution: s.contribution,
+    ...(s.notApplicableReason !== undefined ? { notApplicableReason: s.notApplicableReason } : {}),
+  }));
 }
 
 /** The state of an open task that the rules need. */
@@ -201,6 +233,7 @@ export function buildTaskContent(
     reasons: assessment.reasons,
     ...(play ? { recommendedPlay: play } : {}),
     valueSummary: assessment.valueSummary,
+    scoreTable: scoreTableOf(assessment),
     staleData: assessment.staleData,
     assessedAt: assessment.assessedAt,
   };
