@@ -268,6 +268,20 @@ export class DynamoDbPlanStore implements PlanStore {
     return output.Item ? this.toStoredContract(output.Item) : undefined;
   }
 
+  /**
+   * The revision in force at `asOf`: the last one stored at or before it.
+   * Before the first revision, the first one (the contract as first known),
+   * so a contract loaded after the moment asked about still answers.
+   */
+  async getContractAsOf(contractId: string, asOf: Date): Promise<Contract | undefined> {
+    const revisions = (await this.queryPartition(contractPk(contractId), 'REVISION#')).map((item) => this.toStoredContract(item));
+    if (revisions.length === 0) return undefined;
+    // Sort keys are zero-padded revision numbers, so the query returns them in order.
+    const cutoff = asOf.getTime();
+    const inForce = revisions.filter((stored) => Date.parse(stored.updatedAt) <= cutoff).at(-1) ?? revisions[0];
+    return inForce?.contract;
+  }
+
   private toStoredContract(item: Item): StoredContract {
     const where = `contract item ${str(item, PK)}`;
     return {

@@ -209,12 +209,19 @@ export const AdHocRiskCheckSchema = z.strictObject({
 });
 export type AdHocRiskCheck = z.infer<typeof AdHocRiskCheckSchema>;
 
-/** `risk check`: the assessment as of a moment, with no task change and nothing stored. */
+/**
+ * `risk check`: the assessment as of a moment, with no task change and nothing
+ * stored. As of a past moment it reads the ledger as it was then and the
+ * contract revision in force then, so repeating it later gives the same answer.
+ */
 export async function assessContractRisk(
   deps: Omit<CheckRenewalRiskDeps, 'tasks' | 'events'>,
   request: AdHocRiskCheck,
 ): Promise<RenewalRiskAssessment> {
-  const contract = await deps.contracts.getContract(request.contractId);
+  const contract =
+    request.asOf !== undefined && deps.contracts.getContractAsOf
+      ? await deps.contracts.getContractAsOf(request.contractId, request.asOf)
+      : await deps.contracts.getContract(request.contractId);
   if (!contract) throw new RiskContractNotFoundError(request.contractId);
   const input = await gatherRiskInput(deps, { contract, now: request.asOf ?? deps.clock() });
   return assessRenewalRisk(input, deps.settings.riskConfig);

@@ -115,6 +115,12 @@ export interface RenewalTaskStore {
 
 export interface RiskContractReader {
   getContract(contractId: string): Promise<Contract | undefined>;
+  /**
+   * The contract revision in force at `asOf` (the first revision when asked
+   * about a moment before it was stored), so an "as of" answer never changes
+   * with later edits. Readers without revision history answer with the current contract.
+   */
+  getContractAsOf?(contractId: string, asOf: Date): Promise<Contract | undefined>;
 }
 
 /** Reads a plan, for its checkpoint days. */
