@@ -8,6 +8,7 @@ import type { InvoiceStatus, InvoiceStore } from '../../lambdas/application/bill
 import type { CorrectionLine } from '../../lambdas/domain/invoicing/corrections';
 import type { InvoiceRecord, InvoiceRecordLine } from '../../lambdas/domain/invoicing/invoice-record';
 import type { CurrencyCode } from '../../lambdas/domain/money/currencies';
+import { formatMinorUnits } from '../../lambdas/domain/money/format-money';
 import { serializeAmount, type SerializedAmount } from '../../lambdas/domain/rating/draft-invoice';
 import type { BreakdownRow } from '../../lambdas/domain/rating/breakdown';
 import type { UsageQuery } from '../../lambdas/domain/rating/usage';
@@ -148,6 +149,15 @@ function describeRow(row: BreakdownRow): string {
     .join(' ');
 }
 
+/** "none", or "1 (-3.00 USD)": the credit notes of the corrections that followed, and what they credit in total. */
+function creditNotesSummary(explained: InvoiceExplanation): string {
+  const withNotes = explained.followedBy.filter((correction) => correction.creditNote.lines.length > 0);
+  if (withNotes.length === 0) return 'none';
+  const minor = withNotes.flatMap((correction) => correction.creditNote.lines).reduce((sum, line) => sum + BigInt(line.amount.minor), 0n);
+  const total = formatMinorUnits(minor, explained.currency as CurrencyCode);
+  return `${withNotes.length} (-${total} ${explained.currency})`;
+}
+
 export function formatInvoiceExplanation(explained: InvoiceExplanation): string {
   const out: string[] = [
     formatFields([
@@ -157,7 +167,10 @@ export function formatInvoiceExplanation(explained: InvoiceExplanation): string 
       ['plan', `${explained.plan.code} version ${explained.plan.version}`],
       ['usage as of', explained.cutoff],
       ['stripe', explained.stripe.invoiceId ? `${explained.stripe.invoiceId} ${explained.stripe.status ?? ''}` : 'not pushed yet'],
-      ['total', `${explained.totals.total.decimal} ${explained.currency} (rated ${explained.totals.ratedTotal.decimal}, adjustments ${explained.totals.adjustmentsTotal.decimal}, credits ${explained.totals.creditsApplied.decimal})`],
+      ['total', `${explained.totals.total.decimal} ${explained.currency} (rated ${explained.totals.ratedTotal.decimal}, adjustments ${explained.totals.adjustmentsTotal.decimal})`],
+      // Two different things called "credit": the contract's prepaid balance drawn on this invoice, and credit notes issued against it later.
+      ['prepaid credits applied', `${explained.totals.creditsApplied.decimal} ${explained.currency}`],
+      ['credit notes issued after this invoice', creditNotesSummary(explained)],
     ]).trimEnd(),
   ];
   for (const line of explained.lines) {
