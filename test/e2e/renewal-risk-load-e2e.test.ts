@@ -241,6 +241,11 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
     expect(firedCheck(view, 90)?.result).toMatchObject({ tier: 'critical', action: 'escalate', taskId: TASK_ID });
     const [task] = await cliJson<RenewalTask[]>(['tasks', 'list', '--contract', CONTRACT]);
     expect(task).toMatchObject({ tier: 'critical', escalations: [{ toTier: 'critical', checkpointDays: 90 }] });
+    const shown = await cli(['tasks', 'show', '--task', TASK_ID]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^customer\s+GreenCo \(greenco\)$/m);
+    expect(shown.stdout).toContain('created at the 120-day checkpoint: at_risk (59)');
+    expect(shown.stdout).toMatch(/escalated at the 90-day checkpoint: at_risk -> critical/);
   });
 
   it('resolves the task at 60 days once June and July are paid and October recovers', async () => {

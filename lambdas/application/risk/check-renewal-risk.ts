@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { assessRenewalRisk, type RenewalRiskAssessment } from '../../domain/risk/assess-renewal-risk';
 import type { RenewalCheckpointPayload } from '../../domain/risk/checkpoint-payload';
-import { assessedCheckpoints, taskHistoryOf, worstAssessment } from '../../domain/risk/task-history';
+import { assessedCheckpoints, taskHistoryOf, worstAssessment, type TaskHistoryEntry } from '../../domain/risk/task-history';
 import { decideTaskAction, type TaskDecision } from '../../domain/risk/task-rules';
 import { gatherRiskInput, type GatherRiskInputDeps } from './gather-risk-input';
 import type { RenewalTask, RenewalTaskStore, RiskContractReader, RiskEventPublisher, StoredAssessment } from './ports';
@@ -150,6 +150,7 @@ async function applyDecision(
         ],
         history: [
           ...openHistory,
+          ...ownerChange(current, content.owner, at),
           { kind: 'escalated', at, checkpointDays, fromTier: decision.fromTier, tier: decision.toTier, score: content.score, reason: decision.reason },
         ],
       };
@@ -166,7 +167,7 @@ async function applyDecision(
         ...content,
         version: current.version + 1,
         updatedAt: at,
-        history: [...openHistory, { kind: 'reassessed', at, checkpointDays, tier: content.tier, score: content.score }],
+        history: [...openHistory, ...ownerChange(current, content.owner, at), { kind: 'reassessed', at, checkpointDays, tier: content.tier, score: content.score }],
       });
       return { decision, task };
     }
@@ -188,6 +189,11 @@ async function applyDecision(
       return { decision, ...(task ? { task } : {}) };
     }
   }
+}
+
+/** A check takes the owner from the contract it read: a change the contract-change path has not made yet is kept in the history too. */
+function ownerChange(task: RenewalTask, owner: string, at: string): TaskHistoryEntry[] {
+  return owner === task.owner ? [] : [{ kind: 'reassigned', at, fromOwner: task.owner, toOwner: owner }];
 }
 
 /** The assessment of the checkpoint that fired before this one in the term (more days before term end). */
