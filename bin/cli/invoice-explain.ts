@@ -149,6 +149,14 @@ function describeRow(row: BreakdownRow): string {
     .join(' ');
 }
 
+/** "none", or "1 (-3.00 USD)": the credit notes of the corrections that followed, and what they credit in total. */
+function creditNotesSummary(explained: InvoiceExplanation): string {
+  const withNotes = explained.followedBy.filter((correction) => correction.creditNote.lines.length > 0);
+  if (withNotes.length === 0) return 'none';
+  const minor = withNotes.flatMap((correction) => correction.creditNote.lines).reduce((sum, line) => sum + BigInt(line.amount.minor), 0n);
+  return `${withNotes.length} (-${formatAmountWithCode(minor, explained.currency as CurrencyCode)})`;
+}
+
 export function formatInvoiceExplanation(explained: InvoiceExplanation): string {
   const withCode = (amount: SerializedAmount) => formatAmountWithCode(BigInt(amount.minor), explained.currency as CurrencyCode);
   const out: string[] = [
@@ -159,7 +167,10 @@ export function formatInvoiceExplanation(explained: InvoiceExplanation): string 
       ['plan', `${explained.plan.code} version ${explained.plan.version}`],
       ['usage as of', explained.cutoff],
       ['stripe', explained.stripe.invoiceId ? `${explained.stripe.invoiceId} ${explained.stripe.status ?? ''}` : 'not pushed yet'],
-      ['total', `${withCode(explained.totals.total)} (rated ${explained.totals.ratedTotal.decimal}, adjustments ${explained.totals.adjustmentsTotal.decimal}, credits ${explained.totals.creditsApplied.decimal})`],
+      ['total', `${withCode(explained.totals.total)} (rated ${explained.totals.ratedTotal.decimal}, adjustments ${explained.totals.adjustmentsTotal.decimal})`],
+      // Two different things called "credit": the contract's prepaid balance drawn on this invoice, and credit notes issued against it later.
+      ['prepaid credits applied', withCode(explained.totals.creditsApplied)],
+      ['credit notes issued after this invoice', creditNotesSummary(explained)],
     ]).trimEnd(),
   ];
   for (const line of explained.lines) {

@@ -12,18 +12,23 @@ import {
   acknowledgeRenewalTask,
   listRenewalTasks,
   resolveRenewalTask,
+  showRenewalTask,
+  type RenewalTaskView,
   type ListRenewalTasksRequest,
   type ResolveRenewalTaskRequest,
 } from '../application/risk/manage-renewal-tasks';
 import { recordRenewalResult, type RecordRenewalResultOutcome, type RecordRenewalResultRequest } from '../application/risk/record-renewal-result';
-import type { CheckpointSchedulerPort, RenewalTask, RiskDataFreshnessReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
+import type { CheckpointSchedulerPort, RenewalTask, RiskCustomerDirectory, RiskDataFreshnessReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS, type RenewalRiskSettings } from '../application/risk/risk-settings';
 import {
   scheduleRenewalChecks,
   type ContractChange,
+  type ScheduleRenewalChecksDeps,
   type ScheduleRenewalChecksResult,
 } from '../application/risk/schedule-renewal-checks';
+import { metricDisplayName } from '../domain/ledger/metric-display-name';
 import type { RenewalRiskAssessment } from '../domain/risk/assess-renewal-risk';
+import { DEFAULT_TASK_CONTENT_OPTIONS } from '../domain/risk/task-rules';
 import type { RenewalCheckpointPayload } from '../domain/risk/checkpoint-payload';
 import { engineEventPublisher } from './billing-service';
 import type { LedgerService } from './ledger-service';
@@ -62,7 +67,8 @@ export interface RiskService {
   checkRenewalRisk(payload: RenewalCheckpointPayload): Promise<CheckRenewalRiskResult>;
   assessContract(request: AdHocRiskCheck): Promise<RenewalRiskAssessment>;
   scheduleRenewalChecks(change: ContractChange): Promise<ScheduleRenewalChecksResult>;
-  listTasks(request: ListRenewalTasksRequest): Promise<RenewalTask[]>;
+  listTasks(request: ListRenewalTasksRequest): Promise<RenewalTaskView[]>;
+  showTask(taskId: string): Promise<RenewalTaskView>;
   acknowledgeTask(request: { taskId: string; by?: string }): Promise<RenewalTask>;
   resolveTask(request: ResolveRenewalTaskRequest): Promise<RenewalTask>;
   /** The renewal result of any contract term (`contracts renewal-result`), with or without a task. */
@@ -122,9 +128,16 @@ export function createRenewalCheckScheduling(config: RenewalCheckSchedulingConfi
   return (change) => scheduleRenewalChecks({ scheduler, contracts, plans: contracts, settings: config.settings, clock }, change);
 }
 
-/** Metric names from the engine's catalog (one small partition, read per check). */
+/** Metric display names from the engine's catalog (one small partition, read per check). */
 export function catalogMetricNames(catalog: Pick<DynamoDbCatalogRepository, 'readCatalog'>): RiskMetricCatalog {
-  return { metricNames: async () => new Map((await catalog.readCatalog()).metrics.map((metric) => [metric.code, metric.name])) };
+  return {
+    metricDisplayNames: async () => new Map((await catalog.readCatalog()).metrics.map((metric) => [metric.code, metricDisplayName(metric)])),
+  };
+}
+
+/** What moves a contract's open tasks to its new CSM, from the risk check's own dependencies. */
+export function riskTaskOwners(deps: Pick<CheckRenewalRiskDeps, 'tasks' | 'events' | 'settings'>): ScheduleRenewalChecksDeps['taskOwners'] {
+  return { tasks: deps.tasks, events: deps.events, fallbackOwner: deps.settings.taskOptions?.fallbackOwner ?? DEFAULT_TASK_CONTENT_OPTIONS.fallbackOwner };
 }
 
 export function createRiskService(config: RiskServiceConfig): RiskService {
@@ -132,6 +145,10 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
   const settings: RenewalRiskSettings = { ...DEFAULT_RENEWAL_RISK_SETTINGS, ...config.settings };
   const contracts = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
   const tasks = new DynamoDbRenewalTaskStore({ client: config.dynamoDb, tableName: config.engineTableName });
+  const catalogRepository = new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName });
+  const customers: RiskCustomerDirectory = {
+    customerNames: async () => new Map((await catalogRepository.readCatalog()).customers.map((customer) => [customer.customerId, customer.name])),
+  };
   const invoices = new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName);
   const payments = config.payments === undefined ? invoices : config.payments;
   const ledgerDataAsOf = config.ledger.ledgerDataAsOf?.bind(config.ledger);
@@ -144,7 +161,7 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
     invoices,
     ...(payments ? { payments } : {}),
     ...(freshness ? { freshness } : {}),
-    catalog: catalogMetricNames(new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName })),
+    catalog: catalogMetricNames(catalogRepository),
     settings,
     clock,
   };
@@ -155,9 +172,10 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
     scheduleRenewalChecks: (change) => {
       if (!config.scheduler) throw new Error('this risk service was built without a scheduler');
       // The plan store reads plans too, so a plan's own checkpoint days apply.
-      return scheduleRenewalChecks({ scheduler: config.scheduler, contracts, plans: contracts, settings, clock }, change);
+      return scheduleRenewalChecks({ scheduler: config.scheduler, contracts, plans: contracts, settings, clock, taskOwners: riskTaskOwners(deps) }, change);
     },
-    listTasks: (request) => listRenewalTasks(deps, request),
+    listTasks: (request) => listRenewalTasks({ tasks, customers }, request),
+    showTask: (taskId) => showRenewalTask({ tasks, customers }, taskId),
     acknowledgeTask: (request) => acknowledgeRenewalTask(deps, request),
     resolveTask: (request) => resolveRenewalTask(deps, request),
     recordRenewalResult: (request) => recordRenewalResult(deps, request),

@@ -22,6 +22,7 @@ export const TASK_WEBHOOK_PATTERN: EventPattern = {
     OUTBOUND_DETAIL_TYPES.renewalRiskTaskCreated,
     OUTBOUND_DETAIL_TYPES.renewalRiskEscalated,
     OUTBOUND_DETAIL_TYPES.renewalRiskResolved,
+    OUTBOUND_DETAIL_TYPES.renewalRiskTaskReassigned,
   ],
 };
 

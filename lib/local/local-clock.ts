@@ -20,7 +20,7 @@ import {
 import { deriveContractChange, type ContractChange, type ContractSnapshot } from '../../lambdas/domain/plans/contract-change';
 import type { Contract } from '../../lambdas/domain/plans/contract-schema';
 import { InstantSchema } from '../../lambdas/domain/periods/time-schemas';
-import { createRiskService, type RiskService, type RiskServiceConfig } from '../../lambdas/composition/risk-service';
+import { createRiskService, riskTaskOwners, type RiskService, type RiskServiceConfig } from '../../lambdas/composition/risk-service';
 import { createCheckRenewalRiskHandler, type CheckRenewalRiskResponse } from '../../lambdas/handlers/check-renewal-risk';
 import type { LocalBilling } from './local-billing';
 import { asLocalLambda } from './lambda-context';
@@ -196,6 +196,7 @@ export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOption
     plans: options.contracts,
     settings: risk.deps.settings,
     clock: () => clock.now(),
+    taskOwners: riskTaskOwners(risk.deps),
   };
   // The same thin handler the Scheduler target runs in AWS.
   // Run as the check-renewal-risk Lambda, so its log lines name that function.

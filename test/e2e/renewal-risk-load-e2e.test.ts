@@ -107,7 +107,7 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
 
   it('loads the contract through the CLI, which announces it; the bus schedules its closes and checks', async () => {
     await cliJson(['catalog', 'load', file('catalog.json', {
-      metrics: [{ code: 'energy.saved', name: 'Energy saved', unit: 'kWh', aggregation: 'sum', billable: { when: 'immediately' } }],
+      metrics: [{ code: 'energy.saved', name: 'Energy saved', unit: 'kWh', displayName: { singular: 'kWh saved', plural: 'kWh saved' }, aggregation: 'sum', billable: { when: 'immediately' } }],
       customers: [{ customerId: 'greenco', name: 'GreenCo' }],
     })]);
     await cliJson(['plans', 'load', file('plan.json', {
@@ -219,8 +219,8 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
     expect(task?.priority).toMatchObject({ rank: 'P2', revenueAtRiskMinor: '2400000', expectedRevenueAtRiskMinor: '1416000', revenueAtRiskBasis: 'commitment' });
     const julyInvoice = await stripeInvoiceOf('2026-07');
     expect(task?.reasons.map((r) => r.message)).toEqual([
-      'energy saved down 65% on the prior quarter: 300 in the latest month against a baseline of 866.7 per month',
-      '300 of 1,000 targeted energy saved per month (30%), down 65% on the prior quarter; 86% of target to date, 78% projected by term end (9,383 of 12,000)',
+      'kWh saved down 65% on the prior quarter: 300 in the latest month against a baseline of 866.7 per month',
+      '300 of 1,000 targeted kWh saved per month (30%), down 65% on the prior quarter; 86% of target to date, 78% projected by term end (9,383 of 12,000)',
       '1 failed payment in the last 90 days, 1 not yet recovered',
       // June from its due date (August 1); July from its failed payment, which came before its due date (September 1).
       `invoice ${await stripeInvoiceOf('2026-06')} ($2,000.00) is 33 days past due`,
@@ -241,6 +241,11 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
     expect(firedCheck(view, 90)?.result).toMatchObject({ tier: 'critical', action: 'escalate', taskId: TASK_ID });
     const [task] = await cliJson<RenewalTask[]>(['tasks', 'list', '--contract', CONTRACT]);
     expect(task).toMatchObject({ tier: 'critical', escalations: [{ toTier: 'critical', checkpointDays: 90 }] });
+    const shown = await cli(['tasks', 'show', '--task', TASK_ID]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^customer\s+GreenCo \(greenco\)$/m);
+    expect(shown.stdout).toContain('created at the 120-day checkpoint: at_risk (59)');
+    expect(shown.stdout).toMatch(/escalated at the 90-day checkpoint: at_risk -> critical/);
   });
 
   it('resolves the task at 60 days once June and July are paid and October recovers', async () => {

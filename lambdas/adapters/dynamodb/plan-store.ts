@@ -164,6 +164,20 @@ export class DynamoDbPlanStore implements PlanStore {
     return item ? this.toStoredContract(item) : undefined;
   }
 
+  /**
+   * The revision in force at `asOf`: the last one stored at or before it.
+   * Before the first revision, the first one (the contract as first known),
+   * so a contract loaded after the moment asked about still answers.
+   */
+  async getContractAsOf(contractId: string, asOf: Date): Promise<Contract | undefined> {
+    const revisions = (await this.table.query({ partition: contractPk(contractId), sortKeyPrefix: 'REVISION#' }, 'contract revisions')).map((item) => this.toStoredContract(item));
+    if (revisions.length === 0) return undefined;
+    // Sort keys are zero-padded revision numbers, so the query returns them in order.
+    const cutoff = asOf.getTime();
+    const inForce = revisions.filter((stored) => Date.parse(stored.updatedAt) <= cutoff).at(-1) ?? revisions[0];
+    return inForce?.contract;
+  }
+
   private toStoredContract(item: StoredItem): StoredContract {
     return {
       contract: contractCodec.decode(item, `contract item ${text(item, PK)}`),

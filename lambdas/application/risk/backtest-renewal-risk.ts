@@ -1,17 +1,17 @@
 import { backtestRiskTiers, type BacktestRecord, type RiskBacktestReport } from '../../domain/risk/backtest-risk-tiers';
 import { isTierAtLeast } from '../../domain/risk/risk-tiers';
+import { taskHistoryOf } from '../../domain/risk/task-history';
 import type { RenewalTask, RenewalTaskStore } from './ports';
 
 /**
  * When this task first asked a CSM to act on at_risk or worse: its creation
  * if it was created there, else the escalation that lifted it there (a task
  * created at a lower minimum tier). The task's own tier is its latest, so
- * the tier at creation is the first escalation's starting tier.
+ * its history says which.
  */
 function atRiskSince(task: RenewalTask): string | undefined {
-  const createdTier = task.escalations[0]?.fromTier ?? task.tier;
-  if (isTierAtLeast(createdTier, 'at_risk')) return task.createdAt;
-  return task.escalations.find((escalation) => isTierAtLeast(escalation.toTier, 'at_risk'))?.at;
+  // From the history: the task's own tier is its latest assessment, which may have calmed since.
+  return taskHistoryOf(task).find((entry) => (entry.kind === 'created' || entry.kind === 'escalated') && isTierAtLeast(entry.tier, 'at_risk'))?.at;
 }
 
 function earliest(instants: readonly (string | undefined)[]): string | undefined {
@@ -38,7 +38,7 @@ export async function backtestRenewalRisk(deps: { readonly tasks: RenewalTaskSto
       termEnd: result.termEnd,
       timeZone: result.timeZone,
       renewalResult: result.result,
-      assessments: assessments.map((assessment) => ({ at: assessment.assessedAt, tier: assessment.tier })),
+      assessments: assessments.map((assessment) => ({ at: assessment.assessedAt, tier: assessment.tier, checkpointDays: assessment.checkpointDays })),
       ...(firstAtRiskTaskAt !== undefined ? { firstAtRiskTaskAt } : {}),
     });
   }

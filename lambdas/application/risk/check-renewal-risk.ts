@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { assessRenewalRisk, type RenewalRiskAssessment } from '../../domain/risk/assess-renewal-risk';
 import type { RenewalCheckpointPayload } from '../../domain/risk/checkpoint-payload';
+import { assessedCheckpoints, taskHistoryOf, worstAssessment, type TaskHistoryEntry } from '../../domain/risk/task-history';
 import { decideTaskAction, type TaskDecision } from '../../domain/risk/task-rules';
 import { gatherRiskInput, type GatherRiskInputDeps } from './gather-risk-input';
 import type { RenewalTask, RenewalTaskStore, RiskContractReader, RiskEventPublisher, StoredAssessment } from './ports';
@@ -89,10 +90,22 @@ async function applyDecision(
   const refreshed = owed.length > 0 ? await deps.tasks.listTermTasks(assessment.contractId, assessment.termId) : termTasks;
 
   const openTask = refreshed.find(isOpen);
+  const openHistory = openTask ? taskHistoryOf(openTask) : [];
+  const worst = openTask ? (worstAssessment(openHistory) ?? openTask) : undefined;
   const previous = await previousCheckpointAssessment(deps.tasks, assessment, checkpointDays);
   const decision = decideTaskAction({
     assessment,
-    ...(openTask ? { existingOpenTask: { key: openTask.id, checkpointDays: openTask.checkpointDays, tier: openTask.tier, score: openTask.score } } : {}),
+    ...(openTask && worst
+      ? {
+          existingOpenTask: {
+            key: openTask.id,
+            checkpointDays: openTask.checkpointDays,
+            tier: worst.tier,
+            score: worst.score,
+            assessedCheckpoints: [...assessedCheckpoints(openHistory)],
+          },
+        }
+      : {}),
     taskExistsForCheckpoint: refreshed.some((task) => task.checkpointDays === checkpointDays),
     minimumTier: deps.settings.minimumTier,
     ...(previous ? { previousAssessment: previous } : {}),
@@ -112,6 +125,7 @@ async function applyDecision(
         createdAt: at,
         updatedAt: at,
         escalations: [],
+        history: [{ kind: 'created', at, checkpointDays, tier: decision.task.tier, score: decision.task.score }],
       };
       const task: RenewalTask = { ...draft, pendingEvent: taskCreatedEvent(draft) };
       const stored = await deps.tasks.createTask(task);
@@ -131,9 +145,28 @@ async function applyDecision(
           ...current.escalations,
           { at, fromTier: decision.fromTier, toTier: decision.toTier, checkpointDays, reason: decision.reason },
         ],
+        history: [
+          ...openHistory,
+          ...ownerChange(current, content.owner, at),
+          { kind: 'escalated', at, checkpointDays, fromTier: decision.fromTier, tier: decision.toTier, score: content.score, reason: decision.reason },
+        ],
       };
       const task = await deps.tasks.updateTask({ ...escalated, pendingEvent: taskEscalatedEvent(escalated, decision.fromTier, decision.reason) });
       return { decision, task: await publishPendingEvent(deps, task) };
+    }
+    case 'reassess': {
+      // The latest assessment, on the due date the CSM already has: a calmer
+      // checkpoint must not push an overdue follow-up further out.
+      const current = openTask as RenewalTask;
+      const { key: _key, checkpointDays: _days, dueDate: _due, ...content } = decision.task;
+      const task = await deps.tasks.updateTask({
+        ...current,
+        ...content,
+        version: current.version + 1,
+        updatedAt: at,
+        history: [...openHistory, ...ownerChange(current, content.owner, at), { kind: 'reassessed', at, checkpointDays, tier: content.tier, score: content.score }],
+      });
+      return { decision, task };
     }
     case 'resolve': {
       const current = openTask as RenewalTask;
@@ -143,6 +176,7 @@ async function applyDecision(
         version: current.version + 1,
         updatedAt: at,
         resolution: { kind: 'risk_cleared', at, reason: decision.reason, checkpointDays },
+        history: [...openHistory, { kind: 'resolved', at, reason: decision.reason }],
       };
       const task = await deps.tasks.updateTask({ ...resolved, pendingEvent: taskResolvedEvent(resolved) });
       return { decision, task: await publishPendingEvent(deps, task) };
@@ -152,6 +186,11 @@ async function applyDecision(
       return { decision, ...(task ? { task } : {}) };
     }
   }
+}
+
+/** A check takes the owner from the contract it read: a change the contract-change path has not made yet is kept in the history too. */
+function ownerChange(task: RenewalTask, owner: string, at: string): TaskHistoryEntry[] {
+  return owner === task.owner ? [] : [{ kind: 'reassigned', at, fromOwner: task.owner, toOwner: owner }];
 }
 
 /** The assessment of the checkpoint that fired before this one in the term (more days before term end). */
@@ -173,12 +212,19 @@ export const AdHocRiskCheckSchema = z.strictObject({
 });
 export type AdHocRiskCheck = z.infer<typeof AdHocRiskCheckSchema>;
 
-/** `risk check`: the assessment as of a moment, with no task change and nothing stored. */
+/**
+ * `risk check`: the assessment as of a moment, with no task change and nothing
+ * stored. As of a past moment it reads the ledger as it was then and the
+ * contract revision in force then, so repeating it later gives the same answer.
+ */
 export async function assessContractRisk(
   deps: Omit<CheckRenewalRiskDeps, 'tasks' | 'events'>,
   request: AdHocRiskCheck,
 ): Promise<RenewalRiskAssessment> {
-  const contract = await deps.contracts.getContract(request.contractId);
+  const contract =
+    request.asOf !== undefined && deps.contracts.getContractAsOf
+      ? await deps.contracts.getContractAsOf(request.contractId, request.asOf)
+      : await deps.contracts.getContract(request.contractId);
   if (!contract) throw new RiskContractNotFoundError(request.contractId);
   const input = await gatherRiskInput(deps, { contract, now: request.asOf ?? deps.clock() });
   return assessRenewalRisk(input, deps.settings.riskConfig);

@@ -2,6 +2,7 @@ import { MoneyDecimal } from '../../domain/money/decimal';
 import { DateTime } from 'luxon';
 import { billingScheduleForContract } from '../../domain/plans/contract-plan';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
+import type { MetricDisplayName } from '../../domain/ledger/metric-display-name';
 import type { Contract, SuccessTarget } from '../../domain/plans/contract-schema';
 import { minorUnitsFromDecimal } from '../../domain/money/minor-units';
 import { periodsForTerm, type BillingPeriod } from '../../domain/periods/billing-period';
@@ -131,13 +132,6 @@ function usageQuery(contract: Contract, target: SuccessTarget, period: BillingPe
 
 const isZero = (quantity: string): boolean => new MoneyDecimal(quantity).isZero();
 
-/** A catalog name as it reads mid-sentence: "Tickets resolved" → "tickets resolved"; "CO2 avoided" and "NPS" stay. */
-export function metricLabel(name: string): string {
-  const [first = '', second = ''] = name;
-  const acronym = second !== '' && second === second.toUpperCase() && second !== second.toLowerCase();
-  return acronym ? name : first.toLowerCase() + name.slice(1);
-}
-
 /**
  * Builds the risk core's input for one contract term at `now` from the ledger
  * (usage per success metric and period, the previous term's last periods as
@@ -149,7 +143,7 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
   const { contract, now } = request;
   const nowMs = now.getTime();
   const periods = planPeriods(contract, nowMs, deps.settings);
-  const metricNames = deps.catalog ? await deps.catalog.metricNames() : undefined;
+  const metricNames = deps.catalog ? await deps.catalog.metricDisplayNames() : undefined;
 
   const usageByPeriod: UsageByPeriod[] = [];
   const deliveredValues: DeliveredValue[] = [];
@@ -221,7 +215,11 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
       ...(committed !== undefined ? { committedAmountMinor: committed } : {}),
       successTargets: contract.successTargets.map((target) => {
         const name = metricNames?.get(target.metric);
-        return { metric: target.metric, ...(name ? { label: metricLabel(name).slice(0, 64) } : {}), targetPerPeriod: target.targetPerPeriod };
+        return {
+          metric: target.metric,
+          ...(name ? { label: name.plural.slice(0, 64), singularLabel: name.singular.slice(0, 64) } : {}),
+          targetPerPeriod: target.targetPerPeriod,
+        };
       }),
       ...(contract.csmOwner !== undefined ? { csmOwner: contract.csmOwner } : {}),
     },
@@ -342,7 +340,7 @@ async function gatherFeedback(
   deps: GatherRiskInputDeps,
   contract: Contract,
   now: Date,
-  metricNames: ReadonlyMap<string, string> | undefined,
+  metricNames: ReadonlyMap<string, MetricDisplayName> | undefined,
 ): Promise<Feedback[]> {
   const settings = deps.settings.feedback;
   const from = DateTime.fromJSDate(now).minus({ days: settings.windowDays }).toJSDate();

@@ -2,14 +2,42 @@ import { z } from 'zod';
 import { LocalDateSchema } from '../../domain/periods/time-schemas';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
-import type { RenewalTask, RenewalTaskStatus, RenewalTaskStore, RiskEventPublisher } from './ports';
-import { RenewalTaskNotFoundError, TaskStateError, isTaskVersionConflict } from './risk-errors';
+import { taskHistoryOf, worstAssessment, type AssessedHistoryEntry, type TaskHistoryEntry } from '../../domain/risk/task-history';
+import type { RenewalTask, RenewalTaskStatus, RenewalTaskStore, RiskCustomerDirectory, RiskEventPublisher } from './ports';
+import { RenewalTaskNotFoundError, TaskStateError, TaskVersionConflictError, isTaskVersionConflict } from './risk-errors';
 import { recordRenewalResult, type RecordRenewalResultDeps } from './record-renewal-result';
 
 export interface ManageRenewalTasksDeps {
   readonly tasks: RenewalTaskStore;
   readonly events: RiskEventPublisher;
   readonly clock: () => Date;
+  /** Customer names for the task views; ids alone without it. */
+  readonly customers?: RiskCustomerDirectory;
+}
+
+/**
+ * A task as `tasks list` and `tasks show` present it: the stored task with its
+ * customer's name, its whole history and the worst assessment it reached
+ * (`tier` and `score` are the latest).
+ */
+export interface RenewalTaskView extends RenewalTask {
+  readonly customerName?: string;
+  readonly history: readonly TaskHistoryEntry[];
+  readonly worst?: AssessedHistoryEntry;
+}
+
+function viewOf(task: RenewalTask, names: ReadonlyMap<string, string> | undefined): RenewalTaskView {
+  const history = taskHistoryOf(task);
+  const worst = worstAssessment(history);
+  const customerName = names?.get(task.customerId);
+  return { ...task, history, ...(worst ? { worst } : {}), ...(customerName !== undefined ? { customerName } : {}) };
+}
+
+/** `tasks show`: one task with everything the CSM needs for the renewal call. */
+export async function showRenewalTask(deps: Pick<ManageRenewalTasksDeps, 'tasks' | 'customers'>, taskId: string): Promise<RenewalTaskView> {
+  const task = await deps.tasks.getTask(taskId);
+  if (!task) throw new RenewalTaskNotFoundError(taskId);
+  return viewOf(task, await deps.customers?.customerNames());
 }
 
 
@@ -23,15 +51,20 @@ export const ListRenewalTasksSchema = z.strictObject({
 });
 export type ListRenewalTasksRequest = z.input<typeof ListRenewalTasksSchema>;
 
-export async function listRenewalTasks(deps: Pick<ManageRenewalTasksDeps, 'tasks'>, request: ListRenewalTasksRequest): Promise<RenewalTask[]> {
+export async function listRenewalTasks(
+  deps: Pick<ManageRenewalTasksDeps, 'tasks' | 'customers'>,
+  request: ListRenewalTasksRequest,
+): Promise<RenewalTaskView[]> {
   const parsed = ListRenewalTasksSchema.parse(request);
   const statuses: RenewalTaskStatus[] = parsed.includeResolved ? ['open', 'acknowledged', 'resolved'] : ['open', 'acknowledged'];
-  return deps.tasks.listTasks({
+  const names = await deps.customers?.customerNames();
+  const tasks = await deps.tasks.listTasks({
     statuses,
     ...(parsed.owner !== undefined ? { owner: parsed.owner } : {}),
     ...(parsed.dueBefore !== undefined ? { dueBefore: parsed.dueBefore } : {}),
     ...(parsed.contractId !== undefined ? { contractId: parsed.contractId } : {}),
   });
+  return tasks.map((task) => viewOf(task, names));
 }
 
 /** Retries a read-modify-write that lost a version race (a check escalating the same task meanwhile). */

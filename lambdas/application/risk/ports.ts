@@ -1,9 +1,11 @@
+import type { MetricDisplayName } from '../../domain/ledger/metric-display-name';
 import type { Contract } from '../../domain/plans/contract-schema';
 import type { Plan } from '../../domain/plans/plan-schema';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
 import type { RenewalResult } from '../../domain/risk/backtest-risk-tiers';
 import type { RenewalCheckpointPlan } from '../../domain/risk/checkpoint-plan';
 import type { RiskTier } from '../../domain/risk/risk-tiers';
+import type { TaskHistoryEntry } from '../../domain/risk/task-history';
 import type { RenewalTaskContent, TaskChangeReason } from '../../domain/risk/task-rules';
 import type { PaymentSignal as StripePaymentSignal } from '../billing/ports';
 
@@ -52,6 +54,12 @@ export interface RenewalTask extends RenewalTaskContent {
   readonly acknowledgedAt?: string;
   readonly acknowledgedBy?: string;
   readonly escalations: readonly TaskEscalation[];
+  /**
+   * Created, escalated, re-assessed, reassigned, resolved, oldest first
+   * (absent on tasks stored before it was kept: read it with taskHistoryOf).
+   * `tier` and `score` above are the latest assessment; the worst is here.
+   */
+  readonly history?: readonly TaskHistoryEntry[];
   readonly resolution?: TaskResolution;
   readonly pendingEvent?: PendingTaskEvent;
 }
@@ -107,6 +115,12 @@ export interface RenewalTaskStore {
 
 export interface RiskContractReader {
   getContract(contractId: string): Promise<Contract | undefined>;
+  /**
+   * The contract revision in force at `asOf` (the first revision when asked
+   * about a moment before it was stored), so an "as of" answer never changes
+   * with later edits. Readers without revision history answer with the current contract.
+   */
+  getContractAsOf?(contractId: string, asOf: Date): Promise<Contract | undefined>;
 }
 
 /** Reads a plan, for its checkpoint days. */
@@ -186,8 +200,14 @@ export interface RiskPaymentSignalReader {
 
 /** The metric catalog, for what outcomes are called in sentences and which feedback metrics exist. */
 export interface RiskMetricCatalog {
-  /** Metric code → its catalog name ("Tickets resolved"). */
-  metricNames(): Promise<ReadonlyMap<string, string>>;
+  /** Metric code → how sentences name one and several of it (catalog display name, else its unit). */
+  metricDisplayNames(): Promise<ReadonlyMap<string, MetricDisplayName>>;
+}
+
+/** Who the customers are, for the name a CSM knows them by. */
+export interface RiskCustomerDirectory {
+  /** Customer id → name ("Acme Corp"). */
+  customerNames(): Promise<ReadonlyMap<string, string>>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { taskHistoryOf } from '../../domain/risk/task-history';
 import { z } from 'zod';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
@@ -106,6 +107,7 @@ async function resolveWithResult(
       version: task.version + 1,
       updatedAt: at,
       resolution: { kind: 'renewal_result', at, result: request.result, ...(request.by !== undefined ? { by: request.by } : {}) },
+      history: [...taskHistoryOf(task), { kind: 'resolved', at, result: request.result, ...(request.by !== undefined ? { by: request.by } : {}) }],
     };
     const stored = await deps.tasks.updateTask({ ...resolved, pendingEvent: taskResolvedEvent(resolved) });
     return publishPendingEvent(deps, stored);

@@ -2,6 +2,7 @@ import { planRenewalCheckpoints, type RenewalCheckpointPlan } from '../../domain
 import { renewalCheckpointDaysFor, type ContractChange } from '../../domain/plans/contract-change';
 import type { Contract } from '../../domain/plans/contract-schema';
 import type { CheckpointSchedulerPort, RiskContractReader, RiskPlanReader, ScheduleDeleteResult, ScheduleUpsertResult } from './ports';
+import { reassignRenewalTasks, type ReassignRenewalTasksDeps } from './reassign-renewal-tasks';
 import { RiskContractNotFoundError } from './risk-errors';
 import { termIdOf, type RenewalRiskSettings } from './risk-settings';
 
@@ -16,6 +17,8 @@ export interface ScheduleRenewalChecksDeps {
   readonly plans?: RiskPlanReader;
   readonly settings: Pick<RenewalRiskSettings, 'checkpointsDays' | 'localTime'>;
   readonly clock: () => Date;
+  /** Tasks and the bus: with them, a change of CSM moves the contract's open tasks to the new owner. */
+  readonly taskOwners?: Omit<ReassignRenewalTasksDeps, 'clock'>;
 }
 
 export type ScheduleRenewalChecksResult =
@@ -92,6 +95,9 @@ export async function scheduleRenewalChecks(deps: ScheduleRenewalChecksDeps, cha
     });
     return { change: 'cancelled', deleted };
   }
+  // Owners first: a CSM change is an 'updated' change, and its tasks should
+  // follow it even when the schedules need nothing.
+  if (deps.taskOwners) await reassignRenewalTasks({ ...deps.taskOwners, clock: deps.clock }, contract);
   const plan = planForContract(contract, deps.settings, deps.clock(), days);
   if (change.change === 'created') {
     return { change: 'created', plan, upserted: await deps.scheduler.upsertCheckpointSchedules(plan), deleted: [] };

@@ -41,6 +41,14 @@ export function taskEscalatedEvent(task: RenewalTask, fromTier: string, reason: 
   };
 }
 
+export function taskReassignedEvent(task: RenewalTask, fromOwner: string): PendingTaskEvent {
+  return {
+    detailType: OUTBOUND_DETAIL_TYPES.renewalRiskTaskReassigned,
+    detail: { ...taskSummary(task), fromOwner, toOwner: task.owner },
+    claimedAt: task.updatedAt,
+  };
+}
+
 export function taskResolvedEvent(task: RenewalTask): PendingTaskEvent {
   return {
     detailType: OUTBOUND_DETAIL_TYPES.renewalRiskResolved,

@@ -18,6 +18,8 @@ export const OUTBOUND_DETAIL_TYPES = {
   renewalRiskTaskCreated: 'Renewal Risk Task Created',
   renewalRiskEscalated: 'Renewal Risk Escalated',
   renewalRiskResolved: 'Renewal Risk Resolved',
+  /** The contract's CSM changed: its open renewal task moved to the new owner. */
+  renewalRiskTaskReassigned: 'Renewal Risk Task Reassigned',
   /** A contract was created, renewed, had its term or billing changed, or was cancelled (plans load). */
   contractChanged: 'Contract Changed',
   /** A ledger entry recorded after its outcome's close grace: it may change an invoiced period. */

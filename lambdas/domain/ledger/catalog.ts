@@ -42,6 +42,16 @@ export const MetricDefinitionSchema = z.strictObject({
   /** Attribute counted by the `unique` aggregation. */
   uniqueAttribute: z.string().min(1).max(64).optional(),
   description: z.string().max(1000).optional(),
+  /**
+   * How sentences name one and several of it ("resolution" / "resolutions");
+   * the unit, pluralized, when absent (metric-display-name.ts).
+   */
+  displayName: z
+    .strictObject({
+      singular: z.string().trim().min(1, { error: 'displayName.singular must not be empty' }).max(64),
+      plural: z.string().trim().min(1, { error: 'displayName.plural must not be empty' }).max(64),
+    })
+    .optional(),
 });
 export type MetricDefinition = z.infer<typeof MetricDefinitionSchema>;
 

@@ -16,7 +16,8 @@ export const BacktestRecordSchema = z.strictObject({
   /** Zone of termEnd; UTC when absent. */
   timeZone: TimeZoneSchema.default('UTC'),
   renewalResult: RenewalResultSchema,
-  assessments: z.array(z.strictObject({ at: InstantSchema, tier: RiskTierSchema })),
+  /** `checkpointDays`: the checkpoint that ran it (absent on ad-hoc checks), for the lead time per checkpoint. */
+  assessments: z.array(z.strictObject({ at: InstantSchema, tier: RiskTierSchema, checkpointDays: z.int().min(0).optional() })),
   /**
    * When the CSM was first handed a task at at_risk or worse for this term
    * (its creation, or the escalation that lifted it there); absent when the
@@ -50,7 +51,20 @@ export interface RiskBacktestReport {
   /** Days from the first at-risk task to term end, median over lost contracts that had one before term end. */
   readonly medianLeadTimeDays?: string;
   readonly leadTimeSamples: number;
+  /**
+   * Which checkpoint first assessed each lost contract at_risk or worse, and
+   * the median days from that check to term end: the checkpoints that earn
+   * their keep. Earliest checkpoint first; lost contracts never caught are not counted here.
+   */
+  readonly byCheckpoint: readonly CheckpointLeadRow[];
   readonly table: string;
+}
+
+export interface CheckpointLeadRow {
+  readonly checkpointDays: number;
+  /** Lost contracts this checkpoint was the first to flag at_risk or worse. */
+  readonly firstCaught: number;
+  readonly medianLeadTimeDays: string;
 }
 
 function ratio(numerator: number, denominator: number): string | undefined {
@@ -91,7 +105,7 @@ export function backtestRiskTiers(records: readonly BacktestRecord[]): RiskBackt
   const evaluated = parsed.data.map((record) => {
     const termEnd = localDayStart(record.termEnd, record.timeZone);
     const before = record.assessments
-      .map((a) => ({ at: instant(a.at), tier: a.tier }))
+      .map((a) => ({ at: instant(a.at), tier: a.tier, checkpointDays: a.checkpointDays }))
       .filter((a) => a.at.toMillis() < termEnd.toMillis())
       .sort((a, b) => a.at.toMillis() - b.at.toMillis());
     const worst = before.reduce<RiskTier>((w, a) => (isTierAtLeast(a.tier, w) ? a.tier : w), 'healthy');
@@ -100,7 +114,12 @@ export function backtestRiskTiers(records: readonly BacktestRecord[]): RiskBackt
     // A task handed over on or after term end gave no warning at all.
     const leadDays =
       taskAt !== undefined && taskAt.toMillis() < termEnd.toMillis() ? dec(termEnd.toMillis() - taskAt.toMillis()).dividedBy(86_400_000) : undefined;
-    return { worst, lost, leadDays };
+    const caught = before.find((a) => a.checkpointDays !== undefined && isTierAtLeast(a.tier, 'at_risk'));
+    const firstCaught =
+      caught?.checkpointDays === undefined
+        ? undefined
+        : { checkpointDays: caught.checkpointDays, leadDays: dec(termEnd.toMillis() - caught.at.toMillis()).dividedBy(86_400_000) };
+    return { worst, lost, leadDays, firstCaught };
   });
 
   const totalLost = evaluated.filter((e) => e.lost).length;
@@ -127,6 +146,13 @@ export function backtestRiskTiers(records: readonly BacktestRecord[]): RiskBackt
   const medianLead = median(leadTimes);
   const precision = ratio(truePositives.length, flagged.length);
   const recall = ratio(truePositives.length, totalLost);
+  const caughtLost = evaluated.filter((e) => e.lost).flatMap((e) => (e.firstCaught ? [e.firstCaught] : []));
+  const byCheckpoint: CheckpointLeadRow[] = [...new Set(caughtLost.map((c) => c.checkpointDays))]
+    .sort((a, b) => b - a)
+    .map((checkpointDays) => {
+      const leads = caughtLost.filter((c) => c.checkpointDays === checkpointDays).map((c) => c.leadDays);
+      return { checkpointDays, firstCaught: leads.length, medianLeadTimeDays: (median(leads) ?? dec(0)).toDecimalPlaces(1).toFixed() };
+    });
 
   const widths = [10, 10, 6, 10, 15, 12];
   const lines = [
@@ -137,6 +163,10 @@ export function backtestRiskTiers(records: readonly BacktestRecord[]): RiskBackt
     '',
     `at_risk+critical predicting churned/downsized: precision ${precision ?? 'n/a'}, recall ${recall ?? 'n/a'} (${truePositives.length} of ${flagged.length} flagged were lost; ${totalLost} lost in all)`,
     `median lead time: ${medianLead === undefined ? 'n/a' : `${medianLead.toDecimalPlaces(1).toFixed()} days`} from the first at-risk task to term end (${leadTimes.length} lost contracts had one)`,
+    ...byCheckpoint.map(
+      (row) =>
+        `first caught at the ${row.checkpointDays}-day checkpoint: ${row.firstCaught} lost contract${row.firstCaught === 1 ? '' : 's'}, median lead time ${row.medianLeadTimeDays} days`,
+    ),
   ];
 
   return {
@@ -151,6 +181,7 @@ export function backtestRiskTiers(records: readonly BacktestRecord[]): RiskBackt
     },
     ...(medianLead === undefined ? {} : { medianLeadTimeDays: medianLead.toDecimalPlaces(1).toFixed() }),
     leadTimeSamples: leadTimes.length,
+    byCheckpoint,
     table: lines.join('\n'),
   };
 }

@@ -13,3 +13,4 @@ export * from './task-rules';
 export * from './backtest-risk-tiers';
 export { formatPercent, formatQuantity } from './risk-values';
 export * from './checkpoint-payload';
+export * from './task-history';

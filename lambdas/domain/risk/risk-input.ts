@@ -20,6 +20,8 @@ export const RiskSuccessTargetSchema = z.strictObject({
   metric: z.string().min(1).max(128),
   /** Plural noun for sentences ("resolutions"); the metric code when absent. */
   label: z.string().min(1).max(64).optional(),
+  /** Singular noun for exactly one ("resolution"); the plural label when absent. */
+  singularLabel: z.string().min(1).max(64).optional(),
   targetPerPeriod: DecimalText,
 });
 export type RiskSuccessTarget = z.infer<typeof RiskSuccessTargetSchema>;

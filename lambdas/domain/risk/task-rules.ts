@@ -53,18 +53,52 @@ export interface RenewalTaskContent {
   readonly reasons: readonly RiskReason[];
   readonly recommendedPlay?: RecommendedPlay & { readonly signal: SignalCode };
   readonly valueSummary: ValueSummary;
+  /** How the score was reached, one row per signal (absent on tasks stored before it was kept). */
+  readonly scoreTable?: readonly ScoreTableRow[];
   /** The assessment ran on stale ledger data: check the reasons before acting. */
   readonly staleData: boolean;
   readonly assessedAt: string;
+}
+
+/** One signal's part in the score, as the CSM reads it. */
+export interface ScoreTableRow {
+  readonly signal: SignalCode;
+  readonly applicable: boolean;
+  /** The signal's reading, decimal string; null when it does not apply. */
+  readonly value: string | null;
+  readonly unit: string;
+  /** The reading at which it raises a reason. */
+  readonly threshold: string;
+  /** Its weight after sharing out the weight of signals that do not apply. */
+  readonly weight: string;
+  /** Points it adds to the score of 100. */
+  readonly contribution: string;
+  readonly notApplicableReason?: string;
+}
+
+/** The assessment's signals as a score table. */
+export function scoreTableOf(assessment: Pick<RenewalRiskAssessment, 'signals'>): ScoreTableRow[] {
+  return assessment.signals.map((s) => ({
+    signal: s.code,
+    applicable: s.applicable,
+    value: s.applicable ? s.value : null,
+    unit: s.unit,
+    threshold: s.threshold,
+    weight: s.weight,
+    contribution: s.contribution,
+    ...(s.notApplicableReason !== undefined ? { notApplicableReason: s.notApplicableReason } : {}),
+  }));
 }
 
 /** The state of an open task that the rules need. */
 export interface OpenRenewalTask {
   readonly key: string;
   readonly checkpointDays: number;
-  /** Tier recorded on the task when it was created or last escalated. */
+  /** The worst tier the task has reached (created or escalated at); escalation compares against it. */
   readonly tier: RiskTier;
   readonly score: number;
+  /** Checkpoints already recorded on the task, so a re-run of one does not re-assess it twice. */
+  readonly assessedCheckpoints?: readonly number[];
 }
 
 export interface TaskContentOptions {
@@ -114,6 +148,8 @@ export type TaskDecision =
       readonly reason: TaskChangeReason;
       readonly task: RenewalTaskContent;
     }
+  /** A later checkpoint still at or above the minimum tier, not worse than the task: the task shows this assessment. */
+  | { readonly action: 'reassess'; readonly key: string; readonly task: RenewalTaskContent }
   | { readonly action: 'resolve'; readonly key: string; readonly reason: TaskChangeReason }
   | { readonly action: 'none'; readonly key?: string; readonly why: TaskNoActionReason };
 
@@ -197,6 +233,7 @@ export function buildTaskContent(
     reasons: assessment.reasons,
     ...(play ? { recommendedPlay: play } : {}),
     valueSummary: assessment.valueSummary,
+    scoreTable: scoreTableOf(assessment),
     staleData: assessment.staleData,
     assessedAt: assessment.assessedAt,
   };
@@ -209,6 +246,10 @@ export function buildTaskContent(
  *   yet under this checkpoint's key (re-runs never duplicate);
  * - escalate: an open task exists and the tier is worse than both the tier on
  *   the task and the previous checkpoint's tier;
+ * - reassess: an open task exists, the tier is still at or above
+ *   `minimumTier` but not an escalation, and this checkpoint has not assessed
+ *   the task yet: the task shows the latest tier and score (the worst stays in
+ *   its history);
  * - resolve: an open task exists and the tier fell below `minimumTier`, unless
  *   the data is stale (never clear risk on data that may be lagging);
  * - none otherwise, with why.
@@ -246,6 +287,14 @@ export function decideTaskAction(input: DecideTaskActionInput): TaskDecision {
           code: 'risk_escalated',
           message: `risk rose from ${tierText(before.tier, before.score)} to ${tierText(assessment.tier, assessment.score)} at ${checkpointPhrase(checkpointDays)}`,
         },
+        task: { ...buildTaskContent(assessment, existingOpenTask.checkpointDays, options), key: existingOpenTask.key },
+      };
+    }
+    const alreadyAssessed = checkpointDays === existingOpenTask.checkpointDays || existingOpenTask.assessedCheckpoints?.includes(checkpointDays) === true;
+    if (!alreadyAssessed) {
+      return {
+        action: 'reassess',
+        key: existingOpenTask.key,
         task: { ...buildTaskContent(assessment, existingOpenTask.checkpointDays, options), key: existingOpenTask.key },
       };
     }

@@ -1,6 +1,7 @@
 import type { DateTime } from 'luxon';
 import type { CurrencyCode } from '../money/currencies';
 import { CURRENCY_EXPONENTS } from '../money/currencies';
+import { countOf } from '../ledger/metric-display-name';
 import type { ParsedRiskAssessmentInput } from './risk-input';
 import { periodKey } from './period-usage';
 import { ZERO, dec, decimalString, formatQuantity, localDayStart, toMinorInteger } from './risk-values';
@@ -9,7 +10,10 @@ import { formatMoney } from '../money/format-money';
 
 export interface DeliveredOutcome {
   readonly metric: string;
+  /** Plural noun ("resolutions"). */
   readonly label: string;
+  /** Noun for exactly one ("resolution"). */
+  readonly singularLabel: string;
   readonly quantity: string;
   /** What these outcomes are worth to the customer, minor units; absent without a value per unit. */
   readonly valueMinor?: string;
@@ -38,6 +42,7 @@ export function summarizeValue(input: ParsedRiskAssessmentInput, now: DateTime):
   const currency = contract.currency;
   const zone = contract.timeZone;
   const labels = new Map(contract.successTargets.map((t) => [t.metric, t.label ?? t.metric]));
+  const singularLabels = new Map(contract.successTargets.map((t) => [t.metric, t.singularLabel ?? t.label ?? t.metric]));
   const values = new Map(input.outcomeValues.map((v) => [v.metric, dec(v.valuePerUnit)]));
   const reportedMetrics = new Set(input.deliveredValues.map((row) => row.metric));
   const configured = [...new Set([...labels.keys(), ...values.keys(), ...reportedMetrics])];
@@ -79,6 +84,7 @@ export function summarizeValue(input: ParsedRiskAssessmentInput, now: DateTime):
     return {
       metric,
       label: labels.get(metric) ?? metric,
+      singularLabel: singularLabels.get(metric) ?? metric,
       quantity: decimalString(quantity, 6),
       ...(valueMinor === undefined ? {} : { valueMinor: valueMinor.toString() }),
     };
@@ -91,7 +97,7 @@ export function summarizeValue(input: ParsedRiskAssessmentInput, now: DateTime):
       ? ratedValue.dividedBy(dec(pricePaidMinor)).toDecimalPlaces(2)
       : undefined;
 
-  const deliveredText = outcomes.map((o) => `${formatQuantity(dec(o.quantity))} ${o.label}`).join(', ') || 'no outcomes';
+  const deliveredText = outcomes.map((o) => countOf(formatQuantity(dec(o.quantity)), { singular: o.singularLabel, plural: o.label })).join(', ') || 'no outcomes';
   const parts = [`${deliveredText} delivered this term`];
   if (totalValueMinor !== undefined) parts.push(`worth ${formatMoney(totalValueMinor, currency)} to the customer`);
   if (pricePaidMinor !== undefined) parts.push(`for ${formatMoney(pricePaidMinor, currency)} paid`);

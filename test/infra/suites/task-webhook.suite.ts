@@ -63,7 +63,7 @@ describe('task webhook: configured', () => {
   it('routes only the engine\'s own task created / escalated / resolved events, with retries and a DLQ', () => {
     expect(TASK_WEBHOOK_PATTERN).toEqual({
       source: [ENGINE_EVENT_SOURCE],
-      'detail-type': ['Renewal Risk Task Created', 'Renewal Risk Escalated', 'Renewal Risk Resolved'],
+      'detail-type': ['Renewal Risk Task Created', 'Renewal Risk Escalated', 'Renewal Risk Resolved', 'Renewal Risk Task Reassigned'],
     });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { 'Fn::ImportValue': Match.stringLikeRegexp('EventBus') },
@@ -73,6 +73,7 @@ describe('task webhook: configured', () => {
           OUTBOUND_DETAIL_TYPES.renewalRiskTaskCreated,
           OUTBOUND_DETAIL_TYPES.renewalRiskEscalated,
           OUTBOUND_DETAIL_TYPES.renewalRiskResolved,
+          OUTBOUND_DETAIL_TYPES.renewalRiskTaskReassigned,
         ],
       },
       Targets: [

@@ -6,10 +6,13 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CliIo } from '../../../bin/cli/cli-io';
 import { runCli } from '../../../bin/cli/program';
+import { DynamoDbCatalogRepository } from '../../../lambdas/adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbPlanStore } from '../../../lambdas/adapters/dynamodb/plan-store';
 import { DynamoDbRenewalTaskStore } from '../../../lambdas/adapters/dynamodb/task-store';
 import { checkRenewalRisk } from '../../../lambdas/application/risk/check-renewal-risk';
+import type { RenewalTaskView } from '../../../lambdas/application/risk/manage-renewal-tasks';
 import type { RenewalTask } from '../../../lambdas/application/risk/ports';
+import { CatalogInputSchema } from '../../../lambdas/domain/ledger/catalog';
 import type { Contract } from '../../../lambdas/domain/plans/contract-schema';
 import { createLedgerTables } from '../../../lambdas/adapters/dynamodb/create-tables';
 import { LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from '../../../lib/local/local-aws';
@@ -43,6 +46,9 @@ describe('renewal-risk commands on DynamoDB Local', () => {
     await createLedgerTables(client, tables);
     const plans = new DynamoDbPlanStore({ client: tables.client, tableName: tables.engineTableName });
     const tasks = new DynamoDbRenewalTaskStore({ client: tables.client, tableName: tables.engineTableName });
+    await new DynamoDbCatalogRepository({ client: tables.client, tableName: tables.engineTableName }).writeCatalog(
+      CatalogInputSchema.parse({ customers: [{ customerId: 'c-dana', name: 'Dana Ltd' }] }),
+    );
     const drop = new ScriptedUsage();
     drop.set({ ...HEALTHY_SPRING, '2026-07-01': '600', '2026-08-01': '400' }, '2026-08-20T10:00:00Z');
     const healthy = new ScriptedUsage();
@@ -76,6 +82,42 @@ describe('renewal-risk commands on DynamoDB Local', () => {
     expect(text.stdout).toContain(`ctr-cli-queue#${TERM_ID}#120d`);
     expect(text.stdout).not.toContain('ctr-cli-dana');
     expect(text.stdout).not.toContain('ctr-cli-sam');
+  });
+
+  it('lists the customer, latest tier, revenue at risk and the whole top reason', async () => {
+    const text = await cli(['tasks', 'list', '--owner', 'dana']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('Dana Ltd (c-dana)');
+    expect(text.stdout).toMatch(/TIER\s+REVENUE AT RISK/);
+    const [task] = await cliJson<RenewalTaskView[]>(['tasks', 'list', '--owner', 'dana']);
+    const top = task?.reasons[0]?.message ?? '';
+    expect(top.length).toBeGreaterThan(60);
+    // Wrapped, never cut: every word of the top reason is there, and no ellipsis.
+    const reasonBlock = text.stdout.slice(text.stdout.indexOf('top reasons:'));
+    expect(reasonBlock.replace(/\s+/g, ' ')).toContain(top);
+    expect(text.stdout).not.toContain('…');
+    expect(task).toMatchObject({ customerName: 'Dana Ltd', history: [{ kind: 'created', checkpointDays: 120 }] });
+  });
+
+  it('shows one task whole: reasons, score table, value, revenue at risk and history', async () => {
+    const id = `ctr-cli-dana#${TERM_ID}#120d`;
+    const task = await cliJson<RenewalTaskView>(['tasks', 'show', '--task', id]);
+    expect(task).toMatchObject({ id, customerName: 'Dana Ltd', tier: 'at_risk', history: [{ kind: 'created', tier: 'at_risk' }] });
+    expect(task.scoreTable?.map((row) => row.signal)).toContain('outcome_attainment');
+    const points = (task.scoreTable ?? []).reduce((sum, row) => sum + Number(row.contribution), 0);
+    expect(Math.abs(points - task.score)).toBeLessThanOrEqual(1);
+
+    const text = await cli(['tasks', 'show', '--task', id]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^customer\s+Dana Ltd \(c-dana\)$/m);
+    expect(text.stdout).toMatch(/SIGNAL\s+VALUE\s+THRESHOLD\s+WEIGHT\s+POINTS/);
+    expect(text.stdout).toContain('created at the 120-day checkpoint: at_risk');
+    expect(text.stdout).toContain(task.valueSummary.sentence);
+    for (const reason of task.reasons) expect(text.stdout.replace(/\s+/g, ' ')).toContain(reason.message);
+
+    const missing = await cli(['tasks', 'show', '--task', 'nope#2026-01-01#90d']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('[task_not_found]');
   });
 
   it('lists tasks due strictly before a local date, earliest first, and with an owner', async () => {

@@ -65,7 +65,7 @@ describe('assessRenewalRisk: the worked example', () => {
   it('summarizes the value delivered for the renewal conversation', () => {
     expect(assessment.valueSummary).toEqual({
       currency: 'USD',
-      outcomes: [{ metric: 'ticket.resolved', label: 'resolutions', quantity: '4262', valueMinor: '10655000' }],
+      outcomes: [{ metric: 'ticket.resolved', label: 'resolutions', singularLabel: 'resolution', quantity: '4262', valueMinor: '10655000' }],
       totalValueMinor: '10655000',
       pricePaidMinor: '4500000',
       valuePerUnitOfPrice: '2.37',

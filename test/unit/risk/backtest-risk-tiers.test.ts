@@ -86,3 +86,27 @@ describe('backtestRiskTiers', () => {
     expect(() => backtestRiskTiers([{ ...records[0]!, renewalResult: 'lost' as never }])).toThrow(RiskInputError);
   });
 });
+
+describe('backtestRiskTiers: lead time per checkpoint', () => {
+  // Term end 2026-07-01 (UTC). Lost: p first caught at 180 days (01-02), q at 90 (04-02), r at 90 (04-02, after a
+  // watch at 180), s never caught (a miss, not counted here). t renewed: a false alarm at 180 is not a catch.
+  const at = (date: string, tier: 'healthy' | 'watch' | 'at_risk' | 'critical', checkpointDays: number) => ({ at: `${date}T09:00:00Z`, tier, checkpointDays });
+  const perCheckpoint: BacktestRecord[] = [
+    { contractId: 'p', termEnd: END, renewalResult: 'churned', assessments: [at('2026-01-02', 'at_risk', 180), at('2026-04-02', 'critical', 90)] },
+    { contractId: 'q', termEnd: END, renewalResult: 'downsized', assessments: [at('2026-01-02', 'healthy', 180), at('2026-04-02', 'at_risk', 90)] },
+    { contractId: 'r', termEnd: END, renewalResult: 'churned', assessments: [at('2026-01-02', 'watch', 180), at('2026-04-02', 'critical', 90)] },
+    { contractId: 's', termEnd: END, renewalResult: 'churned', assessments: [at('2026-01-02', 'watch', 180)] },
+    { contractId: 't', termEnd: END, renewalResult: 'renewed', assessments: [at('2026-01-02', 'at_risk', 180)] },
+  ];
+
+  it('says which checkpoint first caught each loss, and the median lead time from it', () => {
+    const report = backtestRiskTiers(perCheckpoint);
+    // 01-02 09:00 to 07-01 00:00 = 179 days 15 h = 179.625 -> 179.6; 04-02 09:00 to 07-01 = 89.625 -> 89.6.
+    expect(report.byCheckpoint).toEqual([
+      { checkpointDays: 180, firstCaught: 1, medianLeadTimeDays: '179.6' },
+      { checkpointDays: 90, firstCaught: 2, medianLeadTimeDays: '89.6' },
+    ]);
+    expect(report.table).toContain('first caught at the 180-day checkpoint: 1 lost contract, median lead time 179.6 days');
+    expect(report.table).toContain('first caught at the 90-day checkpoint: 2 lost contracts, median lead time 89.6 days');
+  });
+});

@@ -1,7 +1,7 @@
 // gatherRiskInput with in-memory ports: what it reads for each signal, and how
 // (previous-term baseline, reported values, freshness, payment signals).
 import { describe, expect, it } from 'vitest';
-import { gatherRiskInput, metricLabel, type GatherRiskInputDeps } from '../../../lambdas/application/risk/gather-risk-input';
+import { gatherRiskInput, type GatherRiskInputDeps } from '../../../lambdas/application/risk/gather-risk-input';
 import type { RiskUsageQuery, RiskUsageReader, RiskUsageSummary } from '../../../lambdas/application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS } from '../../../lambdas/application/risk/risk-settings';
 import type { PaymentSignal as StripePaymentSignal } from '../../../lambdas/application/billing/ports';
@@ -205,26 +205,22 @@ describe('gatherRiskInput', () => {
     expect(assessRenewalRisk(after).revenueAtRisk).toMatchObject({ minor: '3650000', basis: 'billed_run_rate' });
   });
 
-  it('names metrics by their catalog name, and reads only the feedback metrics the catalog defines', async () => {
+  it('names metrics by their catalog display name, and reads only the feedback metrics the catalog defines', async () => {
     const usage = new FakeUsage({ '2026-01-01': '100' });
-    const catalog = { metricNames: async () => new Map([['ticket.resolved', 'Tickets resolved'], ['feedback.nps', 'NPS']]) };
+    const catalog = {
+      metricDisplayNames: async () =>
+        new Map([
+          ['ticket.resolved', { singular: 'resolution', plural: 'resolutions' }],
+          ['feedback.nps', { singular: 'NPS answer', plural: 'NPS answers' }],
+        ]),
+    };
     const input = await gatherRiskInput(deps(usage, { catalog }), { contract: contract(), now: new Date('2026-01-20T00:00:00Z') });
-    expect(input.contract.successTargets).toEqual([{ metric: 'ticket.resolved', label: 'tickets resolved', targetPerPeriod: '100' }]);
+    expect(input.contract.successTargets).toEqual([
+      { metric: 'ticket.resolved', label: 'resolutions', singularLabel: 'resolution', targetPerPeriod: '100' },
+    ]);
     expect(usage.outcomeMetrics.filter((metric) => metric.startsWith('feedback.'))).toEqual(['feedback.nps']);
     const without = new FakeUsage({});
     await gatherRiskInput(deps(without), { contract: contract(), now: new Date('2026-01-20T00:00:00Z') });
     expect(without.outcomeMetrics.filter((metric) => metric.startsWith('feedback.')).sort()).toEqual(['feedback.csat', 'feedback.nps']);
-  });
-});
-
-describe('metricLabel', () => {
-  it('lowers the first letter of a name, but keeps acronyms', () => {
-    expect(['Tickets resolved', 'CO2 avoided', 'NPS', 'kWh saved', 'x'].map(metricLabel)).toEqual([
-      'tickets resolved',
-      'CO2 avoided',
-      'NPS',
-      'kWh saved',
-      'x',
-    ]);
   });
 });

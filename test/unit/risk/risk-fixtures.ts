@@ -31,7 +31,7 @@ export function baseInput(overrides: Partial<RiskAssessmentInput> = {}): RiskAss
       timeZone: 'America/New_York',
       currency: 'USD',
       committedAmountMinor: '6000000',
-      successTargets: [{ metric: 'ticket.resolved', label: 'resolutions', targetPerPeriod: '500' }],
+      successTargets: [{ metric: 'ticket.resolved', label: 'resolutions', singularLabel: 'resolution', targetPerPeriod: '500' }],
       csmOwner: 'dana@vendor.example',
     },
     checkpointDays: 90,

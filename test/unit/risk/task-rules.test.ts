@@ -70,7 +70,7 @@ describe('decideTaskAction', () => {
     const again = decideTaskAction({
       assessment,
       minimumTier: 'at_risk',
-      existingOpenTask: { ...open, tier: 'critical', score: 71 },
+      existingOpenTask: { ...open, tier: 'critical', score: 71, assessedCheckpoints: [90, 60] },
       previousAssessment: { tier: 'at_risk', score: 52, checkpointDays: 90 },
     });
     expect(again).toMatchObject({ action: 'none', why: 'open_task_current' });
@@ -84,7 +84,8 @@ describe('decideTaskAction', () => {
       existingOpenTask: open,
       previousAssessment: { tier: 'critical', score: 75, checkpointDays: 60 },
     });
-    expect(decision.action).toBe('none');
+    // Not an escalation: the task only takes the 30-day assessment as its latest.
+    expect(decision).toMatchObject({ action: 'reassess', task: { tier: 'critical', score: 70 } });
   });
 
   it('resolves the open task with the reason when the risk clears', () => {

@@ -1,0 +1,56 @@
+// "As of" risk answers read the contract revision in force at that moment
+// (DynamoDB Local): repeating a past `risk check --as-of` after the target,
+// the commitment and the CSM changed gives the same answer, field for field.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbPlanStore } from '../../../lambdas/adapters/dynamodb/plan-store';
+import { assessContractRisk } from '../../../lambdas/application/risk/check-renewal-risk';
+import { createTestTables, type TestTables } from '../../support/dynamodb';
+import { HEALTHY_SPRING, SETTINGS, ScriptedUsage, riskContract } from './risk-test-kit';
+
+describe('risk check as of a past moment on DynamoDB Local', () => {
+  let tables: TestTables;
+  let plans: DynamoDbPlanStore;
+
+  beforeAll(async () => {
+    tables = await createTestTables('risk-as-of');
+    plans = new DynamoDbPlanStore({ client: tables.client, tableName: tables.engineTableName });
+  });
+  afterAll(async () => tables.destroy());
+
+  it('gives the same answer after a change of target, commitment and CSM', async () => {
+    const contractId = 'ctr-as-of';
+    const before = riskContract({
+      contractId,
+      csmOwner: 'ana@acme.test',
+      commitment: { trueUp: 'term_end', amountForTerm: '60000.00' },
+    });
+    await plans.putContract(before, new Date('2026-01-01T00:00:00Z'));
+    const usage = new ScriptedUsage();
+    usage.set({ ...HEALTHY_SPRING, '2026-07-01': '600', '2026-08-01': '400' }, '2026-08-20T10:00:00Z');
+    const deps = { contracts: plans, usage, settings: SETTINGS, clock: () => new Date('2026-09-03T09:00:00Z') };
+    const asOf = new Date('2026-09-03T09:00:00Z');
+    const first = await assessContractRisk(deps, { contractId, asOf });
+    expect(first).toMatchObject({ csmOwner: 'ana@acme.test', tier: 'at_risk' });
+
+    // A week later: a lower target, a larger commitment and a new CSM.
+    await plans.putContract(
+      riskContract({
+        contractId,
+        csmOwner: 'bo@acme.test',
+        commitment: { trueUp: 'term_end', amountForTerm: '90000.00' },
+        successTargets: [{ metric: 'energy.saved', measure: 'sum_quantity', targetPerPeriod: '500' }],
+      }),
+      new Date('2026-09-10T12:00:00Z'),
+    );
+
+    const repeated = await assessContractRisk({ ...deps, clock: () => new Date('2026-09-20T09:00:00Z') }, { contractId, asOf });
+    expect(repeated).toEqual(first);
+    // A moment just before the change still reads the old revision; the moment of it, the new one.
+    expect((await assessContractRisk(deps, { contractId, asOf: new Date('2026-09-10T11:59:59.999Z') })).csmOwner).toBe('ana@acme.test');
+    const after = await assessContractRisk(deps, { contractId, asOf: new Date('2026-09-10T12:00:00Z') });
+    expect(after.csmOwner).toBe('bo@acme.test');
+    expect(after.score).not.toBe(first.score);
+    // A moment before the contract was first stored reads its first revision.
+    expect((await assessContractRisk(deps, { contractId, asOf: new Date('2025-12-31T00:00:00Z') })).csmOwner).toBe('ana@acme.test');
+  });
+});
