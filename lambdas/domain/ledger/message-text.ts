@@ -349,7 +349,7 @@ function decimalDigitsOf(text: string): DecimalDigits {
   const unsigned = negative ? text.slice(1) : text;
   const e = unsigned.search(/[eE]/);
   const mantissa = e === -1 ? unsigned : unsigned.slice(0, e);
-  const exponent = e === -1 ? 0 : Number(unsigned.slice(e + 1));
+  const exponent = e === -1 ? 0 : Number(unsigned.slice(e + 1)); // exact: an exponent's digits, an integer far inside the safe range
   const dot = mantissa.indexOf('.');
   const all = dot === -1 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
   let point = dot === -1 ? mantissa.length : dot;
@@ -369,7 +369,7 @@ function decimalDigitsOf(text: string): DecimalDigits {
  * value: `0.1` reads back as `0.1`, `123456789012345678` as `123456789012345680`.
  */
 export function numberTokenProblem(token: string): string | undefined {
-  const parsed = Number(token);
+  const parsed = Number(token); // exact: on purpose the double JSON.parse makes, to find out whether it differs from the producer's text
   const advice = `send it as a decimal string ("${token.length > 40 ? `${token.slice(0, 40)}…` : token}")`;
   if (!Number.isFinite(parsed)) {
     return `the JSON number ${shorten(token)} is beyond the range of a JSON number (a 64-bit double) and cannot be read exactly; ${advice}`;

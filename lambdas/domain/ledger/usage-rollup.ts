@@ -33,11 +33,11 @@ const HOUR_MS = 3_600_000;
 export const ROLLUP_DAY_MS = 86_400_000;
 
 export function rollupDayOf(epochMs: number): number {
-  return Math.floor(epochMs / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+  return Math.floor(epochMs / ROLLUP_DAY_MS) * ROLLUP_DAY_MS; // exact: epoch milliseconds are safe integers, the bucket is a whole number of them
 }
 
 export function rollupBucketOf(epochMs: number): number {
-  return Math.floor(epochMs / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS;
+  return Math.floor(epochMs / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS; // exact: epoch milliseconds are safe integers, the bucket is a whole number of them
 }
 
 export function isRollupAligned(epochMs: number): boolean {
@@ -331,7 +331,7 @@ export function answerFromRollup(
 
 function quietHoursOf(field: string): number | undefined {
   if (!field.startsWith('w')) return undefined;
-  return Number(field.slice(1, field.indexOf('.')));
+  return Number(field.slice(1, field.indexOf('.'))); // exact: a whole number of hours written by this module
 }
 
 function measureOf(field: string): string {
