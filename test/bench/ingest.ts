@@ -188,7 +188,8 @@ class PathRun {
       port: 0,
       dynamoDbEndpoint,
       dynamoDbClient: client,
-      dataDir,
+      // Each engine locks its data folder: one folder per engine, since (a) still runs while (e) starts its own.
+      dataDir: join(dataDir, `engine-${suffix}`),
       // The in-memory engine (no queue journals); ingest-persistent.ts measures the persistent one.
       inMemory: true,
       ledgerTableName,
