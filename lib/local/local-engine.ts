@@ -106,6 +106,8 @@ export interface LocalEngineOptions {
   clock?: LocalClock;
   /** Renewal-risk checkpoints fired on the clock, and the clock's control endpoint; false turns them off. */
   renewalRisk?: LocalRenewalRiskSettings | false;
+  /** Read the ledger's stream into the usage rollups; false leaves usage to the raw reads (benchmarks of the ingest path alone). @default true */
+  usageRollups?: boolean;
 }
 
 export interface LocalEngine {
@@ -293,11 +295,13 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       closeGraceHours: (options.billing ? options.billing.closeGraceHours : undefined) ?? DEFAULT_CLOSE_GRACE_HOURS,
       ...(options.backdatingWindowDays !== undefined ? { backdatingWindowDays: options.backdatingWindowDays } : {}),
     });
-    const usageRollups = await startLocalUsageRollups({
-      dynamoDb, ledgerTableName, engineTableName, ledger: ledgerService.repository, now, log,
-      ...(inMemory ? {} : { checkpointPath: join(dataDir, 'ledger-stream.json') }),
-    });
-    cleanups.push(() => usageRollups.stop());
+    if (options.usageRollups ?? true) {
+      const usageRollups = await startLocalUsageRollups({
+        dynamoDb, ledgerTableName, engineTableName, ledger: ledgerService.repository, now, log,
+        ...(inMemory ? {} : { checkpointPath: join(dataDir, 'ledger-stream.json') }),
+      });
+      cleanups.push(() => usageRollups.stop());
+    }
 
     const seedPlans = await loadSeedPlans();
     let seededCatalog: { metrics: number; customers: number } | undefined;

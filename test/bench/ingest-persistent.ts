@@ -80,6 +80,8 @@ class EngineRun {
       { step: 'initialize', name: 'captureLedgerWrites' },
     );
     const engine = await startLocalEngine({
+      // The ingest path alone, as before rollups existed; bench:usage measures ingest with them.
+      usageRollups: false,
       port: 0,
       dynamoDbEndpoint: options.dynamoDbEndpoint,
       dynamoDbClient: client,

@@ -185,6 +185,8 @@ class PathRun {
     const sink = { items: [] as Item[], capture: false };
     const client = instrumentedClient(dynamoDbEndpoint, () => ledgerTableName, gauge, sink);
     const engine = await startLocalEngine({
+      // The ingest path alone, as before rollups existed; bench:usage measures ingest with them.
+      usageRollups: false,
       port: 0,
       dynamoDbEndpoint,
       dynamoDbClient: client,
