@@ -282,7 +282,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       if (!options.dynamoDbClient) dynamoDb.destroy();
     });
 
-    await createLedgerTables(dynamoDb, { ledgerTableName, engineTableName });
+    await createLedgerTables(dynamoDb, { ledgerTableName, engineTableName, withStream: options.usageRollups ?? true });
 
     const ledgerService = createLedgerService({
       dynamoDb,

@@ -170,7 +170,7 @@ export async function measurePersistentIngest(settings: PersistentIngestSettings
   const memory = await EngineRun.start({ dynamoDbEndpoint: inMemoryDynamoDbEndpoint, dataDir: join(dir, 'memory'), persistent: false, writesInFlight: settings.writesInFlight });
   const disk = await EngineRun.start({ dynamoDbEndpoint: dynamoDb.endpoint, dataDir: join(dir, 'disk'), persistent: true, writesInFlight: settings.writesInFlight });
   try {
-    await createLedgerTables(rawClient, { ledgerTableName: rawTable, engineTableName: `${rawTable}-engine` });
+    await createLedgerTables(rawClient, { ledgerTableName: rawTable, engineTableName: `${rawTable}-engine`, withStream: false });
     const warmup = Math.min(500, settings.outcomes);
     await memory.round('persistent-warm-memory', warmup, settings.senders);
     const warm = await disk.round('persistent-warm-disk', warmup, settings.senders);

@@ -261,7 +261,7 @@ class RawRun {
     const tableName = `bench-raw-${suffix}`;
     const gauge = new InFlightGauge();
     const client = instrumentedClient(dynamoDbEndpoint, () => tableName, gauge);
-    await createLedgerTables(client, { ledgerTableName: tableName, engineTableName: `bench-raw-engine-${suffix}` });
+    await createLedgerTables(client, { ledgerTableName: tableName, engineTableName: `bench-raw-engine-${suffix}`, withStream: false });
     const run = new RawRun(client, tableName);
     Object.assign(run, { gauge });
     return run;
