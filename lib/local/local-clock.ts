@@ -261,8 +261,11 @@ export function createLocalRenewalScheduler(options: LocalRenewalSchedulerOption
   };
   const runUntil = (targetOf: () => Date): Promise<FiredCheck[]> =>
     serialize(async () => {
+      // "Now" is read before the target: a target that follows the clock
+      // (runDue's) is then never before it, even on a clock that moves on.
+      const current = clock.now();
       const target = targetOf();
-      checkClockTarget(target, clock.now());
+      checkClockTarget(target, current);
       await syncContracts();
       // Schedules the stored contracts' closes, and runs those already due.
       await options.closes?.runDue();

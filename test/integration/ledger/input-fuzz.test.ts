@@ -52,7 +52,11 @@ const numberToken = fc.oneof(
 const numberValue: fc.Arbitrary<RawValue> = numberToken.map((token) => ({ text: token, expected: { kind: 'number', token } }));
 const booleanValue: fc.Arbitrary<RawValue> = fc.boolean().map((value) => ({ text: String(value), expected: { kind: 'boolean', value } }));
 const nestedValue: fc.Arbitrary<RawValue> = fc.oneof(
-  fc.jsonValue({ maxDepth: 3 }).map((value) => ({ text: JSON.stringify(value), expected: { kind: 'other' } as const })),
+  // Only objects and arrays: fc.jsonValue also yields strings, numbers, booleans and null, which are not nested.
+  fc
+    .jsonValue({ maxDepth: 3 })
+    .filter((value) => typeof value === 'object' && value !== null)
+    .map((value) => ({ text: JSON.stringify(value), expected: { kind: 'other' } as const })),
   fc.constantFrom(3, 31, 40, 40_000).map((depth) => ({ text: `${'['.repeat(depth)}${']'.repeat(depth)}`, expected: { kind: 'other' } as const })),
 );
 
