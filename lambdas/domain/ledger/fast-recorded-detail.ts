@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { isCurrencyCode } from '../money/currencies';
+import { InstantSchema } from '../periods/time-schemas';
 import { normalizeDecimalString, normalizeQuantity } from './ledger-decimal';
 import { ATTRIBUTE_LIMITS } from './outcome-attributes';
 import { OUTCOME_SCHEMA_VERSION, type OutcomeRecordedDetail } from './outcome-events';
@@ -14,7 +14,6 @@ import { OUTCOME_SCHEMA_VERSION, type OutcomeRecordedDetail } from './outcome-ev
 
 const KNOWN_KEYS = new Set(['schemaVersion', 'outcomeId', 'customerId', 'metric', 'quantity', 'value', 'occurredAt', 'attributes']);
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-const OccurredAtSchema = z.iso.datetime({ offset: true });
 
 function isIdentifier(value: unknown, maxLength: number, controlCharactersPossible: boolean): value is string {
   return (
@@ -73,7 +72,7 @@ export function fastParseRecordedDetail(detail: Record<string, unknown>, control
   if (schemaVersion !== undefined && schemaVersion !== OUTCOME_SCHEMA_VERSION) return undefined;
   if (!isIdentifier(outcomeId, 255, controlCharactersPossible) || !isIdentifier(customerId, 255, controlCharactersPossible)) return undefined;
   if (typeof metric !== 'string' || metric.length === 0 || metric.length > 128) return undefined;
-  if (typeof occurredAt !== 'string' || !OccurredAtSchema.safeParse(occurredAt).success) return undefined;
+  if (typeof occurredAt !== 'string' || !InstantSchema.safeParse(occurredAt).success) return undefined;
   let quantity = '1';
   if (detail.quantity !== undefined) {
     const normalized = normalizeQuantity(detail.quantity);

@@ -7,12 +7,13 @@
 // late outcomes, and reversals, corrections and verifications of outcomes
 // that occurred longer ago than the grace.
 import { z } from 'zod';
+import { InstantSchema } from '../periods/time-schemas';
 import type { LedgerEntry } from './ledger-entries';
 
 export const OUTCOME_ADJUSTMENT_KINDS = ['late', 'reversed', 'corrected', 'verified'] as const;
 export type OutcomeAdjustmentKind = (typeof OUTCOME_ADJUSTMENT_KINDS)[number];
 
-const instant = z.iso.datetime({ offset: true });
+const instant = InstantSchema;
 
 export const OutcomeAdjustmentRecordedDetailSchema = z
   .strictObject({

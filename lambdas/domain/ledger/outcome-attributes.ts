@@ -1,8 +1,10 @@
 // Outcome attributes are small, flat facts about an outcome (agentId, channel,
 // region) that plans can count uniquely or filter on. They are bounded so one
 // outcome always fits a single 1 KB write unit budget plus headroom, and they
-// are stored as one canonical JSON string: sorted keys, so the same facts in
-// another key order are the same content.
+// are stored as one canonical JSON string (canonicalJson: sorted keys), so the
+// same facts in another key order are the same content. Stored content hashes
+// include this text; test/unit/ledger/ledger-canonical-forms.test.ts pins it.
+import { canonicalJson } from '../json/canonical-json';
 
 export const ATTRIBUTE_LIMITS = {
   maxKeys: 20,
@@ -33,13 +35,7 @@ export function canonicalizeAttributes(attributes: OutcomeAttributes | undefined
       message: `attributes has ${keys.length} keys; at most ${ATTRIBUTE_LIMITS.maxKeys} are allowed`,
     };
   }
-  let sorted: Record<string, AttributeValue> = attributes as Record<string, AttributeValue>;
-  if (!isSorted(keys)) {
-    keys.sort();
-    sorted = {};
-    for (const key of keys) sorted[key] = attributes[key] as AttributeValue;
-  }
-  const json = JSON.stringify(sorted);
+  const json = canonicalJson(attributes);
   // A UTF-8 byte count is only needed when the string could exceed the limit,
   // and for pure ASCII (the usual case, checked natively) it is the length.
   if (json.length * 3 > ATTRIBUTE_LIMITS.maxTotalBytes) {
@@ -55,13 +51,6 @@ export function canonicalizeAttributes(attributes: OutcomeAttributes | undefined
 }
 
 const NON_ASCII = /[^\u0000-\u007f]/;
-
-function isSorted(keys: readonly string[]): boolean {
-  for (let index = 1; index < keys.length; index += 1) {
-    if ((keys[index - 1] as string) > (keys[index] as string)) return false;
-  }
-  return true;
-}
 
 /** UTF-8 byte length without allocating a buffer (lone surrogates count as 3, like TextEncoder's U+FFFD). */
 export function utf8Length(text: string): number {

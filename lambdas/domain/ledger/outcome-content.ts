@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../json/canonical-json';
 import type { LedgerEntry } from './ledger-entries';
 
 // Duplicate or conflict? Two entries under the same key are the same outcome
@@ -8,11 +9,16 @@ import type { LedgerEntry } from './ledger-entries';
 // rule and attribution at the time) and the envelope (source, event id), so
 // the same outcome sent by two producers, or resent later, is one outcome.
 
-/** Canonical content of an entry as one string (JSON array, fixed field order). */
+/**
+ * Canonical content of an entry as one string: canonicalJson of a fixed-order
+ * array per kind. Its elements are strings, numbers and null (the attributes
+ * already canonical text), so the bytes are those stored hashes were made
+ * from; test/unit/ledger/ledger-canonical-forms.test.ts pins them.
+ */
 export function canonicalContent(entry: LedgerEntry): string {
   switch (entry.kind) {
     case 'recorded':
-      return JSON.stringify([
+      return canonicalJson([
         'recorded',
         entry.outcomeId,
         entry.customerId,
@@ -24,9 +30,9 @@ export function canonicalContent(entry: LedgerEntry): string {
         entry.attributesJson ?? null,
       ]);
     case 'reversed':
-      return JSON.stringify(['reversed', entry.outcomeId, entry.reason]);
+      return canonicalJson(['reversed', entry.outcomeId, entry.reason]);
     case 'corrected':
-      return JSON.stringify([
+      return canonicalJson([
         'corrected',
         entry.outcomeId,
         entry.correctionId,
@@ -36,7 +42,7 @@ export function canonicalContent(entry: LedgerEntry): string {
         entry.reason,
       ]);
     case 'verified':
-      return JSON.stringify(['verified', entry.outcomeId, entry.verifiedAtMs ?? null]);
+      return canonicalJson(['verified', entry.outcomeId, entry.verifiedAtMs ?? null]);
     default: {
       const unknown: never = entry;
       throw new TypeError(`unknown ledger entry ${JSON.stringify(unknown)}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InstantSchema } from '../periods/time-schemas';
 import { CURRENCY_EXPONENTS, type CurrencyCode } from '../money/currencies';
 import { INBOUND_DETAIL_TYPES } from '../events/detail-types';
 import {
@@ -95,13 +96,7 @@ export const OutcomeValueSchema = z
   .meta({ description: 'Monetary value the outcome delivered, for value-based (percentage) pricing.' });
 export type OutcomeValue = z.infer<typeof OutcomeValueSchema>;
 
-const INSTANT_MESSAGE =
-  'must be an RFC 3339 timestamp with a time zone offset, e.g. "2026-11-03T10:15:00Z" or "2026-11-03T11:15:00+01:00"';
-
-const instant = (field: string, description: string) =>
-  z.iso
-    .datetime({ offset: true, error: `${field} ${INSTANT_MESSAGE}` })
-    .meta({ description, examples: ['2026-11-03T10:15:00Z'] });
+const instant = (description: string) => InstantSchema.meta({ description, examples: ['2026-11-03T10:15:00Z'] });
 
 const attributeKey = z
   .string()
@@ -150,7 +145,7 @@ export const OutcomeRecordedDetailSchema = z
       .meta({ description: "Outcome type: a metric code from the engine's catalog, e.g. `ticket.resolved`." }),
     quantity: QuantityInputSchema.default('1'),
     value: OutcomeValueSchema.optional(),
-    occurredAt: instant('occurredAt', 'When the outcome happened (RFC 3339 with offset). At most 5 minutes in the future and within the backdating window (35 days by default).'),
+    occurredAt: instant('When the outcome happened (RFC 3339 with offset). At most 5 minutes in the future and within the backdating window (35 days by default).'),
     attributes: OutcomeAttributesSchema.optional(),
   })
   .meta({ title: 'Outcome Recorded', description: 'An outcome a customer pays for happened.' });
@@ -191,7 +186,7 @@ export const OutcomeVerifiedDetailSchema = z
   .strictObject({
     schemaVersion: SchemaVersionSchema,
     outcomeId: OutcomeIdSchema,
-    verifiedAt: instant('verifiedAt', 'When the verification happened (informational; the ledger counts the outcome as verified from the moment it records this event).').optional(),
+    verifiedAt: instant('When the verification happened (informational; the ledger counts the outcome as verified from the moment it records this event).').optional(),
   })
   .meta({ title: 'Outcome Verified', description: 'A recorded outcome passed verification; metrics billable on verification start counting it.' });
 export type OutcomeVerifiedDetail = z.infer<typeof OutcomeVerifiedDetailSchema>;
