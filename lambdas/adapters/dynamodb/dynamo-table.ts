@@ -3,6 +3,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
   type AttributeValue,
@@ -12,7 +13,8 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { errorName, isConditionalCheckFailed, toInfrastructureError } from './aws-error-classification';
 import { ENGINE_TABLE, type TableDesign } from './table-design';
 
-// The one way the stores reach a DynamoDB table: get, paginated query,
+// The one way the stores reach a DynamoDB table: get, paginated query (and a
+// scan for one-time maintenance),
 // conditional put / update / delete and a transaction of puts. Every SDK
 // failure leaves as a retryable-or-not InfrastructureError (never as bad
 // input); a failed condition is an answer, not an error: the call returns
@@ -248,6 +250,35 @@ export class DynamoTable {
       items.push(...(output.Items ?? []).map((item) => unmarshall(item)));
       start = output.LastEvaluatedKey;
     } while (start !== undefined && (request.limit === undefined || items.length < request.limit));
+    return items;
+  }
+
+  /**
+   * Every item whose sort key starts with one of `sortKeyPrefixes`, read by a
+   * full scan (all pages). For one-time maintenance such as a key migration,
+   * never on a request path: stores read by key conditions.
+   */
+  async scanSortKeyPrefixes(sortKeyPrefixes: readonly string[], what: string): Promise<StoredItem[]> {
+    const values = Object.fromEntries(sortKeyPrefixes.map((prefix, index) => [`:prefix${index}`, prefix]));
+    const filter = sortKeyPrefixes.map((_, index) => `begins_with(#sk, :prefix${index})`).join(' OR ');
+    const items: StoredItem[] = [];
+    let start: RawItem | undefined;
+    do {
+      const output = await this.call(`DynamoDB Scan (${what})`, () =>
+        this.options.client.send(
+          new ScanCommand({
+            TableName: this.options.tableName,
+            ConsistentRead: true,
+            FilterExpression: filter,
+            ExpressionAttributeNames: { '#sk': this.design.sortKey },
+            ExpressionAttributeValues: toRaw(values),
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      items.push(...(output.Items ?? []).map((item) => unmarshall(item)));
+      start = output.LastEvaluatedKey;
+    } while (start !== undefined);
     return items;
   }
 

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { InvoiceCorrection } from '../../domain/invoicing/corrections';
 import type { CreditNoteFailure, PutResult, StoredCorrection } from '../../application/billing/ports';
 import { DynamoTable, type ItemKey } from './dynamo-table';
-import { INVOICE_PREFIX, InvoiceStoreConflictError, PK, SK, contractPk, correctionPrefix, correctionSk, invoiceCorrectionCodec } from './invoice-keys';
+import { CORRECTION_PREFIX, InvoiceStoreConflictError, PK, SK, contractPk, correctionPrefix, correctionSk, invoiceCorrectionCodec } from './invoice-keys';
 
 // Invoice corrections: an immutable body put once, plus progress attributes
 // (credited, creditNoteId, creditFailure, billedOn) updated under conditions;
@@ -36,12 +36,10 @@ export class DynamoDbInvoiceCorrectionStore {
 
   async listCorrections(contractId: string, periodId?: string): Promise<StoredCorrection[]> {
     const items = await this.table.query(
-      { partition: contractPk(contractId), sortKeyPrefix: periodId ? correctionPrefix(periodId) : INVOICE_PREFIX },
+      { partition: contractPk(contractId), sortKeyPrefix: periodId ? correctionPrefix(periodId) : CORRECTION_PREFIX },
       'invoice corrections',
     );
-    return items
-      .filter((item) => String(item[SK]).includes('#CORRECTION#'))
-      .map((item) => {
+    return items.map((item) => {
         const correction = invoiceCorrectionCodec.decode(item);
         return {
           correction,

@@ -7,14 +7,20 @@ import { ENGINE_TABLE } from './table-design';
 import { EngineError } from '../../domain/errors/engine-error';
 
 // Keys and codecs shared by the invoice-side stores of the engine table
-// (ENGINE_TABLE). One contract partition holds its invoices and corrections:
+// (ENGINE_TABLE). One contract partition holds its invoices and corrections;
+// each sort key starts with its item kind, so one kind is read with a
+// begins_with key condition:
 //
-//   CONTRACT#<id> / INVOICE#<period>#RECORD            immutable record (body), put once      gsi1 INVOICE_RECORD / <period>#<contract>
-//   CONTRACT#<id> / INVOICE#<period>#STATUS            status attributes, updated in place
-//   CONTRACT#<id> / INVOICE#<period>#CORRECTION#<seq>  immutable correction body + its progress attributes
-//                                                      (credited, creditNoteId, creditFailure, billedOn)
-//   CONTRACT#<id> / INVOICE#<period>-adjustment-<seq>#RECORD|STATUS  an adjustment invoice (a record
-//                                                      with adjustmentOf; not listed by listRecords)
+//   CONTRACT#<id> / INVOICE_RECORD#<period>             immutable record (body), put once      gsi1 INVOICE_RECORD / <period>#<contract>
+//   CONTRACT#<id> / INVOICE_STATUS#<period>             status attributes, updated in place
+//   CONTRACT#<id> / INVOICE_CORRECTION#<period>#<seq>   immutable correction body + its progress attributes
+//                                                       (credited, creditNoteId, creditFailure, billedOn)
+//   CONTRACT#<id> / INVOICE_RECORD|STATUS#<period>-adjustment-<seq>  an adjustment invoice (a record
+//                                                       with adjustmentOf; not listed by listRecords)
+//
+// Releases before this layout wrote INVOICE#<period>#RECORD|STATUS|CORRECTION#<seq>;
+// engine-sort-key-migration.ts moves such items once (`outcome-engine
+// engine-table migrate-keys`).
 //
 // invoice-record-store.ts owns records and statuses, invoice-correction-store.ts
 // corrections; stripe-customer-link-store.ts and payment-signal-store.ts have
@@ -24,11 +30,13 @@ export const PK = ENGINE_TABLE.partitionKey;
 export const SK = ENGINE_TABLE.sortKey;
 export const [BY_TYPE] = ENGINE_TABLE.indexes;
 
-export const INVOICE_PREFIX = 'INVOICE#';
+export const RECORD_PREFIX = 'INVOICE_RECORD#';
+export const STATUS_PREFIX = 'INVOICE_STATUS#';
+export const CORRECTION_PREFIX = 'INVOICE_CORRECTION#';
 export const contractPk = (contractId: string): string => `CONTRACT#${contractId}`;
-export const recordSk = (periodId: string): string => `${INVOICE_PREFIX}${periodId}#RECORD`;
-export const statusSk = (periodId: string): string => `${INVOICE_PREFIX}${periodId}#STATUS`;
-export const correctionPrefix = (periodId: string): string => `${INVOICE_PREFIX}${periodId}#CORRECTION#`;
+export const recordSk = (periodId: string): string => `${RECORD_PREFIX}${periodId}`;
+export const statusSk = (periodId: string): string => `${STATUS_PREFIX}${periodId}`;
+export const correctionPrefix = (periodId: string): string => `${CORRECTION_PREFIX}${periodId}#`;
 export const correctionSk = (periodId: string, sequence: number): string => `${correctionPrefix(periodId)}${String(sequence).padStart(6, '0')}`;
 
 /** A conditional write found another version of an immutable item, or no item to change. */

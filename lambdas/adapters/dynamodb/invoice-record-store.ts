@@ -3,7 +3,7 @@ import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
 import type { InvoiceStatus, PutResult } from '../../application/billing/ports';
 import type { RiskStripeInvoice } from '../../application/risk/ports';
 import { DynamoTable, type StoredItem } from './dynamo-table';
-import { BY_TYPE, INVOICE_PREFIX, InvoiceStoreConflictError, PK, SK, contractPk, invoiceRecordCodec, recordSk, statusSk } from './invoice-keys';
+import { BY_TYPE, InvoiceStoreConflictError, PK, RECORD_PREFIX, SK, STATUS_PREFIX, contractPk, invoiceRecordCodec, recordSk, statusSk } from './invoice-keys';
 
 // Invoice records (immutable, put once) and their status items (updated in
 // place) in the contract partition; layout in invoice-keys.ts.
@@ -45,9 +45,8 @@ export class DynamoDbInvoiceRecordStore {
 
   /** The contract's period invoices (adjustment invoices left out), in period order. */
   async listRecords(contractId: string): Promise<InvoiceRecord[]> {
-    const items = await this.invoiceItems(contractId);
+    const items = await this.table.query({ partition: contractPk(contractId), sortKeyPrefix: RECORD_PREFIX }, 'invoice records');
     return items
-      .filter((item) => String(item[SK]).endsWith('#RECORD'))
       .map((item) => invoiceRecordCodec.decode(item))
       .filter((record) => record.adjustmentOf === undefined);
   }
@@ -115,7 +114,8 @@ export class DynamoDbInvoiceRecordStore {
    * included), with when each was finalized and is due as the close read them.
    */
   async listStripeInvoices(contractId: string): Promise<RiskStripeInvoice[]> {
-    const items = (await this.invoiceItems(contractId)).filter((item) => String(item[SK]).endsWith('#STATUS') && item['stripeInvoiceId']);
+    const statuses = await this.table.query({ partition: contractPk(contractId), sortKeyPrefix: STATUS_PREFIX }, 'invoice statuses');
+    const items = statuses.filter((item) => item['stripeInvoiceId']);
     return items.map((item) => ({
       stripeInvoiceId: String(item['stripeInvoiceId']),
       ...(item['stripeFinalizedAt'] ? { finalizedAt: String(item['stripeFinalizedAt']) } : {}),
@@ -127,12 +127,5 @@ export class DynamoDbInvoiceRecordStore {
   /** Whether any invoice of the contract has been pushed to Stripe (payment signals can then exist). */
   async hasStripeInvoices(contractId: string): Promise<boolean> {
     return (await this.listStripeInvoices(contractId)).length > 0;
-  }
-
-  // Records, statuses and corrections share the INVOICE# prefix (their kind is
-  // the key's last part), so one key-condition query reads a contract's
-  // invoices and the kinds are told apart by their sort keys.
-  private invoiceItems(contractId: string): Promise<StoredItem[]> {
-    return this.table.query({ partition: contractPk(contractId), sortKeyPrefix: INVOICE_PREFIX }, 'invoices');
   }
 }

@@ -27,7 +27,7 @@ import { canonicalJson } from '../../domain/json/canonical-json';
 // write returns the stored item and its content hash decides "same content,
 // nothing to do" from "different content, refused", without a second read.
 // Contracts share their partition with the invoice records of
-// lambdas/adapters/dynamodb/invoice-keys.ts (sort keys INVOICE#...).
+// lambdas/adapters/dynamodb/invoice-keys.ts (sort keys INVOICE_RECORD#, INVOICE_STATUS#, INVOICE_CORRECTION#).
 
 const PK = ENGINE_TABLE.partitionKey;
 const SK = ENGINE_TABLE.sortKey;

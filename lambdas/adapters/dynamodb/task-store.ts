@@ -15,16 +15,20 @@ import { DynamoTable, type StoredItem } from './dynamo-table';
 import { documentCodec } from './stored-document';
 import { ENGINE_TABLE } from './table-design';
 
-// Renewal-risk items in the engine table (ENGINE_TABLE), one partition per contract:
+// Renewal-risk items in the engine table (ENGINE_TABLE), one partition per
+// contract; each sort key starts with its item kind, so one kind is read with
+// a begins_with key condition:
 //
-//   RENEWAL#<contract> / TERM#<term>#TASK#<NNNNN>        one task per (contract, term, checkpoint)   gsi1 RENEWAL_TASK / <due>#<id>
-//   RENEWAL#<contract> / TERM#<term>#ASSESSMENT#<NNNNN>  the checkpoint's latest assessment (tier, score)
-//   RENEWAL#<contract> / TERM#<term>#RESULT              the recorded renewal result                  gsi1 RENEWAL_RESULT / <contract>#<term>
+//   RENEWAL#<contract> / TASK#<term>#<NNNNN>        one task per (contract, term, checkpoint)   gsi1 RENEWAL_TASK / <due>#<id>
+//   RENEWAL#<contract> / ASSESSMENT#<term>#<NNNNN>  the checkpoint's latest assessment (tier, score)
+//   RENEWAL#<contract> / RESULT#<term>              the recorded renewal result                  gsi1 RENEWAL_RESULT / <contract>#<term>
 //
 // The checkpoint is stored as 99999 - days, so sort order is the order the
 // checkpoints fire in (120 before 90 before 60). A task is created with
 // attribute_not_exists, so repeated and concurrent runs of a checkpoint store
 // one task; every later change is conditional on the version it read.
+// Releases before this layout wrote TERM#<term>#TASK|ASSESSMENT#<NNNNN> and
+// TERM#<term>#RESULT; engine-sort-key-migration.ts moves such items once.
 
 const PK = ENGINE_TABLE.partitionKey;
 const SK = ENGINE_TABLE.sortKey;
@@ -35,12 +39,14 @@ const RESULT_TYPE = 'RENEWAL_RESULT';
 
 const partition = (contractId: string) => `RENEWAL#${contractId}`;
 const checkpointOrder = (days: number) => String(99_999 - days).padStart(5, '0');
-const termPrefix = (termId: string) => `TERM#${termId}#`;
-const taskPrefix = (termId: string) => `${termPrefix(termId)}TASK#`;
-const assessmentPrefix = (termId: string) => `${termPrefix(termId)}ASSESSMENT#`;
+export const TASK_PREFIX = 'TASK#';
+export const ASSESSMENT_PREFIX = 'ASSESSMENT#';
+export const RESULT_PREFIX = 'RESULT#';
+const taskPrefix = (termId: string) => `${TASK_PREFIX}${termId}#`;
+const assessmentPrefix = (termId: string) => `${ASSESSMENT_PREFIX}${termId}#`;
 const taskSk = (termId: string, days: number) => `${taskPrefix(termId)}${checkpointOrder(days)}`;
 const assessmentSk = (termId: string, days: number) => `${assessmentPrefix(termId)}${checkpointOrder(days)}`;
-const resultSk = (termId: string) => `${termPrefix(termId)}RESULT`;
+const resultSk = (termId: string) => `${RESULT_PREFIX}${termId}`;
 
 // The task document is validated on its identity and state (what the store
 // and its queries rely on); the checkpoint-rule content rides along as stored.
@@ -142,9 +148,7 @@ export class DynamoDbRenewalTaskStore implements RenewalTaskStore {
     // A contract's tasks of every term, else the byType listing up to the due date: only task items either way.
     const items =
       filter.contractId !== undefined
-        ? (await this.table.query({ partition: partition(filter.contractId), sortKeyPrefix: 'TERM#' }, 'renewal tasks')).filter(
-            (item) => item['type'] === TASK_TYPE,
-          )
+        ? await this.table.query({ partition: partition(filter.contractId), sortKeyPrefix: TASK_PREFIX }, 'renewal tasks')
         : await this.table.query(
             { partition: TASK_TYPE, index: BY_TYPE.indexName, ...(filter.dueBefore !== undefined ? { sortKeyBefore: filter.dueBefore } : {}) },
             'renewal tasks byType',
@@ -177,10 +181,10 @@ export class DynamoDbRenewalTaskStore implements RenewalTaskStore {
 
   async listAssessments(contractId: string, termId?: string): Promise<StoredAssessment[]> {
     const items = await this.table.query(
-      { partition: partition(contractId), sortKeyPrefix: termId === undefined ? 'TERM#' : assessmentPrefix(termId) },
+      { partition: partition(contractId), sortKeyPrefix: termId === undefined ? ASSESSMENT_PREFIX : assessmentPrefix(termId) },
       'risk assessments',
     );
-    return items.filter((item) => item['type'] === 'RISK_ASSESSMENT').map((item) => riskAssessmentCodec.decode(item));
+    return items.map((item) => riskAssessmentCodec.decode(item));
   }
 
   async putRenewalResult(record: RenewalResultRecord): Promise<void> {
