@@ -4,47 +4,22 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryContractChangeOutbox } from '../../support/fakes/in-memory-contract-change-outbox';
 import { loadContracts, loadPlans } from '../../../lambdas/application/plans/load-plans';
-import type { PlanStore, PutContractResult, StoredContract } from '../../../lambdas/application/plans/ports';
+import type { PutContractResult } from '../../../lambdas/application/plans/ports';
+import { InMemoryPlanStore } from '../../support/fakes/in-memory-plan-store';
 import type { EventPublisher, OutboundEvent } from '../../../lambdas/application/ports';
 import { ContractSchema, type Contract } from '../../../lambdas/domain/plans/contract-schema';
-import { PlanSchema, type Plan } from '../../../lambdas/domain/plans/plan-schema';
+import { PlanSchema } from '../../../lambdas/domain/plans/plan-schema';
 
-class MemoryPlanStore implements PlanStore {
-  readonly plans = new Map<string, Plan>();
-  readonly contracts = new Map<string, StoredContract>();
+/** The shared fake, with a storage failure on the next contract write when asked. */
+class MemoryPlanStore extends InMemoryPlanStore {
   failNextPut = false;
 
-  async putPlan(plan: Plan) {
-    this.plans.set(plan.code, plan);
-    return { planCode: plan.code, versions: plan.versions.map((v) => ({ version: v.version, status: 'created' as const })) };
-  }
-  async getPlan(code: string) {
-    return this.plans.get(code);
-  }
-  async getContract(id: string) {
-    return this.contracts.get(id)?.contract;
-  }
-  async getStoredContract(id: string) {
-    return this.contracts.get(id);
-  }
-  async putContract(contract: Contract, now: Date): Promise<PutContractResult> {
+  override async putContract(contract: Contract, now: Date): Promise<PutContractResult> {
     if (this.failNextPut) {
       this.failNextPut = false;
       throw new Error('DynamoDB unavailable');
     }
-    const current = this.contracts.get(contract.contractId);
-    if (current && JSON.stringify(current.contract) === JSON.stringify(contract)) {
-      return { contractId: contract.contractId, status: 'unchanged', revision: current.revision };
-    }
-    const revision = (current?.revision ?? 0) + 1;
-    this.contracts.set(contract.contractId, { contract, revision, updatedAt: now.toISOString() });
-    return { contractId: contract.contractId, status: current ? 'updated' : 'created', revision };
-  }
-  async listContracts() {
-    return [...this.contracts.values()];
-  }
-  async listPlanCodes() {
-    return [...this.plans.keys()];
+    return super.putContract(contract, now);
   }
 }
 
@@ -131,7 +106,7 @@ describe('loadContracts announcing contract changes', () => {
     events.failNext = 1;
     await expect(loadContracts(deps, [contract()])).rejects.toThrow(/PutEvents refused/);
     // Stored, not announced: the outbox holds the change for revision 1.
-    expect(store.contracts.get('ctr-1')?.revision).toBe(1);
+    expect((await store.getStoredContract('ctr-1'))?.revision).toBe(1);
     expect(outbox.list().map((p) => [p.revision, p.change.change])).toEqual([[1, 'created']]);
 
     const rerun = await loadContracts(deps, [contract()]);
