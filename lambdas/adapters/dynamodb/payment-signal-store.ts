@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import type { PaymentSignal, PaymentSignalStore } from '../../application/billing/ports';
+import { PAYMENT_SIGNAL_TYPES, type PaymentSignal, type PaymentSignalStore } from '../../application/billing/ports';
 import { DynamoTable } from './dynamo-table';
 import { BY_TYPE, InvoiceStoreConflictError, PK, SK } from './invoice-keys';
 import { documentCodec } from './stored-document';
@@ -23,27 +23,31 @@ export const invoiceSignalsPk = (stripeInvoiceId: string): string => `STRIPE_INV
 export const paymentSignalSk = (occurredAt: string, stripeEventId: string): string => `${occurredAt}#${stripeEventId}`;
 
 const nullableText = z.string().nullable();
-const PaymentSignalDocumentSchema = z
-  .object({
-    stripeEventId: z.string().min(1),
-    type: z.string().min(1),
-    occurredAt: z.string(),
-    receivedAt: z.string(),
-    livemode: z.boolean(),
-    stripeObjectId: nullableText,
-    stripeInvoiceId: nullableText,
-    stripeCustomerId: nullableText,
-    contractId: nullableText,
-    periodId: nullableText,
-    currency: nullableText,
-    total: nullableText,
-    amountDue: nullableText,
-    amountPaid: nullableText,
-    attemptCount: z.number().int().nullable(),
-  })
-  .passthrough() as unknown as z.ZodType<PaymentSignal, unknown>;
+const minorUnits = z.string().regex(/^-?\d+$/).nullable();
+// The whole signal, field by field: version 1 of the stored shape. A
+// signal recorded before dueAt was kept has none (read as no due date).
+const PaymentSignalDocumentSchema = z.object({
+  stripeEventId: z.string().min(1),
+  type: z.enum(PAYMENT_SIGNAL_TYPES),
+  occurredAt: z.string(),
+  receivedAt: z.string(),
+  livemode: z.boolean(),
+  stripeObjectId: nullableText,
+  stripeInvoiceId: nullableText,
+  stripeCustomerId: nullableText,
+  contractId: nullableText,
+  periodId: nullableText,
+  currency: nullableText,
+  total: minorUnits,
+  amountDue: minorUnits,
+  amountPaid: minorUnits,
+  attemptCount: z.number().int().nullable(),
+  // Kept from the first release on; read as unknown if ever absent.
+  status: nullableText.default(null),
+  dueAt: nullableText.optional(),
+}) satisfies z.ZodType<PaymentSignal, unknown>;
 
-export const paymentSignalCodec = documentCodec({ kind: 'payment signal', schema: PaymentSignalDocumentSchema });
+export const paymentSignalCodec = documentCodec({ kind: 'payment signal', version: 1, schema: PaymentSignalDocumentSchema });
 
 /** occurredAt window [from, to) of a payment-signal listing; open-ended sides when omitted. */
 export interface PaymentSignalRange {
