@@ -3,9 +3,11 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
 import { logger, metrics, tracer } from './powertools';
+
+// The tracer's middleware only where the tracer is loaded (tracing on).
+const captureLambdaHandler = tracer ? (await import('@aws-lambda-powertools/tracer/middleware')).captureLambdaHandler : undefined;
 
 export type HandlerFunction<Event, Result> = (event: Event, context: Context) => Promise<Result>;
 
@@ -18,7 +20,7 @@ export const OBSERVED_HANDLER = Symbol.for('outcome-engine.withObservability');
 
 /**
  * Wraps a handler with the shared observability: an X-Ray subsegment per
- * invocation with a ColdStart annotation (the response is never attached),
+ * invocation with a ColdStart annotation when tracing is on (the response is never attached),
  * the Lambda context on every log line (and state cleared between
  * invocations, so one record's keys never leak into the next invocation's
  * logs), metrics flushed after each invocation, a ColdStart metric. The event
@@ -28,8 +30,9 @@ export const OBSERVED_HANDLER = Symbol.for('outcome-engine.withObservability');
 export function withObservability<Event, Result>(
   handler: HandlerFunction<Event, Result>,
 ): MiddyfiedHandler<Event, Result, Error, Context> {
-  const wrapped = middy<Event, Result, Error, Context>()
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  const stack = middy<Event, Result, Error, Context>();
+  if (tracer && captureLambdaHandler) stack.use(captureLambdaHandler(tracer, { captureResponse: false }));
+  const wrapped = stack
     .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .handler(handler);

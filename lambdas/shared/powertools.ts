@@ -4,7 +4,7 @@
 // service name.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { getStringFromEnv } from './env';
 
 const serviceName = getStringFromEnv('POWERTOOLS_SERVICE_NAME', { defaultValue: 'outcome-engine' });
@@ -33,18 +33,32 @@ export const metrics = new Metrics({
 });
 
 /**
- * X-Ray tracing. Powertools turns it off outside Lambda (no
- * AWS_EXECUTION_ENV: tests, the local engine, the CLI), where it is a no-op
- * and `captureAWSv3Client` returns the client unchanged. Responses are never
- * attached to traces (POWERTOOLS_TRACER_CAPTURE_RESPONSE=false in the stack,
- * and `captureResponse: false` in the middleware): they can hold customer data.
+ * Whether X-Ray tracing is on, decided as Powertools' Tracer decides it: off
+ * outside Lambda (no AWS_EXECUTION_ENV: tests, the local engine, the CLI),
+ * under SAM local or the Amplify mock, and with POWERTOOLS_TRACE_ENABLED=false.
  */
-export const tracer = new Tracer({ serviceName });
+export const tracingEnabled: boolean = (() => {
+  const executionEnv = process.env.AWS_EXECUTION_ENV ?? '';
+  if ((process.env.POWERTOOLS_TRACE_ENABLED ?? '').toLowerCase() === 'false') return false;
+  return executionEnv !== '' && executionEnv !== 'AWS_Lambda_amplify-mock' && (process.env.AWS_SAM_LOCAL ?? '') === '';
+})();
+
+/**
+ * X-Ray tracing, loaded only when it is on. The tracer brings the X-Ray SDK,
+ * whose context tracking hooks every promise: loaded with tracing off it
+ * still halved validation throughput (bench:ingest (d)), for nothing.
+ * Responses are never attached to traces (POWERTOOLS_TRACER_CAPTURE_RESPONSE=false
+ * in the stack, and `captureResponse: false` in the middleware): they can hold
+ * customer data.
+ */
+export const tracer: Tracer | undefined = tracingEnabled
+  ? new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName })
+  : undefined;
 
 /**
  * An AWS SDK v3 client whose calls appear as X-Ray subsegments. Wrap every
- * client a handler constructs; outside Lambda it is the client itself.
+ * client a handler constructs; with tracing off it is the client itself.
  */
 export function traced<Client>(client: Client): Client {
-  return tracer.captureAWSv3Client(client);
+  return tracer ? tracer.captureAWSv3Client(client) : client;
 }

@@ -8,11 +8,12 @@
 // BENCH_STUB_WITH_TRACER (1: load the handlers' Powertools module first, whose
 // X-Ray SDK installs an async hook), BENCH_STUB_REPORT (json: one JSON line).
 //
-// bench:ingest runs it in a child process of its own (measureStubbedInFreshProcess):
-// the benchmark's process imports the local engine and with it the handler
-// modules, whose Powertools Tracer loads aws-xray-sdk-core; that SDK enables
-// an async_hooks hook (cls-hooked) on import, which then runs on every
-// promise in the process and halves this figure.
+// bench:ingest runs it in a child process of its own (measureStubbedInFreshProcess),
+// so nothing the benchmark's process loaded weighs on it. The Powertools
+// Tracer's aws-xray-sdk-core enables an async_hooks hook (cls-hooked) on
+// import that runs on every promise and halves this figure; the handlers now
+// load it only when tracing is on (lambdas/shared/powertools.ts), so
+// BENCH_STUB_WITH_TRACER=1 shows whether anything loads it again.
 import './ingest-environment';
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';

@@ -357,8 +357,8 @@ async function main(): Promise<void> {
       `${settings.senders} concurrent PutEvents callers; Node ${process.version}, ${availableParallelism()} cores\n`,
   );
   // (d) first, before DynamoDB Local's JVM competes for the cores, and each
-  // in a child process that loads the ledger alone: this process imports the
-  // handler modules, whose X-Ray SDK hooks every promise (ingest-stubbed.ts).
+  // in a child process that loads the ledger alone, so nothing this process
+  // loaded weighs on it (ingest-stubbed.ts).
   process.stdout.write('(d) validation + keying, storage stubbed...\n');
   const stubbed = await measureStubbedInFreshProcess({ outcomes: settings.stubOutcomes });
   const stubbedBatch = await measureStubbedInFreshProcess({ outcomes: settings.stubOutcomes, perEvent: 50 });

@@ -2,6 +2,7 @@
 // context, EMF metrics flushed per invocation, X-Ray subsegments), and each
 // handler turns its use case's result into metrics. The first block scans
 // lambdas/handlers, so a handler added later fails here until it is wrapped.
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import Stripe from 'stripe';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isObservedHandler, withObservability } from '../../../lambdas/shared/handler-middleware';
-import { metrics, tracer, traced } from '../../../lambdas/shared/powertools';
+import { metrics, tracer, traced, tracingEnabled } from '../../../lambdas/shared/powertools';
 import { recordCloseOutcome } from '../../../lambdas/handlers/close-period';
 import { recordCheckOutcome } from '../../../lambdas/handlers/check-renewal-risk';
 import { recordCorrections } from '../../../lambdas/handlers/correct-invoiced-period';
@@ -158,8 +159,24 @@ describe('withObservability', () => {
     expect(emf.some((doc) => doc['BeforeFailure'] === 1)).toBe(true);
   });
 
-  it('traces nothing outside Lambda: the tracer is off and SDK clients are returned as they are', () => {
-    expect(tracer.isTracingEnabled()).toBe(false);
+  it('loads the tracer in Lambda, where tracing is on, and wraps SDK clients', () => {
+    const script = [
+      "const { tracer, traced, tracingEnabled } = await import('./lambdas/shared/powertools.ts');",
+      "const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');",
+      "const client = new DynamoDBClient({ region: 'eu-central-1' });",
+      "console.log(JSON.stringify({ tracingEnabled, loaded: tracer !== undefined && tracer.isTracingEnabled(), wrapped: traced(client) === client && client.middlewareStack.identify().some((name) => /xray|segment/i.test(name)) }));",
+    ].join('\n');
+    const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: path.join(import.meta.dirname, '..', '..', '..'),
+      env: { ...process.env, AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', POWERTOOLS_TRACE_ENABLED: 'true', AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR' },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(output.trim().split('\n').at(-1) as string)).toEqual({ tracingEnabled: true, loaded: true, wrapped: true });
+  });
+
+  it('traces nothing outside Lambda: the tracer is not even loaded and SDK clients are returned as they are', () => {
+    expect(tracingEnabled).toBe(false);
+    expect(tracer).toBeUndefined();
     const client = new DynamoDBClient({ region: 'eu-central-1' });
     expect(traced(client)).toBe(client);
   });
