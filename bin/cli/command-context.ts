@@ -3,8 +3,7 @@
 import type { Command } from 'commander';
 import type { LedgerService } from '../../lambdas/composition/ledger-service';
 import type { CliIo } from './cli-io';
-import { openLedger, resolveConnection, type Connection, type GlobalOptions } from './connection';
-import { followLocalEngineClock } from './local-engine-clock';
+import type { Connection, GlobalOptions } from './connection';
 
 export interface CommandContext {
   io: CliIo;
@@ -18,11 +17,13 @@ export function createCommandContext(program: Command, callerIo: CliIo): Command
   const globalOptions = () => program.opts<GlobalOptions>();
   // A copy, so the local engine's clock can replace `now` for this run only.
   const io: CliIo = { ...callerIo };
-  program.hook('preAction', async () => followLocalEngineClock(io, globalOptions()));
+  // The connection code (and the AWS SDK with it) loads when a command runs, not for `--help`.
+  program.hook('preAction', async () => (await import('./local-engine-clock')).followLocalEngineClock(io, globalOptions()));
   return {
     io,
     globalOptions,
     withLedger: async (work) => {
+      const { openLedger, resolveConnection } = await import('./connection');
       const connection = await resolveConnection(globalOptions(), io);
       // Read through io.now at each call: it follows the local engine's clock once the preAction hook set it.
       const ledger = openLedger(connection, () => io.now());

@@ -3,63 +3,86 @@
 // in-process and check the exit code and the exact output.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { InfrastructureError, InvalidCatalogError, InvalidLedgerQueryError } from '../../lambdas/application/errors';
-import { CatalogFileInvalidError } from '../../lib/local/catalog-file';
+import { Command, CommanderError, Help } from 'commander';
 import { packageRoot } from '../../lib/local/package-root';
 import { CliError, exitCodeOf, processIo, type CliIo } from './cli-io';
 import { EngineError } from '../../lambdas/domain/errors/engine-error';
 import { createCommandContext, type RegisterCommand } from './command-context';
-import { registerCatalogCommand } from './catalog-command';
-import { registerDeadLettersCommand } from './dead-letters-command';
-import { registerOutcomeCommand } from './outcome-command';
-import { registerRejectedCommand } from './rejected-command';
-import { registerUnattributedCommand } from './unattributed-command';
-import { registerUsageCommand } from './usage-command';
-import { registerPlansCommand } from './plans-command';
-import { registerContractsCommand } from './contracts-command';
-import { registerPriceCommand } from './price-command';
-import { registerInvoiceCommand } from './invoice-command';
-import { registerSimulateCommand } from './simulate-command';
-import { registerPeriodCommand } from './period-command';
-import { registerInvoiceExplainCommand } from './invoice-explain';
-import { registerInvoiceReconcileCommand } from './invoice-reconcile';
-import { registerTasksCommand } from './tasks-command';
-import { registerRiskCommand } from './risk-command';
-import { registerClockCommand } from './clock-command';
-import { registerEngineTableCommand } from './engine-table-command';
+
+// A call loads only the module of the command it runs: the command modules
+// bring the AWS SDK, Stripe, YAML and the engine's schemas, which `--help`
+// and every other command do without. The root help lists every command from
+// the table below (its line as commander prints it); a test compares that
+// with the help of the fully loaded program, so the table cannot drift.
+
+interface CommandEntry {
+  readonly name: string;
+  /** The command's line in the root help: name, options, arguments. */
+  readonly term: string;
+  readonly description: string;
+  /** The modules that define the command, in order (later ones add subcommands to it). */
+  readonly load: () => Promise<readonly RegisterCommand[]>;
+}
 
 /** Every command, in the order `--help` lists them. Other areas add theirs here. */
-export const COMMANDS: readonly RegisterCommand[] = [
-  registerUsageCommand,
-  registerOutcomeCommand,
-  registerRejectedCommand,
-  registerUnattributedCommand,
-  registerCatalogCommand,
-  registerDeadLettersCommand,
-  registerPlansCommand,
-  registerContractsCommand,
-  registerPriceCommand,
-  registerInvoiceCommand,
-  registerSimulateCommand,
-  registerPeriodCommand,
-  // After registerInvoiceCommand: adds `explain` to its `invoice` command.
-  registerInvoiceExplainCommand,
-  // Also onto `invoice`: re-reconcile a closed period's Stripe invoice.
-  registerInvoiceReconcileCommand,
-  registerTasksCommand,
-  registerRiskCommand,
-  registerClockCommand,
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'usage', term: 'usage [options]', description: 'Usage of one customer and metric over a period, as of a moment (count, quantity, value)', load: async () => [(await import('./usage-command')).registerUsageCommand] },
+  { name: 'outcome', term: 'outcome [options] <outcomeId>', description: 'Look one outcome up by its key: counted? recorded when? reversed, corrected, verified, billable?', load: async () => [(await import('./outcome-command')).registerOutcomeCommand] },
+  { name: 'rejected', term: 'rejected [options]', description: 'List rejected outcomes with their codes and reasons, newest first', load: async () => [(await import('./rejected-command')).registerRejectedCommand] },
+  { name: 'unattributed', term: 'unattributed [options]', description: 'List outcomes recorded for customers not in the catalog, newest first', load: async () => [(await import('./unattributed-command')).registerUnattributedCommand] },
+  { name: 'catalog', term: 'catalog', description: 'The metric and customer catalog', load: async () => [(await import('./catalog-command')).registerCatalogCommand] },
+  { name: 'dead-letters', term: 'dead-letters [options]', description: "List the local engine's dead-letter queue", load: async () => [(await import('./dead-letters-command')).registerDeadLettersCommand] },
+  { name: 'plans', term: 'plans', description: 'Plan files as code: validate them, load them into the engine', load: async () => [(await import('./plans-command')).registerPlansCommand] },
+  { name: 'contracts', term: 'contracts', description: 'Contracts: load them into the engine, list them', load: async () => [(await import('./contracts-command')).registerContractsCommand] },
+  { name: 'price', term: 'price [options]', description: 'Price a usage file with a plan file (no engine needed)', load: async () => [(await import('./price-command')).registerPriceCommand] },
+  {
+    name: 'invoice',
+    term: 'invoice',
+    description: 'Invoices of a contract',
+    // `explain` and `reconcile` add themselves to the `invoice` command.
+    load: async () => {
+      const [preview, explain, reconcile] = await Promise.all([import('./invoice-command'), import('./invoice-explain'), import('./invoice-reconcile')]);
+      return [preview.registerInvoiceCommand, explain.registerInvoiceExplainCommand, reconcile.registerInvoiceReconcileCommand];
+    },
+  },
+  { name: 'simulate', term: 'simulate [options]', description: 'Backtest a plan on the recorded history of contracts: revenue under their current plan and under the proposal', load: async () => [(await import('./simulate-command')).registerSimulateCommand] },
+  { name: 'period', term: 'period', description: 'Billing periods: close them into Stripe invoices', load: async () => [(await import('./period-command')).registerPeriodCommand] },
+  { name: 'tasks', term: 'tasks', description: 'Renewal-risk tasks: list them, acknowledge, resolve with the renewal result', load: async () => [(await import('./tasks-command')).registerTasksCommand] },
+  { name: 'risk', term: 'risk', description: 'Renewal risk: assess a contract now, backtest the tiers against renewal results', load: async () => [(await import('./risk-command')).registerRiskCommand] },
+  { name: 'clock', term: 'clock', description: "The local engine's clock: show it, move it forward (fires due renewal checks)", load: async () => [(await import('./clock-command')).registerClockCommand] },
   // One-time engine-table maintenance after an upgrade.
-  registerEngineTableCommand,
+  { name: 'engine-table', term: 'engine-table', description: 'Maintenance of the engine table', load: async () => [(await import('./engine-table-command')).registerEngineTableCommand] },
 ];
+
+/** Global options that take a value, so the command name is found after them. */
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--endpoint', '--ledger-table', '--engine-table', '--region', '--data-dir']);
+
+/** The command a call runs (`help <command>` included), or undefined for the root help, the version or an unknown name. */
+export function requestedCommand(argv: readonly string[]): CommandEntry | undefined {
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] as string;
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) {
+      index += 1;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    const name = arg === 'help' ? argv[index + 1] : arg;
+    return COMMANDS.find((entry) => entry.name === name);
+  }
+  return undefined;
+}
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
   return manifest.version ?? '0.0.0';
 }
 
-export function createProgram(io: CliIo, commands: readonly RegisterCommand[] = COMMANDS): Command {
+/**
+ * The program for `argv`: the requested command fully defined, every other
+ * one as its line in the root help. `loadAll` defines every command (tests).
+ */
+export async function createProgram(io: CliIo, argv: readonly string[], options: { readonly loadAll?: boolean } = {}): Promise<Command> {
+  const requested = options.loadAll ? undefined : requestedCommand(argv);
   const program = new Command('outcome-engine')
     .description('Outcome ledger, plans and invoices, period close and renewal risk, from the command line')
     .version(packageVersion())
@@ -72,7 +95,17 @@ export function createProgram(io: CliIo, commands: readonly RegisterCommand[] = 
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) });
   const context = createCommandContext(program, io);
-  for (const register of commands) register(program, context);
+  const stubTerms = new Map<string, string>();
+  for (const entry of COMMANDS) {
+    if (options.loadAll || entry === requested) {
+      for (const register of await entry.load()) register(program, context);
+    } else {
+      program.command(entry.name).description(entry.description);
+      stubTerms.set(entry.name, entry.term);
+    }
+  }
+  const standard = new Help();
+  program.configureHelp({ subcommandTerm: (command) => stubTerms.get(command.name()) ?? standard.subcommandTerm(command) });
   // Subcommands report their own parse errors through the same output and exit path.
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) });
@@ -101,7 +134,12 @@ function rootCause(error: Error): string {
 }
 
 /** What a person reads about a failure: the wording may depend on the error; the exit code never does (exitCodeOf). */
-function describeError(error: unknown): string {
+async function describeError(error: unknown): Promise<string> {
+  // Loaded only to describe a failure: they bring the engine's schemas.
+  const [{ InfrastructureError, InvalidCatalogError, InvalidLedgerQueryError }, { CatalogFileInvalidError }] = await Promise.all([
+    import('../../lambdas/application/errors'),
+    import('../../lib/local/catalog-file'),
+  ]);
   if (error instanceof CliError || error instanceof CatalogFileInvalidError) return error.message;
   if (error instanceof InvalidLedgerQueryError || error instanceof InvalidCatalogError) {
     return `${error.message}${error.issues.length > 0 ? `\n${error.issues.map((i) => `  - ${i}`).join('\n')}` : ''}`;
@@ -113,17 +151,17 @@ function describeError(error: unknown): string {
 }
 
 /** Prints the error for a person and returns the exit code. */
-function reportError(error: unknown, io: CliIo): number {
+async function reportError(error: unknown, io: CliIo): Promise<number> {
   if (error instanceof CommanderError) return error.exitCode; // commander already printed it
-  io.err(`error: ${describeError(error)}\n`);
+  io.err(`error: ${await describeError(error)}\n`);
   return exitCodeOf(error);
 }
 
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
-    await createProgram(io).parseAsync([...argv], { from: 'user' });
+    await (await createProgram(io, argv)).parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
-    return reportError(error, io);
+    return await reportError(error, io);
   }
 }
