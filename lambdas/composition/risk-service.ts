@@ -31,6 +31,8 @@ import { DEFAULT_TASK_CONTENT_OPTIONS } from '../domain/risk/task-rules';
 import type { RenewalCheckpointPayload } from '../domain/risk/checkpoint-payload';
 import { engineEventPublisher } from './billing-service';
 import { catalogMetricNames, type LedgerService } from './ledger-service';
+import { createUsageRollupService, type UsageRollupServiceConfig } from './usage-rollup-service';
+import { riskUsageThroughRollups } from '../application/risk/read-risk-usage-through-rollups';
 
 // Wires renewal risk to DynamoDB (tasks, contracts, invoices), the ledger
 // (usage) and EventBridge (task events). The check and schedule handlers, the
@@ -58,6 +60,12 @@ export interface RiskServiceConfig {
    */
   readonly freshness?: RiskDataFreshnessReader | null;
   readonly settings?: Partial<RenewalRiskSettings>;
+  /**
+   * Read measured usage through the usage rollups (sealed as `progress` says,
+   * like period close), the raw scan where the cells cannot answer exactly.
+   * Absent: the raw scan of the ledger only.
+   */
+  readonly usageRollups?: { readonly progress: UsageRollupServiceConfig['progress']; readonly ledgerTableName: string };
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -162,7 +170,12 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
     contracts,
     tasks,
     events: engineEventPublisher(config.eventBridge, config.eventBusName),
-    usage: ledgerRiskUsageReader(config.ledger),
+    usage: config.usageRollups
+      ? riskUsageThroughRollups(
+          createUsageRollupService({ dynamoDb: config.dynamoDb, engineTableName: config.engineTableName, ...config.usageRollups }).reader,
+          ledgerRiskUsageReader(config.ledger),
+        )
+      : ledgerRiskUsageReader(config.ledger),
     invoices,
     ...(payments ? { payments } : {}),
     ...(freshness ? { freshness } : {}),

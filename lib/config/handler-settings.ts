@@ -315,7 +315,11 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
     memorySizeMb: 256,
     timeoutSeconds: 60,
     access: { ledger: 'read', engine: 'read-write', publishesEvents: true },
-    environment: renewalRiskEnvironment,
+    environment: (config) => ({
+      ...renewalRiskEnvironment(config),
+      // Usage through the rollups the ledger stream keeps, as the close reads it (docs/rollups.md).
+      USAGE_ROLLUP_SETTLE_MINUTES: String(USAGE_ROLLUP_SETTLE_MINUTES),
+    }),
   },
   'schedule-renewal-checks': {
     description: "Keeps a contract's renewal-risk checkpoint schedules in step with its term, and its open tasks with its CSM",

@@ -382,6 +382,8 @@ export async function startLocalRenewalRisk(options: {
   readonly dynamoDb: DynamoDBClient;
   readonly engineTableName: string;
   readonly ledger: RiskServiceConfig['ledger'];
+  /** With it, usage is read through the rollups the local stream reader keeps. */
+  readonly ledgerTableName?: string;
   /** The engine's period closes, fired in time order with the checks when the clock advances. */
   readonly closes?: LocalScheduleTimeline;
   readonly eventBridge: EventBridgeClient;
@@ -400,6 +402,8 @@ export async function startLocalRenewalRisk(options: {
     scheduler,
     now: () => clock.now(),
     ...(options.settings?.settings ? { settings: options.settings.settings } : {}),
+    // Sealed by the local ledger stream reader; the raw scan until it has read the stream once (or with rollups off).
+    ...(options.ledgerTableName ? { usageRollups: { progress: { kind: 'stored' as const }, ledgerTableName: options.ledgerTableName } } : {}),
   });
   const renewalScheduler = createLocalRenewalScheduler({
     clock,

@@ -476,6 +476,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             dynamoDb,
             engineTableName,
             ledger: ledgerService,
+            ...((options.usageRollups ?? true) ? { ledgerTableName } : {}),
             // Closes fire in time order with the checks, so a check sees every close due before it.
             ...(billing ? { closes: periodCloseTimeline(billing, now) } : {}),
             eventBridge,

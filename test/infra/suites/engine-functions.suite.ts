@@ -54,7 +54,7 @@ describe('engine functions: environment', () => {
       'close-period',
       ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'FINALIZE_INVOICES', 'LEDGER_TABLE_NAME', 'STRIPE_RATE_PER_SECOND', 'STRIPE_SECRET_ARN', 'USAGE_ROLLUP_SETTLE_MINUTES'],
     ],
-    ['check-renewal-risk', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME']],
+    ['check-renewal-risk', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME', 'USAGE_ROLLUP_SETTLE_MINUTES']],
     ['apply-ledger-changes', ['ENGINE_TABLE_NAME', 'LEDGER_TABLE_NAME']],
     [
       'correct-invoiced-period',
