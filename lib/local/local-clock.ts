@@ -152,6 +152,33 @@ export interface LocalScheduleTimeline {
   runDue(): Promise<void>;
 }
 
+/** Several timelines as one: the earliest next time of any; at one instant each runs in the order given. */
+export function combinedTimeline(...timelines: readonly LocalScheduleTimeline[]): LocalScheduleTimeline {
+  return {
+    nextAfter: (after) => {
+      const times = timelines.map((timeline) => timeline.nextAfter(after)?.getTime()).filter((at): at is number => at !== undefined);
+      return times.length === 0 ? undefined : new Date(Math.min(...times));
+    },
+    runDue: async () => {
+      for (const timeline of timelines) await timeline.runDue();
+    },
+  };
+}
+
+/**
+ * The emulator's invoice payments as a timeline: the clock stops at each
+ * moment a customer pays (or a payment fails), so a check after it sees the
+ * payment and a check before it does not.
+ */
+export function paymentCollectionTimeline(billing: Pick<LocalBilling, 'emulator' | 'collectDuePayments'>): LocalScheduleTimeline {
+  return {
+    nextAfter: (after) => billing.emulator?.nextPaymentCollectionAt(after),
+    runDue: async () => {
+      await billing.collectDuePayments();
+    },
+  };
+}
+
 /**
  * The engine's period closes as a timeline: scheduling and running them is
  * what the billing tick does (runDueCloses); a close that fails stays due and

@@ -89,7 +89,8 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
       // Frozen: only `clock advance` moves time. The contract is signed on January 20.
       now: () => new Date('2026-01-20T12:00:00Z'),
       seed: false,
-      billing: { closeCheckIntervalMs: 0, emulatorSeed: suffix },
+      // Nobody pays unless this test says so: it pays by hand, late or never, to see payment health change.
+      billing: { closeCheckIntervalMs: 0, emulatorSeed: suffix, emulatorCollectsPayments: false },
       renewalRisk: { tickIntervalMs: 0 },
       queue: { retryDelayMs: () => 5 },
     });
