@@ -2,6 +2,7 @@ import type { Catalog } from '../domain/ledger/catalog';
 import type { LedgerEntry, RecordedEntry } from '../domain/ledger/ledger-entries';
 import type { RejectedOutcome } from '../domain/ledger/rejection';
 import type { RejectionCode } from '../domain/ledger/rejection-codes';
+import type { MetricDisplayName } from '../domain/ledger/metric-display-name';
 
 // What the ledger use cases need from the outside world. Adapters
 // (lambdas/adapters/*) implement these; tests may pass fakes.
@@ -74,4 +75,10 @@ export interface OutboundEvent {
 export interface EventPublisher {
   /** Resolves once every event is accepted by the bus; throws InfrastructureError otherwise. */
   publish(events: readonly OutboundEvent[]): Promise<void>;
+}
+
+/** What sentences call a catalog metric: one and several of it (risk reasons, adjustment and credit-note lines). */
+export interface MetricDisplayNameReader {
+  /** Ledger metric code → its display name (the catalog's, else made from its unit). */
+  metricDisplayNames(): Promise<ReadonlyMap<string, MetricDisplayName>>;
 }

@@ -8,12 +8,14 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import Stripe from 'stripe';
 import { z } from 'zod';
+import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
 import { DynamoDbPaymentSignalStore } from '../adapters/dynamodb/payment-signal-store';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import { LedgerUsageReader } from '../adapters/dynamodb/ledger-usage-reader';
 import { createUsageRollupService, type UsageRollupServiceConfig } from './usage-rollup-service';
+import { catalogMetricNames } from './ledger-service';
 import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
 import { EventBridgePeriodCloseScheduler, type PeriodCloseScheduleSettings } from '../adapters/scheduler/eventbridge-period-close-scheduler';
 import { StripeBillingGateway } from '../adapters/stripe/stripe-billing-gateway';
@@ -128,6 +130,7 @@ export function createBillingService(config: BillingServiceConfig): BillingServi
     events: engineEventPublisher(config.eventBridge, config.eventBusName),
     clock: config.now ?? (() => new Date()),
     finalizeInvoices: config.finalizeInvoices ?? true,
+    metricNames: catalogMetricNames(new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName })),
   };
   const closeWait: CloseWait = { ...DEFAULT_CLOSE_WAIT_TIMING, sleep: (ms) => sleepFor(ms) };
   return { deps, directory: cachedContractDirectory(planStore, deps.clock), closeWait, stripe, gateway, invoices, planStore };

@@ -7,7 +7,8 @@ import { ingestOutcomeMessage, outcomeResultsOf, type InboundMessage, type Inges
 import { listRejected } from '../application/list-rejected';
 import { listUnattributed } from '../application/list-unattributed';
 import { loadCatalog } from '../application/load-catalog';
-import type { LedgerRepository, Page } from '../application/ports';
+import type { LedgerRepository, MetricDisplayNameReader, Page } from '../application/ports';
+import { metricDisplayName } from '../domain/ledger/metric-display-name';
 import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
 import { DynamoDbLedgerFreshnessStore } from '../adapters/dynamodb/ledger-freshness-store';
@@ -168,5 +169,12 @@ export function createLedgerService(config: LedgerServiceConfig): LedgerService 
       if (options?.reset) ledger.capacity.reset();
       return snapshot;
     },
+  };
+}
+
+/** Metric display names from the engine's catalog (one small partition, read per check or correction). */
+export function catalogMetricNames(catalog: Pick<DynamoDbCatalogRepository, 'readCatalog'>): MetricDisplayNameReader {
+  return {
+    metricDisplayNames: async () => new Map((await catalog.readCatalog()).metrics.map((metric) => [metric.code, metricDisplayName(metric)])),
   };
 }

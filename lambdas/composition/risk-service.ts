@@ -18,7 +18,7 @@ import {
   type ResolveRenewalTaskRequest,
 } from '../application/risk/manage-renewal-tasks';
 import { recordRenewalResult, type RecordRenewalResultOutcome, type RecordRenewalResultRequest } from '../application/risk/record-renewal-result';
-import type { CheckpointSchedulerPort, RenewalTask, RiskCustomerDirectory, RiskDataFreshnessReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
+import type { CheckpointSchedulerPort, RenewalTask, RiskCustomerDirectory, RiskDataFreshnessReader, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS, type RenewalRiskSettings } from '../application/risk/risk-settings';
 import {
   scheduleRenewalChecks,
@@ -26,12 +26,13 @@ import {
   type ScheduleRenewalChecksDeps,
   type ScheduleRenewalChecksResult,
 } from '../application/risk/schedule-renewal-checks';
-import { metricDisplayName } from '../domain/ledger/metric-display-name';
 import type { RenewalRiskAssessment } from '../domain/risk/assess-renewal-risk';
 import { DEFAULT_TASK_CONTENT_OPTIONS } from '../domain/risk/task-rules';
 import type { RenewalCheckpointPayload } from '../domain/risk/checkpoint-payload';
 import { engineEventPublisher } from './billing-service';
-import type { LedgerService } from './ledger-service';
+import { catalogMetricNames, type LedgerService } from './ledger-service';
+import { createUsageRollupService, type UsageRollupServiceConfig } from './usage-rollup-service';
+import { riskUsageThroughRollups } from '../application/risk/read-risk-usage-through-rollups';
 
 // Wires renewal risk to DynamoDB (tasks, contracts, invoices), the ledger
 // (usage) and EventBridge (task events). The check and schedule handlers, the
@@ -59,6 +60,12 @@ export interface RiskServiceConfig {
    */
   readonly freshness?: RiskDataFreshnessReader | null;
   readonly settings?: Partial<RenewalRiskSettings>;
+  /**
+   * Read measured usage through the usage rollups (sealed as `progress` says,
+   * like period close), the raw scan where the cells cannot answer exactly.
+   * Absent: the raw scan of the ledger only.
+   */
+  readonly usageRollups?: { readonly progress: UsageRollupServiceConfig['progress']; readonly ledgerTableName: string };
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -113,30 +120,36 @@ export interface RenewalCheckSchedulingConfig {
   readonly engineTableName: string;
   /** The stack's schedule group, the check function and the role and dead-letter queue Scheduler uses. */
   readonly schedules: CheckpointScheduleSettings;
-  /** Default checkpoint days and local time, as the stage configured them. */
-  readonly settings: Pick<RenewalRiskSettings, 'checkpointsDays' | 'localTime'>;
+  /** Default checkpoint days and local time, and the fallback task owner, as the stage configured them. */
+  readonly settings: Pick<RenewalRiskSettings, 'checkpointsDays' | 'localTime' | 'taskOptions'>;
+  /** Where 'Renewal Risk Task Reassigned' is published when a CSM change moves a contract's open tasks. */
+  readonly eventBridge: EventBridgeClient;
+  readonly eventBusName: string;
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
 
-/** Keeps a contract's renewal-check schedules in step with it: EventBridge Scheduler and the stored contracts and plans. */
+/**
+ * Keeps a contract's renewal-check schedules in step with it (EventBridge
+ * Scheduler, the stored contracts and plans), and its open tasks with its CSM.
+ */
 export function createRenewalCheckScheduling(config: RenewalCheckSchedulingConfig): (change: ContractChange) => Promise<ScheduleRenewalChecksResult> {
   const contracts = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
   const scheduler = new EventBridgeCheckpointScheduler(config.scheduler, config.schedules);
   const clock = config.now ?? (() => new Date());
+  const taskOwners = riskTaskOwners({
+    tasks: new DynamoDbRenewalTaskStore({ client: config.dynamoDb, tableName: config.engineTableName }),
+    events: engineEventPublisher(config.eventBridge, config.eventBusName),
+    settings: config.settings,
+  });
   // The plan store reads plans too, so a plan's own checkpoint days apply.
-  return (change) => scheduleRenewalChecks({ scheduler, contracts, plans: contracts, settings: config.settings, clock }, change);
-}
-
-/** Metric display names from the engine's catalog (one small partition, read per check). */
-export function catalogMetricNames(catalog: Pick<DynamoDbCatalogRepository, 'readCatalog'>): RiskMetricCatalog {
-  return {
-    metricDisplayNames: async () => new Map((await catalog.readCatalog()).metrics.map((metric) => [metric.code, metricDisplayName(metric)])),
-  };
+  return (change) => scheduleRenewalChecks({ scheduler, contracts, plans: contracts, settings: config.settings, clock, taskOwners }, change);
 }
 
 /** What moves a contract's open tasks to its new CSM, from the risk check's own dependencies. */
-export function riskTaskOwners(deps: Pick<CheckRenewalRiskDeps, 'tasks' | 'events' | 'settings'>): ScheduleRenewalChecksDeps['taskOwners'] {
+export function riskTaskOwners(
+  deps: Pick<CheckRenewalRiskDeps, 'tasks' | 'events'> & { readonly settings: Pick<RenewalRiskSettings, 'taskOptions'> },
+): NonNullable<ScheduleRenewalChecksDeps['taskOwners']> {
   return { tasks: deps.tasks, events: deps.events, fallbackOwner: deps.settings.taskOptions?.fallbackOwner ?? DEFAULT_TASK_CONTENT_OPTIONS.fallbackOwner };
 }
 
@@ -157,7 +170,12 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
     contracts,
     tasks,
     events: engineEventPublisher(config.eventBridge, config.eventBusName),
-    usage: ledgerRiskUsageReader(config.ledger),
+    usage: config.usageRollups
+      ? riskUsageThroughRollups(
+          createUsageRollupService({ dynamoDb: config.dynamoDb, engineTableName: config.engineTableName, ...config.usageRollups }).reader,
+          ledgerRiskUsageReader(config.ledger),
+        )
+      : ledgerRiskUsageReader(config.ledger),
     invoices,
     ...(payments ? { payments } : {}),
     ...(freshness ? { freshness } : {}),

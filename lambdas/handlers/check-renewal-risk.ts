@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
+import { BillingEnvironmentSchema } from '../composition/billing-service';
 import type { CheckRenewalRiskResult } from '../application/risk/check-renewal-risk';
 import { RenewalCheckpointPayloadSchema, type RenewalCheckpointPayload } from '../domain/risk/checkpoint-payload';
 import { createLedgerService } from '../composition/ledger-service';
@@ -31,6 +32,8 @@ export const RiskEnvironmentSchema = z.object({
   ENGINE_TABLE_NAME: z.string().min(1),
   LEDGER_TABLE_NAME: z.string().min(1),
   EVENT_BUS_NAME: z.string().min(1),
+  /** Read usage through the rollups, trusting cells this many minutes behind now; absent: the raw scan. */
+  USAGE_ROLLUP_SETTLE_MINUTES: BillingEnvironmentSchema.shape.USAGE_ROLLUP_SETTLE_MINUTES,
 });
 
 export interface CheckRenewalRiskResponse {
@@ -126,6 +129,10 @@ function buildDefaultCheck(): (payload: RenewalCheckpointPayload) => Promise<Che
     eventBusName: env.EVENT_BUS_NAME,
     // Tiers, owners, priorities and thresholds as the stage configured them (RENEWAL_RISK_SETTINGS).
     settings: renewalRiskSettingsFromEnv(process.env),
+    // Usage through the rollups the ledger stream keeps, trusted as far as the close trusts them.
+    ...(env.USAGE_ROLLUP_SETTLE_MINUTES === undefined
+      ? {}
+      : { usageRollups: { ledgerTableName: env.LEDGER_TABLE_NAME, progress: { kind: 'settle-lag' as const, now: () => new Date(), settleLagMs: env.USAGE_ROLLUP_SETTLE_MINUTES * 60_000 } } }),
   });
   return (payload) => service.checkRenewalRisk(payload);
 }

@@ -2,8 +2,10 @@
 // RenewalCheckSchedules rule on the engine's 'Contract Changed' event (the
 // change is in `detail`), or directly with the change itself. Scheduler and storage
 // failures throw, so the invocation is retried and finally dead-lettered;
-// repeats are harmless (deterministic schedule names, upserts).
+// repeats are harmless (deterministic schedule names, upserts). A change of
+// CSM also moves the contract's open tasks to the new owner.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { z } from 'zod';
 import { ContractChangeSchema, type ContractChange, type ScheduleRenewalChecksResult } from '../application/risk/schedule-renewal-checks';
@@ -81,6 +83,8 @@ export const ScheduleEnvironmentSchema = z.object({
   CHECK_FUNCTION_ARN: z.string().min(1),
   SCHEDULER_ROLE_ARN: z.string().min(1),
   SCHEDULER_DEAD_LETTER_ARN: z.string().min(1),
+  // A CSM change moves the contract's open tasks and announces it on the engine's bus.
+  EVENT_BUS_NAME: z.string().min(1),
 });
 
 let defaultSchedule: ((change: ContractChange) => Promise<ScheduleRenewalChecksResult>) | undefined;
@@ -90,6 +94,8 @@ function buildDefaultSchedule(): (change: ContractChange) => Promise<ScheduleRen
   return createRenewalCheckScheduling({
     dynamoDb: traced(new DynamoDBClient({})),
     scheduler: traced(new SchedulerClient({})),
+    eventBridge: traced(new EventBridgeClient({})),
+    eventBusName: env.EVENT_BUS_NAME,
     engineTableName: env.ENGINE_TABLE_NAME,
     schedules: {
       groupName: env.SCHEDULE_GROUP_NAME,

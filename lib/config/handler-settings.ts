@@ -315,15 +315,22 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
     memorySizeMb: 256,
     timeoutSeconds: 60,
     access: { ledger: 'read', engine: 'read-write', publishesEvents: true },
-    environment: renewalRiskEnvironment,
+    environment: (config) => ({
+      ...renewalRiskEnvironment(config),
+      // Usage through the rollups the ledger stream keeps, as the close reads it (docs/rollups.md).
+      USAGE_ROLLUP_SETTLE_MINUTES: String(USAGE_ROLLUP_SETTLE_MINUTES),
+    }),
   },
   'schedule-renewal-checks': {
-    description: "Keeps a contract's renewal-risk checkpoint schedules in step with its term",
+    description: "Keeps a contract's renewal-risk checkpoint schedules in step with its term, and its open tasks with its CSM",
     // A handful of Scheduler calls per contract change.
     memorySizeMb: 256,
     timeoutSeconds: 30,
     access: {
-      engine: 'read',
+      // A CSM change moves the contract's open tasks to the new owner (a task
+      // update) and announces it ('Renewal Risk Task Reassigned').
+      engine: 'read-write',
+      publishesEvents: true,
       schedules: {
         target: 'check-renewal-risk',
         environmentNames: {

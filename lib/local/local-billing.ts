@@ -18,7 +18,7 @@ import type { HttpRoute, RunningPutEventsServer } from './put-events-server';
 import type { LocalStripeState } from './engine-state';
 import { asLocalLambda } from './lambda-context';
 import { LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
-import { startStripeEmulator, type RunningStripeEmulator } from './stripe-emulator';
+import { startStripeEmulator, type PaymentBehaviour, type RunningStripeEmulator } from './stripe-emulator';
 
 export const STRIPE_WEBHOOK_PATH = '/stripe/webhook';
 const LOCAL_WEBHOOK_SECRET = 'whsec_local_engine';
@@ -34,6 +34,15 @@ export interface LocalBillingSettings {
   finalizeInvoices?: boolean;
   /** Seed for the emulator's ids. */
   emulatorSeed?: string;
+  /**
+   * The emulator's customers pay their invoices by themselves, each at the
+   * time its payment behaviour gives (on its due date unless set otherwise
+   * with `outcome-engine stripe payments`), as the clock reaches it; false:
+   * nobody pays unless told to (`outcome-engine stripe pay`). @default true
+   */
+  emulatorCollectsPayments?: boolean;
+  /** How customers without a behaviour of their own pay. @default on-time */
+  emulatorDefaultPaymentBehaviour?: PaymentBehaviour;
 }
 
 export interface LocalBillingOptions extends LocalBillingSettings {
@@ -69,6 +78,8 @@ export interface LocalBilling {
   readonly scheduler: InMemoryPeriodCloseScheduler;
   /** Schedules every stored contract's closes and runs those due on the engine's clock. */
   runDueCloses(): Promise<{ closed: CloseScheduledPeriodResult[]; failed: { scheduleName: string; error: Error }[] }>;
+  /** The emulator's customers pay (or fail to pay) what is due on the engine's clock; their webhooks are delivered when it resolves. */
+  collectDuePayments(): Promise<{ paid: string[]; failed: string[] }>;
   stop(): Promise<void>;
 }
 
@@ -172,6 +183,10 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
       emulator = await startStripeEmulator({
         now: options.now,
         webhook: { url: webhookUrl, secret: LOCAL_WEBHOOK_SECRET },
+        paymentCollection: {
+          enabled: options.emulatorCollectsPayments ?? true,
+          ...(options.emulatorDefaultPaymentBehaviour ? { defaultBehaviour: options.emulatorDefaultPaymentBehaviour } : {}),
+        },
         ...(options.emulatorSeed ? { seed: options.emulatorSeed } : {}),
         ...(options.emulatorStateFile
           ? {
@@ -239,11 +254,21 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
         }
       })());
 
+    const collectDuePayments: LocalBilling['collectDuePayments'] = async () => {
+      if (!emulator) return { paid: [], failed: [] };
+      const collected = emulator.collectDuePayments();
+      // The engine hears of them (payment signals) before anything later on the clock runs.
+      if (collected.paid.length + collected.failed.length > 0) await emulator.webhookDeliveries();
+      return collected;
+    };
+
     const interval = options.closeCheckIntervalMs ?? 60_000;
     const timer =
       interval > 0
         ? setInterval(() => {
-            runDueCloses().catch((error: unknown) => options.log(`period closes failed: ${error instanceof Error ? error.message : String(error)}`));
+            runDueCloses()
+              .then(() => collectDuePayments())
+              .catch((error: unknown) => options.log(`period closes failed: ${error instanceof Error ? error.message : String(error)}`));
           }, interval)
         : undefined;
     timer?.unref();
@@ -256,6 +281,7 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
       webhookUrl,
       scheduler,
       runDueCloses,
+      collectDuePayments,
       stop: async () => {
         if (timer) clearInterval(timer);
         await running?.catch(() => undefined);

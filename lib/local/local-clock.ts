@@ -152,6 +152,33 @@ export interface LocalScheduleTimeline {
   runDue(): Promise<void>;
 }
 
+/** Several timelines as one: the earliest next time of any; at one instant each runs in the order given. */
+export function combinedTimeline(...timelines: readonly LocalScheduleTimeline[]): LocalScheduleTimeline {
+  return {
+    nextAfter: (after) => {
+      const times = timelines.map((timeline) => timeline.nextAfter(after)?.getTime()).filter((at): at is number => at !== undefined);
+      return times.length === 0 ? undefined : new Date(Math.min(...times));
+    },
+    runDue: async () => {
+      for (const timeline of timelines) await timeline.runDue();
+    },
+  };
+}
+
+/**
+ * The emulator's invoice payments as a timeline: the clock stops at each
+ * moment a customer pays (or a payment fails), so a check after it sees the
+ * payment and a check before it does not.
+ */
+export function paymentCollectionTimeline(billing: Pick<LocalBilling, 'emulator' | 'collectDuePayments'>): LocalScheduleTimeline {
+  return {
+    nextAfter: (after) => billing.emulator?.nextPaymentCollectionAt(after),
+    runDue: async () => {
+      await billing.collectDuePayments();
+    },
+  };
+}
+
 /**
  * The engine's period closes as a timeline: scheduling and running them is
  * what the billing tick does (runDueCloses); a close that fails stays due and
@@ -382,6 +409,8 @@ export async function startLocalRenewalRisk(options: {
   readonly dynamoDb: DynamoDBClient;
   readonly engineTableName: string;
   readonly ledger: RiskServiceConfig['ledger'];
+  /** With it, usage is read through the rollups the local stream reader keeps. */
+  readonly ledgerTableName?: string;
   /** The engine's period closes, fired in time order with the checks when the clock advances. */
   readonly closes?: LocalScheduleTimeline;
   readonly eventBridge: EventBridgeClient;
@@ -400,6 +429,8 @@ export async function startLocalRenewalRisk(options: {
     scheduler,
     now: () => clock.now(),
     ...(options.settings?.settings ? { settings: options.settings.settings } : {}),
+    // Sealed by the local ledger stream reader; the raw scan until it has read the stream once (or with rollups off).
+    ...(options.ledgerTableName ? { usageRollups: { progress: { kind: 'stored' as const }, ledgerTableName: options.ledgerTableName } } : {}),
   });
   const renewalScheduler = createLocalRenewalScheduler({
     clock,

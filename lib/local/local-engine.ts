@@ -41,6 +41,8 @@ import { startLocalUsageRollups } from './ledger-stream-reader';
 import {
   createLocalClock,
   periodCloseTimeline,
+  combinedTimeline,
+  paymentCollectionTimeline,
   startLocalRenewalRisk,
   type LocalClock,
   type LocalRenewalRisk,
@@ -476,8 +478,10 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             dynamoDb,
             engineTableName,
             ledger: ledgerService,
+            ...((options.usageRollups ?? true) ? { ledgerTableName } : {}),
             // Closes fire in time order with the checks, so a check sees every close due before it.
-            ...(billing ? { closes: periodCloseTimeline(billing, now) } : {}),
+            // Payments after the closes: an invoice closed at an instant is not paid at that same instant.
+            ...(billing ? { closes: combinedTimeline(periodCloseTimeline(billing, now), paymentCollectionTimeline(billing)) } : {}),
             eventBridge,
             eventBusName,
             log,

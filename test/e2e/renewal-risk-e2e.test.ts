@@ -1,5 +1,5 @@
 // Renewal risk end to end on the local engine's clock: a contract is stored,
-// its checkpoints are scheduled (120/90/60/30 days before term end), outcomes
+// its checkpoints are scheduled (180/120/90/60/30 days before term end; 180 has passed when it is stored), outcomes
 // arrive below target through the real PutEvents path, and `clock advance`
 // walks the term: a task appears at 120 days, escalates at 90, and resolves at
 // 60 once the customer recovers. The CLI drives and reads all of it in-process.
@@ -165,7 +165,7 @@ describe('renewal risk on the local clock', () => {
     await engine.drain();
     expect(riskEvents().map((e) => e['detail-type'])).toEqual(['Renewal Risk Task Created', 'Renewal Risk Escalated', 'Renewal Risk Resolved']);
     expect(riskEvents().every((e) => e.source === 'outcome-engine')).toBe(true);
-  });
+  }, 180_000);
 
   it('assesses on demand with risk check, as of now or a past moment', async () => {
     const now = await cliJson<RenewalRiskAssessment>(['risk', 'check', '--contract', CONTRACT]);

@@ -89,7 +89,8 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
       // Frozen: only `clock advance` moves time. The contract is signed on January 20.
       now: () => new Date('2026-01-20T12:00:00Z'),
       seed: false,
-      billing: { closeCheckIntervalMs: 0, emulatorSeed: suffix },
+      // Nobody pays unless this test says so: it pays by hand, late or never, to see payment health change.
+      billing: { closeCheckIntervalMs: 0, emulatorSeed: suffix, emulatorCollectsPayments: false },
       renewalRisk: { tickIntervalMs: 0 },
       queue: { retryDelayMs: () => 5 },
     });
@@ -145,6 +146,7 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
     // Read straight from the schedulers (no clock command has run a catch-up scan yet): the announcement did this.
     expect(announced.filter((e) => e['detail-type'] === 'Contract Changed').map((e) => e.detail)).toMatchObject([{ contractId: CONTRACT, change: 'created' }]);
     expect(engine.renewalRisk!.renewalScheduler.pending().filter((c) => c.payload.contractId === CONTRACT).map((c) => [c.payload.checkpointDays, c.fireAt])).toEqual([
+      [180, '2026-07-05T09:00:00.000Z'],
       [120, '2026-09-03T09:00:00.000Z'],
       [90, '2026-10-03T09:00:00.000Z'],
       [60, '2026-11-02T09:00:00.000Z'],

@@ -1,4 +1,5 @@
 import { mapWithConcurrency } from '../../shared/map-with-concurrency';
+import type { MetricDisplayNameReader } from '../ports';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { createInvoiceRecord, type InvoiceRecord, type PendingAdjustment } from '../../domain/invoicing/invoice-record';
 import { reconcileInvoiceTotals } from '../../domain/invoicing/reconciliation';
@@ -26,6 +27,8 @@ export interface BillingDeps {
   readonly clock: () => Date;
   /** Finalize invoices in Stripe (true) or leave them as drafts for review (false). */
   readonly finalizeInvoices: boolean;
+  /** The catalog's metric names, for adjustment and credit-note lines; without it they name the plan metric's code. */
+  readonly metricNames?: MetricDisplayNameReader;
 }
 
 export interface ClosePeriodInput {

@@ -279,10 +279,11 @@ export async function correctInvoicedPeriod(deps: BillingDeps, input: CorrectPer
     now: deps.clock().toISOString(),
     earlierRecords,
   });
+  const metricNames = deps.metricNames ? await deps.metricNames.metricDisplayNames() : undefined;
   try {
     return await retryOnConflict({ isConflict: (error) => error instanceof CorrectionNumberTakenError, attempts: PLAN_ATTEMPTS }, async (attempt) => {
       if (attempt > 1) previous = await deps.invoices.listCorrections(input.contractId, input.periodId);
-      const planned = planCorrection({ record, previous: previous.map((stored) => stored.correction), rerated });
+      const planned = planCorrection({ record, previous: previous.map((stored) => stored.correction), rerated, ...(metricNames ? { metricNames } : {}) });
       if (!planned) return result(null);
       if (mode === 'prompt' && !onAdjustmentInvoice && planned.creditNoteLines.length === 0) {
         return result(null, adjustmentTotal(planned));

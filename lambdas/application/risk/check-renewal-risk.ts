@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Contract } from '../../domain/plans/contract-schema';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { assessRenewalRisk, type RenewalRiskAssessment } from '../../domain/risk/assess-renewal-risk';
 import type { RenewalCheckpointPayload } from '../../domain/risk/checkpoint-payload';
@@ -43,7 +44,10 @@ function isOpen(task: RenewalTask): boolean {
  * or removed contract is skipped, not failed.
  */
 export async function checkRenewalRisk(deps: CheckRenewalRiskDeps, payload: RenewalCheckpointPayload): Promise<CheckRenewalRiskResult> {
-  const contract = await deps.contracts.getContract(payload.contractId);
+  const now = deps.clock();
+  // The revision in force at the check's own moment, as `risk check --as-of`
+  // reads it: a later repeat of this answer gives it field for field.
+  const contract = await contractInForce(deps.contracts, payload.contractId, now);
   if (!contract) return { outcome: 'skipped', why: 'contract_not_found', message: `contract "${payload.contractId}" is not stored` };
   if (termIdOf(contract) !== payload.termId) {
     return {
@@ -52,7 +56,6 @@ export async function checkRenewalRisk(deps: CheckRenewalRiskDeps, payload: Rene
       message: `contract "${contract.contractId}" is now in term ${termIdOf(contract)}, not ${payload.termId}`,
     };
   }
-  const now = deps.clock();
   const input = await gatherRiskInput(deps, { contract, checkpointDays: payload.checkpointDays, now });
   const assessment = assessRenewalRisk(input, deps.settings.riskConfig);
 
@@ -221,11 +224,14 @@ export async function assessContractRisk(
   deps: Omit<CheckRenewalRiskDeps, 'tasks' | 'events'>,
   request: AdHocRiskCheck,
 ): Promise<RenewalRiskAssessment> {
-  const contract =
-    request.asOf !== undefined && deps.contracts.getContractAsOf
-      ? await deps.contracts.getContractAsOf(request.contractId, request.asOf)
-      : await deps.contracts.getContract(request.contractId);
+  const now = request.asOf ?? deps.clock();
+  const contract = await contractInForce(deps.contracts, request.contractId, now);
   if (!contract) throw new RiskContractNotFoundError(request.contractId);
-  const input = await gatherRiskInput(deps, { contract, now: request.asOf ?? deps.clock() });
+  const input = await gatherRiskInput(deps, { contract, now });
   return assessRenewalRisk(input, deps.settings.riskConfig);
+}
+
+/** The contract revision in force at `at` (the current contract from a reader that keeps no revisions). */
+async function contractInForce(contracts: RiskContractReader, contractId: string, at: Date): Promise<Contract | undefined> {
+  return contracts.getContractAsOf ? contracts.getContractAsOf(contractId, at) : contracts.getContract(contractId);
 }

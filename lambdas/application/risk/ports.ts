@@ -1,4 +1,4 @@
-import type { MetricDisplayName } from '../../domain/ledger/metric-display-name';
+import type { MetricDisplayNameReader } from '../ports';
 import type { Contract } from '../../domain/plans/contract-schema';
 import type { Plan } from '../../domain/plans/plan-schema';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
@@ -198,11 +198,8 @@ export interface RiskPaymentSignalReader {
   listPaymentSignals(contractId: string, range?: { readonly from?: Date; readonly to?: Date }): Promise<StripePaymentSignal[]>;
 }
 
-/** The metric catalog, for what outcomes are called in sentences and which feedback metrics exist. */
-export interface RiskMetricCatalog {
-  /** Metric code → how sentences name one and several of it (catalog display name, else its unit). */
-  metricDisplayNames(): Promise<ReadonlyMap<string, MetricDisplayName>>;
-}
+/** The metric catalog, for what outcomes are called in sentences. */
+export type RiskMetricCatalog = MetricDisplayNameReader;
 
 /** Who the customers are, for the name a CSM knows them by. */
 export interface RiskCustomerDirectory {

@@ -10,7 +10,9 @@ import {
   rollupDayOf,
   ROLLUP_DAY_MS,
   type RollupAnswer,
+  type RollupTotals,
 } from '../../domain/ledger/usage-rollup';
+import type { UsageBasis } from '../../domain/ledger/summarize-usage';
 import type { MetricUsage, PeriodUsage } from '../../domain/rating/usage';
 import { isRollupAnswerable, metricUsageFromRollup } from '../../domain/rating/usage-from-rollup';
 import { usageRequirementsFor, type UsageRequirement } from '../../domain/rating/usage-requirements';
@@ -59,9 +61,8 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     if (![fromMs, toMs, asOfMs].every(Number.isFinite) || toMs <= fromMs) {
       throw new RangeError(`invalid usage window ${request.from} .. ${request.to} as of ${request.asOf}`);
     }
-    const progress = isRollupAligned(fromMs) && isRollupAligned(toMs) ? await this.deps.progress.sealedBeforeMs() : undefined;
-    if (progress === undefined) return this.deps.raw.readUsage(request);
-    const sealedBeforeMs = Math.min(rollupBucketOf(asOfMs), progress);
+    const sealedBeforeMs = await this.sealedBefore(fromMs, toMs, asOfMs);
+    if (sealedBeforeMs === undefined) return this.deps.raw.readUsage(request);
     const byMetric = new Map<string, UsageRequirement[]>();
     for (const requirement of request.requirements.filter(isRollupAnswerable)) {
       byMetric.set(requirement.ledgerMetric, [...(byMetric.get(requirement.ledgerMetric) ?? []), requirement]);
@@ -92,6 +93,31 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
       asOf: new Date(asOfMs).toISOString(),
       metrics: answered.sort((left, right) => position(left) - position(right)),
     };
+  }
+
+  /**
+   * One customer × metric's totals per basis over an occurredAt window as of a
+   * cutoff, from the cells and the tail; undefined where only the raw scan
+   * answers exactly (a window off the bucket boundaries, no rollups yet, a
+   * quiet window split at the cutoff). Renewal risk reads its usage this way.
+   */
+  async totals(request: { readonly customerId: string; readonly metric: string; readonly from: Date; readonly to: Date; readonly asOf: Date }): Promise<Record<UsageBasis, RollupTotals> | undefined> {
+    const fromMs = request.from.getTime();
+    const toMs = request.to.getTime();
+    const asOfMs = request.asOf.getTime();
+    if (![fromMs, toMs, asOfMs].every(Number.isFinite) || toMs <= fromMs) {
+      throw new RangeError(`invalid usage window ${request.from.toISOString()} .. ${request.to.toISOString()} as of ${request.asOf.toISOString()}`);
+    }
+    const sealedBeforeMs = await this.sealedBefore(fromMs, toMs, asOfMs);
+    if (sealedBeforeMs === undefined) return undefined;
+    const answer = await this.answer({ customerId: request.customerId, metric: request.metric, fromMs, toMs, asOfMs, sealedBeforeMs });
+    return answer.exact ? answer.totals : undefined;
+  }
+
+  /** Where the cells end and the tail begins for this window, or undefined when the cells cannot be used for it. */
+  private async sealedBefore(fromMs: number, toMs: number, asOfMs: number): Promise<number | undefined> {
+    const progress = isRollupAligned(fromMs) && isRollupAligned(toMs) ? await this.deps.progress.sealedBeforeMs() : undefined;
+    return progress === undefined ? undefined : Math.min(rollupBucketOf(asOfMs), progress);
   }
 
   /** One customer × metric from the cells and the tail; not exact only where a quiet window splits a bucket. */

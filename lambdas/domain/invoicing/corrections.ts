@@ -1,3 +1,4 @@
+import { metricNoun, type MetricDisplayName } from '../ledger/metric-display-name';
 import { decimalToString, toDecimal } from '../money/decimal';
 import type { CurrencyCode } from '../money/currencies';
 import { COMMITMENT_TRUE_UP_CHARGE_ID } from '../plans/plan-schema';
@@ -43,17 +44,19 @@ interface BilledLine {
   quantity: string;
   amount: bigint;
   metric: string | null;
+  /** The ledger metric the line counts, for its display name. */
+  ledgerMetric: string | null;
   chargeName: string;
 }
 
 function billedSoFar(record: InvoiceRecord, corrections: readonly InvoiceCorrection[]): Map<string, BilledLine> {
   const billed = new Map<string, BilledLine>();
   for (const line of ownPeriodLines(record)) {
-    billed.set(line.lineId, { quantity: line.quantity, amount: line.amountDue, metric: line.metric, chargeName: line.description });
+    billed.set(line.lineId, { quantity: line.quantity, amount: line.amountDue, metric: line.metric, ledgerMetric: line.usageQuery?.ledgerMetric ?? null, chargeName: line.description });
   }
   for (const correction of corrections) {
     const apply = (line: CorrectionLine, sign: 1n | -1n): void => {
-      const known = billed.get(line.lineKey) ?? { quantity: '0', amount: 0n, metric: line.metric, chargeName: line.lineKey };
+      const known = billed.get(line.lineKey) ?? { quantity: '0', amount: 0n, metric: line.metric, ledgerMetric: null, chargeName: line.lineKey };
       billed.set(line.lineKey, {
         ...known,
         quantity: decimalToString(toDecimal(known.quantity).plus(toDecimal(line.quantityDelta))),
@@ -66,16 +69,33 @@ function billedSoFar(record: InvoiceRecord, corrections: readonly InvoiceCorrect
   return billed;
 }
 
-function describeChange(periodId: string, direction: 'up' | 'down', quantityDelta: string, metric: string | null, name: string): string {
+/**
+ * "Adjustment for 2027-01: 1 late resolution", "Credit for 2027-01: 2 reversed
+ * resolutions": the count with the metric's display name, singular for exactly
+ * one. `noun` is null for a line that counts no outcomes (a fee, the true-up),
+ * which is named by its charge.
+ */
+function describeChange(periodId: string, direction: 'up' | 'down', quantityDelta: string, noun: MetricDisplayName | null, name: string): string {
   const delta = toDecimal(quantityDelta);
   if (direction === 'up') {
-    return metric && delta.isPositive() && !delta.isZero()
-      ? `Adjustment for ${periodId}: ${decimalToString(delta)} late ${metric}`
-      : `Adjustment for ${periodId}: ${name}`;
+    if (noun && delta.isPositive() && !delta.isZero()) {
+      const count = decimalToString(delta);
+      return `Adjustment for ${periodId}: ${count} late ${metricNoun(count, noun)}`;
+    }
+    return `Adjustment for ${periodId}: ${name}`;
   }
-  return metric && delta.isNegative()
-    ? `Credit for ${periodId}: ${decimalToString(delta.negated())} reversed ${metric}`
-    : `Credit for ${periodId}: ${name}`;
+  if (noun && delta.isNegative()) {
+    const count = decimalToString(delta.negated());
+    return `Credit for ${periodId}: ${count} reversed ${metricNoun(count, noun)}`;
+  }
+  return `Credit for ${periodId}: ${name}`;
+}
+
+/** The catalog's name for the line's ledger metric; without one, the plan metric's code as it is. */
+function nounOf(planMetric: string | null, ledgerMetric: string | null, names: ReadonlyMap<string, MetricDisplayName> | undefined): MetricDisplayName | null {
+  if (!planMetric) return null;
+  const named = ledgerMetric ? names?.get(ledgerMetric) : undefined;
+  return named ?? { singular: planMetric, plural: planMetric };
 }
 
 function ratedLines(draft: DraftInvoice): InvoiceLine[] {
@@ -88,6 +108,8 @@ export interface PlanCorrectionInput {
   readonly previous: readonly InvoiceCorrection[];
   /** The period re-rated as of now. */
   readonly rerated: DraftInvoice;
+  /** Ledger metric code → the catalog's display name, for the sentences on adjustment and credit-note lines. */
+  readonly metricNames?: ReadonlyMap<string, MetricDisplayName>;
 }
 
 /**
@@ -117,13 +139,14 @@ export function planCorrection(input: PlanCorrectionInput): InvoiceCorrection | 
     if (difference === 0n) continue;
     const quantityDelta = decimalToString(toDecimal(after?.quantity ?? '0').minus(toDecimal(before?.quantity ?? '0')));
     const metric = after?.metric ?? before?.metric ?? null;
+    const ledgerMetric = after?.usageQuery?.ledgerMetric ?? before?.ledgerMetric ?? null;
     const name = after?.chargeName ?? before?.chargeName ?? key;
     const line = {
       lineKey: key,
       chargeId: key === COMMITMENT_TRUE_UP_CHARGE_ID ? COMMITMENT_TRUE_UP_CHARGE_ID : key,
       metric,
       quantityDelta,
-      description: describeChange(record.periodId, difference > 0n ? 'up' : 'down', quantityDelta, metric, name),
+      description: describeChange(record.periodId, difference > 0n ? 'up' : 'down', quantityDelta, nounOf(metric, ledgerMetric, input.metricNames), name),
       amount: difference > 0n ? difference : -difference,
     };
     (difference > 0n ? adjustmentLines : creditNoteLines).push(line);

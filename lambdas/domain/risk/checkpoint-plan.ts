@@ -6,7 +6,7 @@ import { instant } from './risk-values';
 import { InstantSchema, LocalDateSchema, TimeZoneSchema } from '../periods/time-schemas';
 
 /** Days before term end at which renewal risk is checked unless a plan or contract says otherwise. */
-export const DEFAULT_CHECKPOINT_DAYS = [120, 90, 60, 30] as const;
+export const DEFAULT_CHECKPOINT_DAYS = [180, 120, 90, 60, 30] as const;
 
 /** EventBridge Scheduler: names are 1..64 characters of [0-9a-zA-Z-_.]. */
 export const SCHEDULE_NAME_MAX_LENGTH = 64;

@@ -1,12 +1,14 @@
 // The emulator's own HTTP control surface under /_emulator/, so a process
 // that did not start the emulator (the local engine, a benchmark, curl) can
-// inject faults, move the clock, point webhooks somewhere, fail a payment or
-// reset everything. JSON in, JSON out, no API key (the emulator listens on
+// inject faults, move the clock, point webhooks somewhere, pay, fail or void
+// an invoice, set how customers pay, collect due payments or reset everything. JSON in, JSON out, no API key (the emulator listens on
 // 127.0.0.1 only).
 import { z } from 'zod';
 import type { EmulatorCore } from './emulator-core';
 import { findOr404, snapshot } from './resources/common';
-import { recordPaymentFailure, renderInvoice } from './resources/invoice-model';
+import { payOutOfBand, recordPaymentFailure, renderInvoice, voidInvoice } from './resources/invoice-model';
+import { parsePaymentBehaviour } from './payment-behaviour';
+import { collectDuePayments, paymentBehavioursOf } from './payment-collection';
 import type { HandlerContext } from './router';
 
 export const CONTROL_PREFIX = '/_emulator';
@@ -32,6 +34,8 @@ export type ControlFaultRequest = z.input<typeof faultSchema>;
 const rateLimitSchema = z.strictObject({ perSecond: z.number().positive().nullable(), burst: z.number().positive().optional() });
 const webhookSchema = z.strictObject({ url: z.string().url(), secret: z.string().min(1).optional() });
 const clockSchema = z.strictObject({ seconds: z.number() });
+// `behaviour`: "on-time", "late:<days>", "fails", "never", or null for the default again.
+const paymentBehaviourSchema = z.strictObject({ customer: z.string().min(1).max(255), behaviour: z.string().nullable() });
 const resendSchema = z.strictObject({ tamper: z.enum(['bad-signature', 'stale-timestamp', 'missing-signature']).nullable().optional() });
 
 export interface ControlResponse {
@@ -133,15 +137,33 @@ export async function handleControl(
     }
     case 'GET /clock':
       return { status: 200, body: { now: core.clock.unixNow() } };
+    case 'GET /payment_behaviours':
+      return { status: 200, body: paymentBehavioursOf(core.state) };
+    case 'POST /payment_behaviours': {
+      const { customer, behaviour } = parse(paymentBehaviourSchema, body);
+      if (behaviour === null) core.state.paymentBehaviours.delete(customer);
+      else {
+        try {
+          core.state.paymentBehaviours.set(customer, parsePaymentBehaviour(behaviour));
+        } catch (error) {
+          if (error instanceof RangeError) throw new ControlRequestError(error.message, { cause: error });
+          throw error;
+        }
+      }
+      return { status: 200, body: paymentBehavioursOf(core.state) };
+    }
+    case 'POST /payments/collect':
+      return { status: 200, body: collectDuePayments(ctx) };
   }
   if (method === 'POST' && (match = /^\/_emulator\/events\/([^/]+)\/resend$/.exec(path))) {
     const { tamper } = parse(resendSchema, body ?? {});
     const event = findOr404(core.state.events, decodeURIComponent(match[1] ?? ''), 'event');
     return { status: 200, body: await core.webhooks.resend(snapshot(event), tamper ?? null) };
   }
-  if (method === 'POST' && (match = /^\/_emulator\/invoices\/([^/]+)\/payment_failure$/.exec(path))) {
+  if (method === 'POST' && (match = /^\/_emulator\/invoices\/([^/]+)\/(payment_failure|pay|void)$/.exec(path))) {
     const invoice = findOr404(core.state.invoices, decodeURIComponent(match[1] ?? ''), 'invoice');
-    recordPaymentFailure(ctx, invoice);
+    const change = match[2] === 'pay' ? payOutOfBand : match[2] === 'void' ? voidInvoice : recordPaymentFailure;
+    change(ctx, invoice);
     return { status: 200, body: renderInvoice(core.state, invoice) };
   }
   if (method === 'GET' && (match = /^\/_emulator\/hosted\/([^/]+)(\/pdf)?$/.exec(path))) {

@@ -6,7 +6,8 @@ import { FaultController } from './faults';
 import { createIdGenerator, cryptoRandom, seededRandom, type IdGenerator } from './ids';
 import { IdempotencyStore } from './idempotency';
 import { snapshot } from './resources/common';
-import type { RequestInfo } from './router';
+import type { PaymentBehaviour } from './payment-behaviour';
+import type { HandlerContext, RequestInfo } from './router';
 import { clearState, createState, type EmulatorState } from './state';
 import { WebhookDispatcher, type WebhookTarget } from './webhooks';
 import type { EventObject } from './wire-types';
@@ -20,6 +21,12 @@ export interface EmulatorCoreOptions {
   webhook?: { url: string; secret?: string; maxAttempts?: number; retryDelayMs?: number };
   /** Where emulated time starts ahead of `now` (a restored state's clock advance). */
   clockOffsetMs?: number;
+  /**
+   * Collect open invoices when asked (`collectDuePayments`), each at the time
+   * its customer's payment behaviour gives; `defaultBehaviour` for customers
+   * without one. Off by default: a test pays its invoices itself.
+   */
+  paymentCollection?: { enabled?: boolean; defaultBehaviour?: PaymentBehaviour };
 }
 
 export interface EmulatorCore {
@@ -33,6 +40,8 @@ export interface EmulatorCore {
   /** Records an event of `type` about `object` and queues its webhook. */
   emit(request: RequestInfo | null, type: string, object: object, previousAttributes?: Record<string, unknown>): EventObject;
   configureWebhook(target: { url: string; secret?: string } | null): WebhookTarget | null;
+  /** A context for changes made outside an API request (control routes, helpers): their events carry no request. */
+  internalContext(): HandlerContext;
   reset(): void;
 }
 
@@ -42,6 +51,8 @@ export function createEmulatorCore(options: EmulatorCoreOptions = {}): EmulatorC
   const ids = createIdGenerator(seeded ? seededRandom(`${options.seed}:ids`) : cryptoRandom());
   const faultRandom = seeded ? seededRandom(`${options.seed}:faults`) : cryptoRandom();
   const state = createState(clock, ids);
+  state.paymentCollection.enabled = options.paymentCollection?.enabled ?? false;
+  if (options.paymentCollection?.defaultBehaviour) state.paymentCollection.defaultBehaviour = options.paymentCollection.defaultBehaviour;
   const idempotency = new IdempotencyStore(clock);
   const faults = new FaultController(faultRandom);
   const webhooks = new WebhookDispatcher({
@@ -95,6 +106,15 @@ export function createEmulatorCore(options: EmulatorCoreOptions = {}): EmulatorC
       return event;
     },
     configureWebhook,
+    internalContext() {
+      return {
+        state,
+        request: { id: `req_${ids.token(14)}`, idempotencyKey: null, apiVersion: null },
+        emit: (type, object, previous) => {
+          core.emit(null, type, object, previous);
+        },
+      };
+    },
     reset() {
       clearState(state);
       idempotency.clear();

@@ -18,4 +18,6 @@ export { DEFAULT_API_VERSION } from './emulator-core';
 export { IDEMPOTENCY_KEY_TTL_MS } from './idempotency';
 export type { WebhookDelivery, WebhookTamper, WebhookTarget } from './webhooks';
 export type { EventObject } from './wire-types';
+export { formatPaymentBehaviour, parsePaymentBehaviour, PaymentBehaviourSchema, type PaymentBehaviour } from './payment-behaviour';
+export type { CollectionResult } from './payment-collection';
 export { clientOptionsFromUrl, type EmulatorClientOptions } from './client-options';

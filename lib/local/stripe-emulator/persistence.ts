@@ -9,6 +9,7 @@ import { writeFileDurably } from '../durable-file';
 import type { EmulatorCore } from './emulator-core';
 import type { IdempotencyEntry } from './idempotency';
 import type { Collection } from './collection';
+import { PaymentBehaviourSchema } from './payment-behaviour';
 
 const rows = z.array(z.looseObject({ id: z.string() }));
 const pairs = <Value extends z.ZodType>(value: Value) => z.array(z.tuple([z.string(), value]));
@@ -28,6 +29,8 @@ export const EmulatorSnapshotSchema = z.object({
   lineIdByItem: pairs(z.string()),
   creditedByLine: pairs(z.number()),
   daysUntilDue: pairs(z.number()),
+  /** Absent in files written before customers had payment behaviours. */
+  paymentBehaviours: pairs(PaymentBehaviourSchema).default([]),
   idempotency: pairs(
     z.object({
       endpoint: z.string(),
@@ -58,6 +61,7 @@ export function snapshotOf(core: EmulatorCore, generation: number, now: Date): E
     lineIdByItem: [...state.lineIdByItem],
     creditedByLine: [...state.creditedByLine],
     daysUntilDue: [...state.daysUntilDue],
+    paymentBehaviours: [...state.paymentBehaviours],
     idempotency: core.idempotency.savedEntries() as EmulatorSnapshot['idempotency'],
   };
 }
@@ -84,6 +88,7 @@ export function restoreSnapshot(core: EmulatorCore, snapshot: EmulatorSnapshot):
   refillMap(state.lineIdByItem, snapshot.lineIdByItem);
   refillMap(state.creditedByLine, snapshot.creditedByLine);
   refillMap(state.daysUntilDue, snapshot.daysUntilDue);
+  refillMap(state.paymentBehaviours, snapshot.paymentBehaviours);
   core.idempotency.restore(snapshot.idempotency as ReadonlyArray<readonly [string, IdempotencyEntry]>);
 }
 

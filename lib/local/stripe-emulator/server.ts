@@ -16,11 +16,13 @@ import { creditNoteRoutes } from './resources/credit-notes';
 import { customerRoutes } from './resources/customers';
 import { eventRoutes } from './resources/events';
 import { invoiceItemRoutes } from './resources/invoice-items';
-import { recordPaymentFailure, renderInvoice } from './resources/invoice-model';
+import { payOutOfBand, recordPaymentFailure, renderInvoice, voidInvoice } from './resources/invoice-model';
+import type { PaymentBehaviour } from './payment-behaviour';
+import { collectDuePayments, nextCollectionAfter, paymentBehavioursOf, type CollectionResult } from './payment-collection';
 import { invoiceRoutes } from './resources/invoices';
 import { type HandlerContext, type RequestInfo, Router } from './router';
 import type { WebhookDelivery, WebhookTamper } from './webhooks';
-import type { EventObject } from './wire-types';
+import type { EventObject, InvoiceObject } from './wire-types';
 import { readStateFile, type DamagedStateFileError } from '../durable-file';
 import { EmulatorSnapshotSchema, EmulatorStateSaver, restoreSnapshot, snapshotOf } from './persistence';
 
@@ -72,6 +74,18 @@ export interface RunningStripeEmulator {
    * `invoice.payment_failed`), as a declined automatic charge would; returns the invoice.
    */
   failInvoicePayment(invoiceId: string): Record<string, unknown>;
+  /** Marks an open or uncollectible invoice paid out of band (`invoice.paid`), as the customer paying by transfer; returns the invoice. */
+  payInvoice(invoiceId: string): Record<string, unknown>;
+  /** Voids an open or uncollectible invoice (`invoice.voided`); returns the invoice. */
+  voidInvoice(invoiceId: string): Record<string, unknown>;
+  /** How a customer pays (by Stripe id or the engine's `metadata.customerId`); null returns it to the default. */
+  setPaymentBehaviour(customer: string, behaviour: PaymentBehaviour | null): void;
+  /** Customers with a behaviour of their own, and the default. */
+  paymentBehaviours(): { readonly collecting: boolean; readonly defaultBehaviour: PaymentBehaviour; readonly customers: Record<string, PaymentBehaviour> };
+  /** The next moment an open invoice is due to be collected, strictly after `after` (none when collection is off). */
+  nextPaymentCollectionAt(after: Date): Date | undefined;
+  /** Pays (or fails, for a customer whose payments fail) every open invoice whose collection time has come. */
+  collectDuePayments(): CollectionResult;
   /** Moves emulated time (object timestamps, the 24 h idempotency window, webhook signatures). */
   advanceClock(seconds: number): void;
   now(): Date;
@@ -103,6 +117,12 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   await saver?.save();
   const persist = saver ? () => saver.save() : () => Promise.resolve();
   if (options.rateLimit) core.faults.rateLimit(options.rateLimit);
+  const changeInvoice = (invoiceId: string, change: (ctx: HandlerContext, invoice: InvoiceObject) => void): Record<string, unknown> => {
+    const invoice = findOr404(core.state.invoices, invoiceId, 'invoice');
+    change(core.internalContext(), invoice);
+    saver?.saveInBackground();
+    return renderInvoice(core.state, invoice) as unknown as Record<string, unknown>;
+  };
   options.faults?.(core.faults);
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
@@ -140,18 +160,23 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       if (!event) throw new Error(`The Stripe emulator has no event ${eventId}.`);
       return core.webhooks.resend(structuredClone(event), tamper);
     },
-    failInvoicePayment: (invoiceId) => {
-      const invoice = findOr404(core.state.invoices, invoiceId, 'invoice');
-      const ctx: HandlerContext = {
-        state: core.state,
-        request: { id: `req_${core.ids.token(14)}`, idempotencyKey: null, apiVersion: null },
-        emit: (type, object, previous) => {
-          core.emit(null, type, object, previous);
-        },
-      };
-      recordPaymentFailure(ctx, invoice);
+    failInvoicePayment: (invoiceId) => changeInvoice(invoiceId, recordPaymentFailure),
+    payInvoice: (invoiceId) => changeInvoice(invoiceId, payOutOfBand),
+    voidInvoice: (invoiceId) => changeInvoice(invoiceId, voidInvoice),
+    setPaymentBehaviour: (customer, behaviour) => {
+      if (behaviour === null) core.state.paymentBehaviours.delete(customer);
+      else core.state.paymentBehaviours.set(customer, behaviour);
       saver?.saveInBackground();
-      return renderInvoice(core.state, invoice) as unknown as Record<string, unknown>;
+    },
+    paymentBehaviours: () => paymentBehavioursOf(core.state),
+    nextPaymentCollectionAt: (after) => {
+      const next = nextCollectionAfter(core.state, Math.floor(after.getTime() / 1000));
+      return next === undefined ? undefined : new Date(next * 1000);
+    },
+    collectDuePayments: () => {
+      const result = collectDuePayments(core.internalContext());
+      if (result.paid.length + result.failed.length > 0) saver?.saveInBackground();
+      return result;
     },
     advanceClock: (seconds) => {
       core.clock.advance(seconds * 1000);

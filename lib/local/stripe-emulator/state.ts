@@ -2,6 +2,7 @@
 // the bookkeeping Stripe keeps behind its objects. `reset()` empties it.
 import type { EmulatorClock } from './clock';
 import { Collection } from './collection';
+import { ON_TIME, type PaymentBehaviour } from './payment-behaviour';
 import type { IdGenerator } from './ids';
 import type {
   CreditNoteObject,
@@ -29,6 +30,10 @@ export interface EmulatorState {
   readonly daysUntilDue: Map<string, number>;
   /** Base URL clients reach the emulator on (for hosted invoice links). */
   baseUrl: string;
+  /** How customers pay, by Stripe customer id or the engine's `metadata.customerId` (payment-collection.ts). */
+  readonly paymentBehaviours: Map<string, PaymentBehaviour>;
+  /** Whether open invoices are collected when asked, and how customers without a setting pay. */
+  readonly paymentCollection: { enabled: boolean; defaultBehaviour: PaymentBehaviour };
 }
 
 export function createState(clock: EmulatorClock, ids: IdGenerator): EmulatorState {
@@ -45,6 +50,8 @@ export function createState(clock: EmulatorClock, ids: IdGenerator): EmulatorSta
     creditedByLine: new Map(),
     daysUntilDue: new Map(),
     baseUrl: '',
+    paymentBehaviours: new Map(),
+    paymentCollection: { enabled: false, defaultBehaviour: ON_TIME },
   };
 }
 
@@ -58,4 +65,5 @@ export function clearState(state: EmulatorState): void {
   state.lineIdByItem.clear();
   state.creditedByLine.clear();
   state.daysUntilDue.clear();
+  state.paymentBehaviours.clear();
 }

@@ -54,7 +54,7 @@ describe('engine functions: environment', () => {
       'close-period',
       ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'FINALIZE_INVOICES', 'LEDGER_TABLE_NAME', 'STRIPE_RATE_PER_SECOND', 'STRIPE_SECRET_ARN', 'USAGE_ROLLUP_SETTLE_MINUTES'],
     ],
-    ['check-renewal-risk', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME']],
+    ['check-renewal-risk', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME', 'USAGE_ROLLUP_SETTLE_MINUTES']],
     ['apply-ledger-changes', ['ENGINE_TABLE_NAME', 'LEDGER_TABLE_NAME']],
     [
       'correct-invoiced-period',
@@ -62,7 +62,7 @@ describe('engine functions: environment', () => {
     ],
     [
       'schedule-renewal-checks',
-      ['CHECK_FUNCTION_ARN', 'ENGINE_TABLE_NAME', 'SCHEDULER_DEAD_LETTER_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_GROUP_NAME'],
+      ['CHECK_FUNCTION_ARN', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'SCHEDULER_DEAD_LETTER_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_GROUP_NAME'],
     ],
     [
       'schedule-period-closes',
@@ -245,6 +245,23 @@ describe('engine functions: correct-invoiced-period', () => {
     const all = statements.flatMap((statement) => [statement.Action].flat());
     expect(all).toContain('events:PutEvents');
     expect(all).toContain('secretsmanager:GetSecretValue');
+  });
+});
+
+describe('engine functions: schedule-renewal-checks', () => {
+  it('may update tasks on the engine table and put events on the bus, to move open tasks to a new CSM and announce it', () => {
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ScheduleRenewalChecksRole') }] } }),
+    ) as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }[];
+    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const actionsOn = (resource: string) =>
+      statements.filter((statement) => JSON.stringify(statement.Resource).includes(resource)).flatMap((statement) => [statement.Action].flat());
+    expect(actionsOn('EngineTable').sort()).toEqual([...TABLE_ACTIONS['read-write']].sort());
+    expect(actionsOn('LedgerTable')).toEqual([]);
+    const publish = statements.filter((statement) => [statement.Action].flat().includes('events:PutEvents'));
+    expect(publish).toHaveLength(1);
+    expect(JSON.stringify(publish[0]?.Resource)).toMatch(/EventBus/);
+    expect(variablesOf('schedule-renewal-checks')).toMatchObject({ EVENT_BUS_NAME: { 'Fn::ImportValue': expect.stringMatching(/EventBus/) } });
   });
 });
 

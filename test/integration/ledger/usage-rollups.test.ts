@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbRollupProgress } from '../../../lambdas/adapters/dynamodb/rollup-store';
 import { checkRollups, rebuildRollups } from '../../../lambdas/application/usage/rebuild-rollups';
 import { createUsageRollupService, type UsageRollupService } from '../../../lambdas/composition/usage-rollup-service';
+import { ledgerRiskUsageReader } from '../../../lambdas/composition/risk-service';
+import { riskUsageThroughRollups } from '../../../lambdas/application/risk/read-risk-usage-through-rollups';
 import { createApplyLedgerChangesHandler } from '../../../lambdas/handlers/apply-ledger-changes';
 import type { UsageRequirement } from '../../../lambdas/domain/rating/usage-requirements';
 import { LedgerStreamReader } from '../../../lib/local/ledger-stream-reader';
@@ -128,6 +130,37 @@ describe('usage rollups on DynamoDB Local and its stream', () => {
         }
       }
     }
+  }, 240_000);
+
+  it('gives renewal risk the raw scan\'s answer through the cells: quantities and values, every basis, measure and cutoff', async () => {
+    const raw = ledgerRiskUsageReader(kit.service);
+    const throughRollups = riskUsageThroughRollups(rollups.reader, raw);
+    // A month, a whole day and a quarter-hour-aligned window (what a risk check asks: periods of the term).
+    const windows = [
+      [FROM, TO],
+      ['2026-11-03T00:00:00Z', '2026-11-04T00:00:00Z'],
+      ['2026-11-03T05:15:00Z', '2026-11-04T17:45:00Z'],
+    ] as const;
+    let answeredByCells = 0;
+    // Early, middle and late cutoffs (every cutoff is checked against the scan above): the tail and the cells both matter.
+    const sampled = [...new Set([cutoffs[0], cutoffs[Math.floor(cutoffs.length / 2)], ...cutoffs.slice(-2)])].filter((cutoff): cutoff is string => cutoff !== undefined);
+    for (const asOf of sampled) {
+      for (const [from, to] of windows) {
+        for (const metric of METRICS) {
+          for (const basis of ['all', 'verified', 'billable'] as const) {
+            for (const measure of ['count', 'sum_quantity'] as const) {
+              const query = { customerId: 'acme', metric, measure, basis, from: new Date(from), to: new Date(to), asOf: new Date(asOf) };
+              expect(await throughRollups.summarize(query), `${metric} ${basis} ${measure} ${from}..${to} as of ${asOf}`).toEqual(await raw.summarize(query));
+            }
+          }
+          if (await rollups.reader.totals({ customerId: 'acme', metric, from: new Date(from), to: new Date(to), asOf: new Date(asOf) })) answeredByCells += 1;
+        }
+      }
+    }
+    // The cells did answer (not only the fallback), and the values summed through them are there.
+    expect(answeredByCells).toBeGreaterThan(0);
+    const valued = await throughRollups.summarize({ customerId: 'acme', metric: 'order.recovered', measure: 'count', basis: 'all', from: new Date(FROM), to: new Date(TO), asOf: kit.clock.now() });
+    expect(valued.values.map((value) => value.currency)).toEqual(['USD']);
   }, 240_000);
 
   it('finds no difference between the cells and the ledger, and reports and repairs one', async () => {

@@ -23,7 +23,7 @@ function setup(now: string) {
 const names = (scheduler: InMemoryCheckpointScheduler) => scheduler.list().map((s) => `${s.scheduleName}@${s.fireAt}`);
 
 describe('scheduleRenewalChecks', () => {
-  it('schedules 120, 90, 60 and 30 days before term end at 09:00 in the contract zone, once', async () => {
+  it('schedules 180, 120, 90, 60 and 30 days before term end at 09:00 in the contract zone, once', async () => {
     const { contracts, scheduler, deps } = setup('2026-06-01T00:00:00Z');
     contracts.set('ctr-risk', riskContract({ timeZone: 'America/New_York' }));
 
@@ -31,13 +31,14 @@ describe('scheduleRenewalChecks', () => {
     const again = await scheduleRenewalChecks(deps, { change: 'created', contractId: 'ctr-risk' });
 
     expect(names(scheduler)).toEqual([
+      'rr.ctr-risk.2026-01-01.180d@2026-07-05T13:00:00.000Z',
       'rr.ctr-risk.2026-01-01.120d@2026-09-03T13:00:00.000Z',
       'rr.ctr-risk.2026-01-01.90d@2026-10-03T13:00:00.000Z',
       'rr.ctr-risk.2026-01-01.60d@2026-11-02T14:00:00.000Z',
       'rr.ctr-risk.2026-01-01.30d@2026-12-02T14:00:00.000Z',
     ]);
-    expect(first.change !== 'cancelled' && first.upserted.map((u) => u.outcome)).toEqual(['created', 'created', 'created', 'created']);
-    expect(again.change !== 'cancelled' && again.upserted.map((u) => u.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(first.change !== 'cancelled' && first.upserted.map((u) => u.outcome)).toEqual(['created', 'created', 'created', 'created', 'created']);
+    expect(again.change !== 'cancelled' && again.upserted.map((u) => u.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
   });
 
   it('gives a contract created inside the window one catch-up check, not a burst', async () => {
@@ -58,6 +59,7 @@ describe('scheduleRenewalChecks', () => {
     contracts.set('ctr-risk', riskContract({ termEnd: '2027-02-01' }));
     await scheduleRenewalChecks(deps, { change: 'term_changed', contractId: 'ctr-risk', previousTermId: '2026-01-01' });
     expect(names(scheduler)).toEqual([
+      'rr.ctr-risk.2026-01-01.180d@2026-08-05T09:00:00.000Z',
       'rr.ctr-risk.2026-01-01.120d@2026-10-04T09:00:00.000Z',
       'rr.ctr-risk.2026-01-01.90d@2026-11-03T09:00:00.000Z',
       'rr.ctr-risk.2026-01-01.60d@2026-12-03T09:00:00.000Z',
@@ -66,9 +68,9 @@ describe('scheduleRenewalChecks', () => {
 
     contracts.set('ctr-risk', riskContract({ termStart: '2027-02-01', termEnd: '2028-02-01' }));
     const renewed = await scheduleRenewalChecks(deps, { change: 'renewed', contractId: 'ctr-risk', previousTermId: '2026-01-01' });
-    expect(renewed.deleted.map((d) => d.outcome)).toEqual(['deleted', 'deleted', 'deleted', 'deleted']);
+    expect(renewed.deleted.map((d) => d.outcome)).toEqual(['deleted', 'deleted', 'deleted', 'deleted', 'deleted']);
     expect(scheduler.list().every((s) => s.payload.termId === '2027-02-01')).toBe(true);
-    expect(scheduler.list()).toHaveLength(4);
+    expect(scheduler.list()).toHaveLength(5);
   });
 
   it('removes the checks on cancellation, and a repeat finds them absent', async () => {
@@ -77,8 +79,8 @@ describe('scheduleRenewalChecks', () => {
     await scheduleRenewalChecks(deps, { change: 'created', contractId: 'ctr-risk' });
     const cancelled = await scheduleRenewalChecks(deps, { change: 'cancelled', contractId: 'ctr-risk', termId: '2026-01-01' });
     const again = await scheduleRenewalChecks(deps, { change: 'cancelled', contractId: 'ctr-risk', termId: '2026-01-01' });
-    expect(cancelled.deleted.map((d) => d.outcome)).toEqual(['deleted', 'deleted', 'deleted', 'deleted']);
-    expect(again.deleted.map((d) => d.outcome)).toEqual(['absent', 'absent', 'absent', 'absent']);
+    expect(cancelled.deleted.map((d) => d.outcome)).toEqual(['deleted', 'deleted', 'deleted', 'deleted', 'deleted']);
+    expect(again.deleted.map((d) => d.outcome)).toEqual(['absent', 'absent', 'absent', 'absent', 'absent']);
     expect(scheduler.list()).toEqual([]);
   });
 

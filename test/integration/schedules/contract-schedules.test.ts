@@ -104,21 +104,21 @@ describe('contract changes to schedules (DynamoDB Local)', () => {
       '2026-11@2026-12-16T05:00:00.000Z',
       '2026-12@2027-01-16T05:00:00.000Z',
     ]);
-    // Term ends 2027-01-15: checks at 09:00 New York time, 120/90/60/30 days before.
-    expect(checkNames()).toEqual(['120d@2026-09-17T13:00:00.000Z', '90d@2026-10-17T13:00:00.000Z', '60d@2026-11-16T14:00:00.000Z', '30d@2026-12-16T14:00:00.000Z']);
+    // Term ends 2027-01-15: checks at 09:00 New York time, 180/120/90/60/30 days before.
+    expect(checkNames()).toEqual(['180d@2026-07-19T13:00:00.000Z', '120d@2026-09-17T13:00:00.000Z', '90d@2026-10-17T13:00:00.000Z', '60d@2026-11-16T14:00:00.000Z', '30d@2026-12-16T14:00:00.000Z']);
 
     const rerun = await load({ plans: [plan], contracts: [acme] });
     expect('items' in rerun && rerun.items.find((i) => i.kind === 'contract')).toEqual({ kind: 'contract', id: 'ctr-acme-2026', status: 'unchanged', revision: 1 });
     expect(bus.delivered).toHaveLength(2);
     expect(closes.list()).toHaveLength(8);
-    expect(checkpoints.list()).toHaveLength(4);
+    expect(checkpoints.list()).toHaveLength(5);
   });
 
   it('contract checkpoint days and a billing change move the schedules; a cancellation removes the later ones', async () => {
     const { kind: _contract, ...acme } = seed('acme-contract.yaml');
     const contract = { ...acme, contractId: 'ctr-moving' };
     await load({ contracts: [contract] });
-    expect(checkpoints.list()).toHaveLength(4);
+    expect(checkpoints.list()).toHaveLength(5);
     const monthly = closes.list().map((c) => c.periodId);
     // Schedules of the old monthly setup stay (Scheduler cannot list them by contract) and are skipped when they fire.
     const quarterlyCloses = () => closes.list().map((c) => c.periodId).filter((periodId) => !monthly.includes(periodId));
@@ -147,7 +147,7 @@ describe('contract changes to schedules (DynamoDB Local)', () => {
     const rerun = await load({ contracts: [contract] });
     expect('items' in rerun && rerun.items[0]).toEqual({ kind: 'contract', id: 'ctr-flaky', status: 'unchanged', revision: 1, announced: 'created' });
     expect(closes.list()).toHaveLength(8);
-    expect(checkpoints.list()).toHaveLength(4);
+    expect(checkpoints.list()).toHaveLength(5);
     await load({ contracts: [contract] });
     expect(bus.delivered.filter((d) => d.detail['contractId'] === 'ctr-flaky')).toHaveLength(2);
   });

@@ -35,6 +35,43 @@ describe('planCorrection', () => {
     expect(second?.creditNoteLines).toEqual([expect.objectContaining({ amount: 300n, quantityDelta: '-2' })]);
   });
 
+  describe('names the metric by the catalog display name', () => {
+    const metricNames = new Map([['ticket.resolved', { singular: 'resolution', plural: 'resolutions' }]]);
+
+    it('singular for exactly one late or reversed outcome', () => {
+      expect(planCorrection({ record, previous: [], rerated: rate(11, LATER), metricNames })?.adjustmentLines.map((l) => l.description)).toEqual([
+        'Adjustment for 2026-10: 1 late resolution',
+      ]);
+      expect(planCorrection({ record, previous: [], rerated: rate(9, LATER), metricNames })?.creditNoteLines.map((l) => l.description)).toEqual([
+        'Credit for 2026-10: 1 reversed resolution',
+      ]);
+    });
+
+    it('plural for several', () => {
+      expect(planCorrection({ record, previous: [], rerated: rate(12, LATER), metricNames })?.adjustmentLines.map((l) => l.description)).toEqual([
+        'Adjustment for 2026-10: 2 late resolutions',
+      ]);
+      expect(planCorrection({ record, previous: [], rerated: rate(8, LATER), metricNames })?.creditNoteLines.map((l) => l.description)).toEqual([
+        'Credit for 2026-10: 2 reversed resolutions',
+      ]);
+    });
+
+    it('names the charge when the amount changed but no outcome did (zero late outcomes)', () => {
+      const repriced = rate(10, LATER);
+      const lines = repriced.lines.map((line) => (line.metric ? { ...line, amount: line.amount + 100n, amountDue: line.amountDue + 100n } : line));
+      const correction = planCorrection({ record, previous: [], rerated: { ...repriced, lines }, metricNames });
+      expect(correction?.adjustmentLines).toEqual([expect.objectContaining({ quantityDelta: '0', amount: 100n })]);
+      expect(correction?.adjustmentLines[0]?.description).toMatch(/^Adjustment for 2026-10: (?!0 late)/);
+    });
+
+    it('falls back to the plan metric code for a metric the catalog does not name', () => {
+      const other = new Map([['lead.qualified', { singular: 'lead', plural: 'leads' }]]);
+      expect(planCorrection({ record, previous: [], rerated: rate(11, LATER), metricNames: other })?.adjustmentLines[0]?.description).toBe(
+        'Adjustment for 2026-10: 1 late resolutions',
+      );
+    });
+  });
+
   it('refuses a re-rating of another period or contract', () => {
     const other = { ...rate(10, LATER), contractId: 'ctr-2' };
     expect(() => planCorrection({ record, previous: [], rerated: other })).toThrow(CorrectionMismatchError);

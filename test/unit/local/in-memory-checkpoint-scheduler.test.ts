@@ -18,16 +18,19 @@ describe('InMemoryCheckpointScheduler', () => {
       'created',
       'created',
       'created',
+      'created',
     ]);
     expect((await scheduler.upsertCheckpointSchedules(planRenewalCheckpoints(request))).map((r) => r.outcome)).toEqual([
       'unchanged',
       'unchanged',
       'unchanged',
       'unchanged',
+      'unchanged',
     ]);
-    expect(scheduler.takeDue('2026-09-02T00:00:00Z')).toEqual([]);
+    expect(scheduler.takeDue('2026-07-04T00:00:00Z')).toEqual([]);
     const first = scheduler.takeDue('2026-10-10T00:00:00Z');
     expect(first.map((s) => [s.payload.checkpointDays, s.fireAt])).toEqual([
+      [180, '2026-07-05T08:00:00.000Z'],
       [120, '2026-09-03T08:00:00.000Z'],
       [90, '2026-10-03T08:00:00.000Z'],
     ]);
@@ -42,8 +45,9 @@ describe('InMemoryCheckpointScheduler', () => {
       { contractId: 'acme', termId: '2026' },
       planRenewalCheckpoints({ ...request, termId: '2026b', termEnd: '2027-02-01' }),
     );
-    expect(moved.deleted.map((d) => d.outcome)).toEqual(['deleted', 'deleted', 'deleted', 'deleted']);
-    expect((await scheduler.deleteCheckpointSchedules({ contractId: 'acme', termId: '2026b', checkpointsDays: [120, 90, 60, 30, 7] })).map((d) => d.outcome)).toEqual([
+    expect(moved.deleted.map((d) => d.outcome)).toEqual(['deleted', 'deleted', 'deleted', 'deleted', 'deleted']);
+    expect((await scheduler.deleteCheckpointSchedules({ contractId: 'acme', termId: '2026b', checkpointsDays: [180, 120, 90, 60, 30, 7] })).map((d) => d.outcome)).toEqual([
+      'deleted',
       'deleted',
       'deleted',
       'deleted',

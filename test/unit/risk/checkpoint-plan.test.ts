@@ -16,6 +16,7 @@ describe('planRenewalCheckpoints: local time across DST changes', () => {
   it('keeps 09:00 New York time either side of the November change', () => {
     const plan = planRenewalCheckpoints({ ...base, termEnd: '2027-01-01', now: '2026-06-01T00:00:00Z' });
     expect(fireTimes(plan)).toEqual([
+      [180, '2026-07-05T13:00:00.000Z', '2026-07-05T09:00:00'],
       [120, '2026-09-03T13:00:00.000Z', '2026-09-03T09:00:00'],
       [90, '2026-10-03T13:00:00.000Z', '2026-10-03T09:00:00'],
       [60, '2026-11-02T14:00:00.000Z', '2026-11-02T09:00:00'],
@@ -61,6 +62,7 @@ describe('planRenewalCheckpoints: local time across DST changes', () => {
   it('counts calendar days over month ends and a leap February', () => {
     const plan = planRenewalCheckpoints({ ...base, termEnd: '2028-03-01', now: '2027-01-01T00:00:00Z' });
     expect(plan.checkpoints.map((c) => [c.checkpointDays, c.checkpointDate])).toEqual([
+      [180, '2027-09-03'],
       [120, '2027-11-02'],
       [90, '2027-12-02'],
       [60, '2028-01-01'],
@@ -80,6 +82,7 @@ describe('planRenewalCheckpoints: contracts planned inside the window', () => {
       expect.objectContaining({ checkpointDays: 30, catchUp: false, fireAt: '2026-12-02T14:00:00.000Z' }),
     ]);
     expect(plan.skipped).toEqual([
+      { checkpointDays: 180, checkpointDate: '2026-07-05', reason: 'passed' },
       { checkpointDays: 120, checkpointDate: '2026-09-03', reason: 'passed' },
       { checkpointDays: 90, checkpointDate: '2026-10-03', reason: 'passed' },
     ]);
@@ -106,7 +109,7 @@ describe('planRenewalCheckpoints: contracts planned inside the window', () => {
   it('plans nothing once the term has ended', () => {
     const plan = planRenewalCheckpoints({ ...base, termEnd: '2027-01-01', now: '2027-01-01T05:00:00Z' });
     expect(plan.checkpoints).toEqual([]);
-    expect(plan.skipped.map((s) => s.reason)).toEqual(['term_ended', 'term_ended', 'term_ended', 'term_ended']);
+    expect(plan.skipped.map((s) => s.reason)).toEqual(['term_ended', 'term_ended', 'term_ended', 'term_ended', 'term_ended']);
   });
 
   it('treats a checkpoint at exactly now as passed (it is being handled by its own firing)', () => {
@@ -125,7 +128,7 @@ describe('checkpoint schedule names', () => {
 
   it('is readable for simple ids', () => {
     expect(checkpointScheduleName('acme-corp', '2026_1', 90)).toBe('rr.acme-corp.2026_1.90d');
-    expect(checkpointScheduleNames('acme', 't1')).toEqual(['rr.acme.t1.120d', 'rr.acme.t1.90d', 'rr.acme.t1.60d', 'rr.acme.t1.30d']);
+    expect(checkpointScheduleNames('acme', 't1')).toEqual(['rr.acme.t1.180d', 'rr.acme.t1.120d', 'rr.acme.t1.90d', 'rr.acme.t1.60d', 'rr.acme.t1.30d']);
   });
 
   it('hashes long ids or ids with other characters, within 64 valid characters', () => {

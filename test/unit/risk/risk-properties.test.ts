@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { assessRenewalRisk, planRenewalCheckpoints } from '../../../lambdas/domain/risk';
+import { DEFAULT_CHECKPOINT_DAYS, assessRenewalRisk, planRenewalCheckpoints } from '../../../lambdas/domain/risk';
 import { baseInput, monthlyUsage } from './risk-fixtures';
 
 const ZONES = ['America/New_York', 'Europe/London', 'Australia/Sydney', 'Asia/Kolkata', 'America/Santiago', 'UTC'];
@@ -27,7 +27,7 @@ describe('checkpoint plan properties', () => {
             expect(checkpoint.scheduleName).toMatch(/^[0-9A-Za-z_.-]{1,64}$/);
             previous = Date.parse(checkpoint.fireAt);
           }
-          expect(plan.checkpoints.length + plan.skipped.length).toBe(4);
+          expect(plan.checkpoints.length + plan.skipped.length).toBe(DEFAULT_CHECKPOINT_DAYS.length);
         },
       ),
       { numRuns: 200 },

@@ -11,7 +11,7 @@ import { ContractSchema, type Contract } from '../../../lambdas/domain/plans/con
 import { PlanSchema, type Plan } from '../../../lambdas/domain/plans/plan-schema';
 import { describeSchemaIssues } from '../../../lambdas/domain/plans/describe-schema-issues';
 
-const DEFAULT_DAYS = [120, 90, 60, 30];
+const DEFAULT_DAYS = [180, 120, 90, 60, 30];
 
 function contract(overrides: Record<string, unknown> = {}): Contract {
   return ContractSchema.parse({

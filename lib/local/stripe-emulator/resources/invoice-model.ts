@@ -177,6 +177,25 @@ export function markPaid(ctx: HandlerContext, invoice: InvoiceObject, options: {
   ctx.emit('invoice.paid', rendered);
 }
 
+/** The customer paid outside Stripe (a bank transfer): `invoice.paid`, as `pay` with `paid_out_of_band`. */
+export function payOutOfBand(ctx: HandlerContext, invoice: InvoiceObject): void {
+  if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+    throw stripeErrors.invalidState(`You can only pay an open or uncollectible invoice; ${invoice.id} is ${invoice.status ?? 'unknown'}.`);
+  }
+  markPaid(ctx, invoice, { charged: false });
+}
+
+/** open or uncollectible → void (`invoice.voided`). */
+export function voidInvoice(ctx: HandlerContext, invoice: InvoiceObject): void {
+  if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+    throw stripeErrors.invalidState(`You can only void an open or uncollectible invoice; ${invoice.id} is ${invoice.status ?? 'unknown'}.`);
+  }
+  invoice.status = 'void';
+  invoice.status_transitions.voided_at = ctx.state.clock.unixNow();
+  invoice.next_payment_attempt = null;
+  ctx.emit('invoice.voided', renderInvoice(ctx.state, invoice));
+}
+
 /** A failed collection attempt: the invoice stays open and `invoice.payment_failed` is sent. */
 export function recordPaymentFailure(ctx: HandlerContext, invoice: InvoiceObject): void {
   if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {

@@ -24,6 +24,7 @@ import {
   itemsOfInvoice,
   linesUrl,
   markPaid,
+  voidInvoice,
   MAX_ITEMS_PER_INVOICE,
   pageOfLines,
   recomputeDraftTotals,
@@ -381,15 +382,7 @@ export const invoiceRoutes = [
     expandable: ['customer'],
     handle(_input, ctx, { id = '' }) {
       const invoice = findOr404(ctx.state.invoices, id, 'invoice');
-      if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
-        throw stripeErrors.invalidState(
-          `You can only void an open or uncollectible invoice; ${invoice.id} is ${invoice.status ?? 'unknown'}.`,
-        );
-      }
-      invoice.status = 'void';
-      invoice.status_transitions.voided_at = ctx.state.clock.unixNow();
-      invoice.next_payment_attempt = null;
-      ctx.emit('invoice.voided', renderInvoice(ctx.state, invoice));
+      voidInvoice(ctx, invoice);
       return render(ctx, invoice);
     },
   }),

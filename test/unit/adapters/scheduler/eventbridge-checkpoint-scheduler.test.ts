@@ -146,13 +146,14 @@ describe('deleteCheckpointSchedules', () => {
       .rejects(notFound());
     const results = await scheduler().deleteCheckpointSchedules({ contractId: 'acme', termId: '2026' });
     expect(results).toEqual([
+      { scheduleName: 'rr.acme.2026.180d', outcome: 'deleted' },
       { scheduleName: 'rr.acme.2026.120d', outcome: 'absent' },
       { scheduleName: 'rr.acme.2026.90d', outcome: 'deleted' },
       { scheduleName: 'rr.acme.2026.60d', outcome: 'deleted' },
       { scheduleName: 'rr.acme.2026.30d', outcome: 'deleted' },
     ]);
     expect(schedulerMock.commandCalls(DeleteScheduleCommand).map((c) => c.args[0].input)).toEqual(
-      ['120d', '90d', '60d', '30d'].map((suffix) => ({ Name: `rr.acme.2026.${suffix}`, GroupName: 'outcome-engine-renewal-checks' })),
+      ['180d', '120d', '90d', '60d', '30d'].map((suffix) => ({ Name: `rr.acme.2026.${suffix}`, GroupName: 'outcome-engine-renewal-checks' })),
     );
   });
 
