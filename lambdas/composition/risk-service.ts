@@ -30,7 +30,7 @@ import { metricDisplayName } from '../domain/ledger/metric-display-name';
 import type { RenewalRiskAssessment } from '../domain/risk/assess-renewal-risk';
 import { DEFAULT_TASK_CONTENT_OPTIONS } from '../domain/risk/task-rules';
 import type { RenewalCheckpointPayload } from '../domain/risk/checkpoint-payload';
-import { engineEventPublisher } from './billing-service';
+import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
 import type { LedgerService } from './ledger-service';
 
 // Wires renewal risk to DynamoDB (tasks, contracts, invoices), the ledger
@@ -156,7 +156,7 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
   const deps: CheckRenewalRiskDeps = {
     contracts,
     tasks,
-    events: engineEventPublisher(config.eventBridge, config.eventBusName),
+    events: new EventBridgeEventPublisher({ client: config.eventBridge, eventBusName: config.eventBusName }),
     usage: ledgerRiskUsageReader(config.ledger),
     invoices,
     ...(payments ? { payments } : {}),
