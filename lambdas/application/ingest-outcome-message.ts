@@ -1,6 +1,6 @@
 import type { CatalogSnapshot } from '../domain/ledger/catalog';
 import { decideAdjustment, resolveTakenAdjustmentKey } from '../domain/ledger/decide-adjustment';
-import { ENGINE_EVENT_SOURCE, OUTBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
+import { OUTBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
 import type { AdjustmentEntry, EntryKind, LedgerEntry, RecordedEntry } from '../domain/ledger/ledger-entries';
 import { adjustmentNoticeOf, type OutcomeAdjustmentRecordedDetail } from '../domain/ledger/outcome-adjustment-notice';
 import { describeContentDifference, sameContent } from '../domain/ledger/outcome-content';
@@ -295,7 +295,7 @@ async function announceAdjustment(deps: IngestDeps, entry: LedgerEntry, notices?
 async function publishNotices(deps: IngestDeps, notices: NoticeSink): Promise<void> {
   if (notices.size === 0) return;
   await deps.publisher.publish(
-    [...notices.values()].map((detail) => ({ source: ENGINE_EVENT_SOURCE, detailType: OUTBOUND_DETAIL_TYPES.outcomeAdjustmentRecorded, detail })),
+    [...notices.values()].map((detail) => ({ detailType: OUTBOUND_DETAIL_TYPES.outcomeAdjustmentRecorded, detail })),
   );
 }
 

@@ -66,12 +66,18 @@ export interface CatalogRepository {
   writeCatalog(catalog: Catalog): Promise<void>;
 }
 
+/**
+ * An event the engine announces on its bus (ledger, plans, billing, risk
+ * alike). The publisher puts it under the engine's own source
+ * (ENGINE_EVENT_SOURCE), which only the engine's roles may use, so a use case
+ * never names a source and no producer can fake an engine event.
+ */
 export interface OutboundEvent {
-  readonly source: string;
   readonly detailType: string;
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
+/** The one port for announcing engine events, used by every area. */
 export interface EventPublisher {
   /** Resolves once every event is accepted by the bus; throws InfrastructureError otherwise. */
   publish(events: readonly OutboundEvent[]): Promise<void>;

@@ -1,4 +1,4 @@
-import { ENGINE_EVENT_SOURCE, OUTBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
+import { OUTBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
 import { buildRejectedOutcome, toOutcomeRejectedDetail, type RejectionDraft } from '../domain/ledger/rejection';
 import type { RejectionCode } from '../domain/ledger/rejection-codes';
 import type { EventPublisher, LedgerRepository } from './ports';
@@ -29,7 +29,7 @@ export async function recordRejection(
   const rejected = buildRejectedOutcome(draft, input);
   await deps.ledger.putRejection(rejected);
   await deps.publisher.publish([
-    { source: ENGINE_EVENT_SOURCE, detailType: OUTBOUND_DETAIL_TYPES.outcomeRejected, detail: toOutcomeRejectedDetail(rejected) },
+    { detailType: OUTBOUND_DETAIL_TYPES.outcomeRejected, detail: toOutcomeRejectedDetail(rejected) },
   ]);
   return { status: 'rejected', code: rejected.code, message: rejected.message, rejectionId: rejected.rejectionId };
 }

@@ -24,7 +24,8 @@ import type { BillingDeps } from '../application/billing/close-contract-period';
 import { DEFAULT_CLOSE_WAIT_TIMING, type CloseWait } from '../application/billing/correct-changed-periods';
 import type { RecordPaymentSignalDeps } from '../application/billing/record-payment-signal';
 import type { ReschedulePeriodClosesDeps } from '../application/billing/schedule-period-closes';
-import type { ContractDirectory, ContractReader, EventPublisher } from '../application/billing/ports';
+import type { ContractDirectory, ContractReader } from '../application/billing/ports';
+import type { EventPublisher } from '../application/ports';
 import type { LedgerRepository } from '../application/ports';
 import { ENGINE_EVENT_SOURCE } from '../domain/events/detail-types';
 
@@ -80,14 +81,6 @@ export interface BillingService {
   readonly planStore: DynamoDbPlanStore;
 }
 
-/** Billing events carry the engine's source, as the ledger's own events do. */
-export function engineEventPublisher(client: EventBridgeClient, eventBusName: string): EventPublisher {
-  const publisher = new EventBridgeEventPublisher({ client, eventBusName });
-  return {
-    publish: (events) => publisher.publish(events.map((event) => ({ source: ENGINE_EVENT_SOURCE, detailType: event.detailType, detail: event.detail }))),
-  };
-}
-
 export function createStripeClient(connection: StripeConnection): Stripe {
   return new Stripe(connection.apiKey, {
     maxNetworkRetries: 0, // the gateway's call policy owns retries (it also handles 429s)
@@ -127,7 +120,7 @@ export function createBillingService(config: BillingServiceConfig): BillingServi
         : createUsageRollupService({ ...config, ledger, progress: config.usageRollups }).reader,
     invoices,
     billing: gateway,
-    events: engineEventPublisher(config.eventBridge, config.eventBusName),
+    events: new EventBridgeEventPublisher({ client: config.eventBridge, eventBusName: config.eventBusName }),
     clock: config.now ?? (() => new Date()),
     finalizeInvoices: config.finalizeInvoices ?? true,
     metricNames: catalogMetricNames(new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName })),
@@ -175,7 +168,7 @@ export interface PaymentSignalsConfig {
 export function createPaymentSignals(config: PaymentSignalsConfig): RecordPaymentSignalDeps {
   return {
     signals: new DynamoDbPaymentSignalStore({ client: config.dynamoDb, tableName: config.engineTableName }),
-    events: engineEventPublisher(config.eventBridge, config.eventBusName),
+    events: new EventBridgeEventPublisher({ client: config.eventBridge, eventBusName: config.eventBusName }),
     clock: config.now ?? (() => new Date()),
   };
 }

@@ -29,7 +29,7 @@ import {
 import type { RenewalRiskAssessment } from '../domain/risk/assess-renewal-risk';
 import { DEFAULT_TASK_CONTENT_OPTIONS } from '../domain/risk/task-rules';
 import type { RenewalCheckpointPayload } from '../domain/risk/checkpoint-payload';
-import { engineEventPublisher } from './billing-service';
+import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
 import { catalogMetricNames, type LedgerService } from './ledger-service';
 import { createUsageRollupService, type UsageRollupServiceConfig } from './usage-rollup-service';
 import { riskUsageThroughRollups } from '../application/risk/read-risk-usage-through-rollups';
@@ -139,7 +139,7 @@ export function createRenewalCheckScheduling(config: RenewalCheckSchedulingConfi
   const clock = config.now ?? (() => new Date());
   const taskOwners = riskTaskOwners({
     tasks: new DynamoDbRenewalTaskStore({ client: config.dynamoDb, tableName: config.engineTableName }),
-    events: engineEventPublisher(config.eventBridge, config.eventBusName),
+    events: new EventBridgeEventPublisher({ client: config.eventBridge, eventBusName: config.eventBusName }),
     settings: config.settings,
   });
   // The plan store reads plans too, so a plan's own checkpoint days apply.
@@ -169,7 +169,7 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
   const deps: CheckRenewalRiskDeps = {
     contracts,
     tasks,
-    events: engineEventPublisher(config.eventBridge, config.eventBusName),
+    events: new EventBridgeEventPublisher({ client: config.eventBridge, eventBusName: config.eventBusName }),
     usage: config.usageRollups
       ? riskUsageThroughRollups(
           createUsageRollupService({ dynamoDb: config.dynamoDb, engineTableName: config.engineTableName, ...config.usageRollups }).reader,

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createBillingService, engineEventPublisher, type BillingService, type StripeConnection } from '../../lambdas/composition/billing-service';
+import { EventBridgeEventPublisher } from '../../lambdas/adapters/eventbridge/eventbridge-event-publisher';
+import { createBillingService, type BillingService, type StripeConnection } from '../../lambdas/composition/billing-service';
 import { DEFAULT_CLOSE_GRACE_HOURS, runScheduledClose, schedulePeriodCloses, type CloseScheduledPeriodResult } from '../../lambdas/application/billing/schedule-period-closes';
 import { InMemoryPeriodCloseScheduler } from './in-memory-period-close-scheduler';
 import type { LedgerRepository } from '../../lambdas/application/ports';
@@ -155,7 +156,7 @@ export async function startLocalBilling(options: LocalBillingOptions): Promise<L
     return Promise.resolve({
       webhookSecret,
       signals: service.invoices,
-      events: engineEventPublisher(options.eventBridge, options.eventBusName),
+      events: new EventBridgeEventPublisher({ client: options.eventBridge, eventBusName: options.eventBusName }),
       clock: options.now,
     });
   });

@@ -8,7 +8,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { closePeriodForAll } from '../../lambdas/application/billing/close-contract-period';
-import { BILLING_DETAIL_TYPES, type EngineEvent, type EventPublisher } from '../../lambdas/application/billing/ports';
+import { BILLING_DETAIL_TYPES } from '../../lambdas/application/billing/ports';
+import type { EventPublisher, OutboundEvent } from '../../lambdas/application/ports';
 import { createBillingService } from '../../lambdas/composition/billing-service';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { BENCH_CUTOFF, BENCH_ENGINE_TABLE, BENCH_LEDGER_TABLE, BENCH_NOW, BENCH_PERIOD_ID, benchContracts } from './close-fixture';
@@ -46,7 +47,7 @@ export type CloseRunDone = z.infer<typeof DoneSchema>;
 /** Counts billing events instead of putting them on a bus: the bench has none. */
 class CountingPublisher implements EventPublisher {
   readonly counts = new Map<string, number>();
-  async publish(events: readonly EngineEvent[]): Promise<void> {
+  async publish(events: readonly OutboundEvent[]): Promise<void> {
     for (const event of events) this.counts.set(event.detailType, (this.counts.get(event.detailType) ?? 0) + 1);
   }
   count(detailType: string): number {

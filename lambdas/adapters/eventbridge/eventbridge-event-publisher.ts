@@ -1,9 +1,10 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { InfrastructureError } from '../../application/errors';
+import { ENGINE_EVENT_SOURCE } from '../../domain/events/detail-types';
 import type { EventPublisher, OutboundEvent } from '../../application/ports';
 import { toInfrastructureError } from '../dynamodb/aws-error-classification';
 
-// Publishes engine events with PutEvents. PutEvents can succeed as a call and
+// Publishes engine events with PutEvents, under the engine's own source. PutEvents can succeed as a call and
 // still refuse some entries (FailedEntryCount > 0, e.g. throttled): those are
 // infrastructure failures too, so the caller's message is retried rather than
 // acknowledged with an announcement that never went out.
@@ -23,7 +24,7 @@ export class EventBridgeEventPublisher implements EventPublisher {
   private async putBatch(events: readonly OutboundEvent[]): Promise<void> {
     const entries: PutEventsRequestEntry[] = events.map((event) => ({
       EventBusName: this.options.eventBusName,
-      Source: event.source,
+      Source: ENGINE_EVENT_SOURCE,
       DetailType: event.detailType,
       Detail: JSON.stringify(event.detail),
     }));

@@ -6,11 +6,11 @@ import { reconcileInvoiceTotals } from '../../domain/invoicing/reconciliation';
 import { toUtcIsoString } from '../../domain/periods/local-date';
 import { BillingWriteUncertainError, InvoiceNotIssuedError } from './billing-errors';
 import { loadContract, rateForInvoice } from './rate-for-invoice';
+import type { EventPublisher } from '../ports';
 import {
   BILLING_DETAIL_TYPES,
   type BillingGateway,
   type ContractReader,
-  type EventPublisher,
   type InvoiceStatus,
   type InvoiceStore,
   type StoredCorrection,

@@ -219,15 +219,6 @@ export interface BillingGateway {
   createCreditNote(request: CreateCreditNoteRequest): Promise<CreateCreditNoteResult>;
 }
 
-export interface EngineEvent {
-  readonly detailType: string;
-  readonly detail: Record<string, unknown>;
-}
-
-export interface EventPublisher {
-  publish(events: readonly EngineEvent[]): Promise<void>;
-}
-
 export const BILLING_DETAIL_TYPES = {
   invoiceIssued: 'Invoice Issued',
   invoiceReconciliationFailed: 'Invoice Reconciliation Failed',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { isCurrencyCode } from '../../domain/money/currencies';
 import { fromStripeApiAmount } from '../../domain/money/stripe-minor-units';
-import { BILLING_DETAIL_TYPES, PAYMENT_SIGNAL_TYPES, type EventPublisher, type PaymentSignal, type PaymentSignalStore, type PaymentSignalType } from './ports';
+import type { EventPublisher } from '../ports';
+import { BILLING_DETAIL_TYPES, PAYMENT_SIGNAL_TYPES, type PaymentSignal, type PaymentSignalStore, type PaymentSignalType } from './ports';
 
 const MetadataSchema = z.record(z.string(), z.string()).nullish();
 

@@ -1,4 +1,4 @@
-import { ENGINE_EVENT_SOURCE, OUTBOUND_DETAIL_TYPES } from '../../domain/events/detail-types';
+import { OUTBOUND_DETAIL_TYPES } from '../../domain/events/detail-types';
 import { contractTermId, deriveContractChange, renewalCheckpointDaysFor, type ContractChange, type ContractChangeKind } from '../../domain/plans/contract-change';
 import { checkContractAgainstPlan } from '../../domain/plans/contract-plan';
 import type { Contract } from '../../domain/plans/contract-schema';
@@ -140,7 +140,7 @@ export interface LoadContractsDeps {
 
 /** The 'Contract Changed' event of a change (source: the engine itself, so producers cannot fake one). */
 export function contractChangedEvent(change: ContractChange) {
-  return { source: ENGINE_EVENT_SOURCE, detailType: OUTBOUND_DETAIL_TYPES.contractChanged, detail: change } as const;
+  return { detailType: OUTBOUND_DETAIL_TYPES.contractChanged, detail: change } as const;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { EventPublisher } from '../ports';
 import { z } from 'zod';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
@@ -6,7 +7,7 @@ import type { RenewalCheckpointPayload } from '../../domain/risk/checkpoint-payl
 import { assessedCheckpoints, taskHistoryOf, worstAssessment, type TaskHistoryEntry } from '../../domain/risk/task-history';
 import { decideTaskAction, type TaskDecision } from '../../domain/risk/task-rules';
 import { gatherRiskInput, type GatherRiskInputDeps } from './gather-risk-input';
-import type { RenewalTask, RenewalTaskStore, RiskContractReader, RiskEventPublisher, StoredAssessment } from './ports';
+import type { RenewalTask, RenewalTaskStore, RiskContractReader, StoredAssessment } from './ports';
 import { RiskContractNotFoundError, isTaskVersionConflict } from './risk-errors';
 import { termIdOf } from './risk-settings';
 import { publishOwedEvent, publishPendingEvent, taskCreatedEvent, taskEscalatedEvent, taskResolvedEvent } from './task-events';
@@ -14,7 +15,7 @@ import { publishOwedEvent, publishPendingEvent, taskCreatedEvent, taskEscalatedE
 export interface CheckRenewalRiskDeps extends GatherRiskInputDeps {
   readonly contracts: RiskContractReader;
   readonly tasks: RenewalTaskStore;
-  readonly events: RiskEventPublisher;
+  readonly events: EventPublisher;
   readonly clock: () => Date;
 }
 

@@ -1,15 +1,16 @@
+import type { EventPublisher } from '../ports';
 import { z } from 'zod';
 import { LocalDateSchema } from '../../domain/periods/time-schemas';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
 import { taskHistoryOf, worstAssessment, type AssessedHistoryEntry, type TaskHistoryEntry } from '../../domain/risk/task-history';
-import type { RenewalTask, RenewalTaskStatus, RenewalTaskStore, RiskCustomerDirectory, RiskEventPublisher } from './ports';
+import type { RenewalTask, RenewalTaskStatus, RenewalTaskStore, RiskCustomerDirectory } from './ports';
 import { RenewalTaskNotFoundError, TaskStateError, TaskVersionConflictError, isTaskVersionConflict } from './risk-errors';
 import { recordRenewalResult, type RecordRenewalResultDeps } from './record-renewal-result';
 
 export interface ManageRenewalTasksDeps {
   readonly tasks: RenewalTaskStore;
-  readonly events: RiskEventPublisher;
+  readonly events: EventPublisher;
   readonly clock: () => Date;
   /** Customer names for the task views; ids alone without it. */
   readonly customers?: RiskCustomerDirectory;

@@ -216,15 +216,6 @@ export interface RiskDataFreshnessReader {
   ledgerDataAsOf(now: Date): Promise<Date | undefined>;
 }
 
-export interface RiskEvent {
-  readonly detailType: string;
-  readonly detail: Record<string, unknown>;
-}
-
-export interface RiskEventPublisher {
-  publish(events: readonly RiskEvent[]): Promise<void>;
-}
-
 /** Which term's schedules to remove; names are derived, so no listing is needed. */
 export interface CheckpointTermRef {
   readonly contractId: string;

@@ -1,12 +1,13 @@
+import type { EventPublisher } from '../ports';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { reassignmentFor, taskHistoryOf } from '../../domain/risk/task-history';
-import type { RenewalTask, RenewalTaskStore, RiskEventPublisher } from './ports';
+import type { RenewalTask, RenewalTaskStore } from './ports';
 import { TaskVersionConflictError } from './risk-errors';
 import { publishOwedEvent, publishPendingEvent, taskReassignedEvent } from './task-events';
 
 export interface ReassignRenewalTasksDeps {
   readonly tasks: RenewalTaskStore;
-  readonly events: RiskEventPublisher;
+  readonly events: EventPublisher;
   readonly clock: () => Date;
   /** Owner when the contract no longer names a CSM. */
   readonly fallbackOwner: string;

@@ -1,8 +1,9 @@
+import type { EventPublisher } from '../ports';
 import { taskHistoryOf } from '../../domain/risk/task-history';
 import { z } from 'zod';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
-import type { RenewalResultRecord, RenewalTask, RenewalTaskStore, RiskContractReader, RiskEventPublisher } from './ports';
+import type { RenewalResultRecord, RenewalTask, RenewalTaskStore, RiskContractReader } from './ports';
 import { RenewalTermNotFoundError, RiskContractNotFoundError, isTaskVersionConflict } from './risk-errors';
 import { termIdOf } from './risk-settings';
 import { publishPendingEvent, taskResolvedEvent } from './task-events';
@@ -10,7 +11,7 @@ import { publishPendingEvent, taskResolvedEvent } from './task-events';
 export interface RecordRenewalResultDeps {
   readonly contracts: RiskContractReader;
   readonly tasks: RenewalTaskStore;
-  readonly events: RiskEventPublisher;
+  readonly events: EventPublisher;
   readonly clock: () => Date;
 }
 

@@ -1,6 +1,7 @@
+import type { EventPublisher } from '../ports';
 import { OUTBOUND_DETAIL_TYPES } from '../../domain/events/detail-types';
 import type { TaskChangeReason } from '../../domain/risk/task-rules';
-import type { PendingTaskEvent, RenewalTask, RenewalTaskStore, RiskEventPublisher } from './ports';
+import type { PendingTaskEvent, RenewalTask, RenewalTaskStore } from './ports';
 
 function taskSummary(task: RenewalTask): Record<string, unknown> {
   return {
@@ -65,7 +66,7 @@ export function taskResolvedEvent(task: RenewalTask): PendingTaskEvent {
  */
 export const EVENT_CLAIM_LEASE_MS = 30_000;
 
-type TaskEventDeps = { readonly tasks: RenewalTaskStore; readonly events: RiskEventPublisher; readonly clock: () => Date };
+type TaskEventDeps = { readonly tasks: RenewalTaskStore; readonly events: EventPublisher; readonly clock: () => Date };
 
 /**
  * Publishes an event a task still owes from an earlier run, exactly when no

@@ -2,7 +2,8 @@
 // can be tested end to end against the Stripe emulator and DynamoDB Local.
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ENGINE_TABLE } from '../../../lambdas/adapters/dynamodb/table-design';
-import type { ContractReader, EngineEvent, EventPublisher, UsageReader, UsageRequest } from '../../../lambdas/application/billing/ports';
+import type { ContractReader, UsageReader, UsageRequest } from '../../../lambdas/application/billing/ports';
+import type { EventPublisher, OutboundEvent } from '../../../lambdas/application/ports';
 import { ContractSchema, type Contract, type ContractInput } from '../../../lambdas/domain/plans/contract-schema';
 import { PlanSchema, type Plan } from '../../../lambdas/domain/plans/plan-schema';
 import type { PeriodUsage } from '../../../lambdas/domain/rating/usage';
@@ -67,11 +68,11 @@ export class FakeContracts implements ContractReader {
 }
 
 export class RecordingPublisher implements EventPublisher {
-  readonly published: EngineEvent[] = [];
-  async publish(events: readonly EngineEvent[]): Promise<void> {
+  readonly published: OutboundEvent[] = [];
+  async publish(events: readonly OutboundEvent[]): Promise<void> {
     this.published.push(...events);
   }
-  ofType(detailType: string): EngineEvent[] {
+  ofType(detailType: string): OutboundEvent[] {
     return this.published.filter((event) => event.detailType === detailType);
   }
 }

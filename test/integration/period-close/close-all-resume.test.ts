@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbInvoiceStore } from '../../../lambdas/adapters/dynamodb/invoice-store';
 import { StripeBillingGateway } from '../../../lambdas/adapters/stripe/stripe-billing-gateway';
 import { closePeriodForAll, type BillingDeps } from '../../../lambdas/application/billing/close-contract-period';
-import { BILLING_DETAIL_TYPES, type EngineEvent } from '../../../lambdas/application/billing/ports';
+import { BILLING_DETAIL_TYPES } from '../../../lambdas/application/billing/ports';
+import type { OutboundEvent } from '../../../lambdas/application/ports';
 import { startStripeEmulator, type RunningStripeEmulator } from '../../../lib/local/stripe-emulator';
 import { FakeContracts, FakeLedger, createEngineTable, dynamoClient, monthlyContract, perUnitPlan } from '../billing/billing-fakes';
 
@@ -54,7 +55,7 @@ function batch(prefix: string, outagePath: RegExp): { contractIds: string[]; dep
     invoices: new DynamoDbInvoiceStore(dynamoDb, tableName),
     billing: new StripeBillingGateway({ stripe, apiKey: emulator.apiKey, ratePerSecond: 1000, retries: 1, minTimeoutMs: 1, maxTimeoutMs: 5 }),
     events: {
-      publish: async (events: readonly EngineEvent[]) => {
+      publish: async (events: readonly OutboundEvent[]) => {
         issued += events.filter((event) => event.detailType === BILLING_DETAIL_TYPES.invoiceIssued).length;
         // Stripe keeps doing the work but answers 503, from here until the faults are cleared.
         if (issued === OUTAGE_AFTER_ISSUED) emulator.faults.inject({ status: 503, phase: 'after', times: Infinity, path: outagePath });

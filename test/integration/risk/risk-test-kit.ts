@@ -1,6 +1,7 @@
 // Shared pieces of the renewal-risk integration tests: a contract, a ledger
 // stand-in whose usage per period the test sets, and a recording bus.
-import type { RiskEvent, RiskEventPublisher, RiskUsageReader } from '../../../lambdas/application/risk/ports';
+import type { RiskUsageReader } from '../../../lambdas/application/risk/ports';
+import type { EventPublisher, OutboundEvent } from '../../../lambdas/application/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS } from '../../../lambdas/application/risk/risk-settings';
 import { ContractSchema, type Contract } from '../../../lambdas/domain/plans/contract-schema';
 import type { RenewalCheckpointPayload } from '../../../lambdas/domain/risk/checkpoint-payload';
@@ -49,10 +50,10 @@ export class ScriptedUsage implements RiskUsageReader {
   }
 }
 
-export class RecordingBus implements RiskEventPublisher {
-  readonly events: RiskEvent[] = [];
+export class RecordingBus implements EventPublisher {
+  readonly events: OutboundEvent[] = [];
   failNext = 0;
-  async publish(events: readonly RiskEvent[]): Promise<void> {
+  async publish(events: readonly OutboundEvent[]): Promise<void> {
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw new Error('bus unavailable');

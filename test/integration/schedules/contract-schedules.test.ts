@@ -14,6 +14,7 @@ import { DynamoDbPlanStore } from '../../../lambdas/adapters/dynamodb/plan-store
 import { InMemoryCheckpointScheduler } from '../../../lib/local/in-memory-checkpoint-scheduler';
 import { InMemoryPeriodCloseScheduler } from '../../../lib/local/in-memory-period-close-scheduler';
 import type { EventPublisher, OutboundEvent } from '../../../lambdas/application/ports';
+import { ENGINE_EVENT_SOURCE } from '../../../lambdas/domain/events/detail-types';
 import { scheduleRenewalChecks } from '../../../lambdas/application/risk/schedule-renewal-checks';
 import { DEFAULT_RENEWAL_RISK_SETTINGS } from '../../../lambdas/application/risk/risk-settings';
 import { createLoadPlansHandler, type LoadPlansResponse } from '../../../lambdas/handlers/load-plans';
@@ -41,7 +42,7 @@ class RoutingBus implements EventPublisher {
       throw Object.assign(new Error('EventBridge PutEvents refused 1 of 1 event(s): ThrottlingException'), { name: 'InfrastructureError' });
     }
     for (const event of events) {
-      const envelope = { version: '0', id: 'evt', source: event.source, 'detail-type': event.detailType, detail: event.detail };
+      const envelope = { version: '0', id: 'evt', source: ENGINE_EVENT_SOURCE, 'detail-type': event.detailType, detail: event.detail };
       for (const route of ROUTES.filter((r) => matchesEventPattern(r.eventPattern, envelope))) {
         const target = this.targets[route.target.handler];
         if (!target) throw new Error(`no target for ${route.target.handler}`);

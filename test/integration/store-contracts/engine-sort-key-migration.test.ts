@@ -54,7 +54,7 @@ describe('migrateEngineSortKeys (DynamoDB Local)', () => {
     const risk = new DynamoDbRenewalTaskStore({ client: tables.client, tableName: tables.engineTableName });
     const record = invoiceRecord();
     await invoices.putRecord(record);
-    await invoices.putRecord(invoiceRecord({ periodId: '2026-11-adjustment-000001', adjustmentOf: { periodId: '2026-11', sequence: 1 } } as never));
+    await invoices.putRecord(invoiceRecord({ periodId: '2026-11-adjustment-000001', adjustmentOf: { periodId: '2026-11', correctionId: 'oe:c-1:2026-11:c1' } }));
     await invoices.setStatus({ contractId: 'c-1', periodId: '2026-11', invoiceRecordId: record.invoiceRecordId, status: 'pushed', stripeInvoiceId: 'in_1', updatedAt: '2026-12-01T02:00:00.000Z' });
     await invoices.putCorrection(correction(2));
     const renewalTask = task({ contractId: 'c-9', checkpointDays: 90 });

@@ -2,7 +2,8 @@ import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createStripeWebhookHandler, type StripeWebhookDeps } from '../../../lambdas/handlers/stripe-webhook';
-import type { EngineEvent, PaymentSignal, PaymentSignalStore } from '../../../lambdas/application/billing/ports';
+import type { PaymentSignal, PaymentSignalStore } from '../../../lambdas/application/billing/ports';
+import type { OutboundEvent } from '../../../lambdas/application/ports';
 
 const SECRET = 'whsec_unit_test_secret';
 const NOW = new Date('2026-11-20T10:00:00.000Z');
@@ -24,7 +25,7 @@ class MemorySignals implements PaymentSignalStore {
 
 function setup() {
   const signals = new MemorySignals();
-  const published: EngineEvent[] = [];
+  const published: OutboundEvent[] = [];
   let failNextPublish = false;
   const deps: StripeWebhookDeps = {
     webhookSecret: SECRET,

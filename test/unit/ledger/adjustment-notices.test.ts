@@ -47,7 +47,6 @@ describe('Outcome Adjustment Recorded', () => {
     await ingest(outcome('late', NOW - 24 * HOUR - 1000));
     expect(notices()).toEqual([
       {
-        source: 'outcome-engine',
         detailType: 'Outcome Adjustment Recorded',
         detail: { schemaVersion: 1, outcomeId: 'late', kind: 'late', customerId: 'acme', metric: 'ticket.resolved', occurredAt: at(NOW - 24 * HOUR - 1000), recordedAt: at(NOW) },
       },

@@ -63,7 +63,7 @@ describe('ingestOutcomeMessage', () => {
     expect([...ledger.entries.values()]).toEqual([expect.objectContaining({ quantity: '1' })]);
     expect([...ledger.rejections.values()]).toEqual([expect.objectContaining({ code: 'OUTCOME_CONFLICT', messageId: 'm-2' })]);
     expect(publisher.events).toEqual([
-      expect.objectContaining({ source: 'outcome-engine', detailType: 'Outcome Rejected', detail: expect.objectContaining({ code: 'OUTCOME_CONFLICT' }) }),
+      expect.objectContaining({ detailType: 'Outcome Rejected', detail: expect.objectContaining({ code: 'OUTCOME_CONFLICT' }) }),
     ]);
   });
 

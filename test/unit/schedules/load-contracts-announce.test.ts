@@ -71,13 +71,12 @@ async function setup() {
 }
 
 describe('loadContracts announcing contract changes', () => {
-  it('announces a created contract once, as the engine, and nothing for an unchanged reload', async () => {
+  it('announces a created contract once, and nothing for an unchanged reload', async () => {
     const { events, outbox, deps } = await setup();
     const first = await loadContracts(deps, [contract()]);
     expect(first.items).toEqual([{ kind: 'contract', id: 'ctr-1', status: 'created', revision: 1, announced: 'created' }]);
     expect(events.events).toEqual([
       {
-        source: 'outcome-engine',
         detailType: 'Contract Changed',
         detail: { schemaVersion: 1, contractId: 'ctr-1', change: 'created', termId: '2026-01-01', revision: 1 },
       },

@@ -10,7 +10,7 @@ afterEach(() => {
 });
 
 const publisher = () => new EventBridgeEventPublisher({ client: new EventBridgeClient({ region: 'local' }), eventBusName: 'engine-bus' });
-const event = (index: number) => ({ source: 'outcome-engine', detailType: 'Outcome Rejected', detail: { rejectionId: `r-${index}` } });
+const event = (index: number) => ({ detailType: 'Outcome Rejected', detail: { rejectionId: `r-${index}` } });
 
 describe('EventBridgeEventPublisher', () => {
   it('sends each event to the bus with its JSON detail, 10 entries per call', async () => {
