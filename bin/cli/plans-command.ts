@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDbContractChangeOutbox } from '../../lambdas/adapters/dynamodb/contract-change-outbox';
 import { EventBridgeEventPublisher } from '../../lambdas/adapters/eventbridge/eventbridge-event-publisher';
-import type { EventPublisher } from '../../lambdas/application/ports';
+import type { EventPublisher, LedgerRepository } from '../../lambdas/application/ports';
 import { DynamoDbInvoiceStore } from '../../lambdas/adapters/dynamodb/invoice-store';
 import type { RollupUsageReader } from '../../lambdas/application/usage/read-usage-through-rollups';
 import { createUsageRollupService } from '../../lambdas/composition/usage-rollup-service';
@@ -31,6 +31,8 @@ export interface PlanServices {
   /** Usage through the rollups where the local stream reader has sealed them, else the raw scan. */
   readonly usage: RollupUsageReader;
   readonly invoices: DynamoDbInvoiceStore;
+  /** The ledger's raw entries, for what reads outcome by outcome (statements). */
+  readonly ledger: Pick<LedgerRepository, 'streamUsageEntries'>;
   readonly connection: Connection;
 }
 
@@ -51,6 +53,7 @@ export function withPlanServices<T>(context: CommandContext, work: (services: Pl
           progress: { kind: 'stored' },
         }).reader,
         invoices: new DynamoDbInvoiceStore(client, connection.engineTableName),
+        ledger: ledger.repository,
         connection,
       });
     } finally {

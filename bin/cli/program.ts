@@ -23,6 +23,7 @@ import { registerInvoiceCommand } from './invoice-command';
 import { registerSimulateCommand } from './simulate-command';
 import { registerPeriodCommand } from './period-command';
 import { registerInvoiceExplainCommand } from './invoice-explain';
+import { registerInvoiceStatementCommand } from './invoice-statement';
 import { registerInvoiceReconcileCommand } from './invoice-reconcile';
 import { registerTasksCommand } from './tasks-command';
 import { registerRiskCommand } from './risk-command';
@@ -44,6 +45,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerPeriodCommand,
   // After registerInvoiceCommand: adds `explain` to its `invoice` command.
   registerInvoiceExplainCommand,
+  // Also after registerInvoiceCommand: adds `statement` to its `invoice` command.
+  registerInvoiceStatementCommand,
   // Also onto `invoice`: re-reconcile a closed period's Stripe invoice.
   registerInvoiceReconcileCommand,
   registerTasksCommand,
