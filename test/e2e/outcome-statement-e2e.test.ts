@@ -215,6 +215,17 @@ describe('itemised statements on the local engine', () => {
     ]);
   });
 
+  it('names the definition versions on invoice explain, usage and outcome', async () => {
+    const explained = await cli(['invoice', 'explain', '--invoice', invoiceRecordId]);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toContain('counted under definition v1, v2');
+    const usage = await cli(['usage', '--customer', 'globex', '--metric', 'ticket.resolved', '--from', '2026-11-01T00:00:00Z', '--to', '2026-12-01T00:00:00Z']);
+    expect(usage.stdout).toMatch(/^definitions\s+v1, v2$/m);
+    const outcome = await cli(['outcome', 't-0']);
+    expect(outcome.stdout).toMatch(/^metric\s+ticket\.resolved \(definition v1\)$/m);
+    expect(outcome.stdout).toMatch(/^evidence\s+https:\/\/help\.example\.com\/t\/0: Password reset; customer confirmed/m);
+  });
+
   it('writes the same statement as CSV, and marks a reversal recorded after the invoice', async () => {
     nowMs = Date.parse('2026-12-04T00:00:00Z');
     await send([entry('Outcome Reversed', { outcomeId: 't-3', reason: 'customer reopened the ticket' })]);

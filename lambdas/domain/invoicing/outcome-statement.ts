@@ -3,6 +3,8 @@ import { fromFixed12, toFixed12 } from '../ledger/ledger-decimal';
 import { netOutcomes, type NetOutcome } from '../ledger/net-outcomes';
 import type { OutcomeEvidence, OutcomeValue, VerifiedBy } from '../ledger/outcome-events';
 import { countsTowards } from '../ledger/summarize-usage';
+import type { MetricDefinition } from '../ledger/catalog';
+import { definitionsInForceDuring, describeDefinitionVersions } from '../ledger/outcome-definitions';
 import type { CurrencyCode } from '../money/currencies';
 import { InvoiceRecordInvalidError } from './invoicing-errors';
 import { formatMinorUnits } from '../money/format-money';
@@ -312,4 +314,28 @@ export function statementSourceOfDraft(draft: DraftInvoice, contract: { readonly
       usageQuery: line.usageQuery,
     })),
   };
+}
+
+/** The definition versions an invoice line counts under: the contract's pin, or the catalog's versions in force over the line's window. */
+export interface LineDefinitions {
+  readonly versions: readonly number[];
+  readonly pinned: boolean;
+}
+
+export function lineDefinitions(
+  query: UsageQuery | null,
+  terms: { readonly metrics: ReadonlyMap<string, MetricDefinition>; readonly pins: Readonly<Record<string, number>> | undefined },
+): LineDefinitions | null {
+  if (query === null) return null;
+  const pinned = terms.pins?.[query.ledgerMetric];
+  if (pinned !== undefined) return { versions: [pinned], pinned: true };
+  const metric = terms.metrics.get(query.ledgerMetric);
+  if (metric === undefined) return null;
+  return { versions: definitionsInForceDuring(metric, Date.parse(query.from), Date.parse(query.to)).map((d) => d.version), pinned: false };
+}
+
+/** "v1, v2", "v2 (pinned by the contract)", or "-". */
+export function describeLineDefinitions(definitions: LineDefinitions | null): string {
+  if (definitions === null || definitions.versions.length === 0) return '-';
+  return `${describeDefinitionVersions(definitions.versions)}${definitions.pinned ? ' (pinned by the contract)' : ''}`;
 }

@@ -61,14 +61,16 @@ describe('contracts pinning definition versions (DynamoDB Local)', () => {
   it('stores a contract whose pinned versions exist, implicit version 1 included', async () => {
     const contract = { ...seed('acme-contract.yaml'), definitionVersions: { 'ticket.resolved': 1, 'order.recovered': 1 } };
     const response = await invoke({ plans: [], contracts: [contract] });
+    if (!('items' in response)) throw new Error('expected items');
     expect(response.items).toEqual([expect.objectContaining({ kind: 'contract', status: 'created' })]);
-    expect((await store.getContract(String(contract['contractId'])))?.definitionVersions).toEqual({ 'ticket.resolved': 1, 'order.recovered': 1 });
+    expect((await store.getContract(String(seed('acme-contract.yaml')['contractId'])))?.definitionVersions).toEqual({ 'ticket.resolved': 1, 'order.recovered': 1 });
   });
 
   it('refuses a pinned version the catalog does not hold, and a metric it does not know', async () => {
     const contract = { ...seed('acme-contract.yaml'), contractId: 'acme-pinned-3', definitionVersions: { 'ticket.resolved': 3, 'lead.qualified': 1 } };
     const response = await invoke({ plans: [], contracts: [contract] });
     expect(response.ok).toBe(false);
+    if (!('items' in response)) throw new Error('expected items');
     const item = response.items[0] as { status: string; code: string; message: string };
     expect(item).toMatchObject({ status: 'failed', code: 'contract_invalid_for_plan' });
     expect(item.message).toContain('definitionVersions.ticket.resolved: metric "ticket.resolved" has no definition version 3 (versions: 1, 2)');
