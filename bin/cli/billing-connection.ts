@@ -27,11 +27,17 @@ async function resolveStripe(env: CommandContext['io']['env'], connection: Conne
   );
 }
 
+/** A DynamoDB client for the connection's tables (DynamoDB Local's credentials when local); the caller destroys it. */
+export function dynamoDbClientFor(connection: Connection): DynamoDBClient {
+  const local = connection.dynamoDbEndpoint !== undefined;
+  return new DynamoDBClient({ region: connection.region, ...(local ? { endpoint: connection.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS } : {}) });
+}
+
 /** Runs `work` with the billing service of the resolved connection and releases its clients afterwards. */
 export function withBilling<T>(context: CommandContext, work: (billing: BillingService, connection: Connection) => Promise<T>): Promise<T> {
   return context.withLedger(async (ledger, connection) => {
     const local = connection.dynamoDbEndpoint !== undefined;
-    const dynamoDb = new DynamoDBClient({ region: connection.region, ...(local ? { endpoint: connection.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS } : {}) });
+    const dynamoDb = dynamoDbClientFor(connection);
     // Locally the engine's own PutEvents endpoint is the bus, so billing events reach its subscribers.
     const engine = local ? await readRunningEngineForCli(connection.dataDir).catch(() => undefined) : undefined;
     const eventBridge = new EventBridgeClient({

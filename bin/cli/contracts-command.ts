@@ -38,11 +38,11 @@ export const registerContractsCommand: RegisterCommand = (program, context) => {
     .action(async (files: string[], options: { json?: boolean; announce: boolean }) => {
       const report = await validatedFiles(context.io, files, 'contract', options.json);
       const { result, announcement } = await runMapped(() =>
-        withPlanServices(context, async ({ store, outbox, connection }) => {
+        withPlanServices(context, async ({ store, outbox, definitions, connection }) => {
           const announcer = await contractAnnouncer(connection, context.io.env, { announce: options.announce });
           try {
             const loaded = await loadContracts(
-              { store, now: context.io.now, ...(announcer.events ? { events: announcer.events, outbox } : {}) },
+              { store, now: context.io.now, definitions, ...(announcer.events ? { events: announcer.events, outbox } : {}) },
               report.contracts,
             );
             return { result: loaded, announcement: announcer };

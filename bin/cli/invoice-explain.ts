@@ -12,9 +12,13 @@ import { formatAmountWithCode } from '../../lambdas/domain/money/format-money';
 import { serializeAmount, type SerializedAmount } from '../../lambdas/domain/rating/draft-invoice';
 import type { BreakdownRow } from '../../lambdas/domain/rating/breakdown';
 import type { UsageQuery } from '../../lambdas/domain/rating/usage';
-import { withBilling } from './billing-connection';
+import type { MetricDefinition } from '../../lambdas/domain/ledger/catalog';
+import { describeLineDefinitions, lineDefinitions, type LineDefinitions } from '../../lambdas/domain/invoicing/outcome-statement';
+import { DynamoDbCatalogRepository } from '../../lambdas/adapters/dynamodb/dynamodb-catalog-repository';
+import { dynamoDbClientFor, withBilling } from './billing-connection';
 import { CliError, printJson } from './cli-io';
 import type { CommandContext, RegisterCommand } from './command-context';
+import type { Connection } from './connection';
 import { formatFields } from './format';
 import { runMapped } from './plans-command';
 
@@ -31,6 +35,8 @@ export interface ExplainedLine {
   /** How the amount was reached, row by row (tiers, allowances, fees). */
   tiers: readonly BreakdownRow[];
   ledgerQuery: (UsageQuery & { rerun: string }) | null;
+  /** The definition versions the line counts under (the contract's pin, or the catalog's versions in force over the line's window). */
+  definitions: LineDefinitions | null;
   adjustmentFor: InvoiceRecordLine['adjustmentFor'];
 }
 
@@ -79,9 +85,16 @@ function rerunCommand(query: UsageQuery): string {
   ].join(' ');
 }
 
+/** What names the definition versions of each line: the catalog's metrics and the contract's pins. */
+export interface DefinitionTerms {
+  readonly metrics: ReadonlyMap<string, MetricDefinition>;
+  readonly pins: Readonly<Record<string, number>> | undefined;
+}
+
 export async function explainInvoice(
   invoices: Pick<InvoiceStore, 'getRecord' | 'getStatus' | 'listCorrections'>,
   ref: { contractId: string; periodId: string },
+  terms: DefinitionTerms = { metrics: new Map(), pins: undefined },
 ): Promise<InvoiceExplanation | undefined> {
   const record = await invoices.getRecord(ref.contractId, ref.periodId);
   if (!record) return undefined;
@@ -120,6 +133,7 @@ export async function explainInvoice(
       servicePeriod: line.servicePeriod,
       tiers: line.breakdown,
       ledgerQuery: line.usageQuery ? { ...line.usageQuery, rerun: rerunCommand(line.usageQuery) } : null,
+      definitions: lineDefinitions(line.usageQuery, terms),
       adjustmentFor: line.adjustmentFor,
     })),
     followedBy: corrections.map(({ correction, status: state }) => ({
@@ -181,6 +195,7 @@ export function formatInvoiceExplanation(explained: InvoiceExplanation): string 
       out.push(`  ledger ${line.ledgerQuery.reference ?? `${line.ledgerQuery.ledgerMetric} ${line.ledgerQuery.from}..${line.ledgerQuery.to} as of ${line.ledgerQuery.asOf ?? '-'}`}`);
       out.push(`  rerun  ${line.ledgerQuery.rerun}`);
     }
+    if (line.definitions) out.push(`  counted under definition ${describeLineDefinitions(line.definitions)}`);
     if (line.adjustmentFor) out.push(`  adjusts ${line.adjustmentFor.invoiceRecordId} (correction ${line.adjustmentFor.correctionId})`);
   }
   if (explained.followedBy.length === 0) out.push('\nfollowed by: no corrections');
@@ -196,6 +211,24 @@ export function formatInvoiceExplanation(explained: InvoiceExplanation): string 
   return `${out.join('\n')}\n`;
 }
 
+/** The catalog's metrics and the contract's pinned definition versions. */
+async function definitionTerms(
+  contracts: { getContract(contractId: string): Promise<{ readonly definitionVersions?: Readonly<Record<string, number>> | undefined } | undefined> },
+  connection: Connection,
+  contractId: string,
+): Promise<DefinitionTerms> {
+  const client = dynamoDbClientFor(connection);
+  try {
+    const [catalog, contract] = await Promise.all([
+      new DynamoDbCatalogRepository({ client, tableName: connection.engineTableName }).readCatalog(),
+      contracts.getContract(contractId),
+    ]);
+    return { metrics: new Map(catalog.metrics.map((metric) => [metric.code, metric])), pins: contract?.definitionVersions };
+  } finally {
+    client.destroy();
+  }
+}
+
 /** Adds `explain` to an `invoice` command. */
 export function registerInvoiceExplain(invoice: Command, context: CommandContext): void {
   invoice
@@ -205,7 +238,7 @@ export function registerInvoiceExplain(invoice: Command, context: CommandContext
     .option('--json', 'print JSON only')
     .action(async (options: { invoice: string; json?: boolean }) => {
       const explained = await runMapped(() =>
-        withBilling(context, async (billing) => {
+        withBilling(context, async (billing, connection) => {
           let ref = parseInvoiceRecordId(options.invoice);
           if (!ref && options.invoice.startsWith('in_')) {
             const invoice = await billing.stripe.invoices.retrieve(options.invoice);
@@ -215,7 +248,7 @@ export function registerInvoiceExplain(invoice: Command, context: CommandContext
             else throw new CliError(`Stripe invoice ${options.invoice} was not issued by the engine (no contractId/periodId metadata)`, 'not_found');
           }
           if (!ref) throw new CliError(`"${options.invoice}" is not an invoice id: expected oe:<contract>:<period>:r<n> or in_...`, 'invalid_input');
-          return explainInvoice(billing.invoices, ref);
+          return explainInvoice(billing.invoices, ref, await definitionTerms(billing.planStore, connection, ref.contractId));
         }),
       );
       if (!explained) throw new CliError(`no invoice ${options.invoice} [invoice_not_found]`, 'not_found');

@@ -1,6 +1,7 @@
 // outcome-engine outcome <outcomeId>: one outcome by its key. Was it counted,
 // when was it recorded, was it reversed, corrected, verified, is it billable?
 import type { OutcomeView } from '../../lambdas/domain/ledger/outcome-view';
+import type { OutcomeEvidence, VerifiedBy } from '../../lambdas/domain/ledger/outcome-events';
 import type { BillableRule } from '../../lambdas/domain/ledger/catalog';
 import { CliError, printJson } from './cli-io';
 import type { RegisterCommand } from './command-context';
@@ -27,6 +28,16 @@ function describeRule(rule: BillableRule): string {
   }
 }
 
+function describeEvidence(evidence: OutcomeEvidence): string {
+  return `${evidence.reference}: ${evidence.summary}${evidence.sha256 ? ` (sha256 ${evidence.sha256})` : ''}`;
+}
+
+function describeVerifier(verifiedBy: VerifiedBy | undefined): string {
+  if (verifiedBy === undefined) return '';
+  const who = verifiedBy.id === undefined ? verifiedBy.kind : `${verifiedBy.kind} ${verifiedBy.id}`;
+  return ` by ${who}${verifiedBy.method ? ` (${verifiedBy.method})` : ''}`;
+}
+
 const money = (value: { amount: string; currency: string } | undefined) => (value ? `${value.amount} ${value.currency}` : '-');
 
 export function formatOutcome(view: OutcomeView): string {
@@ -34,12 +45,13 @@ export function formatOutcome(view: OutcomeView): string {
     ['outcome', view.outcomeId],
     ['counted', view.status === 'counted' ? 'yes' : 'no (reversed)'],
     ['customer', `${view.customerId}${view.attributed ? '' : ' (unattributed: not in the catalog when recorded)'}`],
-    ['metric', view.metric],
+    ['metric', `${view.metric} (definition v${view.definitionVersion})`],
     ['quantity', view.quantity],
     ['value', money(view.value)],
     ['occurred at', view.occurredAt],
     ['recorded at', view.recordedAt],
-    ['verified', view.verification ? `yes, recorded ${view.verification.recordedAt}` : 'no'],
+    ['evidence', view.evidence ? describeEvidence(view.evidence) : '-'],
+    ['verified', view.verification ? `yes, recorded ${view.verification.recordedAt}${describeVerifier(view.verification.verifiedBy)}` : 'no'],
     ['billable', `${view.billable ? 'yes' : 'no'} (rule: billable ${describeRule(view.billableRule)}${view.billableFrom ? `; from ${view.billableFrom}` : ''})`],
     ['reversed', view.reversal ? `yes, recorded ${view.reversal.recordedAt}: ${view.reversal.reason}` : 'no'],
   ];

@@ -5,11 +5,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDbContractChangeOutbox } from '../../lambdas/adapters/dynamodb/contract-change-outbox';
 import { EventBridgeEventPublisher } from '../../lambdas/adapters/eventbridge/eventbridge-event-publisher';
-import type { EventPublisher } from '../../lambdas/application/ports';
+import type { EventPublisher, LedgerRepository } from '../../lambdas/application/ports';
 import { DynamoDbInvoiceStore } from '../../lambdas/adapters/dynamodb/invoice-store';
 import type { RollupUsageReader } from '../../lambdas/application/usage/read-usage-through-rollups';
 import { createUsageRollupService } from '../../lambdas/composition/usage-rollup-service';
 import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
+import { DynamoDbCatalogRepository } from '../../lambdas/adapters/dynamodb/dynamodb-catalog-repository';
+import { catalogDefinitionVersions } from '../../lambdas/composition/plans-service';
+import type { DefinitionVersionCatalog } from '../../lambdas/application/plans/ports';
 import { loadPlans, type LoadItemResult, type LoadResult } from '../../lambdas/application/plans/load-plans';
 import {
   formatPlanFileIssue,
@@ -31,6 +34,10 @@ export interface PlanServices {
   /** Usage through the rollups where the local stream reader has sealed them, else the raw scan. */
   readonly usage: RollupUsageReader;
   readonly invoices: DynamoDbInvoiceStore;
+  /** The catalog's definition versions, which contracts may pin. */
+  readonly definitions: DefinitionVersionCatalog;
+  /** The ledger's raw entries, for what reads outcome by outcome (statements). */
+  readonly ledger: Pick<LedgerRepository, 'streamUsageEntries'>;
   readonly connection: Connection;
 }
 
@@ -51,6 +58,8 @@ export function withPlanServices<T>(context: CommandContext, work: (services: Pl
           progress: { kind: 'stored' },
         }).reader,
         invoices: new DynamoDbInvoiceStore(client, connection.engineTableName),
+        ledger: ledger.repository,
+        definitions: catalogDefinitionVersions(new DynamoDbCatalogRepository({ client, tableName: connection.engineTableName })),
         connection,
       });
     } finally {

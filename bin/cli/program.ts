@@ -39,10 +39,15 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'invoice',
     term: 'invoice',
     description: 'Invoices of a contract',
-    // `explain` and `reconcile` add themselves to the `invoice` command.
+    // `explain`, `statement` and `reconcile` add themselves to the `invoice` command.
     load: async () => {
-      const [preview, explain, reconcile] = await Promise.all([import('./invoice-command'), import('./invoice-explain'), import('./invoice-reconcile')]);
-      return [preview.registerInvoiceCommand, explain.registerInvoiceExplainCommand, reconcile.registerInvoiceReconcileCommand];
+      const [preview, explain, statement, reconcile] = await Promise.all([
+        import('./invoice-command'),
+        import('./invoice-explain'),
+        import('./invoice-statement'),
+        import('./invoice-reconcile'),
+      ]);
+      return [preview.registerInvoiceCommand, explain.registerInvoiceExplainCommand, statement.registerInvoiceStatementCommand, reconcile.registerInvoiceReconcileCommand];
     },
   },
   { name: 'simulate', term: 'simulate [options]', description: 'Backtest a plan on the recorded history of contracts: revenue under their current plan and under the proposal', load: async () => [(await import('./simulate-command')).registerSimulateCommand] },

@@ -37,6 +37,9 @@ export function formatUsage(summary: UsageSummary): string {
   for (const [attribute, count] of Object.entries(summary.uniqueAttributeCounts ?? {})) {
     fields.push([`unique ${attribute}`, String(count)]);
   }
+  if (summary.definitionVersions !== undefined) {
+    fields.push(['definitions', summary.definitionVersions.length > 0 ? summary.definitionVersions.map((version) => `v${version}`).join(', ') : '-']);
+  }
   fields.push(['query', summary.query]);
   return formatFields(fields);
 }

@@ -84,3 +84,16 @@ export class InvalidCatalogError extends EngineError {
     this.name = 'InvalidCatalogError';
   }
 }
+
+/**
+ * A catalog would change or remove a stored definition version. Versions are
+ * contract terms outcomes were counted under: a change is a new version.
+ */
+export class DefinitionVersionImmutableError extends EngineError {
+  readonly category = 'state';
+  readonly code = 'definition_version_immutable';
+  constructor(readonly issues: readonly string[]) {
+    super(`the catalog was not loaded: ${issues.join('; ')}`);
+    this.name = 'DefinitionVersionImmutableError';
+  }
+}

@@ -2,8 +2,9 @@ import type { LedgerEntry } from '../domain/ledger/ledger-entries';
 import { netOutcomes, type NetOutcome } from '../domain/ledger/net-outcomes';
 import {
   UsageQuerySchema,
-  aggregateUsage,
+  countedDefinitionVersions,
   describeUsageQuery,
+  summarizeNetOutcomes,
   type UsageBasis,
   type UsageQuery,
   type UsageSummary,
@@ -64,7 +65,9 @@ async function collectEntries(ledger: LedgerRepository, query: UsageEntriesQuery
 export async function getUsage(deps: UsageDeps, query: UsageQuery): Promise<UsageSummary> {
   const resolved = resolveUsageQuery(query, deps.nowMs());
   const entries = await collectEntries(deps.ledger, resolved);
-  const aggregates = aggregateUsage(entries, resolved);
+  // aggregateUsage's two steps, so the counted outcomes also name their definition versions.
+  const net = netOutcomes(entries, { ...resolved, withAttributes: (resolved.uniqueAttributes?.length ?? 0) > 0 });
+  const aggregates = summarizeNetOutcomes(net, resolved);
   return {
     customerId: resolved.customerId,
     metric: resolved.metric,
@@ -74,6 +77,7 @@ export async function getUsage(deps: UsageDeps, query: UsageQuery): Promise<Usag
     basis: resolved.basis,
     ...aggregates,
     query: describeUsageQuery(resolved),
+    definitionVersions: countedDefinitionVersions(net, resolved.basis),
   };
 }
 

@@ -1,7 +1,8 @@
 import { CatalogInputSchema, type CatalogInput } from '../domain/ledger/catalog';
 import type { CatalogCache } from './catalog-cache';
 import { describeIssues } from './describe-issues';
-import { InvalidCatalogError } from './errors';
+import { storedDefinitionChanges } from '../domain/ledger/outcome-definitions';
+import { DefinitionVersionImmutableError, InvalidCatalogError } from './errors';
 import type { CatalogRepository } from './ports';
 
 /**
@@ -19,6 +20,10 @@ export async function loadCatalog(
     const issues = describeIssues(parsed.error.issues);
     throw new InvalidCatalogError(`invalid catalog: ${issues.join('; ')}`, issues);
   }
+  // A stored definition version is a contract term outcomes were counted
+  // under: the whole catalog is refused rather than half of it changing.
+  const changes = storedDefinitionChanges((await deps.catalogs.readCatalog()).metrics, parsed.data.metrics);
+  if (changes.length > 0) throw new DefinitionVersionImmutableError(changes);
   await deps.catalogs.writeCatalog(parsed.data);
   deps.cache.invalidate();
   return { metrics: parsed.data.metrics.length, customers: parsed.data.customers.length };

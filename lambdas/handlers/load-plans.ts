@@ -14,7 +14,7 @@ import type { EventPublisher } from '../application/ports';
 import { z } from 'zod';
 import { createPlansService, type PlansService } from '../composition/plans-service';
 import { loadContracts, loadPlans, type LoadItemResult } from '../application/plans/load-plans';
-import type { ContractChangeOutbox, PlanStore } from '../application/plans/ports';
+import type { ContractChangeOutbox, DefinitionVersionCatalog, PlanStore } from '../application/plans/ports';
 import { ContractSchema, type Contract } from '../domain/plans/contract-schema';
 import { describeSchemaIssues, formatIssuePath } from '../domain/plans/describe-schema-issues';
 import { PlanSchema, type Plan } from '../domain/plans/plan-schema';
@@ -57,6 +57,8 @@ export interface LoadPlansDeps {
   /** The engine's bus, for 'Contract Changed'; absent: contracts load unannounced (tests of storage only). */
   readonly events?: () => EventPublisher;
   readonly outbox?: () => ContractChangeOutbox;
+  /** The catalog's definition versions, which contracts may pin. */
+  readonly definitions?: () => DefinitionVersionCatalog;
   readonly now?: () => Date;
 }
 
@@ -112,6 +114,7 @@ export function createLoadPlansHandler(deps: LoadPlansDeps) {
         now: deps.now ?? (() => new Date()),
         ...(events ? { events } : {}),
         ...(outbox ? { outbox } : {}),
+        ...(deps.definitions ? { definitions: deps.definitions() } : {}),
       },
       contracts.valid,
     );
@@ -144,4 +147,5 @@ export const handler = createLoadPlansHandler({
   store: () => containerServices().store,
   events: () => containerServices().events,
   outbox: () => containerServices().outbox,
+  definitions: () => containerServices().definitions,
 });

@@ -1,10 +1,12 @@
-// Reads a catalog file (YAML or JSON: metrics and customers) and validates it
-// with the ledger's own schema, reporting every problem with its path in the
-// file, before anything is written.
+// Reads a catalog file (YAML or JSON: metrics with their definition versions,
+// and customers) and validates it with the ledger's own schema, reporting
+// every problem with its file, path and line, before anything is written.
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { CatalogInputSchema, type CatalogInput } from '../../lambdas/domain/ledger/catalog';
 import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { describeSchemaIssues } from '../../lambdas/domain/plans/describe-schema-issues';
+import { parseSourceText, toFileIssues } from '../../lambdas/domain/plans/load-plan-files';
+import { PlanFileInvalidError, formatPlanFileIssue } from '../../lambdas/domain/plans/plan-errors';
 
 export class CatalogFileInvalidError extends EngineError {
   readonly category = 'invalid_input';
@@ -19,27 +21,24 @@ export class CatalogFileInvalidError extends EngineError {
   }
 }
 
-function pathText(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
-}
-
 /** Parses and validates catalog text; `file` names it in errors. */
 export function parseCatalogText(text: string, file: string): CatalogInput {
-  // Duplicate keys are errors: a second `billable:` silently winning would change billing.
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-  if (document.errors.length > 0) {
-    throw new CatalogFileInvalidError(file, document.errors.map((e) => `cannot parse as YAML/JSON: ${e.message.split('\n')[0]}`));
+  // The plan files' reader: YAML or JSON, duplicate keys refused (a second
+  // `billable:` silently winning would change billing), lines for every path.
+  let parsed: ReturnType<typeof parseSourceText>;
+  try {
+    parsed = parseSourceText({ path: file, text });
+  } catch (error) {
+    if (error instanceof PlanFileInvalidError) throw new CatalogFileInvalidError(file, error.issues.map(formatPlanFileIssue), { cause: error });
+    throw error;
   }
-  const parsed = CatalogInputSchema.safeParse(document.toJS());
-  if (!parsed.success) {
-    throw new CatalogFileInvalidError(
-      file,
-      parsed.error.issues.map((issue) => `${pathText(issue.path) || '(top level)'}: ${issue.message}`),
-      { cause: parsed.error },
-    );
+  const result = CatalogInputSchema.safeParse(parsed.data, { reportInput: true });
+  if (!result.success) {
+    const issues = toFileIssues(file, describeSchemaIssues(result.error.issues), parsed);
+    throw new CatalogFileInvalidError(file, issues.map(formatPlanFileIssue), { cause: result.error });
   }
   // The raw input goes on: the ledger service applies defaults itself.
-  return document.toJS() as CatalogInput;
+  return parsed.data as CatalogInput;
 }
 
 export async function readCatalogFile(file: string): Promise<CatalogInput> {

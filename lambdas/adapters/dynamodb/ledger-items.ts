@@ -8,7 +8,14 @@ import {
   usageShardOf,
   utcMonthOf,
 } from '../../domain/ledger/ledger-keys';
-import type { OutcomeValue } from '../../domain/ledger/outcome-events';
+import { IMPLICIT_DEFINITION_VERSION } from '../../domain/ledger/outcome-definitions';
+import {
+  OutcomeEvidenceSchema,
+  VerifiedBySchema,
+  type OutcomeEvidence,
+  type OutcomeValue,
+  type VerifiedBy,
+} from '../../domain/ledger/outcome-events';
 import type { RejectedOutcome } from '../../domain/ledger/rejection';
 import { isRejectionCode } from '../../domain/ledger/rejection-codes';
 import { LEDGER_TABLE } from './table-design';
@@ -50,6 +57,9 @@ export const ATTR = {
   occurredAt: 't',
   attributes: 'at',
   billableRule: 'b',
+  definitionVersion: 'dv',
+  evidence: 'ev',
+  verifiedBy: 'vb',
   reason: 'rs',
   verifiedAt: 'vt',
   code: 'cd',
@@ -150,6 +160,9 @@ export function toLedgerItem(entry: LedgerEntry): Item {
       putValue(item, entry.value);
       if (entry.attributesJson !== undefined) item[ATTR.attributes] = { S: entry.attributesJson };
       item[ATTR.billableRule] = { S: encodeBillableRule(entry.billableRule) };
+      // Absent means version 1, as on entries written before definitions had versions.
+      if (entry.definitionVersion !== undefined && entry.definitionVersion !== IMPLICIT_DEFINITION_VERSION) item[ATTR.definitionVersion] = { N: String(entry.definitionVersion) };
+      if (entry.evidence !== undefined) item[ATTR.evidence] = { S: JSON.stringify(entry.evidence) };
       if (!entry.attributed) {
         // Sparse: only unattributed outcomes are written to the listing index.
         item[KEY.listingPk] = { S: unattributedPartitionKey(listingShardOf(entry.outcomeId)) };
@@ -166,6 +179,7 @@ export function toLedgerItem(entry: LedgerEntry): Item {
       break;
     case 'verified':
       if (entry.verifiedAtMs !== undefined) item[ATTR.verifiedAt] = { N: String(entry.verifiedAtMs) };
+      if (entry.verifiedBy !== undefined) item[ATTR.verifiedBy] = { S: JSON.stringify(entry.verifiedBy) };
       break;
     default: {
       const unknown: never = entry;
@@ -198,6 +212,28 @@ function readValue(item: Item): OutcomeValue | undefined {
   return { amount, currency: currency as OutcomeValue['currency'] };
 }
 
+function readJsonAttribute<T>(item: Item, name: string, schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: Error } }): T | undefined {
+  const text = item[name]?.S;
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new LedgerDataError(`ledger item ${describeItem(item)} has unreadable JSON in "${name}"`, { cause: error });
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) throw new LedgerDataError(`ledger item ${describeItem(item)} has an invalid "${name}"`, { cause: result.error });
+  return result.data;
+}
+
+function readEvidence(item: Item): OutcomeEvidence | undefined {
+  return readJsonAttribute(item, ATTR.evidence, OutcomeEvidenceSchema);
+}
+
+function readVerifiedBy(item: Item): VerifiedBy | undefined {
+  return readJsonAttribute(item, ATTR.verifiedBy, VerifiedBySchema);
+}
+
 /** The ledger entry an item holds. */
 export function fromLedgerItem(item: Item): LedgerEntry {
   const pk = requiredString(item, KEY.pk);
@@ -219,14 +255,21 @@ export function fromLedgerItem(item: Item): LedgerEntry {
         quantity: requiredString(item, ATTR.quantity),
         value: readValue(item),
         attributesJson: item[ATTR.attributes]?.S,
+        evidence: readEvidence(item),
         billableRule: decodeBillableRule(item[ATTR.billableRule]?.S),
+        definitionVersion: item[ATTR.definitionVersion]?.N === undefined ? undefined : requiredNumber(item, ATTR.definitionVersion),
         attributed: item[KEY.listingPk] === undefined,
       };
     case SK_REVERSED:
       return { ...base, kind: 'reversed', reason: requiredString(item, ATTR.reason) };
     case SK_VERIFIED: {
       const verifiedAt = item[ATTR.verifiedAt]?.N;
-      return { ...base, kind: 'verified', verifiedAtMs: verifiedAt === undefined ? undefined : Number(verifiedAt) };
+      return {
+        ...base,
+        kind: 'verified',
+        verifiedAtMs: verifiedAt === undefined ? undefined : Number(verifiedAt),
+        verifiedBy: readVerifiedBy(item),
+      };
     }
     default:
       if (sk.startsWith(SK_CORRECTION_PREFIX)) {

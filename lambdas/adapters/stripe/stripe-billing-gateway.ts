@@ -4,6 +4,7 @@ import type { Contract } from '../../domain/plans/contract-schema';
 import type { InvoiceRecord, InvoiceRecordLine } from '../../domain/invoicing/invoice-record';
 import { creditNoteTotal } from '../../domain/invoicing/corrections';
 import { stripeKeys } from '../../domain/invoicing/idempotency-keys';
+import { STATEMENT_METADATA_KEY, statementReference } from '../../domain/invoicing/outcome-statement';
 import { fromStripeApiAmount, toStripeApiAmount } from '../../domain/money/stripe-minor-units';
 import { BillingWriteUncertainError, CreditNoteRefusedError } from '../../application/billing/billing-errors';
 import type {
@@ -273,7 +274,13 @@ export class StripeBillingGateway implements BillingGateway {
             days_until_due: this.daysUntilDue,
             pending_invoice_items_behavior: 'exclude',
             description: truncate(`${record.planCode} v${record.planVersion}, period ${record.periodId}`, 500),
-            metadata: { contractId: record.contractId, periodId: record.periodId, invoiceRecordId: record.invoiceRecordId },
+            metadata: {
+              contractId: record.contractId,
+              periodId: record.periodId,
+              invoiceRecordId: record.invoiceRecordId,
+              // Where the buyer's itemised statement comes from (within Stripe's 500-character values: ids are bounded).
+              [STATEMENT_METADATA_KEY]: truncate(statementReference(record.invoiceRecordId), 500),
+            },
           },
           { idempotencyKey: stripeKeys.invoice(record.invoiceRecordId) },
         ),

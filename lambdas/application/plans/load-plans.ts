@@ -13,7 +13,7 @@ import {
   PlanVersionsInconsistentError,
 } from './plan-store-errors';
 import type { EventPublisher } from '../ports';
-import type { ContractChangeOutbox, ContractWriteStatus, PlanStore, PlanVersionWriteStatus, PutContractResult } from './ports';
+import type { ContractChangeOutbox, ContractWriteStatus, DefinitionVersionCatalog, PlanStore, PlanVersionWriteStatus, PutContractResult } from './ports';
 
 // Loads validated plans and contracts into the store, item by item: one bad
 // item never stops the others, and each gets its own result. Only storage
@@ -136,6 +136,24 @@ export interface LoadContractsDeps {
   readonly outbox?: ContractChangeOutbox;
   /** The engine's default checkpoint days (a plan's or contract's own list wins). */
   readonly defaultCheckpointsDays?: readonly number[];
+  /** Where pinned definition versions are checked; a contract that pins one is refused without it. */
+  readonly definitions?: DefinitionVersionCatalog;
+}
+
+/** Why the definition versions a contract pins cannot be used (none when it pins none, or all exist). */
+async function pinnedDefinitionProblems(contract: Contract, catalog: DefinitionVersionCatalog | undefined): Promise<string[]> {
+  const pins = Object.entries(contract.definitionVersions ?? {});
+  if (pins.length === 0) return [];
+  if (catalog === undefined) return ['definitionVersions: pinned definition versions cannot be checked here (no metric catalog); load the contract through the CLI or the load-plans function'];
+  const problems: string[] = [];
+  for (const [metric, version] of pins) {
+    const versions = await catalog.versionsOf(metric);
+    if (versions === undefined) problems.push(`definitionVersions.${metric}: metric "${metric}" is not in the catalog`);
+    else if (!versions.includes(version)) {
+      problems.push(`definitionVersions.${metric}: metric "${metric}" has no definition version ${version} (versions: ${versions.join(', ')})`);
+    }
+  }
+  return problems;
 }
 
 /** The 'Contract Changed' event of a change (source: the engine itself, so producers cannot fake one). */
@@ -167,12 +185,12 @@ export async function loadContracts(deps: LoadContractsDeps, contracts: readonly
       const code = contract.plan.code;
       const plan = await planOf(code);
       if (!plan) throw new ContractPlanNotStoredError(contract.contractId, code);
-      const problems = checkContractAgainstPlan(contract, plan);
+      const problems = [
+        ...checkContractAgainstPlan(contract, plan).map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`),
+        ...(await pinnedDefinitionProblems(contract, deps.definitions)),
+      ];
       if (problems.length > 0) {
-        throw new ContractInvalidForPlanError(
-          contract.contractId,
-          problems.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`),
-        );
+        throw new ContractInvalidForPlanError(contract.contractId, problems);
       }
       const { stored, announced } = await storeAndAnnounce(deps, contract, planOf);
       items.push({

@@ -80,3 +80,9 @@ export interface UsageForRequirements {
     asOf: string;
   }): Promise<PeriodUsage>;
 }
+
+/** The catalog's definition versions, for checking the versions contracts pin. */
+export interface DefinitionVersionCatalog {
+  /** The versions of a metric's definition, oldest first; undefined when the catalog has no such metric. */
+  versionsOf(metric: string): Promise<readonly number[] | undefined>;
+}

@@ -16,6 +16,7 @@ const PRIORITY: readonly RejectionCode[] = [
   'INVALID_QUANTITY',
   'UNKNOWN_CURRENCY',
   'ATTRIBUTES_TOO_LARGE',
+  'EVIDENCE_TOO_LARGE',
   'INVALID_FIELD',
 ];
 const MAX_LISTED_PROBLEMS = 5;
@@ -81,6 +82,7 @@ function classify(issue: Issue, detail: unknown): { code: RejectionCode; message
       };
     }
   }
+  if (head === 'evidence' && issue.code === 'too_big') return { code: 'EVIDENCE_TOO_LARGE', message: withField(field, issue.message) };
   return { code: 'INVALID_FIELD', message: withField(field, issue.message) };
 }
 

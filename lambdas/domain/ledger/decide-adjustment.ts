@@ -42,7 +42,7 @@ export function buildAdjustmentEntry(request: AdjustmentRequest, original: Recor
         reason: request.reason,
       };
     case 'verified':
-      return { ...base, kind: 'verified', verifiedAtMs: request.verifiedAtMs };
+      return { ...base, kind: 'verified', verifiedAtMs: request.verifiedAtMs, verifiedBy: request.verifiedBy };
     default: {
       const unknown: never = request;
       throw new TypeError(`unknown adjustment ${JSON.stringify(unknown)}`);

@@ -2,7 +2,7 @@ import { isCurrencyCode } from '../money/currencies';
 import { InstantSchema } from '../periods/time-schemas';
 import { normalizeDecimalString, normalizeQuantity } from './ledger-decimal';
 import { ATTRIBUTE_LIMITS } from './outcome-attributes';
-import { OUTCOME_SCHEMA_VERSION, type OutcomeRecordedDetail } from './outcome-events';
+import { EVIDENCE_LIMITS, OUTCOME_SCHEMA_VERSION, type OutcomeEvidence, type OutcomeRecordedDetail } from './outcome-events';
 
 // A hand-written fast path for the one event that arrives in volume. It only
 // ever ACCEPTS: anything it is unsure about returns undefined and goes through
@@ -12,7 +12,8 @@ import { OUTCOME_SCHEMA_VERSION, type OutcomeRecordedDetail } from './outcome-ev
 // exists because the generic zod parse (transforms, unions, records) costs
 // several times more than the rest of validate-and-key together.
 
-const KNOWN_KEYS = new Set(['schemaVersion', 'outcomeId', 'customerId', 'metric', 'quantity', 'value', 'occurredAt', 'attributes']);
+const KNOWN_KEYS = new Set(['schemaVersion', 'outcomeId', 'customerId', 'metric', 'quantity', 'value', 'occurredAt', 'attributes', 'evidence']);
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 function isIdentifier(value: unknown, maxLength: number, controlCharactersPossible: boolean): value is string {
@@ -38,6 +39,20 @@ function fastValue(input: unknown): OutcomeRecordedDetail['value'] | null {
   if (typeof amount !== 'string' || typeof currency !== 'string' || !isCurrencyCode(currency)) return null;
   const normalized = normalizeDecimalString(amount);
   return normalized.ok ? { amount: normalized.value, currency } : null;
+}
+
+/** Evidence as sent when it is certainly valid (a fresh object in the schema's key order), null when unsure. */
+function fastEvidence(input: unknown, controlCharactersPossible: boolean): OutcomeEvidence | undefined | null {
+  if (input === undefined) return undefined;
+  if (!isPlainObject(input)) return null;
+  for (const key in input) if (key !== 'reference' && key !== 'sha256' && key !== 'summary') return null;
+  const { reference, sha256, summary } = input;
+  if (!isIdentifier(reference, EVIDENCE_LIMITS.maxReferenceLength, controlCharactersPossible)) return null;
+  if (typeof summary !== 'string' || summary.length === 0 || summary.length > EVIDENCE_LIMITS.maxSummaryLength) return null;
+  if (controlCharactersPossible && summary.indexOf('\u0000') !== -1) return null;
+  if (sha256 === undefined) return { reference, summary };
+  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) return null;
+  return { reference, sha256, summary };
 }
 
 /** Checks the attributes in place: the parsed JSON object is ours, so no copy is needed. */
@@ -83,6 +98,8 @@ export function fastParseRecordedDetail(detail: Record<string, unknown>, control
   if (value === null) return undefined;
   const attributes = fastAttributes(detail.attributes, controlCharactersPossible);
   if (attributes === null) return undefined;
+  const evidence = fastEvidence(detail.evidence, controlCharactersPossible);
+  if (evidence === null) return undefined;
   const parsed: OutcomeRecordedDetail = {
     schemaVersion: OUTCOME_SCHEMA_VERSION,
     outcomeId,
@@ -93,6 +110,7 @@ export function fastParseRecordedDetail(detail: Record<string, unknown>, control
   };
   if (value !== undefined) parsed.value = value;
   if (attributes !== undefined) parsed.attributes = attributes;
+  if (evidence !== undefined) parsed.evidence = evidence;
   return parsed;
 }
 

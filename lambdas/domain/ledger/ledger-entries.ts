@@ -1,5 +1,6 @@
 import type { BillableRule } from './catalog';
-import type { OutcomeValue } from './outcome-events';
+import { IMPLICIT_DEFINITION_VERSION } from './outcome-definitions';
+import type { OutcomeEvidence, OutcomeValue, VerifiedBy } from './outcome-events';
 
 // What the ledger stores. Every entry is append-only and carries the
 // original outcome's customer, metric and occurredAt, so an adjustment lands
@@ -25,8 +26,12 @@ export interface RecordedEntry extends EntryBase {
   readonly value: OutcomeValue | undefined;
   /** Canonical JSON (sorted keys) of the attributes, or undefined. */
   readonly attributesJson: string | undefined;
-  /** The metric's billable rule when the outcome was recorded. */
+  /** Where the buyer can check the outcome, as the producer sent it. */
+  readonly evidence?: OutcomeEvidence | undefined;
+  /** The billable rule of the definition version below, as the catalog had it when the outcome was recorded. */
   readonly billableRule: BillableRule;
+  /** The metric's definition version in force at occurredAt when the outcome was recorded; absent means 1 (definitionVersionOf). */
+  readonly definitionVersion?: number | undefined;
   /** False when the customer was not in the catalog when the outcome was recorded. */
   readonly attributed: boolean;
 }
@@ -48,7 +53,14 @@ export interface VerificationEntry extends EntryBase {
   readonly kind: 'verified';
   /** The producer's verifiedAt, when given (informational). */
   readonly verifiedAtMs: number | undefined;
+  /** Who or what verified it, and how, when the producer said. */
+  readonly verifiedBy?: VerifiedBy | undefined;
 }
 
 export type AdjustmentEntry = ReversalEntry | CorrectionEntry | VerificationEntry;
 export type LedgerEntry = RecordedEntry | AdjustmentEntry;
+
+/** The definition version an outcome was counted under (entries from before versions count under version 1). */
+export function definitionVersionOf(entry: RecordedEntry): number {
+  return entry.definitionVersion ?? IMPLICIT_DEFINITION_VERSION;
+}

@@ -1,4 +1,4 @@
-import type { AdjustmentEntry, CorrectionEntry, LedgerEntry, RecordedEntry } from './ledger-entries';
+import { definitionVersionOf, type AdjustmentEntry, type CorrectionEntry, type LedgerEntry, type RecordedEntry } from './ledger-entries';
 import { isBillableAt } from './outcome-lifecycle';
 import { parseAttributesJson, type OutcomeAttributes } from './outcome-attributes';
 import type { OutcomeValue } from './outcome-events';
@@ -26,6 +26,8 @@ export interface NetOutcome {
   readonly corrected: boolean;
   readonly attributed: boolean;
   readonly attributes: OutcomeAttributes | undefined;
+  /** The metric's definition version the outcome counts under. */
+  readonly definitionVersion?: number;
 }
 
 export interface NetOutcomeOptions {
@@ -89,6 +91,7 @@ function netOutcome(original: RecordedEntry, adjustments: Adjustments | undefine
     corrected: quantityCorrection !== undefined || valueCorrection !== undefined,
     attributed: original.attributed,
     attributes: options.withAttributes === false ? undefined : parseAttributesJson(original.attributesJson),
+    definitionVersion: definitionVersionOf(original),
   };
 }
 

@@ -6,7 +6,7 @@ import type { LedgerEntry } from './ledger-entries';
 // when their canonical content matches. Content is what the producer said,
 // normalised (quantity "1.0" == 1, occurredAt as an instant, attributes with
 // sorted keys); it excludes what the ledger adds (recordedAt, the billable
-// rule and attribution at the time) and the envelope (source, event id), so
+// rule, definition version and attribution at the time) and the envelope (source, event id), so
 // the same outcome sent by two producers, or resent later, is one outcome.
 
 /**
@@ -28,6 +28,8 @@ export function canonicalContent(entry: LedgerEntry): string {
         entry.value?.currency ?? null,
         entry.occurredAtMs,
         entry.attributesJson ?? null,
+        // Appended only when present, so the content (and hash) of outcomes without evidence is as it always was.
+        ...(entry.evidence === undefined ? [] : [entry.evidence.reference, entry.evidence.sha256 ?? null, entry.evidence.summary]),
       ]);
     case 'reversed':
       return canonicalJson(['reversed', entry.outcomeId, entry.reason]);
@@ -42,7 +44,13 @@ export function canonicalContent(entry: LedgerEntry): string {
         entry.reason,
       ]);
     case 'verified':
-      return canonicalJson(['verified', entry.outcomeId, entry.verifiedAtMs ?? null]);
+      return canonicalJson([
+        'verified',
+        entry.outcomeId,
+        entry.verifiedAtMs ?? null,
+        // Appended only when present, so the content (and hash) of verifications without it is as it always was.
+        ...(entry.verifiedBy === undefined ? [] : [entry.verifiedBy.kind, entry.verifiedBy.id ?? null, entry.verifiedBy.method ?? null]),
+      ]);
     default: {
       const unknown: never = entry;
       throw new TypeError(`unknown ledger entry ${JSON.stringify(unknown)}`);
@@ -69,8 +77,21 @@ export function describeContentDifference(stored: LedgerEntry, incoming: LedgerE
 }
 
 const FIELD_NAMES: Record<LedgerEntry['kind'], readonly string[]> = {
-  recorded: ['kind', 'outcomeId', 'customerId', 'metric', 'quantity', 'value.amount', 'value.currency', 'occurredAt', 'attributes'],
+  recorded: [
+    'kind',
+    'outcomeId',
+    'customerId',
+    'metric',
+    'quantity',
+    'value.amount',
+    'value.currency',
+    'occurredAt',
+    'attributes',
+    'evidence.reference',
+    'evidence.sha256',
+    'evidence.summary',
+  ],
   reversed: ['kind', 'outcomeId', 'reason'],
   corrected: ['kind', 'outcomeId', 'correctionId', 'quantity', 'value.amount', 'value.currency', 'reason'],
-  verified: ['kind', 'outcomeId', 'verifiedAt'],
+  verified: ['kind', 'outcomeId', 'verifiedAt', 'verifiedBy.kind', 'verifiedBy.id', 'verifiedBy.method'],
 };

@@ -132,6 +132,61 @@ const reason = z
   .regex(NO_NUL, { error: 'reason must not contain NUL (\\u0000)' })
   .meta({ description: 'Why, in words a finance or support person understands (1..1000 characters).' });
 
+/** Limits of an outcome's evidence: enough to find and check the source record, never the record itself. */
+export const EVIDENCE_LIMITS = { maxReferenceLength: 512, maxSummaryLength: 280 } as const;
+
+/**
+ * Where the buyer can check an outcome: a reference into the producer's
+ * system, optionally a hash of the source record, and a short summary.
+ * Part of the outcome's content: a resend with other evidence is a conflict.
+ */
+export const OutcomeEvidenceSchema = z
+  .strictObject({
+    reference: z
+      .string({ error: 'evidence.reference must be a string' })
+      .min(1, { error: 'evidence.reference must not be empty' })
+      .max(EVIDENCE_LIMITS.maxReferenceLength, {
+        error: `evidence.reference must be at most ${EVIDENCE_LIMITS.maxReferenceLength} characters`,
+      })
+      .regex(PRINTABLE, { error: 'evidence.reference must not contain control characters' })
+      .meta({ description: `A URI or record id of the source record in the producer's system (1..${EVIDENCE_LIMITS.maxReferenceLength} characters).`, examples: ['https://helpdesk.example.com/tickets/4711', 'ticket-4711'] }),
+    sha256: z
+      .string({ error: 'evidence.sha256 must be a string' })
+      .regex(/^[0-9a-f]{64}$/, { error: 'evidence.sha256 must be 64 lower-case hexadecimal characters (a SHA-256 digest)' })
+      .optional()
+      .meta({ description: 'SHA-256 of the source record as the producer stored it, 64 lower-case hex characters, so the buyer can check the record was not changed.' }),
+    summary: z
+      .string({ error: 'evidence.summary must be a string' })
+      .min(1, { error: 'evidence.summary must not be empty' })
+      .max(EVIDENCE_LIMITS.maxSummaryLength, {
+        error: `evidence.summary must be at most ${EVIDENCE_LIMITS.maxSummaryLength} characters`,
+      })
+      .regex(NO_NUL, { error: 'evidence.summary must not contain NUL (\\u0000)' })
+      .meta({ description: `What happened, in a sentence (1..${EVIDENCE_LIMITS.maxSummaryLength} characters).` }),
+  })
+  .meta({ description: "Where the buyer can check this outcome. Part of the outcome's content: resending the outcomeId with other evidence is a conflict." });
+export type OutcomeEvidence = z.infer<typeof OutcomeEvidenceSchema>;
+
+export const VERIFIER_KINDS = ['customer', 'automated-check', 'reviewer', 'model'] as const;
+
+/** Who or what verified an outcome, and how. */
+export const VerifiedBySchema = z
+  .strictObject({
+    kind: z
+      .enum(VERIFIER_KINDS, { error: `verifiedBy.kind must be one of ${VERIFIER_KINDS.map((kind) => `"${kind}"`).join(', ')}` })
+      .meta({ description: 'customer (the customer confirmed), automated-check, reviewer (a person), model.' }),
+    id: identifier('verifiedBy.id', 'Who or what verified it: a user, check or model id (1..255 characters).').optional(),
+    method: z
+      .string({ error: 'verifiedBy.method must be a string' })
+      .min(1, { error: 'verifiedBy.method must not be empty' })
+      .max(200, { error: 'verifiedBy.method must be at most 200 characters' })
+      .regex(NO_NUL, { error: 'verifiedBy.method must not contain NUL (\\u0000)' })
+      .optional()
+      .meta({ description: 'How, in a few words (up to 200 characters), e.g. "no reopen within 72 h".' }),
+  })
+  .meta({ description: 'Who or what verified the outcome, and how.' });
+export type VerifiedBy = z.infer<typeof VerifiedBySchema>;
+
 /** detail of `Outcome Recorded`. */
 export const OutcomeRecordedDetailSchema = z
   .strictObject({
@@ -147,6 +202,7 @@ export const OutcomeRecordedDetailSchema = z
     value: OutcomeValueSchema.optional(),
     occurredAt: instant('When the outcome happened (RFC 3339 with offset). At most 5 minutes in the future and within the backdating window (35 days by default).'),
     attributes: OutcomeAttributesSchema.optional(),
+    evidence: OutcomeEvidenceSchema.optional(),
   })
   .meta({ title: 'Outcome Recorded', description: 'An outcome a customer pays for happened.' });
 export type OutcomeRecordedDetail = z.infer<typeof OutcomeRecordedDetailSchema>;
@@ -187,6 +243,7 @@ export const OutcomeVerifiedDetailSchema = z
     schemaVersion: SchemaVersionSchema,
     outcomeId: OutcomeIdSchema,
     verifiedAt: instant('When the verification happened (informational; the ledger counts the outcome as verified from the moment it records this event).').optional(),
+    verifiedBy: VerifiedBySchema.optional(),
   })
   .meta({ title: 'Outcome Verified', description: 'A recorded outcome passed verification; metrics billable on verification start counting it.' });
 export type OutcomeVerifiedDetail = z.infer<typeof OutcomeVerifiedDetailSchema>;

@@ -1,9 +1,9 @@
 import type { BillableRule } from './catalog';
-import type { CorrectionEntry, LedgerEntry, RecordedEntry, ReversalEntry, VerificationEntry } from './ledger-entries';
+import { definitionVersionOf, type CorrectionEntry, type LedgerEntry, type RecordedEntry, type ReversalEntry, type VerificationEntry } from './ledger-entries';
 import { isLaterCorrection } from './net-outcomes';
 import { parseAttributesJson, type OutcomeAttributes } from './outcome-attributes';
 import { contentHash } from './outcome-content';
-import type { OutcomeValue } from './outcome-events';
+import type { OutcomeEvidence, OutcomeValue, VerifiedBy } from './outcome-events';
 import { billableFromMs, isBillableAt } from './outcome-lifecycle';
 
 // One outcome as a person asks about it: counted? since when? reversed,
@@ -24,11 +24,14 @@ export interface OutcomeView {
   /** False when the customer was not in the catalog when the outcome was recorded. */
   readonly attributed: boolean;
   readonly billableRule: BillableRule;
+  /** The metric's definition version the outcome counts under. */
+  readonly definitionVersion: number;
+  readonly evidence?: OutcomeEvidence;
   readonly billable: boolean;
   /** When it became (or will become) billable, if known. */
   readonly billableFrom?: string;
   readonly verified: boolean;
-  readonly verification?: { readonly recordedAt: string; readonly verifiedAt?: string };
+  readonly verification?: { readonly recordedAt: string; readonly verifiedAt?: string; readonly verifiedBy?: VerifiedBy };
   readonly reversal?: { readonly reason: string; readonly recordedAt: string };
   readonly corrections: readonly {
     readonly correctionId: string;
@@ -84,6 +87,8 @@ export function buildOutcomeView(entries: readonly LedgerEntry[], asOfMs: number
     ...(attributes !== undefined ? { attributes } : {}),
     attributed: original.attributed,
     billableRule: original.billableRule,
+    definitionVersion: definitionVersionOf(original),
+    ...(original.evidence !== undefined ? { evidence: original.evidence } : {}),
     billable: !reversed && isBillableAt(original.billableRule, original.occurredAtMs, verified, asOfMs),
     ...(billableFrom !== undefined && !reversed ? { billableFrom: iso(billableFrom) } : {}),
     verified,
@@ -92,6 +97,7 @@ export function buildOutcomeView(entries: readonly LedgerEntry[], asOfMs: number
           verification: {
             recordedAt: iso(verification.recordedAtMs),
             ...(verification.verifiedAtMs !== undefined ? { verifiedAt: iso(verification.verifiedAtMs) } : {}),
+            ...(verification.verifiedBy !== undefined ? { verifiedBy: verification.verifiedBy } : {}),
           },
         }
       : {}),

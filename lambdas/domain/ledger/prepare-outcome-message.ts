@@ -15,6 +15,7 @@ import {
   type TextProblem,
 } from './message-text';
 import { canonicalizeAttributes } from './outcome-attributes';
+import { IMPLICIT_DEFINITION_VERSION, definitionInForceAt } from './outcome-definitions';
 import {
   EventEnvelopeSchema,
   OutcomeCorrectedDetailSchema,
@@ -267,6 +268,9 @@ function prepareRecorded(detail: OutcomeRecordedDetail, context: PrepareContext,
   if (!attributes.ok) return rejectAs('ATTRIBUTES_TOO_LARGE', attributes.message);
   const occurredAtMs = Date.parse(detail.occurredAt);
   const metric = context.catalog.metrics.get(detail.metric);
+  // The terms in force when the outcome occurred, kept on the entry so its
+  // bill never depends on a later catalog.
+  const definition = metric === undefined ? undefined : definitionInForceAt(metric, occurredAtMs);
   const entry: RecordedEntry = {
     kind: 'recorded',
     outcomeId: detail.outcomeId,
@@ -277,7 +281,10 @@ function prepareRecorded(detail: OutcomeRecordedDetail, context: PrepareContext,
     quantity: detail.quantity,
     value: detail.value,
     attributesJson: attributes.json,
-    billableRule: metric?.billable ?? IMMEDIATELY,
+    evidence: detail.evidence,
+    billableRule: definition?.billable ?? IMMEDIATELY,
+    // Undefined for version 1, as entries from before versions read: one way to say it.
+    definitionVersion: definition === undefined || definition.version === IMPLICIT_DEFINITION_VERSION ? undefined : definition.version,
     attributed: context.catalog.customers.has(detail.customerId),
   };
   if (metric === undefined) {
@@ -338,7 +345,7 @@ function prepareVerified(
   }
   return {
     kind: 'adjust',
-    request: { kind: 'verified', outcomeId: detail.outcomeId, verifiedAtMs, recordedAtMs: context.nowMs },
+    request: { kind: 'verified', outcomeId: detail.outcomeId, verifiedAtMs, verifiedBy: detail.verifiedBy, recordedAtMs: context.nowMs },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { CatalogSnapshot } from './catalog';
 import type { RecordedEntry } from './ledger-entries';
-import type { OutcomeValue } from './outcome-events';
+import type { OutcomeValue, VerifiedBy } from './outcome-events';
 import type { RejectionDraft } from './rejection';
 import type { RejectionCode } from './rejection-codes';
 
@@ -33,6 +33,7 @@ export type AdjustmentRequest =
       readonly kind: 'verified';
       readonly outcomeId: string;
       readonly verifiedAtMs: number | undefined;
+      readonly verifiedBy?: VerifiedBy | undefined;
       readonly recordedAtMs: number;
     };
 

@@ -23,6 +23,7 @@ export const REJECTION_CODES = [
   'MALFORMED_UNICODE',
   'INEXACT_NUMBER',
   'NESTING_TOO_DEEP',
+  'EVIDENCE_TOO_LARGE',
 ] as const;
 
 export const RejectionCodeSchema = z.enum(REJECTION_CODES);

@@ -53,6 +53,15 @@ export interface UsageSummary extends UsageAggregates {
   readonly basis: UsageBasis;
   /** Human-readable description of the ledger query, to explain an invoice line. */
   readonly query: string;
+  /** The definition versions the counted outcomes were recorded under, ascending. */
+  readonly definitionVersions?: readonly number[];
+}
+
+/** The definition versions of the outcomes that count under a basis, ascending. */
+export function countedDefinitionVersions(outcomes: Iterable<NetOutcome>, basis: UsageBasis): number[] {
+  const versions = new Set<number>();
+  for (const outcome of outcomes) if (countsTowards(outcome, basis)) versions.add(outcome.definitionVersion ?? 1);
+  return [...versions].sort((a, b) => a - b);
 }
 
 export function countsTowards(outcome: NetOutcome, basis: UsageBasis): boolean {

@@ -111,6 +111,14 @@ export const ContractSchema = z
      * the term's renewal checks are removed.
      */
     cancelledOn: LocalDateSchema.optional(),
+    /**
+     * Definition versions this contract is billed under, per ledger metric
+     * (`ticket.resolved: 2`), as `plan.version` pins a plan version. Each must
+     * exist in the catalog when the contract is loaded.
+     */
+    definitionVersions: z
+      .record(z.string().min(1).max(128), z.int({ error: 'expected a definition version number' }).min(1))
+      .optional(),
   })
   .superRefine((contract, ctx) => {
     const start = parseLocalDate(contract.termStart);

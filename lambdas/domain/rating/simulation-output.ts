@@ -102,7 +102,8 @@ export function formatSimulationTable(result: SimulationResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-function csvCell(value: string): string {
+/** One RFC 4180 CSV field: quoted when it holds a quote, comma or line break. */
+export function csvCell(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

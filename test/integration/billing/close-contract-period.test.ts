@@ -98,7 +98,12 @@ describe('closeContractPeriod against the Stripe emulator and DynamoDB Local', (
     expect(result).toMatchObject({ status: 'reconciled', matched: true, engineTotal: expected, stripeTotal: expected, recordCreated: true });
     const invoice = await stripe.invoices.retrieve(result.stripeInvoiceId);
     expect(invoice).toMatchObject({ status: 'open', currency: currency.toLowerCase(), total: Number(expected) });
-    expect(invoice.metadata).toEqual({ contractId, periodId: '2026-10', invoiceRecordId: result.invoiceRecordId });
+    expect(invoice.metadata).toEqual({
+      contractId,
+      periodId: '2026-10',
+      invoiceRecordId: result.invoiceRecordId,
+      outcome_statement: `outcome-engine invoice statement --invoice ${result.invoiceRecordId}`,
+    });
     const items = await itemsOf(invoice.id as string);
     expect(items.map((item) => [item.metadata?.['lineId'], item.amount]).sort()).toEqual(
       [

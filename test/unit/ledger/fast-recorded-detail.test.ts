@@ -57,6 +57,17 @@ const attributes = mostly(
   fc.dictionary(attributeKey, attributeValue, { maxKeys: 4 }),
   fc.oneof(fc.constant([]), fc.constant('flat'), fc.constant(null)),
 );
+const evidence = mostly(
+  fc.record(
+    {
+      reference: mostly(fc.constantFrom('https://help.example.com/t/1', 'ticket-1', 'r'.repeat(512)), fc.constantFrom('', 'r'.repeat(513), 'a\u0000b', 'tab\there')),
+      sha256: maybe(mostly(fc.constant('0123456789abcdef'.repeat(4)), fc.constantFrom('ABCDEF'.padEnd(64, '0'), 'abc', '0'.repeat(65)))),
+      summary: mostly(fc.constantFrom('Password reset', 'line\nbreak', 's'.repeat(280)), fc.constantFrom('', 's'.repeat(281), 'nul\u0000')),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.oneof(fc.constant({ reference: 'r', summary: 's', extra: 1 }), fc.constant(null), fc.constant('ticket-1'), fc.constant([])),
+);
 
 const detail = fc.record(
   {
@@ -68,6 +79,7 @@ const detail = fc.record(
     value: maybe(value),
     occurredAt,
     attributes: maybe(attributes),
+    evidence: maybe(evidence),
     quantitiy: maybe(fc.constant(3)),
   },
   { requiredKeys: ['outcomeId', 'customerId', 'metric', 'occurredAt'] },
@@ -106,5 +118,8 @@ describe('fastParseRecordedDetail', () => {
     };
     expect(fastParseRecordedDetail(input)).toEqual(OutcomeRecordedDetailSchema.parse(input));
     expect(fastParseRecordedDetail({ ...input, quantity: -1 })).toBeUndefined();
+    const withEvidence = { ...input, evidence: { summary: 'Refund explained', reference: 'https://help.example.com/t/1', sha256: 'f'.repeat(64) } };
+    expect(fastParseRecordedDetail(withEvidence)).toEqual(OutcomeRecordedDetailSchema.parse(withEvidence));
+    expect(fastParseRecordedDetail({ ...input, evidence: { reference: 'r', summary: 's'.repeat(281) } })).toBeUndefined();
   });
 });

@@ -102,8 +102,11 @@ describe('formatting', () => {
       recordedAt: '2026-11-20T12:00:00.000Z',
       attributed: false,
       billableRule: { when: 'quiet-window', hours: 24 },
+      definitionVersion: 2,
+      evidence: { reference: 'https://help.example.com/t/3', summary: 'password reset, confirmed by the customer' },
       billable: false,
-      verified: false,
+      verified: true,
+      verification: { recordedAt: '2026-11-20T12:30:00.000Z', verifiedBy: { kind: 'customer', id: 'u-9', method: 'thumbs up in chat' } },
       reversal: { reason: 'reopened', recordedAt: '2026-11-20T14:00:00.000Z' },
       corrections: [{ correctionId: 'c-1', quantity: '2', reason: 'double resolution', recordedAt: '2026-11-20T13:00:00.000Z' }],
       original: { quantity: '1' },
@@ -115,6 +118,9 @@ describe('formatting', () => {
     expect(text).toContain('reversed     yes, recorded 2026-11-20T14:00:00.000Z: reopened\n');
     expect(text).toContain('corrected    2026-11-20T13:00:00.000Z c-1: quantity 2 (double resolution)\n');
     expect(text).toContain('billable     no (rule: billable 24 h after it occurred unless reversed)\n');
+    expect(text).toContain('metric       ticket.resolved (definition v2)\n');
+    expect(text).toContain('evidence     https://help.example.com/t/3: password reset, confirmed by the customer\n');
+    expect(text).toContain('verified     yes, recorded 2026-11-20T12:30:00.000Z by customer u-9 (thumbs up in chat)\n');
   });
 });
 
