@@ -115,10 +115,13 @@ export function backtestRiskTiers(records: readonly BacktestRecord[]): RiskBackt
     const leadDays =
       taskAt !== undefined && taskAt.toMillis() < termEnd.toMillis() ? dec(termEnd.toMillis() - taskAt.toMillis()).dividedBy(86_400_000) : undefined;
     const caught = before.find((a) => a.checkpointDays !== undefined && isTierAtLeast(a.tier, 'at_risk'));
+    // A checkpoint's stored assessment is its latest run (a contract change re-runs the latest passed
+    // checkpoint); the task its first run opened is when it really caught the loss.
+    const caughtAt = caught && taskAt !== undefined && taskAt.toMillis() < caught.at.toMillis() ? taskAt : caught?.at;
     const firstCaught =
-      caught?.checkpointDays === undefined
+      caught?.checkpointDays === undefined || caughtAt === undefined
         ? undefined
-        : { checkpointDays: caught.checkpointDays, leadDays: dec(termEnd.toMillis() - caught.at.toMillis()).dividedBy(86_400_000) };
+        : { checkpointDays: caught.checkpointDays, leadDays: dec(termEnd.toMillis() - caughtAt.toMillis()).dividedBy(86_400_000) };
     return { worst, lost, leadDays, firstCaught };
   });
 

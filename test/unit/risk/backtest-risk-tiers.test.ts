@@ -109,4 +109,12 @@ describe('backtestRiskTiers: lead time per checkpoint', () => {
     expect(report.table).toContain('first caught at the 180-day checkpoint: 1 lost contract, median lead time 179.6 days');
     expect(report.table).toContain('first caught at the 90-day checkpoint: 2 lost contracts, median lead time 89.6 days');
   });
+
+  it('counts a checkpoint re-run after a contract change from the task its first run opened', () => {
+    // The 90-day check opened a task on 04-02; a contract change on 04-09 re-ran it, and the stored assessment is that re-run.
+    const rerun: BacktestRecord[] = [
+      { contractId: 'u', termEnd: END, renewalResult: 'churned', assessments: [at('2026-04-09', 'at_risk', 90)], firstAtRiskTaskAt: '2026-04-02T09:00:00Z' },
+    ];
+    expect(backtestRiskTiers(rerun).byCheckpoint).toEqual([{ checkpointDays: 90, firstCaught: 1, medianLeadTimeDays: '89.6' }]);
+  });
 });
