@@ -52,6 +52,18 @@ export const MetricDefinitionSchema = z.strictObject({
       plural: z.string().trim().min(1, { error: 'displayName.plural must not be empty' }).max(64),
     })
     .optional(),
+  /**
+   * How long after an outcome occurred the customer may dispute it, and
+   * whether an open dispute holds it out of billing ('hold') or lets it bill
+   * and credits it if upheld ('bill'). Default: 30 days, 'bill'
+   * (domain/disputes/dispute-terms.ts).
+   */
+  dispute: z
+    .strictObject({
+      windowDays: z.number().int().min(0).max(3660),
+      whileOpen: z.enum(['hold', 'bill'], { error: 'dispute.whileOpen must be "hold" or "bill"' }),
+    })
+    .optional(),
 });
 export type MetricDefinition = z.infer<typeof MetricDefinitionSchema>;
 

@@ -37,6 +37,10 @@ export function canonicalContent(entry: LedgerEntry): string {
       ]);
     case 'verified':
       return JSON.stringify(['verified', entry.outcomeId, entry.verifiedAtMs ?? null]);
+    case 'disputed':
+      return JSON.stringify(['disputed', entry.outcomeId, entry.sequence, entry.disputeId, entry.reason, entry.raisedBy, entry.hold]);
+    case 'dispute-resolved':
+      return JSON.stringify(['dispute-resolved', entry.outcomeId, entry.sequence, entry.disputeId, entry.upheld, entry.note, entry.resolvedBy]);
     default: {
       const unknown: never = entry;
       throw new TypeError(`unknown ledger entry ${JSON.stringify(unknown)}`);
@@ -67,4 +71,6 @@ const FIELD_NAMES: Record<LedgerEntry['kind'], readonly string[]> = {
   reversed: ['kind', 'outcomeId', 'reason'],
   corrected: ['kind', 'outcomeId', 'correctionId', 'quantity', 'value.amount', 'value.currency', 'reason'],
   verified: ['kind', 'outcomeId', 'verifiedAt'],
+  disputed: ['kind', 'outcomeId', 'sequence', 'disputeId', 'reason', 'raisedBy', 'hold'],
+  'dispute-resolved': ['kind', 'outcomeId', 'sequence', 'disputeId', 'upheld', 'note', 'resolvedBy'],
 };

@@ -5,6 +5,7 @@ import { parseAttributesJson, type OutcomeAttributes } from './outcome-attribute
 import { contentHash } from './outcome-content';
 import type { OutcomeValue } from './outcome-events';
 import { billableFromMs, isBillableAt } from './outcome-lifecycle';
+import { summarizeDisputes, type OutcomeDisputeView } from './outcome-disputes';
 
 // One outcome as a person asks about it: counted? since when? reversed,
 // corrected, verified? Built from every entry of the outcome known at asOf.
@@ -25,6 +26,10 @@ export interface OutcomeView {
   readonly attributed: boolean;
   readonly billableRule: BillableRule;
   readonly billable: boolean;
+  /** Only for a disputed outcome: whether a dispute holds it out of billing (open under 'hold' terms, or upheld). */
+  readonly held?: boolean;
+  /** Only for a disputed outcome: its disputes, oldest first, with their decisions. */
+  readonly disputes?: readonly OutcomeDisputeView[];
   /** When it became (or will become) billable, if known. */
   readonly billableFrom?: string;
   readonly verified: boolean;
@@ -57,8 +62,10 @@ export function buildOutcomeView(entries: readonly LedgerEntry[], asOfMs: number
     if (entry.kind === 'recorded') original = entry;
     else if (entry.kind === 'reversed') reversal = entry;
     else if (entry.kind === 'verified') verification = entry;
-    else corrections.push(entry);
+    else if (entry.kind === 'corrected') corrections.push(entry);
   }
+  const disputes = summarizeDisputes(entries, asOfMs);
+  const held = disputes.some((dispute) => dispute.holds);
   if (original === undefined) return undefined;
   corrections.sort((a, b) => (isLaterCorrection(a, b) ? 1 : -1));
   let quantityCorrection: CorrectionEntry | undefined;
@@ -84,7 +91,8 @@ export function buildOutcomeView(entries: readonly LedgerEntry[], asOfMs: number
     ...(attributes !== undefined ? { attributes } : {}),
     attributed: original.attributed,
     billableRule: original.billableRule,
-    billable: !reversed && isBillableAt(original.billableRule, original.occurredAtMs, verified, asOfMs),
+    billable: !reversed && !held && isBillableAt(original.billableRule, original.occurredAtMs, verified, asOfMs),
+    ...(disputes.length > 0 ? { held, disputes: disputes.map(({ holds: _holds, ...dispute }) => dispute) } : {}),
     ...(billableFrom !== undefined && !reversed ? { billableFrom: iso(billableFrom) } : {}),
     verified,
     ...(verification !== undefined
