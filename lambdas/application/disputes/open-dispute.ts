@@ -8,7 +8,7 @@ import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
 import type { OutboundEvent } from '../ports';
 import { DisputeWriteContendedError, InvalidDisputeError } from './dispute-errors';
-import { disputeOpenedEvent } from './dispute-events';
+import { disputeOpenedDetail } from '../../domain/disputes/dispute-events';
 import type { DisputeDeps } from './ports';
 
 // Opens a dispute on one outcome or many. Each outcome is read, decided and
@@ -73,7 +73,7 @@ export async function openDispute(deps: DisputeDeps, input: unknown): Promise<Op
     else openedEntries.push({ entry: decision.entry, created: decision.kind === 'open' });
   }
   await deps.publisher.publish([
-    ...openedEntries.map(({ entry }) => disputeOpenedEvent(entry)),
+    ...openedEntries.map(({ entry }) => ({ source: ENGINE_EVENT_SOURCE, detailType: OUTBOUND_DETAIL_TYPES.disputeOpened, detail: disputeOpenedDetail(entry) })),
     ...adjustmentNotices(openedEntries.map(({ entry }) => entry), deps.lateAfterMs),
   ]);
   return {

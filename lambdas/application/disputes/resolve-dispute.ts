@@ -6,7 +6,8 @@ import type { DisputeResolvedEntry, LedgerEntry } from '../../domain/ledger/ledg
 import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { DisputeNotFoundError, DisputeWriteContendedError, InvalidDisputeError } from './dispute-errors';
-import { disputeResolvedEvent } from './dispute-events';
+import { disputeResolvedDetail } from '../../domain/disputes/dispute-events';
+import { ENGINE_EVENT_SOURCE, OUTBOUND_DETAIL_TYPES } from '../../domain/events/detail-types';
 import { adjustmentNotices } from './open-dispute';
 import type { DisputeDeps } from './ports';
 
@@ -96,7 +97,9 @@ export async function resolveDispute(deps: DisputeDeps, input: unknown): Promise
       created: decision.kind === 'resolve',
     });
   }
-  await deps.publisher.publish([...resolvedEntries.map(disputeResolvedEvent), ...adjustmentNotices(written, deps.lateAfterMs)]);
+  await deps.publisher.publish([
+    ...resolvedEntries.map((entry) => ({ source: ENGINE_EVENT_SOURCE, detailType: OUTBOUND_DETAIL_TYPES.disputeResolved, detail: disputeResolvedDetail(entry) })),
+    ...adjustmentNotices(written, deps.lateAfterMs)]);
   return { disputeId: request.disputeId, decided, refused };
 }
 

@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import type { DisputeOpenedEntry, DisputeResolvedEntry } from '../../domain/ledger/ledger-entries';
-import { ENGINE_EVENT_SOURCE, OUTBOUND_DETAIL_TYPES } from '../../domain/events/detail-types';
-import type { OutboundEvent } from '../ports';
+import type { DisputeOpenedEntry, DisputeResolvedEntry } from '../ledger/ledger-entries';
+import { InstantSchema } from '../periods/time-schemas';
 
 // 'Dispute Opened' and 'Dispute Resolved': one event per outcome of a
 // dispute, published after the entry is stored and again on every retry of
 // the same request (at least once: consumers dedupe on disputeId + outcomeId).
 
-const instant = z.iso.datetime({ offset: true });
+const instant = InstantSchema;
 
 const DisputedOutcomeFields = {
   schemaVersion: z.literal(1),
@@ -43,8 +42,8 @@ export type DisputeResolvedDetail = z.infer<typeof DisputeResolvedDetailSchema>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function disputeOpenedEvent(entry: DisputeOpenedEntry): OutboundEvent {
-  const detail: DisputeOpenedDetail = {
+export function disputeOpenedDetail(entry: DisputeOpenedEntry): DisputeOpenedDetail {
+  return {
     schemaVersion: 1,
     disputeId: entry.disputeId,
     outcomeId: entry.outcomeId,
@@ -56,11 +55,10 @@ export function disputeOpenedEvent(entry: DisputeOpenedEntry): OutboundEvent {
     hold: entry.hold,
     openedAt: iso(entry.recordedAtMs),
   };
-  return { source: ENGINE_EVENT_SOURCE, detailType: OUTBOUND_DETAIL_TYPES.disputeOpened, detail };
 }
 
-export function disputeResolvedEvent(entry: DisputeResolvedEntry): OutboundEvent {
-  const detail: DisputeResolvedDetail = {
+export function disputeResolvedDetail(entry: DisputeResolvedEntry): DisputeResolvedDetail {
+  return {
     schemaVersion: 1,
     disputeId: entry.disputeId,
     outcomeId: entry.outcomeId,
@@ -72,5 +70,4 @@ export function disputeResolvedEvent(entry: DisputeResolvedEntry): OutboundEvent
     resolvedBy: entry.resolvedBy,
     resolvedAt: iso(entry.recordedAtMs),
   };
-  return { source: ENGINE_EVENT_SOURCE, detailType: OUTBOUND_DETAIL_TYPES.disputeResolved, detail };
 }
