@@ -2,7 +2,8 @@
 // back to its charge, the tiers (breakdown rows) that priced it and the exact
 // ledger query behind its quantity (with the `usage` command that re-runs it
 // as of the same cutoff), then the corrections that followed: adjustments
-// billed on later invoices and credit notes against this one.
+// billed on later invoices and credit notes against this one. Beside each
+// line, the disputes of the outcomes it counted (open, upheld, rejected).
 import type { Command } from 'commander';
 import type { InvoiceStatus, InvoiceStore } from '../../lambdas/application/billing/ports';
 import type { CorrectionLine } from '../../lambdas/domain/invoicing/corrections';
@@ -12,6 +13,8 @@ import { formatAmountWithCode } from '../../lambdas/domain/money/format-money';
 import { serializeAmount, type SerializedAmount } from '../../lambdas/domain/rating/draft-invoice';
 import type { BreakdownRow } from '../../lambdas/domain/rating/breakdown';
 import type { UsageQuery } from '../../lambdas/domain/rating/usage';
+import type { DisputeRow } from '../../lambdas/composition/ledger-service';
+import type { DisputeStatus } from '../../lambdas/domain/ledger/outcome-disputes';
 import { withBilling } from './billing-connection';
 import { CliError, printJson } from './cli-io';
 import type { CommandContext, RegisterCommand } from './command-context';
@@ -32,6 +35,23 @@ export interface ExplainedLine {
   tiers: readonly BreakdownRow[];
   ledgerQuery: (UsageQuery & { rerun: string }) | null;
   adjustmentFor: InvoiceRecordLine['adjustmentFor'];
+  /** Disputes of the outcomes behind the line (its customer, metric and period), as known now; null for a line without a ledger query. */
+  disputes: DisputeCounts | null;
+}
+
+export type DisputeCounts = Record<DisputeStatus, number>;
+
+/** Counts the disputes of the outcomes a line's ledger query covers, by status. */
+export function disputeCountsOf(rows: readonly Pick<DisputeRow, 'customerId' | 'metric' | 'occurredAt' | 'status'>[], query: UsageQuery): DisputeCounts {
+  const counts: DisputeCounts = { open: 0, upheld: 0, rejected: 0 };
+  const fromMs = Date.parse(query.from);
+  const toMs = Date.parse(query.to);
+  for (const row of rows) {
+    const occurredMs = Date.parse(row.occurredAt);
+    if (row.metric !== query.ledgerMetric || (query.customerId !== null && row.customerId !== query.customerId)) continue;
+    if (occurredMs >= fromMs && occurredMs < toMs) counts[row.status] += 1;
+  }
+  return counts;
 }
 
 export interface ExplainedCorrection {
@@ -82,9 +102,12 @@ function rerunCommand(query: UsageQuery): string {
 export async function explainInvoice(
   invoices: Pick<InvoiceStore, 'getRecord' | 'getStatus' | 'listCorrections'>,
   ref: { contractId: string; periodId: string },
+  /** The customer's disputes, shown beside each line; none when omitted. */
+  disputesOf: (customerId: string) => Promise<readonly DisputeRow[]> = async () => [],
 ): Promise<InvoiceExplanation | undefined> {
   const record = await invoices.getRecord(ref.contractId, ref.periodId);
   if (!record) return undefined;
+  const disputes = await disputesOf(record.customerId);
   const [status, corrections] = await Promise.all([invoices.getStatus(ref.contractId, ref.periodId), invoices.listCorrections(ref.contractId, ref.periodId)]);
   const currency = record.currency as CurrencyCode;
   const money = (minor: bigint) => serializeAmount(minor, currency);
@@ -121,6 +144,7 @@ export async function explainInvoice(
       tiers: line.breakdown,
       ledgerQuery: line.usageQuery ? { ...line.usageQuery, rerun: rerunCommand(line.usageQuery) } : null,
       adjustmentFor: line.adjustmentFor,
+      disputes: line.usageQuery ? disputeCountsOf(disputes, line.usageQuery) : null,
     })),
     followedBy: corrections.map(({ correction, status: state }) => ({
       correctionId: correction.correctionId,
@@ -181,6 +205,9 @@ export function formatInvoiceExplanation(explained: InvoiceExplanation): string 
       out.push(`  ledger ${line.ledgerQuery.reference ?? `${line.ledgerQuery.ledgerMetric} ${line.ledgerQuery.from}..${line.ledgerQuery.to} as of ${line.ledgerQuery.asOf ?? '-'}`}`);
       out.push(`  rerun  ${line.ledgerQuery.rerun}`);
     }
+    if (line.disputes && line.disputes.open + line.disputes.upheld + line.disputes.rejected > 0) {
+      out.push(`  disputes ${line.disputes.open} open, ${line.disputes.upheld} upheld, ${line.disputes.rejected} rejected (outcome-engine disputes list --customer ${explained.customerId})`);
+    }
     if (line.adjustmentFor) out.push(`  adjusts ${line.adjustmentFor.invoiceRecordId} (correction ${line.adjustmentFor.correctionId})`);
   }
   if (explained.followedBy.length === 0) out.push('\nfollowed by: no corrections');
@@ -215,7 +242,7 @@ export function registerInvoiceExplain(invoice: Command, context: CommandContext
             else throw new CliError(`Stripe invoice ${options.invoice} was not issued by the engine (no contractId/periodId metadata)`, 'not_found');
           }
           if (!ref) throw new CliError(`"${options.invoice}" is not an invoice id: expected oe:<contract>:<period>:r<n> or in_...`, 'invalid_input');
-          return explainInvoice(billing.invoices, ref);
+          return explainInvoice(billing.invoices, ref, (customerId) => context.withLedger((ledger) => ledger.listDisputes({ customerIds: [customerId] })));
         }),
       );
       if (!explained) throw new CliError(`no invoice ${options.invoice} [invoice_not_found]`, 'not_found');
