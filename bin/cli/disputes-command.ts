@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { canonicalJson } from '../../lambdas/domain/json/canonical-json';
-import type { DisputeRow, OpenDisputeResult, ResolveDisputeResult } from '../../lambdas/composition/ledger-service';
+import type { DisputeRow, LedgerService, OpenDisputeResult, ResolveDisputeResult } from '../../lambdas/composition/ledger-service';
 import { DISPUTE_STATUSES, type DisputeStatus } from '../../lambdas/domain/ledger/outcome-disputes';
 import { CliError, printJson } from './cli-io';
 import type { CommandContext, RegisterCommand } from './command-context';
+import { openLedger, readRunningEngineForCli, resolveConnection } from './connection';
 import { formatTable } from './format';
 import { withPlanServices } from './plans-command';
 
@@ -110,6 +111,30 @@ async function outcomeIdsOf(options: OpenOptions): Promise<string[]> {
   return ids;
 }
 
+/**
+ * Opening and deciding disputes publish events ('Dispute Opened', 'Dispute
+ * Resolved', and the notices that credit an invoiced period): locally on the
+ * running engine's bus, so refused before anything is written when no engine
+ * runs; in AWS on the engine's bus.
+ */
+async function withPublishingLedger<T>(context: CommandContext, work: (ledger: LedgerService) => Promise<T>): Promise<T> {
+  const connection = await resolveConnection(context.globalOptions(), context.io);
+  let localBusUrl: string | undefined;
+  if (connection.dynamoDbEndpoint !== undefined) {
+    const engine = await readRunningEngineForCli(connection.dataDir).catch(() => undefined);
+    if (!engine) {
+      throw new CliError('disputes are announced on the engine\'s bus and credited by it: start the local engine (npm start) first', 'infrastructure', { code: 'engine_not_running' });
+    }
+    localBusUrl = engine.url;
+  }
+  const ledger = openLedger(connection, () => context.io.now(), localBusUrl !== undefined ? { localBusUrl } : {});
+  try {
+    return await work(ledger.service);
+  } finally {
+    ledger.close();
+  }
+}
+
 async function customersOfContract(context: CommandContext, contractId: string): Promise<string[]> {
   const stored = await withPlanServices(context, (services) => services.store.getStoredContract(contractId));
   if (!stored) throw new CliError(`no contract "${contractId}" is loaded (see: outcome-engine contracts list)`, 'not_found');
@@ -131,7 +156,7 @@ export const registerDisputesCommand: RegisterCommand = (program: Command, conte
     .action(async (options: OpenOptions) => {
       const outcomeIds = await outcomeIdsOf(options);
       const disputeId = options.id ?? derivedDisputeId(outcomeIds, options.reason, options.raisedBy);
-      const result = await context.withLedger((ledger) => ledger.openDispute({ disputeId, outcomeIds, reason: options.reason, raisedBy: options.raisedBy }));
+      const result = await withPublishingLedger(context, (ledger) => ledger.openDispute({ disputeId, outcomeIds, reason: options.reason, raisedBy: options.raisedBy }));
       if (options.json) printJson(context.io, result);
       else context.io.out(formatOpened(result));
       if (result.opened.length === 0) throw new CliError(`dispute ${disputeId}: no outcome could be disputed (each refusal is listed above)`, 'invalid_input', { code: 'nothing_disputed' });
@@ -150,7 +175,7 @@ export const registerDisputesCommand: RegisterCommand = (program: Command, conte
     .action(async (options: ResolveOptions) => {
       if (options.upheld === undefined && options.rejected === undefined) throw new CliError('say how the dispute is decided: --upheld or --rejected', 'invalid_input');
       const resolvedBy = options.resolvedBy ?? context.io.env['USER'] ?? 'outcome-engine cli';
-      const result = await context.withLedger((ledger) =>
+      const result = await withPublishingLedger(context, (ledger) =>
         ledger.resolveDispute({
           disputeId: options.id,
           upheld: options.upheld === true,
