@@ -15,6 +15,7 @@ import { InvalidDisputeError } from '../application/disputes/dispute-errors';
 import { createLedgerService, type LedgerService, type OpenDisputeResult } from '../composition/ledger-service';
 import { DISPUTE_DETAIL_TYPES } from '../domain/events/detail-types';
 import { readEnvConfig } from '../shared/env';
+import { DISPUTE_METRIC_NAMES } from '../shared/metric-names';
 import { queueFailureDispositionOf } from '../shared/error-responses';
 import { withObservability } from '../shared/handler-middleware';
 import { logger, metrics, traced } from '../shared/powertools';
@@ -69,9 +70,9 @@ export function createOpenDisputesHandler(deps: { ledgerService: () => LedgerSer
       if (queueFailureDispositionOf(error) === 'retry') logger.warn('Dispute not stored yet; SQS will redeliver it', details);
       else logger.error('Dispute message refused; SQS will dead-letter it after its retries', details);
     }
-    metrics.addMetric('DisputesOpened', MetricUnit.Count, opened);
-    metrics.addMetric('DisputesRefused', MetricUnit.Count, refused);
-    metrics.addMetric('DisputeFailures', MetricUnit.Count, batch.failed.length);
+    metrics.addMetric(DISPUTE_METRIC_NAMES.opened, MetricUnit.Count, opened);
+    metrics.addMetric(DISPUTE_METRIC_NAMES.refused, MetricUnit.Count, refused);
+    metrics.addMetric(DISPUTE_METRIC_NAMES.failures, MetricUnit.Count, batch.failed.length);
     return batch.response;
   });
 }
