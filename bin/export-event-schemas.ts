@@ -1,6 +1,7 @@
 // npm run docs:events
 // Writes the JSON Schemas of the event details producers send (and the
-// 'Outcome Rejected' and 'Outcome Adjustment Recorded' events the engine
+// 'Outcome Rejected', 'Outcome Adjustment Recorded', 'Dispute Opened' and
+// 'Dispute Resolved' events the engine
 // publishes) to docs/events/, generated
 // from the zod schemas the ledger validates with. A unit test fails when the
 // committed files and the schemas differ, so run this after changing them.

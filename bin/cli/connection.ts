@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createLedgerService, type LedgerService } from '../../lambdas/composition/ledger-service';
 import { engineStatePath, isProcessAlive, readEngineState, resolveDataDir, runningEngineOf, type LocalEngineState, type RunningEngineState } from '../../lib/local/engine-state';
-import { LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from '../../lib/local/local-aws';
+import { LOCAL_CREDENTIALS, LOCAL_DEFAULTS, LOCAL_ENGINE_CREDENTIALS } from '../../lib/local/local-aws';
 import { CliError, type CliIo } from './cli-io';
 
 export interface GlobalOptions {
@@ -107,12 +107,20 @@ export interface OpenLedger {
  * as-of, the rejected listing's window): the running engine's clock when the
  * CLI follows it.
  */
-export function openLedger(connection: Connection, now?: () => Date): OpenLedger {
+export function openLedger(connection: Connection, now?: () => Date, options: { readonly localBusUrl?: string } = {}): OpenLedger {
   // DynamoDB Local keeps one database per access key id, so local reads use the engine's key.
   const local = connection.dynamoDbEndpoint !== undefined ? { endpoint: connection.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS } : {};
   const dynamoDb = new DynamoDBClient({ region: connection.region, ...local });
-  // The CLI publishes nothing; the client only satisfies the service's wiring.
-  const eventBridge = new EventBridgeClient({ region: connection.region, ...(connection.dynamoDbEndpoint ? { credentials: LOCAL_CREDENTIALS } : {}) });
+  // Most commands publish nothing. Those that do (disputes) pass the local
+  // engine's PutEvents endpoint, so their events reach its subscribers; in AWS the engine's bus.
+  const eventBridge = new EventBridgeClient({
+    region: connection.region,
+    ...(options.localBusUrl !== undefined
+      ? { endpoint: options.localBusUrl, credentials: LOCAL_ENGINE_CREDENTIALS }
+      : connection.dynamoDbEndpoint
+        ? { credentials: LOCAL_CREDENTIALS }
+        : {}),
+  });
   const service = createLedgerService({
     dynamoDb,
     eventBridge,

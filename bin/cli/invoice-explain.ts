@@ -2,7 +2,8 @@
 // back to its charge, the tiers (breakdown rows) that priced it and the exact
 // ledger query behind its quantity (with the `usage` command that re-runs it
 // as of the same cutoff), then the corrections that followed: adjustments
-// billed on later invoices and credit notes against this one.
+// billed on later invoices and credit notes against this one. Beside each
+// line, the disputes of the outcomes it counted (open, upheld, rejected).
 import type { Command } from 'commander';
 import type { InvoiceStatus, InvoiceStore } from '../../lambdas/application/billing/ports';
 import type { CorrectionLine } from '../../lambdas/domain/invoicing/corrections';
@@ -15,6 +16,8 @@ import type { UsageQuery } from '../../lambdas/domain/rating/usage';
 import type { MetricDefinition } from '../../lambdas/domain/ledger/catalog';
 import { describeLineDefinitions, lineDefinitions, type LineDefinitions } from '../../lambdas/domain/invoicing/outcome-statement';
 import { DynamoDbCatalogRepository } from '../../lambdas/adapters/dynamodb/dynamodb-catalog-repository';
+import type { DisputeRow } from '../../lambdas/composition/ledger-service';
+import type { DisputeStatus } from '../../lambdas/domain/ledger/outcome-disputes';
 import { dynamoDbClientFor, withBilling } from './billing-connection';
 import { CliError, printJson } from './cli-io';
 import type { CommandContext, RegisterCommand } from './command-context';
@@ -38,6 +41,23 @@ export interface ExplainedLine {
   /** The definition versions the line counts under (the contract's pin, or the catalog's versions in force over the line's window). */
   definitions: LineDefinitions | null;
   adjustmentFor: InvoiceRecordLine['adjustmentFor'];
+  /** Disputes of the outcomes behind the line (its customer, metric and period), as known now; null for a line without a ledger query. */
+  disputes: DisputeCounts | null;
+}
+
+export type DisputeCounts = Record<DisputeStatus, number>;
+
+/** Counts the disputes of the outcomes a line's ledger query covers, by status. */
+export function disputeCountsOf(rows: readonly Pick<DisputeRow, 'customerId' | 'metric' | 'occurredAt' | 'status'>[], query: UsageQuery): DisputeCounts {
+  const counts: DisputeCounts = { open: 0, upheld: 0, rejected: 0 };
+  const fromMs = Date.parse(query.from);
+  const toMs = Date.parse(query.to);
+  for (const row of rows) {
+    const occurredMs = Date.parse(row.occurredAt);
+    if (row.metric !== query.ledgerMetric || (query.customerId !== null && row.customerId !== query.customerId)) continue;
+    if (occurredMs >= fromMs && occurredMs < toMs) counts[row.status] += 1;
+  }
+  return counts;
 }
 
 export interface ExplainedCorrection {
@@ -95,9 +115,12 @@ export async function explainInvoice(
   invoices: Pick<InvoiceStore, 'getRecord' | 'getStatus' | 'listCorrections'>,
   ref: { contractId: string; periodId: string },
   terms: DefinitionTerms = { metrics: new Map(), pins: undefined },
+  /** The customer's disputes, shown beside each line; none when omitted. */
+  disputesOf: (customerId: string) => Promise<readonly DisputeRow[]> = async () => [],
 ): Promise<InvoiceExplanation | undefined> {
   const record = await invoices.getRecord(ref.contractId, ref.periodId);
   if (!record) return undefined;
+  const disputes = await disputesOf(record.customerId);
   const [status, corrections] = await Promise.all([invoices.getStatus(ref.contractId, ref.periodId), invoices.listCorrections(ref.contractId, ref.periodId)]);
   const currency = record.currency as CurrencyCode;
   const money = (minor: bigint) => serializeAmount(minor, currency);
@@ -135,6 +158,7 @@ export async function explainInvoice(
       ledgerQuery: line.usageQuery ? { ...line.usageQuery, rerun: rerunCommand(line.usageQuery) } : null,
       definitions: lineDefinitions(line.usageQuery, terms),
       adjustmentFor: line.adjustmentFor,
+      disputes: line.usageQuery ? disputeCountsOf(disputes, line.usageQuery) : null,
     })),
     followedBy: corrections.map(({ correction, status: state }) => ({
       correctionId: correction.correctionId,
@@ -196,6 +220,9 @@ export function formatInvoiceExplanation(explained: InvoiceExplanation): string 
       out.push(`  rerun  ${line.ledgerQuery.rerun}`);
     }
     if (line.definitions) out.push(`  counted under definition ${describeLineDefinitions(line.definitions)}`);
+    if (line.disputes && line.disputes.open + line.disputes.upheld + line.disputes.rejected > 0) {
+      out.push(`  disputes ${line.disputes.open} open, ${line.disputes.upheld} upheld, ${line.disputes.rejected} rejected (outcome-engine disputes list --customer ${explained.customerId})`);
+    }
     if (line.adjustmentFor) out.push(`  adjusts ${line.adjustmentFor.invoiceRecordId} (correction ${line.adjustmentFor.correctionId})`);
   }
   if (explained.followedBy.length === 0) out.push('\nfollowed by: no corrections');
@@ -248,7 +275,12 @@ export function registerInvoiceExplain(invoice: Command, context: CommandContext
             else throw new CliError(`Stripe invoice ${options.invoice} was not issued by the engine (no contractId/periodId metadata)`, 'not_found');
           }
           if (!ref) throw new CliError(`"${options.invoice}" is not an invoice id: expected oe:<contract>:<period>:r<n> or in_...`, 'invalid_input');
-          return explainInvoice(billing.invoices, ref, await definitionTerms(billing.planStore, connection, ref.contractId));
+          return explainInvoice(
+            billing.invoices,
+            ref,
+            await definitionTerms(billing.planStore, connection, ref.contractId),
+            (customerId) => context.withLedger((ledger) => ledger.listDisputes({ customerIds: [customerId] })),
+          );
         }),
       );
       if (!explained) throw new CliError(`no invoice ${options.invoice} [invoice_not_found]`, 'not_found');

@@ -9,6 +9,9 @@ import { listUnattributed } from '../application/list-unattributed';
 import { loadCatalog } from '../application/load-catalog';
 import type { LedgerRepository, MetricDisplayNameReader, Page } from '../application/ports';
 import { metricDisplayName } from '../domain/ledger/metric-display-name';
+import { listDisputes, type DisputeListQuery, type DisputeRow } from '../application/disputes/list-disputes';
+import { openDispute, type OpenDisputeResult } from '../application/disputes/open-dispute';
+import { resolveDispute, type ResolveDisputeResult } from '../application/disputes/resolve-dispute';
 import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
 import { DynamoDbLedgerFreshnessStore } from '../adapters/dynamodb/ledger-freshness-store';
@@ -42,6 +45,10 @@ export type { RejectedOutcome } from '../domain/ledger/rejection';
 export type { RejectionCode } from '../domain/ledger/rejection-codes';
 export type { UsageBasis, UsageQuery, UsageSummary } from '../domain/ledger/summarize-usage';
 export type { CapacitySnapshot } from '../adapters/dynamodb/capacity-meter';
+export type { DisputeListQuery, DisputeRow } from '../application/disputes/list-disputes';
+export type { OpenDisputeResult } from '../application/disputes/open-dispute';
+export type { ResolveDisputeResult } from '../application/disputes/resolve-dispute';
+export { DisputeNotFoundError, InvalidDisputeError } from '../application/disputes/dispute-errors';
 export { InfrastructureError, InvalidCatalogError, InvalidLedgerQueryError, LedgerDataError } from '../application/errors';
 
 const DAY_MS = 86_400_000;
@@ -116,6 +123,16 @@ export interface LedgerService {
   streamUsageEntries(query: UsageQuery): AsyncIterable<readonly LedgerEntry[]>;
   /** DynamoDB capacity consumed by this service's ledger calls since creation (or the last reset). */
   consumedCapacity(options?: { reset?: boolean }): CapacitySnapshot;
+  /**
+   * Opens a dispute (`{ disputeId, outcomeIds, reason, raisedBy }`, as the
+   * 'Outcome Disputed' detail) on each outcome it names: the good ones open,
+   * each bad one is refused with a code and a sentence. Idempotent on disputeId.
+   */
+  openDispute(request: unknown): Promise<OpenDisputeResult>;
+  /** Decides a dispute (`{ disputeId, upheld, note, resolvedBy, outcomeIds? }`): upheld reverses the outcome, rejected changes nothing. */
+  resolveDispute(request: unknown): Promise<ResolveDisputeResult>;
+  /** One row per disputed outcome, oldest first. */
+  listDisputes(query?: DisputeListQuery): Promise<DisputeRow[]>;
   /** The storage port, for callers that need the raw repository (benchmarks, rating). */
   readonly repository: LedgerRepository;
 }
@@ -141,6 +158,7 @@ export function createLedgerService(config: LedgerServiceConfig): LedgerService 
     lateAfterMs: (config.closeGraceHours ?? DEFAULT_CLOSE_GRACE_HOURS) * HOUR_MS,
   };
   const queryDeps = { ledger, nowMs };
+  const disputeDeps = { ledger, catalog: cache, publisher, nowMs, lateAfterMs: ingestDeps.lateAfterMs };
   const freshness =
     config.ledgerFreshness === false ? undefined : new DynamoDbLedgerFreshnessStore({ client: config.dynamoDb, tableName: config.ledgerTableName });
 
@@ -163,6 +181,9 @@ export function createLedgerService(config: LedgerServiceConfig): LedgerService 
     listUnattributed: (query) => listUnattributed(queryDeps, query),
     loadCatalog: (catalog) => loadCatalog({ catalogs, cache }, catalog),
     listNetOutcomes: (query) => listNetOutcomes(queryDeps, query),
+    openDispute: (request) => openDispute(disputeDeps, request),
+    resolveDispute: (request) => resolveDispute(disputeDeps, request),
+    listDisputes: (query) => listDisputes(disputeDeps, query),
     streamUsageEntries: (query) => ledger.streamUsageEntries(resolveUsageQuery(query, nowMs())),
     consumedCapacity: (options) => {
       const snapshot = ledger.capacity.snapshot();

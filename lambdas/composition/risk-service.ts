@@ -18,7 +18,7 @@ import {
   type ResolveRenewalTaskRequest,
 } from '../application/risk/manage-renewal-tasks';
 import { recordRenewalResult, type RecordRenewalResultOutcome, type RecordRenewalResultRequest } from '../application/risk/record-renewal-result';
-import type { CheckpointSchedulerPort, RenewalTask, RiskCustomerDirectory, RiskDataFreshnessReader, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
+import type { CheckpointSchedulerPort, RenewalTask, RiskCustomerDirectory, RiskDataFreshnessReader, RiskDisputeReader, RiskMetricCatalog, RiskPaymentSignalReader, RiskUsageQuery, RiskUsageReader } from '../application/risk/ports';
 import { DEFAULT_RENEWAL_RISK_SETTINGS, type RenewalRiskSettings } from '../application/risk/risk-settings';
 import {
   scheduleRenewalChecks,
@@ -41,8 +41,12 @@ import { riskUsageThroughRollups } from '../application/risk/read-risk-usage-thr
 export interface RiskServiceConfig {
   readonly dynamoDb: DynamoDBClient;
   readonly engineTableName: string;
-  /** With `ledgerDataAsOf` (a LedgerService has it), the ledger's freshness marks feed the stale-data check. */
-  readonly ledger: Pick<LedgerService, 'getUsage' | 'listNetOutcomes'> & Partial<Pick<LedgerService, 'ledgerDataAsOf'>>;
+  /**
+   * With `ledgerDataAsOf` (a LedgerService has it), the ledger's freshness
+   * marks feed the stale-data check; with `listDisputes`, disputes feed the
+   * dispute-rate signal.
+   */
+  readonly ledger: Pick<LedgerService, 'getUsage' | 'listNetOutcomes'> & Partial<Pick<LedgerService, 'ledgerDataAsOf' | 'listDisputes'>>;
   readonly eventBridge: EventBridgeClient;
   readonly eventBusName: string;
   /** Absent: the service can check and manage tasks but not schedule (the CLI). */
@@ -82,6 +86,17 @@ export interface RiskService {
   recordRenewalResult(request: RecordRenewalResultRequest): Promise<RecordRenewalResultOutcome>;
   backtest(): ReturnType<typeof backtestRenewalRisk>;
   readonly deps: CheckRenewalRiskDeps;
+}
+
+/** Disputes as the risk check reads them: the customer's, by the occurredAt of their outcomes. */
+export function ledgerRiskDisputeReader(listDisputes: LedgerService['listDisputes']): RiskDisputeReader {
+  return {
+    disputesOf: async (customerId, range) =>
+      (await listDisputes({ customerIds: [customerId], occurredFromMs: range.from.getTime(), occurredToMs: range.to.getTime() })).map((row) => ({
+        metric: row.metric,
+        status: row.status,
+      })),
+  };
 }
 
 /** The ledger as the risk check reads it: measured usage and net outcomes as of a cutoff. */
@@ -165,6 +180,7 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
   const invoices = new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName);
   const payments = config.payments === undefined ? invoices : config.payments;
   const ledgerDataAsOf = config.ledger.ledgerDataAsOf?.bind(config.ledger);
+  const listDisputes = config.ledger.listDisputes?.bind(config.ledger);
   const freshness = config.freshness === undefined ? (ledgerDataAsOf ? { ledgerDataAsOf } : undefined) : config.freshness;
   const deps: CheckRenewalRiskDeps = {
     contracts,
@@ -179,6 +195,7 @@ export function createRiskService(config: RiskServiceConfig): RiskService {
     invoices,
     ...(payments ? { payments } : {}),
     ...(freshness ? { freshness } : {}),
+    ...(listDisputes ? { disputes: ledgerRiskDisputeReader(listDisputes) } : {}),
     catalog: catalogMetricNames(catalogRepository),
     settings,
     clock,

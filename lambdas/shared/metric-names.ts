@@ -43,6 +43,16 @@ export const CORRECTION_METRIC_NAMES = {
   failures: 'CorrectionFailures',
 } as const;
 
+/** open-disputes: one value per batch, zeros included. */
+export const DISPUTE_METRIC_NAMES = {
+  /** Outcomes newly disputed (a resend counts nothing). */
+  opened: 'DisputesOpened',
+  /** Outcomes of a dispute refused (unknown, reversed, already disputed, outside the window), each logged with its code. */
+  refused: 'DisputesRefused',
+  /** Records failed: redelivered, or dead-lettered when not a dispute. */
+  failures: 'DisputeFailures',
+} as const;
+
 /** stripe-webhook. */
 export const PAYMENT_SIGNAL_METRIC_NAMES = {
   /** First delivery of a tracked Stripe event, one series per `type` dimension (e.g. invoice.paid). */

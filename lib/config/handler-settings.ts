@@ -223,6 +223,23 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
       CLOSE_GRACE_HOURS: String(config.periodClose.graceHours),
     }),
   },
+  'open-disputes': {
+    description: 'Opens disputes of billed outcomes in the ledger (Outcome Disputed), once per dispute id',
+    // One read and one conditional put per disputed outcome, eight at a time.
+    memorySizeMb: 256,
+    // A dispute names up to 1,000 outcomes; with SDK retries under throttling that takes a while.
+    timeoutSeconds: 60,
+    access: { ledger: 'append', engine: 'read', publishesEvents: true },
+    queue: {
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0,
+      maxReceiveCount: 5,
+      maxMessageAgeSeconds: () => 900,
+    },
+    environment: (config) => ({
+      CLOSE_GRACE_HOURS: String(config.periodClose.graceHours),
+    }),
+  },
   'stripe-webhook': {
     description: 'Verifies Stripe webhook signatures and records payment signals once, republished on the bus',
     // One conditional put, one PutEvents and one update per event; the secret

@@ -186,6 +186,11 @@ async function loadRouteHandler(name: HandlerName, deps: RouteHandlerDeps): Prom
       });
       return async (event: unknown) => (deps.renewalRisk() ? schedule(event) : { skipped: 'renewal risk is turned off in this engine' });
     }
+    case 'open-disputes': {
+      // The Lambda's own handler core on the engine's ledger service.
+      const { createOpenDisputesHandler } = await import('../../lambdas/handlers/open-disputes');
+      return createOpenDisputesHandler({ ledgerService: deps.ledgerService });
+    }
     case 'correct-invoiced-period': {
       // The Lambda's own handler core on the engine's billing (Stripe emulator or test mode).
       const { createCorrectInvoicedPeriodHandler } = await import('../../lambdas/handlers/correct-invoiced-period');

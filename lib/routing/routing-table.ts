@@ -2,7 +2,7 @@
 // rule; the local engine's bus matches events against the same patterns, so a
 // route that works locally is the route deployed.
 import { BILLING_DETAIL_TYPES } from '../../lambdas/application/billing/ports';
-import { ENGINE_EVENT_SOURCE, INBOUND_DETAIL_TYPES, OUTBOUND_DETAIL_TYPES } from '../../lambdas/domain/events/detail-types';
+import { DISPUTE_DETAIL_TYPES, ENGINE_EVENT_SOURCE, INBOUND_DETAIL_TYPES, OUTBOUND_DETAIL_TYPES } from '../../lambdas/domain/events/detail-types';
 
 /** The subset of EventBridge's event-pattern language the engine uses. */
 export type EventPatternValue = string | { prefix: string } | { 'anything-but': string | string[] };
@@ -21,7 +21,7 @@ export interface Route {
 }
 
 /** Handlers that routes deliver events to: entry files under lambdas/handlers/ (without extension). */
-export type HandlerName = 'ingest-outcomes' | 'schedule-renewal-checks' | 'schedule-period-closes' | 'correct-invoiced-period';
+export type HandlerName = 'ingest-outcomes' | 'schedule-renewal-checks' | 'schedule-period-closes' | 'correct-invoiced-period' | 'open-disputes';
 
 /**
  * Handlers invoked over HTTP rather than by a route (in AWS a Lambda Function
@@ -102,6 +102,16 @@ export const ROUTES: readonly Route[] = [
     },
     // A queue: corrections call Stripe, so they are batched, bounded and retried, with a DLQ.
     target: { kind: 'queue', handler: 'correct-invoiced-period' },
+  },
+  {
+    id: 'Disputes',
+    description: 'Disputes of billed outcomes from producers and customer portals, opened in the ledger once per dispute id',
+    eventPattern: {
+      source: [{ 'anything-but': ENGINE_EVENT_SOURCE }],
+      'detail-type': Object.values(DISPUTE_DETAIL_TYPES),
+    },
+    // A queue with a DLQ: a dispute is never lost to a storage outage, and a malformed one is kept for a look.
+    target: { kind: 'queue', handler: 'open-disputes' },
   },
 ];
 

@@ -13,9 +13,11 @@ import type {
   RejectedListQuery,
   UsageEntriesQuery,
 } from '../../application/ports';
-import type { LedgerEntry, RecordedEntry } from '../../domain/ledger/ledger-entries';
+import type { DisputeLedger } from '../../application/disputes/ports';
+import type { DisputeEntry, LedgerEntry, RecordedEntry } from '../../domain/ledger/ledger-entries';
 import {
   LISTING_SHARD_COUNT,
+  listingShardOf,
   USAGE_SHARD_COUNT,
   sortableMillis,
   utcMonthsOverlapping,
@@ -27,7 +29,10 @@ import { interleavePages } from './interleave-pages';
 import {
   ATTR,
   KEY,
+  LISTING_INDEX_NAME,
   USAGE_INDEX_NAME,
+  disputeListingPartitionKey,
+  disputeListingPrefix,
   entrySortKey,
   fromLedgerItem,
   fromRejectionItem,
@@ -57,7 +62,7 @@ export interface DynamoDbLedgerRepositoryOptions {
   readonly capacity?: CapacityMeter;
 }
 
-export class DynamoDbLedgerRepository implements LedgerRepository {
+export class DynamoDbLedgerRepository implements LedgerRepository, DisputeLedger {
   readonly capacity: CapacityMeter;
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
@@ -237,6 +242,54 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
     }
     const more = hasMore(months.flatMap(partitionsOf), positions);
     return { items: items.map(fromRejectionItem), ...(more ? { cursor: encodeCursor(positions) } : {}) };
+  }
+
+  async listDisputeEntries(disputeId: string): Promise<DisputeEntry[]> {
+    const entries: DisputeEntry[] = [];
+    for await (const page of this.disputeListingPages(disputeListingPartitionKey(listingShardOf(disputeId)), disputeListingPrefix(disputeId))) {
+      entries.push(...page);
+    }
+    return entries;
+  }
+
+  /** Every dispute entry: the 8 listing partitions of disputes, one after another. */
+  async *streamAllDisputeEntries(): AsyncGenerator<readonly DisputeEntry[]> {
+    for (let shard = 0; shard < LISTING_SHARD_COUNT; shard += 1) {
+      yield* this.disputeListingPages(disputeListingPartitionKey(shard), undefined);
+    }
+  }
+
+  private async *disputeListingPages(partition: string, prefix: string | undefined): AsyncGenerator<readonly DisputeEntry[]> {
+    let exclusiveStartKey: Item | undefined;
+    do {
+      let output;
+      try {
+        output = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: LISTING_INDEX_NAME,
+            KeyConditionExpression: prefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: prefix === undefined ? { '#pk': KEY.listingPk } : { '#pk': KEY.listingPk, '#sk': KEY.listingSk },
+            ExpressionAttributeValues: prefix === undefined ? { ':pk': { S: partition } } : { ':pk': { S: partition }, ':prefix': { S: prefix } },
+            ReturnConsumedCapacity: 'TOTAL',
+            ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+          }),
+        );
+      } catch (error) {
+        throw toInfrastructureError(error, 'DynamoDB Query (disputes)');
+      }
+      this.capacity.recordRead(output.ConsumedCapacity);
+      const entries: DisputeEntry[] = [];
+      for (const item of output.Items ?? []) {
+        const entry = fromLedgerItem(item);
+        if (entry.kind !== 'disputed' && entry.kind !== 'dispute-resolved') {
+          throw new LedgerDataError(`the dispute listing holds a ${entry.kind} entry under ${entrySortKey(entry)}`);
+        }
+        entries.push(entry);
+      }
+      if (entries.length > 0) yield entries;
+      exclusiveStartKey = output.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
   }
 
   async listUnattributed(query: { readonly limit: number; readonly cursor?: string | undefined }): Promise<Page<RecordedEntry>> {

@@ -31,6 +31,9 @@ import { LEDGER_TABLE } from './table-design';
 //                  gsi1pk <metric>#<YYYY-MM of occurredAt>#<shard 0-f>#<customerId>
 //                  gsi1sk <recordedAt ms, 13 digits>
 //   unattributed   + gsi2pk UA#<shard 0-7>          gsi2sk <recordedAt ms>#<outcomeId>
+//   dispute        pk O#<outcomeId>   sk D#<sequence, 6 digits> (opened) | D#<sequence>#R (decided)
+//                  same usage partition as the outcome
+//                  gsi2pk DP#<shard 0-7 of disputeId>  gsi2sk <disputeId>#<outcomeId>[#R]
 //   rejection      pk RJ#<rejectionId> sk RJ
 //                  gsi2pk RJ#<YYYY-MM of receivedAt>#<shard 0-7>  gsi2sk <receivedAt ms>#<rejectionId>
 
@@ -71,6 +74,10 @@ export const ATTR = {
   outcomeId: 'oid',
   customerId: 'cid',
   detailType: 'dt',
+  disputeId: 'did',
+  by: 'by',
+  hold: 'h',
+  upheld: 'up',
 } as const;
 
 // toLedgerItem writes these names literally; this fails to compile if the design renames them.
@@ -91,6 +98,23 @@ const SK_VERIFIED = 'V';
 const SK_CORRECTION_PREFIX = 'C#';
 const SK_REJECTION = 'RJ';
 const UNATTRIBUTED_PREFIX = 'UA#';
+const SK_DISPUTE_PREFIX = 'D#';
+const SK_DISPUTE_DECIDED_SUFFIX = '#R';
+const DISPUTE_LISTING_PREFIX = 'DP#';
+
+function disputeSortKey(sequence: number): string {
+  return SK_DISPUTE_PREFIX + String(sequence).padStart(6, '0');
+}
+
+/** The listing partition that holds every entry of one dispute (all its outcomes). */
+export function disputeListingPartitionKey(shard: number): string {
+  return DISPUTE_LISTING_PREFIX + shard;
+}
+
+/** Listing sort keys of a dispute's entries start with this: one query finds all its outcomes. */
+export function disputeListingPrefix(disputeId: string): string {
+  return `${disputeId}#`;
+}
 
 export function outcomePartitionKey(outcomeId: string): string {
   return OUTCOME_PREFIX + outcomeId;
@@ -106,6 +130,10 @@ export function entrySortKey(entry: LedgerEntry): string {
       return SK_VERIFIED;
     case 'corrected':
       return SK_CORRECTION_PREFIX + entry.correctionId;
+    case 'disputed':
+      return disputeSortKey(entry.sequence);
+    case 'dispute-resolved':
+      return disputeSortKey(entry.sequence) + SK_DISPUTE_DECIDED_SUFFIX;
     default: {
       const unknown: never = entry;
       throw new TypeError(`unknown ledger entry ${JSON.stringify(unknown)}`);
@@ -180,6 +208,22 @@ export function toLedgerItem(entry: LedgerEntry): Item {
     case 'verified':
       if (entry.verifiedAtMs !== undefined) item[ATTR.verifiedAt] = { N: String(entry.verifiedAtMs) };
       if (entry.verifiedBy !== undefined) item[ATTR.verifiedBy] = { S: JSON.stringify(entry.verifiedBy) };
+      break;
+    case 'disputed':
+      item[ATTR.disputeId] = { S: entry.disputeId };
+      item[ATTR.reason] = { S: entry.reason };
+      item[ATTR.by] = { S: entry.raisedBy };
+      item[ATTR.hold] = { BOOL: entry.hold };
+      item[KEY.listingPk] = { S: disputeListingPartitionKey(listingShardOf(entry.disputeId)) };
+      item[KEY.listingSk] = { S: disputeListingPrefix(entry.disputeId) + entry.outcomeId };
+      break;
+    case 'dispute-resolved':
+      item[ATTR.disputeId] = { S: entry.disputeId };
+      item[ATTR.reason] = { S: entry.note };
+      item[ATTR.by] = { S: entry.resolvedBy };
+      item[ATTR.upheld] = { BOOL: entry.upheld };
+      item[KEY.listingPk] = { S: disputeListingPartitionKey(listingShardOf(entry.disputeId)) };
+      item[KEY.listingSk] = { S: disputeListingPrefix(entry.disputeId) + entry.outcomeId + SK_DISPUTE_DECIDED_SUFFIX };
       break;
     default: {
       const unknown: never = entry;
@@ -272,6 +316,7 @@ export function fromLedgerItem(item: Item): LedgerEntry {
       };
     }
     default:
+      if (sk.startsWith(SK_DISPUTE_PREFIX)) return fromDisputeItem(item, base, sk);
       if (sk.startsWith(SK_CORRECTION_PREFIX)) {
         return {
           ...base,
@@ -284,6 +329,26 @@ export function fromLedgerItem(item: Item): LedgerEntry {
       }
       throw new LedgerDataError(`ledger item ${describeItem(item)} has an unknown sort key`);
   }
+}
+
+function requiredBoolean(item: Item, name: string): boolean {
+  const value = item[name]?.BOOL;
+  if (value === undefined) throw new LedgerDataError(`ledger item ${describeItem(item)} lacks boolean attribute "${name}"`);
+  return value;
+}
+
+function fromDisputeItem(item: Item, base: Omit<LedgerEntry, 'kind'>, sk: string): LedgerEntry {
+  const decided = sk.endsWith(SK_DISPUTE_DECIDED_SUFFIX);
+  const digits = sk.slice(SK_DISPUTE_PREFIX.length, decided ? -SK_DISPUTE_DECIDED_SUFFIX.length : undefined);
+  const sequence = Number(digits);
+  if (!/^\d{6}$/.test(digits) || sequence < 1) throw new LedgerDataError(`ledger item ${describeItem(item)} has an unreadable dispute sort key`);
+  const disputeId = requiredString(item, ATTR.disputeId);
+  const text = requiredString(item, ATTR.reason);
+  const by = requiredString(item, ATTR.by);
+  if (decided) {
+    return { ...base, kind: 'dispute-resolved', sequence, disputeId, upheld: requiredBoolean(item, ATTR.upheld), note: text, resolvedBy: by };
+  }
+  return { ...base, kind: 'disputed', sequence, disputeId, reason: text, raisedBy: by, hold: requiredBoolean(item, ATTR.hold) };
 }
 
 /** The item for a stored rejection. */

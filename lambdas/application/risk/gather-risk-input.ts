@@ -8,9 +8,10 @@ import { minorUnitsFromDecimal } from '../../domain/money/minor-units';
 import { periodsForTerm, type BillingPeriod } from '../../domain/periods/billing-period';
 import { CADENCE_MONTHS } from '../../domain/periods/billing-schedule';
 import { DEFAULT_RISK_CONFIG } from '../../domain/risk/risk-config';
-import type { DeliveredValue, Feedback, PaymentSignal, RiskAssessmentInput, UsageByPeriod } from '../../domain/risk/risk-input';
+import type { DeliveredValue, DisputeTally, Feedback, PaymentSignal, RiskAssessmentInput, UsageByPeriod } from '../../domain/risk/risk-input';
 import type { PaymentSignal as StripePaymentSignal } from '../billing/ports';
 import type {
+  RiskDisputeReader,
   RiskDataFreshnessReader,
   RiskInvoiceReader,
   RiskMetricCatalog,
@@ -32,6 +33,8 @@ export interface GatherRiskInputDeps {
   readonly freshness?: RiskDataFreshnessReader;
   /** Absent: sentences name metrics by code, and both feedback metrics are read. */
   readonly catalog?: RiskMetricCatalog;
+  /** Absent: the dispute-rate signal does not apply. */
+  readonly disputes?: RiskDisputeReader;
   readonly settings: RenewalRiskSettings;
 }
 
@@ -185,7 +188,7 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
     lastOutcomeMs = latestOf(lastOutcomeMs, await lastOutcomeOf(deps, contract, periods.started, summaries, target.metric, now));
   }
 
-  const [feedback, records, stripeSignals, issued, dataAsOf] = await Promise.all([
+  const [feedback, records, stripeSignals, issued, dataAsOf, disputes] = await Promise.all([
     gatherFeedback(deps, contract, now, metricNames),
     // Only what was rated by now: a check as of a past moment sees the invoices of that moment.
     deps.invoices ? deps.invoices.listRecords(contract.contractId).then((all) => all.filter((record) => Date.parse(record.ratedAt) <= nowMs)) : undefined,
@@ -193,6 +196,7 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
     deps.payments ? deps.payments.listPaymentSignals(contract.contractId, { to: new Date(nowMs + 1) }) : undefined,
     deps.payments && deps.invoices ? deps.invoices.listStripeInvoices(contract.contractId) : [],
     deps.freshness ? deps.freshness.ledgerDataAsOf(now) : undefined,
+    deps.disputes ? gatherDisputes(deps.disputes, deps.usage, contract, periods.all, now) : undefined,
   ]);
   const spend = records === undefined ? undefined : spendToDate(contract, periods.all, records);
   const paymentSignals = await paymentSignalsFor(deps, contract, stripeSignals, finalizedBy(issued, nowMs), records);
@@ -229,6 +233,7 @@ export async function gatherRiskInput(deps: GatherRiskInputDeps, request: Gather
     ...(spend !== undefined ? { spendToDateMinor: spend.spendMinor, spendThroughDate: spend.throughDate } : {}),
     ...(paymentSignals !== undefined ? { paymentSignals } : {}),
     feedback,
+    ...(disputes !== undefined ? { disputes } : {}),
     outcomeValues,
     deliveredValues,
     ...(lastOutcomeMs !== undefined ? { lastOutcomeAt: new Date(lastOutcomeMs).toISOString() } : {}),
@@ -333,6 +338,36 @@ function spendToDate(
     .map((record) => (termPeriods.get(record.periodId) as BillingPeriod).endDate)
     .reduce((latest, end) => (end > latest ? end : latest), contract.termStart);
   return { spendMinor: (spend < 0n ? 0n : spend).toString(), throughDate };
+}
+
+/**
+ * Per success-target metric, the outcomes of the term so far that were
+ * billed (every one still counted, plus those an upheld dispute reversed),
+ * disputed, and upheld.
+ */
+async function gatherDisputes(
+  reader: RiskDisputeReader,
+  usage: RiskUsageReader,
+  contract: Contract,
+  termPeriods: readonly BillingPeriod[],
+  now: Date,
+): Promise<DisputeTally[]> {
+  const first = termPeriods[0];
+  const last = termPeriods.at(-1);
+  if (first === undefined || last === undefined) return [];
+  const from = new Date(first.start);
+  const to = new Date(Math.min(Date.parse(last.end), now.getTime() + 1));
+  if (!(to.getTime() > from.getTime())) return [];
+  const rows = await reader.disputesOf(contract.customerId, { from, to });
+  const metrics = [...new Set(contract.successTargets.map((target) => target.metric))];
+  return Promise.all(
+    metrics.map(async (metric) => {
+      const counted = await usage.measure({ customerId: contract.customerId, metric, measure: 'count', basis: 'all', from, to, asOf: now });
+      const ofMetric = rows.filter((row) => row.metric === metric);
+      const upheld = ofMetric.filter((row) => row.status === 'upheld').length;
+      return { metric, billed: Number(counted) + upheld, disputed: ofMetric.length, upheld }; // exact: a count of outcomes, not money
+    }),
+  );
 }
 
 /** NPS and CSAT answers sent as outcomes; a feedback metric the catalog does not define has none, so it is not read. */

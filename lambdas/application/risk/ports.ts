@@ -198,6 +198,12 @@ export interface RiskPaymentSignalReader {
   listPaymentSignals(contractId: string, range?: { readonly from?: Date; readonly to?: Date }): Promise<StripePaymentSignal[]>;
 }
 
+/** Disputes of a customer's outcomes (lambdas/application/disputes), for the dispute-rate signal. */
+export interface RiskDisputeReader {
+  /** Disputes of the customer's outcomes that occurred in [from, to), as known now: metric and status. */
+  disputesOf(customerId: string, range: { readonly from: Date; readonly to: Date }): Promise<readonly { readonly metric: string; readonly status: 'open' | 'upheld' | 'rejected' }[]>;
+}
+
 /** The metric catalog, for what outcomes are called in sentences. */
 export type RiskMetricCatalog = MetricDisplayNameReader;
 

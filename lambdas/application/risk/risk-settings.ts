@@ -80,6 +80,7 @@ export const RiskConfigOverridesSchema = z
       csatFailingAt: Ratio,
       csatReasonBelow: Ratio,
     }),
+    disputes: section({ healthyAt: Ratio, failingAt: Ratio, reasonAt: Ratio }),
   })
   .superRefine((overrides, ctx) => {
     // Checked on the merged config: an override of one floor must still fit the defaults of the others.

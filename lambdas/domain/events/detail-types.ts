@@ -24,6 +24,18 @@ export const OUTBOUND_DETAIL_TYPES = {
   contractChanged: 'Contract Changed',
   /** A ledger entry recorded after its outcome's close grace: it may change an invoiced period. */
   outcomeAdjustmentRecorded: 'Outcome Adjustment Recorded',
+  /** A dispute of one outcome was opened. */
+  disputeOpened: 'Dispute Opened',
+  /** A dispute of one outcome was upheld or rejected. */
+  disputeResolved: 'Dispute Resolved',
+} as const;
+
+/**
+ * Disputes producers and customer portals send. Not an outcome event: routed
+ * to the disputes handler, never to ingest.
+ */
+export const DISPUTE_DETAIL_TYPES = {
+  outcomeDisputed: 'Outcome Disputed',
 } as const;
 
 /** `source` of every event the engine itself publishes. */

@@ -98,6 +98,11 @@ export const MetricDefinitionSchema = z
       })
       .optional(),
     /**
+     * The metric's dispute terms: the implicit version's, and those of any
+     * version that states none (DEFAULT_DISPUTE_TERMS when absent).
+     */
+    dispute: DisputeTermsSchema.optional(),
+    /**
      * Versions of what counts, with effective dates. Absent: one implicit
      * version 1 built from the fields above (outcome-definitions.ts).
      */

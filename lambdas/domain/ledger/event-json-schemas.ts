@@ -8,6 +8,8 @@ import {
 } from './outcome-events';
 import { OutcomeAdjustmentRecordedDetailSchema } from './outcome-adjustment-notice';
 import { OutcomeRejectedDetailSchema } from './rejection';
+import { DisputeOpenedDetailSchema, DisputeResolvedDetailSchema } from '../disputes/dispute-events';
+import { OutcomeDisputedDetailSchema } from '../disputes/dispute-request';
 
 // JSON Schemas of the event details, generated from the zod schemas so the
 // documentation producers read can never drift from what the ledger accepts.
@@ -38,6 +40,7 @@ export function eventDetailJsonSchemas(): Record<string, Record<string, unknown>
     'outcome-corrected.json': OutcomeCorrectedDetailSchema,
     'outcome-verified.json': OutcomeVerifiedDetailSchema,
     'outcomes-recorded.json': OutcomesRecordedDetailSchema,
+    'outcome-disputed.json': OutcomeDisputedDetailSchema,
   };
   const schemas: Record<string, Record<string, unknown>> = {};
   for (const [fileName, schema] of Object.entries(inbound)) {
@@ -51,6 +54,9 @@ export function eventDetailJsonSchemas(): Record<string, Record<string, unknown>
     'outcome-adjustment-recorded.json',
     z.toJSONSchema(OutcomeAdjustmentRecordedDetailSchema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>,
   );
+  for (const [fileName, schema] of Object.entries({ 'dispute-opened.json': DisputeOpenedDetailSchema, 'dispute-resolved.json': DisputeResolvedDetailSchema })) {
+    schemas[fileName] = withId(fileName, z.toJSONSchema(schema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>);
+  }
   return schemas;
 }
 

@@ -7,7 +7,7 @@ import type { OutcomeEvidence, OutcomeValue, VerifiedBy } from './outcome-events
 // in the same usage partition as the outcome it adjusts and one usage query
 // sees the outcome and everything that happened to it.
 
-export type EntryKind = 'recorded' | 'reversed' | 'corrected' | 'verified';
+export type EntryKind = 'recorded' | 'reversed' | 'corrected' | 'verified' | 'disputed' | 'dispute-resolved';
 
 interface EntryBase {
   readonly outcomeId: string;
@@ -57,7 +57,34 @@ export interface VerificationEntry extends EntryBase {
   readonly verifiedBy?: VerifiedBy | undefined;
 }
 
-export type AdjustmentEntry = ReversalEntry | CorrectionEntry | VerificationEntry;
+/**
+ * A dispute of the outcome opened. `sequence` numbers the outcome's disputes
+ * (1, 2, ...): the entry's key, so two disputes opened at once cannot both
+ * claim the next one and an outcome never has two open disputes.
+ */
+export interface DisputeOpenedEntry extends EntryBase {
+  readonly kind: 'disputed';
+  readonly sequence: number;
+  readonly disputeId: string;
+  readonly reason: string;
+  readonly raisedBy: string;
+  /** The metric's terms when it was opened: true holds the outcome out of billing until resolved. */
+  readonly hold: boolean;
+}
+
+/** The decision on a dispute of the outcome: keyed by the dispute's sequence, so it is taken once. */
+export interface DisputeResolvedEntry extends EntryBase {
+  readonly kind: 'dispute-resolved';
+  readonly sequence: number;
+  readonly disputeId: string;
+  readonly upheld: boolean;
+  readonly note: string;
+  readonly resolvedBy: string;
+}
+
+export type DisputeEntry = DisputeOpenedEntry | DisputeResolvedEntry;
+
+export type AdjustmentEntry = ReversalEntry | CorrectionEntry | VerificationEntry | DisputeEntry;
 export type LedgerEntry = RecordedEntry | AdjustmentEntry;
 
 /** The definition version an outcome was counted under (entries from before versions count under version 1). */

@@ -22,6 +22,8 @@ export interface NetOutcome {
   readonly occurredAtMs: number;
   readonly recordedAtMs: number;
   readonly billable: boolean;
+  /** An open dispute (under 'hold' terms) or an upheld one keeps it out of billing. */
+  readonly held: boolean;
   readonly verified: boolean;
   readonly corrected: boolean;
   readonly attributed: boolean;
@@ -52,6 +54,27 @@ interface Adjustments {
   verified: boolean;
   quantityCorrection: CorrectionEntry | undefined;
   valueCorrection: CorrectionEntry | undefined;
+  /** Disputes by sequence: whether opened under 'hold' terms, and the decision (true: upheld) once taken. */
+  disputes: Map<number, { hold?: boolean; upheld?: boolean }> | undefined;
+}
+
+/** Open under 'hold' terms, or upheld: see outcome-disputes.ts (disputeHolds). */
+function isHeld(adjustments: Adjustments | undefined): boolean {
+  if (adjustments?.disputes === undefined) return false;
+  for (const dispute of adjustments.disputes.values()) {
+    if (dispute.upheld === undefined ? dispute.hold === true : dispute.upheld) return true;
+  }
+  return false;
+}
+
+function disputeOf(target: Adjustments, sequence: number): { hold?: boolean; upheld?: boolean } {
+  target.disputes ??= new Map();
+  let dispute = target.disputes.get(sequence);
+  if (dispute === undefined) {
+    dispute = {};
+    target.disputes.set(sequence, dispute);
+  }
+  return dispute;
 }
 
 function foldAdjustment(target: Adjustments, entry: AdjustmentEntry): void {
@@ -66,6 +89,12 @@ function foldAdjustment(target: Adjustments, entry: AdjustmentEntry): void {
       if (entry.quantity !== undefined && isLaterCorrection(entry, target.quantityCorrection)) target.quantityCorrection = entry;
       if (entry.value !== undefined && isLaterCorrection(entry, target.valueCorrection)) target.valueCorrection = entry;
       break;
+    case 'disputed':
+      disputeOf(target, entry.sequence).hold = entry.hold;
+      break;
+    case 'dispute-resolved':
+      disputeOf(target, entry.sequence).upheld = entry.upheld;
+      break;
     default: {
       const unknown: never = entry;
       throw new TypeError(`unknown adjustment ${JSON.stringify(unknown)}`);
@@ -78,6 +107,7 @@ function netOutcome(original: RecordedEntry, adjustments: Adjustments | undefine
   const verified = adjustments?.verified ?? false;
   const quantityCorrection = adjustments?.quantityCorrection;
   const valueCorrection = adjustments?.valueCorrection;
+  const held = isHeld(adjustments);
   return {
     outcomeId: original.outcomeId,
     customerId: original.customerId,
@@ -86,7 +116,8 @@ function netOutcome(original: RecordedEntry, adjustments: Adjustments | undefine
     value: valueCorrection?.value ?? original.value,
     occurredAtMs: original.occurredAtMs,
     recordedAtMs: original.recordedAtMs,
-    billable: isBillableAt(original.billableRule, original.occurredAtMs, verified, options.asOfMs),
+    billable: !held && isBillableAt(original.billableRule, original.occurredAtMs, verified, options.asOfMs),
+    held,
     verified,
     corrected: quantityCorrection !== undefined || valueCorrection !== undefined,
     attributed: original.attributed,
@@ -115,7 +146,13 @@ export function netOutcomes(entries: Iterable<LedgerEntry>, options: NetOutcomeO
     }
     let target = adjusted.get(entry.outcomeId);
     if (target === undefined) {
-      target = { reversed: false, verified: false, quantityCorrection: undefined, valueCorrection: undefined };
+      target = {
+        reversed: false,
+        verified: false,
+        quantityCorrection: undefined,
+        valueCorrection: undefined,
+        disputes: undefined,
+      };
       adjusted.set(entry.outcomeId, target);
     }
     foldAdjustment(target, entry);

@@ -5,12 +5,13 @@
 // `grace` after its outcome occurred was therefore recorded before that
 // period's cutoff and is in its invoice. Only later entries are announced:
 // late outcomes, and reversals, corrections and verifications of outcomes
-// that occurred longer ago than the grace.
+// that occurred longer ago than the grace. Disputes are announced only when
+// they change billing: opened under 'hold' terms, and their decisions.
 import { z } from 'zod';
 import { InstantSchema } from '../periods/time-schemas';
 import type { LedgerEntry } from './ledger-entries';
 
-export const OUTCOME_ADJUSTMENT_KINDS = ['late', 'reversed', 'corrected', 'verified'] as const;
+export const OUTCOME_ADJUSTMENT_KINDS = ['late', 'reversed', 'corrected', 'verified', 'disputed', 'dispute-resolved'] as const;
 export type OutcomeAdjustmentKind = (typeof OUTCOME_ADJUSTMENT_KINDS)[number];
 
 const instant = InstantSchema;
@@ -34,6 +35,7 @@ export type OutcomeAdjustmentRecordedDetail = z.infer<typeof OutcomeAdjustmentRe
 /** The announcement for an entry that may change an invoiced period, or undefined when its period's close read it. */
 export function adjustmentNoticeOf(entry: LedgerEntry, lateAfterMs: number): OutcomeAdjustmentRecordedDetail | undefined {
   if (entry.recordedAtMs - entry.occurredAtMs <= lateAfterMs) return undefined;
+  if (entry.kind === 'disputed' && !entry.hold) return undefined;
   return {
     schemaVersion: 1,
     outcomeId: entry.outcomeId,

@@ -51,6 +51,10 @@ export function canonicalContent(entry: LedgerEntry): string {
         // Appended only when present, so the content (and hash) of verifications without it is as it always was.
         ...(entry.verifiedBy === undefined ? [] : [entry.verifiedBy.kind, entry.verifiedBy.id ?? null, entry.verifiedBy.method ?? null]),
       ]);
+    case 'disputed':
+      return canonicalJson(['disputed', entry.outcomeId, entry.sequence, entry.disputeId, entry.reason, entry.raisedBy, entry.hold]);
+    case 'dispute-resolved':
+      return canonicalJson(['dispute-resolved', entry.outcomeId, entry.sequence, entry.disputeId, entry.upheld, entry.note, entry.resolvedBy]);
     default: {
       const unknown: never = entry;
       throw new TypeError(`unknown ledger entry ${JSON.stringify(unknown)}`);
@@ -94,4 +98,6 @@ const FIELD_NAMES: Record<LedgerEntry['kind'], readonly string[]> = {
   reversed: ['kind', 'outcomeId', 'reason'],
   corrected: ['kind', 'outcomeId', 'correctionId', 'quantity', 'value.amount', 'value.currency', 'reason'],
   verified: ['kind', 'outcomeId', 'verifiedAt', 'verifiedBy.kind', 'verifiedBy.id', 'verifiedBy.method'],
+  disputed: ['kind', 'outcomeId', 'sequence', 'disputeId', 'reason', 'raisedBy', 'hold'],
+  'dispute-resolved': ['kind', 'outcomeId', 'sequence', 'disputeId', 'upheld', 'note', 'resolvedBy'],
 };

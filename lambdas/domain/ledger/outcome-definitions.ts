@@ -42,7 +42,7 @@ function resolveVersion(metric: MetricDefinition, definition: DefinitionVersion)
     ...(definition.attribution !== undefined ? { attribution: definition.attribution } : {}),
     ...(definition.exclusions !== undefined ? { exclusions: definition.exclusions } : {}),
     billable: definition.billable ?? metric.billable,
-    dispute: definition.dispute ?? DEFAULT_DISPUTE_TERMS,
+    dispute: definition.dispute ?? metric.dispute ?? DEFAULT_DISPUTE_TERMS,
     implicit: false,
   };
 }
@@ -55,7 +55,7 @@ function implicitVersion(metric: MetricDefinition): OutcomeDefinition {
     effectiveFromMs: 0,
     counts: metric.description ?? `one ${metric.unit}: ${metric.name}`,
     billable: metric.billable,
-    dispute: DEFAULT_DISPUTE_TERMS,
+    dispute: metric.dispute ?? DEFAULT_DISPUTE_TERMS,
     implicit: true,
   };
 }

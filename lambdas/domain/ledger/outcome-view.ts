@@ -5,6 +5,7 @@ import { parseAttributesJson, type OutcomeAttributes } from './outcome-attribute
 import { contentHash } from './outcome-content';
 import type { OutcomeEvidence, OutcomeValue, VerifiedBy } from './outcome-events';
 import { billableFromMs, isBillableAt } from './outcome-lifecycle';
+import { summarizeDisputes, type OutcomeDisputeView } from './outcome-disputes';
 
 // One outcome as a person asks about it: counted? since when? reversed,
 // corrected, verified? Built from every entry of the outcome known at asOf.
@@ -28,6 +29,10 @@ export interface OutcomeView {
   readonly definitionVersion: number;
   readonly evidence?: OutcomeEvidence;
   readonly billable: boolean;
+  /** Only for a disputed outcome: whether a dispute holds it out of billing (open under 'hold' terms, or upheld). */
+  readonly held?: boolean;
+  /** Only for a disputed outcome: its disputes, oldest first, with their decisions. */
+  readonly disputes?: readonly OutcomeDisputeView[];
   /** When it became (or will become) billable, if known. */
   readonly billableFrom?: string;
   readonly verified: boolean;
@@ -60,8 +65,10 @@ export function buildOutcomeView(entries: readonly LedgerEntry[], asOfMs: number
     if (entry.kind === 'recorded') original = entry;
     else if (entry.kind === 'reversed') reversal = entry;
     else if (entry.kind === 'verified') verification = entry;
-    else corrections.push(entry);
+    else if (entry.kind === 'corrected') corrections.push(entry);
   }
+  const disputes = summarizeDisputes(entries, asOfMs);
+  const held = disputes.some((dispute) => dispute.holds);
   if (original === undefined) return undefined;
   corrections.sort((a, b) => (isLaterCorrection(a, b) ? 1 : -1));
   let quantityCorrection: CorrectionEntry | undefined;
@@ -89,7 +96,8 @@ export function buildOutcomeView(entries: readonly LedgerEntry[], asOfMs: number
     billableRule: original.billableRule,
     definitionVersion: definitionVersionOf(original),
     ...(original.evidence !== undefined ? { evidence: original.evidence } : {}),
-    billable: !reversed && isBillableAt(original.billableRule, original.occurredAtMs, verified, asOfMs),
+    billable: !reversed && !held && isBillableAt(original.billableRule, original.occurredAtMs, verified, asOfMs),
+    ...(disputes.length > 0 ? { held, disputes: disputes.map(({ holds: _holds, ...dispute }) => dispute) } : {}),
     ...(billableFrom !== undefined && !reversed ? { billableFrom: iso(billableFrom) } : {}),
     verified,
     ...(verification !== undefined

@@ -126,13 +126,16 @@ export function outcomeContribution(entries: readonly LedgerEntry[]): RollupFiel
   if (net === undefined) return fields;
   addPart(fields, 'a', net);
   if (net.verified) addPart(fields, 'v', net);
-  const part = billablePart(original.billableRule, net.verified);
+  // A held outcome is in no billable part: cells and the raw scan agree because both net through netOutcomes.
+  const part = net.held ? undefined : billablePart(original.billableRule, net.verified);
   if (part !== undefined) addPart(fields, part, net);
   return fields;
 }
 
 function entryKey(entry: LedgerEntry): string {
-  return entry.kind === 'corrected' ? `C#${entry.correctionId}` : entry.kind;
+  if (entry.kind === 'corrected') return `C#${entry.correctionId}`;
+  if (entry.kind === 'disputed' || entry.kind === 'dispute-resolved') return `${entry.kind}#${entry.sequence}`;
+  return entry.kind;
 }
 
 function compareInRollupOrder(originalRecordedAtMs: number) {

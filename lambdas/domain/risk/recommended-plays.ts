@@ -59,4 +59,12 @@ export const RECOMMENDED_PLAYS: Readonly<Record<SignalCode, RecommendedPlay>> = 
       'Log the themes and agree fixes with the product or support team',
     ],
   },
+  outcome_disputes: {
+    code: 'billing_trust_review',
+    title: 'Walk the customer through what was billed',
+    steps: [
+      'Send the itemised statement and go through the disputed outcomes with finance and the customer',
+      'Where disputes are upheld often, agree with product what counts and tighten the outcome definition',
+    ],
+  },
 };

@@ -13,6 +13,7 @@ export const SIGNAL_CODES = [
   'payment_health',
   'signal_gap',
   'customer_feedback',
+  'outcome_disputes',
 ] as const;
 
 export type SignalCode = (typeof SIGNAL_CODES)[number];
@@ -50,6 +51,8 @@ export interface RiskConfig {
     readonly csatFailingAt: string;
     readonly csatReasonBelow: string;
   };
+  /** Share of billed outcomes disputed in the term (ratios). */
+  readonly disputes: { readonly healthyAt: string; readonly failingAt: string; readonly reasonAt: string };
 }
 
 export const DEFAULT_RISK_CONFIG: RiskConfig = {
@@ -60,6 +63,7 @@ export const DEFAULT_RISK_CONFIG: RiskConfig = {
     payment_health: 15,
     signal_gap: 10,
     customer_feedback: 10,
+    outcome_disputes: 10,
   },
   tierFloors: { watch: 25, at_risk: 45, critical: 65 },
   severeSignalRisk: '0.9',
@@ -84,6 +88,7 @@ export const DEFAULT_RISK_CONFIG: RiskConfig = {
     csatFailingAt: '0.5',
     csatReasonBelow: '0.7',
   },
+  disputes: { healthyAt: '0.01', failingAt: '0.1', reasonAt: '0.02' },
 };
 
 export type RiskConfigOverrides = {

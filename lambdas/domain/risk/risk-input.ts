@@ -107,6 +107,19 @@ export const DeliveredValueSchema = RiskPeriodSchema.extend({
 });
 export type DeliveredValue = z.infer<typeof DeliveredValueSchema>;
 
+/**
+ * Disputes of one metric's outcomes that occurred in the term so far: how
+ * many outcomes were billed (counted now, plus those an upheld dispute
+ * reversed), how many were disputed, how many of those upheld.
+ */
+export const DisputeTallySchema = z.strictObject({
+  metric: z.string().min(1).max(128),
+  billed: z.int().min(0),
+  disputed: z.int().min(0),
+  upheld: z.int().min(0),
+});
+export type DisputeTally = z.infer<typeof DisputeTallySchema>;
+
 export const RiskAssessmentInputSchema = z.strictObject({
   contract: RiskContractSchema,
   /** The checkpoint this assessment runs for (days before term end); absent for ad-hoc checks. */
@@ -126,6 +139,8 @@ export const RiskAssessmentInputSchema = z.strictObject({
   /** Absent: payments are not wired for this contract (signal not applicable). Empty: nothing went wrong. */
   paymentSignals: z.array(PaymentSignalSchema).optional(),
   feedback: z.array(FeedbackSchema).default([]),
+  /** Absent: disputes were not read (signal not applicable). One tally per success-target metric. */
+  disputes: z.array(DisputeTallySchema).optional(),
   outcomeValues: z.array(OutcomeValueSchema).default([]),
   deliveredValues: z.array(DeliveredValueSchema).default([]),
   /** occurredAt of the customer's most recent outcome of any metric. */

@@ -4,6 +4,7 @@ import type { ParsedRiskAssessmentInput, RiskContract } from './risk-input';
 import type { SignalEvaluation } from './signal-result';
 import { evaluateCommitmentBurn } from './signals/commitment-burn';
 import { evaluateCustomerFeedback } from './signals/customer-feedback';
+import { evaluateOutcomeDisputes } from './signals/outcome-disputes';
 import { evaluateOutcomeAttainment } from './signals/outcome-attainment';
 import { evaluateOutcomeTrend } from './signals/outcome-trend';
 import { evaluatePaymentHealth } from './signals/payment-health';
@@ -89,5 +90,11 @@ export const RISK_SIGNALS: Readonly<Record<SignalCode, RiskSignalDefinition>> = 
     thresholds: 'feedback',
     reads: ['feedback'],
     reasonCodes: ['low_nps', 'low_csat'],
+  },
+  outcome_disputes: {
+    evaluate: evaluateOutcomeDisputes,
+    thresholds: 'disputes',
+    reads: ['disputes'],
+    reasonCodes: ['outcomes_disputed'],
   },
 };

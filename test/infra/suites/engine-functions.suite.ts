@@ -6,6 +6,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { BillingEnvironmentSchema } from '../../../lambdas/composition/billing-service';
 import { RiskEnvironmentSchema } from '../../../lambdas/handlers/check-renewal-risk';
 import { CorrectInvoicedPeriodEnvironmentSchema } from '../../../lambdas/handlers/correct-invoiced-period';
+import { OpenDisputesEnvSchema } from '../../../lambdas/handlers/open-disputes';
 import { LoadPlansEnvSchema } from '../../../lambdas/handlers/load-plans';
 import { SchedulePeriodClosesEnvironmentSchema } from '../../../lambdas/handlers/schedule-period-closes';
 import { ScheduleEnvironmentSchema } from '../../../lambdas/handlers/schedule-renewal-checks';
@@ -56,6 +57,7 @@ describe('engine functions: environment', () => {
     ],
     ['check-renewal-risk', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME', 'USAGE_ROLLUP_SETTLE_MINUTES']],
     ['apply-ledger-changes', ['ENGINE_TABLE_NAME', 'LEDGER_TABLE_NAME']],
+    ['open-disputes', ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME']],
     [
       'correct-invoiced-period',
       ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'FINALIZE_INVOICES', 'LEDGER_TABLE_NAME', 'STRIPE_RATE_PER_SECOND', 'STRIPE_SECRET_ARN'],
@@ -77,6 +79,7 @@ describe('engine functions: environment', () => {
     ['close-period', BillingEnvironmentSchema],
     ['check-renewal-risk', RiskEnvironmentSchema],
     ['correct-invoiced-period', CorrectInvoicedPeriodEnvironmentSchema],
+    ['open-disputes', OpenDisputesEnvSchema],
     ['schedule-renewal-checks', ScheduleEnvironmentSchema],
     ['schedule-period-closes', SchedulePeriodClosesEnvironmentSchema],
   ] as const)('%s: every variable its handler requires is set', (handler, schema) => {

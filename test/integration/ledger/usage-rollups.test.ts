@@ -15,7 +15,7 @@ import { riskUsageThroughRollups } from '../../../lambdas/application/risk/read-
 import { createApplyLedgerChangesHandler } from '../../../lambdas/handlers/apply-ledger-changes';
 import type { UsageRequirement } from '../../../lambdas/domain/rating/usage-requirements';
 import { LedgerStreamReader } from '../../../lib/local/ledger-stream-reader';
-import { corrected, createLedgerKit, recorded, reversed, verified, type LedgerKit } from './ledger-test-kit';
+import { CATALOG, corrected, createLedgerKit, recorded, reversed, verified, type LedgerKit } from './ledger-test-kit';
 
 const MINUTE = 60_000;
 const FROM = '2026-11-01T00:00:00Z';
@@ -36,12 +36,17 @@ function requirementSets(metric: string): UsageRequirement[][] {
 type Step =
   | { kind: 'record'; metric: (typeof METRICS)[number]; quantity: string; amount: string; agent: string; occurredMinutesAgo: number }
   | { kind: 'reverse' | 'verify'; target: number }
-  | { kind: 'correct'; target: number; quantity: string; amount: string };
+  | { kind: 'correct'; target: number; quantity: string; amount: string }
+  | { kind: 'dispute'; target: number }
+  | { kind: 'decide'; target: number; upheld: boolean };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('record' as const), metric: fc.constantFrom(...METRICS), quantity: fc.constantFrom('1', '2', '0.5', '12.125'), amount: fc.constantFrom('10', '0.01', '99.99'), agent: fc.constantFrom('a', 'b', 'c'), occurredMinutesAgo: fc.integer({ min: 0, max: 30 * 60 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('reverse' as const, 'verify' as const), target: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('correct' as const), target: fc.nat(), quantity: fc.constantFrom('3', '0.25'), amount: fc.constantFrom('5', '1.5') }) },
+  // Disputes: held ones (ticket.resolved, energy.saved) leave every billable part until decided.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('dispute' as const), target: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('decide' as const), target: fc.nat(), upheld: fc.boolean() }) },
 );
 
 describe('usage rollups on DynamoDB Local and its stream', () => {
@@ -62,7 +67,15 @@ describe('usage rollups on DynamoDB Local and its stream', () => {
     });
 
   beforeAll(async () => {
-    kit = await createLedgerKit({ start: '2026-11-03T00:00:00Z' });
+    kit = await createLedgerKit({
+      start: '2026-11-03T00:00:00Z',
+      catalog: {
+        ...CATALOG,
+        metrics: (CATALOG.metrics ?? []).map((metric) =>
+          metric.code === 'ticket.resolved' || metric.code === 'energy.saved' ? { ...metric, dispute: { windowDays: 60, whileOpen: 'hold' as const } } : metric,
+        ),
+      },
+    });
     dataDir = await mkdtemp(join(tmpdir(), 'rollups-'));
     rollups = createUsageRollupService({
       dynamoDb: kit.tables.client,
@@ -95,6 +108,10 @@ describe('usage rollups on DynamoDB Local and its stream', () => {
         if (step.kind === 'reverse') await kit.service.ingestMessage(reversed({ outcomeId, reason: 'refunded' }));
         else if (step.kind === 'verify') await kit.service.ingestMessage(verified({ outcomeId }));
         else if (step.kind === 'correct') await kit.service.ingestMessage(corrected({ outcomeId, correctionId: `fix-${index}`, quantity: step.quantity, reason: 'recount' }));
+        else if (step.kind === 'dispute') await kit.service.openDispute({ disputeId: `d-${outcomeId}`, outcomeIds: [outcomeId], reason: 'not resolved', raisedBy: 'acme' });
+        else if (step.kind === 'decide' && (await kit.service.getOutcome(outcomeId))?.disputes?.some((dispute) => dispute.disputeId === `d-${outcomeId}`)) {
+          await kit.service.resolveDispute({ disputeId: `d-${outcomeId}`, upheld: step.upheld, note: 'checked', resolvedBy: 'csm', outcomeIds: [outcomeId] });
+        }
       }
       kit.clock.advance(((index * 7919) % 23) * MINUTE);
       if (index % 10 === 0) cutoffs.push(kit.clock.now().toISOString());

@@ -32,7 +32,14 @@ interface OutcomePlan {
   readonly quantity: string;
   readonly value: OutcomeValue | undefined;
   readonly rule: BillableRule;
-  readonly adjustments: readonly { kind: 'reversed' | 'verified' | 'corrected'; delay: number; quantity: string | undefined; value: OutcomeValue | undefined }[];
+  readonly adjustments: readonly {
+    kind: 'reversed' | 'verified' | 'corrected' | 'disputed' | 'dispute-resolved';
+    delay: number;
+    quantity: string | undefined;
+    value: OutcomeValue | undefined;
+    /** For disputes: opened under 'hold' terms; for decisions: upheld. */
+    flag: boolean;
+  }[];
 }
 
 const outcomeArb: fc.Arbitrary<OutcomePlan> = fc.record({
@@ -44,13 +51,15 @@ const outcomeArb: fc.Arbitrary<OutcomePlan> = fc.record({
   rule: ruleArb,
   adjustments: fc.array(
     fc.record({
-      kind: fc.constantFrom('reversed' as const, 'verified' as const, 'corrected' as const),
+      // Disputes too: a held one takes the outcome out of every billable part until decided.
+      kind: fc.constantFrom('reversed' as const, 'verified' as const, 'corrected' as const, 'disputed' as const, 'dispute-resolved' as const),
       // Negative delays: a skewed clock records an adjustment before its original.
       delay: fc.integer({ min: -2000, max: 8 * HOUR }),
       quantity: fc.option(decimalArb, { nil: undefined }),
       value: valueArb,
+      flag: fc.boolean(),
     }),
-    { maxLength: 3 },
+    { maxLength: 4 },
   ),
 });
 
@@ -81,6 +90,11 @@ function historyOf(plans: readonly OutcomePlan[]): LedgerEntry[] {
       seen.add(key);
       if (adjustment.kind === 'reversed') entries.push({ ...base, kind: 'reversed', reason: 'r' });
       else if (adjustment.kind === 'verified') entries.push({ ...base, kind: 'verified', verifiedAtMs: undefined });
+      else if (adjustment.kind === 'disputed') {
+        entries.push({ ...base, kind: 'disputed', sequence: 1, disputeId: 'd', reason: 'r', raisedBy: 'x', hold: adjustment.flag });
+      } else if (adjustment.kind === 'dispute-resolved') {
+        entries.push({ ...base, kind: 'dispute-resolved', sequence: 1, disputeId: 'd', upheld: adjustment.flag, note: 'n', resolvedBy: 'x' });
+      }
       else if (adjustment.quantity !== undefined || adjustment.value !== undefined) {
         entries.push({ ...base, kind: 'corrected', correctionId: `c${adjustmentIndex}`, quantity: adjustment.quantity, value: adjustment.value, reason: 'r' });
       }

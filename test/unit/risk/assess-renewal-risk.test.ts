@@ -89,6 +89,7 @@ describe('weight redistribution', () => {
       ['payment_health', false, '0'],
       ['signal_gap', true, '16.67'],
       ['customer_feedback', false, '0'],
+      ['outcome_disputes', false, '0'],
     ]);
     expect(signal(assessment, 'commitment_burn').notApplicableReason).toBe('the contract has no committed amount');
     expect(signal(assessment, 'payment_health').notApplicableReason).toBe('no payment signals: payments are not connected, or nothing has been invoiced through Stripe yet');

@@ -224,3 +224,40 @@ describe('gatherRiskInput', () => {
     expect(without.outcomeMetrics.filter((metric) => metric.startsWith('feedback.')).sort()).toEqual(['feedback.csat', 'feedback.nps']);
   });
 });
+
+describe('gatherRiskInput: disputes', () => {
+  it("tallies the term's disputes per success-target metric: billed = counted now + upheld (reversed since)", async () => {
+    const usage = new FakeUsage({ '2026-01-01': '1170' });
+    const ranges: { from: Date; to: Date }[] = [];
+    const rows = [
+      ...Array.from({ length: 30 }, () => ({ metric: 'ticket.resolved', status: 'upheld' as const })),
+      ...Array.from({ length: 8 }, () => ({ metric: 'ticket.resolved', status: 'rejected' as const })),
+      ...Array.from({ length: 3 }, () => ({ metric: 'ticket.resolved', status: 'open' as const })),
+      { metric: 'order.recovered', status: 'upheld' as const },
+    ];
+    const input = await gatherRiskInput(
+      deps(usage, {
+        disputes: {
+          disputesOf: async (customerId, range) => {
+            expect(customerId).toBe('acme');
+            ranges.push(range);
+            return rows;
+          },
+        },
+      }),
+      { contract: contract(), now: new Date('2026-02-10T00:00:00Z') },
+    );
+    expect(ranges).toEqual([{ from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-02-10T00:00:00.001Z') }]);
+    expect(input.disputes).toEqual([{ metric: 'ticket.resolved', billed: 1200, disputed: 41, upheld: 30 }]);
+    const countQuery = usage.queries.find((query) => query.measure === 'count' && query.basis === 'all');
+    expect(countQuery).toMatchObject({ from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-02-10T00:00:00.001Z') });
+    expect(assessRenewalRisk(input).reasons.find((reason) => reason.code === 'outcomes_disputed')?.message).toBe(
+      '41 of 1,200 ticket.resolved outcomes disputed this term, 30 upheld',
+    );
+  });
+
+  it('leaves disputes out without a dispute reader (the signal does not apply)', async () => {
+    const input = await gatherRiskInput(deps(new FakeUsage({})), { contract: contract(), now: new Date('2026-02-10T00:00:00Z') });
+    expect(input.disputes).toBeUndefined();
+  });
+});

@@ -18,13 +18,14 @@ const settingsWeightKeys = Object.keys(RiskConfigOverridesSchema.shape.weights.u
 /**
  * The worked example with every signal's input present and something wrong
  * in each: attainment and trend below target, spend under the commitment, a
- * failed payment, 20 days without outcomes and a detractor.
+ * failed payment, 20 days without outcomes, a detractor and disputed outcomes.
  */
 const everySignalApplies = baseInput({
   spendToDateMinor: '3000000',
   paymentSignals: [{ kind: 'payment_failed', invoiceId: 'in_1', occurredAt: '2026-10-01T12:00:00Z' }],
   feedback: [{ kind: 'nps', score: 3, occurredAt: '2026-09-20T12:00:00Z' }],
   lastOutcomeAt: '2026-09-25T12:00:00Z',
+  disputes: [{ metric: 'ticket.resolved', billed: 1200, disputed: 41, upheld: 30 }],
 });
 
 describe('the risk signal registry', () => {

@@ -1,0 +1,27 @@
+import type { CatalogSnapshot } from '../../domain/ledger/catalog';
+import type { DisputeEntry, LedgerEntry } from '../../domain/ledger/ledger-entries';
+import type { EventPublisher, PutEntryResult } from '../ports';
+
+// What the dispute use cases need. Disputes are ledger entries next to the
+// outcome they name (append-only, conditional writes), so the ledger's own
+// repository serves them; only the listing is theirs.
+
+export interface DisputeLedger {
+  /** Claims the entry's key by writing it, conditionally: never overwrites. */
+  putEntry(entry: LedgerEntry): Promise<PutEntryResult>;
+  /** Every entry of one outcome, strongly consistent. */
+  getOutcomeEntries(outcomeId: string): Promise<LedgerEntry[]>;
+  /** The dispute entries (opened and decided) of one dispute, across its outcomes. */
+  listDisputeEntries(disputeId: string): Promise<DisputeEntry[]>;
+  /** Every dispute entry, page by page. */
+  streamAllDisputeEntries(): AsyncIterable<readonly DisputeEntry[]>;
+}
+
+export interface DisputeDeps {
+  readonly ledger: DisputeLedger;
+  readonly catalog: { get(): Promise<CatalogSnapshot> };
+  readonly publisher: EventPublisher;
+  readonly nowMs: () => number;
+  /** Entries recorded this long after their outcome may change an invoiced period: announced (outcome-adjustment-notice.ts). */
+  readonly lateAfterMs: number;
+}
