@@ -7,7 +7,7 @@ import { netOutcomes } from '../../domain/ledger/net-outcomes';
 import { describeUsageQuery } from '../../domain/ledger/summarize-usage';
 import { UsageAccumulator } from '../../domain/rating/aggregate-outcomes';
 import type { MetricUsage, PeriodUsage } from '../../domain/rating/usage';
-import { usageRequirementsFor, type UsageRequirement } from '../../domain/rating/usage-requirements';
+import { requirementsByLedgerMetric, usageWindowBounds, usageWindowOfPeriod } from '../../domain/rating/usage-window';
 
 // Reads a contract period's usage from the ledger for the rating engine: one
 // ledger query per ledger metric the plan version reads (customer × metric ×
@@ -30,28 +30,12 @@ export class LedgerUsageReader implements UsageReader, UsageWindowReader {
   constructor(private readonly deps: LedgerUsageReaderDeps) {}
 
   readPeriodUsage(request: UsageRequest): Promise<PeriodUsage> {
-    return this.readUsage({
-      customerId: request.contract.customerId,
-      requirements: usageRequirementsFor(request.planVersion),
-      from: request.period.start,
-      to: request.period.end,
-      asOf: request.asOf,
-    });
+    return this.readUsage(usageWindowOfPeriod(request));
   }
 
   async readUsage(request: UsageWindowRequest): Promise<PeriodUsage> {
-    const fromMs = Date.parse(request.from);
-    const toMs = Date.parse(request.to);
-    const asOfMs = Date.parse(request.asOf);
-    if (![fromMs, toMs, asOfMs].every(Number.isFinite) || toMs <= fromMs) {
-      throw new RangeError(`invalid usage window ${request.from} .. ${request.to} as of ${request.asOf}`);
-    }
-    const byMetric = new Map<string, UsageRequirement[]>();
-    for (const requirement of request.requirements) {
-      const list = byMetric.get(requirement.ledgerMetric);
-      if (list) list.push(requirement);
-      else byMetric.set(requirement.ledgerMetric, [requirement]);
-    }
+    const { fromMs, toMs, asOfMs } = usageWindowBounds(request);
+    const byMetric = requirementsByLedgerMetric(request.requirements);
     const perMetric = await mapWithConcurrency([...byMetric.entries()], this.deps.concurrency ?? 4, async ([metric, requirements]) => {
       const query = { customerId: request.customerId, metric, fromMs, toMs, asOfMs };
       const entries: LedgerEntry[] = [];

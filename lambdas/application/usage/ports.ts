@@ -1,7 +1,7 @@
 import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
 import type { RollupCellKey, RollupDelta, RollupFields } from '../../domain/ledger/usage-rollup';
 import type { PeriodUsage } from '../../domain/rating/usage';
-import type { UsageRequirement } from '../../domain/rating/usage-requirements';
+import type { UsageWindow } from '../../domain/rating/usage-window';
 import type { LedgerRepository } from '../ports';
 
 // What the usage rollup use cases need from the outside world.
@@ -56,15 +56,8 @@ export interface RollupProgress {
 /** The ledger as the rollups read it: the raw tail and single outcomes. */
 export type RollupLedger = Pick<LedgerRepository, 'streamUsageEntries' | 'getOutcomeEntries'>;
 
-export interface UsageWindowRequest {
-  readonly customerId: string;
-  readonly requirements: readonly UsageRequirement[];
-  /** occurredAt window [from, to), RFC 3339. */
-  readonly from: string;
-  readonly to: string;
-  /** recordedAt cutoff (inclusive), RFC 3339. */
-  readonly asOf: string;
-}
+/** A customer's usage window: requirements, occurredAt [from, to), recordedAt cutoff (domain/rating/usage-window.ts). */
+export type UsageWindowRequest = UsageWindow;
 
 /** Reads usage for explicit requirements (simulations read the union of two plan versions' needs). */
 export interface UsageWindowReader {

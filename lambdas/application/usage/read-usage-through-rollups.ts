@@ -15,7 +15,7 @@ import {
 import type { UsageBasis } from '../../domain/ledger/summarize-usage';
 import type { MetricUsage, PeriodUsage } from '../../domain/rating/usage';
 import { isRollupAnswerable, metricUsageFromRollup } from '../../domain/rating/usage-from-rollup';
-import { usageRequirementsFor, type UsageRequirement } from '../../domain/rating/usage-requirements';
+import { requirementsByLedgerMetric, usageWindowBounds, usageWindowOfPeriod } from '../../domain/rating/usage-window';
 import type { RollupLedger, RollupProgress, RollupStore, UsageWindowReader, UsageWindowRequest } from './ports';
 
 // Usage for rating through the rollups: sealed cells plus the raw tail of
@@ -45,28 +45,14 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
   constructor(private readonly deps: RollupUsageReaderDeps) {}
 
   readPeriodUsage(request: UsageRequest): Promise<PeriodUsage> {
-    return this.readUsage({
-      customerId: request.contract.customerId,
-      requirements: usageRequirementsFor(request.planVersion),
-      from: request.period.start,
-      to: request.period.end,
-      asOf: request.asOf,
-    });
+    return this.readUsage(usageWindowOfPeriod(request));
   }
 
   async readUsage(request: UsageWindowRequest): Promise<PeriodUsage> {
-    const fromMs = Date.parse(request.from);
-    const toMs = Date.parse(request.to);
-    const asOfMs = Date.parse(request.asOf);
-    if (![fromMs, toMs, asOfMs].every(Number.isFinite) || toMs <= fromMs) {
-      throw new RangeError(`invalid usage window ${request.from} .. ${request.to} as of ${request.asOf}`);
-    }
+    const { fromMs, toMs, asOfMs } = usageWindowBounds(request);
     const sealedBeforeMs = await this.sealedBefore(fromMs, toMs, asOfMs);
     if (sealedBeforeMs === undefined) return this.deps.raw.readUsage(request);
-    const byMetric = new Map<string, UsageRequirement[]>();
-    for (const requirement of request.requirements.filter(isRollupAnswerable)) {
-      byMetric.set(requirement.ledgerMetric, [...(byMetric.get(requirement.ledgerMetric) ?? []), requirement]);
-    }
+    const byMetric = requirementsByLedgerMetric(request.requirements.filter(isRollupAnswerable));
     const rawRequirements = request.requirements.filter((requirement) => !isRollupAnswerable(requirement));
     const perMetric = await mapWithConcurrency([...byMetric.entries()], this.deps.concurrency ?? 4, async ([metric, requirements]) => {
       const answer = await this.answer({ customerId: request.customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs });
