@@ -44,7 +44,7 @@ function LineDetail({ api, base, invoiceId, line, currency }: { api: Api; base: 
           <>
             <code>{line.ledgerQuery.rerun}</code>
             <div>
-              <button type="button" onClick={load} aria-label={`Show the outcomes behind ${line.description}`}>
+              <button type="button" onClick={load} aria-label={`Show outcomes for ${line.description}`}>
                 Show outcomes
               </button>
             </div>
