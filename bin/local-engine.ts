@@ -12,7 +12,7 @@ interface Flags {
   seed: boolean;
   verbose?: boolean;
   console: boolean;
-  consolePort: number;
+  consolePort?: number;
   portalFrameAncestors?: string;
 }
 
@@ -31,7 +31,7 @@ const flags = new Command('local-engine')
   .option('--dynamodb-port <port>', 'port for the DynamoDB Local the engine starts', portNumber)
   .option('--no-seed', 'do not load the example catalog')
   .option('--verbose', "show the handlers' info logs and EMF metric lines")
-  .option('--console-port <port>', 'web console and customer portal port on 127.0.0.1', portNumber, 4020)
+  .option('--console-port <port>', 'web console and customer portal port on 127.0.0.1 (default 4020, or a free port when 4020 is taken or --port is 0)', portNumber)
   .option('--no-console', 'do not serve the web console and customer portal')
   .option(
     '--portal-frame-ancestors <origins>',
@@ -73,7 +73,8 @@ const engine = await startLocalEngine({
   ...(flags.dynamodbPort !== undefined ? { dynamoDbPort: flags.dynamodbPort } : {}),
   seed: flags.seed,
   renewalRisk: { settings: renewalRiskSettings },
-  ...(flags.console ? { console: { port: flags.consolePort, portalFrameAncestors } } : {}),
+  // With --port 0 (tests, several engines) the console takes a free port too.
+  ...(flags.console ? { console: { ...(flags.consolePort !== undefined ? { port: flags.consolePort } : flags.port === 0 ? { port: 0 } : {}), portalFrameAncestors } } : {}),
   log,
 }).catch((error: unknown) => {
   process.stderr.write(`Could not start the local engine: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -4,6 +4,7 @@
 // event. Pages carry a strict Content-Security-Policy; the portal's
 // frame-ancestors lists the origins allowed to embed it (an engine setting),
 // the console may not be framed at all.
+import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -63,7 +64,7 @@ export function contentSecurityPolicy(page: 'console' | 'portal', frameAncestors
 
 export interface ConsoleServerOptions {
   service: ConsoleService;
-  /** 127.0.0.1 port; 0 picks a free one. @default 4020 */
+  /** 127.0.0.1 port; 0 picks a free one. @default 4020, or a free port when 4020 is taken */
   port?: number;
   /** Origins allowed to embed the portal in an iframe. @default none */
   portalFrameAncestors?: readonly string[];
@@ -121,7 +122,7 @@ export function toPayloadV2Event(request: IncomingMessage, url: URL, body: strin
       domainName: url.host,
       domainPrefix: 'local',
       http: { method: request.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: request.headers['user-agent'] ?? '' },
-      requestId: `${now.getTime()}-${Math.random().toString(36).slice(2)}`,
+      requestId: randomUUID(),
       routeKey: '$default',
       stage: '$default',
       time: now.toUTCString(),
@@ -187,10 +188,22 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       else response.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_CONSOLE_PORT, '127.0.0.1', () => resolve());
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  try {
+    await listen(options.port ?? DEFAULT_CONSOLE_PORT);
+  } catch (error) {
+    // Only the default gives way (a second engine, tests in parallel); a port asked for is an error.
+    if (options.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    log(`port ${DEFAULT_CONSOLE_PORT} is taken; the console listens on a free port instead`);
+    await listen(0);
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/`;
   return {

@@ -64,7 +64,7 @@ async function startLocalConsole(
   },
 ): Promise<{ info: LocalConsole; url: string; close: () => Promise<void> }> {
   const { createConsoleService } = await import('../../lambdas/composition/console-service');
-  const { startConsoleServer, DEFAULT_CONSOLE_PORT } = await import('./console-server');
+  const { startConsoleServer } = await import('./console-server');
   const { localPortalKeyring, localStaffAuthenticator, localStaffToken } = await import('./local-console-access');
   const staffToken = await localStaffToken(deps.dataDir);
   let portalBaseUrl = '';
@@ -86,7 +86,7 @@ async function startLocalConsole(
         return portalBaseUrl;
       },
     },
-    port: settings.port ?? DEFAULT_CONSOLE_PORT,
+    ...(settings.port !== undefined ? { port: settings.port } : {}),
     ...(settings.portalFrameAncestors ? { portalFrameAncestors: settings.portalFrameAncestors } : {}),
     ...(settings.assetsDir ? { assetsDir: settings.assetsDir } : {}),
     log: deps.log,
@@ -163,7 +163,7 @@ export interface LocalEngineOptions {
 }
 
 export interface LocalConsoleSettings {
-  /** 127.0.0.1 port; 0 picks a free one. @default 4020 */
+  /** 127.0.0.1 port; 0 picks a free one. @default 4020, or a free port when 4020 is taken */
   port?: number;
   /** Origins allowed to embed the portal in an iframe (its CSP frame-ancestors). */
   portalFrameAncestors?: readonly string[];
