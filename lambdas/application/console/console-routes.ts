@@ -23,7 +23,7 @@ import {
   renewalBoard,
   simulateProposal,
 } from './console-views';
-import type { ConsoleStores, PortalLinkKeyring, StaffAuthenticator, StaffIdentity } from './ports';
+import type { ConsoleExtensions, ConsoleStores, PortalLinkKeyring, StaffAuthenticator, StaffIdentity } from './ports';
 
 export interface ConsoleService {
   readonly stores: ConsoleStores;
@@ -31,6 +31,8 @@ export interface ConsoleService {
   readonly staff: StaffAuthenticator;
   /** Where portal links point: the portal page's absolute URL (e.g. https://console.example.com/portal/). */
   readonly portalBaseUrl?: string;
+  /** Live spend, thresholds and caps, disputes, statements: routes are added here as those capabilities land. */
+  readonly extensions?: ConsoleExtensions;
 }
 
 export interface ConsoleRequest {
