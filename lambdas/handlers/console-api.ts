@@ -46,7 +46,8 @@ export function createConsoleApiHandler(service: () => Promise<ConsoleService> |
       });
       return { statusCode: response.status, headers: JSON_HEADERS, body: toJson(response.body) };
     } catch (error) {
-      // The engine's own failures (storage, configuration) are thrown to the platform: the Errors alarm sees them.
+      // The engine's own failures (storage, configuration): logged at error level (the log alarm sees them) and
+      // answered with their status and retryable flag, so the page can say "try again"; anything untyped is thrown.
       if (!isAnsweredToCaller(error)) {
         if (error instanceof EngineError) {
           logger.error('console API request failed', { code: error.code, path: event.rawPath });

@@ -22,16 +22,13 @@ import type { NetOutcome } from '../../domain/ledger/net-outcomes';
 import { ConsoleNotFoundError } from './console-errors';
 import type { ConsoleStores } from './ports';
 
-const PRIORITY_ORDER: Readonly<Record<string, number>> = { critical: 0, high: 1, medium: 2, low: 3 };
-
-/** Open tasks, the most urgent first: priority rank, then due date, then task id (a stable order). */
+/** Open tasks, the most urgent first: priority rank (P1 first), then due date, then task id (a stable order). */
 export async function renewalBoard(stores: ConsoleStores, request: { includeResolved?: boolean; owner?: string }): Promise<RenewalTaskView[]> {
   const tasks = await stores.tasks.listTasks({
     ...(request.includeResolved ? { includeResolved: true } : {}),
     ...(request.owner !== undefined ? { owner: request.owner } : {}),
   });
-  const rank = (task: RenewalTaskView) => PRIORITY_ORDER[task.priority.rank] ?? 9;
-  return [...tasks].sort((a, b) => rank(a) - rank(b) || a.dueDate.localeCompare(b.dueDate) || a.id.localeCompare(b.id));
+  return [...tasks].sort((a, b) => a.priority.rank.localeCompare(b.priority.rank) || a.dueDate.localeCompare(b.dueDate) || a.id.localeCompare(b.id));
 }
 
 export interface ProgressPeriod {

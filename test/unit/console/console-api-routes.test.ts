@@ -62,6 +62,18 @@ describe('staff routes', () => {
     expect(rejected.body.byCode.map((g: any) => [g.code, g.count])).toEqual([['UNKNOWN_METRIC', 2]]);
   });
 
+  it('order the board by priority rank, then due date', async () => {
+    const fixture = consoleFixture();
+    const base = fixture.tasks.get(ACME_TASK);
+    if (!base) throw new Error('fixture without its task');
+    const add = (id: string, rank: string, dueDate: string) => fixture.tasks.set(id, { ...base, id, dueDate, priority: { ...base.priority, rank } } as typeof base);
+    add('t-p1-late', 'P1', '2026-10-01');
+    add('t-p3-soon', 'P3', '2026-09-05');
+    add('t-p2-soon', 'P2', '2026-09-05');
+    const board = await call(fixture, 'GET', '/api/tasks', { token: STAFF_TOKEN });
+    expect(board.body.map((t: any) => t.id)).toEqual(['t-p1-late', 't-p2-soon', ACME_TASK, 't-p3-soon']);
+  });
+
   it('acknowledge a task and record the renewal result in the store, as the signed-in staff member', async () => {
     const fixture = consoleFixture();
     const acked = await call(fixture, 'POST', `/api/tasks/${enc(ACME_TASK)}/acknowledge`, { token: STAFF_TOKEN });

@@ -85,7 +85,7 @@ function task(contractId: string, customerId: string): RenewalTaskView {
     dueDate: '2026-09-11',
     owner: 'renewals-queue',
     ownerIsFallback: true,
-    priority: { rank: 'high', currency: 'USD' },
+    priority: { rank: 'P2', currency: 'USD' },
     reasons: [{ code: 'outcome_attainment', message: 'Delivered 40% of target over the last 2 periods' }],
     valueSummary: { sentence: 'Delivered 6,000 energy saved this term.' },
     version: 1,
