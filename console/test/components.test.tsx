@@ -7,6 +7,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/pr
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiPath, createApi, credentialFromFragment, type Api } from '../src/api';
 import { groupDigits, minorToDecimal } from '../src/format';
+import { SimulationChart } from '../src/finance';
 import { InvoiceView } from '../src/invoice-view';
 import { ProgressChart } from '../src/progress-chart';
 import { TaskCard } from '../src/renewal-board';
@@ -154,6 +155,22 @@ describe('InvoiceView', () => {
     const outcomes = await screen.findByRole('table', { name: 'Outcomes behind Energy saved' });
     expect(outcomes.textContent).toContain('o-1');
     expect(outcomes.textContent).toContain('2 outcome(s)');
+  });
+});
+
+describe('SimulationChart', () => {
+  it('tables current against proposed revenue per contract with the totals, exact decimals grouped', () => {
+    render(
+      <SimulationChart
+        rows={[
+          { contractId: 'ctr-acme-2026', customerId: 'acme', currency: 'USD', periods: '3', current: '6150.00', proposed: '5750.00', difference: '-400.00', differencePercent: '-6.50' },
+          { contractId: 'TOTAL', customerId: '1 contract(s)', currency: 'USD', periods: '', current: '6150.00', proposed: '5750.00', difference: '-400.00', differencePercent: '-6.50' },
+        ]}
+      />,
+    );
+    expect(screen.getByRole('img', { name: /Current against proposed revenue per contract/ })).toBeTruthy();
+    const rows = screen.getAllByRole('row').map((row) => row.textContent);
+    expect(rows.slice(1)).toEqual(['ctr-acme-2026acme36,150.00 USD5,750.00 USD-400.00 USD (-6.50%)', 'TOTAL1 contract(s)6,150.00 USD5,750.00 USD-400.00 USD (-6.50%)']);
   });
 });
 
