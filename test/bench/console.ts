@@ -16,13 +16,12 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { z } from 'zod';
 import { runCli } from '../../bin/cli/program';
 import type { CliIo } from '../../bin/cli/cli-io';
-import type { PeriodCloseReport } from '../../bin/cli/period-command';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startLocalEngine } from '../../lib/local/local-engine';
 
 const { BENCH_RUNS: runs } = z.object({ BENCH_RUNS: z.coerce.number().int().min(1).default(20) }).parse(process.env);
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-console-'));
-const start = Date.parse('2026-12-03T00:00:00Z');
+const start = Date.parse('2026-11-26T00:00:00Z');
 const engine = await startLocalEngine({ port: 0, inMemory: true, dataDir, now: () => new Date(start), backdatingWindowDays: 400, renewalRisk: { tickIntervalMs: 0 }, billing: { closeCheckIntervalMs: 0 }, console: { port: 0 } });
 try {
   const local = engine.console;
@@ -42,13 +41,17 @@ try {
   let stdout = '';
   const io: CliIo = { out: (t) => (stdout += t), err: () => undefined, env: {}, now: () => engine.clock.now() };
   const base = ['--endpoint', engine.dynamoDbEndpoint, '--ledger-table', engine.ledgerTableName, '--engine-table', engine.engineTableName, '--region', engine.region, '--data-dir', dataDir];
+  // Past the end of acme's November period (2026-11-15 .. 2026-12-15) and its close grace, then closed.
+  await runCli([...base, 'clock', 'advance', '--to', '2026-12-17T00:00:00Z'], io);
   await runCli([...base, 'period', 'close', '--period', '2026-11', '--contract', 'ctr-acme-2026', '--json'], io);
-  const invoiceId = (JSON.parse(stdout) as PeriodCloseReport).closed[0]?.invoiceRecordId ?? '';
   stdout = '';
   await runCli([...base, 'portal', 'link', '--customer', 'acme', '--json'], io);
   const link = (JSON.parse(stdout) as { token: string }).token;
 
   const staff = { authorization: `Bearer ${local.staffToken}` };
+  const invoices = (await (await fetch(`${local.url}api/invoices?contractId=ctr-acme-2026`, { headers: staff })).json()) as { invoiceRecordId: string; periodId: string }[];
+  const invoiceId = invoices.find((invoice) => invoice.periodId === '2026-11')?.invoiceRecordId;
+  if (!invoiceId) throw new Error(`no November invoice for ctr-acme-2026: ${JSON.stringify(invoices)}`);
   const portal = { authorization: `Bearer ${link}` };
   const enc = encodeURIComponent;
   const routes: [string, string, Record<string, string>][] = [
