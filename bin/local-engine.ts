@@ -11,6 +11,9 @@ interface Flags {
   dynamodbPort?: number;
   seed: boolean;
   verbose?: boolean;
+  console: boolean;
+  consolePort?: number;
+  portalFrameAncestors?: string;
 }
 
 const portNumber = (text: string): number => {
@@ -28,6 +31,13 @@ const flags = new Command('local-engine')
   .option('--dynamodb-port <port>', 'port for the DynamoDB Local the engine starts', portNumber)
   .option('--no-seed', 'do not load the example catalog')
   .option('--verbose', "show the handlers' info logs and EMF metric lines")
+  .option('--console-port <port>', 'web console and customer portal port on 127.0.0.1 (default 4020, or a free port when 4020 is taken or --port is 0)', portNumber)
+  .option('--no-console', 'do not serve the web console and customer portal')
+  .option(
+    '--portal-frame-ancestors <origins>',
+    'comma-separated origins allowed to embed the customer portal in an iframe (env OUTCOME_ENGINE_PORTAL_FRAME_ANCESTORS)',
+    process.env.OUTCOME_ENGINE_PORTAL_FRAME_ANCESTORS,
+  )
   .parse()
   .opts<Flags>();
 
@@ -46,8 +56,11 @@ type RenewalRiskSettings = ReturnType<typeof renewalRiskSettingsFromEnv>;
 const log = (message: string) => process.stderr.write(`[local-engine] ${message}\n`);
 // The same RENEWAL_RISK_SETTINGS a deployed stage sets, so a local walk through a term scores as it would there.
 let renewalRiskSettings: RenewalRiskSettings;
+let portalFrameAncestors: string[] = [];
 try {
   renewalRiskSettings = renewalRiskSettingsFromEnv(process.env);
+  const { parseFrameAncestors } = await import('../lib/local/console-server');
+  portalFrameAncestors = parseFrameAncestors(flags.portalFrameAncestors);
 } catch (error) {
   process.stderr.write(`Could not start the local engine: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
@@ -60,6 +73,8 @@ const engine = await startLocalEngine({
   ...(flags.dynamodbPort !== undefined ? { dynamoDbPort: flags.dynamodbPort } : {}),
   seed: flags.seed,
   renewalRisk: { settings: renewalRiskSettings },
+  // With --port 0 (tests, several engines) the console takes a free port too.
+  ...(flags.console ? { console: { ...(flags.consolePort !== undefined ? { port: flags.consolePort } : flags.port === 0 ? { port: 0 } : {}), portalFrameAncestors } } : {}),
   log,
 }).catch((error: unknown) => {
   process.stderr.write(`Could not start the local engine: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -91,6 +106,12 @@ process.stdout.write(
     `  catalog             ${catalogLine}`,
     `  example plans       ${engine.seedPlans.plans.length} plans, ${engine.seedPlans.contracts.length} contracts in ${where(SEED_DIR)}/plans`,
     ...(engine.billing ? describeLocalStripe(engine.billing) : ['  Stripe              period close is off']),
+    ...(engine.console
+      ? [
+          `  web console         ${engine.console.signInUrl}`,
+          `  customer portal     ${engine.console.portalUrl}  (open it with a link: npx outcome-engine portal link --customer acme)`,
+        ]
+      : []),
     '',
     'Send an outcome:',
     `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws events put-events --endpoint-url ${engine.url} --region ${engine.region} \\`,

@@ -45,6 +45,9 @@ const result = await build({
   throw error;
 });
 const previous = `${outdir}.previous-${process.pid}`;
+// The web console is built into dist/console by scripts/build-console.mjs; it stays across CLI builds.
+const consoleDir = join(outdir, 'console');
+if (existsSync(consoleDir)) renameSync(consoleDir, join(staging, 'console'));
 if (existsSync(outdir)) renameSync(outdir, previous);
 renameSync(staging, outdir);
 rmSync(previous, { recursive: true, force: true });

@@ -56,6 +56,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'risk', term: 'risk', description: 'Renewal risk: assess a contract now, backtest the tiers against renewal results', load: async () => [(await import('./risk-command')).registerRiskCommand] },
   { name: 'clock', term: 'clock', description: "The local engine's clock: show it, move it forward (fires due renewal checks)", load: async () => [(await import('./clock-command')).registerClockCommand] },
   { name: 'disputes', term: 'disputes', description: 'Disputes of billed outcomes: open, decide (upheld reverses and credits), list', load: async () => [(await import('./disputes-command')).registerDisputesCommand] },
+  { name: 'portal', term: 'portal', description: 'The customer portal: signed links for one customer', load: async () => [(await import('./portal-command')).registerPortalCommand] },
   { name: 'stripe', term: 'stripe', description: "The local engine's Stripe emulator: mark an invoice paid, failed or void; set how customers pay", load: async () => [(await import('./stripe-command')).registerStripeCommand] },
   // One-time engine-table maintenance after an upgrade.
   { name: 'engine-table', term: 'engine-table', description: 'Maintenance of the engine table', load: async () => [(await import('./engine-table-command')).registerEngineTableCommand] },

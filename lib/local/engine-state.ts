@@ -45,6 +45,8 @@ export const LocalEngineStateSchema = z.object({
   eventBusName: z.string().optional(),
   /** The clock's control endpoint (GET /_local/clock, POST /_local/clock/advance). */
   clockUrl: z.string().optional(),
+  /** The web console (GET /, /portal/, /api/...), when the engine serves it. */
+  consoleUrl: z.string().optional(),
   stripe: LocalStripeStateSchema.optional(),
 });
 export type LocalEngineState = z.infer<typeof LocalEngineStateSchema>;

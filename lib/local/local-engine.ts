@@ -51,6 +51,56 @@ import {
 
 export { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
 
+/** The console and portal on the engine's own stores, signed in with the data folder's staff token and link keys. */
+async function startLocalConsole(
+  settings: LocalConsoleSettings,
+  deps: {
+    dataDir: string;
+    dynamoDb: DynamoDBClient;
+    eventBridge: EventBridgeClient;
+    eventBusName: string;
+    ledgerTableName: string;
+    engineTableName: string;
+    now: () => Date;
+    log: (message: string) => void;
+  },
+): Promise<{ info: LocalConsole; url: string; close: () => Promise<void> }> {
+  const { createConsoleService } = await import('../../lambdas/composition/console-service');
+  const { startConsoleServer } = await import('./console-server');
+  const { localPortalKeyring, localStaffAuthenticator, localStaffToken } = await import('./local-console-access');
+  const staffToken = await localStaffToken(deps.dataDir);
+  let portalBaseUrl = '';
+  const service = createConsoleService({
+    dynamoDb: deps.dynamoDb,
+    eventBridge: deps.eventBridge,
+    eventBusName: deps.eventBusName,
+    ledgerTableName: deps.ledgerTableName,
+    engineTableName: deps.engineTableName,
+    keyring: localPortalKeyring(deps.dataDir),
+    staff: localStaffAuthenticator(staffToken),
+    now: deps.now,
+  });
+  const server = await startConsoleServer({
+    // The portal URL is known once the port is: links made before that (none) would have none.
+    service: {
+      ...service,
+      get portalBaseUrl() {
+        return portalBaseUrl;
+      },
+    },
+    ...(settings.port !== undefined ? { port: settings.port } : {}),
+    ...(settings.portalFrameAncestors ? { portalFrameAncestors: settings.portalFrameAncestors } : {}),
+    ...(settings.assetsDir ? { assetsDir: settings.assetsDir } : {}),
+    log: deps.log,
+  });
+  portalBaseUrl = server.portalUrl;
+  return {
+    info: { url: server.url, portalUrl: server.portalUrl, staffToken, signInUrl: `${server.url}#staff=${staffToken}` },
+    url: server.url,
+    close: () => server.close(),
+  };
+}
+
 export interface LocalQueueSettings {
   /** @default 10 */
   batchSize?: number;
@@ -110,6 +160,27 @@ export interface LocalEngineOptions {
   renewalRisk?: LocalRenewalRiskSettings | false;
   /** Read the ledger's stream into the usage rollups; false leaves usage to the raw reads (benchmarks of the ingest path alone). @default true */
   usageRollups?: boolean;
+  /** Serve the web console and the customer portal (docs/console.md); off unless given (`npm start` turns it on). */
+  console?: LocalConsoleSettings;
+}
+
+export interface LocalConsoleSettings {
+  /** 127.0.0.1 port; 0 picks a free one. @default 4020, or a free port when 4020 is taken */
+  port?: number;
+  /** Origins allowed to embed the portal in an iframe (its CSP frame-ancestors). */
+  portalFrameAncestors?: readonly string[];
+  /** The built pages. @default <package root>/dist/console */
+  assetsDir?: string;
+}
+
+export interface LocalConsole {
+  /** The console, e.g. http://127.0.0.1:4020/ */
+  url: string;
+  portalUrl: string;
+  /** The staff token the console signs in with (kept in <dataDir>/console-staff-token). */
+  staffToken: string;
+  /** The console with the staff token in its fragment: the URL to open. */
+  signInUrl: string;
 }
 
 export interface LocalEngine {
@@ -133,6 +204,8 @@ export interface LocalEngine {
   clock: LocalClock;
   /** Renewal-risk checks on the clock (absent when turned off). */
   renewalRisk?: LocalRenewalRisk;
+  /** The web console and the portal (absent unless the `console` option is given). */
+  console?: LocalConsole;
   /** What this start stored of the example plans and contracts (with `seed`); failures are logged, not fatal. */
   seededPlans?: SeededPlans;
   /** Resolves once every queue is empty: delivered, or dead-lettered after its retries. */
@@ -495,6 +568,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     if (renewalRisk) cleanups.push(() => renewalRisk.stop());
     startedBilling = billing;
     startedRenewalRisk = renewalRisk;
+    const localConsole = options.console ? await startLocalConsole(options.console, { dataDir, dynamoDb, eventBridge, eventBusName, ledgerTableName, engineTableName, now, log }) : undefined;
+    if (localConsole) cleanups.push(() => localConsole.close());
     await lock.update({
       status: 'running',
       ...(writeState
@@ -506,6 +581,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             eventBusName,
             ...(renewalRisk ? { clockUrl: renewalRisk.clockUrl } : {}),
             ...(billing ? { stripe: billing.stripeState } : {}),
+            ...(localConsole ? { consoleUrl: localConsole.url } : {}),
           }
         : {}),
     });
@@ -524,6 +600,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       ...(billing ? { billing } : {}),
       clock,
       ...(renewalRisk ? { renewalRisk } : {}),
+      ...(localConsole ? { console: localConsole.info } : {}),
       ...(seededCatalog ? { seededCatalog } : {}),
       ...(seededPlans ? { seededPlans } : {}),
       drain,

@@ -1,0 +1,72 @@
+// What the console API needs from the world: link keys, staff sign-in, and
+// the stores and use cases the command line reads. The risk service, the plan
+// store, the invoice store and the ledger satisfy these as they are.
+import type { InvoiceStore } from '../billing/ports';
+import type { PlanStore } from '../plans/ports';
+import type { SimulatePlansDeps } from '../plans/simulate-plans';
+import type { GatherRiskInputDeps } from '../risk/gather-risk-input';
+import type { ListRenewalTasksRequest, RenewalTaskView, ResolveRenewalTaskRequest } from '../risk/manage-renewal-tasks';
+import type { RenewalTask } from '../risk/ports';
+import type { RecordRenewalResultOutcome, RecordRenewalResultRequest } from '../risk/record-renewal-result';
+import type { RejectedOutcome } from '../../domain/ledger/rejection';
+import type { RejectionCode } from '../../domain/ledger/rejection-codes';
+import type { NetOutcome } from '../../domain/ledger/net-outcomes';
+import type { UsageQuery } from '../../domain/ledger/summarize-usage';
+import type { Page } from '../ports';
+
+export interface PortalLinkKeyring {
+  /** The key new links are signed with. */
+  signingKey(): Promise<{ keyId: string; secret: Uint8Array }>;
+  /** Any key still accepted for verification (current and previous during rotation). */
+  verificationKey(keyId: string): Promise<Uint8Array | undefined>;
+}
+
+export interface StaffIdentity {
+  staffId: string;
+  email?: string;
+  groups: readonly string[];
+}
+
+export interface StaffAuthenticator {
+  /** undefined when the request carries no valid staff credential. */
+  authenticate(authorizationHeader: string | undefined): Promise<StaffIdentity | undefined>;
+}
+
+/** Renewal-risk tasks as the CLI's `tasks` commands work them (the risk service). */
+export interface ConsoleRenewalTasks {
+  listTasks(request: ListRenewalTasksRequest): Promise<RenewalTaskView[]>;
+  showTask(taskId: string): Promise<RenewalTaskView>;
+  acknowledgeTask(request: { taskId: string; by?: string }): Promise<RenewalTask>;
+  resolveTask(request: ResolveRenewalTaskRequest): Promise<RenewalTask>;
+  recordRenewalResult(request: RecordRenewalResultRequest): Promise<RecordRenewalResultOutcome>;
+  /** What a risk check reads (usage per period, value, spend), reused for the progress charts. */
+  readonly deps: GatherRiskInputDeps;
+}
+
+export interface ConsoleRejectedOutcomes {
+  listRejected(query: { from?: Date; to?: Date; code?: RejectionCode; limit?: number; cursor?: string }): Promise<Page<RejectedOutcome>>;
+}
+
+/** Everything the console reads and changes, as the command line does. */
+export interface ConsoleStores {
+  readonly tasks: ConsoleRenewalTasks;
+  readonly plans: Pick<PlanStore, 'listContracts' | 'getStoredContract' | 'getPlan' | 'listPlanCodes'>;
+  readonly invoices: Pick<InvoiceStore, 'listRecords' | 'getRecord' | 'getStatus' | 'listCorrections'>;
+  readonly rejected: ConsoleRejectedOutcomes;
+  /** The net outcomes behind a usage query (an invoice line traced to its outcomes). */
+  readonly outcomes: { listNetOutcomes(query: UsageQuery): Promise<NetOutcome[]> };
+  /** The plan store and usage reader `simulate` replays contracts with. */
+  readonly simulation: Omit<SimulatePlansDeps, 'now'>;
+  readonly now: () => Date;
+}
+
+/**
+ * Extension points for capabilities being built beside the console: live
+ * spend against thresholds and caps, disputes, and outcome statements. Each
+ * is optional; the console shows a section only when its reader is wired.
+ */
+export interface ConsoleExtensions {
+  readonly spend?: unknown;
+  readonly disputes?: unknown;
+  readonly statements?: unknown;
+}

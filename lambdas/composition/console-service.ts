@@ -1,0 +1,91 @@
+// Wires the console API to the stores the command line reads: the ledger,
+// renewal-risk tasks, plans and contracts, invoices, and usage through the
+// rollups. Staff sign-in and portal link keys come from the caller: the local
+// engine passes its data-folder keyring and local staff token; in AWS they are
+// the Secrets Manager keyring and the Cognito authenticator (see
+// awsConsoleAccessFromEnv below).
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
+import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
+import type { ConsoleService } from '../application/console/console-routes';
+import type { ConsoleStores, PortalLinkKeyring, StaffAuthenticator } from '../application/console/ports';
+import type { RenewalRiskSettings } from '../application/risk/risk-settings';
+import { MissingEnvironmentVariableError } from '../shared/env';
+import { createLedgerService } from './ledger-service';
+import { createRiskService } from './risk-service';
+import { createUsageRollupService } from './usage-rollup-service';
+
+export interface ConsoleServiceConfig {
+  readonly dynamoDb: DynamoDBClient;
+  readonly eventBridge: EventBridgeClient;
+  readonly eventBusName: string;
+  readonly ledgerTableName: string;
+  readonly engineTableName: string;
+  readonly keyring: PortalLinkKeyring;
+  readonly staff: StaffAuthenticator;
+  /** The portal page's absolute URL, for the links staff create. */
+  readonly portalBaseUrl?: string;
+  readonly settings?: Partial<RenewalRiskSettings>;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+export function createConsoleService(config: ConsoleServiceConfig): ConsoleService {
+  const now = config.now ?? (() => new Date());
+  const ledger = createLedgerService({
+    dynamoDb: config.dynamoDb,
+    eventBridge: config.eventBridge,
+    eventBusName: config.eventBusName,
+    ledgerTableName: config.ledgerTableName,
+    engineTableName: config.engineTableName,
+    now,
+  });
+  const tasks = createRiskService({
+    dynamoDb: config.dynamoDb,
+    engineTableName: config.engineTableName,
+    ledger,
+    eventBridge: config.eventBridge,
+    eventBusName: config.eventBusName,
+    ...(config.settings ? { settings: config.settings } : {}),
+    now,
+  });
+  const plans = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
+  const usage = createUsageRollupService({
+    dynamoDb: config.dynamoDb,
+    engineTableName: config.engineTableName,
+    ledgerTableName: config.ledgerTableName,
+    ledger: ledger.repository,
+    progress: { kind: 'stored' },
+  }).reader;
+  const stores: ConsoleStores = {
+    tasks,
+    plans,
+    invoices: new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName),
+    rejected: ledger,
+    outcomes: ledger,
+    simulation: { store: plans, usage },
+    now,
+  };
+  return {
+    stores,
+    keyring: config.keyring,
+    staff: config.staff,
+    ...(config.portalBaseUrl !== undefined ? { portalBaseUrl: config.portalBaseUrl } : {}),
+  };
+}
+
+/**
+ * Extension point for the deployed stack: the Secrets Manager portal keyring
+ * (PORTAL_LINK_SECRET_ARN) and the Cognito staff authenticator
+ * (STAFF_USER_POOL_ID, STAFF_USER_POOL_CLIENT_ID), from
+ * lambdas/adapters/secrets and lambdas/adapters/cognito. Until those adapters
+ * are wired here, the console API refuses to start in AWS rather than run
+ * without sign-in.
+ */
+export function awsConsoleAccessFromEnv(env: Readonly<Record<string, string | undefined>>): { keyring: PortalLinkKeyring; staff: StaffAuthenticator } {
+  const missing = ['PORTAL_LINK_SECRET_ARN', 'STAFF_USER_POOL_ID', 'STAFF_USER_POOL_CLIENT_ID'].filter((name) => !env[name]);
+  throw new MissingEnvironmentVariableError(
+    missing.length > 0 ? missing : ['PORTAL_LINK_SECRET_ARN (the Secrets Manager keyring and Cognito authenticator adapters are not wired in this build)'],
+  );
+}

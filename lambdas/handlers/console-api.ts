@@ -1,0 +1,82 @@
+// The console API: every /api/ route of the web console and the customer
+// portal behind a Lambda Function URL or API Gateway HTTP API (payload v2).
+// The local engine serves the same routes through createConsoleApiHandler.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { routeConsoleRequest, type ConsoleService } from '../application/console/console-routes';
+import { consoleErrorStatus } from '../application/console/console-errors';
+import { renewalRiskSettingsFromEnv } from '../application/risk/risk-settings';
+import { awsConsoleAccessFromEnv, createConsoleService } from '../composition/console-service';
+import { EngineError } from '../domain/errors/engine-error';
+import { readEnvConfig } from '../shared/env';
+import { errorResponseBodyOf, httpStatusOf, isAnsweredToCaller } from '../shared/error-responses';
+import { withObservability } from '../shared/handler-middleware';
+import { logger } from '../shared/powertools';
+
+export const ConsoleApiEnvSchema = z.object({
+  LEDGER_TABLE_NAME: z.string().min(1),
+  ENGINE_TABLE_NAME: z.string().min(1),
+  EVENT_BUS_NAME: z.string().min(1),
+  /** The portal page's absolute URL (CloudFront), for links staff create. */
+  PORTAL_BASE_URL: z.url().optional(),
+});
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+/** bigint amounts (minor units) leave as decimal strings; JSON has no exact big integers. */
+function toJson(body: unknown): string {
+  return JSON.stringify(body, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+}
+
+/** One event in, one answer out: the router's result, or a clear error body with the status its category (or refusal) carries. */
+export function createConsoleApiHandler(service: () => Promise<ConsoleService> | ConsoleService) {
+  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+    const body = event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    try {
+      const response = await routeConsoleRequest(await service(), {
+        method: event.requestContext.http.method.toUpperCase(),
+        path: event.rawPath,
+        query: event.queryStringParameters ?? {},
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      });
+      return { statusCode: response.status, headers: JSON_HEADERS, body: toJson(response.body) };
+    } catch (error) {
+      // The engine's own failures (storage, configuration): logged at error level (the log alarm sees them) and
+      // answered with their status and retryable flag, so the page can say "try again"; anything untyped is thrown.
+      if (!isAnsweredToCaller(error)) {
+        if (error instanceof EngineError) {
+          logger.error('console API request failed', { code: error.code, path: event.rawPath });
+          return { statusCode: httpStatusOf(error), headers: JSON_HEADERS, body: toJson(errorResponseBodyOf(error)) };
+        }
+        throw error;
+      }
+      return { statusCode: consoleErrorStatus(error, httpStatusOf), headers: JSON_HEADERS, body: toJson(errorResponseBodyOf(error)) };
+    }
+  };
+}
+
+let deployed: ConsoleService | undefined;
+
+function deployedService(): ConsoleService {
+  if (deployed) return deployed;
+  const env = readEnvConfig(ConsoleApiEnvSchema);
+  const access = awsConsoleAccessFromEnv(process.env);
+  deployed = createConsoleService({
+    dynamoDb: new DynamoDBClient({}),
+    eventBridge: new EventBridgeClient({}),
+    eventBusName: env.EVENT_BUS_NAME,
+    ledgerTableName: env.LEDGER_TABLE_NAME,
+    engineTableName: env.ENGINE_TABLE_NAME,
+    ...access,
+    ...(env.PORTAL_BASE_URL !== undefined ? { portalBaseUrl: env.PORTAL_BASE_URL } : {}),
+    settings: renewalRiskSettingsFromEnv(process.env),
+  });
+  return deployed;
+}
+
+export const handler = withObservability(createConsoleApiHandler(deployedService));
