@@ -21,6 +21,7 @@ import { EngineError } from '../../domain/errors/engine-error';
 import {
   nextPortalLinkKeyring,
   PORTAL_LINK_KEY_MIN_BYTES,
+  PORTAL_LINK_SECRET_PLACEHOLDER_KEY,
   type PortalLinkKey,
   type PortalLinkKeyringDocument,
 } from '../../domain/console/portal-link-keyring';
@@ -151,9 +152,6 @@ function currentKeyring(secretId: string, secretString: string | undefined): Por
   if (isPlaceholder(secretString)) return undefined;
   return parsePortalLinkSecret(secretId, secretString);
 }
-
-/** The value the stack gives a new secret: `{"placeholder": "<random>"}`. */
-export const PORTAL_LINK_SECRET_PLACEHOLDER_KEY = 'placeholder';
 
 function isPlaceholder(secretString: string | undefined): boolean {
   try {

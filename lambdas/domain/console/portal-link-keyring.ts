@@ -9,6 +9,12 @@ import { z } from 'zod';
 /** HMAC-SHA256 keys shorter than the hash output (32 bytes) weaken it. */
 export const PORTAL_LINK_KEY_MIN_BYTES = 32;
 
+/**
+ * The only key of the value a new secret is created with (`{"placeholder":
+ * "<random>"}`), before its first rotation writes a keyring.
+ */
+export const PORTAL_LINK_SECRET_PLACEHOLDER_KEY = 'placeholder';
+
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export const PortalLinkKeySchema = z.strictObject({
