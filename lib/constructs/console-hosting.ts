@@ -288,10 +288,11 @@ export class ConsoleHosting extends Construct {
       cognitoDomain: { domainPrefix },
     });
     const signInOrigin = `https://${domainPrefix}.auth.${Aws.REGION}.amazoncognito.com`;
-    const userPoolIssuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${props.staffUserPool.userPoolId}`;
+    const cognitoIdp = `https://cognito-idp.${Aws.REGION}.amazonaws.com`;
+    const userPoolIssuer = `${cognitoIdp}/${props.staffUserPool.userPoolId}`;
 
     this.consoleHeaders = this.headersPolicy('ConsoleHeaders', `${prefix}-console`, {
-      csp: contentSecurityPolicy({ frameAncestors: ["'none'"], connectSources: [signInOrigin, userPoolIssuer.replace(/\/[^/]*$/, '')] }),
+      csp: contentSecurityPolicy({ frameAncestors: ["'none'"], connectSources: [signInOrigin, cognitoIdp] }),
       frameOptions: cloudfront.HeadersFrameOption.DENY,
     });
     this.portalHeaders = this.headersPolicy('PortalHeaders', `${prefix}-portal`, {
