@@ -17,7 +17,7 @@
 // Access logs of the bucket, CloudFront and the HTTP API are kept.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Aws, CfnOutput, Duration, Fn, IgnoreMode, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnOutput, DefaultStackSynthesizer, Duration, Fn, IgnoreMode, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -464,7 +464,7 @@ export class ConsoleHosting extends Construct {
           reason: `Granted by ${managedBy}: read the asset and write the console bucket, on those two buckets only.`,
         })),
         {
-          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-${DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-${nagValue(stack.account, '<AWS::AccountId>')}-${nagValue(stack.region, '<AWS::Region>')}/*]`,
           reason: `Granted by ${managedBy}: it reads the uploaded build from the CDK bootstrap asset bucket.`,
         },
         {
@@ -550,4 +550,9 @@ export class ConsoleHosting extends Construct {
     schedule.node.addDependency(fn.role);
     return fn;
   }
+}
+
+/** How cdk-nag spells a stack's account or region in a finding: the value, or its pseudo parameter when not fixed at synth. */
+function nagValue(value: string, pseudo: string): string {
+  return Token.isUnresolved(value) ? pseudo : value;
 }

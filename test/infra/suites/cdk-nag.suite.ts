@@ -44,6 +44,20 @@ describe('cdk-nag', () => {
     },
   );
 
+  it('stays clean for a stage with a fixed account and region, whose asset bucket name nag spells out', () => {
+    const pinned = synthEngine({ stage: 'pinned', account: '123456789012', region: 'eu-west-1', console: { staffMfa: 'optional' } });
+    try {
+      const findings = nagPacks(pinned.app).flatMap((pack) =>
+        pack.validateScope(pinned.app).violations.flatMap((violation) =>
+          violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
+        ),
+      );
+      expect(findings).toEqual([]);
+    } finally {
+      pinned.cleanUp();
+    }
+  });
+
   it('detects findings at all (an unprotected queue added to the stack fails)', () => {
     const probe = synthEngine({ stage: 'probe' });
     try {
