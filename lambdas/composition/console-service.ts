@@ -11,7 +11,7 @@ import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import type { ConsoleService } from '../application/console/console-routes';
 import type { ConsoleStores, PortalLinkKeyring, StaffAuthenticator } from '../application/console/ports';
 import type { RenewalRiskSettings } from '../application/risk/risk-settings';
-import { MissingEnvironmentVariableError } from '../shared/env';
+import { createConsoleAwsAuth } from './console-aws-auth';
 import { createLedgerService } from './ledger-service';
 import { createRiskService } from './risk-service';
 import { createUsageRollupService } from './usage-rollup-service';
@@ -76,16 +76,11 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
 }
 
 /**
- * Extension point for the deployed stack: the Secrets Manager portal keyring
+ * The deployed stack's access: the Secrets Manager portal keyring
  * (PORTAL_LINK_SECRET_ARN) and the Cognito staff authenticator
- * (STAFF_USER_POOL_ID, STAFF_USER_POOL_CLIENT_ID), from
- * lambdas/adapters/secrets and lambdas/adapters/cognito. Until those adapters
- * are wired here, the console API refuses to start in AWS rather than run
- * without sign-in.
+ * (STAFF_USER_POOL_ID, STAFF_USER_POOL_CLIENT_ID). A missing or malformed
+ * variable stops the function at start rather than run without sign-in.
  */
 export function awsConsoleAccessFromEnv(env: Readonly<Record<string, string | undefined>>): { keyring: PortalLinkKeyring; staff: StaffAuthenticator } {
-  const missing = ['PORTAL_LINK_SECRET_ARN', 'STAFF_USER_POOL_ID', 'STAFF_USER_POOL_CLIENT_ID'].filter((name) => !env[name]);
-  throw new MissingEnvironmentVariableError(
-    missing.length > 0 ? missing : ['PORTAL_LINK_SECRET_ARN (the Secrets Manager keyring and Cognito authenticator adapters are not wired in this build)'],
-  );
+  return createConsoleAwsAuth(env);
 }

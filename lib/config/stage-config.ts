@@ -183,6 +183,43 @@ export const taskWebhookSchema = z
   .strict();
 export type TaskWebhookConfig = z.infer<typeof taskWebhookSchema>;
 
+/**
+ * A web origin allowed to embed the customer portal in an iframe (CSP
+ * `frame-ancestors`): https, a host (optionally `*.` for its subdomains) and
+ * an optional port; no path, since browsers match origins only.
+ */
+export const portalOriginSchema = z
+  .string()
+  .regex(
+    /^https:\/\/(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/,
+    'an origin is https://host[:port] in lower case, optionally https://*.host, with no path',
+  );
+
+/** The web console for staff and the customer portal (docs/production-stack.md, "Console"). */
+export const consoleSettingsSchema = z
+  .object({
+    /** Origins allowed to embed the customer portal (`/portal/`); none: it cannot be framed by other sites. */
+    portalOrigins: z.array(portalOriginSchema).max(20).default([]),
+    /** Days between automatic rotations of the portal link signing key (the previous key keeps verifying until the next). */
+    portalLinkKeyRotationDays: z.number().int().min(1).max(365).default(30),
+    /** MFA for staff: `required` (TOTP at every sign-in) or `optional` (each user chooses). */
+    staffMfa: z.enum(['required', 'optional']).default('required'),
+    /**
+     * Prefix of the Cognito hosted sign-in domain (https://<prefix>.auth.<region>.amazoncognito.com);
+     * unique within the region. Default: outcome-engine-<stage>-<account id>.
+     */
+    staffSignInDomainPrefix: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a domain prefix is 1-63 lower-case letters, digits and hyphens')
+      .refine((prefix) => !/aws|amazon|cognito/.test(prefix), { message: 'Cognito refuses domain prefixes containing aws, amazon or cognito' })
+      .optional(),
+    /** Requests per second (steady, burst) the console API accepts before answering 429. */
+    apiRateLimitPerSecond: z.number().int().min(1).max(10_000).default(50),
+    apiBurstLimit: z.number().int().min(1).max(5_000).default(100),
+  })
+  .strict();
+export type ConsoleSettings = z.infer<typeof consoleSettingsSchema>;
+
 /** What a stage entry under the `stages` context key may contain. */
 export const stageSettingsSchema = z
   .object({
@@ -220,6 +257,14 @@ export const stageSettingsSchema = z
     renewalRisk: RenewalRiskSettingsInputSchema.refine((settings) => JSON.stringify(settings).length <= 2048, {
       message: 'renewalRisk must fit in 2048 characters of JSON (it travels in a Lambda environment, 4 KB in all)',
     }).optional(),
+    /** The web console and customer portal: portal origins, key rotation, staff MFA. */
+    console: consoleSettingsSchema.default({
+      portalOrigins: [],
+      portalLinkKeyRotationDays: 30,
+      staffMfa: 'required',
+      apiRateLimitPerSecond: 50,
+      apiBurstLimit: 100,
+    }),
     /** How far back `occurredAt` may lie; older outcomes are rejected. */
     backdatingWindowDays: z.number().int().min(1).max(3650).default(35),
     logRetentionDays: z

@@ -21,6 +21,8 @@ export interface EngineStacksOptions {
   readonly alerts?: readonly AlertRoute[];
   /** @default lambdas/handlers/<handler>.ts */
   readonly handlerEntry?: (handler: FunctionName) => string;
+  /** @default dist/console, written by `npm run build` */
+  readonly consoleAssetsDir?: string;
 }
 
 /** Stack names for a stage, e.g. OutcomeEngine-prod-Stateful. */
@@ -48,12 +50,13 @@ export function createEngineStacks(app: App, config: StageConfig, options: Engin
   });
   const stateless = new StatelessStack(app, names.stateless, {
     stackName: names.stateless,
-    description: `Outcome engine (${config.stage}): functions, alarms, dashboard`,
+    description: `Outcome engine (${config.stage}): functions, web console, alarms, dashboard`,
     env,
     config,
     routes,
     stateful,
     ...(options.handlerEntry === undefined ? {} : { handlerEntry: options.handlerEntry }),
+    ...(options.consoleAssetsDir === undefined ? {} : { consoleAssetsDir: options.consoleAssetsDir }),
   });
   stateless.addStackDependency(stateful, 'functions read and write the stateful resources');
   for (const stack of [stateful, stateless]) {

@@ -5,7 +5,8 @@
 // stateless stack: while it is being replaced (or is broken), outcomes wait in
 // the queue instead of being lost. The EventBridge Scheduler schedule groups
 // are here as well: their schedules are data, and deleting a group deletes
-// every schedule in it.
+// every schedule in it. So are the console's staff user pool and the secret
+// holding the portal link keys: staff accounts and live links are data.
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -22,6 +23,7 @@ import {
 import { SCHEDULE_GROUPS, SCHEDULED_HANDLERS, scheduleGroupName } from '../config/schedule-groups';
 import { engineRoleArnPattern } from '../config/engine-roles';
 import type { StageConfig } from '../config/stage-config';
+import { ConsoleIdentity } from '../constructs/console-identity';
 import { DesignedTable } from '../constructs/designed-table';
 import { AlertQueue, DeadLetterQueue, WorkQueue } from '../constructs/engine-queue';
 import { toRulePattern } from '../constructs/route-pattern';
@@ -80,6 +82,8 @@ export class StatefulStack extends Stack {
   public readonly taskWebhookDlq: sqs.Queue | undefined;
   /** Ledger stream batches the usage rollups still failed after retries (their shard and sequence range). */
   public readonly ledgerStreamFailureDlq: sqs.Queue;
+  /** The console's staff user pool and the portal link keys. */
+  public readonly console: ConsoleIdentity;
   private readonly config: StageConfig;
 
   public constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -127,6 +131,7 @@ export class StatefulStack extends Stack {
       purpose: 'ledger stream batches the usage rollups failed after retries; rebuild the rollups (docs/runbook.md)',
     }).queue;
     new CfnOutput(this, 'LedgerStreamFailureDlqUrl', { value: this.ledgerStreamFailureDlq.queueUrl });
+    this.console = new ConsoleIdentity(this, 'Console', { config });
 
     new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });
     new CfnOutput(this, 'EngineTableName', { value: this.engine.table.tableName });

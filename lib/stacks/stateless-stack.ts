@@ -4,6 +4,7 @@
 // stateful stack keeps accepting and queueing outcomes meanwhile.
 import path from 'node:path';
 import { CfnOutput, CrossStackReferences, Duration, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,6 +21,7 @@ import { SCHEDULE_GROUPS, SCHEDULED_HANDLERS } from '../config/schedule-groups';
 import { BILLING_METRICS, LEDGER_METRICS, metricsNamespace, SERVICE_NAME } from '../config/observability';
 import { engineRolePath } from '../config/engine-roles';
 import type { StageConfig, TaskWebhookConfig } from '../config/stage-config';
+import { ConsoleHosting } from '../constructs/console-hosting';
 import { DesignedTable } from '../constructs/designed-table';
 import { EngineAlarms } from '../constructs/engine-alarms';
 import {
@@ -81,6 +83,8 @@ export interface StatefulReferences {
   readonly taskWebhookDlq: sqs.IQueue | undefined;
   /** The on-failure destination of the ledger stream's consumer. */
   readonly ledgerStreamFailureDlq: sqs.IQueue;
+  /** The console's staff user pool and the secret holding the portal link keys. */
+  readonly console: { readonly staffUserPool: cognito.IUserPool; readonly portalLinkSecret: secretsmanager.ISecret };
 }
 
 export interface StatelessStackProps extends StackProps {
@@ -92,6 +96,11 @@ export interface StatelessStackProps extends StackProps {
    * @default lambdas/handlers/<handler>.ts
    */
   readonly handlerEntry?: (handler: FunctionName) => string;
+  /**
+   * The built console (index.html and its assets).
+   * @default dist/console (CONSOLE_ASSETS_DIR), written by `npm run build`
+   */
+  readonly consoleAssetsDir?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -102,6 +111,8 @@ export class StatelessStack extends Stack {
   public readonly schedulerRoles: ReadonlyMap<ScheduledHandlerName, SchedulerInvokeRole>;
   /** Only with `taskWebhook` configured. */
   public readonly taskWebhook: TaskWebhook | undefined;
+  /** The web console, customer portal and their API. */
+  public readonly console: ConsoleHosting;
   public readonly alarms: EngineAlarms;
   public readonly dashboard: EngineDashboard;
   private readonly eventBus: events.IEventBus;
@@ -187,6 +198,26 @@ export class StatelessStack extends Stack {
     // alarm on, and changes that keep failing reach the corrections queue's
     // age and DLQ alarms.
 
+    this.console = new ConsoleHosting(this, 'Console', {
+      config,
+      ...(props.consoleAssetsDir === undefined ? {} : { assetsDir: props.consoleAssetsDir }),
+      ledger: stateful.ledger,
+      engine: stateful.engine,
+      eventBus: stateful.eventBus,
+      staffUserPool: stateful.console.staffUserPool,
+      portalLinkSecret: stateful.console.portalLinkSecret,
+      powertools: { serviceName: SERVICE_NAME, metricsNamespace: metricsNamespace(config), logLevel: config.logLevel },
+      rolePath: engineRolePath(config),
+    });
+    const consoleFunctions = [
+      ['console-api', this.console.apiFunction],
+      ['rotate-portal-link-keys', this.console.rotationFunction],
+    ] as const;
+    for (const [label, fn] of consoleFunctions) {
+      this.alarms.onFunctionFailures(toPascalCase(label), fn.function, `Function ${label}`);
+      new CfnOutput(this, `${toPascalCase(label)}LogGroupName`, { value: fn.logGroup.logGroupName });
+    }
+
     const alertQueues: DashboardQueue[] = [];
     for (const { alert, queue, deliveryDlq } of stateful.alerts) {
       this.alarms.onAlerts(alert.id, queue, alert.description);
@@ -232,7 +263,7 @@ export class StatelessStack extends Stack {
       metricsNamespace: metricsNamespace(config),
       workQueues,
       deadLetterQueues,
-      functions: [...functions].map(([label, fn]): DashboardFunction => ({ label, function: fn.function })),
+      functions: [...functions, ...consoleFunctions].map(([label, fn]): DashboardFunction => ({ label, function: fn.function })),
       alertQueues,
       endpoints,
       scheduleGroups,

@@ -12,3 +12,4 @@ import './suites/scheduling.suite';
 import './suites/engine-functions.suite';
 import './suites/task-webhook.suite';
 import './suites/renewal-risk-settings.suite';
+import './suites/console-hosting.suite';

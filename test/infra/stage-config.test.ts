@@ -26,6 +26,7 @@ describe('loadStageConfig', () => {
       stripeWebhook: { reservedConcurrency: 10 },
       periodClose: { graceHours: 24, finalizeInvoices: true, maxConcurrency: 5, stripeRequestsPerSecond: 80, maxWaitHours: 6, waitAlarmMinutes: 60 },
       engineEventPublisherArns: [],
+      console: { portalOrigins: [], portalLinkKeyRotationDays: 30, staffMfa: 'required', apiRateLimitPerSecond: 50, apiBurstLimit: 100 },
     });
   });
 
@@ -103,6 +104,12 @@ describe('parseStageConfig', () => {
     ['an ingest concurrency below the SQS minimum', { stage: 'prod', ingest: { maxConcurrency: 1 } }, /maxConcurrency/],
     ['a webhook without any concurrency', { stage: 'prod', stripeWebhook: { reservedConcurrency: 0 } }, /reservedConcurrency/],
     ['an unknown key (typo)', { stage: 'prod', alarmEmail: 'ops@example.com' }, /alarmEmail/],
+    ['a plain-HTTP portal origin', { stage: 'prod', console: { portalOrigins: ['http://app.acme.com'] } }, /console\.portalOrigins\[0\]/],
+    ['a portal origin with a path', { stage: 'prod', console: { portalOrigins: ['https://app.acme.com/billing'] } }, /no path/],
+    ['a portal origin that is a CSP keyword', { stage: 'prod', console: { portalOrigins: ["'self'"] } }, /an origin is https/],
+    ['a key rotation longer than a year', { stage: 'prod', console: { portalLinkKeyRotationDays: 400 } }, /portalLinkKeyRotationDays/],
+    ['staff MFA switched off', { stage: 'prod', console: { staffMfa: 'off' } }, /staffMfa/],
+    ['a sign-in domain prefix Cognito refuses', { stage: 'prod', console: { staffSignInDomainPrefix: 'acme-aws-staff' } }, /aws, amazon or cognito/],
   ])('rejects %s with a message naming the problem', (_name, input, message) => {
     expect(() => parseStageConfig(input)).toThrow(StageConfigError);
     expect(() => parseStageConfig(input)).toThrow(message);

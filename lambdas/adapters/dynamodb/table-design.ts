@@ -53,3 +53,10 @@ export const ENGINE_TABLE = {
   sortKey: 'sk',
   indexes: [{ indexName: 'byType', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
 } as const satisfies TableDesign;
+
+/**
+ * Partition key prefix of everything about a contract's renewal (tasks,
+ * assessments, the renewal result): `RENEWAL#<contract>`. The console API may
+ * write only partitions starting with it (IAM dynamodb:LeadingKeys).
+ */
+export const RENEWAL_PARTITION_PREFIX = 'RENEWAL#';

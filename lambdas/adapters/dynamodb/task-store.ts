@@ -13,7 +13,7 @@ import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
 import { RiskTierSchema } from '../../domain/risk/risk-tiers';
 import { DynamoTable, type StoredItem } from './dynamo-table';
 import { documentCodec } from './stored-document';
-import { ENGINE_TABLE } from './table-design';
+import { ENGINE_TABLE, RENEWAL_PARTITION_PREFIX } from './table-design';
 
 // Renewal-risk items in the engine table (ENGINE_TABLE), one partition per
 // contract; each sort key starts with its item kind, so one kind is read with
@@ -37,7 +37,7 @@ const [BY_TYPE] = ENGINE_TABLE.indexes;
 const TASK_TYPE = 'RENEWAL_TASK';
 const RESULT_TYPE = 'RENEWAL_RESULT';
 
-const partition = (contractId: string) => `RENEWAL#${contractId}`;
+const partition = (contractId: string) => `${RENEWAL_PARTITION_PREFIX}${contractId}`;
 const checkpointOrder = (days: number) => String(99_999 - days).padStart(5, '0');
 export const TASK_PREFIX = 'TASK#';
 export const ASSESSMENT_PREFIX = 'ASSESSMENT#';

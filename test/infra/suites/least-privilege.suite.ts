@@ -15,10 +15,22 @@ interface PolicyResource {
   Properties: { PolicyDocument: { Statement: Statement[] }; Roles: { Ref: string }[] };
 }
 
+/**
+ * The role of aws-cdk-lib's BucketDeployment handler, which copies the
+ * console build at deploy time: CDK grants it wildcard S3 actions on the
+ * asset and console buckets and CloudFront invalidations on "*". It is
+ * checked on its own below; every other role is held to the rules here.
+ */
+const DEPLOY_ROLE_PREFIX = 'ConsoleDeployRole';
+
 function identityStatements(rolePrefix?: string): Statement[] {
   return [engine.statefulTemplate, engine.statelessTemplate].flatMap((template) =>
     (Object.values(template.findResources('AWS::IAM::Policy')) as PolicyResource[])
-      .filter((policy) => rolePrefix === undefined || policy.Properties.Roles.some((role) => role.Ref.startsWith(rolePrefix)))
+      .filter((policy) =>
+        rolePrefix === undefined
+          ? !policy.Properties.Roles.some((role) => role.Ref.startsWith(DEPLOY_ROLE_PREFIX))
+          : policy.Properties.Roles.some((role) => role.Ref.startsWith(rolePrefix)),
+      )
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement),
   );
 }
@@ -72,6 +84,18 @@ describe('IAM policies', () => {
     const starStatements = statements.filter((statement) => asArray(statement.Resource).includes('*'));
     for (const statement of starStatements) {
       expect(asArray(statement.Action).every((action) => action.startsWith('xray:'))).toBe(true);
+    }
+  });
+
+  it('let the console deployment handler touch S3 and CloudFront only, on the asset and console buckets and invalidations', () => {
+    const deploy = identityStatements(DEPLOY_ROLE_PREFIX);
+    expect(deploy.length).toBeGreaterThan(0);
+    for (const statement of deploy) {
+      const actions = asArray(statement.Action);
+      expect(actions.every((action) => /^(s3|cloudfront|logs):/.test(action)), JSON.stringify(actions)).toBe(true);
+      if (asArray(statement.Resource).includes('*')) {
+        expect(actions.sort()).toEqual(['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation']);
+      }
     }
   });
 });

@@ -8,6 +8,7 @@ import { engineRolePath } from '../../../lib/config/engine-roles';
 import { DesignedTable, DesignedTableError } from '../../../lib/constructs/designed-table';
 import { SCHEDULED_HANDLERS } from '../../../lib/config/schedule-groups';
 import { ALERT_ROUTES, ROUTES } from '../../../lib/routing/routing-table';
+import { CONSOLE_LAMBDA_FUNCTION_COUNT } from '../../../lib/constructs/console-hosting';
 import { synthEngine } from '../support/synth-engine';
 
 const engine = synthEngine({
@@ -197,7 +198,8 @@ describe('stateful stack: event bus', () => {
     const functionRoles = engine.statelessTemplate.findResources('AWS::IAM::Role', {
       Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } },
     }) as Record<string, { Properties: { Path?: string } }>;
-    expect(Object.keys(functionRoles)).toHaveLength(Object.keys(HANDLER_SETTINGS).length);
+    // The handlers, plus the console's API, key rotation and asset deployment handler.
+    expect(Object.keys(functionRoles)).toHaveLength(Object.keys(HANDLER_SETTINGS).length + CONSOLE_LAMBDA_FUNCTION_COUNT);
     for (const role of Object.values(functionRoles)) expect(role.Properties.Path).toBe(engineRolePath(engine.config));
     // And every role that may PutEvents is one of them.
     const putEvents = Object.values(engine.statelessTemplate.findResources('AWS::IAM::Policy')).filter((policy) =>

@@ -15,6 +15,7 @@ import { DeadLetterQueue } from '../../../lib/constructs/engine-queue';
 import { INGEST_FAILURES_ALARM } from '../../../lib/stacks/stateless-stack';
 import { SCHEDULED_HANDLERS } from '../../../lib/config/schedule-groups';
 import { ALERT_ROUTES, ROUTES } from '../../../lib/routing/routing-table';
+import { CONSOLE_LAMBDA_FUNCTION_COUNT } from '../../../lib/constructs/console-hosting';
 import { synthEngine } from '../support/synth-engine';
 
 const engine = synthEngine({ alarms: { email: 'billing-ops@example.com' }, logRetentionDays: 90 });
@@ -22,6 +23,8 @@ const template = engine.statelessTemplate;
 afterAll(() => engine.cleanUp());
 
 const handlerCount = Object.keys(HANDLER_SETTINGS).length;
+/** The console's own functions (API, key rotation), alarmed like the handlers. */
+const consoleFunctionCount = CONSOLE_LAMBDA_FUNCTION_COUNT - 1;
 const functionRouteCount = ROUTES.filter((route) => route.target.kind === 'function').length;
 const queueRouteCount = ROUTES.length - functionRouteCount;
 const scheduleGroupCount = SCHEDULED_HANDLERS.length;
@@ -29,8 +32,9 @@ const throttledByDesignCount = Object.values(HANDLER_SETTINGS).filter((settings)
 
 describe('stateless stack: resources', () => {
   it('holds functions and monitoring, and no data', () => {
-    template.resourceCountIs('AWS::Lambda::Function', handlerCount);
-    template.resourceCountIs('AWS::Logs::LogGroup', handlerCount);
+    template.resourceCountIs('AWS::Lambda::Function', handlerCount + CONSOLE_LAMBDA_FUNCTION_COUNT);
+    // Plus the console API's access logs and the asset deployment's logs.
+    template.resourceCountIs('AWS::Logs::LogGroup', handlerCount + CONSOLE_LAMBDA_FUNCTION_COUNT - 1 + 2);
     // One per queue route, and the ledger stream into the usage rollups.
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', queueRouteCount + 1);
     template.resourceCountIs('AWS::Lambda::Url', 1);
@@ -197,8 +201,8 @@ describe('stateless stack: alarms', () => {
   });
 
   it('alarms on function errors and throttles, except throttles that are the design', () => {
-    expect(alarmsOn('Errors')).toHaveLength(handlerCount);
-    expect(alarmsOn('Throttles')).toHaveLength(handlerCount - throttledByDesignCount);
+    expect(alarmsOn('Errors')).toHaveLength(handlerCount + consoleFunctionCount);
+    expect(alarmsOn('Throttles')).toHaveLength(handlerCount + consoleFunctionCount - throttledByDesignCount);
     expect(throttledByDesignCount).toBeGreaterThan(0);
   });
 
@@ -229,14 +233,15 @@ describe('stateless stack: alarms', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: { AlarmActions: unknown[]; OKActions: unknown[] };
     }[];
-    // Errors and throttles (or async event age) per function, 2 DLQs and the
+    // Errors and throttles (or async event age) per function (the console's
+    // included), 2 DLQs and the
     // queue age per queue route, 2 per alert route (queue and delivery DLQ),
     // rejected webhook requests, 2 DLQs per function route, 2 DLQs and lost
     // invocations per schedule group, the two Powertools metric alarms
     // (ingest failures, reconciliation failures), and the ledger stream's
     // on-failure queue and iterator age.
     expect(alarms.length).toBe(
-      2 * handlerCount + 3 * queueRouteCount + 2 * ALERT_ROUTES.length + 1 + 2 * functionRouteCount + 3 * scheduleGroupCount + 2 + 2,
+      2 * (handlerCount + consoleFunctionCount) + 3 * queueRouteCount + 2 * ALERT_ROUTES.length + 1 + 2 * functionRouteCount + 3 * scheduleGroupCount + 2 + 2,
     );
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);

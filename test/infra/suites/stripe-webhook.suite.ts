@@ -172,7 +172,7 @@ describe('stripe webhook: least privilege', () => {
 
   it('shares the secret with the period close and the prompt corrections alone (their Stripe API key)', () => {
     const readers = [engine.statefulTemplate, engine.statelessTemplate].flatMap((stackTemplate) =>
-      Object.values(stackTemplate.findResources('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy).includes('secretsmanager:')),
+      Object.values(stackTemplate.findResources('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy).includes(`:secret:${engine.config.stripeSecretName}`)),
     ) as { Properties: { Roles: { Ref: string }[] } }[];
     expect(readers.flatMap((policy) => policy.Properties.Roles.map((role) => role.Ref)).sort()).toEqual([
       expect.stringMatching(/^ClosePeriodRole/),

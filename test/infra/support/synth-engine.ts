@@ -14,6 +14,9 @@ import { createEngineStacks, type EngineStacks, type EngineStacksOptions } from 
 /** Entry of a handler whose file has not landed yet (see handlerEntryOrStub). */
 export const STUB_HANDLER_ENTRY = path.join(path.dirname(new URL(import.meta.url).pathname), 'stub-handler.ts');
 
+/** A stand-in for the built console (dist/console), so infra tests need no `npm run build`. */
+export const CONSOLE_ASSETS_STAND_IN = path.join(path.dirname(new URL(import.meta.url).pathname), 'console-assets');
+
 /** The handler's real entry file, or the stub while that file does not exist. */
 export function handlerEntryOrStub(handler: FunctionName): string {
   const entry = path.join(HANDLERS_DIR, `${handler}.ts`);
@@ -45,7 +48,7 @@ export function synthEngine(
     context: { 'aws:cdk:bundling-stacks': options.bundle === true ? ['**'] : [] },
   });
   const config = parseStageConfig({ stage: 'test', ...settings });
-  const stacks = createEngineStacks(app, config, { handlerEntry: handlerEntryOrStub, ...options });
+  const stacks = createEngineStacks(app, config, { handlerEntry: handlerEntryOrStub, consoleAssetsDir: CONSOLE_ASSETS_STAND_IN, ...options });
   return {
     ...stacks,
     app,
