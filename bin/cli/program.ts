@@ -12,6 +12,7 @@ import { EngineError } from '../../lambdas/domain/errors/engine-error';
 import { createCommandContext, type RegisterCommand } from './command-context';
 import { registerCatalogCommand } from './catalog-command';
 import { registerDeadLettersCommand } from './dead-letters-command';
+import { registerEventsCommand } from './events-command';
 import { registerOutcomeCommand } from './outcome-command';
 import { registerRejectedCommand } from './rejected-command';
 import { registerUnattributedCommand } from './unattributed-command';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerUnattributedCommand,
   registerCatalogCommand,
   registerDeadLettersCommand,
+  registerEventsCommand,
   registerPlansCommand,
   registerContractsCommand,
   registerPriceCommand,

@@ -19,8 +19,18 @@ import { freePort, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynam
 import { readCatalogFile } from './catalog-file';
 import { DeadLetterStore, type DeadLetter } from './dead-letter-store';
 import {
+  EventJournal,
+  EventJournalClosedError,
+  EventJournalWriteError,
+  journaledEventOf,
+  readEventJournal,
+  type EventJournalFilter,
+  type JournaledEvent,
+} from './event-journal';
+import {
   acquireEngineLock,
   deadLetterFilePath,
+  eventJournalPath,
   pendingMessagesPath,
   resolveDataDir,
   stripeEmulatorStatePath,
@@ -108,6 +118,8 @@ export interface LocalEngineOptions {
   renewalRisk?: LocalRenewalRiskSettings | false;
   /** Read the ledger's stream into the usage rollups; false leaves usage to the raw reads (benchmarks of the ingest path alone). @default true */
   usageRollups?: boolean;
+  /** Size of <dataDir>/events.jsonl at which the event journal rotates (one older file is kept). @default 8 MiB */
+  eventJournalMaxFileBytes?: number;
 }
 
 export interface LocalEngine {
@@ -138,6 +150,8 @@ export interface LocalEngine {
   deadLetters(): Promise<DeadLetter[]>;
   /** Observes every event the bus accepts. */
   subscribe(listener: BusListener): () => void;
+  /** The event journal (<dataDir>/events.jsonl): every event the bus accepted, oldest first. */
+  events(filter?: EventJournalFilter): Promise<JournaledEvent[]>;
   /** Stops the endpoint, lets invocations in flight finish (what is still queued stays in the queue journals for the next start), stops DynamoDB Local if it started it. */
   stop(): Promise<void>;
 }
@@ -323,6 +337,14 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       }
     }
 
+    // An in-memory engine starts its event journal empty too: it keeps nothing from an earlier run.
+    const eventJournal = await EventJournal.open({
+      filePath: eventJournalPath(dataDir),
+      startEmpty: inMemory,
+      ...(options.eventJournalMaxFileBytes !== undefined ? { maxFileBytes: options.eventJournalMaxFileBytes } : {}),
+    });
+    cleanups.push(() => eventJournal.close());
+
     const deadLetters = new DeadLetterStore(deadLetterFilePath(dataDir));
     // A persistent engine journals every queue: PutEvents acknowledges an entry only once it is on disk.
     const persistQueues = !inMemory;
@@ -418,10 +440,15 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
           reservedSource: { eventBusName, source: ENGINE_EVENT_SOURCE, allowedAccessKeyIds: [LOCAL_ENGINE_CREDENTIALS.accessKeyId] },
         });
         try {
-          await bus.publish(outcome.accepted, admit);
+          // Routed first (admission may refuse the whole call), then journaled; both flush to disk together.
+          const delivered = bus.publish(outcome.accepted, admit);
+          const journaled = eventJournal.append(
+            outcome.accepted.map((entry) => journaledEventOf(entry.eventBusName, entry.envelope)),
+          );
+          await Promise.all([delivered, journaled]);
         } catch (error) {
-          if (error instanceof QueueStoppedError) throw stoppingError();
-          if (error instanceof QueueJournalWriteError) {
+          if (error instanceof QueueStoppedError || error instanceof EventJournalClosedError) throw stoppingError();
+          if (error instanceof QueueJournalWriteError || error instanceof EventJournalWriteError) {
             log(`PutEvents not acknowledged: ${describeError(error)}: ${describeError(error.cause)}`);
             throw new AwsJsonError('InternalException', 'The local engine could not store the events durably; send them again.', 500);
           }
@@ -520,6 +547,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       drain,
       deadLetters: () => deadLetters.list(),
       subscribe: (listener) => bus.subscribe(listener),
+      events: async (filter) => (await readEventJournal(eventJournal.filePath, filter)).events,
       stop: () => (stopping ??= cleanUp()),
     };
   } catch (error) {
