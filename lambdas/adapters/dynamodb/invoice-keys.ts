@@ -15,6 +15,8 @@ import { EngineError } from '../../domain/errors/engine-error';
 //                                                      (credited, creditNoteId, creditFailure, billedOn)
 //   CONTRACT#<id> / INVOICE#<period>-adjustment-<seq>#RECORD|STATUS  an adjustment invoice (a record
 //                                                      with adjustmentOf; not listed by listRecords)
+//   CONTRACT#<id> / INVOICE#<period>-threshold-<n>#RECORD|STATUS   a threshold invoice (a record with
+//                                                      thresholdOf; not listed by listRecords)
 //
 // invoice-record-store.ts owns records and statuses, invoice-correction-store.ts
 // corrections; stripe-customer-link-store.ts and payment-signal-store.ts have
