@@ -10,7 +10,7 @@
 import type { DraftInvoice } from '../rating/draft-invoice';
 import type { CorrectionLine, InvoiceCorrection } from './corrections';
 import { correctionIdOf, invoiceRecordIdOf } from './idempotency-keys';
-import type { InvoiceRecord, InvoiceRecordLine } from './invoice-record';
+import { ownPeriodLines, type InvoiceRecord, type InvoiceRecordLine } from './invoice-record';
 import { CorrectionMismatchError, InvoiceRecordInvalidError } from './invoicing-errors';
 
 /** The record key of the period's threshold invoice number `sequence` (never a billing period's id). */
@@ -169,7 +169,6 @@ export function settleAgainstThresholdInvoices(record: InvoiceRecord, thresholdR
     }
   }
   const billed = billedOnThresholdInvoices(thresholdRecords);
-  const excess = new Map<string, { amount: bigint; metric: string | null }>();
   const lines: InvoiceRecordLine[] = [];
   for (const line of record.lines) {
     if (line.kind === 'prepaid_credits') continue;
@@ -177,25 +176,17 @@ export function settleAgainstThresholdInvoices(record: InvoiceRecord, thresholdR
       lines.push(line);
       continue;
     }
-    const billedForLine = billed.get(line.lineId) ?? 0n;
-    const remaining = line.amountDue - billedForLine;
-    if (remaining < 0n) excess.set(line.lineId, { amount: -remaining, metric: line.metric });
+    const remaining = line.amountDue - (billed.get(line.lineId) ?? 0n);
     lines.push({ ...line, amount: remaining > 0n ? remaining : 0n });
   }
-  const ownLineIds = new Set(lines.map((line) => line.lineId));
-  for (const [lineId, amount] of billed) {
-    // A charge the final rating no longer has (its usage all reversed): everything billed for it is excess.
-    if (!ownLineIds.has(lineId) && amount > 0n) excess.set(lineId, { amount, metric: null });
-  }
-  const credits = allocateExcess(excess, thresholdRecords);
   const total = lines.reduce((sum, line) => sum + line.amount, 0n);
   const billedBefore = [...billed.values()].reduce((sum, amount) => sum + amount, 0n);
+  const provisional: InvoiceRecord = { ...record, lines, total };
+  const credits = thresholdCredits(provisional, thresholdRecords);
   const credited = credits.flatMap((credit) => credit.lines).reduce((sum, line) => sum + line.amount, 0n);
   return {
     record: {
-      ...record,
-      lines,
-      total,
+      ...provisional,
       thresholdSettlement: {
         billedOnThresholdInvoices: billedBefore,
         creditedOnThresholdInvoices: credited,
@@ -204,6 +195,27 @@ export function settleAgainstThresholdInvoices(record: InvoiceRecord, thresholdR
     },
     credits,
   };
+}
+
+/**
+ * What the threshold invoices billed above a settled period-end record's
+ * lines (their `amountDue` is the full rating), to credit on them. Derived
+ * from the stored records alone, so a re-run finds the same credits.
+ */
+export function thresholdCredits(settled: InvoiceRecord, thresholdRecords: readonly InvoiceRecord[]): ThresholdCredit[] {
+  const billed = billedOnThresholdInvoices(thresholdRecords);
+  const excess = new Map<string, { amount: bigint; metric: string | null }>();
+  const own = ownPeriodLines(settled);
+  for (const line of own) {
+    const over = (billed.get(line.lineId) ?? 0n) - line.amountDue;
+    if (over > 0n) excess.set(line.lineId, { amount: over, metric: line.metric });
+  }
+  const ownLineIds = new Set(own.map((line) => line.lineId));
+  for (const [lineId, amount] of billed) {
+    // A charge the final rating no longer has (its usage all reversed): everything billed for it is excess.
+    if (!ownLineIds.has(lineId) && amount > 0n) excess.set(lineId, { amount, metric: null });
+  }
+  return allocateExcess(excess, thresholdRecords);
 }
 
 function allocateExcess(excess: ReadonlyMap<string, { amount: bigint; metric: string | null }>, thresholdRecords: readonly InvoiceRecord[]): ThresholdCredit[] {
