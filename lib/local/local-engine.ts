@@ -48,6 +48,7 @@ import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS
 import { DEFAULT_CLOSE_GRACE_HOURS } from '../../lambdas/application/billing/schedule-period-closes';
 import { startLocalBilling, type LocalBilling, type LocalBillingSettings } from './local-billing';
 import { startLocalUsageRollups } from './ledger-stream-reader';
+import { invoiceSpendThresholds } from '../../lambdas/application/billing/invoice-spend-thresholds';
 import {
   createLocalClock,
   periodCloseTimeline,
@@ -309,9 +310,23 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       closeGraceHours: (options.billing ? options.billing.closeGraceHours : undefined) ?? DEFAULT_CLOSE_GRACE_HOURS,
       ...(options.backdatingWindowDays !== undefined ? { backdatingWindowDays: options.backdatingWindowDays } : {}),
     });
+    // Assigned once they start (below); events and stream batches reach them only after that.
+    let startedBilling: LocalBilling | undefined;
+    let startedRenewalRisk: LocalRenewalRisk | undefined;
     if (options.usageRollups ?? true) {
       const usageRollups = await startLocalUsageRollups({
         dynamoDb, ledgerTableName, engineTableName, ledger: ledgerService.repository, now, log,
+        // Threshold invoicing after each applied batch, once billing has started (it starts after the rollups).
+        usageChanges: {
+          usageChanged: async (customerIds) => {
+            const billing = startedBilling;
+            if (!billing) return;
+            await invoiceSpendThresholds(
+              { ...billing.service.deps, directory: billing.service.directory },
+              { customerIds, asOf: now().toISOString() },
+            );
+          },
+        },
         ...(inMemory ? {} : { checkpointPath: join(dataDir, 'ledger-stream.json') }),
       });
       cleanups.push(() => usageRollups.stop());
@@ -354,9 +369,6 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     const queues: LocalQueue[] = [];
     // Each target resolves once its queue holds the event durably (journaled on a persistent engine).
     const routes: { route: Route; target: RouteTarget }[] = [];
-    // Assigned once they start (below); events reach the routes only after that.
-    let startedBilling: LocalBilling | undefined;
-    let startedRenewalRisk: LocalRenewalRisk | undefined;
     for (const route of ROUTES) {
       const loaded = await loadRouteHandler(route.target.handler, {
         ledgerService: () => ledgerService,
