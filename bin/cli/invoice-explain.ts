@@ -53,6 +53,12 @@ export interface InvoiceExplanation {
   ratedAt: string;
   plan: { code: string; version: number };
   currency: string;
+  /** `threshold`: billed the open period to date when its spend crossed the contract's threshold; `adjustment`: a correction's increases. */
+  kind: InvoiceKind;
+  /** A threshold invoice: which one of its period, the threshold and the period's spend when it was issued. */
+  thresholdOf: { periodId: string; sequence: number; thresholdAmount: SerializedAmount; spendToDate: SerializedAmount } | null;
+  /** A period-end invoice of a period with threshold invoices: what they billed before it, and what was credited on them. */
+  thresholdSettlement: { billedOnThresholdInvoices: SerializedAmount; creditedOnThresholdInvoices: SerializedAmount; thresholdInvoiceRecordIds: readonly string[] } | null;
   totals: Record<'subtotal' | 'commitmentTrueUp' | 'creditsApplied' | 'ratedTotal' | 'adjustmentsTotal' | 'total', SerializedAmount>;
   stripe: { invoiceId: string | null; status: string | null; reconciled: boolean | null; stripeTotal: SerializedAmount | null };
   lines: ExplainedLine[];
@@ -60,9 +66,16 @@ export interface InvoiceExplanation {
   followedBy: ExplainedCorrection[];
 }
 
-/** `oe:<contract>:<period>:r<n>` → contract and period (ids within Stripe's key bound). */
+export type InvoiceKind = 'period' | 'threshold' | 'adjustment';
+
+export function invoiceKindOf(record: Pick<InvoiceRecord, 'thresholdOf' | 'adjustmentOf'>): InvoiceKind {
+  if (record.thresholdOf) return 'threshold';
+  return record.adjustmentOf ? 'adjustment' : 'period';
+}
+
+/** `oe:<contract>:<period>[-threshold-<n>|-adjustment-<n>]:r<n>` → contract and record period (ids within Stripe's key bound). */
 export function parseInvoiceRecordId(id: string): { contractId: string; periodId: string } | undefined {
-  const match = /^oe:(.+):(\d{4}(?:-(?:\d{2}|Q[1-4]))?):r\d+$/.exec(id);
+  const match = /^oe:(.+):(\d{4}(?:-(?:\d{2}|Q[1-4]))?(?:-(?:threshold|adjustment)-\d+)?):r\d+$/.exec(id);
   return match?.[1] && match[2] ? { contractId: match[1], periodId: match[2] } : undefined;
 }
 
@@ -99,6 +112,22 @@ export async function explainInvoice(
     ratedAt: record.ratedAt,
     plan: { code: record.planCode, version: record.planVersion },
     currency,
+    kind: invoiceKindOf(record),
+    thresholdOf: record.thresholdOf
+      ? {
+          periodId: record.thresholdOf.periodId,
+          sequence: record.thresholdOf.sequence,
+          thresholdAmount: money(record.thresholdOf.thresholdAmount),
+          spendToDate: money(record.thresholdOf.spendToDate),
+        }
+      : null,
+    thresholdSettlement: record.thresholdSettlement
+      ? {
+          billedOnThresholdInvoices: money(record.thresholdSettlement.billedOnThresholdInvoices),
+          creditedOnThresholdInvoices: money(record.thresholdSettlement.creditedOnThresholdInvoices),
+          thresholdInvoiceRecordIds: record.thresholdSettlement.thresholdInvoiceRecordIds,
+        }
+      : null,
     totals: {
       subtotal: money(record.subtotal),
       commitmentTrueUp: money(record.commitmentTrueUp),
@@ -157,11 +186,23 @@ function creditNotesSummary(explained: InvoiceExplanation): string {
   return `${withNotes.length} (-${formatAmountWithCode(minor, explained.currency as CurrencyCode)})`;
 }
 
+function describeKind(explained: InvoiceExplanation, withCode: (amount: SerializedAmount) => string): string {
+  if (explained.thresholdOf) {
+    return `threshold invoice ${explained.thresholdOf.sequence} of ${explained.thresholdOf.periodId}: spend to date ${withCode(explained.thresholdOf.spendToDate)} reached the threshold of ${withCode(explained.thresholdOf.thresholdAmount)}`;
+  }
+  if (explained.thresholdSettlement) {
+    const settlement = explained.thresholdSettlement;
+    return `period-end invoice, billing what ${settlement.thresholdInvoiceRecordIds.length} threshold invoice(s) did not: they billed ${withCode(settlement.billedOnThresholdInvoices)}, ${withCode(settlement.creditedOnThresholdInvoices)} credited back on them (${settlement.thresholdInvoiceRecordIds.join(', ')})`;
+  }
+  return explained.kind === 'adjustment' ? 'adjustment invoice' : 'period-end invoice';
+}
+
 export function formatInvoiceExplanation(explained: InvoiceExplanation): string {
   const withCode = (amount: SerializedAmount) => formatAmountWithCode(BigInt(amount.minor), explained.currency as CurrencyCode);
   const out: string[] = [
     formatFields([
       ['invoice', explained.invoiceRecordId],
+      ['kind', describeKind(explained, withCode)],
       ['contract', `${explained.contractId} (customer ${explained.customerId})`],
       ['period', `${explained.periodId}: ${explained.period.start} to ${explained.period.end} (${explained.period.timeZone})`],
       ['plan', `${explained.plan.code} version ${explained.plan.version}`],

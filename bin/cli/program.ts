@@ -25,6 +25,7 @@ import { registerSimulateCommand } from './simulate-command';
 import { registerPeriodCommand } from './period-command';
 import { registerInvoiceExplainCommand } from './invoice-explain';
 import { registerInvoiceReconcileCommand } from './invoice-reconcile';
+import { registerInvoiceThresholdsCommand } from './invoice-thresholds';
 import { registerTasksCommand } from './tasks-command';
 import { registerRiskCommand } from './risk-command';
 import { registerClockCommand } from './clock-command';
@@ -48,6 +49,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerInvoiceExplainCommand,
   // Also onto `invoice`: re-reconcile a closed period's Stripe invoice.
   registerInvoiceReconcileCommand,
+  // Also onto `invoice`: list a contract's invoices (threshold invoices marked), run threshold invoicing.
+  registerInvoiceThresholdsCommand,
   registerTasksCommand,
   registerRiskCommand,
   registerClockCommand,

@@ -56,6 +56,15 @@ describe('threshold invoicing end to end on the local engine', () => {
   const invoicesIssued = async (): Promise<JournaledEvent[]> =>
     (await engine.events({ detailType: 'Invoice Issued' })).filter((event) => event.detail['contractId'] === CONTRACT);
 
+  async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(['--data-dir', dataDir, ...args], { out: (text) => (stdout += text), err: (text) => (stderr += text), env: {}, now });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    return { code, stdout };
+  }
+
   async function stripeInvoices(): Promise<Stripe.Invoice[]> {
     const all = await stripe.invoices.list({ limit: 100 }).autoPagingToArray({ limit: 1000 });
     return all.filter((invoice) => invoice.metadata?.['contractId'] === CONTRACT);
@@ -134,19 +143,13 @@ describe('threshold invoicing end to end on the local engine', () => {
     // 20 more (30.00 unbilled): below the threshold, so no second threshold invoice.
     await send('nov-b', 20, '2026-11-15T09:00:00Z');
     expect((await stripeInvoices()).map((invoice) => invoice.total)).toEqual([22_000]);
+    // The CLI path runs the same evaluation: 30.00 not invoiced yet, below the threshold.
+    const evaluated = JSON.parse((await cli(['invoice', 'thresholds', '--contract', CONTRACT, '--json'])).stdout) as { outcome: string; unbilled: string };
+    expect(evaluated).toMatchObject({ outcome: 'below_threshold', unbilled: '3000' });
 
     nowMs = Date.parse('2026-12-03T00:00:00Z');
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(['--data-dir', dataDir, 'period', 'close', '--period', '2026-11', '--contract', CONTRACT, '--json'], {
-      out: (text) => (stdout += text),
-      err: (text) => (stderr += text),
-      env: {},
-      now,
-    });
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
-    const report = JSON.parse(stdout) as PeriodCloseReport;
+    const closed = await cli(['period', 'close', '--period', '2026-11', '--contract', CONTRACT, '--json']);
+    const report = JSON.parse(closed.stdout) as PeriodCloseReport;
     expect(report.failed).toEqual([]);
     // 100 resolutions: 250.00 rated, 220.00 billed at the threshold, 30.00 at period end.
     const invoices = await stripeInvoices();
@@ -156,5 +159,17 @@ describe('threshold invoicing end to end on the local engine', () => {
     ]);
     const announced = await invoicesIssued();
     expect(announced.map((event) => event.detail['periodId']).sort()).toEqual(['2026-11', '2026-11-threshold-1']);
+
+    // `invoice list` and `invoice explain` say which invoice is the threshold invoice.
+    const listed = JSON.parse((await cli(['invoice', 'list', '--contract', CONTRACT, '--json'])).stdout) as { periodId: string; kind: string; total: { minor: string } }[];
+    expect(listed.map((invoice) => [invoice.periodId, invoice.kind, invoice.total.minor])).toEqual([
+      ['2026-11-threshold-1', 'threshold', '22000'],
+      ['2026-11', 'period', '3000'],
+    ]);
+    const explained = JSON.parse((await cli(['invoice', 'explain', '--invoice', `oe:${CONTRACT}:2026-11-threshold-1:r1`, '--json'])).stdout) as {
+      kind: string;
+      thresholdOf: { sequence: number; thresholdAmount: { minor: string } };
+    };
+    expect(explained).toMatchObject({ kind: 'threshold', thresholdOf: { sequence: 1, thresholdAmount: { minor: '20000' } } });
   }, 240_000);
 });
