@@ -91,6 +91,20 @@ export function journaledEventOf(eventBusName: string, envelope: EventBridgeEnve
   };
 }
 
+/**
+ * One event as a JSON line. A detail nested deeper than JSON.stringify can
+ * recurse (the bus accepts it; the ledger then rejects it as too deep) is
+ * journaled with a note in its place, so such an event never fails PutEvents.
+ */
+function journalLine(event: JournaledEvent): string {
+  try {
+    return JSON.stringify(event);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return JSON.stringify({ ...event, detail: { detailNotJournaled: `the detail is nested too deep to write as JSON (${error.message})` } });
+  }
+}
+
 export class EventJournal {
   private buffered: string[] = [];
   private waiters: Waiter[] = [];
@@ -126,7 +140,7 @@ export class EventJournal {
     if (this.closed) return Promise.reject(new EventJournalClosedError(this.options.filePath));
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      for (const event of events) this.buffered.push(`${JSON.stringify(event)}\n`);
+      for (const event of events) this.buffered.push(`${journalLine(event)}\n`);
       this.scheduleFlush();
     });
   }

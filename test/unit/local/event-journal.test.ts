@@ -105,4 +105,16 @@ describe('EventJournal', () => {
     expect((await readEventJournal(filePath)).events.map((e) => e.id)).toEqual(['id-2']);
     await expect(journal.append([event(3)])).rejects.toBeInstanceOf(EventJournalClosedError);
   });
+
+  it('journals an event whose detail is nested too deep to write, with a note instead of the detail', async () => {
+    const filePath = journalFile();
+    const journal = await EventJournal.open({ filePath });
+    let deep: Record<string, unknown> = {};
+    for (let level = 0; level < 40_000; level += 1) deep = { nested: deep };
+    await journal.append([event(1, { detail: deep }), event(2)]);
+    await journal.close();
+    const { events } = await readEventJournal(filePath);
+    expect(events.map((e) => e.id)).toEqual(['id-1', 'id-2']);
+    expect(String(events[0]!.detail['detailNotJournaled'])).toContain('nested too deep');
+  });
 });
