@@ -313,20 +313,48 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     // Assigned once they start (below); events and stream batches reach them only after that.
     let startedBilling: LocalBilling | undefined;
     let startedRenewalRisk: LocalRenewalRisk | undefined;
+    // Threshold invoicing runs beside the stream reader, not inside its batch: rating and Stripe calls
+    // (and a clock that waits for the reader) must never hold the rollups back. Customers whose
+    // evaluation failed stay pending and are evaluated again after the next batch.
+    const thresholds = (() => {
+      const pending = new Set<string>();
+      let running: Promise<void> | undefined;
+      const run = (): void => {
+        if (running) return;
+        running = (async () => {
+          while (pending.size > 0 && startedBilling) {
+            const customerIds = [...pending];
+            pending.clear();
+            try {
+              await invoiceSpendThresholds(
+                { ...startedBilling.service.deps, directory: startedBilling.service.directory },
+                { customerIds, asOf: now().toISOString() },
+              );
+            } catch (error) {
+              for (const customerId of customerIds) pending.add(customerId);
+              log(`threshold invoicing: ${describeError(error)} (evaluated again after the next ledger batch)`);
+              return;
+            }
+          }
+        })().finally(() => {
+          running = undefined;
+        });
+      };
+      return {
+        changed: (customerIds: readonly string[]): void => {
+          for (const customerId of customerIds) pending.add(customerId);
+          run();
+        },
+        idle: async (): Promise<void> => {
+          while (running) await running;
+        },
+      };
+    })();
     if (options.usageRollups ?? true) {
       const usageRollups = await startLocalUsageRollups({
         dynamoDb, ledgerTableName, engineTableName, ledger: ledgerService.repository, now, log,
         // Threshold invoicing after each applied batch, once billing has started (it starts after the rollups).
-        usageChanges: {
-          usageChanged: async (customerIds) => {
-            const billing = startedBilling;
-            if (!billing) return;
-            await invoiceSpendThresholds(
-              { ...billing.service.deps, directory: billing.service.directory },
-              { customerIds, asOf: now().toISOString() },
-            );
-          },
-        },
+        usageChanges: { usageChanged: async (customerIds) => thresholds.changed(customerIds) },
         ...(inMemory ? {} : { checkpointPath: join(dataDir, 'ledger-stream.json') }),
       });
       cleanups.push(() => usageRollups.stop());
@@ -507,6 +535,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
           });
     // Stopped before the bus: a close in flight still publishes its events through it.
     if (billing) cleanups.push(() => billing.stop());
+    // Runs before billing stops: a threshold invoice in flight finishes first.
+    cleanups.push(() => thresholds.idle());
     const renewalRisk =
       options.renewalRisk === false
         ? undefined
