@@ -5,7 +5,7 @@
 // billed on later invoices and credit notes against this one. Beside each
 // line, the disputes of the outcomes it counted (open, upheld, rejected).
 import type { Command } from 'commander';
-import { explainInvoice, parseInvoiceRecordId, type DefinitionTerms, type InvoiceExplanation } from '../../lambdas/application/billing/explain-invoice';
+import { explainInvoice, invoiceKindOf, parseInvoiceRecordId, type DefinitionTerms, type InvoiceExplanation } from '../../lambdas/application/billing/explain-invoice';
 import { describeLineDefinitions } from '../../lambdas/domain/invoicing/outcome-statement';
 import { DynamoDbCatalogRepository } from '../../lambdas/adapters/dynamodb/dynamodb-catalog-repository';
 import type { CurrencyCode } from '../../lambdas/domain/money/currencies';
@@ -19,9 +19,9 @@ import type { CommandContext, RegisterCommand } from './command-context';
 import { formatFields } from './format';
 import { runMapped } from './plans-command';
 
-export { explainInvoice, parseInvoiceRecordId };
+export { explainInvoice, invoiceKindOf, parseInvoiceRecordId };
 export { disputeCountsOf } from '../../lambdas/application/billing/explain-invoice';
-export type { DefinitionTerms, DisputeCounts, ExplainedCorrection, ExplainedLine, InvoiceExplanation } from '../../lambdas/application/billing/explain-invoice';
+export type { DefinitionTerms, DisputeCounts, InvoiceKind, ExplainedCorrection, ExplainedLine, InvoiceExplanation } from '../../lambdas/application/billing/explain-invoice';
 
 function describeRow(row: BreakdownRow): string {
   return Object.entries(row)
@@ -38,11 +38,23 @@ function creditNotesSummary(explained: InvoiceExplanation): string {
   return `${withNotes.length} (-${formatAmountWithCode(minor, explained.currency as CurrencyCode)})`;
 }
 
+function describeKind(explained: InvoiceExplanation, withCode: (amount: SerializedAmount) => string): string {
+  if (explained.thresholdOf) {
+    return `threshold invoice ${explained.thresholdOf.sequence} of ${explained.thresholdOf.periodId}: spend to date ${withCode(explained.thresholdOf.spendToDate)} reached the threshold of ${withCode(explained.thresholdOf.thresholdAmount)}`;
+  }
+  if (explained.thresholdSettlement) {
+    const settlement = explained.thresholdSettlement;
+    return `period-end invoice, billing what ${settlement.thresholdInvoiceRecordIds.length} threshold invoice(s) did not: they billed ${withCode(settlement.billedOnThresholdInvoices)}, ${withCode(settlement.creditedOnThresholdInvoices)} credited back on them (${settlement.thresholdInvoiceRecordIds.join(', ')})`;
+  }
+  return explained.kind === 'adjustment' ? 'adjustment invoice' : 'period-end invoice';
+}
+
 export function formatInvoiceExplanation(explained: InvoiceExplanation): string {
   const withCode = (amount: SerializedAmount) => formatAmountWithCode(BigInt(amount.minor), explained.currency as CurrencyCode);
   const out: string[] = [
     formatFields([
       ['invoice', explained.invoiceRecordId],
+      ['kind', describeKind(explained, withCode)],
       ['contract', `${explained.contractId} (customer ${explained.customerId})`],
       ['period', `${explained.periodId}: ${explained.period.start} to ${explained.period.end} (${explained.period.timeZone})`],
       ['plan', `${explained.plan.code} version ${explained.plan.version}`],

@@ -32,6 +32,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'unattributed', term: 'unattributed [options]', description: 'List outcomes recorded for customers not in the catalog, newest first', load: async () => [(await import('./unattributed-command')).registerUnattributedCommand] },
   { name: 'catalog', term: 'catalog', description: 'The metric and customer catalog', load: async () => [(await import('./catalog-command')).registerCatalogCommand] },
   { name: 'dead-letters', term: 'dead-letters [options]', description: "List the local engine's dead-letter queue", load: async () => [(await import('./dead-letters-command')).registerDeadLettersCommand] },
+  { name: 'events', term: 'events [options]', description: "List the events the local engine's bus accepted (its event journal), oldest first", load: async () => [(await import('./events-command')).registerEventsCommand] },
   { name: 'plans', term: 'plans', description: 'Plan files as code: validate them, load them into the engine', load: async () => [(await import('./plans-command')).registerPlansCommand] },
   { name: 'contracts', term: 'contracts', description: 'Contracts: load them into the engine, list them', load: async () => [(await import('./contracts-command')).registerContractsCommand] },
   { name: 'price', term: 'price [options]', description: 'Price a usage file with a plan file (no engine needed)', load: async () => [(await import('./price-command')).registerPriceCommand] },
@@ -39,15 +40,22 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'invoice',
     term: 'invoice',
     description: 'Invoices of a contract',
-    // `explain`, `statement` and `reconcile` add themselves to the `invoice` command.
+    // `explain`, `statement`, `reconcile`, `list` and `thresholds` add themselves to the `invoice` command.
     load: async () => {
-      const [preview, explain, statement, reconcile] = await Promise.all([
+      const [preview, explain, statement, reconcile, thresholds] = await Promise.all([
         import('./invoice-command'),
         import('./invoice-explain'),
         import('./invoice-statement'),
         import('./invoice-reconcile'),
+        import('./invoice-thresholds'),
       ]);
-      return [preview.registerInvoiceCommand, explain.registerInvoiceExplainCommand, statement.registerInvoiceStatementCommand, reconcile.registerInvoiceReconcileCommand];
+      return [
+        preview.registerInvoiceCommand,
+        explain.registerInvoiceExplainCommand,
+        statement.registerInvoiceStatementCommand,
+        reconcile.registerInvoiceReconcileCommand,
+        thresholds.registerInvoiceThresholdsCommand,
+      ];
     },
   },
   { name: 'simulate', term: 'simulate [options]', description: 'Backtest a plan on the recorded history of contracts: revenue under their current plan and under the proposal', load: async () => [(await import('./simulate-command')).registerSimulateCommand] },

@@ -73,6 +73,11 @@ export function deadLetterFilePath(dataDir: string): string {
   return join(dataDir, 'dead-letters.jsonl');
 }
 
+/** The event journal: every event the bus accepted (lib/local/event-journal.ts). */
+export function eventJournalPath(dataDir: string): string {
+  return join(dataDir, 'events.jsonl');
+}
+
 export function pendingMessagesPath(dataDir: string, queueName: string): string {
   return join(dataDir, 'queues', `${queueName}.jsonl`);
 }

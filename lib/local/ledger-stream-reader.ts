@@ -6,10 +6,14 @@
 // interrupted batch, whose id makes the second application a no-op, so
 // nothing is lost or counted twice. Once every shard is drained, the reader
 // records how far the rollups are complete (the seal) for the usage readers.
+import type { UsageChangeListener } from '../../lambdas/application/usage/ports';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
+  ExpiredIteratorException,
   GetRecordsCommand,
+  TrimmedDataAccessException,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type _Record,
   type Shard,
@@ -157,11 +161,30 @@ export class LedgerStreamReader {
     return output.ShardIterator ?? null;
   }
 
+  /**
+   * GetRecords from the shard's cached iterator. DynamoDB Local answers
+   * TrimmedDataAccessException to the NextShardIterator of a read that found
+   * the shard empty once records arrive (and an iterator expires after 15
+   * minutes): the iterator is then taken again from the checkpoint, once.
+   */
+  private async getRecords(streamArn: string, shardId: string): Promise<GetRecordsCommandOutput | null> {
+    for (let attempt = 1; ; attempt += 1) {
+      const iterator = await this.iteratorFor(streamArn, shardId);
+      if (iterator === null) return null;
+      try {
+        return await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_BATCH }));
+      } catch (error) {
+        const stale = error instanceof TrimmedDataAccessException || error instanceof ExpiredIteratorException;
+        if (!stale || attempt >= 2) throw error;
+        this.iterators.delete(shardId);
+      }
+    }
+  }
+
   private async readShard(streamArn: string, shard: Shard): Promise<number> {
     const shardId = shard.ShardId ?? '';
-    const iterator = await this.iteratorFor(streamArn, shardId);
-    if (iterator === null) return 0;
-    const output = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_BATCH }));
+    const output = await this.getRecords(streamArn, shardId);
+    if (output === null) return 0;
     let records: _Record[] = output.Records ?? [];
     const position = (this.checkpoint.shards[shardId] ??= {});
     const inFlight = position.inFlight;
@@ -215,6 +238,8 @@ export interface LocalUsageRollupsOptions {
   /** Shard positions file (in the data folder); memory only when absent. */
   readonly checkpointPath?: string;
   readonly log: (message: string) => void;
+  /** Told which customers each applied batch changed (threshold invoicing). */
+  readonly usageChanges?: UsageChangeListener;
 }
 
 /** Starts reading the ledger's stream into the usage rollups with the same handler the Lambda runs. */
@@ -223,7 +248,11 @@ export async function startLocalUsageRollups(options: LocalUsageRollupsOptions):
   const { createApplyLedgerChangesHandler } = await import('../../lambdas/handlers/apply-ledger-changes');
   const { createUsageRollupService } = await import('../../lambdas/composition/usage-rollup-service');
   const service = createUsageRollupService({ ...options, progress: { kind: 'stored' } });
-  const apply = createApplyLedgerChangesHandler(async () => ({ rollups: service.store, ledger: service.ledger }));
+  const apply = createApplyLedgerChangesHandler(async () => ({
+    rollups: service.store,
+    ledger: service.ledger,
+    ...(options.usageChanges ? { usageChanges: options.usageChanges } : {}),
+  }));
   const reader = new LedgerStreamReader({
     dynamoDb: options.dynamoDb,
     ledgerTableName: options.ledgerTableName,

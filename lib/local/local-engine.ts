@@ -19,8 +19,18 @@ import { freePort, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynam
 import { readCatalogFile } from './catalog-file';
 import { DeadLetterStore, type DeadLetter } from './dead-letter-store';
 import {
+  EventJournal,
+  EventJournalClosedError,
+  EventJournalWriteError,
+  journaledEventOf,
+  readEventJournal,
+  type EventJournalFilter,
+  type JournaledEvent,
+} from './event-journal';
+import {
   acquireEngineLock,
   deadLetterFilePath,
+  eventJournalPath,
   pendingMessagesPath,
   resolveDataDir,
   stripeEmulatorStatePath,
@@ -38,6 +48,7 @@ import { DEFAULT_LOCAL_PORT, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_DEFAULTS
 import { DEFAULT_CLOSE_GRACE_HOURS } from '../../lambdas/application/billing/schedule-period-closes';
 import { startLocalBilling, type LocalBilling, type LocalBillingSettings } from './local-billing';
 import { startLocalUsageRollups } from './ledger-stream-reader';
+import { invoiceSpendThresholds } from '../../lambdas/application/billing/invoice-spend-thresholds';
 import {
   createLocalClock,
   periodCloseTimeline,
@@ -162,6 +173,8 @@ export interface LocalEngineOptions {
   usageRollups?: boolean;
   /** Serve the web console and the customer portal (docs/console.md); off unless given (`npm start` turns it on). */
   console?: LocalConsoleSettings;
+  /** Size of <dataDir>/events.jsonl at which the event journal rotates (one older file is kept). @default 8 MiB */
+  eventJournalMaxFileBytes?: number;
 }
 
 export interface LocalConsoleSettings {
@@ -213,6 +226,8 @@ export interface LocalEngine {
   deadLetters(): Promise<DeadLetter[]>;
   /** Observes every event the bus accepts. */
   subscribe(listener: BusListener): () => void;
+  /** The event journal (<dataDir>/events.jsonl): every event the bus accepted, oldest first. */
+  events(filter?: EventJournalFilter): Promise<JournaledEvent[]>;
   /** Stops the endpoint, lets invocations in flight finish (what is still queued stays in the queue journals for the next start), stops DynamoDB Local if it started it. */
   stop(): Promise<void>;
 }
@@ -375,9 +390,51 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       closeGraceHours: (options.billing ? options.billing.closeGraceHours : undefined) ?? DEFAULT_CLOSE_GRACE_HOURS,
       ...(options.backdatingWindowDays !== undefined ? { backdatingWindowDays: options.backdatingWindowDays } : {}),
     });
+    // Assigned once they start (below); events and stream batches reach them only after that.
+    let startedBilling: LocalBilling | undefined;
+    let startedRenewalRisk: LocalRenewalRisk | undefined;
+    // Threshold invoicing runs beside the stream reader, not inside its batch: rating and Stripe calls
+    // (and a clock that waits for the reader) must never hold the rollups back. Customers whose
+    // evaluation failed stay pending and are evaluated again after the next batch.
+    const thresholds = (() => {
+      const pending = new Set<string>();
+      let running: Promise<void> | undefined;
+      const run = (): void => {
+        if (running) return;
+        running = (async () => {
+          while (pending.size > 0 && startedBilling) {
+            const customerIds = [...pending];
+            pending.clear();
+            try {
+              await invoiceSpendThresholds(
+                { ...startedBilling.service.deps, directory: startedBilling.service.directory },
+                { customerIds, asOf: now().toISOString() },
+              );
+            } catch (error) {
+              for (const customerId of customerIds) pending.add(customerId);
+              log(`threshold invoicing: ${describeError(error)} (evaluated again after the next ledger batch)`);
+              return;
+            }
+          }
+        })().finally(() => {
+          running = undefined;
+        });
+      };
+      return {
+        changed: (customerIds: readonly string[]): void => {
+          for (const customerId of customerIds) pending.add(customerId);
+          run();
+        },
+        idle: async (): Promise<void> => {
+          while (running) await running;
+        },
+      };
+    })();
     if (options.usageRollups ?? true) {
       const usageRollups = await startLocalUsageRollups({
         dynamoDb, ledgerTableName, engineTableName, ledger: ledgerService.repository, now, log,
+        // Threshold invoicing after each applied batch, once billing has started (it starts after the rollups).
+        usageChanges: { usageChanged: async (customerIds) => thresholds.changed(customerIds) },
         ...(inMemory ? {} : { checkpointPath: join(dataDir, 'ledger-stream.json') }),
       });
       cleanups.push(() => usageRollups.stop());
@@ -403,6 +460,14 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       }
     }
 
+    // An in-memory engine starts its event journal empty too: it keeps nothing from an earlier run.
+    const eventJournal = await EventJournal.open({
+      filePath: eventJournalPath(dataDir),
+      startEmpty: inMemory,
+      ...(options.eventJournalMaxFileBytes !== undefined ? { maxFileBytes: options.eventJournalMaxFileBytes } : {}),
+    });
+    cleanups.push(() => eventJournal.close());
+
     const deadLetters = new DeadLetterStore(deadLetterFilePath(dataDir));
     // A persistent engine journals every queue: PutEvents acknowledges an entry only once it is on disk.
     const persistQueues = !inMemory;
@@ -412,9 +477,6 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     const queues: LocalQueue[] = [];
     // Each target resolves once its queue holds the event durably (journaled on a persistent engine).
     const routes: { route: Route; target: RouteTarget }[] = [];
-    // Assigned once they start (below); events reach the routes only after that.
-    let startedBilling: LocalBilling | undefined;
-    let startedRenewalRisk: LocalRenewalRisk | undefined;
     for (const route of ROUTES) {
       const loaded = await loadRouteHandler(route.target.handler, {
         ledgerService: () => ledgerService,
@@ -498,10 +560,15 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
           reservedSource: { eventBusName, source: ENGINE_EVENT_SOURCE, allowedAccessKeyIds: [LOCAL_ENGINE_CREDENTIALS.accessKeyId] },
         });
         try {
-          await bus.publish(outcome.accepted, admit);
+          // Routed first (admission may refuse the whole call), then journaled; both flush to disk together.
+          const delivered = bus.publish(outcome.accepted, admit);
+          const journaled = eventJournal.append(
+            outcome.accepted.map((entry) => journaledEventOf(entry.eventBusName, entry.envelope)),
+          );
+          await Promise.all([delivered, journaled]);
         } catch (error) {
-          if (error instanceof QueueStoppedError) throw stoppingError();
-          if (error instanceof QueueJournalWriteError) {
+          if (error instanceof QueueStoppedError || error instanceof EventJournalClosedError) throw stoppingError();
+          if (error instanceof QueueJournalWriteError || error instanceof EventJournalWriteError) {
             log(`PutEvents not acknowledged: ${describeError(error)}: ${describeError(error.cause)}`);
             throw new AwsJsonError('InternalException', 'The local engine could not store the events durably; send them again.', 500);
           }
@@ -548,6 +615,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
           });
     // Stopped before the bus: a close in flight still publishes its events through it.
     if (billing) cleanups.push(() => billing.stop());
+    // Runs before billing stops: a threshold invoice in flight finishes first.
+    cleanups.push(() => thresholds.idle());
     const renewalRisk =
       options.renewalRisk === false
         ? undefined
@@ -606,6 +675,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       drain,
       deadLetters: () => deadLetters.list(),
       subscribe: (listener) => bus.subscribe(listener),
+      events: async (filter) => (await readEventJournal(eventJournal.filePath, filter)).events,
       stop: () => (stopping ??= cleanUp()),
     };
   } catch (error) {

@@ -21,6 +21,8 @@ import { EngineError } from '../../domain/errors/engine-error';
 //                                                       (credited, creditNoteId, creditFailure, billedOn)
 //   CONTRACT#<id> / INVOICE_RECORD|STATUS#<period>-adjustment-<seq>  an adjustment invoice (a record
 //                                                       with adjustmentOf; not listed by listRecords)
+//   CONTRACT#<id> / INVOICE_RECORD|STATUS#<period>-threshold-<n>  a threshold invoice (a record
+//                                                       with thresholdOf; not listed by listRecords)
 //
 // Releases before this layout wrote INVOICE#<period>#RECORD|STATUS|CORRECTION#<seq>;
 // engine-sort-key-migration.ts moves such items once (`outcome-engine
@@ -151,6 +153,10 @@ const InvoiceRecordDocumentSchema = z.object({
   adjustmentsTotal: minor,
   total: minor,
   adjustmentOf: z.object({ periodId: z.string(), correctionId: z.string() }).optional(),
+  thresholdOf: z.object({ periodId: z.string(), sequence: z.number().int().min(1), thresholdAmount: minor, spendToDate: minor }).optional(),
+  thresholdSettlement: z
+    .object({ billedOnThresholdInvoices: minor, creditedOnThresholdInvoices: minor, thresholdInvoiceRecordIds: z.array(z.string()) })
+    .optional(),
 }) satisfies z.ZodType<InvoiceRecord, unknown>;
 
 const CorrectionLineSchema = z.object({

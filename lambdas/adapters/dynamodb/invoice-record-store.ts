@@ -43,12 +43,12 @@ export class DynamoDbInvoiceRecordStore {
     return item ? invoiceRecordCodec.decode(item, `invoice record of ${contractId} ${periodId}`) : undefined;
   }
 
-  /** The contract's period invoices (adjustment invoices left out), in period order. */
+  /** The contract's period invoices (adjustment and threshold invoices left out), in period order. */
   async listRecords(contractId: string): Promise<InvoiceRecord[]> {
     const items = await this.table.query({ partition: contractPk(contractId), sortKeyPrefix: RECORD_PREFIX }, 'invoice records');
     return items
       .map((item) => invoiceRecordCodec.decode(item))
-      .filter((record) => record.adjustmentOf === undefined);
+      .filter((record) => record.adjustmentOf === undefined && record.thresholdOf === undefined);
   }
 
   async getStatus(contractId: string, periodId: string): Promise<InvoiceStatus | undefined> {

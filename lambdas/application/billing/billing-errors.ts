@@ -70,3 +70,18 @@ export class PeriodCloseInProgressError extends EngineError {
     this.name = 'PeriodCloseInProgressError';
   }
 }
+
+/** Threshold invoicing failed for some contracts of a batch; each failure is a cause. The batch is retried. */
+export class ThresholdInvoicingFailedError extends EngineError {
+  readonly category = 'infrastructure';
+  readonly code = 'threshold_invoicing_failed';
+  readonly failures: readonly { readonly contractId: string; readonly error: unknown }[];
+  constructor(failures: readonly { readonly contractId: string; readonly error: unknown }[], contracts: number) {
+    super(
+      `threshold invoicing failed for ${failures.length} of ${contracts} contract(s): ${failures.map((failure) => failure.contractId).join(', ')}`,
+      { cause: failures[0]?.error },
+    );
+    this.name = 'ThresholdInvoicingFailedError';
+    this.failures = failures;
+  }
+}

@@ -2,9 +2,16 @@ import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import type { MetricDisplayNameReader } from '../ports';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { createInvoiceRecord, type InvoiceRecord, type PendingAdjustment } from '../../domain/invoicing/invoice-record';
+import {
+  settleAgainstThresholdInvoices,
+  thresholdCreditCorrection,
+  thresholdCredits,
+  thresholdInvoicePeriodId,
+} from '../../domain/invoicing/threshold-invoice';
 import { reconcileInvoiceTotals } from '../../domain/invoicing/reconciliation';
 import { toUtcIsoString } from '../../domain/periods/local-date';
 import { BillingWriteUncertainError, InvoiceNotIssuedError } from './billing-errors';
+import { issueCreditNote, type CreditOutcome } from './issue-credit-note';
 import { loadContract, rateForInvoice } from './rate-for-invoice';
 import type { EventPublisher } from '../ports';
 import {
@@ -50,6 +57,18 @@ export interface ClosePeriodResult {
   readonly stripeTotal: bigint;
   readonly matched: boolean;
   readonly itemsCreated: number;
+  /** Credit notes on the period's threshold invoices for what they billed above its final rating (issued or refused by this call). */
+  readonly thresholdCredits?: readonly CreditOutcome[];
+}
+
+/** The period's threshold invoices, in sequence order (records `<periodId>-threshold-<n>`). */
+export async function listThresholdRecords(invoices: InvoiceStore, contractId: string, periodId: string): Promise<InvoiceRecord[]> {
+  const records: InvoiceRecord[] = [];
+  for (let sequence = 1; ; sequence += 1) {
+    const record = await invoices.getRecord(contractId, thresholdInvoicePeriodId(periodId, sequence));
+    if (!record) return records;
+    records.push(record);
+  }
 }
 
 function pendingAdjustments(corrections: readonly StoredCorrection[]): PendingAdjustment[] {
@@ -80,7 +99,10 @@ async function loadOrCreateRecord(deps: BillingDeps, input: ClosePeriodInput): P
     earlierRecords,
   });
   const adjustments = pendingAdjustments(corrections).filter((adjustment) => adjustment.periodId !== input.periodId);
-  const put = await deps.invoices.putRecord(createInvoiceRecord(draft, { adjustments }));
+  // A period invoiced at thresholds bills only the rest: settled against every threshold invoice stored so far.
+  const thresholds = await listThresholdRecords(deps.invoices, contract.contractId, input.periodId);
+  const { record } = settleAgainstThresholdInvoices(createInvoiceRecord(draft, { adjustments }), thresholds);
+  const put = await deps.invoices.putRecord(record);
   return { record: put.value, created: put.created };
 }
 
@@ -97,7 +119,38 @@ export async function closeContractPeriod(deps: BillingDeps, input: ClosePeriodI
     if (line.kind !== 'adjustment' || !line.adjustmentFor) continue;
     await deps.invoices.claimAdjustment(record.contractId, line.servicePeriod.periodId, line.adjustmentFor.correctionId, record.invoiceRecordId);
   }
-  return issueInvoiceRecord(deps, record, created);
+  const issued = await issueInvoiceRecord(deps, record, created);
+  if (!record.thresholdSettlement) return issued;
+  return { ...issued, thresholdCredits: await creditThresholdExcess(deps, record) };
+}
+
+/**
+ * Credits, on each threshold invoice of a settled period, what it billed
+ * above the period's final rating (a reversal after it). Each credit is the
+ * threshold invoice's correction number 1, stored once and issued like any
+ * credit note, so a re-run finishes it instead of issuing another.
+ */
+async function creditThresholdExcess(deps: BillingDeps, settled: InvoiceRecord): Promise<CreditOutcome[]> {
+  const settledIds = new Set(settled.thresholdSettlement?.thresholdInvoiceRecordIds ?? []);
+  const thresholds = (await listThresholdRecords(deps.invoices, settled.contractId, settled.periodId)).filter((record) =>
+    settledIds.has(record.invoiceRecordId),
+  );
+  const outcomes: CreditOutcome[] = [];
+  for (const credit of thresholdCredits(settled, thresholds)) {
+    // Finishes the threshold invoice's own push first when it was interrupted; makes no call when it is reconciled.
+    const { stripeInvoiceId } = await issueInvoiceRecord(deps, credit.thresholdRecord, false);
+    const correction = thresholdCreditCorrection(credit, settled);
+    const put = await deps.invoices.putCorrection(correction);
+    const stored = put.created
+      ? { correction: put.value, status: { correctionId: put.value.correctionId, credited: false } }
+      : (await deps.invoices.listCorrections(settled.contractId, correction.periodId)).find(
+          (candidate) => candidate.correction.correctionId === correction.correctionId,
+        );
+    if (!stored) throw new InvoiceNotIssuedError(`correction ${correction.correctionId} was stored but cannot be read back: run the close again`);
+    const outcome = await issueCreditNote(deps, stored, stripeInvoiceId);
+    if (outcome) outcomes.push(outcome);
+  }
+  return outcomes;
 }
 
 /**

@@ -1,16 +1,18 @@
-import { adjustmentTotal, creditNoteTotal, planCorrection, type InvoiceCorrection } from '../../domain/invoicing/corrections';
+import { adjustmentTotal, planCorrection, type InvoiceCorrection } from '../../domain/invoicing/corrections';
 import { adjustmentInvoiceRecordIdOf, createAdjustmentInvoiceRecord } from '../../domain/invoicing/adjustment-invoice';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
-import { reconcileCreditNoteTotals } from '../../domain/invoicing/reconciliation';
 import { periodsForTerm } from '../../domain/periods/billing-period';
 import { toUtcIsoString } from '../../domain/periods/local-date';
 import { billingScheduleForContract } from '../../domain/plans/contract-plan';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
-import { BillingNotFoundError, CreditNoteRefusedError, InvoiceNotIssuedError } from './billing-errors';
+import { BillingNotFoundError, InvoiceNotIssuedError } from './billing-errors';
 import { issueInvoiceRecord, type BillingDeps } from './close-contract-period';
 import { loadContract, rateForInvoice } from './rate-for-invoice';
-import { BILLING_DETAIL_TYPES, type CreditNoteFailure, type CreditNoteRefusalReason, type InvoiceStatus, type StoredCorrection } from './ports';
+import { issueCreditNote, type CreditOutcome, type FailedCreditNote, type IssuedCreditNote } from './issue-credit-note';
+import type { InvoiceStatus, StoredCorrection } from './ports';
+
+export type { FailedCreditNote, IssuedCreditNote } from './issue-credit-note';
 
 /** Whether the period's close has finished pushing its invoice to Stripe, so the invoice can be corrected. */
 export function invoiceIssued(status: InvoiceStatus | undefined): status is InvoiceStatus & { readonly stripeInvoiceId: string } {
@@ -36,22 +38,6 @@ export interface CorrectPeriodInput {
   readonly mode?: CorrectionMode;
 }
 
-export interface IssuedCreditNote {
-  readonly correctionId: string;
-  readonly creditNoteId: string;
-  readonly total: bigint;
-  /** Stripe's total equals the rated difference (same currency). */
-  readonly matched: boolean;
-}
-
-export interface FailedCreditNote {
-  readonly correctionId: string;
-  readonly reason: CreditNoteRefusalReason;
-  readonly message: string;
-  readonly retryable: boolean;
-  readonly attempts: number;
-}
-
 export interface IssuedAdjustmentInvoice {
   readonly correctionId: string;
   readonly invoiceRecordId: string;
@@ -73,114 +59,8 @@ export interface CorrectPeriodResult {
   readonly deferredIncrease: bigint | null;
 }
 
-type CreditOutcome = { readonly kind: 'issued'; readonly note: IssuedCreditNote } | { readonly kind: 'failed'; readonly failure: FailedCreditNote };
-
 /** Corrections are numbered by a conditional put: a concurrent run taking the number means planning again. */
 const PLAN_ATTEMPTS = 3;
-
-async function recordRefusal(
-  deps: BillingDeps,
-  stored: StoredCorrection,
-  stripeInvoiceId: string,
-  refusal: CreditNoteRefusedError,
-): Promise<CreditOutcome> {
-  const { correction } = stored;
-  const now = deps.clock().toISOString();
-  const previous = stored.status.creditFailure;
-  const failure: CreditNoteFailure = {
-    reason: refusal.reason,
-    message: refusal.message,
-    attempts: (previous?.attempts ?? 0) + 1,
-    firstFailedAt: previous?.firstFailedAt ?? now,
-    lastFailedAt: now,
-    retryable: refusal.retryable,
-  };
-  // Announced once per reason: the alert queue keeps it until an operator looks, and retries stay quiet.
-  // Published before it is recorded, so a crash in between announces again rather than never.
-  if (previous?.reason !== failure.reason) {
-    await deps.events.publish([
-      {
-        detailType: BILLING_DETAIL_TYPES.creditNoteFailed,
-        detail: {
-          schemaVersion: 1,
-          contractId: correction.contractId,
-          periodId: correction.periodId,
-          correctionId: correction.correctionId,
-          invoiceRecordId: correction.invoiceRecordId,
-          stripeInvoiceId,
-          currency: correction.currency,
-          total: creditNoteTotal(correction).toString(),
-          reason: failure.reason,
-          message: failure.message,
-          retryable: failure.retryable,
-          attempts: failure.attempts,
-        },
-      },
-    ]);
-  }
-  await deps.invoices.recordCreditFailure(correction.contractId, correction.periodId, correction.correctionId, failure);
-  const { reason, message, retryable, attempts } = failure;
-  return { kind: 'failed', failure: { correctionId: correction.correctionId, reason, message, retryable, attempts } };
-}
-
-async function issueCreditNote(deps: BillingDeps, stored: StoredCorrection, stripeInvoiceId: string): Promise<CreditOutcome | null> {
-  const { correction, status } = stored;
-  if (status.credited) return null;
-  if (correction.creditNoteLines.length === 0) {
-    await deps.invoices.markCorrectionCredited(correction.contractId, correction.periodId, correction.correctionId, null);
-    return null;
-  }
-  // Stays as it is until an operator resolves it; asking Stripe again would get the same answer.
-  if (status.creditFailure && !status.creditFailure.retryable) return null;
-  let note;
-  try {
-    note = await deps.billing.createCreditNote({ correction, stripeInvoiceId });
-  } catch (error) {
-    // A refusal never blocks the caller (the next close, another correction); infrastructure errors still throw.
-    if (error instanceof CreditNoteRefusedError) return recordRefusal(deps, stored, stripeInvoiceId, error);
-    throw error;
-  }
-  const engineTotal = creditNoteTotal(correction);
-  const reconciliation = reconcileCreditNoteTotals({
-    currency: correction.currency,
-    engineTotal,
-    stripeTotal: note.total,
-    stripeCurrency: note.currency,
-  });
-  const common = {
-    schemaVersion: 1,
-    contractId: correction.contractId,
-    periodId: correction.periodId,
-    correctionId: correction.correctionId,
-    invoiceRecordId: correction.invoiceRecordId,
-    stripeInvoiceId,
-    creditNoteId: note.creditNoteId,
-    currency: correction.currency,
-  };
-  // Published before it is marked credited: a crash in between finds the note by metadata and announces again.
-  await deps.events.publish([
-    { detailType: BILLING_DETAIL_TYPES.creditNoteIssued, detail: { ...common, total: engineTotal.toString(), stripeTotal: note.total.toString() } },
-    ...(reconciliation.matched
-      ? []
-      : [
-          {
-            detailType: BILLING_DETAIL_TYPES.creditNoteReconciliationFailed,
-            detail: {
-              ...common,
-              engineTotal: engineTotal.toString(),
-              stripeTotal: note.total.toString(),
-              difference: reconciliation.difference.toString(),
-              stripeCurrency: note.currency,
-            },
-          },
-        ]),
-  ]);
-  await deps.invoices.markCorrectionCredited(correction.contractId, correction.periodId, correction.correctionId, note.creditNoteId, {
-    matched: reconciliation.matched,
-    stripeTotal: note.total,
-  });
-  return { kind: 'issued', note: { correctionId: correction.correctionId, creditNoteId: note.creditNoteId, total: note.total, matched: reconciliation.matched } };
-}
 
 /**
  * Whether a later close of the contract will carry adjustments for the

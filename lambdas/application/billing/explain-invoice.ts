@@ -77,6 +77,12 @@ export interface InvoiceExplanation {
   ratedAt: string;
   plan: { code: string; version: number };
   currency: string;
+  /** `threshold`: billed the open period to date when its spend crossed the contract's threshold; `adjustment`: a correction's increases. */
+  kind: InvoiceKind;
+  /** A threshold invoice: which one of its period, the threshold and the period's spend when it was issued. */
+  thresholdOf: { periodId: string; sequence: number; thresholdAmount: SerializedAmount; spendToDate: SerializedAmount } | null;
+  /** A period-end invoice of a period with threshold invoices: what they billed before it, and what was credited on them. */
+  thresholdSettlement: { billedOnThresholdInvoices: SerializedAmount; creditedOnThresholdInvoices: SerializedAmount; thresholdInvoiceRecordIds: readonly string[] } | null;
   totals: Record<'subtotal' | 'commitmentTrueUp' | 'creditsApplied' | 'ratedTotal' | 'adjustmentsTotal' | 'total', SerializedAmount>;
   stripe: { invoiceId: string | null; status: string | null; reconciled: boolean | null; stripeTotal: SerializedAmount | null };
   lines: ExplainedLine[];
@@ -84,9 +90,16 @@ export interface InvoiceExplanation {
   followedBy: ExplainedCorrection[];
 }
 
-/** `oe:<contract>:<period>:r<n>` → contract and period (ids within Stripe's key bound). */
+export type InvoiceKind = 'period' | 'threshold' | 'adjustment';
+
+export function invoiceKindOf(record: Pick<InvoiceRecord, 'thresholdOf' | 'adjustmentOf'>): InvoiceKind {
+  if (record.thresholdOf) return 'threshold';
+  return record.adjustmentOf ? 'adjustment' : 'period';
+}
+
+/** `oe:<contract>:<period>[-threshold-<n>|-adjustment-<n>]:r<n>` → contract and record period (ids within Stripe's key bound). */
 export function parseInvoiceRecordId(id: string): { contractId: string; periodId: string } | undefined {
-  const match = /^oe:(.+):(\d{4}(?:-(?:\d{2}|Q[1-4]))?):r\d+$/.exec(id);
+  const match = /^oe:(.+):(\d{4}(?:-(?:\d{2}|Q[1-4]))?(?:-(?:threshold|adjustment)-\d+)?):r\d+$/.exec(id);
   return match?.[1] && match[2] ? { contractId: match[1], periodId: match[2] } : undefined;
 }
 
@@ -127,6 +140,22 @@ export async function explainInvoice(
     ratedAt: record.ratedAt,
     plan: { code: record.planCode, version: record.planVersion },
     currency,
+    kind: invoiceKindOf(record),
+    thresholdOf: record.thresholdOf
+      ? {
+          periodId: record.thresholdOf.periodId,
+          sequence: record.thresholdOf.sequence,
+          thresholdAmount: money(record.thresholdOf.thresholdAmount),
+          spendToDate: money(record.thresholdOf.spendToDate),
+        }
+      : null,
+    thresholdSettlement: record.thresholdSettlement
+      ? {
+          billedOnThresholdInvoices: money(record.thresholdSettlement.billedOnThresholdInvoices),
+          creditedOnThresholdInvoices: money(record.thresholdSettlement.creditedOnThresholdInvoices),
+          thresholdInvoiceRecordIds: record.thresholdSettlement.thresholdInvoiceRecordIds,
+        }
+      : null,
     totals: {
       subtotal: money(record.subtotal),
       commitmentTrueUp: money(record.commitmentTrueUp),

@@ -1,6 +1,6 @@
 import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
 import { ledgerEntryKey, rollupChangeOf, sumDeltasByCell, withDailyCells, type RollupDelta } from '../../domain/ledger/usage-rollup';
-import type { LedgerChange, RollupLedger, RollupStore } from './ports';
+import type { LedgerChange, RollupLedger, RollupStore, UsageChangeListener } from './ports';
 
 // Folds one batch of the ledger's change stream into the usage rollups: one
 // write per touched cell, however many outcomes the batch holds. Originals
@@ -12,6 +12,8 @@ import type { LedgerChange, RollupLedger, RollupStore } from './ports';
 export interface ApplyLedgerChangesDeps {
   readonly rollups: RollupStore;
   readonly ledger: Pick<RollupLedger, 'getOutcomeEntries'>;
+  /** Threshold invoicing (the local engine); absent: the rollups only. */
+  readonly usageChanges?: UsageChangeListener;
 }
 
 export interface ApplyLedgerChangesResult {
@@ -51,5 +53,9 @@ export async function applyLedgerChanges(
   const cells = withDailyCells(sumDeltasByCell(deltas));
   const appliedEntries = new Map(adjustedIds.map((outcomeId) => [outcomeId, (applied.get(outcomeId) ?? []).map(ledgerEntryKey)]));
   const { applied: written } = await deps.rollups.applyBatch({ batchId, changes: cells, appliedEntries });
+  // After the rollups hold the batch, so what the listener rates includes it; a redelivery tells it again.
+  if (deps.usageChanges && changes.length > 0) {
+    await deps.usageChanges.usageChanged([...new Set(changes.map((change) => change.entry.customerId))]);
+  }
   return { applied: written, entries: changes.length, cells: cells.length };
 }

@@ -63,3 +63,12 @@ export type UsageWindowRequest = UsageWindow;
 export interface UsageWindowReader {
   readUsage(request: UsageWindowRequest): Promise<PeriodUsage>;
 }
+
+/**
+ * Told, after each stream batch is applied (also a redelivered one), which
+ * customers' usage it changed: threshold invoicing runs here. A failure fails
+ * the batch, which is retried; the rollups apply it once either way.
+ */
+export interface UsageChangeListener {
+  usageChanged(customerIds: readonly string[]): Promise<void>;
+}

@@ -5,3 +5,4 @@ export * from './corrections';
 export * from './reconciliation';
 export * from './invoice-record-codec';
 export * from './adjustment-invoice';
+export * from './threshold-invoice';

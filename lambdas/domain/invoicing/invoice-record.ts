@@ -80,6 +80,23 @@ export interface InvoiceRecord {
    * cancelled). Its periodId is adjustmentInvoicePeriodId(periodId, sequence).
    */
   readonly adjustmentOf?: { readonly periodId: string; readonly correctionId: string };
+  /**
+   * Set on a threshold invoice (threshold-invoice.ts): the open period it
+   * bills to date, its number in that period, the threshold (minor units) and
+   * the period's rated spend when it was issued. Its periodId is
+   * thresholdInvoicePeriodId(periodId, sequence).
+   */
+  readonly thresholdOf?: { readonly periodId: string; readonly sequence: number; readonly thresholdAmount: bigint; readonly spendToDate: bigint };
+  /**
+   * Set on a period-end invoice of a period that had threshold invoices: its
+   * own lines bill only what they did not (`amountDue` keeps each line's full
+   * rated amount), and any excess they billed is credited on them.
+   */
+  readonly thresholdSettlement?: {
+    readonly billedOnThresholdInvoices: bigint;
+    readonly creditedOnThresholdInvoices: bigint;
+    readonly thresholdInvoiceRecordIds: readonly string[];
+  };
 }
 
 /** An adjustment for an earlier period waiting to be billed on the next invoice. */

@@ -119,6 +119,12 @@ export const ContractSchema = z
     definitionVersions: z
       .record(z.string().min(1).max(128), z.int({ error: 'expected a definition version number' }).min(1))
       .optional(),
+    /**
+     * Threshold invoicing: an invoice for the open period to date whenever the
+     * rated spend not invoiced yet reaches `amount` (major units of the
+     * contract's currency); the period-end invoice bills the rest.
+     */
+    thresholdInvoicing: z.strictObject({ amount: MoneyAmountSchema }).optional(),
   })
   .superRefine((contract, ctx) => {
     const start = parseLocalDate(contract.termStart);
@@ -155,6 +161,10 @@ export const ContractSchema = z
       checkAmountFitsCurrency(contract.commitment.amountForTerm, contract.currency, ['commitment', 'amountForTerm'], ctx);
     }
     checkAmountFitsCurrency(contract.prepaidCredits?.amount, contract.currency, ['prepaidCredits', 'amount'], ctx);
+    checkAmountFitsCurrency(contract.thresholdInvoicing?.amount, contract.currency, ['thresholdInvoicing', 'amount'], ctx);
+    if (decimalOrUndefined(contract.thresholdInvoicing?.amount)?.isZero() === true) {
+      ctx.addIssue({ code: 'custom', path: ['thresholdInvoicing', 'amount'], message: 'must be greater than 0' });
+    }
     if (!Array.isArray(contract.successTargets)) return;
     contract.successTargets.forEach((target, index) => {
       if (decimalOrUndefined(target.targetPerPeriod)?.isZero() === true) {

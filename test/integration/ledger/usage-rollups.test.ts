@@ -218,4 +218,34 @@ describe('usage rollups on DynamoDB Local and its stream', () => {
     await reader.drain();
     expect(total(await rollups.store.readCells(window))).toBe(total(before) + 1n);
   }, 120_000);
+
+  it('keeps reading a shard it found empty once records arrive, and tells the listener whose usage changed', async () => {
+    await reader.stop();
+    const told: string[][] = [];
+    const listening = new LedgerStreamReader({
+      dynamoDb: kit.tables.client,
+      ledgerTableName: kit.tables.ledgerTableName,
+      apply: (event) =>
+        createApplyLedgerChangesHandler(async () => ({
+          rollups: rollups.store,
+          ledger: rollups.ledger,
+          usageChanges: { usageChanged: async (customerIds) => void told.push([...customerIds]) },
+        }))(event),
+      progress: new DynamoDbRollupProgress({ client: kit.tables.client, tableName: kit.tables.engineTableName }),
+      now: kit.clock.now,
+      checkpointPath: join(dataDir, 'ledger-stream.json'),
+    });
+    try {
+      // Read to the end: the shard's next iterator now comes from an empty read, which DynamoDB Local
+      // refuses (TrimmedDataAccessException) once new records arrive; the reader takes a fresh one.
+      await listening.drain();
+      expect(await listening.drain()).toBe(0);
+      await kit.service.ingestMessage(recorded({ outcomeId: 'after-empty-read', customerId: 'acme', metric: 'ticket.resolved', occurredAt: kit.clock.now().toISOString() }));
+      await kit.service.ingestMessage(recorded({ outcomeId: 'after-empty-read-globex', customerId: 'globex', metric: 'ticket.resolved', occurredAt: kit.clock.now().toISOString() }));
+      expect(await listening.drain()).toBe(2);
+      expect(told.flat().sort()).toEqual(['acme', 'globex']);
+    } finally {
+      await listening.stop();
+    }
+  }, 120_000);
 });

@@ -81,6 +81,9 @@ export function describeInvoiceStoreContract(name: string, create: () => Promise
       expect(await store.getRecord('c-1', '2026-10')).toBeUndefined();
 
       await store.putRecord(invoiceRecord({ periodId: '2026-11-adjustment-1', adjustmentOf: { periodId: '2026-11', correctionId: 'oe:c-1:2026-11:c1' } }));
+      await store.putRecord(
+        invoiceRecord({ periodId: '2026-11-threshold-1', thresholdOf: { periodId: '2026-11', sequence: 1, thresholdAmount: 100n, spendToDate: 120n } }),
+      );
       await store.putRecord(invoiceRecord({ periodId: '2026-10', invoiceRecordId: 'oe:c-1:2026-10:r1' }));
       expect((await store.listRecords('c-1')).map((listed) => listed.periodId)).toEqual(['2026-10', '2026-11']);
     });

@@ -39,7 +39,7 @@ export class InMemoryInvoiceStore implements InvoiceStore {
 
   async listRecords(contractId: string): Promise<InvoiceRecord[]> {
     return [...this.records.values()]
-      .filter((record) => record.contractId === contractId && record.adjustmentOf === undefined)
+      .filter((record) => record.contractId === contractId && record.adjustmentOf === undefined && record.thresholdOf === undefined)
       .sort((a, b) => (a.periodId < b.periodId ? -1 : 1));
   }
 

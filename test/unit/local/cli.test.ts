@@ -129,7 +129,7 @@ describe('runCli', () => {
     const result = await cli(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: outcome-engine');
-    for (const command of ['usage', 'outcome', 'rejected', 'unattributed', 'catalog', 'dead-letters']) {
+    for (const command of ['usage', 'outcome', 'rejected', 'unattributed', 'catalog', 'dead-letters', 'events']) {
       expect(result.stdout).toContain(command);
     }
   });

@@ -1,0 +1,241 @@
+// The local engine's event journal (events.jsonl in the data folder): every
+// event its bus accepts, producers' and the engine's own, one JSON line each,
+// so `outcome-engine events` can show what fired without touching DynamoDB.
+//
+// Appends of concurrent PutEvents calls share one write and one fdatasync
+// (group commit, as the queue journals do). The journal is bounded: once the
+// current file passes `maxFileBytes` it becomes events.1.jsonl (replacing the
+// previous one) and a new file starts, so at most about twice that is kept.
+import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { DamagedLineError, readJsonLines, syncFolder } from './json-lines-file';
+import type { EventBridgeEnvelope } from './put-events-request';
+
+/** One event as the journal keeps it. */
+export interface JournaledEvent {
+  id: string;
+  /** The event's time as the bus stamped it (RFC 3339, UTC). */
+  time: string;
+  source: string;
+  detailType: string;
+  eventBusName: string;
+  detail: Record<string, unknown>;
+}
+
+const JournaledEventSchema = z.object({
+  id: z.string().min(1),
+  time: z.string(),
+  source: z.string(),
+  detailType: z.string(),
+  eventBusName: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+function parseJournaledEvent(value: unknown): JournaledEvent {
+  const parsed = JournaledEventSchema.safeParse(value);
+  if (!parsed.success) throw new DamagedLineError('not a journaled event');
+  return parsed.data as JournaledEvent;
+}
+
+/** The default size at which the journal's file is rotated: 8 MiB (about 20,000 outcome events). */
+export const DEFAULT_EVENT_JOURNAL_FILE_BYTES = 8 * 1024 * 1024;
+
+/** events.jsonl -> events.1.jsonl: the file the journal rotated out last. */
+export function rotatedEventJournalPath(filePath: string): string {
+  return filePath.replace(/\.jsonl$/, '.1.jsonl');
+}
+
+/** The event journal could not be written or flushed: the PutEvents call is not acknowledged, the producer sends again. */
+export class EventJournalWriteError extends EngineError {
+  readonly code = 'event_journal_write_failed';
+  readonly category = 'infrastructure';
+  constructor(filePath: string, options: { cause: unknown }) {
+    super(`Could not write the event journal ${filePath}`, options);
+    this.name = 'EventJournalWriteError';
+  }
+}
+
+/** The journal was closed (the engine is stopping): send again once the engine is back. */
+export class EventJournalClosedError extends EngineError {
+  readonly code = 'event_journal_closed';
+  readonly category = 'state';
+  constructor(filePath: string) {
+    super(`The event journal ${filePath} is closed`);
+    this.name = 'EventJournalClosedError';
+  }
+}
+
+export interface EventJournalOptions {
+  filePath: string;
+  /** @default DEFAULT_EVENT_JOURNAL_FILE_BYTES */
+  maxFileBytes?: number;
+  /** Start empty (an in-memory engine keeps nothing from an earlier run). @default false */
+  startEmpty?: boolean;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export function journaledEventOf(eventBusName: string, envelope: EventBridgeEnvelope): JournaledEvent {
+  return {
+    id: envelope.id,
+    time: envelope.time,
+    source: envelope.source,
+    detailType: envelope['detail-type'],
+    eventBusName,
+    detail: envelope.detail,
+  };
+}
+
+/**
+ * One event as a JSON line. A detail nested deeper than JSON.stringify can
+ * recurse (the bus accepts it; the ledger then rejects it as too deep) is
+ * journaled with a note in its place, so such an event never fails PutEvents.
+ */
+function journalLine(event: JournaledEvent): string {
+  try {
+    return JSON.stringify(event);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return JSON.stringify({ ...event, detail: { detailNotJournaled: `the detail is nested too deep to write as JSON (${error.message})` } });
+  }
+}
+
+export class EventJournal {
+  private buffered: string[] = [];
+  private waiters: Waiter[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  /** A failed write may have left half a line: the next write starts on a fresh line. */
+  private tailMayBeTorn = false;
+
+  private constructor(
+    private readonly options: EventJournalOptions,
+    private handle: FileHandle,
+    private fileBytes: number,
+  ) {}
+
+  static async open(options: EventJournalOptions): Promise<EventJournal> {
+    await mkdir(dirname(options.filePath), { recursive: true });
+    const handle = await open(options.filePath, options.startEmpty ? 'w' : 'a');
+    const { size } = await stat(options.filePath);
+    // A crash may have cut the last line short: appends start on a fresh line, the reader sets the torn one aside.
+    const journal = new EventJournal(options, handle, size);
+    journal.tailMayBeTorn = size > 0;
+    return journal;
+  }
+
+  get filePath(): string {
+    return this.options.filePath;
+  }
+
+  /** Appends the events; resolves once they are on disk. */
+  append(events: readonly JournaledEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    if (this.closed) return Promise.reject(new EventJournalClosedError(this.options.filePath));
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      for (const event of events) this.buffered.push(`${journalLine(event)}\n`);
+      this.scheduleFlush();
+    });
+  }
+
+  /** Flushes what is buffered and closes the file; later appends are refused. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing || this.buffered.length > 0) await (this.flushing ?? this.flush());
+    await this.handle.close();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    let finished: () => void = () => undefined;
+    this.flushing = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    void (async () => {
+      try {
+        while (this.buffered.length > 0) {
+          const lines = this.buffered;
+          const waiters = this.waiters;
+          this.buffered = [];
+          this.waiters = [];
+          const content = (this.tailMayBeTorn ? '\n' : '') + lines.join('');
+          try {
+            if (this.fileBytes >= (this.options.maxFileBytes ?? DEFAULT_EVENT_JOURNAL_FILE_BYTES)) await this.rotate();
+            await this.handle.writeFile(content, 'utf8');
+            await this.handle.datasync();
+            this.tailMayBeTorn = false;
+            this.fileBytes += Buffer.byteLength(content);
+            for (const waiter of waiters) waiter.resolve();
+          } catch (cause) {
+            this.tailMayBeTorn = true;
+            const error = new EventJournalWriteError(this.options.filePath, { cause });
+            for (const waiter of waiters) waiter.reject(error);
+          }
+        }
+      } finally {
+        this.flushing = undefined;
+        finished();
+      }
+    })();
+    return this.flushing;
+  }
+
+  // Runs between writes. The full file becomes events.1.jsonl (the one before
+  // is dropped: that is the bound) and appends go to a new, empty file.
+  private async rotate(): Promise<void> {
+    const { filePath } = this.options;
+    await this.handle.close();
+    await rename(filePath, rotatedEventJournalPath(filePath));
+    this.handle = await open(filePath, 'a');
+    await syncFolder(dirname(filePath));
+    this.fileBytes = 0;
+    this.tailMayBeTorn = false;
+  }
+}
+
+export interface EventJournalFilter {
+  detailType?: string;
+  source?: string;
+  /** Events whose time is at or after this instant. */
+  since?: Date;
+  /** The latest N matching events (still listed oldest first). */
+  limit?: number;
+}
+
+export interface EventJournalListing {
+  events: JournaledEvent[];
+  /** Lines that could not be read back (a write cut short by a crash); skipped. */
+  damagedLines: number;
+}
+
+/** Reads the journal (the rotated file, then the current one), oldest first, filtered. */
+export async function readEventJournal(filePath: string, filter: EventJournalFilter = {}): Promise<EventJournalListing> {
+  const older = await readJsonLines(rotatedEventJournalPath(filePath), parseJournaledEvent);
+  const current = await readJsonLines(filePath, parseJournaledEvent);
+  const sinceMs = filter.since?.getTime();
+  const matching = [...older.records, ...current.records].filter(
+    (event) =>
+      (filter.detailType === undefined || event.detailType === filter.detailType) &&
+      (filter.source === undefined || event.source === filter.source) &&
+      (sinceMs === undefined || Date.parse(event.time) >= sinceMs),
+  );
+  const events = filter.limit !== undefined ? matching.slice(Math.max(0, matching.length - filter.limit)) : matching;
+  return { events, damagedLines: older.damaged.length + current.damaged.length };
+}
