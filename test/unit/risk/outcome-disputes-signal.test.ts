@@ -29,7 +29,10 @@ describe('signal 7: outcome disputes', () => {
     expect(assessment.reasons.filter((reason) => reason.signal === 'outcome_disputes')).toEqual([]);
   });
 
-  it('does not apply when disputes were not read, or nothing was billed yet', () => {
+  it('does not apply when disputes were not read, nothing was billed yet, or nothing was disputed (the score is as without it)', () => {
+    const undisputed = assessRenewalRisk(baseInput({ disputes: [{ metric: 'ticket.resolved', billed: 900, disputed: 0, upheld: 0 }] }));
+    expect(signal(undisputed, 'outcome_disputes')).toMatchObject({ applicable: false, notApplicableReason: 'no outcome of the term has been disputed' });
+    expect(undisputed.score).toBe(assessRenewalRisk(baseInput()).score);
     expect(signal(assessRenewalRisk(baseInput()), 'outcome_disputes')).toMatchObject({ applicable: false, notApplicableReason: 'disputes were not read for this contract' });
     expect(signal(assessRenewalRisk(baseInput({ disputes: [{ metric: 'ticket.resolved', billed: 0, disputed: 0, upheld: 0 }] })), 'outcome_disputes')).toMatchObject({
       applicable: false,

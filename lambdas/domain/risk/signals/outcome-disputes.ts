@@ -19,7 +19,8 @@ function nounOf(contract: RiskContract, metric: string, quantity: number): strin
  * many were upheld: a customer who keeps contesting the bill has stopped
  * trusting it. Risk grows linearly from `healthyAt` to `failingAt`; a reason
  * names each metric at or above `reasonAt`, with the numbers
- * ("41 of 1,200 resolutions disputed this term, 30 upheld").
+ * ("41 of 1,200 resolutions disputed this term, 30 upheld"). Not applicable
+ * until something is disputed.
  */
 export function evaluateOutcomeDisputes(input: ParsedRiskAssessmentInput, now: DateTime, config: RiskConfig): SignalEvaluation {
   void now;
@@ -30,6 +31,10 @@ export function evaluateOutcomeDisputes(input: ParsedRiskAssessmentInput, now: D
   const billed = tallies.reduce((sum, tally) => sum + tally.billed, 0);
   if (billed === 0) return notApplicable('outcome_disputes', 'ratio', threshold, ZERO, 'no outcomes billed in the term yet');
   const disputed = tallies.reduce((sum, tally) => sum + tally.disputed, 0);
+  // A customer who never disputes says nothing about trust either way (as no
+  // feedback says nothing about satisfaction): the weight goes to the others,
+  // so an undisputed contract scores exactly as it did without this signal.
+  if (disputed === 0) return notApplicable('outcome_disputes', 'ratio', threshold, ZERO, 'no outcome of the term has been disputed');
   const upheld = tallies.reduce((sum, tally) => sum + tally.upheld, 0);
   const share = dec(disputed).dividedBy(billed);
   const reasons: RiskReason[] = [];
