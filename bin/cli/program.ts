@@ -27,6 +27,7 @@ import { registerInvoiceReconcileCommand } from './invoice-reconcile';
 import { registerTasksCommand } from './tasks-command';
 import { registerRiskCommand } from './risk-command';
 import { registerClockCommand } from './clock-command';
+import { registerSpendCommand } from './spend-command';
 
 /** Every command, in the order `--help` lists them. Other areas add theirs here. */
 export const COMMANDS: readonly RegisterCommand[] = [
@@ -49,6 +50,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerTasksCommand,
   registerRiskCommand,
   registerClockCommand,
+  registerSpendCommand,
 ];
 
 function packageVersion(): string {
