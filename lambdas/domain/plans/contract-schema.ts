@@ -12,6 +12,7 @@ import {
   checkAmountFitsCurrency,
   checkChargeAmountsFitCurrency,
 } from './plan-schema';
+import { CapSchema, SpendAlertsSchema, checkCaps, checkSpendAlerts } from './spend-alerts-schema';
 
 /**
  * A per-contract price override: the pricing fields of one plan charge that this
@@ -111,6 +112,10 @@ export const ContractSchema = z
      * the term's renewal checks are removed.
      */
     cancelledOn: LocalDateSchema.optional(),
+    /** Alerts while a period is open; each key given replaces the plan version's same key. */
+    alerts: SpendAlertsSchema.optional(),
+    /** Hard caps on a metric's billable quantity or the period's spend (see docs/live-spend.md). */
+    caps: z.array(CapSchema).optional(),
   })
   .superRefine((contract, ctx) => {
     const start = parseLocalDate(contract.termStart);
@@ -147,6 +152,9 @@ export const ContractSchema = z
       checkAmountFitsCurrency(contract.commitment.amountForTerm, contract.currency, ['commitment', 'amountForTerm'], ctx);
     }
     checkAmountFitsCurrency(contract.prepaidCredits?.amount, contract.currency, ['prepaidCredits', 'amount'], ctx);
+    const checkAmount = (value: unknown, path: PropertyKey[]) => checkAmountFitsCurrency(value, contract.currency, path, ctx);
+    checkSpendAlerts(contract.alerts, checkAmount, ['alerts'], ctx);
+    checkCaps(contract.caps, checkAmount, ['caps'], ctx);
     if (!Array.isArray(contract.successTargets)) return;
     contract.successTargets.forEach((target, index) => {
       if (decimalOrUndefined(target.targetPerPeriod)?.isZero() === true) {
