@@ -15,6 +15,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
@@ -161,7 +162,15 @@ export class LedgerStreamReader {
     const shardId = shard.ShardId ?? '';
     const iterator = await this.iteratorFor(streamArn, shardId);
     if (iterator === null) return 0;
-    const output = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_BATCH }));
+    let output;
+    try {
+      output = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_BATCH }));
+    } catch (error) {
+      // An iterator DynamoDB Local no longer honours (taken on an empty shard, then trimmed or expired) is
+      // dropped, so the next poll asks for a fresh one from the checkpoint instead of failing for ever.
+      this.iterators.delete(shardId);
+      throw error;
+    }
     let records: _Record[] = output.Records ?? [];
     const position = (this.checkpoint.shards[shardId] ??= {});
     const inFlight = position.inFlight;
@@ -212,6 +221,8 @@ export interface LocalUsageRollupsOptions {
   readonly engineTableName: string;
   readonly ledger: Pick<LedgerRepository, 'streamUsageEntries' | 'getOutcomeEntries'>;
   readonly now: () => Date;
+  /** Where spend alerts are published (the engine's own PutEvents endpoint); no alerts when absent. */
+  readonly events?: { readonly eventBridge: EventBridgeClient; readonly eventBusName: string };
   /** Shard positions file (in the data folder); memory only when absent. */
   readonly checkpointPath?: string;
   readonly log: (message: string) => void;
@@ -222,8 +233,12 @@ export async function startLocalUsageRollups(options: LocalUsageRollupsOptions):
   // Imported only now, as the engine imports its other handlers: after the Powertools defaults are set.
   const { createApplyLedgerChangesHandler } = await import('../../lambdas/handlers/apply-ledger-changes');
   const { createUsageRollupService } = await import('../../lambdas/composition/usage-rollup-service');
+  const { createSpendAlerts } = await import('../../lambdas/composition/billing-service');
   const service = createUsageRollupService({ ...options, progress: { kind: 'stored' } });
-  const apply = createApplyLedgerChangesHandler(async () => ({ rollups: service.store, ledger: service.ledger }));
+  const spendAlerts = options.events
+    ? createSpendAlerts({ dynamoDb: options.dynamoDb, engineTableName: options.engineTableName, usage: service.reader, ...options.events, now: options.now })
+    : undefined;
+  const apply = createApplyLedgerChangesHandler(async () => ({ rollups: service.store, ledger: service.ledger, ...(spendAlerts ? { spendAlerts } : {}) }));
   const reader = new LedgerStreamReader({
     dynamoDb: options.dynamoDb,
     ledgerTableName: options.ledgerTableName,

@@ -298,6 +298,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
     if (options.usageRollups ?? true) {
       const usageRollups = await startLocalUsageRollups({
         dynamoDb, ledgerTableName, engineTableName, ledger: ledgerService.repository, now, log,
+        events: { eventBridge, eventBusName },
         ...(inMemory ? {} : { checkpointPath: join(dataDir, 'ledger-stream.json') }),
       });
       cleanups.push(() => usageRollups.stop());

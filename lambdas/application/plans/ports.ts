@@ -80,3 +80,30 @@ export interface UsageForRequirements {
     asOf: string;
   }): Promise<PeriodUsage>;
 }
+
+/**
+ * A threshold a contract's period has reached, with the event it owes. The
+ * marker is written (conditionally: once per contract, period and threshold)
+ * before the event is published and marked published after, so a retried
+ * batch or a rebuilt rollup never fires it again and a failed publish is
+ * published by the next evaluation.
+ */
+export interface FiredAlert {
+  readonly contractId: string;
+  readonly periodId: string;
+  readonly thresholdId: string;
+  readonly detailType: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+  readonly firedAt: string;
+  readonly published: boolean;
+}
+
+export interface FiredAlertStore {
+  /** Writes the marker unless one exists for its contract, period and threshold; true when this call wrote it. */
+  claim(alert: FiredAlert): Promise<boolean>;
+  /** The period's markers whose event is not published yet, oldest first. */
+  listUnpublished(contractId: string, periodId: string): Promise<FiredAlert[]>;
+  /** Every marker of a contract's period (for `spend` and tests). */
+  listFired(contractId: string, periodId: string): Promise<FiredAlert[]>;
+  markPublished(alert: Pick<FiredAlert, 'contractId' | 'periodId' | 'thresholdId'>): Promise<void>;
+}
