@@ -8,6 +8,12 @@ import {
 } from './outcome-events';
 import { OutcomeAdjustmentRecordedDetailSchema } from './outcome-adjustment-notice';
 import { OutcomeRejectedDetailSchema } from './rejection';
+import {
+  CapReachedDetailSchema,
+  CreditBalanceLowDetailSchema,
+  SpendThresholdReachedDetailSchema,
+  UsageThresholdReachedDetailSchema,
+} from '../events/spend-alert-events';
 
 // JSON Schemas of the event details, generated from the zod schemas so the
 // documentation producers read can never drift from what the ledger accepts.
@@ -51,6 +57,15 @@ export function eventDetailJsonSchemas(): Record<string, Record<string, unknown>
     'outcome-adjustment-recorded.json',
     z.toJSONSchema(OutcomeAdjustmentRecordedDetailSchema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>,
   );
+  const spendAlerts = {
+    'usage-threshold-reached.json': UsageThresholdReachedDetailSchema,
+    'spend-threshold-reached.json': SpendThresholdReachedDetailSchema,
+    'credit-balance-low.json': CreditBalanceLowDetailSchema,
+    'cap-reached.json': CapReachedDetailSchema,
+  };
+  for (const [fileName, schema] of Object.entries(spendAlerts)) {
+    schemas[fileName] = withId(fileName, z.toJSONSchema(schema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>);
+  }
   return schemas;
 }
 
