@@ -28,6 +28,7 @@ import { registerTasksCommand } from './tasks-command';
 import { registerRiskCommand } from './risk-command';
 import { registerClockCommand } from './clock-command';
 import { registerSpendCommand } from './spend-command';
+import { registerCapsCommand } from './caps-command';
 
 /** Every command, in the order `--help` lists them. Other areas add theirs here. */
 export const COMMANDS: readonly RegisterCommand[] = [
@@ -51,6 +52,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerRiskCommand,
   registerClockCommand,
   registerSpendCommand,
+  registerCapsCommand,
 ];
 
 function packageVersion(): string {

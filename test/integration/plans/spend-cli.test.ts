@@ -3,13 +3,14 @@
 // ledger service, and the CLI run in process. Spend must equal `invoice
 // preview` of the same period and cutoff to the cent.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CliIo } from '../../../bin/cli/cli-io';
 import { runCli } from '../../../bin/cli/program';
 import { startLocalEngine, type LocalEngine } from '../../../lib/local/local-engine';
+import { SEED_PLANS_DIR } from '../../../lib/local/seed-plans';
 
 interface Amount {
   minor: string;
@@ -98,7 +99,7 @@ describe('outcome-engine spend', () => {
       engineTableName: `spend-engine-${suffix}`,
       now,
     });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await engine?.stop();
@@ -145,7 +146,7 @@ describe('outcome-engine spend', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('570.61 USD of 2000.00 USD (28.53%, per_period)');
     expect(human.stdout).toContain('forecast rule');
-  });
+  }, 180_000);
 
   it('stays equal to the preview after a reversal and reads the period open now by default', async () => {
     await send('Outcome Reversed', { outcomeId: 'acme-a-0', reason: 'reopened by the customer' });
@@ -158,5 +159,37 @@ describe('outcome-engine spend', () => {
     const missing = await cli(['spend', '--contract', 'ctr-nobody']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('ctr-nobody');
-  });
+  }, 120_000);
+
+  it('answers caps check from the open period: 0 when allowed, 6 when a cap refuses, 2 for a metric the plan does not price', async () => {
+    const file = join(dataDir, 'acme-capped.yaml');
+    writeFileSync(file, `${readFileSync(join(SEED_PLANS_DIR, 'acme-contract.yaml'), 'utf8')}\ncaps:\n  - metric: resolutions\n    quantity: "150"\n  - spend: "600.00"\n`, 'utf8');
+    const loaded = await cli(['contracts', 'load', file, '--no-announce']);
+    expect(loaded.code).toBe(0);
+
+    const allowed = await cli(['caps', 'check', '--contract', 'ctr-acme-2026', '--metric', 'resolutions', '--quantity', '1', '--json']);
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.stdout)).toMatchObject({
+      allowed: true,
+      periodId: '2026-11',
+      usedToDate: '149',
+      requested: '1',
+      metricCap: { cap: '150', remaining: '1' },
+      spendCap: { cap: '600.00', currency: 'USD' },
+      reason: null,
+    });
+
+    const refused = await cli(['caps', 'check', '--contract', 'ctr-acme-2026', '--metric', 'resolutions', '--quantity', '2', '--json']);
+    expect(refused.code).toBe(6);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ allowed: false, reason: 'resolutions is capped at 150 this period: 149 used, 1 left' });
+    expect(refused.stderr).toContain('refused: resolutions is capped at 150');
+
+    const human = await cli(['caps', 'check', '--contract', 'ctr-acme-2026', '--metric', 'resolutions', '--quantity', '2']);
+    expect(human.code).toBe(6);
+    expect(human.stdout).toContain('refused');
+
+    const unpriced = await cli(['caps', 'check', '--contract', 'ctr-acme-2026', '--metric', 'nothing-here', '--quantity', '1']);
+    expect(unpriced.code).toBe(2);
+    expect(unpriced.stderr).toContain('no charge on metric "nothing-here"');
+  }, 120_000);
 });
