@@ -52,6 +52,17 @@ export class InvoiceTotalsDifferError extends CliError {
   }
 }
 
+/**
+ * `caps check` answered no: the customer is at a cap. Its own exit code (6)
+ * so a producer's script tells "refused" from "the check failed".
+ */
+export class CapRefusedError extends CliError {
+  constructor(message: string) {
+    super(message, 'state', { code: 'cap_reached' });
+    this.name = 'CapRefusedError';
+  }
+}
+
 /** The CLI's exit code of each category: the one place commands' failures become exit codes (docs/cli.md). */
 export const EXIT_CODE_BY_CATEGORY: Readonly<Record<ErrorCategory, number>> = {
   infrastructure: 1,
@@ -63,10 +74,12 @@ export const EXIT_CODE_BY_CATEGORY: Readonly<Record<ErrorCategory, number>> = {
 };
 
 export const INVOICE_TOTALS_DIFFER_EXIT_CODE = 4;
+export const CAP_REFUSED_EXIT_CODE = 6;
 
 /** The exit code for any thrown value; anything that is not an engine error exits 1. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof InvoiceTotalsDifferError) return INVOICE_TOTALS_DIFFER_EXIT_CODE;
+  if (error instanceof CapRefusedError) return CAP_REFUSED_EXIT_CODE;
   return error instanceof EngineError ? EXIT_CODE_BY_CATEGORY[error.category] : 1;
 }
 

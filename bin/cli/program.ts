@@ -59,6 +59,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   { name: 'simulate', term: 'simulate [options]', description: 'Backtest a plan on the recorded history of contracts: revenue under their current plan and under the proposal', load: async () => [(await import('./simulate-command')).registerSimulateCommand] },
+  { name: 'spend', term: 'spend [options]', description: "A contract's open period to date: usage, the rated lines (as invoice preview), commitment burn, credits left, forecast", load: async () => [(await import('./spend-command')).registerSpendCommand] },
+  { name: 'caps', term: 'caps', description: "A contract's hard caps", load: async () => [(await import('./caps-command')).registerCapsCommand] },
   { name: 'period', term: 'period', description: 'Billing periods: close them into Stripe invoices', load: async () => [(await import('./period-command')).registerPeriodCommand] },
   { name: 'tasks', term: 'tasks', description: 'Renewal-risk tasks: list them, acknowledge, resolve with the renewal result', load: async () => [(await import('./tasks-command')).registerTasksCommand] },
   { name: 'risk', term: 'risk', description: 'Renewal risk: assess a contract now, backtest the tiers against renewal results', load: async () => [(await import('./risk-command')).registerRiskCommand] },

@@ -9,6 +9,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
+import { DynamoDbFiredAlertStore } from '../adapters/dynamodb/fired-alert-store';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
 import { DynamoDbPaymentSignalStore } from '../adapters/dynamodb/payment-signal-store';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
@@ -24,8 +25,9 @@ import type { BillingDeps } from '../application/billing/close-contract-period';
 import { DEFAULT_CLOSE_WAIT_TIMING, type CloseWait } from '../application/billing/correct-changed-periods';
 import type { RecordPaymentSignalDeps } from '../application/billing/record-payment-signal';
 import type { ReschedulePeriodClosesDeps } from '../application/billing/schedule-period-closes';
-import type { ContractDirectory, ContractReader } from '../application/billing/ports';
+import type { ContractDirectory, ContractReader, UsageReader } from '../application/billing/ports';
 import type { EventPublisher } from '../application/ports';
+import type { EvaluateSpendAlertsDeps } from '../application/plans/evaluate-spend-alerts';
 import type { LedgerRepository } from '../application/ports';
 import { ENGINE_EVENT_SOURCE } from '../domain/events/detail-types';
 
@@ -266,4 +268,28 @@ export async function stripeWebhookSecretFromEnv(
   const { webhookSecret } = await loadStripeSecrets(env, secretsClient);
   if (!webhookSecret) throw new StripeConfigError('no Stripe webhook secret configured (STRIPE_SECRET_ARN or STRIPE_WEBHOOK_SECRET)');
   return webhookSecret;
+}
+
+export interface SpendAlertsConfig {
+  readonly dynamoDb: DynamoDBClient;
+  readonly engineTableName: string;
+  /** Usage through the rollups (the service above's reader). */
+  readonly usage: UsageReader;
+  readonly eventBridge: EventBridgeClient;
+  readonly eventBusName: string;
+  readonly now: () => Date;
+}
+
+/** What evaluateSpendAlerts needs after each stream batch: contracts, usage through the rollups, fired markers, the bus. */
+export function createSpendAlerts(config: SpendAlertsConfig): EvaluateSpendAlertsDeps {
+  const planStore = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
+  return {
+    contracts: planStore,
+    directory: cachedContractDirectory(planStore, config.now),
+    usage: config.usage,
+    invoices: new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName),
+    fired: new DynamoDbFiredAlertStore({ client: config.dynamoDb, tableName: config.engineTableName }),
+    events: engineEventPublisher(config.eventBridge, config.eventBusName),
+    now: config.now,
+  };
 }

@@ -1,14 +1,20 @@
-// Ledger table stream → usage rollups. Each invocation is one batch of one
+// Ledger table stream → usage rollups, then the spend alerts of the
+// customers the batch touched. Each invocation is one batch of one
 // shard; the batch is applied once as a whole (keyed by stream and sequence
-// range), so a retried batch changes nothing. On failure the batch reports
+// range), so a retried batch changes nothing; alerts fire once per contract,
+// period and threshold (fired markers), and an alert whose publish failed is
+// published when the batch is retried. On failure the batch reports
 // its first record as failed: Lambda retries from there, bisects, and finally
 // sends the batch's coordinates to the on-failure queue; nothing is skipped
 // silently.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
 import { z } from 'zod';
+import { evaluateSpendAlerts, type EvaluateSpendAlertsDeps } from '../application/plans/evaluate-spend-alerts';
 import { applyLedgerChanges, type ApplyLedgerChangesDeps } from '../application/usage/apply-ledger-changes';
+import { createSpendAlerts } from '../composition/billing-service';
 import { createUsageRollupService, ledgerChangesOf, type LedgerStreamRecord } from '../composition/usage-rollup-service';
 import { EngineError } from '../domain/errors/engine-error';
 import { readEnvConfig } from '../shared/env';
@@ -19,7 +25,13 @@ import { logger, metrics } from '../shared/powertools';
 export const ApplyLedgerChangesEnvSchema = z.object({
   LEDGER_TABLE_NAME: z.string(),
   ENGINE_TABLE_NAME: z.string(),
+  EVENT_BUS_NAME: z.string(),
 });
+
+export interface ApplyLedgerChangesHandlerDeps extends ApplyLedgerChangesDeps {
+  /** Evaluated after every batch, applied now or before (a retry publishes what a failed run owed). */
+  readonly spendAlerts?: EvaluateSpendAlertsDeps;
+}
 
 const StreamEventSchema = z.object({
   Records: z.array(
@@ -42,7 +54,7 @@ export class LedgerStreamEventError extends EngineError {
 }
 
 /** The event → result mapping with its dependencies passed in (tests, local engine). */
-export function createApplyLedgerChangesHandler(resolveDeps: () => Promise<ApplyLedgerChangesDeps>) {
+export function createApplyLedgerChangesHandler(resolveDeps: () => Promise<ApplyLedgerChangesHandlerDeps>) {
   return async (event: unknown): Promise<DynamoDBBatchResponse> => {
     const parsed = StreamEventSchema.safeParse(event);
     if (!parsed.success) throw new LedgerStreamEventError(`not a DynamoDB stream event: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
@@ -52,10 +64,20 @@ export function createApplyLedgerChangesHandler(resolveDeps: () => Promise<Apply
     if (first === undefined || last === undefined) return { batchItemFailures: [] };
     const batchId = `${records[0]?.eventSourceARN ?? 'ledger'}#${first}#${last}`;
     try {
-      const result = await applyLedgerChanges(await resolveDeps(), batchId, ledgerChangesOf(records as LedgerStreamRecord[]));
+      const deps = await resolveDeps();
+      const changes = ledgerChangesOf(records as LedgerStreamRecord[]);
+      const result = await applyLedgerChanges(deps, batchId, changes);
       if (result.applied) {
         metrics.addMetric(ROLLUP_METRIC_NAMES.entriesApplied, MetricUnit.Count, result.entries);
         metrics.addMetric(ROLLUP_METRIC_NAMES.cellsWritten, MetricUnit.Count, result.cells);
+      }
+      if (deps.spendAlerts) {
+        const alerts = await evaluateSpendAlerts(deps.spendAlerts, changes.map((change) => change.entry.customerId));
+        metrics.addMetric(ROLLUP_METRIC_NAMES.alertsPublished, MetricUnit.Count, alerts.published);
+        if (alerts.notRated.length > 0) {
+          metrics.addMetric(ROLLUP_METRIC_NAMES.alertContractsNotRated, MetricUnit.Count, alerts.notRated.length);
+          for (const { contractId, error } of alerts.notRated) logger.warn('Spend alerts not evaluated: the contract cannot be rated', { contractId, code: error.code, error });
+        }
       }
       return { batchItemFailures: [] };
     } catch (error) {
@@ -65,18 +87,28 @@ export function createApplyLedgerChangesHandler(resolveDeps: () => Promise<Apply
   };
 }
 
-let deps: Promise<ApplyLedgerChangesDeps> | undefined;
+let deps: Promise<ApplyLedgerChangesHandlerDeps> | undefined;
 
-function resolveDeps(): Promise<ApplyLedgerChangesDeps> {
+function resolveDeps(): Promise<ApplyLedgerChangesHandlerDeps> {
   deps ??= (async () => {
     const env = readEnvConfig(ApplyLedgerChangesEnvSchema);
+    const dynamoDb = new DynamoDBClient({});
+    const now = () => new Date();
     const service = createUsageRollupService({
-      dynamoDb: new DynamoDBClient({}),
+      dynamoDb,
       engineTableName: env.ENGINE_TABLE_NAME,
       ledgerTableName: env.LEDGER_TABLE_NAME,
-      progress: { kind: 'settle-lag', now: () => new Date() },
+      progress: { kind: 'settle-lag', now },
     });
-    return { rollups: service.store, ledger: service.ledger };
+    const spendAlerts = createSpendAlerts({
+      dynamoDb,
+      engineTableName: env.ENGINE_TABLE_NAME,
+      usage: service.reader,
+      eventBridge: new EventBridgeClient({}),
+      eventBusName: env.EVENT_BUS_NAME,
+      now,
+    });
+    return { rollups: service.store, ledger: service.ledger, spendAlerts };
   })();
   return deps;
 }

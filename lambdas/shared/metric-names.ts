@@ -98,4 +98,8 @@ export const ROLLUP_METRIC_NAMES = {
   entriesApplied: 'RollupEntriesApplied',
   /** Rollup cells written (one write per cell and batch). */
   cellsWritten: 'RollupCellsWritten',
+  /** Spend, usage, credit and cap alerts published after a batch (each once per contract, period and threshold). */
+  alertsPublished: 'SpendAlertsPublished',
+  /** Contracts whose alerts could not be evaluated because rating refuses them (period close will too). */
+  alertContractsNotRated: 'SpendAlertContractsNotRated',
 } as const;

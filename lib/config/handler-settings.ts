@@ -191,11 +191,12 @@ export const LEDGER_STREAM_CONSUMER = {
 
 export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> = {
   'apply-ledger-changes': {
-    description: "Folds the ledger table's stream into the usage rollups: one write per cell and batch",
+    description: "Folds the ledger table's stream into the usage rollups (one write per cell and batch), then fires spend alerts",
     // Batches of up to 1,000 small records; adjustments read their outcome.
     memorySizeMb: 256,
     timeoutSeconds: 60,
-    access: { ledger: 'read', engine: 'read-write' },
+    // Publishes the spend alerts (Usage/Spend Threshold Reached, Credit Balance Low, Cap Reached).
+    access: { ledger: 'read', engine: 'read-write', publishesEvents: true },
   },
   'ingest-outcomes': {
     description: 'Meters outcome events from the ingest queue into the ledger exactly once',

@@ -19,6 +19,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
@@ -235,6 +236,8 @@ export interface LocalUsageRollupsOptions {
   readonly engineTableName: string;
   readonly ledger: Pick<LedgerRepository, 'streamUsageEntries' | 'getOutcomeEntries'>;
   readonly now: () => Date;
+  /** Where spend alerts are published (the engine's own PutEvents endpoint); no alerts when absent. */
+  readonly events?: { readonly eventBridge: EventBridgeClient; readonly eventBusName: string };
   /** Shard positions file (in the data folder); memory only when absent. */
   readonly checkpointPath?: string;
   readonly log: (message: string) => void;
@@ -247,11 +250,16 @@ export async function startLocalUsageRollups(options: LocalUsageRollupsOptions):
   // Imported only now, as the engine imports its other handlers: after the Powertools defaults are set.
   const { createApplyLedgerChangesHandler } = await import('../../lambdas/handlers/apply-ledger-changes');
   const { createUsageRollupService } = await import('../../lambdas/composition/usage-rollup-service');
+  const { createSpendAlerts } = await import('../../lambdas/composition/billing-service');
   const service = createUsageRollupService({ ...options, progress: { kind: 'stored' } });
+  const spendAlerts = options.events
+    ? createSpendAlerts({ dynamoDb: options.dynamoDb, engineTableName: options.engineTableName, usage: service.reader, ...options.events, now: options.now })
+    : undefined;
   const apply = createApplyLedgerChangesHandler(async () => ({
     rollups: service.store,
     ledger: service.ledger,
     ...(options.usageChanges ? { usageChanges: options.usageChanges } : {}),
+    ...(spendAlerts ? { spendAlerts } : {}),
   }));
   const reader = new LedgerStreamReader({
     dynamoDb: options.dynamoDb,

@@ -435,6 +435,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
         dynamoDb, ledgerTableName, engineTableName, ledger: ledgerService.repository, now, log,
         // Threshold invoicing after each applied batch, once billing has started (it starts after the rollups).
         usageChanges: { usageChanged: async (customerIds) => thresholds.changed(customerIds) },
+        events: { eventBridge, eventBusName },
         ...(inMemory ? {} : { checkpointPath: join(dataDir, 'ledger-stream.json') }),
       });
       cleanups.push(() => usageRollups.stop());

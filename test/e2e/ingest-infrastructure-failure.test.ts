@@ -20,7 +20,9 @@ function throttledClient(endpoint: string, throttling: { on: boolean; attempts: 
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (throttling.on && WRITES.has(context.commandName ?? '')) {
+      // Only the ledger's writes: the usage rollups' stream reader shares the client and notes its progress in the engine table.
+      const table = (args.input as { TableName?: string }).TableName ?? '';
+      if (throttling.on && WRITES.has(context.commandName ?? '') && table.includes('-ledger-')) {
         throttling.attempts += 1;
         throw new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: { httpStatusCode: 400 } });
       }

@@ -86,3 +86,30 @@ export interface DefinitionVersionCatalog {
   /** The versions of a metric's definition, oldest first; undefined when the catalog has no such metric. */
   versionsOf(metric: string): Promise<readonly number[] | undefined>;
 }
+
+/**
+ * A threshold a contract's period has reached, with the event it owes. The
+ * marker is written (conditionally: once per contract, period and threshold)
+ * before the event is published and marked published after, so a retried
+ * batch or a rebuilt rollup never fires it again and a failed publish is
+ * published by the next evaluation.
+ */
+export interface FiredAlert {
+  readonly contractId: string;
+  readonly periodId: string;
+  readonly thresholdId: string;
+  readonly detailType: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+  readonly firedAt: string;
+  readonly published: boolean;
+}
+
+export interface FiredAlertStore {
+  /** Writes the marker unless one exists for its contract, period and threshold; true when this call wrote it. */
+  claim(alert: FiredAlert): Promise<boolean>;
+  /** The period's markers whose event is not published yet, oldest first. */
+  listUnpublished(contractId: string, periodId: string): Promise<FiredAlert[]>;
+  /** Every marker of a contract's period (for `spend` and tests). */
+  listFired(contractId: string, periodId: string): Promise<FiredAlert[]>;
+  markPublished(alert: Pick<FiredAlert, 'contractId' | 'periodId' | 'thresholdId'>): Promise<void>;
+}

@@ -24,6 +24,14 @@ export const OUTBOUND_DETAIL_TYPES = {
   contractChanged: 'Contract Changed',
   /** A ledger entry recorded after its outcome's close grace: it may change an invoiced period. */
   outcomeAdjustmentRecorded: 'Outcome Adjustment Recorded',
+  /** Live spend: a metric's quantity reached a configured level in the open period. */
+  usageThresholdReached: 'Usage Threshold Reached',
+  /** Live spend: the period's rated amount reached an amount or a share of the commitment. */
+  spendThresholdReached: 'Spend Threshold Reached',
+  /** Live spend: prepaid credits left fell below the configured level. */
+  creditBalanceLow: 'Credit Balance Low',
+  /** Live spend: a contract's cap on a metric or on spend was reached. */
+  capReached: 'Cap Reached',
   /** A dispute of one outcome was opened. */
   disputeOpened: 'Dispute Opened',
   /** A dispute of one outcome was upheld or rejected. */

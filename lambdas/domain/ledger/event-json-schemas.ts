@@ -10,6 +10,12 @@ import { OutcomeAdjustmentRecordedDetailSchema } from './outcome-adjustment-noti
 import { OutcomeRejectedDetailSchema } from './rejection';
 import { DisputeOpenedDetailSchema, DisputeResolvedDetailSchema } from '../disputes/dispute-events';
 import { OutcomeDisputedDetailSchema } from '../disputes/dispute-request';
+import {
+  CapReachedDetailSchema,
+  CreditBalanceLowDetailSchema,
+  SpendThresholdReachedDetailSchema,
+  UsageThresholdReachedDetailSchema,
+} from '../events/spend-alert-events';
 
 // JSON Schemas of the event details, generated from the zod schemas so the
 // documentation producers read can never drift from what the ledger accepts.
@@ -54,7 +60,15 @@ export function eventDetailJsonSchemas(): Record<string, Record<string, unknown>
     'outcome-adjustment-recorded.json',
     z.toJSONSchema(OutcomeAdjustmentRecordedDetailSchema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>,
   );
-  for (const [fileName, schema] of Object.entries({ 'dispute-opened.json': DisputeOpenedDetailSchema, 'dispute-resolved.json': DisputeResolvedDetailSchema })) {
+  const engineEvents = {
+    'dispute-opened.json': DisputeOpenedDetailSchema,
+    'dispute-resolved.json': DisputeResolvedDetailSchema,
+    'usage-threshold-reached.json': UsageThresholdReachedDetailSchema,
+    'spend-threshold-reached.json': SpendThresholdReachedDetailSchema,
+    'credit-balance-low.json': CreditBalanceLowDetailSchema,
+    'cap-reached.json': CapReachedDetailSchema,
+  };
+  for (const [fileName, schema] of Object.entries(engineEvents)) {
     schemas[fileName] = withId(fileName, z.toJSONSchema(schema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>);
   }
   return schemas;

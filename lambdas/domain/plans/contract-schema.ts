@@ -12,6 +12,7 @@ import {
   checkAmountFitsCurrency,
   checkChargeAmountsFitCurrency,
 } from './plan-schema';
+import { CapSchema, SpendAlertsSchema, checkCaps, checkSpendAlerts } from './spend-alerts-schema';
 
 /**
  * A per-contract price override: the pricing fields of one plan charge that this
@@ -125,6 +126,10 @@ export const ContractSchema = z
      * contract's currency); the period-end invoice bills the rest.
      */
     thresholdInvoicing: z.strictObject({ amount: MoneyAmountSchema }).optional(),
+    /** Alerts while a period is open; each key given replaces the plan version's same key. */
+    alerts: SpendAlertsSchema.optional(),
+    /** Hard caps on a metric's billable quantity or the period's spend (see docs/live-spend.md). */
+    caps: z.array(CapSchema).optional(),
   })
   .superRefine((contract, ctx) => {
     const start = parseLocalDate(contract.termStart);
@@ -165,6 +170,9 @@ export const ContractSchema = z
     if (decimalOrUndefined(contract.thresholdInvoicing?.amount)?.isZero() === true) {
       ctx.addIssue({ code: 'custom', path: ['thresholdInvoicing', 'amount'], message: 'must be greater than 0' });
     }
+    const checkAmount = (value: unknown, path: PropertyKey[]) => checkAmountFitsCurrency(value, contract.currency, path, ctx);
+    checkSpendAlerts(contract.alerts, checkAmount, ['alerts'], ctx);
+    checkCaps(contract.caps, checkAmount, ['caps'], ctx);
     if (!Array.isArray(contract.successTargets)) return;
     contract.successTargets.forEach((target, index) => {
       if (decimalOrUndefined(target.targetPerPeriod)?.isZero() === true) {

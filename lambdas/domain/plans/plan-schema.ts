@@ -14,6 +14,7 @@ import {
 } from '../money';
 import { LocalDateSchema } from '../periods/time-schemas';
 import { CheckpointDaysSchema } from '../risk/checkpoint-plan';
+import { SpendAlertsSchema, checkSpendAlertAmounts, checkSpendAlerts, metricReferences } from './spend-alerts-schema';
 
 /** Line id the engine uses for the contract-level commitment true-up; plans may not use it. */
 export const COMMITMENT_TRUE_UP_CHARGE_ID = 'commitment-true-up';
@@ -305,10 +306,20 @@ export const PlanVersionSchema = z
      * this version (a contract's own list wins; the engine's default otherwise).
      */
     renewalCheckpointsDays: CheckpointDaysSchema.optional(),
+    /** Usage, spend, credit-balance and usage-drop alerts of contracts on this version (a contract's own keys win). */
+    alerts: SpendAlertsSchema.optional(),
   })
   .superRefine((version, ctx) => {
     // Refinements also see input whose own checks failed: stay defensive.
     if (!Array.isArray(version.metrics) || !Array.isArray(version.charges)) return;
+    checkSpendAlerts(version.alerts, undefined, ['alerts'], ctx);
+    // Alerts read the quantities the charges measure: a metric no charge prices has none.
+    const pricedMetrics = new Set(version.charges.flatMap((charge) => findChargeModelTerms(charge.model)?.metricOf(charge) ?? []));
+    for (const reference of metricReferences(version.alerts, undefined, ['alerts'], [])) {
+      if (!pricedMetrics.has(reference.metric)) {
+        ctx.addIssue({ code: 'custom', path: reference.path, message: `metric "${reference.metric}" is not priced by a charge of this version (priced: ${[...pricedMetrics].map((code) => `"${code}"`).join(', ') || 'none'})` });
+      }
+    }
     const metricsByCode = new Map<string, MetricDefinition>();
     version.metrics.forEach((metric, index) => {
       if (metricsByCode.has(metric.code)) {
@@ -376,6 +387,7 @@ export const PlanSchema = z
       version.charges.forEach((charge, chargeIndex) =>
         checkChargeAmountsFitCurrency(charge, plan.currency, ['versions', index, 'charges', chargeIndex], ctx),
       );
+      checkSpendAlertAmounts(version.alerts, (value, path) => checkAmountFitsCurrency(value, plan.currency, path, ctx), ['versions', index, 'alerts']);
     });
   });
 export type Plan = z.infer<typeof PlanSchema>;

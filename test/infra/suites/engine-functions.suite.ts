@@ -56,7 +56,7 @@ describe('engine functions: environment', () => {
       ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'FINALIZE_INVOICES', 'LEDGER_TABLE_NAME', 'STRIPE_RATE_PER_SECOND', 'STRIPE_SECRET_ARN', 'USAGE_ROLLUP_SETTLE_MINUTES'],
     ],
     ['check-renewal-risk', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME', 'USAGE_ROLLUP_SETTLE_MINUTES']],
-    ['apply-ledger-changes', ['ENGINE_TABLE_NAME', 'LEDGER_TABLE_NAME']],
+    ['apply-ledger-changes', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME']],
     ['open-disputes', ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME']],
     [
       'correct-invoiced-period',
@@ -281,6 +281,14 @@ describe('engine functions: apply-ledger-changes', () => {
       MaximumRetryAttempts: 10,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::ImportValue': Match.stringLikeRegexp('LedgerStreamFailureDlq') } } },
     });
+  });
+
+  it('may put the spend alerts on the bus, and writes the engine table only', () => {
+    const statements = JSON.stringify(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ApplyLedgerChangesRole') }] } }),
+    );
+    expect(statements).toContain('events:PutEvents');
+    expect(statements).toContain('dynamodb:PutItem');
   });
 
   it('alarms when the stream is read more than five minutes behind', () => {
