@@ -289,7 +289,7 @@ export function createSpendAlerts(config: SpendAlertsConfig): EvaluateSpendAlert
     usage: config.usage,
     invoices: new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName),
     fired: new DynamoDbFiredAlertStore({ client: config.dynamoDb, tableName: config.engineTableName }),
-    events: engineEventPublisher(config.eventBridge, config.eventBusName),
+    events: new EventBridgeEventPublisher({ client: config.eventBridge, eventBusName: config.eventBusName }),
     now: config.now,
   };
 }

@@ -88,7 +88,12 @@ describe('threshold invoicing through the close path', () => {
     expect(first.invoices).toHaveLength(1);
     expect(first.invoices[0]).toMatchObject({ periodId: '2026-10-threshold-1', status: 'reconciled', matched: true, engineTotal: 22_000n, stripeTotal: 22_000n });
     const firstStripe = await stripe.invoices.retrieve(first.invoices[0]!.stripeInvoiceId);
-    expect(firstStripe.metadata).toEqual({ contractId, periodId: '2026-10-threshold-1', invoiceRecordId: 'oe:ctr-threshold-usd:2026-10-threshold-1:r1' });
+    expect(firstStripe.metadata).toEqual({
+      contractId,
+      periodId: '2026-10-threshold-1',
+      invoiceRecordId: 'oe:ctr-threshold-usd:2026-10-threshold-1:r1',
+      outcome_statement: 'outcome-engine invoice statement --invoice oe:ctr-threshold-usd:2026-10-threshold-1:r1',
+    });
 
     // The same batch evaluated again (a retry), and from the batch path: nothing more.
     expect((await invoiceSpendThreshold(deps(), { contractId, asOf: '2026-10-05T12:00:00.000Z' })).outcome).toBe('below_threshold');
