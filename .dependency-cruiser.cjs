@@ -90,8 +90,8 @@ module.exports = {
       comment:
         "One Decimal configuration: every module uses MoneyDecimal from lambdas/domain/money/decimal.ts (a private clone, 40 digits), " +
         "never decimal.js itself, whose global constructor has 20 digits and settings any library can change. " +
-        "test/unit/money/ may import it to prove the clone ignores the global settings.",
-      from: { pathNot: '^(lambdas/domain/money|test/unit/money)/' },
+        "test/unit/lambdas/domain/money/ may import it to prove the clone ignores the global settings.",
+      from: { pathNot: '^(lambdas/domain/money|test/unit/lambdas/domain/money)/' },
       to: { path: '^node_modules/decimal[.]js/' },
     },
     {

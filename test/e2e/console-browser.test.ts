@@ -25,7 +25,7 @@ import { DynamoDbRenewalTaskStore } from '../../lambdas/adapters/dynamodb/task-s
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
 import { packageRoot } from '../../lib/local/package-root';
-import { riskContract } from '../integration/risk/risk-test-kit';
+import { riskContract } from '../support/risk-test-kit';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CONTRACT = 'ctr-console-risk';

@@ -18,7 +18,7 @@ import type { RenewalRiskAssessment } from '../../lambdas/domain/risk/assess-ren
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
 import type { EventBridgeEnvelope } from '../../lib/local/put-events-request';
-import { riskContract } from '../integration/risk/risk-test-kit';
+import { riskContract } from '../support/risk-test-kit';
 
 const CONTRACT = 'ctr-e2e-risk';
 const TASK_ID = `${CONTRACT}#2026-01-01#120d`;

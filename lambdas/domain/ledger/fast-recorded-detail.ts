@@ -7,7 +7,7 @@ import { EVIDENCE_LIMITS, OUTCOME_SCHEMA_VERSION, type OutcomeEvidence, type Out
 // A hand-written fast path for the one event that arrives in volume. It only
 // ever ACCEPTS: anything it is unsure about returns undefined and goes through
 // OutcomeRecordedDetailSchema, which stays the contract and produces every
-// error message. A property test (test/unit/ledger/fast-recorded-detail.test.ts)
+// error message. A property test (test/unit/lambdas/domain/ledger/fast-recorded-detail.test.ts)
 // checks that whatever this accepts, zod accepts with the same output. It
 // exists because the generic zod parse (transforms, unions, records) costs
 // several times more than the rest of validate-and-key together.

@@ -3,7 +3,7 @@
 // outcome always fits a single 1 KB write unit budget plus headroom, and they
 // are stored as one canonical JSON string (canonicalJson: sorted keys), so the
 // same facts in another key order are the same content. Stored content hashes
-// include this text; test/unit/ledger/ledger-canonical-forms.test.ts pins it.
+// include this text; test/unit/lambdas/domain/json/ledger-canonical-forms.test.ts pins it.
 import { canonicalJson } from '../json/canonical-json';
 
 export const ATTRIBUTE_LIMITS = {

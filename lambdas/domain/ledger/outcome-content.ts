@@ -13,7 +13,7 @@ import type { LedgerEntry } from './ledger-entries';
  * Canonical content of an entry as one string: canonicalJson of a fixed-order
  * array per kind. Its elements are strings, numbers and null (the attributes
  * already canonical text), so the bytes are those stored hashes were made
- * from; test/unit/ledger/ledger-canonical-forms.test.ts pins them.
+ * from; test/unit/lambdas/domain/json/ledger-canonical-forms.test.ts pins them.
  */
 export function canonicalContent(entry: LedgerEntry): string {
   switch (entry.kind) {

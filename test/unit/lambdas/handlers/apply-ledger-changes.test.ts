@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { toLedgerItem } from '../../../../lambdas/adapters/dynamodb/ledger-items';
+import type { RollupBatch, RollupStore } from '../../../../lambdas/application/usage/ports';
+import type { LedgerEntry, RecordedEntry } from '../../../../lambdas/domain/ledger/ledger-entries';
+import { createApplyLedgerChangesHandler, LedgerStreamEventError } from '../../../../lambdas/handlers/apply-ledger-changes';
+
+const OCCURRED = Date.parse('2026-11-10T10:05:00Z');
+const original: RecordedEntry = {
+  kind: 'recorded', outcomeId: 'o-1', customerId: 'acme', metric: 'ticket.resolved', occurredAtMs: OCCURRED, recordedAtMs: OCCURRED + 60_000,
+  quantity: '2', value: undefined, attributesJson: undefined, billableRule: { when: 'immediately' }, attributed: true,
+};
+const reversal: LedgerEntry = { kind: 'reversed', outcomeId: 'o-1', customerId: 'acme', metric: 'ticket.resolved', occurredAtMs: OCCURRED, recordedAtMs: OCCURRED + 3_600_000, reason: 'refund' };
+
+const record = (entry: LedgerEntry, sequence: string, eventName = 'INSERT') => ({
+  eventName,
+  eventSourceARN: 'arn:aws:dynamodb:us-east-1:1:table/ledger/stream/x',
+  dynamodb: { SequenceNumber: sequence, NewImage: toLedgerItem(entry) },
+});
+
+function fakeStore(options: { fail?: boolean } = {}) {
+  const batches: RollupBatch[] = [];
+  const store: RollupStore = {
+    applyBatch: async (batch) => {
+      if (options.fail) throw new Error('DynamoDB unavailable');
+      batches.push(batch);
+      return { applied: true };
+    },
+    readAppliedEntries: async () => new Map(),
+    readCells: async () => [],
+    replaceCells: async () => ({ written: 0 }),
+  };
+  return { store, batches };
+}
+
+describe('apply-ledger-changes handler', () => {
+  it('applies a batch once under an id of its stream and sequence range, one change per cell', async () => {
+    const { store, batches } = fakeStore();
+    const handler = createApplyLedgerChangesHandler(async () => ({ rollups: store, ledger: { getOutcomeEntries: async () => [original, reversal] } }));
+    const response = await handler({ Records: [record(original, '100'), record(reversal, '101'), record(original, '102', 'MODIFY')] });
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.batchId).toBe('arn:aws:dynamodb:us-east-1:1:table/ledger/stream/x#100#102');
+    // The original adds in its recorded bucket; the reversal, an hour later, takes it back in its own; each in its quarter hour and its day of occurrence.
+    expect(
+      batches[0]?.changes.map((change) => [new Date(change.key.occurredBucketMs).toISOString(), new Date(change.key.recordedBucketMs).toISOString(), change.fields.get('a.n')]),
+    ).toEqual([
+      ['2026-11-10T10:00:00.000Z', '2026-11-10T10:00:00.000Z', 1n],
+      ['2026-11-10T10:00:00.000Z', '2026-11-10T11:00:00.000Z', -1n],
+      ['2026-11-10T00:00:00.000Z', '2026-11-10T10:00:00.000Z', 1n],
+      ['2026-11-10T00:00:00.000Z', '2026-11-10T11:00:00.000Z', -1n],
+    ]);
+    expect(batches[0]?.appliedEntries).toEqual(new Map([['o-1', ['recorded', 'reversed']]]));
+  });
+
+  it('reports the first record as failed when storage fails, so Lambda retries the batch from there', async () => {
+    const { store } = fakeStore({ fail: true });
+    const handler = createApplyLedgerChangesHandler(async () => ({ rollups: store, ledger: { getOutcomeEntries: async () => [] } }));
+    expect(await handler({ Records: [record(original, '200'), record(original, '201')] })).toEqual({ batchItemFailures: [{ itemIdentifier: '200' }] });
+  });
+
+  it('refuses an event that is not a stream event, naming what is wrong', async () => {
+    const { store } = fakeStore();
+    const handler = createApplyLedgerChangesHandler(async () => ({ rollups: store, ledger: { getOutcomeEntries: async () => [] } }));
+    await expect(handler({ records: [] })).rejects.toThrow(LedgerStreamEventError);
+  });
+});
