@@ -126,6 +126,7 @@ export function createBillingService(config: BillingServiceConfig): BillingServi
     clock: config.now ?? (() => new Date()),
     finalizeInvoices: config.finalizeInvoices ?? true,
     metricNames: catalogMetricNames(new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName })),
+    disputes: new DynamoDbLedgerRepository({ client: config.dynamoDb, tableName: config.ledgerTableName }),
   };
   const closeWait: CloseWait = { ...DEFAULT_CLOSE_WAIT_TIMING, sleep: (ms) => sleepFor(ms) };
   return { deps, directory: cachedContractDirectory(planStore, deps.clock), closeWait, stripe, gateway, invoices, planStore };

@@ -179,6 +179,10 @@ describe('disputes end to end on the local engine', () => {
     expect(notes.data).toHaveLength(1);
     expect(notes.data[0]!.total).toBe(450);
     expect(notes.data[0]!.metadata?.['periodId']).toBe('2026-11');
+    // The credit note says which dispute it credits: on its line and in its metadata.
+    expect(notes.data[0]!.metadata?.['outcome_disputes']).toBe('D-acme-1');
+    const noteLines = await stripe.creditNotes.listLineItems(notes.data[0]!.id);
+    expect(noteLines.data.map((line) => [line.description, line.amount])).toEqual([[expect.stringMatching(/^Credit for 2026-11: 3 reversed \S+ \(dispute D-acme-1\)$/), 450]]);
     expect(busEvents.filter((e) => e.detailType === 'Credit Note Issued').map((e) => [e.detail['total'], e.detail['stripeTotal']])).toEqual([['450', '450']]);
     expect(busEvents.filter((e) => e.detailType === 'Credit Note Reconciliation Failed')).toEqual([]);
     expect((await stripe.invoices.retrieve(novemberInvoiceId)).total).toBe(11500);

@@ -166,6 +166,7 @@ const CorrectionLineSchema = z.object({
   description: z.string(),
   quantityDelta: decimalText,
   amount: minor,
+  disputeIds: z.array(z.string()).optional(),
 }) satisfies z.ZodType<CorrectionLine, unknown>;
 
 const InvoiceCorrectionDocumentSchema = z.object({

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import type { Contract } from '../../domain/plans/contract-schema';
 import type { InvoiceRecord, InvoiceRecordLine } from '../../domain/invoicing/invoice-record';
-import { creditNoteTotal } from '../../domain/invoicing/corrections';
+import { creditNoteTotal, creditedDisputeIds, disputesMetadataValue, DISPUTES_METADATA_KEY } from '../../domain/invoicing/corrections';
 import { stripeKeys } from '../../domain/invoicing/idempotency-keys';
 import { STATEMENT_METADATA_KEY, statementReference } from '../../domain/invoicing/outcome-statement';
 import { fromStripeApiAmount, toStripeApiAmount } from '../../domain/money/stripe-minor-units';
@@ -209,6 +209,7 @@ export class StripeBillingGateway implements BillingGateway {
       throw new CreditNoteRefusedError('original_invoice_void', `invoice ${stripeInvoiceId} is void: nothing on it can be credited`);
     }
     const total = creditNoteTotal(correction);
+    const disputes = disputesMetadataValue(creditedDisputeIds(correction));
     // What the invoice still asks for is reduced first; anything beyond it (a
     // paid invoice) goes to the customer's credit balance for the next invoice.
     const remaining = fromStripeAmount(invoice.amount_remaining, invoice.currency);
@@ -227,6 +228,7 @@ export class StripeBillingGateway implements BillingGateway {
         periodId: correction.periodId,
         correctionId: correction.correctionId,
         invoiceRecordId: correction.invoiceRecordId,
+        ...(disputes !== null ? { [DISPUTES_METADATA_KEY]: disputes } : {}),
       },
       ...(postPayment > 0n ? { credit_amount: toStripeAmount(postPayment, invoice.currency, 'credit note credit') } : {}),
     };

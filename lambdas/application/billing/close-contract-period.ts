@@ -1,5 +1,6 @@
 import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import type { MetricDisplayNameReader } from '../ports';
+import type { DisputeEntryReader } from '../disputes/ports';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { createInvoiceRecord, type InvoiceRecord, type PendingAdjustment } from '../../domain/invoicing/invoice-record';
 import {
@@ -36,6 +37,8 @@ export interface BillingDeps {
   readonly finalizeInvoices: boolean;
   /** The catalog's metric names, for adjustment and credit-note lines; without it they name the plan metric's code. */
   readonly metricNames?: MetricDisplayNameReader;
+  /** The ledger's dispute entries, to name on a credit note the upheld disputes it credits; without it credit notes name none. */
+  readonly disputes?: DisputeEntryReader;
 }
 
 export interface ClosePeriodInput {

@@ -1,4 +1,4 @@
-import { adjustmentTotal, planCorrection, type InvoiceCorrection } from '../../domain/invoicing/corrections';
+import { adjustmentTotal, planCorrection, type InvoiceCorrection, type UpheldDispute } from '../../domain/invoicing/corrections';
 import { adjustmentInvoiceRecordIdOf, createAdjustmentInvoiceRecord } from '../../domain/invoicing/adjustment-invoice';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
 import { periodsForTerm } from '../../domain/periods/billing-period';
@@ -11,6 +11,8 @@ import { issueInvoiceRecord, type BillingDeps } from './close-contract-period';
 import { loadContract, rateForInvoice } from './rate-for-invoice';
 import { issueCreditNote, type CreditOutcome, type FailedCreditNote, type IssuedCreditNote } from './issue-credit-note';
 import type { InvoiceStatus, StoredCorrection } from './ports';
+import { listDisputes } from '../disputes/list-disputes';
+import type { DisputeEntryReader } from '../disputes/ports';
 
 export type { FailedCreditNote, IssuedCreditNote } from './issue-credit-note';
 
@@ -107,6 +109,16 @@ async function issueAdjustmentInvoice(deps: BillingDeps, original: InvoiceRecord
   };
 }
 
+/** Every upheld dispute decision on the ledger; the correction keeps those its credit-note lines cover. */
+async function upheldDisputes(reader: DisputeEntryReader): Promise<UpheldDispute[]> {
+  const rows = await listDisputes({ ledger: reader }, { status: 'upheld' });
+  return rows.flatMap((row) =>
+    row.decision === undefined
+      ? []
+      : [{ disputeId: row.disputeId, customerId: row.customerId, metric: row.metric, occurredAtMs: Date.parse(row.occurredAt), decidedAtMs: Date.parse(row.decision.resolvedAt) }],
+  );
+}
+
 /**
  * Re-rates an invoiced period as of `asOf` and corrects it: decreases are
  * credited on this period's own Stripe invoice, increases are billed by the
@@ -160,10 +172,18 @@ export async function correctInvoicedPeriod(deps: BillingDeps, input: CorrectPer
     earlierRecords,
   });
   const metricNames = deps.metricNames ? await deps.metricNames.metricDisplayNames() : undefined;
+  let upheld: UpheldDispute[] | undefined;
   try {
     return await retryOnConflict({ isConflict: (error) => error instanceof CorrectionNumberTakenError, attempts: PLAN_ATTEMPTS }, async (attempt) => {
       if (attempt > 1) previous = await deps.invoices.listCorrections(input.contractId, input.periodId);
-      const planned = planCorrection({ record, previous: previous.map((stored) => stored.correction), rerated, ...(metricNames ? { metricNames } : {}) });
+      const plan = (disputes: readonly UpheldDispute[] | undefined) =>
+        planCorrection({ record, previous: previous.map((stored) => stored.correction), rerated, ...(metricNames ? { metricNames } : {}), ...(disputes ? { upheldDisputes: disputes } : {}) });
+      let planned = plan(upheld);
+      // Disputes are read only when something is credited: they label the credit-note lines, never change amounts.
+      if (planned && planned.creditNoteLines.length > 0 && upheld === undefined && deps.disputes) {
+        upheld = await upheldDisputes(deps.disputes);
+        planned = plan(upheld);
+      }
       if (!planned) return result(null);
       if (mode === 'prompt' && !onAdjustmentInvoice && planned.creditNoteLines.length === 0) {
         return result(null, adjustmentTotal(planned));

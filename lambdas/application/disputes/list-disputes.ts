@@ -1,7 +1,7 @@
 import type { DisputeStatus } from '../../domain/ledger/outcome-disputes';
 import { statusOf } from '../../domain/ledger/outcome-disputes';
 import type { DisputeOpenedEntry, DisputeResolvedEntry } from '../../domain/ledger/ledger-entries';
-import type { DisputeLedger } from './ports';
+import type { DisputeEntryReader } from './ports';
 
 // Disputes as finance and the CSM read them: one row per disputed outcome,
 // with its decision. Read from the ledger's dispute listing (every dispute
@@ -33,7 +33,7 @@ export interface DisputeListQuery {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Disputes oldest first (by when they were opened, then dispute and outcome id). */
-export async function listDisputes(deps: { readonly ledger: DisputeLedger }, query: DisputeListQuery = {}): Promise<DisputeRow[]> {
+export async function listDisputes(deps: { readonly ledger: DisputeEntryReader }, query: DisputeListQuery = {}): Promise<DisputeRow[]> {
   const opened = new Map<string, DisputeOpenedEntry>();
   const decided = new Map<string, DisputeResolvedEntry>();
   const keyOf = (entry: { disputeId: string; outcomeId: string }) => `${entry.disputeId}\u0000${entry.outcomeId}`;

@@ -6,15 +6,18 @@ import type { EventPublisher, PutEntryResult } from '../ports';
 // outcome they name (append-only, conditional writes), so the ledger's own
 // repository serves them; only the listing is theirs.
 
-export interface DisputeLedger {
+/** Every dispute entry of the ledger, page by page (what a listing reads). */
+export interface DisputeEntryReader {
+  streamAllDisputeEntries(): AsyncIterable<readonly DisputeEntry[]>;
+}
+
+export interface DisputeLedger extends DisputeEntryReader {
   /** Claims the entry's key by writing it, conditionally: never overwrites. */
   putEntry(entry: LedgerEntry): Promise<PutEntryResult>;
   /** Every entry of one outcome, strongly consistent. */
   getOutcomeEntries(outcomeId: string): Promise<LedgerEntry[]>;
   /** The dispute entries (opened and decided) of one dispute, across its outcomes. */
   listDisputeEntries(disputeId: string): Promise<DisputeEntry[]>;
-  /** Every dispute entry, page by page. */
-  streamAllDisputeEntries(): AsyncIterable<readonly DisputeEntry[]>;
 }
 
 export interface DisputeDeps {

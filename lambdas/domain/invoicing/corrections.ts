@@ -18,7 +18,30 @@ export interface CorrectionLine {
   readonly quantityDelta: string;
   /** Minor units, > 0: billed as an adjustment or credited on a credit note. */
   readonly amount: bigint;
+  /** Credit-note lines: the upheld disputes whose outcomes this line credits (absent when none). */
+  readonly disputeIds?: readonly string[];
 }
+
+/**
+ * An upheld decision on a dispute of one outcome, as the ledger's dispute
+ * entries give it: an upheld dispute keeps its outcome out of billing from
+ * the moment it is decided, so a re-rating whose cutoff is past `decidedAtMs`
+ * no longer counts the outcome.
+ */
+export interface UpheldDispute {
+  readonly disputeId: string;
+  readonly customerId: string;
+  readonly metric: string;
+  readonly occurredAtMs: number;
+  readonly decidedAtMs: number;
+}
+
+/** Stripe credit-note metadata key naming the disputes a credit note credits. */
+export const DISPUTES_METADATA_KEY = 'outcome_disputes';
+/** Stripe's limit on a metadata value. */
+const METADATA_VALUE_LIMIT = 500;
+/** Dispute ids named in a line's description; more are counted. */
+const DISPUTES_NAMED_ON_LINE = 3;
 
 /**
  * A correction of an invoiced period: what a later re-rating found. Increases
@@ -98,6 +121,56 @@ function nounOf(planMetric: string | null, ledgerMetric: string | null, names: R
   return named ?? { singular: planMetric, plural: planMetric };
 }
 
+/** " (disputes D-1, D-2)", " (disputes D-1, D-2, D-3 and 4 more)". */
+function describeDisputes(disputeIds: readonly string[]): string {
+  if (disputeIds.length === 0) return '';
+  const named = disputeIds.slice(0, DISPUTES_NAMED_ON_LINE).join(', ');
+  const more = disputeIds.length - DISPUTES_NAMED_ON_LINE;
+  return ` (${disputeIds.length === 1 ? 'dispute' : 'disputes'} ${named}${more > 0 ? ` and ${more} more` : ''})`;
+}
+
+/**
+ * The upheld disputes a credit-note line credits: decided after what was
+ * billed so far was rated (`sinceMs`) and by the re-rating's cutoff, of
+ * outcomes the line's ledger query covers. Sorted, each once.
+ */
+function disputesCreditedBy(line: InvoiceLine | undefined, upheld: readonly UpheldDispute[], sinceMs: number, cutoffMs: number): string[] {
+  const query = line?.usageQuery;
+  if (!query) return [];
+  const fromMs = Date.parse(query.from);
+  const toMs = Date.parse(query.to);
+  const ids = new Set<string>();
+  for (const dispute of upheld) {
+    if (dispute.metric !== query.ledgerMetric || (query.customerId !== null && dispute.customerId !== query.customerId)) continue;
+    if (dispute.occurredAtMs < fromMs || dispute.occurredAtMs >= toMs) continue;
+    if (dispute.decidedAtMs <= sinceMs || dispute.decidedAtMs > cutoffMs) continue;
+    ids.add(dispute.disputeId);
+  }
+  return [...ids].sort();
+}
+
+/** The disputes a correction's credit note credits, across its lines, sorted, each once. */
+export function creditedDisputeIds(correction: InvoiceCorrection): string[] {
+  return [...new Set(correction.creditNoteLines.flatMap((line) => line.disputeIds ?? []))].sort();
+}
+
+/**
+ * The `outcome_disputes` metadata value of a credit note: the dispute ids,
+ * comma-separated, within Stripe's 500 characters; when they do not fit, as
+ * many as fit and "… and N more". Null when the note credits no dispute.
+ */
+export function disputesMetadataValue(disputeIds: readonly string[]): string | null {
+  if (disputeIds.length === 0) return null;
+  const all = disputeIds.join(',');
+  if (all.length <= METADATA_VALUE_LIMIT) return all;
+  for (let kept = disputeIds.length - 1; kept >= 0; kept -= 1) {
+    const suffix = `… and ${disputeIds.length - kept} more`;
+    const value = `${disputeIds.slice(0, kept).join(',')}${kept > 0 ? ' ' : ''}${suffix}`;
+    if (value.length <= METADATA_VALUE_LIMIT) return value;
+  }
+  return `${disputeIds.length} disputes`;
+}
+
 function ratedLines(draft: DraftInvoice): InvoiceLine[] {
   return [...draft.lines, ...(draft.commitmentTrueUp ? [draft.commitmentTrueUp] : [])];
 }
@@ -110,6 +183,12 @@ export interface PlanCorrectionInput {
   readonly rerated: DraftInvoice;
   /** Ledger metric code → the catalog's display name, for the sentences on adjustment and credit-note lines. */
   readonly metricNames?: ReadonlyMap<string, MetricDisplayName>;
+  /**
+   * Upheld disputes from the ledger (any may be given; those that fall in a
+   * credit-note line's query and were decided since the period was last
+   * rated label the line).
+   */
+  readonly upheldDisputes?: readonly UpheldDispute[];
 }
 
 /**
@@ -128,6 +207,9 @@ export function planCorrection(input: PlanCorrectionInput): InvoiceCorrection | 
     throw new CorrectionMismatchError('a correction needs a re-rating made as of a ledger cutoff');
   }
   const billed = billedSoFar(record, previous);
+  // What was billed so far was rated as of the latest of these cutoffs: disputes decided after it are new to this correction.
+  const sinceMs = Math.max(Date.parse(record.cutoff), ...previous.map((correction) => Date.parse(correction.cutoff)));
+  const cutoffMs = Date.parse(rerated.usageAsOf);
   const now = new Map(ratedLines(rerated).map((line) => [line.chargeId, line]));
   const keys = [...new Set([...billed.keys(), ...now.keys()])];
   const adjustmentLines: CorrectionLine[] = [];
@@ -141,13 +223,16 @@ export function planCorrection(input: PlanCorrectionInput): InvoiceCorrection | 
     const metric = after?.metric ?? before?.metric ?? null;
     const ledgerMetric = after?.usageQuery?.ledgerMetric ?? before?.ledgerMetric ?? null;
     const name = after?.chargeName ?? before?.chargeName ?? key;
-    const line = {
+    const direction = difference > 0n ? 'up' : 'down';
+    const disputeIds = direction === 'down' ? disputesCreditedBy(after, input.upheldDisputes ?? [], sinceMs, cutoffMs) : [];
+    const line: CorrectionLine = {
       lineKey: key,
       chargeId: key === COMMITMENT_TRUE_UP_CHARGE_ID ? COMMITMENT_TRUE_UP_CHARGE_ID : key,
       metric,
       quantityDelta,
-      description: describeChange(record.periodId, difference > 0n ? 'up' : 'down', quantityDelta, nounOf(metric, ledgerMetric, input.metricNames), name),
+      description: `${describeChange(record.periodId, direction, quantityDelta, nounOf(metric, ledgerMetric, input.metricNames), name)}${describeDisputes(disputeIds)}`,
       amount: difference > 0n ? difference : -difference,
+      ...(disputeIds.length > 0 ? { disputeIds } : {}),
     };
     (difference > 0n ? adjustmentLines : creditNoteLines).push(line);
   }

@@ -2,6 +2,7 @@ import { definitionVersionOf, type AdjustmentEntry, type LedgerEntry, type Recor
 import { fromFixed12, toFixed12 } from '../ledger/ledger-decimal';
 import { netOutcomes, type NetOutcome } from '../ledger/net-outcomes';
 import type { OutcomeEvidence, OutcomeValue, VerifiedBy } from '../ledger/outcome-events';
+import { summarizeDisputes } from '../ledger/outcome-disputes';
 import { countsTowards } from '../ledger/summarize-usage';
 import type { MetricDefinition } from '../ledger/catalog';
 import { definitionsInForceDuring, describeDefinitionVersions } from '../ledger/outcome-definitions';
@@ -57,7 +58,7 @@ export interface StatementRow {
   readonly laterReversal: { readonly recordedAt: string; readonly reason: string } | null;
   /** Corrections recorded after the cutoff. */
   readonly laterCorrections: number;
-  /** Disputes of the outcome (filled where disputes are recorded; empty here). */
+  /** Disputes of the outcome as known when the statement is made, oldest first: "D-1 upheld; D-2 open" (empty when none). */
   readonly disputes: string;
 }
 
@@ -223,9 +224,21 @@ export function statementRowOf(
           : null,
       laterReversal: laterReversal?.kind === 'reversed' ? { recordedAt: iso(laterReversal.recordedAtMs), reason: laterReversal.reason } : null,
       laterCorrections,
-      disputes: '',
+      disputes: describeOutcomeDisputes(adjustments),
     },
   };
+}
+
+/**
+ * "D-1 upheld; D-2 open": each dispute of the outcome with its status, from
+ * the dispute entries read with the outcome's other adjustments. Every entry
+ * given counts (the statement reads adjustments up to now, so a dispute
+ * decided after the cutoff shows its decision).
+ */
+export function describeOutcomeDisputes(adjustments: readonly AdjustmentEntry[]): string {
+  return summarizeDisputes(adjustments, Number.POSITIVE_INFINITY)
+    .map((dispute) => `${dispute.disputeId} ${dispute.status}`)
+    .join('; ');
 }
 
 /** What a statement is of: an issued invoice, or an open period's draft as of a cutoff. */

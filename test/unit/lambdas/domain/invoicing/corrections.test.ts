@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CorrectionMismatchError, createInvoiceRecord, planCorrection, type InvoiceCorrection } from '../../../../../lambdas/domain/invoicing';
+import {
+  CorrectionMismatchError,
+  createInvoiceRecord,
+  creditedDisputeIds,
+  disputesMetadataValue,
+  planCorrection,
+  type InvoiceCorrection,
+  type UpheldDispute,
+} from '../../../../../lambdas/domain/invoicing';
 import { rate } from '../../../../support/invoicing-fixtures';
 
 const LATER = '2026-11-20T00:00:00.000Z';
@@ -75,5 +83,69 @@ describe('planCorrection', () => {
   it('refuses a re-rating of another period or contract', () => {
     const other = { ...rate(10, LATER), contractId: 'ctr-2' };
     expect(() => planCorrection({ record, previous: [], rerated: other })).toThrow(CorrectionMismatchError);
+  });
+});
+
+describe('credit notes of upheld disputes', () => {
+  const record = createInvoiceRecord(rate(10));
+  const metricNames = new Map([['ticket.resolved', { singular: 'resolution', plural: 'resolutions' }]]);
+  const upheld = (disputeId: string, decidedAt: string, extra: Partial<UpheldDispute> = {}): UpheldDispute => ({
+    disputeId,
+    customerId: 'cust-1',
+    metric: 'ticket.resolved',
+    occurredAtMs: Date.parse('2026-10-15T00:00:00.000Z'),
+    decidedAtMs: Date.parse(decidedAt),
+    ...extra,
+  });
+  const upheldDisputes = [
+    upheld('D-b', '2026-11-10T00:00:00.000Z'),
+    upheld('D-a', '2026-11-12T00:00:00.000Z'),
+    upheld('D-a', '2026-11-12T00:00:00.000Z', { occurredAtMs: Date.parse('2026-10-16T00:00:00.000Z') }),
+    // Decided before the invoice's cutoff: never billed, so not credited now.
+    upheld('D-before-close', '2026-11-01T12:00:00.000Z'),
+    // Decided after the re-rating's cutoff: for a later correction.
+    upheld('D-later', '2026-11-21T00:00:00.000Z'),
+    upheld('D-other-metric', '2026-11-10T00:00:00.000Z', { metric: 'ticket.escalated' }),
+    upheld('D-other-customer', '2026-11-10T00:00:00.000Z', { customerId: 'cust-2' }),
+    upheld('D-september', '2026-11-10T00:00:00.000Z', { occurredAtMs: Date.parse('2026-09-30T23:59:59.999Z') }),
+  ];
+
+  it('names on each credit-note line the upheld disputes it credits: decided since the period was rated, of outcomes its query covers', () => {
+    const correction = planCorrection({ record, previous: [], rerated: rate(7, LATER), metricNames, upheldDisputes }) as InvoiceCorrection;
+    expect(correction.creditNoteLines).toEqual([
+      expect.objectContaining({ amount: 450n, disputeIds: ['D-a', 'D-b'], description: 'Credit for 2026-10: 3 reversed resolutions (disputes D-a, D-b)' }),
+    ]);
+    expect(creditedDisputeIds(correction)).toEqual(['D-a', 'D-b']);
+  });
+
+  it('does not name again a dispute an earlier correction credited, and never labels an adjustment', () => {
+    const first = planCorrection({ record, previous: [], rerated: rate(7, LATER), upheldDisputes }) as InvoiceCorrection;
+    const second = planCorrection({ record, previous: [first], rerated: rate(6, '2026-11-25T00:00:00.000Z'), metricNames, upheldDisputes }) as InvoiceCorrection;
+    expect(second.creditNoteLines).toEqual([
+      expect.objectContaining({ amount: 150n, disputeIds: ['D-later'], description: 'Credit for 2026-10: 1 reversed resolution (dispute D-later)' }),
+    ]);
+    const increase = planCorrection({ record, previous: [], rerated: rate(12, LATER), upheldDisputes }) as InvoiceCorrection;
+    expect(increase.adjustmentLines[0]).not.toHaveProperty('disputeIds');
+  });
+
+  it('leaves a credit without upheld disputes as it was, and counts the disputes beyond the third', () => {
+    const plain = planCorrection({ record, previous: [], rerated: rate(7, LATER), upheldDisputes: [] }) as InvoiceCorrection;
+    expect(plain.creditNoteLines[0]).not.toHaveProperty('disputeIds');
+    expect(creditedDisputeIds(plain)).toEqual([]);
+    const many = ['D-1', 'D-2', 'D-3', 'D-4', 'D-5'].map((id) => upheld(id, '2026-11-10T00:00:00.000Z'));
+    const correction = planCorrection({ record, previous: [], rerated: rate(5, LATER), metricNames, upheldDisputes: many }) as InvoiceCorrection;
+    expect(correction.creditNoteLines[0]?.description).toBe('Credit for 2026-10: 5 reversed resolutions (disputes D-1, D-2, D-3 and 2 more)');
+  });
+
+  it('writes the ids into the outcome_disputes metadata value within Stripe’s 500 characters, counting what does not fit', () => {
+    expect(disputesMetadataValue([])).toBeNull();
+    expect(disputesMetadataValue(['D-a', 'D-b'])).toBe('D-a,D-b');
+    const ids = Array.from({ length: 60 }, (_, index) => `D-2026-11-acme-${String(index).padStart(3, '0')}`);
+    const value = disputesMetadataValue(ids) as string;
+    expect(value.length).toBeLessThanOrEqual(500);
+    const named = value.split(' ')[0]!.split(',');
+    expect(named.every((id, index) => id === ids[index])).toBe(true);
+    expect(value.endsWith(`… and ${ids.length - named.length} more`)).toBe(true);
+    expect(named.length).toBeGreaterThan(20);
   });
 });

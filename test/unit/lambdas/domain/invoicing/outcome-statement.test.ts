@@ -101,6 +101,79 @@ describe('outcome statements', () => {
     expect(result.lines[2]?.pricing).toContain('not from outcomes');
   });
 
+  it('fills the disputes column of each outcome with its disputes and their status, in JSON and CSV', async () => {
+    const recorded = (outcomeId: string, index: number): LedgerEntry => ({
+      kind: 'recorded',
+      outcomeId,
+      customerId: 'acme',
+      metric: 'ticket.resolved',
+      occurredAtMs: NOV + index * 1000,
+      recordedAtMs: NOV + index * 1000 + 5,
+      quantity: '1',
+      value: undefined,
+      attributesJson: undefined,
+      billableRule: { when: 'immediately' },
+      attributed: true,
+    });
+    const base = (outcomeId: string, index: number) => ({ outcomeId, customerId: 'acme', metric: 'ticket.resolved', occurredAtMs: NOV + index * 1000 });
+    const opened = (outcomeId: string, index: number, sequence: number, disputeId: string, recordedAtMs: number): LedgerEntry => ({
+      ...base(outcomeId, index),
+      kind: 'disputed',
+      recordedAtMs,
+      sequence,
+      disputeId,
+      reason: 'reopened',
+      raisedBy: 'finance@acme',
+      hold: false,
+    });
+    const decided = (outcomeId: string, index: number, sequence: number, disputeId: string, upheld: boolean, recordedAtMs: number): LedgerEntry => ({
+      ...base(outcomeId, index),
+      kind: 'dispute-resolved',
+      recordedAtMs,
+      sequence,
+      disputeId,
+      upheld,
+      note: upheld ? 'reopened within a day' : 'resolved for good',
+      resolvedBy: 'ops',
+    });
+    const entries: LedgerEntry[] = [
+      recorded('o-1', 1),
+      recorded('o-2', 2),
+      recorded('o-3', 3),
+      recorded('o-4', 4),
+      // Upheld after the cutoff: billed, then credited; the statement shows the decision.
+      opened('o-1', 1, 1, 'D-up', CUTOFF_MS - 60_000),
+      decided('o-1', 1, 1, 'D-up', true, CUTOFF_MS + 60_000),
+      opened('o-2', 2, 1, 'D-open', CUTOFF_MS - 60_000),
+      opened('o-3', 3, 1, 'D-no', CUTOFF_MS - 120_000),
+      decided('o-3', 3, 1, 'D-no', false, CUTOFF_MS - 90_000),
+      opened('o-3', 3, 2, 'D-again', CUTOFF_MS + 30_000),
+    ];
+    const ledger: StatementLedger = {
+      async *streamUsageEntries(query: UsageEntriesQuery) {
+        yield entries.filter((entry) => entry.recordedAtMs <= query.asOfMs);
+      },
+    };
+    const source = sourceOf([countLine('4')]);
+    const now = CUTOFF_MS + 3_600_000;
+    let json = '';
+    await writeStatement(source, streamOutcomeStatement({ ledger }, source, now), 'json', (chunk) => (json += chunk));
+    const rows = (JSON.parse(json) as { rows: { outcomeId: string; disputes: string }[] }).rows;
+    expect(rows.map((row) => [row.outcomeId, row.disputes])).toEqual([
+      ['o-1', 'D-up upheld'],
+      ['o-2', 'D-open open'],
+      ['o-3', 'D-no rejected; D-again open'],
+      ['o-4', ''],
+    ]);
+    let csv = '';
+    await writeStatement(source, streamOutcomeStatement({ ledger }, source, now), 'csv', (chunk) => (csv += chunk));
+    const lines = csv.split('\r\n');
+    const disputesColumn = lines[0]!.split(',').indexOf('disputes');
+    expect(disputesColumn).toBeGreaterThan(0);
+    const outcomeLines = lines.filter((line) => line.startsWith('outcome,'));
+    expect(outcomeLines.map((line) => line.split(',')[disputesColumn])).toEqual(['D-up upheld', 'D-open open', 'D-no rejected; D-again open', '']);
+  });
+
   it('says when a line does not reconcile', async () => {
     const source = sourceOf([countLine('299')]);
     const result = await writeStatement(source, streamOutcomeStatement({ ledger: new GeneratedLedger(300) }, source, CUTOFF_MS), 'csv', () => undefined);
