@@ -157,13 +157,13 @@ export function StatementSection({ api, base, invoiceId, canDispute }: { api: Ap
               </thead>
               <tbody>
                 {view.rows.map((row) => (
-                  <tr key={`${row.lineId} ${row.outcomeId}`} data-outcome-id={row.outcomeId}>
+                  <tr key={`${row.lineId} ${row.outcomeId}`} data-line-id={row.lineId} data-outcome-id={row.outcomeId}>
                     {canDispute && (
                       <td>
                         <input
                           type="checkbox"
                           id={`select-${row.lineId}-${row.outcomeId}`}
-                          aria-label={`Select outcome ${row.outcomeId}`}
+                          aria-label={`Select outcome ${row.outcomeId} (${row.lineId})`}
                           disabled={row.disputeStatus === 'open'}
                           checked={selected.includes(row.outcomeId)}
                           onChange={(event) => toggle(row.outcomeId, (event.target as HTMLInputElement).checked)}

@@ -73,14 +73,14 @@ describe('StatementSection (portal)', () => {
     expect(within(totals).getByRole('row', { name: /Resolved tickets/ }).textContent).toContain('3.00 USD');
     const submit = screen.getByRole('button', { name: 'Open dispute' }) as HTMLButtonElement;
     expect(submit.disabled).toBe(true);
-    fireEvent.click(screen.getByRole('checkbox', { name: 'Select outcome acme-t1' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Select outcome acme-t1 (resolutions)' }));
     fireEvent.input(screen.getByLabelText('Why do you dispute them?'), { target: { value: 'ticket was reopened' } });
     await waitFor(() => expect(submit.disabled).toBe(false));
     fireEvent.submit(submit.closest('form') as HTMLFormElement);
     await screen.findByText(/Dispute D-abc: 1 opened, 0 refused/);
     expect(api.bodies).toEqual([{ outcomeIds: ['acme-t1'], reason: 'ticket was reopened' }]);
     // Reloaded: the disputed outcome shows its open dispute and can no longer be selected.
-    await waitFor(() => expect((screen.getByRole('checkbox', { name: 'Select outcome acme-t1' }) as HTMLInputElement).disabled).toBe(true));
+    await waitFor(() => expect((screen.getByRole('checkbox', { name: 'Select outcome acme-t1 (resolutions)' }) as HTMLInputElement).disabled).toBe(true));
     expect(screen.getByRole('row', { name: /acme-t1/ }).textContent).toContain('dispute open');
   });
 });
