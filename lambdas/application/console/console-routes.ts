@@ -27,7 +27,7 @@ import {
   statementView,
 } from './console-views';
 import { statementCsv } from '../billing/outcome-statement-csv';
-import { DisputeIdSchema, derivedDisputeId, MAX_OUTCOMES_PER_DISPUTE } from '../../domain/disputes/dispute-request';
+import { DisputeIdSchema, derivedDisputeId, MAX_OUTCOMES_PER_DISPUTE, OutcomeIdSchema } from '../../domain/disputes/dispute-request';
 import { DISPUTE_STATUSES } from '../../domain/ledger/outcome-disputes';
 import type { ConsoleDisputes, ConsoleExtensions, ConsoleStatements, ConsoleStores, PortalLinkKeyring, StaffAuthenticator, StaffIdentity } from './ports';
 
@@ -168,7 +168,7 @@ const statementCsvRoute: Route['run'] = async ({ params, request, service, calle
 
 const StatusQuery = z.enum(DISPUTE_STATUSES, { error: `expected ${DISPUTE_STATUSES.join(', ')}` });
 const OutcomeIdsSchema = z
-  .array(z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'an outcome id must not contain control characters' }))
+  .array(OutcomeIdSchema)
   .min(1, { error: 'select at least one outcome' })
   .max(MAX_OUTCOMES_PER_DISPUTE, { error: `at most ${MAX_OUTCOMES_PER_DISPUTE} outcomes per dispute` });
 const TextSchema = (name: string) => z.string().trim().min(1, { error: `${name} is required` }).max(1000, { error: `${name} is at most 1000 characters` });

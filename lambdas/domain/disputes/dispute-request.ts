@@ -17,7 +17,7 @@ export const DisputeIdSchema = z.string().regex(DISPUTE_ID, {
   error: 'disputeId: letters, digits, ".", "_", ":" or "-" (starting with a letter or digit), at most 128 characters',
 });
 
-const OutcomeIdSchema = z
+export const OutcomeIdSchema = z
   .string()
   .min(1, { error: 'an outcome id must not be empty' })
   .max(255)
