@@ -2,10 +2,9 @@
 // outcomes (one, or many from a CSV of ids), finance or the CSM decides each
 // (upheld: reversed and credited; rejected: nothing changes, the note kept),
 // and anyone lists them. Also reachable on the bus as 'Outcome Disputed'.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { canonicalJson } from '../../lambdas/domain/json/canonical-json';
+import { derivedDisputeId } from '../../lambdas/domain/disputes/dispute-request';
 import type { DisputeRow, LedgerService, OpenDisputeResult, ResolveDisputeResult } from '../../lambdas/composition/ledger-service';
 import { DISPUTE_STATUSES, type DisputeStatus } from '../../lambdas/domain/ledger/outcome-disputes';
 import { CliError, printJson } from './cli-io';
@@ -40,6 +39,8 @@ interface ListOptions {
   json?: boolean;
 }
 
+export { derivedDisputeId };
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Outcome ids from a CSV: the first column of each line; a header ("outcomeId", "outcome_id", "id") and blank lines are skipped. */
@@ -52,12 +53,6 @@ export function outcomeIdsFromCsv(text: string): string[] {
     ids.push(first);
   });
   return ids;
-}
-
-/** Without --id: derived from what is disputed, so running the same command again opens nothing twice. */
-export function derivedDisputeId(outcomeIds: readonly string[], reason: string, raisedBy: string): string {
-  const digest = createHash('sha256').update(canonicalJson([[...outcomeIds].sort(), reason, raisedBy])).digest('hex');
-  return `D-${digest.slice(0, 16)}`;
 }
 
 export function formatOpened(result: OpenDisputeResult): string {

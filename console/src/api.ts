@@ -15,6 +15,8 @@ export class ApiError extends Error {
 export interface Api {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
+  /** A file answer (a statement's CSV) as a Blob, read with the same credential. */
+  download(path: string): Promise<Blob>;
 }
 
 export function createApi(credential: () => string | undefined, fetchImpl: typeof fetch = (...args) => fetch(...args)): Api {
@@ -30,10 +32,20 @@ export function createApi(credential: () => string | undefined, fetchImpl: typeo
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const payload = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
-    if (!response.ok) throw new ApiError(response.status, payload.code ?? 'error', payload.message ?? `request failed (${response.status})`);
+    // A 422 carrying a result (a dispute whose every outcome was refused) is an answer to show, not a failure.
+    if (!response.ok && !(response.status === 422 && 'refused' in payload)) throw new ApiError(response.status, payload.code ?? 'error', payload.message ?? `request failed (${response.status})`);
     return payload as T;
   };
-  return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body) };
+  const download = async (path: string): Promise<Blob> => {
+    const token = credential();
+    const response = await fetchImpl(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    if (!response.ok) {
+      const payload = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+      throw new ApiError(response.status, payload.code ?? 'error', payload.message ?? `download failed (${response.status})`);
+    }
+    return response.blob();
+  };
+  return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body), download };
 }
 
 /** `/api/tasks/<id>` with each id encoded (task ids hold `#`). */

@@ -1,17 +1,19 @@
-// The staff console: the renewal board, finance and one invoice, chosen by
-// the page's fragment (#/board, #/finance, #/invoice/<id>).
+// The staff console: the renewal board, finance, disputes and one invoice,
+// chosen by the page's fragment (#/board, #/finance, #/disputes, #/invoice/<id>).
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './api';
+import { DisputesPage } from './disputes';
 import { Finance } from './finance';
 import { InvoiceView } from './invoice-view';
 import { RenewalBoard } from './renewal-board';
 
-export type ConsoleRoute = { view: 'board' } | { view: 'finance' } | { view: 'invoice'; invoiceId: string };
+export type ConsoleRoute = { view: 'board' } | { view: 'finance' } | { view: 'disputes' } | { view: 'invoice'; invoiceId: string };
 
 export function routeOf(hash: string): ConsoleRoute {
   const invoice = /^#\/invoice\/(.+)$/.exec(hash);
   if (invoice?.[1]) return { view: 'invoice', invoiceId: decodeURIComponent(invoice[1]) };
   if (hash === '#/finance') return { view: 'finance' };
+  if (hash === '#/disputes') return { view: 'disputes' };
   return { view: 'board' };
 }
 
@@ -40,6 +42,9 @@ export function ConsoleApp({ api, signedIn }: { api: Api; signedIn: boolean }) {
           <a href="#/finance" aria-current={current('finance') ?? current('invoice')}>
             Finance
           </a>
+          <a href="#/disputes" aria-current={current('disputes')}>
+            Disputes
+          </a>
         </nav>
       </header>
       <main id="main" tabIndex={-1}>
@@ -51,6 +56,8 @@ export function ConsoleApp({ api, signedIn }: { api: Api; signedIn: boolean }) {
           <RenewalBoard api={api} />
         ) : route.view === 'finance' ? (
           <Finance api={api} />
+        ) : route.view === 'disputes' ? (
+          <DisputesPage api={api} />
         ) : (
           <InvoiceView api={api} invoiceId={route.invoiceId} base={['invoices']} />
         )}

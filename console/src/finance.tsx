@@ -242,7 +242,9 @@ export function Finance({ api }: { api: Api }) {
       <Invoices api={api} />
       <Rejected api={api} />
       <Simulation api={api} />
-      <p class="muted">Live spend, thresholds and caps, and disputes appear here as the engine records them.</p>
+      <p class="muted">
+        Disputes are on the <a href="#/disputes">disputes page</a>. Live spend, thresholds and caps appear here as the engine records them.
+      </p>
     </>
   );
 }

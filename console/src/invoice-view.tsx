@@ -3,6 +3,7 @@
 // themselves; then corrections and credit notes, and Stripe's status.
 import { useState } from 'preact/hooks';
 import { apiPath, type Api } from './api';
+import { describeDisputeCounts, StatementSection } from './disputes';
 import { money } from './format';
 import { Status } from './status';
 import type { ExplainedLine, InvoiceExplanation, LineOutcomes } from './types';
@@ -30,6 +31,7 @@ function LineDetail({ api, base, invoiceId, line, currency }: { api: Api; base: 
       <td>{line.chargeId ?? '–'}</td>
       <td class="number">{line.quantity}</td>
       <td class="number">{money(line.amount, currency)}</td>
+      <td>{describeDisputeCounts(line.disputes)}</td>
       <td>
         {line.tiers.length === 0 ? '–' : (
           <ul class="plain">
@@ -84,7 +86,7 @@ function LineDetail({ api, base, invoiceId, line, currency }: { api: Api; base: 
 }
 
 /** `base`: the route the invoice is read through: ['invoices'] for staff, ['portal', 'invoices'] in the portal. */
-export function InvoiceView({ api, invoiceId, base }: { api: Api; invoiceId: string; base: string[] }) {
+export function InvoiceView({ api, invoiceId, base, canDispute = false }: { api: Api; invoiceId: string; base: string[]; canDispute?: boolean }) {
   const [invoice] = useLoad(() => api.get<InvoiceExplanation>(apiPath(...base, invoiceId)), [invoiceId]);
   return (
     <section aria-labelledby="invoice-heading">
@@ -131,6 +133,7 @@ export function InvoiceView({ api, invoiceId, base }: { api: Api; invoiceId: str
                   <th scope="col">Charge</th>
                   <th scope="col">Quantity</th>
                   <th scope="col">Amount</th>
+                  <th scope="col">Disputes</th>
                   <th scope="col">Tiers</th>
                   <th scope="col">Ledger query and outcomes</th>
                 </tr>
@@ -155,6 +158,7 @@ export function InvoiceView({ api, invoiceId, base }: { api: Api; invoiceId: str
                 ))}
               </ul>
             )}
+            <StatementSection api={api} base={base} invoiceId={invoiceId} canDispute={canDispute} />
           </>
         )}
       </Status>

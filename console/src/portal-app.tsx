@@ -1,9 +1,11 @@
 // The customer portal: for the one customer its link names, outcomes
 // delivered against the target over time, the value delivered and the price
 // paid, spend against the commitment, and the invoices with their itemised
-// outcome statements. Disputes appear here once the engine records them.
+// outcome statements, from which outcomes are disputed; and the customer's
+// disputes with their decisions.
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './api';
+import { PortalDisputes } from './disputes';
 import { InvoiceTable } from './finance';
 import { minorToDecimal, groupDigits, money } from './format';
 import { InvoiceView } from './invoice-view';
@@ -73,7 +75,7 @@ export function PortalApp({ api, hasLink }: { api: Api; hasLink: boolean }) {
                 <p>
                   <a href="#/">Back to your overview</a>
                 </p>
-                <InvoiceView api={api} invoiceId={decodeURIComponent(invoice)} base={['portal', 'invoices']} />
+                <InvoiceView api={api} invoiceId={decodeURIComponent(invoice)} base={['portal', 'invoices']} canDispute />
               </>
             ) : (
               <>
@@ -95,6 +97,7 @@ export function PortalApp({ api, hasLink }: { api: Api; hasLink: boolean }) {
                   <h2 id="portal-invoices">Invoices</h2>
                   <InvoiceTable invoices={view.invoices} hrefOf={(item) => `#/invoice/${encodeURIComponent(item.invoiceRecordId)}`} />
                 </section>
+                <PortalDisputes api={api} />
               </>
             )
           }

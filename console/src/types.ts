@@ -95,6 +95,63 @@ export interface ExplainedLine {
   amountDue: Amount;
   tiers: Record<string, unknown>[];
   ledgerQuery: { ledgerMetric: string; from: string; to: string; asOf: string | null; eligibility: string; rerun: string } | null;
+  /** Disputes of the line's outcomes by status; null for a line without usage. */
+  disputes?: DisputeCounts | null;
+}
+
+export type DisputeStatus = 'open' | 'upheld' | 'rejected';
+export type DisputeCounts = Record<DisputeStatus, number>;
+
+export interface DisputeRow {
+  disputeId: string;
+  outcomeId: string;
+  customerId: string;
+  metric: string;
+  occurredAt: string;
+  status: DisputeStatus;
+  reason: string;
+  raisedBy: string;
+  openedAt: string;
+  hold: boolean;
+  decision?: { note: string; resolvedBy: string; resolvedAt: string };
+}
+
+export interface OpenDisputeAnswer {
+  disputeId: string;
+  opened: { outcomeId: string; hold: boolean; created: boolean }[];
+  refused: { outcomeId: string; code: string; message: string }[];
+}
+
+export interface StatementRowView {
+  lineId: string;
+  outcomeId: string;
+  occurredAt: string;
+  quantity: string;
+  definitionVersion: number;
+  evidence: { reference?: string; summary?: string } | null;
+  laterReversal: { recordedAt: string; reason: string } | null;
+  disputeStatus: DisputeStatus | null;
+}
+
+export interface StatementLineTotalView {
+  lineId: string;
+  description: string;
+  outcomes: number;
+  measured: string | null;
+  lineQuantity: string;
+  amount: { minor: string; decimal: string };
+  reconciles: boolean;
+  pricing: string;
+}
+
+export interface Statement {
+  invoiceRecordId: string | null;
+  currency: string;
+  cutoff: string;
+  rows: StatementRowView[];
+  totalRows: number;
+  lines: StatementLineTotalView[];
+  reconciles: boolean;
 }
 
 export interface CorrectionLineView {

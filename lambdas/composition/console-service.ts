@@ -72,6 +72,7 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     keyring: config.keyring,
     staff: config.staff,
     ...(config.portalBaseUrl !== undefined ? { portalBaseUrl: config.portalBaseUrl } : {}),
+    extensions: { disputes: ledger, statements: ledger.repository },
   };
 }
 

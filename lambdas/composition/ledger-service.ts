@@ -10,7 +10,7 @@ import { loadCatalog } from '../application/load-catalog';
 import type { LedgerRepository, MetricDisplayNameReader, Page } from '../application/ports';
 import { metricDisplayName } from '../domain/ledger/metric-display-name';
 import { listDisputes, type DisputeListQuery, type DisputeRow } from '../application/disputes/list-disputes';
-import { openDispute, type OpenDisputeResult } from '../application/disputes/open-dispute';
+import { openDispute, type DisputeScope, type OpenDisputeResult } from '../application/disputes/open-dispute';
 import { resolveDispute, type ResolveDisputeResult } from '../application/disputes/resolve-dispute';
 import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
@@ -46,7 +46,7 @@ export type { RejectionCode } from '../domain/ledger/rejection-codes';
 export type { UsageBasis, UsageQuery, UsageSummary } from '../domain/ledger/summarize-usage';
 export type { CapacitySnapshot } from '../adapters/dynamodb/capacity-meter';
 export type { DisputeListQuery, DisputeRow } from '../application/disputes/list-disputes';
-export type { OpenDisputeResult } from '../application/disputes/open-dispute';
+export type { DisputeScope, OpenDisputeResult } from '../application/disputes/open-dispute';
 export type { ResolveDisputeResult } from '../application/disputes/resolve-dispute';
 export { DisputeNotFoundError, InvalidDisputeError } from '../application/disputes/dispute-errors';
 export { InfrastructureError, InvalidCatalogError, InvalidLedgerQueryError, LedgerDataError } from '../application/errors';
@@ -128,7 +128,7 @@ export interface LedgerService {
    * 'Outcome Disputed' detail) on each outcome it names: the good ones open,
    * each bad one is refused with a code and a sentence. Idempotent on disputeId.
    */
-  openDispute(request: unknown): Promise<OpenDisputeResult>;
+  openDispute(request: unknown, scope?: DisputeScope): Promise<OpenDisputeResult>;
   /** Decides a dispute (`{ disputeId, upheld, note, resolvedBy, outcomeIds? }`): upheld reverses the outcome, rejected changes nothing. */
   resolveDispute(request: unknown): Promise<ResolveDisputeResult>;
   /** One row per disputed outcome, oldest first. */
@@ -181,7 +181,7 @@ export function createLedgerService(config: LedgerServiceConfig): LedgerService 
     listUnattributed: (query) => listUnattributed(queryDeps, query),
     loadCatalog: (catalog) => loadCatalog({ catalogs, cache }, catalog),
     listNetOutcomes: (query) => listNetOutcomes(queryDeps, query),
-    openDispute: (request) => openDispute(disputeDeps, request),
+    openDispute: (request, scope) => openDispute(disputeDeps, request, scope),
     resolveDispute: (request) => resolveDispute(disputeDeps, request),
     listDisputes: (query) => listDisputes(disputeDeps, query),
     streamUsageEntries: (query) => ledger.streamUsageEntries(resolveUsageQuery(query, nowMs())),

@@ -30,9 +30,20 @@ function toJson(body: unknown): string {
   return JSON.stringify(body, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
 }
 
-/** One event in, one answer out: the router's result, or a clear error body with the status its category (or refusal) carries. */
-export function createConsoleApiHandler(service: () => Promise<ConsoleService> | ConsoleService) {
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+/** An answer whose body is a file still being written (a statement's CSV): the local server streams it, the Lambda collects it. */
+export interface StreamedConsoleAnswer {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly chunks: AsyncIterable<string>;
+}
+
+/**
+ * One event in, one answer out: the router's result, or a clear error body
+ * with the status its category (or refusal) carries. A file answer comes back
+ * as chunks for the caller to write as they arrive.
+ */
+export function createStreamingConsoleApiHandler(service: () => Promise<ConsoleService> | ConsoleService) {
+  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2 | StreamedConsoleAnswer> => {
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
     const body = event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
@@ -44,6 +55,18 @@ export function createConsoleApiHandler(service: () => Promise<ConsoleService> |
         headers,
         ...(body !== undefined ? { body } : {}),
       });
+      if ('file' in response) {
+        return {
+          statusCode: response.status,
+          headers: {
+            'content-type': response.file.contentType,
+            'content-disposition': `attachment; filename="${response.file.fileName}"`,
+            'cache-control': 'no-store',
+            'x-content-type-options': 'nosniff',
+          },
+          chunks: response.file.chunks,
+        };
+      }
       return { statusCode: response.status, headers: JSON_HEADERS, body: toJson(response.body) };
     } catch (error) {
       // The engine's own failures (storage, configuration): logged at error level (the log alarm sees them) and
@@ -57,6 +80,18 @@ export function createConsoleApiHandler(service: () => Promise<ConsoleService> |
       }
       return { statusCode: consoleErrorStatus(error, httpStatusOf), headers: JSON_HEADERS, body: toJson(errorResponseBodyOf(error)) };
     }
+  };
+}
+
+/** The Lambda's answer: as above, with a file collected into the body (payload v2 answers are whole). */
+export function createConsoleApiHandler(service: () => Promise<ConsoleService> | ConsoleService) {
+  const streaming = createStreamingConsoleApiHandler(service);
+  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const answer = await streaming(event);
+    if (!('chunks' in answer)) return answer;
+    let body = '';
+    for await (const chunk of answer.chunks) body += chunk;
+    return { statusCode: answer.statusCode, headers: answer.headers, body };
   };
 }
 

@@ -13,7 +13,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import type { ConsoleService } from '../../lambdas/application/console/console-routes';
 import { EngineError } from '../../lambdas/domain/errors/engine-error';
-import { createConsoleApiHandler } from '../../lambdas/handlers/console-api';
+import { createStreamingConsoleApiHandler } from '../../lambdas/handlers/console-api';
 import { packageRoot } from './package-root';
 
 /** Where npm start serves the console unless told otherwise. */
@@ -136,7 +136,7 @@ export function toPayloadV2Event(request: IncomingMessage, url: URL, body: strin
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<RunningConsoleServer> {
   const assetsDir = options.assetsDir ?? join(packageRoot(), 'dist', 'console');
   const frameAncestors = options.portalFrameAncestors ?? [];
-  const api = createConsoleApiHandler(() => options.service);
+  const api = createStreamingConsoleApiHandler(() => options.service);
   const log = options.log ?? (() => undefined);
 
   const send = (response: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer) => {
@@ -177,6 +177,15 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     const work = url.pathname.startsWith('/api/')
       ? readBody(request).then(async (body) => {
           const result = await api(toPayloadV2Event(request, url, body));
+          if ('chunks' in result) {
+            // Written as the ledger is paged: a statement of a million outcomes never sits in memory.
+            response.writeHead(result.statusCode, { 'referrer-policy': 'no-referrer', ...result.headers });
+            for await (const chunk of result.chunks) {
+              if (!response.write(chunk)) await new Promise<void>((resolve) => response.once('drain', () => resolve()));
+            }
+            response.end();
+            return;
+          }
           send(response, result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>, result.body ?? '');
         })
       : request.method === 'GET' || request.method === 'HEAD'

@@ -5,8 +5,10 @@
 // then the board shows the task with its reasons and chart, acknowledging it
 // changes the stored task, the invoice traces a line to its outcomes, the
 // portal for one customer shows only that customer, and axe-core finds no
-// serious or critical violation on any view. Screenshots of each view are
-// written to docs/screenshots/.
+// serious or critical violation on any view. The portal disputes one outcome
+// of its itemised statement, and the dispute appears on the staff disputes
+// page, where finance decides it. Screenshots of each view are written to
+// docs/screenshots/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -230,6 +232,62 @@ describe('console and portal in headless Chromium', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await page.close();
     // Every page ran under its Content-Security-Policy without a blocked script, style or request.
+    expect(pageErrors).toEqual([]);
+  });
+  it('the portal disputes one outcome of its statement; the dispute appears on the staff disputes page and is decided there', async () => {
+    const console = engine.console;
+    if (!console) throw new Error('the engine serves no console');
+    const link = JSON.parse(await cli(['portal', 'link', '--customer', 'acme', '--ttl', '1d', '--json'])) as { url: string };
+    const page = await openPage(link.url);
+    await page.getByRole('link', { name: invoiceId }).waitFor({ timeout: WAIT_MS });
+    await page.getByRole('link', { name: invoiceId }).click();
+    const totals = page.getByRole('table', { name: 'Line totals' });
+    await totals.waitFor({ timeout: WAIT_MS });
+    expect(await totals.getByRole('row', { name: /Resolved tickets/ }).textContent()).toContain('12');
+    // Every August ticket behind the resolutions line (other lines may read the same outcomes).
+    const statementIds = await page.locator('table.statement tbody tr[data-line-id="resolutions"] td:nth-child(2)').allTextContents();
+    expect(statementIds.sort()).toEqual(Array.from({ length: 12 }, (_, index) => `ticket-08-${index + 1}`).sort());
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByRole('checkbox', { name: 'Select outcome ticket-08-12 (resolutions)' }).check();
+    await page.getByLabel('Why do you dispute them?').fill('This ticket was reopened by the customer the next day');
+    await page.getByRole('button', { name: 'Open dispute' }).click();
+    await page.getByText(/1 opened, 0 refused/).waitFor({ timeout: WAIT_MS });
+    await expect.poll(() => page.locator('table.statement tr[data-line-id="resolutions"][data-outcome-id="ticket-08-12"]').textContent(), { timeout: WAIT_MS }).toContain('dispute open');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'portal-statement.png'), fullPage: true });
+
+    // Back on the overview, the customer's disputes are listed with their status.
+    await page.getByRole('link', { name: 'Back to your overview' }).click();
+    const mine = page.getByRole('table', { name: 'Disputed outcomes and their decisions' });
+    await mine.waitFor({ timeout: WAIT_MS });
+    expect(await mine.textContent()).toContain('ticket-08-12');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+
+    const staff = await openPage(console.signInUrl);
+    await staff.getByRole('heading', { name: 'Renewal board' }).waitFor({ timeout: WAIT_MS });
+    await staff.getByRole('link', { name: 'Disputes' }).click();
+    const row = staff.locator('tr[data-outcome-id="ticket-08-12"]');
+    await row.waitFor({ timeout: WAIT_MS });
+    expect(await row.textContent()).toContain('customer:acme');
+    expect(await row.textContent()).toContain('open');
+    expect(await seriousViolations(staff)).toEqual([]);
+    await staff.screenshot({ path: join(SCREENSHOTS, 'disputes.png'), fullPage: true });
+
+    await row.getByLabel('Decision').selectOption('upheld');
+    await row.getByLabel('Note').fill('Confirmed: reopened within a day');
+    await row.getByRole('button', { name: /Resolve dispute/ }).click();
+    await expect.poll(() => row.textContent(), { timeout: WAIT_MS }).toContain('upheld');
+    const listed = JSON.parse(await cli(['disputes', 'list', '--json'])) as { outcomeId: string; status: string; decision?: { resolvedBy: string } }[];
+    expect(listed).toMatchObject([{ outcomeId: 'ticket-08-12', status: 'upheld', decision: { resolvedBy: 'local-staff' } }]);
+
+    // The invoice view counts the line's disputes.
+    await staff.goto(`${console.url}#/invoice/${encodeURIComponent(invoiceId)}`);
+    const line = staff.locator('tr[data-line-id="resolutions"]');
+    await line.waitFor({ timeout: WAIT_MS });
+    expect(await line.textContent()).toContain('1 upheld');
+    await staff.close();
     expect(pageErrors).toEqual([]);
   });
 });

@@ -3,7 +3,12 @@
 // route tests read and act through the real router and handler core.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { ConsoleService } from '../../lambdas/application/console/console-routes';
-import type { ConsoleRenewalTasks, ConsoleStores } from '../../lambdas/application/console/ports';
+import type { ConsoleDisputes, ConsoleRenewalTasks, ConsoleStatements, ConsoleStores } from '../../lambdas/application/console/ports';
+import { listDisputes } from '../../lambdas/application/disputes/list-disputes';
+import { openDispute } from '../../lambdas/application/disputes/open-dispute';
+import type { DisputeLedger } from '../../lambdas/application/disputes/ports';
+import { resolveDispute } from '../../lambdas/application/disputes/resolve-dispute';
+import type { DisputeEntry, LedgerEntry } from '../../lambdas/domain/ledger/ledger-entries';
 import type { StoredContract } from '../../lambdas/application/plans/ports';
 import type { RenewalTaskView } from '../../lambdas/application/risk/manage-renewal-tasks';
 import { RenewalTaskNotFoundError } from '../../lambdas/application/risk/risk-errors';
@@ -102,6 +107,71 @@ export interface Fixture {
   service: ConsoleService;
   tasks: Map<string, RenewalTaskView>;
   outcomeQueries: unknown[];
+  /** The ledger's entries, disputes included (the real dispute use cases write them). */
+  entries: LedgerEntry[];
+}
+
+const OCCURRED_MS = Date.parse('2026-07-10T00:00:00Z');
+/** Disputes are decided at a time inside July's 30-day dispute window. */
+export const DISPUTE_NOW_MS = Date.parse('2026-08-05T00:00:00Z');
+
+/**
+ * Two recorded outcomes per customer behind each July invoice line, and the
+ * disputes the real use cases (open, resolve, list) write beside them, as the
+ * ledger's repository keeps them: conditional writes, never overwritten.
+ */
+function inMemoryLedger(): { entries: LedgerEntry[]; disputes: ConsoleDisputes; statements: ConsoleStatements } {
+  const entries: LedgerEntry[] = [];
+  for (const customerId of ['acme', 'globex']) {
+    for (const n of [1, 2]) {
+      entries.push({
+        kind: 'recorded',
+        outcomeId: `${customerId}-t${n}`,
+        customerId,
+        metric: 'ticket.resolved',
+        occurredAtMs: OCCURRED_MS + n * 1000,
+        recordedAtMs: OCCURRED_MS + n * 1000 + 5,
+        quantity: '1',
+        value: undefined,
+        attributesJson: undefined,
+        billableRule: { when: 'immediately' },
+        attributed: true,
+        definitionVersion: undefined,
+        evidence: { reference: `https://help.example.com/t/${customerId}-${n}`, summary: 'closed by the agent' },
+      } as LedgerEntry);
+    }
+  }
+  const keyOf = (entry: LedgerEntry) => `${entry.outcomeId}#${entry.kind}#${'sequence' in entry ? entry.sequence : ''}`;
+  const ledger: DisputeLedger = {
+    putEntry: async (entry) => {
+      const existing = entries.find((candidate) => keyOf(candidate) === keyOf(entry));
+      if (existing) return { status: 'exists', existing };
+      entries.push(entry);
+      return { status: 'created' };
+    },
+    getOutcomeEntries: async (outcomeId) => entries.filter((entry) => entry.outcomeId === outcomeId),
+    listDisputeEntries: async (disputeId) => entries.filter((entry): entry is DisputeEntry => (entry.kind === 'disputed' || entry.kind === 'dispute-resolved') && entry.disputeId === disputeId),
+    streamAllDisputeEntries: async function* () {
+      yield entries.filter((entry): entry is DisputeEntry => entry.kind === 'disputed' || entry.kind === 'dispute-resolved');
+    },
+  };
+  const deps = { ledger, catalog: { get: async () => ({ metrics: new Map(), customers: new Set(['acme', 'globex']) }) }, publisher: { publish: async () => undefined }, nowMs: () => DISPUTE_NOW_MS, lateAfterMs: 86_400_000 };
+  return {
+    entries,
+    disputes: {
+      openDispute: (request, scope) => openDispute(deps as never, request, scope),
+      resolveDispute: (request) => resolveDispute(deps as never, request),
+      listDisputes: (query) => listDisputes(deps, query),
+    },
+    statements: {
+      streamUsageEntries: async function* (query) {
+        yield entries.filter(
+          (entry) =>
+            entry.customerId === query.customerId && entry.metric === query.metric && entry.occurredAtMs >= query.fromMs && entry.occurredAtMs < query.toMs && entry.recordedAtMs <= query.asOfMs,
+        );
+      },
+    },
+  };
 }
 
 export function consoleFixture(): Fixture {
@@ -153,6 +223,7 @@ export function consoleFixture(): Fixture {
   };
   const outcome = (outcomeId: string, customerId: string): NetOutcome =>
     ({ outcomeId, customerId, metric: 'ticket.resolved', quantity: '1', value: undefined, occurredAtMs: Date.parse('2026-07-10T00:00:00Z'), recordedAtMs: 0, billable: true, verified: false, corrected: false, attributed: true, attributes: undefined }) as NetOutcome;
+  const ledger = inMemoryLedger();
   const stores: ConsoleStores = {
     tasks: renewalTasks,
     plans,
@@ -185,9 +256,11 @@ export function consoleFixture(): Fixture {
         authenticate: async (header) => (header === `Bearer ${STAFF_TOKEN}` ? { staffId: 'dana', email: 'dana@vendor.example', groups: ['csm'] } : undefined),
       },
       portalBaseUrl: 'https://console.example.com/portal/',
+      extensions: { disputes: ledger.disputes, statements: ledger.statements },
     },
     tasks,
     outcomeQueries,
+    entries: ledger.entries,
   };
 }
 

@@ -16,14 +16,20 @@ import {
   contractProgress,
   contractsAndPlans,
   invoiceExplanation,
+  invoiceStatementSource,
   lineOutcomes,
   listInvoices,
   portalOverview,
   rejectedByCode,
   renewalBoard,
   simulateProposal,
+  statementParts,
+  statementView,
 } from './console-views';
-import type { ConsoleExtensions, ConsoleStores, PortalLinkKeyring, StaffAuthenticator, StaffIdentity } from './ports';
+import { statementCsv } from '../billing/outcome-statement-csv';
+import { DisputeIdSchema, derivedDisputeId, MAX_OUTCOMES_PER_DISPUTE, OutcomeIdSchema } from '../../domain/disputes/dispute-request';
+import { DISPUTE_STATUSES } from '../../domain/ledger/outcome-disputes';
+import type { ConsoleDisputes, ConsoleExtensions, ConsoleStatements, ConsoleStores, PortalLinkKeyring, StaffAuthenticator, StaffIdentity } from './ports';
 
 export interface ConsoleService {
   readonly stores: ConsoleStores;
@@ -45,10 +51,10 @@ export interface ConsoleRequest {
   readonly body?: string;
 }
 
-export interface ConsoleResponse {
-  readonly status: number;
-  readonly body: unknown;
-}
+/** A JSON answer, or a file written chunk by chunk as it is produced (a statement's CSV). */
+export type ConsoleResponse =
+  | { readonly status: number; readonly body: unknown }
+  | { readonly status: number; readonly file: { readonly contentType: string; readonly fileName: string; readonly chunks: AsyncIterable<string> } };
 
 type Caller = { kind: 'staff'; staff: StaffIdentity } | { kind: 'portal'; customerId: string; expiresAt: string };
 
@@ -125,8 +131,47 @@ const progressRoute = (audience: Caller['kind']): Route['run'] => async ({ param
 const invoiceRoute: Route['run'] = async ({ params, service, caller }) => {
   const invoiceId = parse(IdSchema.max(400), params.invoiceId, 'invoice id');
   const customerId = customerOf(caller);
-  return ok(await invoiceExplanation(service.stores, invoiceId, customerId !== undefined ? { customerId } : {}));
+  return ok(await invoiceExplanation(service.stores, invoiceId, customerId !== undefined ? { customerId } : {}, service.extensions?.disputes));
 };
+
+function disputesOf(service: ConsoleService): ConsoleDisputes {
+  const disputes = service.extensions?.disputes;
+  if (!disputes) throw new ConsoleNotFoundError('capability', 'disputes');
+  return disputes;
+}
+
+function statementsOf(service: ConsoleService): ConsoleStatements {
+  const statements = service.extensions?.statements;
+  if (!statements) throw new ConsoleNotFoundError('capability', 'statements');
+  return statements;
+}
+
+const statementRoute: Route['run'] = async ({ params, request, service, caller }) => {
+  parse(NoQuery, request.query, 'query');
+  const invoiceId = parse(IdSchema.max(400), params.invoiceId, 'invoice id');
+  const customerId = customerOf(caller);
+  const source = await invoiceStatementSource(service.stores, invoiceId, customerId !== undefined ? { customerId } : {});
+  const disputes = service.extensions?.disputes ? await service.extensions.disputes.listDisputes({ customerIds: [source.customerId] }) : [];
+  return ok(await statementView(statementParts(statementsOf(service), source, service.stores.now()), source, disputes));
+};
+
+const statementCsvRoute: Route['run'] = async ({ params, request, service, caller }) => {
+  parse(NoQuery, request.query, 'query');
+  const invoiceId = parse(IdSchema.max(400), params.invoiceId, 'invoice id');
+  const customerId = customerOf(caller);
+  // Scope and existence are settled before the first byte, so a refusal is still a clean 404.
+  const source = await invoiceStatementSource(service.stores, invoiceId, customerId !== undefined ? { customerId } : {});
+  const chunks = statementCsv(statementParts(statementsOf(service), source, service.stores.now()), source.currency);
+  const fileName = `statement-${source.contractId}-${source.periodId}.csv`.replace(/[^A-Za-z0-9._-]/g, '_');
+  return { status: 200, file: { contentType: 'text/csv; charset=utf-8', fileName, chunks } };
+};
+
+const StatusQuery = z.enum(DISPUTE_STATUSES, { error: `expected ${DISPUTE_STATUSES.join(', ')}` });
+const OutcomeIdsSchema = z
+  .array(OutcomeIdSchema)
+  .min(1, { error: 'select at least one outcome' })
+  .max(MAX_OUTCOMES_PER_DISPUTE, { error: `at most ${MAX_OUTCOMES_PER_DISPUTE} outcomes per dispute` });
+const TextSchema = (name: string) => z.string().trim().min(1, { error: `${name} is required` }).max(1000, { error: `${name} is at most 1000 characters` });
 
 const lineOutcomesRoute: Route['run'] = async ({ params, service, caller }) => {
   const invoiceId = parse(IdSchema.max(400), params.invoiceId, 'invoice id');
@@ -220,6 +265,52 @@ export const ROUTES: readonly Route[] = [
   },
   { method: 'GET', pattern: ['invoices', ':invoiceId'], audience: 'staff', run: invoiceRoute },
   { method: 'GET', pattern: ['invoices', ':invoiceId', 'lines', ':lineId', 'outcomes'], audience: 'staff', run: lineOutcomesRoute },
+  { method: 'GET', pattern: ['invoices', ':invoiceId', 'statement'], audience: 'staff', run: statementRoute },
+  { method: 'GET', pattern: ['invoices', ':invoiceId', 'statement.csv'], audience: 'staff', run: statementCsvRoute },
+  {
+    method: 'GET',
+    pattern: ['disputes'],
+    audience: 'staff',
+    run: async ({ request, service }) => {
+      const query = parse(z.strictObject({ status: StatusQuery.optional(), contractId: IdSchema.optional(), customerId: IdSchema.optional() }), request.query, 'query');
+      const customerIds: string[] = [];
+      if (query.contractId !== undefined) {
+        const stored = await service.stores.plans.getStoredContract(query.contractId);
+        if (!stored) throw new ConsoleNotFoundError('contract', query.contractId);
+        customerIds.push(stored.contract.customerId);
+      }
+      if (query.customerId !== undefined) customerIds.push(query.customerId);
+      return ok(
+        await disputesOf(service).listDisputes({
+          ...(customerIds.length > 0 ? { customerIds } : {}),
+          ...(query.status !== undefined ? { status: query.status } : {}),
+        }),
+      );
+    },
+  },
+  {
+    method: 'POST',
+    pattern: ['disputes', ':disputeId', 'resolve'],
+    audience: 'staff',
+    run: async ({ params, request, service, caller }) => {
+      const disputeId = parse(DisputeIdSchema, params.disputeId, 'dispute id');
+      const body = parse(
+        z.strictObject({ decision: z.enum(['upheld', 'rejected'], { error: 'expected upheld or rejected' }), note: TextSchema('note'), outcomeIds: OutcomeIdsSchema.optional() }),
+        jsonBody(request),
+        'body',
+      );
+      const resolvedBy = caller.kind === 'staff' ? (caller.staff.email ?? caller.staff.staffId) : '';
+      return ok(
+        await disputesOf(service).resolveDispute({
+          disputeId,
+          upheld: body.decision === 'upheld',
+          note: body.note,
+          resolvedBy,
+          ...(body.outcomeIds !== undefined ? { outcomeIds: body.outcomeIds } : {}),
+        }),
+      );
+    },
+  },
   {
     method: 'GET',
     pattern: ['rejected'],
@@ -294,6 +385,33 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: ['portal', 'contracts', ':contractId', 'progress'], audience: 'portal', run: progressRoute('portal') },
   { method: 'GET', pattern: ['portal', 'invoices', ':invoiceId'], audience: 'portal', run: invoiceRoute },
   { method: 'GET', pattern: ['portal', 'invoices', ':invoiceId', 'lines', ':lineId', 'outcomes'], audience: 'portal', run: lineOutcomesRoute },
+  { method: 'GET', pattern: ['portal', 'invoices', ':invoiceId', 'statement'], audience: 'portal', run: statementRoute },
+  { method: 'GET', pattern: ['portal', 'invoices', ':invoiceId', 'statement.csv'], audience: 'portal', run: statementCsvRoute },
+  {
+    method: 'GET',
+    pattern: ['portal', 'disputes'],
+    audience: 'portal',
+    run: async ({ request, service, caller }) => {
+      const query = parse(z.strictObject({ status: StatusQuery.optional() }), request.query, 'query');
+      const customerId = customerOf(caller) ?? '';
+      return ok(await disputesOf(service).listDisputes({ customerIds: [customerId], ...(query.status !== undefined ? { status: query.status } : {}) }));
+    },
+  },
+  {
+    method: 'POST',
+    pattern: ['portal', 'disputes'],
+    audience: 'portal',
+    run: async ({ request, service, caller }) => {
+      const body = parse(z.strictObject({ outcomeIds: OutcomeIdsSchema, reason: TextSchema('reason') }), jsonBody(request), 'body');
+      const customerId = customerOf(caller) ?? '';
+      const raisedBy = `customer:${customerId}`;
+      // Derived from what is disputed: a second click or a retry opens nothing twice.
+      const disputeId = derivedDisputeId(body.outcomeIds, body.reason, raisedBy);
+      const result = await disputesOf(service).openDispute({ disputeId, outcomeIds: body.outcomeIds, reason: body.reason, raisedBy }, { customerId });
+      if (result.opened.length > 0) return ok(result);
+      return { status: 422, body: { code: 'nothing_disputed', message: 'no selected outcome could be disputed; each refusal says why', ...result } };
+    },
+  },
 ];
 
 function bearerOf(request: ConsoleRequest): string | undefined {

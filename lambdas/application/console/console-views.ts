@@ -20,7 +20,10 @@ import type { RejectionCode } from '../../domain/ledger/rejection-codes';
 import type { RejectedOutcome } from '../../domain/ledger/rejection';
 import type { NetOutcome } from '../../domain/ledger/net-outcomes';
 import { ConsoleNotFoundError } from './console-errors';
-import type { ConsoleStores } from './ports';
+import type { ConsoleDisputes, ConsoleStatements, ConsoleStores } from './ports';
+import { statementSourceOfRecord, type StatementLineTotal, type StatementRow, type StatementSource } from '../../domain/invoicing/outcome-statement';
+import { streamOutcomeStatement, type StatementPart } from '../billing/stream-outcome-statement';
+import type { DisputeRow } from '../disputes/list-disputes';
 
 /** Open tasks, the most urgent first: priority rank (P1 first), then due date, then task id (a stable order). */
 export async function renewalBoard(stores: ConsoleStores, request: { includeResolved?: boolean; owner?: string }): Promise<RenewalTaskView[]> {
@@ -219,9 +222,15 @@ export async function listInvoices(stores: ConsoleStores, contractIds: readonly 
 }
 
 /** An issued invoice explained (`invoice explain`); `customerId` limits it to one customer's invoices (the portal). */
-export async function invoiceExplanation(stores: ConsoleStores, invoiceRecordId: string, scope: { customerId?: string } = {}): Promise<InvoiceExplanation> {
+export async function invoiceExplanation(
+  stores: ConsoleStores,
+  invoiceRecordId: string,
+  scope: { customerId?: string } = {},
+  disputes?: ConsoleDisputes,
+): Promise<InvoiceExplanation> {
   const ref = parseInvoiceRecordId(invoiceRecordId);
-  const explained = ref ? await explainInvoice(stores.invoices, ref) : undefined;
+  const disputesOf = disputes ? (customerId: string) => disputes.listDisputes({ customerIds: [customerId] }) : undefined;
+  const explained = ref ? await explainInvoice(stores.invoices, ref, undefined, disputesOf) : undefined;
   // Another customer's invoice reads exactly like one that does not exist.
   if (!explained || (scope.customerId !== undefined && explained.customerId !== scope.customerId)) throw new ConsoleNotFoundError('invoice', invoiceRecordId);
   return explained;
@@ -307,4 +316,56 @@ export async function portalOverview(stores: ConsoleStores, customerId: string):
   const { contracts } = await contractsAndPlans(stores, { customerId });
   const withProgress = await Promise.all(contracts.map(async (contract) => ({ ...contract, progress: await contractProgress(stores, contract.contractId) })));
   return { customerId, contracts: withProgress, invoices: await listInvoices(stores, contracts.map((contract) => contract.contractId)) };
+}
+
+/** An issued invoice as a statement's source; another customer's invoice reads exactly like a missing one. */
+export async function invoiceStatementSource(stores: ConsoleStores, invoiceRecordId: string, scope: { customerId?: string } = {}): Promise<StatementSource> {
+  const ref = parseInvoiceRecordId(invoiceRecordId);
+  const record = ref ? await stores.invoices.getRecord(ref.contractId, ref.periodId) : undefined;
+  if (!record || record.invoiceRecordId !== invoiceRecordId || (scope.customerId !== undefined && record.customerId !== scope.customerId)) {
+    throw new ConsoleNotFoundError('invoice', invoiceRecordId);
+  }
+  return statementSourceOfRecord(record);
+}
+
+/** The parts of an invoice's itemised statement, streamed as the ledger is paged (`invoice statement`). */
+export function statementParts(statements: ConsoleStatements, source: StatementSource, now: Date): AsyncIterable<StatementPart> {
+  return streamOutcomeStatement({ ledger: statements }, source, now.getTime());
+}
+
+/** Rows a statement page shows; the CSV download carries every row. */
+export const STATEMENT_VIEW_ROWS = 2000;
+
+export interface StatementView {
+  readonly invoiceRecordId: string | null;
+  readonly contractId: string;
+  readonly customerId: string;
+  readonly periodId: string;
+  readonly currency: string;
+  readonly cutoff: string;
+  /** The first STATEMENT_VIEW_ROWS rows, each with the status of its outcome's latest dispute (null when never disputed). */
+  readonly rows: (StatementRow & { readonly disputeStatus: DisputeRow['status'] | null })[];
+  readonly totalRows: number;
+  readonly lines: StatementLineTotal[];
+  readonly reconciles: boolean;
+}
+
+/** A statement for a page: every line total, the first rows, and each row's dispute status. */
+export async function statementView(parts: AsyncIterable<StatementPart>, source: StatementSource, disputes: readonly DisputeRow[]): Promise<StatementView> {
+  const latestStatus = new Map<string, DisputeRow['status']>();
+  // Rows come oldest first, so the last one seen per outcome is its latest dispute.
+  for (const dispute of disputes) latestStatus.set(dispute.outcomeId, dispute.status);
+  const rows: StatementView['rows'][number][] = [];
+  const lines: StatementLineTotal[] = [];
+  let totalRows = 0;
+  for await (const part of parts) {
+    if (part.kind === 'line') {
+      lines.push(part.total);
+      continue;
+    }
+    totalRows += 1;
+    if (rows.length < STATEMENT_VIEW_ROWS) rows.push({ ...part.row, disputeStatus: latestStatus.get(part.row.outcomeId) ?? null });
+  }
+  const { lines: _lines, ...header } = source;
+  return { ...header, rows, totalRows, lines, reconciles: lines.every((line) => line.reconciles) };
 }

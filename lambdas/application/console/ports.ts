@@ -13,6 +13,10 @@ import type { RejectionCode } from '../../domain/ledger/rejection-codes';
 import type { NetOutcome } from '../../domain/ledger/net-outcomes';
 import type { UsageQuery } from '../../domain/ledger/summarize-usage';
 import type { Page } from '../ports';
+import type { StatementLedger } from '../billing/stream-outcome-statement';
+import type { DisputeListQuery, DisputeRow } from '../disputes/list-disputes';
+import type { DisputeScope, OpenDisputeResult } from '../disputes/open-dispute';
+import type { ResolveDisputeResult } from '../disputes/resolve-dispute';
 
 export interface PortalLinkKeyring {
   /** The key new links are signed with. */
@@ -60,6 +64,16 @@ export interface ConsoleStores {
   readonly now: () => Date;
 }
 
+/** Disputes as the CLI's `disputes` commands work them (the ledger service). */
+export interface ConsoleDisputes {
+  openDispute(request: unknown, scope?: DisputeScope): Promise<OpenDisputeResult>;
+  resolveDispute(request: unknown): Promise<ResolveDisputeResult>;
+  listDisputes(query?: DisputeListQuery): Promise<DisputeRow[]>;
+}
+
+/** The ledger's raw entries, read outcome by outcome for itemised statements (`invoice statement`). */
+export type ConsoleStatements = StatementLedger;
+
 /**
  * Extension points for capabilities being built beside the console: live
  * spend against thresholds and caps, disputes, and outcome statements. Each
@@ -67,6 +81,6 @@ export interface ConsoleStores {
  */
 export interface ConsoleExtensions {
   readonly spend?: unknown;
-  readonly disputes?: unknown;
-  readonly statements?: unknown;
+  readonly disputes?: ConsoleDisputes;
+  readonly statements?: ConsoleStatements;
 }

@@ -50,14 +50,21 @@ export function parseDisputeRequest(input: unknown): OutcomeDisputedDetail {
   return parsed.data;
 }
 
-export async function openDispute(deps: DisputeDeps, input: unknown): Promise<OpenDisputeResult> {
+/** Who may dispute what: a customer (the portal) only its own outcomes; unset, any outcome. */
+export interface DisputeScope {
+  readonly customerId?: string;
+}
+
+export async function openDispute(deps: DisputeDeps, input: unknown, scope: DisputeScope = {}): Promise<OpenDisputeResult> {
   const request = parseDisputeRequest(input);
   const catalog = await deps.catalog.get();
   const metricOf = (code: string) => catalog.metrics.get(code);
   const { ids, refused: namedTwice } = distinctOutcomeIds(request.outcomeIds);
   const decisions = await mapWithConcurrency(ids, OUTCOME_CONCURRENCY, (outcomeId) =>
     retryOnConflict({ isConflict: (error) => error instanceof DisputeNumberTakenError }, async () => {
-      const existing = await deps.ledger.getOutcomeEntries(outcomeId);
+      const read = await deps.ledger.getOutcomeEntries(outcomeId);
+      // Another customer's outcome is decided as one never recorded: refused as unknown, nothing about it revealed.
+      const existing = scope.customerId === undefined || read.every((entry) => entry.customerId === scope.customerId) ? read : [];
       const decision = decideDisputeOpening({ ...request, outcomeId, nowMs: deps.nowMs() }, existing, metricOf);
       if (decision.kind !== 'open') return decision;
       const put = await deps.ledger.putEntry(decision.entry);

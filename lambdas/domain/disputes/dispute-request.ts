@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { canonicalJson } from '../json/canonical-json';
 
 // What opening and deciding a dispute take, from the bus ('Outcome Disputed')
 // and from the CLI alike.
@@ -15,7 +17,7 @@ export const DisputeIdSchema = z.string().regex(DISPUTE_ID, {
   error: 'disputeId: letters, digits, ".", "_", ":" or "-" (starting with a letter or digit), at most 128 characters',
 });
 
-const OutcomeIdSchema = z
+export const OutcomeIdSchema = z
   .string()
   .min(1, { error: 'an outcome id must not be empty' })
   .max(255)
@@ -54,3 +56,10 @@ export const DisputeResolutionSchema = z.strictObject({
   outcomeIds: z.array(OutcomeIdSchema).max(MAX_OUTCOMES_PER_DISPUTE).optional(),
 });
 export type DisputeResolution = z.infer<typeof DisputeResolutionSchema>;
+
+/** A dispute id derived from what is disputed, so sending the same dispute again (a rerun, a second click) opens nothing twice. */
+export function derivedDisputeId(outcomeIds: readonly string[], reason: string, raisedBy: string): string {
+  const digest = createHash('sha256').update(canonicalJson([[...outcomeIds].sort(), reason, raisedBy])).digest('hex');
+  return `D-${digest.slice(0, 16)}`;
+}
+

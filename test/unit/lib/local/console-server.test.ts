@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentSecurityPolicy, parseFrameAncestors, startConsoleServer, type RunningConsoleServer } from '../../../../lib/local/console-server';
 import { CONSOLE_KEYS_FILE, localPortalKeyring, localStaffAuthenticator, localStaffToken, STAFF_TOKEN_FILE } from '../../../../lib/local/local-console-access';
-import { consoleFixture, STAFF_TOKEN } from '../../../support/console-fixture';
+import { ACME_INVOICE, consoleFixture, STAFF_TOKEN } from '../../../support/console-fixture';
 
 describe('local console server', () => {
   const dir = mkdtempSync(join(tmpdir(), 'outcome-engine-console-server-'));
@@ -65,6 +65,20 @@ describe('local console server', () => {
     const board = await fetch(`${server.url}api/tasks?includeResolved=false`, { headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
     expect(board.status).toBe(200);
     expect(((await board.json()) as unknown[]).length).toBe(1);
+  });
+
+  it("streams a statement's CSV as a download, with the router's 404 before the first byte for a missing invoice", async () => {
+    const path = `${server.url}api/invoices/${encodeURIComponent(ACME_INVOICE)}/statement.csv`;
+    const csv = await fetch(path, { headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename="statement-ctr-acme-2026-07.csv"');
+    // Written chunk by chunk: no length known up front.
+    expect(csv.headers.get('transfer-encoding')).toBe('chunked');
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines.map((line) => line.split(',')[0])).toEqual(['record', 'outcome', 'outcome', 'line_total']);
+    const missing = await fetch(path.replace('ctr-acme', 'nope'), { headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
+    expect([missing.status, ((await missing.json()) as { code: string }).code]).toEqual([404, 'not_found']);
   });
 
   it('checks the frame-ancestor origins it is given', () => {

@@ -185,6 +185,11 @@ describe('access', () => {
       'portal/contracts/:contractId/progress',
       'portal/invoices/:invoiceId',
       'portal/invoices/:invoiceId/lines/:lineId/outcomes',
+      // Statements and disputes: console-disputes-routes.test.ts.
+      'portal/invoices/:invoiceId/statement',
+      'portal/invoices/:invoiceId/statement.csv',
+      'portal/disputes',
+      'portal/disputes',
     ]);
   });
 });
