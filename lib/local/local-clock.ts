@@ -206,7 +206,7 @@ export function periodCloseTimeline(billing: Pick<LocalBilling, 'scheduler' | 'r
 export interface LocalRenewalSchedulerOptions {
   readonly clock: LocalClock;
   readonly risk: RiskService;
-  readonly contracts: Pick<DynamoDbPlanStore, 'listContracts' | 'getContract' | 'getPlan'>;
+  readonly contracts: Pick<DynamoDbPlanStore, 'listContracts' | 'getContract' | 'getContractAsOf' | 'getPlan'>;
   readonly scheduler: InMemoryCheckpointScheduler;
   readonly log: (message: string) => void;
   /** Period closes on the same clock, fired in order with the checks (absent with billing off). */

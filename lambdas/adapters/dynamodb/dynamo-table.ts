@@ -8,6 +8,8 @@ import {
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type QueryCommandInput,
+  type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { errorName, isConditionalCheckFailed, toInfrastructureError } from './aws-error-classification';
@@ -230,27 +232,47 @@ export class DynamoTable {
     }
     const names: Record<string, string> = { '#pk': pkName, ...(keyCondition.includes('#sk') ? { '#sk': skName } : {}) };
     const items: StoredItem[] = [];
+    const pages = this.queryPages(
+      {
+        ...(index ? { IndexName: index.indexName } : { ConsistentRead: true }),
+        KeyConditionExpression: keyCondition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: toRaw(values),
+        ...(request.ascending === false ? { ScanIndexForward: false } : {}),
+      },
+      what,
+      request.limit,
+    );
+    for await (const page of pages) items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+    return items;
+  }
+
+  /**
+   * Every page of a query, following LastEvaluatedKey until the last one or
+   * until `limit` items were read (each page asks only for what is still
+   * missing); stop early by leaving the loop. Pages come as DynamoDB returned
+   * them (raw attribute values, consumed capacity when asked for), for stores
+   * that keep exact numbers or meter capacity; `query` is the plain-value form.
+   */
+  async *queryPages(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>, what: string, limit?: number): AsyncGenerator<QueryCommandOutput> {
+    let read = 0;
     let start: RawItem | undefined;
     do {
-      const remaining = request.limit === undefined ? undefined : request.limit - items.length;
+      const remaining = limit === undefined ? undefined : limit - read;
       const output = await this.call(`DynamoDB Query (${what})`, () =>
         this.options.client.send(
           new QueryCommand({
+            ...input,
             TableName: this.options.tableName,
-            ...(index ? { IndexName: index.indexName } : { ConsistentRead: true }),
-            KeyConditionExpression: keyCondition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: toRaw(values),
-            ...(request.ascending === false ? { ScanIndexForward: false } : {}),
             ...(remaining !== undefined ? { Limit: remaining } : {}),
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
         ),
       );
-      items.push(...(output.Items ?? []).map((item) => unmarshall(item)));
+      read += output.Items?.length ?? 0;
       start = output.LastEvaluatedKey;
-    } while (start !== undefined && (request.limit === undefined || items.length < request.limit));
-    return items;
+      yield output;
+    } while (start !== undefined && (limit === undefined || read < limit));
   }
 
   /**

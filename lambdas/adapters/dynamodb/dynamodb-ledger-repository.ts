@@ -1,9 +1,7 @@
 import {
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   type DynamoDBClient,
-  type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { LedgerDataError } from '../../application/errors';
 import type {
@@ -25,6 +23,7 @@ import {
 import type { RejectedOutcome } from '../../domain/ledger/rejection';
 import { isConditionalCheckFailed, toInfrastructureError } from './aws-error-classification';
 import { CapacityMeter } from './capacity-meter';
+import { DynamoTable } from './dynamo-table';
 import { interleavePages } from './interleave-pages';
 import {
   ATTR,
@@ -66,10 +65,12 @@ export class DynamoDbLedgerRepository implements LedgerRepository, DisputeLedger
   readonly capacity: CapacityMeter;
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
+  private readonly table: DynamoTable;
 
   constructor(options: DynamoDbLedgerRepositoryOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.table = new DynamoTable({ client: options.client, tableName: options.tableName });
     this.capacity = options.capacity ?? new CapacityMeter();
   }
 
@@ -130,28 +131,20 @@ export class DynamoDbLedgerRepository implements LedgerRepository, DisputeLedger
 
   async getOutcomeEntries(outcomeId: string): Promise<LedgerEntry[]> {
     const entries: LedgerEntry[] = [];
-    let exclusiveStartKey: Item | undefined;
-    do {
-      let output;
-      try {
-        output = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': KEY.pk },
-            ExpressionAttributeValues: { ':pk': { S: outcomePartitionKey(outcomeId) } },
-            ConsistentRead: true,
-            ReturnConsumedCapacity: 'TOTAL',
-            ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-          }),
-        );
-      } catch (error) {
-        throw toInfrastructureError(error, 'DynamoDB Query (outcome)');
-      }
+    const pages = this.table.queryPages(
+      {
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': KEY.pk },
+        ExpressionAttributeValues: { ':pk': { S: outcomePartitionKey(outcomeId) } },
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      },
+      'outcome',
+    );
+    for await (const output of pages) {
       this.capacity.recordRead(output.ConsumedCapacity);
       for (const item of output.Items ?? []) entries.push(fromLedgerItem(item));
-      exclusiveStartKey = output.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
+    }
     return entries;
   }
 
@@ -170,10 +163,8 @@ export class DynamoDbLedgerRepository implements LedgerRepository, DisputeLedger
   }
 
   private async *usagePartitionPages(partition: string, query: UsageEntriesQuery): AsyncGenerator<readonly LedgerEntry[]> {
-    let exclusiveStartKey: Item | undefined;
-    do {
-      const input: QueryCommandInput = {
-        TableName: this.tableName,
+    const pages = this.table.queryPages(
+      {
         IndexName: USAGE_INDEX_NAME,
         // asOf is a key condition: entries recorded later are never even read.
         ...(query.recordedFromMs === undefined
@@ -191,14 +182,10 @@ export class DynamoDbLedgerRepository implements LedgerRepository, DisputeLedger
             }),
         ExpressionAttributeNames: { '#pk': KEY.usagePk, '#sk': KEY.usageSk },
         ReturnConsumedCapacity: 'TOTAL',
-        ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-      };
-      let output;
-      try {
-        output = await this.client.send(new QueryCommand(input));
-      } catch (error) {
-        throw toInfrastructureError(error, 'DynamoDB Query (usage)');
-      }
+      },
+      'usage',
+    );
+    for await (const output of pages) {
       this.capacity.recordRead(output.ConsumedCapacity);
       const entries: LedgerEntry[] = [];
       for (const item of output.Items ?? []) {
@@ -206,8 +193,7 @@ export class DynamoDbLedgerRepository implements LedgerRepository, DisputeLedger
         if (entry.occurredAtMs >= query.fromMs && entry.occurredAtMs < query.toMs) entries.push(entry);
       }
       if (entries.length > 0) yield entries;
-      exclusiveStartKey = output.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
+    }
   }
 
   /**
@@ -260,24 +246,17 @@ export class DynamoDbLedgerRepository implements LedgerRepository, DisputeLedger
   }
 
   private async *disputeListingPages(partition: string, prefix: string | undefined): AsyncGenerator<readonly DisputeEntry[]> {
-    let exclusiveStartKey: Item | undefined;
-    do {
-      let output;
-      try {
-        output = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: LISTING_INDEX_NAME,
-            KeyConditionExpression: prefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
-            ExpressionAttributeNames: prefix === undefined ? { '#pk': KEY.listingPk } : { '#pk': KEY.listingPk, '#sk': KEY.listingSk },
-            ExpressionAttributeValues: prefix === undefined ? { ':pk': { S: partition } } : { ':pk': { S: partition }, ':prefix': { S: prefix } },
-            ReturnConsumedCapacity: 'TOTAL',
-            ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-          }),
-        );
-      } catch (error) {
-        throw toInfrastructureError(error, 'DynamoDB Query (disputes)');
-      }
+    const pages = this.table.queryPages(
+      {
+        IndexName: LISTING_INDEX_NAME,
+        KeyConditionExpression: prefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: prefix === undefined ? { '#pk': KEY.listingPk } : { '#pk': KEY.listingPk, '#sk': KEY.listingSk },
+        ExpressionAttributeValues: prefix === undefined ? { ':pk': { S: partition } } : { ':pk': { S: partition }, ':prefix': { S: prefix } },
+        ReturnConsumedCapacity: 'TOTAL',
+      },
+      'disputes',
+    );
+    for await (const output of pages) {
       this.capacity.recordRead(output.ConsumedCapacity);
       const entries: DisputeEntry[] = [];
       for (const item of output.Items ?? []) {
@@ -288,8 +267,7 @@ export class DynamoDbLedgerRepository implements LedgerRepository, DisputeLedger
         entries.push(entry);
       }
       if (entries.length > 0) yield entries;
-      exclusiveStartKey = output.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
+    }
   }
 
   async listUnattributed(query: { readonly limit: number; readonly cursor?: string | undefined }): Promise<Page<RecordedEntry>> {

@@ -13,6 +13,7 @@ import { sortableMillis, utcMonthOf, utcMonthsOverlapping } from '../../domain/l
 import { rollupCellId, ROLLUP_DAY_MS, spanOf, type RollupCellKey, type RollupFields } from '../../domain/ledger/usage-rollup';
 import { errorName, toInfrastructureError } from './aws-error-classification';
 import { CapacityMeter } from './capacity-meter';
+import { DynamoTable } from './dynamo-table';
 import { ENGINE_TABLE } from './table-design';
 
 // Usage rollups in the engine table:
@@ -99,10 +100,12 @@ export class DynamoDbRollupStore implements RollupStore {
   readonly capacity: CapacityMeter;
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
+  private readonly table: DynamoTable;
 
   constructor(options: DynamoDbRollupStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.table = new DynamoTable({ client: options.client, tableName: options.tableName });
     this.capacity = options.capacity ?? new CapacityMeter();
   }
 
@@ -175,32 +178,24 @@ export class DynamoDbRollupStore implements RollupStore {
     const cells: RollupCell[] = [];
     const prefix = query.daily ? DAY_PREFIX : '';
     for (const month of utcMonthsOverlapping(query.fromMs, query.toMs)) {
-      let exclusiveStartKey: Item | undefined;
-      do {
-        let output;
-        try {
-          output = await this.client.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-              ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-              ExpressionAttributeValues: {
-                ':pk': { S: `RU#${query.customerId}#${query.metric}#${month}` },
-                ':from': { S: `${prefix}${sortableMillis(query.fromMs)}#` },
-                // Cells of the bucket starting at toMs are left out by the '#' (it sorts before digits).
-                ':to': { S: `${prefix}${sortableMillis(query.toMs)}#` },
-              },
-              ReturnConsumedCapacity: 'TOTAL',
-              ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-            }),
-          );
-        } catch (error) {
-          throw toInfrastructureError(error, 'DynamoDB Query (usage rollups)');
-        }
+      const pages = this.table.queryPages(
+        {
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: {
+            ':pk': { S: `RU#${query.customerId}#${query.metric}#${month}` },
+            ':from': { S: `${prefix}${sortableMillis(query.fromMs)}#` },
+            // Cells of the bucket starting at toMs are left out by the '#' (it sorts before digits).
+            ':to': { S: `${prefix}${sortableMillis(query.toMs)}#` },
+          },
+          ReturnConsumedCapacity: 'TOTAL',
+        },
+        'usage rollups',
+      );
+      for await (const output of pages) {
         this.capacity.recordRead(output.ConsumedCapacity);
         for (const item of output.Items ?? []) cells.push(cellOf(item, query.customerId, query.metric));
-        exclusiveStartKey = output.LastEvaluatedKey;
-      } while (exclusiveStartKey !== undefined);
+      }
     }
     return cells;
   }

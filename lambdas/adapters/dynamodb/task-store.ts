@@ -3,14 +3,24 @@ import { z } from 'zod';
 import { LedgerDataError } from '../../application/errors';
 import { TaskVersionConflictError } from '../../application/risk/risk-errors';
 import type {
+  PendingTaskEvent,
   RenewalResultRecord,
   RenewalTask,
   RenewalTaskStore,
   StoredAssessment,
+  TaskEscalation,
   TaskListFilter,
+  TaskResolution,
 } from '../../application/risk/ports';
+import { CurrencyCodeSchema } from '../../domain/money/currency-schema';
 import { RenewalResultSchema } from '../../domain/risk/backtest-risk-tiers';
+import type { RecommendedPlay } from '../../domain/risk/recommended-plays';
+import { SIGNAL_CODES, type SignalCode } from '../../domain/risk/risk-config';
 import { RiskTierSchema } from '../../domain/risk/risk-tiers';
+import type { RiskReason } from '../../domain/risk/signal-result';
+import type { TaskHistoryEntry } from '../../domain/risk/task-history';
+import type { ScoreTableRow, TaskPriority } from '../../domain/risk/task-rules';
+import type { ValueSummary } from '../../domain/risk/value-summary';
 import { DynamoTable, type StoredItem } from './dynamo-table';
 import { documentCodec } from './stored-document';
 import { ENGINE_TABLE, RENEWAL_PARTITION_PREFIX } from './table-design';
@@ -48,20 +58,137 @@ const taskSk = (termId: string, days: number) => `${taskPrefix(termId)}${checkpo
 const assessmentSk = (termId: string, days: number) => `${assessmentPrefix(termId)}${checkpointOrder(days)}`;
 const resultSk = (termId: string) => `${RESULT_PREFIX}${termId}`;
 
-// The task document is validated on its identity and state (what the store
-// and its queries rely on); the checkpoint-rule content rides along as stored.
-const RenewalTaskDocumentSchema = z
-  .object({
-    id: z.string().min(1),
-    contractId: z.string().min(1),
-    termId: z.string().min(1),
+// The whole task, field by field: version 1 of the stored shape. Fields the
+// types mark as absent on tasks stored before they were kept (scoreTable,
+// history, a pending event's claimedAt) stay optional here.
+const MinorUnitsSchema = z.string().regex(/^-?\d+$/, { error: 'expected integer minor units as a decimal string' });
+const SignalCodeSchema = z.enum(SIGNAL_CODES);
+const TaskChangeReasonSchema = z.object({ code: z.enum(['risk_escalated', 'risk_cleared']), message: z.string() });
+
+const TaskPrioritySchema = z.object({
+  rank: z.enum(['P1', 'P2', 'P3', 'P4']),
+  currency: CurrencyCodeSchema,
+  revenueAtRiskMinor: MinorUnitsSchema.optional(),
+  expectedRevenueAtRiskMinor: MinorUnitsSchema.optional(),
+  revenueAtRiskBasis: z.enum(['renewal_value', 'commitment', 'billed_run_rate']).optional(),
+  revenueAtRiskExplanation: z.string().optional(),
+  riskScore: z.number(),
+}) satisfies z.ZodType<TaskPriority, unknown>;
+
+const RiskReasonSchema = z.object({
+  code: z.string(),
+  signal: z.union([SignalCodeSchema, z.literal('data_quality')]),
+  message: z.string(),
+}) satisfies z.ZodType<RiskReason, unknown>;
+
+const RecommendedPlaySchema = z.object({
+  code: z.string(),
+  title: z.string(),
+  steps: z.array(z.string()),
+  signal: SignalCodeSchema,
+}) satisfies z.ZodType<RecommendedPlay & { readonly signal: SignalCode }, unknown>;
+
+const ValueSummarySchema = z.object({
+  currency: CurrencyCodeSchema,
+  outcomes: z.array(
+    z.object({
+      metric: z.string(),
+      label: z.string(),
+      singularLabel: z.string(),
+      quantity: z.string(),
+      valueMinor: MinorUnitsSchema.optional(),
+    }),
+  ),
+  totalValueMinor: MinorUnitsSchema.optional(),
+  pricePaidMinor: MinorUnitsSchema.optional(),
+  valuePerUnitOfPrice: z.string().optional(),
+  sentence: z.string(),
+}) satisfies z.ZodType<ValueSummary, unknown>;
+
+const ScoreTableRowSchema = z.object({
+  signal: SignalCodeSchema,
+  applicable: z.boolean(),
+  value: z.string().nullable(),
+  unit: z.string(),
+  threshold: z.string(),
+  weight: z.string(),
+  contribution: z.string(),
+  notApplicableReason: z.string().optional(),
+}) satisfies z.ZodType<ScoreTableRow, unknown>;
+
+const TaskEscalationSchema = z.object({
+  at: z.string(),
+  fromTier: RiskTierSchema,
+  toTier: RiskTierSchema,
+  checkpointDays: z.number().int(),
+  reason: TaskChangeReasonSchema,
+}) satisfies z.ZodType<TaskEscalation, unknown>;
+
+const TaskHistoryEntrySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('created'), at: z.string(), checkpointDays: z.number().int(), tier: RiskTierSchema, score: z.number() }),
+  z.object({
+    kind: z.literal('escalated'),
+    at: z.string(),
     checkpointDays: z.number().int(),
-    dueDate: z.string(),
-    status: z.enum(['open', 'acknowledged', 'resolved']),
-    version: z.number().int().min(1),
-    escalations: z.array(z.unknown()),
-  })
-  .passthrough() as unknown as z.ZodType<RenewalTask, unknown>;
+    fromTier: RiskTierSchema,
+    tier: RiskTierSchema,
+    score: z.number(),
+    reason: TaskChangeReasonSchema,
+  }),
+  z.object({ kind: z.literal('reassessed'), at: z.string(), checkpointDays: z.number().int(), tier: RiskTierSchema, score: z.number() }),
+  z.object({ kind: z.literal('reassigned'), at: z.string(), fromOwner: z.string(), toOwner: z.string() }),
+  z.object({
+    kind: z.literal('resolved'),
+    at: z.string(),
+    reason: TaskChangeReasonSchema.optional(),
+    result: RenewalResultSchema.optional(),
+    by: z.string().optional(),
+  }),
+]) satisfies z.ZodType<TaskHistoryEntry, unknown>;
+
+const TaskResolutionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('risk_cleared'), at: z.string(), reason: TaskChangeReasonSchema, checkpointDays: z.number().int() }),
+  z.object({ kind: z.literal('renewal_result'), at: z.string(), result: RenewalResultSchema, by: z.string().optional() }),
+]) satisfies z.ZodType<TaskResolution, unknown>;
+
+const PendingTaskEventSchema = z.object({
+  detailType: z.string().min(1),
+  detail: z.record(z.string(), z.unknown()),
+  claimedAt: z.string().optional(),
+}) satisfies z.ZodType<PendingTaskEvent, unknown>;
+
+const RenewalTaskDocumentSchema = z.object({
+  id: z.string().min(1),
+  key: z.string().min(1),
+  contractId: z.string().min(1),
+  customerId: z.string().min(1),
+  termId: z.string().min(1),
+  checkpointDays: z.number().int(),
+  owner: z.string(),
+  ownerIsFallback: z.boolean(),
+  dueDate: z.string(),
+  priority: TaskPrioritySchema,
+  tier: RiskTierSchema,
+  score: z.number(),
+  reasons: z.array(RiskReasonSchema),
+  recommendedPlay: RecommendedPlaySchema.optional(),
+  valueSummary: ValueSummarySchema,
+  scoreTable: z.array(ScoreTableRowSchema).optional(),
+  staleData: z.boolean(),
+  assessedAt: z.string(),
+  termEnd: z.string(),
+  timeZone: z.string(),
+  status: z.enum(['open', 'acknowledged', 'resolved']),
+  version: z.number().int().min(1),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  acknowledgedAt: z.string().optional(),
+  acknowledgedBy: z.string().optional(),
+  escalations: z.array(TaskEscalationSchema),
+  history: z.array(TaskHistoryEntrySchema).optional(),
+  resolution: TaskResolutionSchema.optional(),
+  pendingEvent: PendingTaskEventSchema.optional(),
+}) satisfies z.ZodType<RenewalTask, unknown>;
 
 const StoredAssessmentSchema = z.object({
   contractId: z.string(),
@@ -85,7 +212,7 @@ const RenewalResultRecordSchema = z.object({
   recordedBy: z.string().optional(),
 }) satisfies z.ZodType<RenewalResultRecord, unknown>;
 
-export const renewalTaskCodec = documentCodec({ kind: 'renewal task', schema: RenewalTaskDocumentSchema });
+export const renewalTaskCodec = documentCodec<RenewalTask>({ kind: 'renewal task', version: 1, schema: RenewalTaskDocumentSchema });
 export const riskAssessmentCodec = documentCodec({ kind: 'risk assessment', schema: StoredAssessmentSchema });
 export const renewalResultCodec = documentCodec({ kind: 'renewal result', schema: RenewalResultRecordSchema });
 

@@ -45,6 +45,11 @@ export interface PlanStore extends ContractReader {
   putContract(contract: Contract, now: Date): Promise<PutContractResult>;
   /** The current contract with its revision (strongly consistent). */
   getStoredContract(contractId: string): Promise<StoredContract | undefined>;
+  /**
+   * The revision in force at `asOf`: the last one stored at or before it, the
+   * first one when asked about a moment before it was stored.
+   */
+  getContractAsOf(contractId: string, asOf: Date): Promise<Contract | undefined>;
   listContracts(): Promise<StoredContract[]>;
   listPlanCodes(): Promise<string[]>;
 }

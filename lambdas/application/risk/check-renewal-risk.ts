@@ -1,6 +1,5 @@
 import type { EventPublisher } from '../ports';
 import { z } from 'zod';
-import type { Contract } from '../../domain/plans/contract-schema';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
 import { assessRenewalRisk, type RenewalRiskAssessment } from '../../domain/risk/assess-renewal-risk';
 import type { RenewalCheckpointPayload } from '../../domain/risk/checkpoint-payload';
@@ -48,7 +47,7 @@ export async function checkRenewalRisk(deps: CheckRenewalRiskDeps, payload: Rene
   const now = deps.clock();
   // The revision in force at the check's own moment, as `risk check --as-of`
   // reads it: a later repeat of this answer gives it field for field.
-  const contract = await contractInForce(deps.contracts, payload.contractId, now);
+  const contract = await deps.contracts.getContractAsOf(payload.contractId, now);
   if (!contract) return { outcome: 'skipped', why: 'contract_not_found', message: `contract "${payload.contractId}" is not stored` };
   if (termIdOf(contract) !== payload.termId) {
     return {
@@ -226,13 +225,8 @@ export async function assessContractRisk(
   request: AdHocRiskCheck,
 ): Promise<RenewalRiskAssessment> {
   const now = request.asOf ?? deps.clock();
-  const contract = await contractInForce(deps.contracts, request.contractId, now);
+  const contract = await deps.contracts.getContractAsOf(request.contractId, now);
   if (!contract) throw new RiskContractNotFoundError(request.contractId);
   const input = await gatherRiskInput(deps, { contract, now });
   return assessRenewalRisk(input, deps.settings.riskConfig);
-}
-
-/** The contract revision in force at `at` (the current contract from a reader that keeps no revisions). */
-async function contractInForce(contracts: RiskContractReader, contractId: string, at: Date): Promise<Contract | undefined> {
-  return contracts.getContractAsOf ? contracts.getContractAsOf(contractId, at) : contracts.getContract(contractId);
 }

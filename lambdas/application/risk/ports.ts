@@ -118,9 +118,9 @@ export interface RiskContractReader {
   /**
    * The contract revision in force at `asOf` (the first revision when asked
    * about a moment before it was stored), so an "as of" answer never changes
-   * with later edits. Readers without revision history answer with the current contract.
+   * with later edits.
    */
-  getContractAsOf?(contractId: string, asOf: Date): Promise<Contract | undefined>;
+  getContractAsOf(contractId: string, asOf: Date): Promise<Contract | undefined>;
 }
 
 /** Reads a plan, for its checkpoint days. */

@@ -76,6 +76,19 @@ export function describePlanStoreContract(name: string, create: () => Promise<St
       expect(await store.getContract('unknown')).toBeUndefined();
     });
 
+    it('answers the revision in force at a moment, the first one before it was stored, none for an unknown contract', async () => {
+      const first = new Date('2026-01-02T00:00:00.000Z');
+      const second = new Date('2026-02-01T00:00:00.000Z');
+      const changed = contract({ termEnd: '2027-06-01' });
+      await store.putContract(contract(), first);
+      await store.putContract(changed, second);
+      expect(await store.getContractAsOf('ctr-1', new Date('2026-01-15T00:00:00.000Z'))).toEqual(contract());
+      expect(await store.getContractAsOf('ctr-1', second)).toEqual(changed);
+      expect(await store.getContractAsOf('ctr-1', new Date('2026-03-01T00:00:00.000Z'))).toEqual(changed);
+      expect(await store.getContractAsOf('ctr-1', new Date('2025-12-01T00:00:00.000Z'))).toEqual(contract());
+      expect(await store.getContractAsOf('unknown', second)).toBeUndefined();
+    });
+
     it('lists contracts in id order', async () => {
       const now = new Date('2026-01-02T00:00:00.000Z');
       await store.putContract(contract({ contractId: 'ctr-b' }), now);

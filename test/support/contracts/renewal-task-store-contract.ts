@@ -24,7 +24,7 @@ export function task(overrides: Partial<RenewalTask> & Pick<RenewalTask, 'contra
     tier: 'at_risk',
     score: 52,
     reasons: [],
-    valueSummary: { valuePerUnitOfPrice: '2.37' },
+    valueSummary: { currency: 'USD', outcomes: [], valuePerUnitOfPrice: '2.37', sentence: '2.37 of value for each 1 paid' },
     staleData: false,
     assessedAt: '2026-10-15T12:00:00.000Z',
     termEnd: '2027-01-01',
@@ -35,7 +35,7 @@ export function task(overrides: Partial<RenewalTask> & Pick<RenewalTask, 'contra
     updatedAt: '2026-10-15T12:00:00.000Z',
     escalations: [],
     ...overrides,
-  } as unknown as RenewalTask;
+  };
 }
 
 export function describeRenewalTaskStoreContract(name: string, create: () => Promise<StoreUnderTest<RenewalTaskStore>>): void {

@@ -13,6 +13,8 @@ import { PlanSchema, type Plan, type PlanVersion } from '../../../lambdas/domain
 export class InMemoryPlanStore implements PlanStore {
   private readonly plans = new Map<string, Plan>();
   private readonly contracts = new Map<string, StoredContract>();
+  /** Every revision of each contract, oldest first, as the DynamoDB store keeps them. */
+  private readonly revisions = new Map<string, StoredContract[]>();
 
   async putPlan(plan: Plan): Promise<PutPlanResult> {
     const stored = this.plans.get(plan.code);
@@ -46,7 +48,9 @@ export class InMemoryPlanStore implements PlanStore {
       return { contractId: contract.contractId, status: 'unchanged', revision: current.revision };
     }
     const revision = (current?.revision ?? 0) + 1;
-    this.contracts.set(contract.contractId, { contract: structuredClone(contract), revision, updatedAt: now.toISOString() });
+    const stored = { contract: structuredClone(contract), revision, updatedAt: now.toISOString() };
+    this.contracts.set(contract.contractId, stored);
+    this.revisions.set(contract.contractId, [...(this.revisions.get(contract.contractId) ?? []), stored]);
     return { contractId: contract.contractId, status: current ? 'updated' : 'created', revision };
   }
 
@@ -57,6 +61,12 @@ export class InMemoryPlanStore implements PlanStore {
   async getStoredContract(contractId: string): Promise<StoredContract | undefined> {
     const stored = this.contracts.get(contractId);
     return stored && structuredClone(stored);
+  }
+
+  async getContractAsOf(contractId: string, asOf: Date): Promise<Contract | undefined> {
+    const revisions = this.revisions.get(contractId) ?? [];
+    const inForce = revisions.filter((stored) => Date.parse(stored.updatedAt) <= asOf.getTime()).at(-1) ?? revisions[0];
+    return inForce && structuredClone(inForce.contract);
   }
 
   async listContracts(): Promise<StoredContract[]> {

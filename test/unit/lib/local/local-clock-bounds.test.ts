@@ -76,7 +76,7 @@ describe('the renewal timer on a moving clock', () => {
       clock,
       risk,
       scheduler,
-      contracts: { listContracts: async () => (await slow(), []), getContract: async () => undefined, getPlan: async () => undefined },
+      contracts: { listContracts: async () => (await slow(), []), getContract: async () => undefined, getContractAsOf: async () => undefined, getPlan: async () => undefined },
       log: () => undefined,
       closes,
     });
@@ -102,7 +102,7 @@ describe('the renewal timer on a moving clock', () => {
       clock,
       risk: { deps: { settings: DEFAULT_RENEWAL_RISK_SETTINGS } } as unknown as RiskService,
       scheduler: new InMemoryCheckpointScheduler(),
-      contracts: { listContracts: async () => (await slow(), []), getContract: async () => undefined, getPlan: async () => undefined },
+      contracts: { listContracts: async () => (await slow(), []), getContract: async () => undefined, getContractAsOf: async () => undefined, getPlan: async () => undefined },
       log: () => undefined,
     });
     // Each tick asks for "now" while the one before it still runs.

@@ -41,7 +41,7 @@ describe('the local clock', () => {
       clock,
       risk,
       scheduler,
-      contracts: { listContracts: async () => [], getContract: async () => undefined, getPlan: async () => undefined },
+      contracts: { listContracts: async () => [], getContract: async () => undefined, getContractAsOf: async () => undefined, getPlan: async () => undefined },
       log: () => undefined,
       closes,
     });

@@ -1,3 +1,4 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../../../../lambdas/application/errors';
 import { DynamoTable } from '../../../../../lambdas/adapters/dynamodb/dynamo-table';
@@ -41,6 +42,35 @@ describe('DynamoTable on DynamoDB Local', () => {
     expect(tasks.map((item) => item['sk'])).toEqual(['TASK#0', 'TASK#1', 'TASK#2', 'TASK#3', 'TASK#4', 'TASK#5']);
     const newest = await table.query({ partition: 'C', sortKeyPrefix: 'TASK#', ascending: false, limit: 2 }, 'test');
     expect(newest.map((item) => item['sk'])).toEqual(['TASK#5', 'TASK#4']);
+  });
+
+  it('hands over raw pages with their consumed capacity, exact numbers kept, and stops at a limit', async () => {
+    const padding = 'x'.repeat(300_000);
+    for (let index = 0; index < 5; index += 1) {
+      await table.put({ pk: 'P', sk: `CELL#${index}`, padding }, 'test');
+    }
+    await tables.client.send(
+      new PutItemCommand({ TableName: tables.engineTableName, Item: { pk: { S: 'P' }, sk: { S: 'CELL#9' }, sum: { N: '123456789012345678901234567890' } } }),
+    );
+    const input = {
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeValues: { ':pk': { S: 'P' }, ':prefix': { S: 'CELL#' } },
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'TOTAL' as const,
+    };
+    const pages = [];
+    for await (const page of table.queryPages(input, 'test')) pages.push(page);
+    // 5 items of ~300 KB exceed one 1 MB page.
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.every((page) => page.ConsumedCapacity?.CapacityUnits !== undefined)).toBe(true);
+    const items = pages.flatMap((page) => page.Items ?? []);
+    expect(items.map((item) => item['sk']?.S)).toEqual(['CELL#0', 'CELL#1', 'CELL#2', 'CELL#3', 'CELL#4', 'CELL#9']);
+    expect(items.at(-1)?.['sum']).toEqual({ N: '123456789012345678901234567890' });
+
+    const limited = [];
+    for await (const page of table.queryPages(input, 'test', 4)) limited.push(...(page.Items ?? []));
+    expect(limited.map((item) => item['sk']?.S)).toEqual(['CELL#0', 'CELL#1', 'CELL#2', 'CELL#3']);
   });
 
   it('turns an SDK failure into an InfrastructureError that says whether to retry', async () => {

@@ -10,6 +10,7 @@ import type { RenewalTask } from '../../../../../lambdas/application/risk/ports'
 import { TaskStateError, TaskVersionConflictError } from '../../../../../lambdas/application/risk/risk-errors';
 import { createTestTables, type TestTables } from '../../../../support/dynamodb';
 import { HEALTHY_SPRING, RecordingBus, SETTINGS, ScriptedUsage, TERM_ID, payload, riskContract } from '../../../../support/risk-test-kit';
+import { singleRevisionContracts } from '../../../../support/fakes/single-revision-contracts';
 
 describe('checkRenewalRisk on DynamoDB Local', () => {
   let tables: TestTables;
@@ -35,7 +36,7 @@ describe('checkRenewalRisk on DynamoDB Local', () => {
     bus = new RecordingBus();
     nowIso = '2026-09-03T09:00:00.000Z';
     deps = {
-      contracts: { getContract: async (id) => (id === contractId ? contract : undefined) },
+      contracts: singleRevisionContracts((id) => (id === contractId ? contract : undefined)),
       tasks: store,
       events: bus,
       usage,

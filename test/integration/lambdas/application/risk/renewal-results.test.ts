@@ -12,6 +12,7 @@ import { RenewalTermNotFoundError, RiskContractNotFoundError } from '../../../..
 import type { Contract } from '../../../../../lambdas/domain/plans/contract-schema';
 import { createTestTables, type TestTables } from '../../../../support/dynamodb';
 import { HEALTHY_SPRING, RecordingBus, SETTINGS, ScriptedUsage, TERM_ID, payload, riskContract } from '../../../../support/risk-test-kit';
+import { singleRevisionContracts } from '../../../../support/fakes/single-revision-contracts';
 
 describe('renewal results on DynamoDB Local', () => {
   let tables: TestTables;
@@ -28,7 +29,7 @@ describe('renewal results on DynamoDB Local', () => {
     outcomes: (query: Parameters<ScriptedUsage['outcomes']>[0]) => (usageOf.get(query.customerId) as ScriptedUsage).outcomes(query),
   };
   const deps = (): CheckRenewalRiskDeps => ({
-    contracts: { getContract: async (id) => contracts.get(id) },
+    contracts: singleRevisionContracts((id) => contracts.get(id)),
     tasks: store,
     events: bus,
     usage,

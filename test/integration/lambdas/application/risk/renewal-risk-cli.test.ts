@@ -17,6 +17,7 @@ import type { Contract } from '../../../../../lambdas/domain/plans/contract-sche
 import { createLedgerTables } from '../../../../../lambdas/adapters/dynamodb/create-tables';
 import { LOCAL_CREDENTIALS, LOCAL_DEFAULTS } from '../../../../../lib/local/local-aws';
 import { HEALTHY_SPRING, RecordingBus, SETTINGS, ScriptedUsage, TERM_ID, payload, riskContract } from '../../../../support/risk-test-kit';
+import { singleRevisionContracts } from '../../../../support/fakes/single-revision-contracts';
 
 describe('renewal-risk commands on DynamoDB Local', () => {
   // The CLI reaches DynamoDB Local with the local engine's credentials and region (one database per key and region).
@@ -63,7 +64,7 @@ describe('renewal-risk commands on DynamoDB Local', () => {
     for (const { contract, usage, at } of setups) {
       await plans.putContract(contract, new Date('2026-01-01T00:00:00Z'));
       const result = await checkRenewalRisk(
-        { contracts: { getContract: async () => contract }, tasks, events: new RecordingBus(), usage, settings: SETTINGS, clock: () => new Date(at) },
+        { contracts: singleRevisionContracts(() => contract), tasks, events: new RecordingBus(), usage, settings: SETTINGS, clock: () => new Date(at) },
         payload(120, contract.contractId),
       );
       expect(result.outcome).toBe('checked');

@@ -7,13 +7,14 @@ import { scheduleRenewalChecks, type ScheduleRenewalChecksDeps } from '../../../
 import { RiskContractNotFoundError } from '../../../../../lambdas/application/risk/risk-errors';
 import type { Contract } from '../../../../../lambdas/domain/plans/contract-schema';
 import { SETTINGS, riskContract } from '../../../../support/risk-test-kit';
+import { singleRevisionContracts } from '../../../../support/fakes/single-revision-contracts';
 
 function setup(now: string) {
   const contracts = new Map<string, Contract>();
   const scheduler = new InMemoryCheckpointScheduler();
   const deps: ScheduleRenewalChecksDeps = {
     scheduler,
-    contracts: { getContract: async (id) => contracts.get(id) },
+    contracts: singleRevisionContracts((id) => contracts.get(id)),
     settings: SETTINGS,
     clock: () => new Date(now),
   };

@@ -10,6 +10,7 @@ import { reassignRenewalTasks } from '../../../../../lambdas/application/risk/re
 import { worstAssessment } from '../../../../../lambdas/domain/risk/task-history';
 import { createTestTables, type TestTables } from '../../../../support/dynamodb';
 import { HEALTHY_SPRING, RecordingBus, SETTINGS, ScriptedUsage, TERM_ID, payload, riskContract } from '../../../../support/risk-test-kit';
+import { singleRevisionContracts } from '../../../../support/fakes/single-revision-contracts';
 
 describe('renewal task history and owner on DynamoDB Local', () => {
   let tables: TestTables;
@@ -34,7 +35,7 @@ describe('renewal task history and owner on DynamoDB Local', () => {
     usage = new ScriptedUsage();
     bus = new RecordingBus();
     deps = {
-      contracts: { getContract: async (id) => (id === contractId ? contract : undefined) },
+      contracts: singleRevisionContracts((id) => (id === contractId ? contract : undefined)),
       tasks: store,
       events: bus,
       usage,

@@ -10,6 +10,7 @@ import {
 import { ContractSchema, type Contract } from '../../../../../lambdas/domain/plans/contract-schema';
 import { PlanSchema, type Plan } from '../../../../../lambdas/domain/plans/plan-schema';
 import { describeSchemaIssues } from '../../../../../lambdas/domain/plans/describe-schema-issues';
+import { singleRevisionContracts } from '../../../../support/fakes/single-revision-contracts';
 
 const DEFAULT_DAYS = [180, 120, 90, 60, 30];
 
@@ -206,7 +207,7 @@ describe('renewal checks follow the stored contract', () => {
     const { DEFAULT_RENEWAL_RISK_SETTINGS } = await import('../../../../../lambdas/application/risk/risk-settings');
     const scheduler = new InMemoryCheckpointScheduler();
     let stored = contract({ renewalCheckpointsDays: [60, 30] });
-    const deps = { scheduler, contracts: { getContract: async () => stored }, settings: DEFAULT_RENEWAL_RISK_SETTINGS, clock: () => new Date('2026-06-01T00:00:00Z') };
+    const deps = { scheduler, contracts: singleRevisionContracts(() => stored), settings: DEFAULT_RENEWAL_RISK_SETTINGS, clock: () => new Date('2026-06-01T00:00:00Z') };
     await scheduleRenewalChecks(deps, { change: 'created', contractId: 'ctr-1' });
     expect(scheduler.list().map((s) => s.payload.checkpointDays)).toEqual([60, 30]);
 

@@ -18,6 +18,7 @@ import { assessRenewalRisk } from '../../../../../../lambdas/domain/risk';
 import { createStripeWebhookHandler } from '../../../../../../lambdas/handlers/stripe-webhook';
 import { createTestTables, type TestTables } from '../../../../../support/dynamodb';
 import { HEALTHY_SPRING, RecordingBus, SETTINGS, ScriptedUsage, payload, riskContract } from '../../../../../support/risk-test-kit';
+import { singleRevisionContracts } from '../../../../../support/fakes/single-revision-contracts';
 
 const SECRET = 'whsec_risk_payments';
 const CONTRACT = 'ctr-pay';
@@ -55,7 +56,7 @@ describe('payment health from Stripe webhooks on DynamoDB Local', () => {
     usage.set({ ...HEALTHY_SPRING, '2026-07-01': '1000', '2026-08-01': '1000' }, '2026-09-02T10:00:00Z');
     bus = new RecordingBus();
     deps = {
-      contracts: { getContract: async (id) => (id === CONTRACT ? contract : undefined) },
+      contracts: singleRevisionContracts((id) => (id === CONTRACT ? contract : undefined)),
       tasks: new DynamoDbRenewalTaskStore({ client: tables.client, tableName: tables.engineTableName }),
       events: bus,
       usage,
@@ -170,7 +171,7 @@ describe('payment health from Stripe webhooks on DynamoDB Local', () => {
     const contract = riskContract({ contractId: 'ctr-no-stripe' });
     nowIso = '2026-09-03T09:00:00.000Z';
     const result = await checkRenewalRisk(
-      { ...deps, contracts: { getContract: async () => contract } },
+      { ...deps, contracts: singleRevisionContracts(() => contract) },
       payload(120, 'ctr-no-stripe'),
     );
     if (result.outcome !== 'checked') throw new Error(`expected a check, got ${result.outcome}`);
@@ -252,7 +253,7 @@ describe('payment health from Stripe webhooks on DynamoDB Local', () => {
     expect(await pastDueAsOf('2026-08-31T12:00:00.000Z')).toMatchObject({ health: { applicable: true, value: '0' }, reasons: [] });
     // The 120-day check: July is past due by its due date although no webhook ever said so.
     nowIso = '2026-09-03T09:00:00.000Z';
-    const check = await checkRenewalRisk({ ...deps, contracts: { getContract: async () => contract } }, payload(120, contractId));
+    const check = await checkRenewalRisk({ ...deps, contracts: singleRevisionContracts(() => contract) }, payload(120, contractId));
     if (check.outcome !== 'checked') throw new Error(`expected a check, got ${check.outcome}`);
     expect(check.assessment.signals.find((s) => s.code === 'payment_health')).toMatchObject({ applicable: true, value: '1', details: { oldestPastDueDays: 2 } });
     expect(check.assessment.reasons.filter((r) => r.signal === 'payment_health').map((r) => r.message)).toEqual(['invoice in_due_july ($900.00) is 2 days past due']);
