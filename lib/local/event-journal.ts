@@ -3,13 +3,15 @@
 // so `outcome-engine events` can show what fired without touching DynamoDB.
 //
 // Appends of concurrent PutEvents calls share one write and one fdatasync
-// (group commit, as the queue journals do). The journal is bounded: once the
-// current file passes `maxFileBytes` it becomes events.1.jsonl (replacing the
-// previous one) and a new file starts, so at most about twice that is kept.
+// (group commit through group-commit-writer.ts, as the queue journals do).
+// The journal is bounded: once the current file passes `maxFileBytes` it
+// becomes events.1.jsonl (replacing the previous one) and a new file starts,
+// so at most about twice that is kept.
 import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { GroupCommitWriter } from './group-commit-writer';
 import { DamagedLineError, readJsonLines, syncFolder } from './json-lines-file';
 import type { EventBridgeEnvelope } from './put-events-request';
 
@@ -75,11 +77,6 @@ export interface EventJournalOptions {
   startEmpty?: boolean;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 export function journaledEventOf(eventBusName: string, envelope: EventBridgeEnvelope): JournaledEvent {
   return {
     id: envelope.id,
@@ -106,28 +103,36 @@ function journalLine(event: JournaledEvent): string {
 }
 
 export class EventJournal {
-  private buffered: string[] = [];
-  private waiters: Waiter[] = [];
-  private flushScheduled = false;
-  private flushing: Promise<void> | undefined;
   private closed = false;
-  /** A failed write may have left half a line: the next write starts on a fresh line. */
-  private tailMayBeTorn = false;
+  private readonly writer: GroupCommitWriter<EventJournalWriteError>;
 
   private constructor(
     private readonly options: EventJournalOptions,
     private handle: FileHandle,
     private fileBytes: number,
-  ) {}
+  ) {
+    const maxFileBytes = options.maxFileBytes ?? DEFAULT_EVENT_JOURNAL_FILE_BYTES;
+    this.writer = new GroupCommitWriter(
+      {
+        handle: () => this.handle,
+        beforeWrite: async () => {
+          if (this.fileBytes >= maxFileBytes) await this.rotate();
+        },
+        afterWrite: (bytes) => {
+          this.fileBytes += bytes;
+        },
+        wrapError: (cause) => new EventJournalWriteError(options.filePath, { cause }),
+      },
+      // A crash may have cut the last line short: appends start on a fresh line, the reader sets the torn one aside.
+      { tailMayBeTorn: fileBytes > 0 },
+    );
+  }
 
   static async open(options: EventJournalOptions): Promise<EventJournal> {
     await mkdir(dirname(options.filePath), { recursive: true });
     const handle = await open(options.filePath, options.startEmpty ? 'w' : 'a');
     const { size } = await stat(options.filePath);
-    // A crash may have cut the last line short: appends start on a fresh line, the reader sets the torn one aside.
-    const journal = new EventJournal(options, handle, size);
-    journal.tailMayBeTorn = size > 0;
-    return journal;
+    return new EventJournal(options, handle, size);
   }
 
   get filePath(): string {
@@ -138,63 +143,21 @@ export class EventJournal {
   append(events: readonly JournaledEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new EventJournalClosedError(this.options.filePath));
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      for (const event of events) this.buffered.push(`${journalLine(event)}\n`);
-      this.scheduleFlush();
-    });
+    let lines: string[];
+    try {
+      lines = events.map(journalLine);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.writer.append(lines);
   }
 
   /** Flushes what is buffered and closes the file; later appends are refused. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.flushing || this.buffered.length > 0) await (this.flushing ?? this.flush());
+    await this.writer.drain();
     await this.handle.close();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      if (!this.flushing) void this.flush();
-    });
-  }
-
-  private flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    let finished: () => void = () => undefined;
-    this.flushing = new Promise<void>((resolve) => {
-      finished = resolve;
-    });
-    void (async () => {
-      try {
-        while (this.buffered.length > 0) {
-          const lines = this.buffered;
-          const waiters = this.waiters;
-          this.buffered = [];
-          this.waiters = [];
-          const content = (this.tailMayBeTorn ? '\n' : '') + lines.join('');
-          try {
-            if (this.fileBytes >= (this.options.maxFileBytes ?? DEFAULT_EVENT_JOURNAL_FILE_BYTES)) await this.rotate();
-            await this.handle.writeFile(content, 'utf8');
-            await this.handle.datasync();
-            this.tailMayBeTorn = false;
-            this.fileBytes += Buffer.byteLength(content);
-            for (const waiter of waiters) waiter.resolve();
-          } catch (cause) {
-            this.tailMayBeTorn = true;
-            const error = new EventJournalWriteError(this.options.filePath, { cause });
-            for (const waiter of waiters) waiter.reject(error);
-          }
-        }
-      } finally {
-        this.flushing = undefined;
-        finished();
-      }
-    })();
-    return this.flushing;
   }
 
   // Runs between writes. The full file becomes events.1.jsonl (the one before
@@ -206,7 +169,7 @@ export class EventJournal {
     this.handle = await open(filePath, 'a');
     await syncFolder(dirname(filePath));
     this.fileBytes = 0;
-    this.tailMayBeTorn = false;
+    this.writer.markTailWhole();
   }
 }
 

@@ -4,12 +4,14 @@
 // or dead-lettered durably) is marked done. Replaying the journal (enqueued
 // minus done) gives back exactly the messages a crash left unfinished.
 //
-// Appends of concurrent requests are coalesced (group commit): one write and
-// one fdatasync cover every line buffered while the previous flush ran, so a
-// flush costs the same whether one request waits on it or fifty.
+// Appends of concurrent requests are coalesced (group commit, see
+// group-commit-writer.ts): one write and one fdatasync cover every line
+// buffered while the previous flush ran, so a flush costs the same whether one
+// request waits on it or fifty.
 import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { GroupCommitWriter } from './group-commit-writer';
 import { DamagedLineError, readJsonLines, replaceFileAtomically, setDamagedLinesAside, syncFolder } from './json-lines-file';
 import { EngineError } from '../../lambdas/domain/errors/engine-error';
 
@@ -94,11 +96,6 @@ export interface OpenedQueueJournal {
   damagedLines: number;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /** Reads a journal back: what is enqueued and not yet done. */
 function replay(records: readonly JournalRecord[]): QueuedMessage[] {
   const pending = new Map<string, QueuedMessage>();
@@ -136,12 +133,7 @@ function compactedContent(messages: Iterable<QueuedMessage>): string {
 }
 
 export class QueueJournal {
-  private buffered: string[] = [];
-  private waiters: Waiter[] = [];
-  private flushScheduled = false;
-  private flushing: Promise<void> | undefined;
-  /** A failed write may have left half a line: the next write starts on a fresh line so it cannot be glued to it. */
-  private tailMayBeTorn = false;
+  private readonly writer: GroupCommitWriter<QueueJournalWriteError>;
   private bytesSinceCompaction = 0;
   private flushes = 0;
   private compactions = 0;
@@ -157,6 +149,22 @@ export class QueueJournal {
     private handle: FileHandle,
   ) {
     this.compactAfterBytes = options.compactAfterBytes ?? 64 * 1024 * 1024;
+    this.writer = new GroupCommitWriter({
+      handle: () => this.handle,
+      beforeWrite: async () => {
+        if (this.broken) throw this.broken;
+      },
+      afterWrite: (bytes) => {
+        this.flushes += 1;
+        this.bytesSinceCompaction += bytes;
+      },
+      afterBatch: async () => {
+        if (this.bytesSinceCompaction > this.compactAfterBytes) await this.compact();
+      },
+      wrapError: (cause) => (cause instanceof QueueJournalWriteError ? cause : new QueueJournalWriteError(options.filePath, { cause })),
+      // Done marks: the next open replays their messages, which is safe.
+      onUnwaitedLinesFailed: (error) => options.onBackgroundError?.(error),
+    });
   }
 
   /**
@@ -195,7 +203,7 @@ export class QueueJournal {
   enqueue(message: QueuedMessage): Promise<void> {
     if (this.closed) return Promise.reject(new QueueJournalClosedError(this.options.filePath));
     this.live.set(message.messageId, message);
-    return this.appendAndWait(JSON.stringify({ op: 'enqueue', message: withoutUndefined(message) }));
+    return this.writer.append([JSON.stringify({ op: 'enqueue', message: withoutUndefined(message) })]);
   }
 
   /** Records the receive counts of a batch about to be delivered; resolves once on disk. */
@@ -203,7 +211,7 @@ export class QueueJournal {
     if (this.closed) return Promise.reject(new QueueJournalClosedError(this.options.filePath));
     const counts: Record<string, number> = {};
     for (const message of messages) counts[message.messageId] = message.receiveCount;
-    return this.appendAndWait(JSON.stringify({ op: 'receive', at, counts }));
+    return this.writer.append([JSON.stringify({ op: 'receive', at, counts })]);
   }
 
   /**
@@ -213,79 +221,15 @@ export class QueueJournal {
   done(messageIds: readonly string[]): void {
     if (this.closed || messageIds.length === 0) return;
     for (const messageId of messageIds) this.live.delete(messageId);
-    this.append(JSON.stringify({ op: 'done', messageIds }));
+    this.writer.appendUnwaited(JSON.stringify({ op: 'done', messageIds }));
   }
 
   /** Flushes what is buffered and closes the file; later appends are refused. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.flushing || this.buffered.length > 0) await (this.flushing ?? this.flush());
+    await this.writer.drain();
     await this.handle.close();
-  }
-
-  private append(line: string): void {
-    this.buffered.push(`${line}\n`);
-    this.scheduleFlush();
-  }
-
-  private appendAndWait(line: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.append(line);
-    });
-  }
-
-  // Deferred a turn so the appends of one request (up to ten entries) and of
-  // requests arriving together share one write; later ones wait for the flush
-  // in progress and share the next.
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      if (!this.flushing) void this.flush();
-    });
-  }
-
-  private flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    let finished: () => void = () => undefined;
-    this.flushing = new Promise<void>((resolve) => {
-      finished = resolve;
-    });
-    // `flushing` is cleared in the same turn the loop finds the buffer empty,
-    // so an append made after that always starts a new flush.
-    void (async () => {
-      try {
-        while (this.buffered.length > 0) {
-          const lines = this.buffered;
-          const waiters = this.waiters;
-          this.buffered = [];
-          this.waiters = [];
-          const content = (this.tailMayBeTorn ? '\n' : '') + lines.join('');
-          try {
-            if (this.broken) throw this.broken;
-            await this.handle.writeFile(content, 'utf8');
-            await this.handle.datasync();
-            this.flushes += 1;
-            this.tailMayBeTorn = false;
-            this.bytesSinceCompaction += Buffer.byteLength(content);
-            for (const waiter of waiters) waiter.resolve();
-          } catch (cause) {
-            this.tailMayBeTorn = true;
-            const error = cause instanceof QueueJournalWriteError ? cause : new QueueJournalWriteError(this.options.filePath, { cause });
-            for (const waiter of waiters) waiter.reject(error);
-            if (waiters.length < lines.length) this.options.onBackgroundError?.(error);
-          }
-          if (this.bytesSinceCompaction > this.compactAfterBytes) await this.compact();
-        }
-      } finally {
-        this.flushing = undefined;
-        finished();
-      }
-    })();
-    return this.flushing;
   }
 
   // Runs between flushes, so no write is in progress. Lines appended meanwhile
@@ -321,6 +265,6 @@ export class QueueJournal {
     await previous.close().catch(() => undefined);
     this.compactions += 1;
     this.bytesSinceCompaction = 0;
-    this.tailMayBeTorn = false;
+    this.writer.markTailWhole();
   }
 }
