@@ -65,7 +65,7 @@ export interface LocalEngineHarness {
   readonly stripe: Stripe;
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Sends through PutEvents, expects every entry accepted, and waits until the engine has processed them. */
+  /** Sends through PutEvents (10 entries a call), expects every entry accepted, and waits until the engine has processed them. */
   send(entries: PutEventsRequestEntry[]): Promise<void>;
   /** Runs the CLI on the engine's data folder (it finds the engine and its Stripe there). */
   cli(args: string[]): Promise<CliResult>;
@@ -128,8 +128,12 @@ export function localEngineHarness(options: LocalEngineHarnessOptions): LocalEng
       rmSync(dataDir, { recursive: true, force: true });
     },
     async send(entries) {
-      const result = await started(producer, 'the producer').send(new PutEventsCommand({ Entries: entries }));
-      expect(result.FailedEntryCount).toBe(0);
+      const client = started(producer, 'the producer');
+      // PutEvents takes at most 10 entries a call.
+      for (let start = 0; start < entries.length; start += 10) {
+        const result = await client.send(new PutEventsCommand({ Entries: entries.slice(start, start + 10) }));
+        expect(result.FailedEntryCount).toBe(0);
+      }
       await harness.engine.drain();
     },
     async cli(args) {
