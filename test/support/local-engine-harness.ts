@@ -3,7 +3,7 @@
 // emulator, a producer sending through the real EventBridge client, the CLI on
 // the same data folder, and every bus event kept for assertions.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
@@ -13,6 +13,7 @@ import { runCli } from '../../bin/cli/program';
 import type { CliIo } from '../../bin/cli/cli-io';
 import type { PeriodCloseReport } from '../../bin/cli/period-command';
 import { startLocalEngine, type LocalEngine, type LocalEngineOptions } from '../../lib/local/local-engine';
+import type { EventBridgeEnvelope } from '../../lib/local/put-events-request';
 import { ContractSchema } from '../../lambdas/domain/plans/contract-schema';
 import { PlanSchema } from '../../lambdas/domain/plans/plan-schema';
 
@@ -52,6 +53,8 @@ export interface LocalEngineHarnessOptions {
   /** Names the data folder, the tables and the emulator seed. */
   name: string;
   now: () => Date;
+  /** The CLI's clock (e.g. the engine's, when `clock advance` moves time). @default now */
+  cliNow?: () => Date;
   /** Environment the CLI sees (e.g. USER for the acting user). @default {} */
   cliEnv?: Record<string, string>;
   /** Extra engine options over the harness's defaults (e.g. renewalRisk: false). */
@@ -61,12 +64,16 @@ export interface LocalEngineHarnessOptions {
 export interface LocalEngineHarness {
   readonly dataDir: string;
   readonly busEvents: BusEvent[];
+  /** The same events as the bus delivered them. */
+  readonly busEnvelopes: EventBridgeEnvelope[];
   readonly engine: LocalEngine;
   readonly stripe: Stripe;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Sends through PutEvents (10 entries a call), expects every entry accepted, and waits until the engine has processed them. */
   send(entries: PutEventsRequestEntry[]): Promise<void>;
+  /** Writes a file into the data folder (objects as JSON) and returns its path, for CLI commands that load files. */
+  writeDataFile(name: string, content: string | object): string;
   /** Runs the CLI on the engine's data folder (it finds the engine and its Stripe there). */
   cli(args: string[]): Promise<CliResult>;
   /** Runs the CLI with --json, expects success and no stderr, and parses the output. */
@@ -82,6 +89,7 @@ export interface LocalEngineHarness {
 export function localEngineHarness(options: LocalEngineHarnessOptions): LocalEngineHarness {
   const dataDir = mkdtempSync(join(tmpdir(), `outcome-engine-${options.name}-`));
   const busEvents: BusEvent[] = [];
+  const busEnvelopes: EventBridgeEnvelope[] = [];
   let engine: LocalEngine | undefined;
   let stripe: Stripe | undefined;
   let producer: EventBridgeClient | undefined;
@@ -94,6 +102,7 @@ export function localEngineHarness(options: LocalEngineHarnessOptions): LocalEng
   const harness: LocalEngineHarness = {
     dataDir,
     busEvents,
+    busEnvelopes,
     get engine() {
       return started(engine, 'the local engine');
     },
@@ -114,6 +123,7 @@ export function localEngineHarness(options: LocalEngineHarnessOptions): LocalEng
         ...options.engine,
       });
       engine.subscribe((envelope) => {
+        busEnvelopes.push(envelope);
         const raw = envelope as unknown as { 'detail-type': string; detail: Record<string, unknown> };
         busEvents.push({ detailType: raw['detail-type'], detail: raw.detail });
       });
@@ -136,10 +146,15 @@ export function localEngineHarness(options: LocalEngineHarnessOptions): LocalEng
       }
       await harness.engine.drain();
     },
+    writeDataFile(name, content) {
+      const path = join(dataDir, name);
+      writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content), 'utf8');
+      return path;
+    },
     async cli(args) {
       let stdout = '';
       let stderr = '';
-      const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), env: { ...options.cliEnv }, now: options.now };
+      const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), env: { ...options.cliEnv }, now: options.cliNow ?? options.now };
       const code = await runCli(['--data-dir', dataDir, ...args], io);
       return { code, stdout, stderr };
     },
