@@ -4,129 +4,35 @@
 // disputed), some outcomes upheld and one rejected with the CLI, then exactly
 // one credit note on November's invoice for exactly the upheld outcomes'
 // rated difference, and the renewal check naming the dispute rate.
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../bin/cli/program';
-import type { CliIo } from '../../bin/cli/cli-io';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceExplanation } from '../../bin/cli/invoice-explain';
 import type { PeriodCloseReport } from '../../bin/cli/period-command';
 import type { DisputeRow, ResolveDisputeResult } from '../../lambdas/composition/ledger-service';
 import type { RenewalRiskAssessment } from '../../lambdas/domain/risk';
-import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
-import { ContractSchema } from '../../lambdas/domain/plans/contract-schema';
-import { PlanSchema } from '../../lambdas/domain/plans/plan-schema';
+import { busEntry as entry, localEngineHarness, manualClock, monthlyContract, supportAutomationPlan } from '../support/local-engine-harness';
 
 const CONTRACT = 'e2e-disputes-acme';
-let nowMs = Date.parse('2026-11-20T12:00:00Z');
-const now = () => new Date(nowMs);
-const setNow = (iso: string) => {
-  nowMs = Date.parse(iso);
-};
-
-const entry = (detailType: string, detail: unknown, source = 'com.example.support'): PutEventsRequestEntry => ({
-  EventBusName: 'outcome-engine',
-  Source: source,
-  DetailType: detailType,
-  Detail: JSON.stringify(detail),
-});
+const { now, setNow } = manualClock('2026-11-20T12:00:00Z');
 
 describe('disputes end to end on the local engine', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'outcome-engine-disputes-'));
-  const busEvents: { detailType: string; detail: Record<string, unknown> }[] = [];
-  let engine: LocalEngine;
-  let producer: EventBridgeClient;
-  let stripe: Stripe;
+  const harness = localEngineHarness({ name: 'disputes', now, cliEnv: { USER: 'csm@vendor' } });
+  const { busEvents, send, cli, cliJson } = harness;
+  let engine: typeof harness.engine;
+  let stripe: typeof harness.stripe;
   let novemberInvoiceId = '';
   let novemberRecordId = '';
 
-  async function send(entries: PutEventsRequestEntry[]): Promise<void> {
-    const result = await producer.send(new PutEventsCommand({ Entries: entries }));
-    expect(result.FailedEntryCount).toBe(0);
-    await engine.drain();
-  }
-
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), env: { USER: 'csm@vendor' }, now };
-    const code = await runCli(['--data-dir', dataDir, ...args], io);
-    return { code, stdout, stderr };
-  }
-
-  async function cliJson<T>(args: string[]): Promise<T> {
-    const result = await cli([...args, '--json']);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    return JSON.parse(result.stdout) as T;
-  }
-
   beforeAll(async () => {
-    const suffix = randomUUID().slice(0, 8);
-    engine = await startLocalEngine({
-      port: 0,
-      dynamoDbEndpoint: inject('dynamoDbEndpoint'),
-      dataDir,
-      ledgerTableName: `disputes-ledger-${suffix}`,
-      engineTableName: `disputes-engine-${suffix}`,
-      now,
-      queue: { retryDelayMs: () => 5 },
-      billing: { closeCheckIntervalMs: 0, emulatorSeed: 'disputes-e2e' },
+    await harness.start();
+    engine = harness.engine;
+    stripe = harness.stripe;
+    await harness.loadCatalog({
+      plans: [supportAutomationPlan('e2e-disputes')],
+      contracts: [monthlyContract(CONTRACT, 'e2e-disputes', { successTargets: [{ metric: 'ticket.resolved', targetPerPeriod: '10' }] })],
     });
-    engine.subscribe((envelope) => {
-      const raw = envelope as unknown as { 'detail-type': string; detail: Record<string, unknown> };
-      busEvents.push({ detailType: raw['detail-type'], detail: raw.detail });
-    });
-    const emulator = engine.billing?.emulator;
-    if (!emulator) throw new Error('the local engine did not start the Stripe emulator');
-    stripe = new Stripe(emulator.apiKey, { ...emulator.clientOptions, maxNetworkRetries: 2 });
-    producer = new EventBridgeClient({ endpoint: engine.url, region: engine.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const store = engine.billing!.service.planStore;
-    await store.putPlan(
-      PlanSchema.parse({
-        kind: 'plan',
-        code: 'e2e-disputes',
-        name: 'Support automation',
-        currency: 'USD',
-        versions: [
-          {
-            version: 1,
-            effectiveFrom: '2026-01-01',
-            metrics: [{ code: 'resolutions', ledgerMetric: 'ticket.resolved', aggregation: 'count' }],
-            charges: [
-              { id: 'platform', name: 'Platform fee', model: 'flat', amount: '100.00' },
-              { id: 'resolutions', name: 'Resolutions', model: 'per_unit', metric: 'resolutions', unitPrice: '1.50' },
-            ],
-          },
-        ],
-      }),
-    );
-    await store.putContract(
-      ContractSchema.parse({
-        kind: 'contract',
-        contractId: CONTRACT,
-        customerId: 'acme',
-        plan: { code: 'e2e-disputes', version: 1 },
-        termStart: '2026-11-01',
-        termEnd: '2027-11-01',
-        billingPeriod: { cadence: 'monthly', anchorDay: 1 },
-        timeZone: 'UTC',
-        currency: 'USD',
-        successTargets: [{ metric: 'ticket.resolved', targetPerPeriod: '10' }],
-      }),
-      now(),
-    );
   }, 120_000);
 
-  afterAll(async () => {
-    producer?.destroy();
-    await engine?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => harness.stop());
 
   it('closes November: 10 resolutions, 100.00 + 10 x 1.50 in Stripe', async () => {
     await send(

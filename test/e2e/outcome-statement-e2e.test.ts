@@ -3,25 +3,16 @@
 // period closed through the Stripe emulator, and the itemised statement of
 // the invoice, whose per-line totals must equal the invoice's lines for
 // several charge models.
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../bin/cli/program';
-import type { CliIo } from '../../bin/cli/cli-io';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeriodCloseReport } from '../../bin/cli/period-command';
 import { STATEMENT_CSV_COLUMNS } from '../../bin/cli/invoice-statement';
 import type { StatementLineTotal, StatementRow } from '../../lambdas/domain/invoicing/outcome-statement';
-import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
-import { ContractSchema } from '../../lambdas/domain/plans/contract-schema';
-import { PlanSchema } from '../../lambdas/domain/plans/plan-schema';
+import { busEntry as entry, localEngineHarness, manualClock, monthlyContract } from '../support/local-engine-harness';
 
 const CONTRACT = 'statement-globex';
-let nowMs = Date.parse('2026-11-20T12:00:00Z');
-const now = () => new Date(nowMs);
+const { now, setNow } = manualClock('2026-11-20T12:00:00Z');
 const SHA = 'c0ffee'.padEnd(64, '0');
 
 const CATALOG = `
@@ -43,13 +34,6 @@ metrics:
         dispute: { windowDays: 14, whileOpen: hold }
 `;
 
-const entry = (detailType: string, detail: unknown): PutEventsRequestEntry => ({
-  EventBusName: 'outcome-engine',
-  Source: 'com.example.support',
-  DetailType: detailType,
-  Detail: JSON.stringify(detail),
-});
-
 interface StatementJson {
   statement: { invoiceRecordId: string | null; currency: string; cutoff: string };
   rows: StatementRow[];
@@ -58,97 +42,53 @@ interface StatementJson {
 }
 
 describe('itemised statements on the local engine', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'outcome-engine-statement-'));
-  let engine: LocalEngine;
-  let producer: EventBridgeClient;
-  let stripe: Stripe;
-
-  async function send(entries: PutEventsRequestEntry[]): Promise<void> {
-    for (let start = 0; start < entries.length; start += 10) {
-      const result = await producer.send(new PutEventsCommand({ Entries: entries.slice(start, start + 10) }));
-      expect(result.FailedEntryCount).toBe(0);
-    }
-    await engine.drain();
-  }
-
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), env: {}, now };
-    const code = await runCli(['--data-dir', dataDir, ...args], io);
-    return { code, stdout, stderr };
-  }
+  const harness = localEngineHarness({ name: 'statement', now });
+  const { dataDir, send, cli } = harness;
+  let engine: typeof harness.engine;
+  let stripe: typeof harness.stripe;
 
   beforeAll(async () => {
-    const suffix = randomUUID().slice(0, 8);
-    engine = await startLocalEngine({
-      port: 0,
-      dynamoDbEndpoint: inject('dynamoDbEndpoint'),
-      dataDir,
-      ledgerTableName: `statement-ledger-${suffix}`,
-      engineTableName: `statement-engine-${suffix}`,
-      now,
-      queue: { retryDelayMs: () => 5 },
-      billing: { closeCheckIntervalMs: 0, emulatorSeed: 'statement-e2e' },
-    });
-    const emulator = engine.billing?.emulator;
-    if (!emulator) throw new Error('the local engine did not start the Stripe emulator');
-    stripe = new Stripe(emulator.apiKey, { ...emulator.clientOptions, maxNetworkRetries: 2 });
-    producer = new EventBridgeClient({ endpoint: engine.url, region: engine.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await harness.start();
+    engine = harness.engine;
+    stripe = harness.stripe;
     const catalogFile = join(dataDir, 'catalog.yaml');
     writeFileSync(catalogFile, CATALOG);
     const loaded = await cli(['catalog', 'load', catalogFile]);
     expect(loaded.stderr).toBe('');
 
-    const store = engine.billing!.service.planStore;
-    await store.putPlan(
-      PlanSchema.parse({
-        kind: 'plan',
-        code: 'statement-plan',
-        name: 'Statement plan',
-        currency: 'USD',
-        versions: [
-          {
-            version: 1,
-            effectiveFrom: '2026-01-01',
-            metrics: [
-              { code: 'resolutions', ledgerMetric: 'ticket.resolved', aggregation: 'count' },
-              { code: 'agents', ledgerMetric: 'ticket.resolved', aggregation: 'unique_count', attribute: 'agentId' },
-              { code: 'order-value', ledgerMetric: 'order.recovered', aggregation: 'sum_value' },
-              { code: 'kwh', ledgerMetric: 'energy.saved', aggregation: 'sum_quantity' },
-            ],
-            charges: [
-              { id: 'platform', name: 'Platform fee', model: 'flat', amount: '100.00' },
-              { id: 'resolutions', name: 'Resolutions', model: 'graduated', metric: 'resolutions', includedUnits: 2, tiers: [{ upTo: 5, unitPrice: '1.50' }, { unitPrice: '0.75' }] },
-              { id: 'seats', name: 'Agent seats', model: 'package', metric: 'agents', packageSize: 2, packagePrice: '40.00', rounding: 'up' },
-              { id: 'success', name: 'Success fee', model: 'percentage', metric: 'order-value', percent: '2.5', fixedFeePerOutcome: '0.10' },
-              { id: 'energy', name: 'Energy saved', model: 'per_unit', metric: 'kwh', unitPrice: '0.033' },
-            ],
-          },
-        ],
-      }),
-    );
-    await store.putContract(
-      ContractSchema.parse({
-        kind: 'contract',
-        contractId: CONTRACT,
-        customerId: 'globex',
-        plan: { code: 'statement-plan', version: 1 },
-        termStart: '2026-11-01',
-        termEnd: '2027-11-01',
-        billingPeriod: { cadence: 'monthly', anchorDay: 1 },
-        timeZone: 'UTC',
-        currency: 'USD',
-      }),
-      now(),
-    );
+    await harness.loadCatalog({
+      plans: [
+        {
+          kind: 'plan',
+          code: 'statement-plan',
+          name: 'Statement plan',
+          currency: 'USD',
+          versions: [
+            {
+              version: 1,
+              effectiveFrom: '2026-01-01',
+              metrics: [
+                { code: 'resolutions', ledgerMetric: 'ticket.resolved', aggregation: 'count' },
+                { code: 'agents', ledgerMetric: 'ticket.resolved', aggregation: 'unique_count', attribute: 'agentId' },
+                { code: 'order-value', ledgerMetric: 'order.recovered', aggregation: 'sum_value' },
+                { code: 'kwh', ledgerMetric: 'energy.saved', aggregation: 'sum_quantity' },
+              ],
+              charges: [
+                { id: 'platform', name: 'Platform fee', model: 'flat', amount: '100.00' },
+                { id: 'resolutions', name: 'Resolutions', model: 'graduated', metric: 'resolutions', includedUnits: 2, tiers: [{ upTo: 5, unitPrice: '1.50' }, { unitPrice: '0.75' }] },
+                { id: 'seats', name: 'Agent seats', model: 'package', metric: 'agents', packageSize: 2, packagePrice: '40.00', rounding: 'up' },
+                { id: 'success', name: 'Success fee', model: 'percentage', metric: 'order-value', percent: '2.5', fixedFeePerOutcome: '0.10' },
+                { id: 'energy', name: 'Energy saved', model: 'per_unit', metric: 'kwh', unitPrice: '0.033' },
+              ],
+            },
+          ],
+        },
+      ],
+      contracts: [monthlyContract(CONTRACT, 'statement-plan', { customerId: 'globex' })],
+    });
   });
 
-  afterAll(async () => {
-    producer?.destroy();
-    await engine?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => harness.stop());
 
   let invoiceRecordId = '';
 
@@ -171,13 +111,13 @@ describe('itemised statements on the local engine', () => {
     );
     await send([...tickets, ...orders, ...energy]);
     // order.recovered is billable once verified: two of three are.
-    nowMs = Date.parse('2026-11-20T13:00:00Z');
+    setNow('2026-11-20T13:00:00Z');
     await send([
       entry('Outcome Verified', { outcomeId: 'o-0', verifiedBy: { kind: 'customer', id: 'buyer-1', method: 'payment captured' } }),
       entry('Outcome Verified', { outcomeId: 'o-2', verifiedBy: { kind: 'automated-check' } }),
     ]);
 
-    nowMs = Date.parse('2026-12-03T00:00:00Z');
+    setNow('2026-12-03T00:00:00Z');
     const closed = await cli(['period', 'close', '--period', '2026-11', '--contract', CONTRACT, '--json']);
     expect(closed.stderr).toBe('');
     const report = JSON.parse(closed.stdout) as PeriodCloseReport;
@@ -227,7 +167,7 @@ describe('itemised statements on the local engine', () => {
   });
 
   it('writes the same statement as CSV, and marks a reversal recorded after the invoice', async () => {
-    nowMs = Date.parse('2026-12-04T00:00:00Z');
+    setNow('2026-12-04T00:00:00Z');
     await send([entry('Outcome Reversed', { outcomeId: 't-3', reason: 'customer reopened the ticket' })]);
     const result = await cli(['invoice', 'statement', '--invoice', invoiceRecordId]);
     expect(result.code).toBe(0);
@@ -243,7 +183,7 @@ describe('itemised statements on the local engine', () => {
   });
 
   it('gives an open period its statement as of now', async () => {
-    nowMs = Date.parse('2026-12-10T00:00:00Z');
+    setNow('2026-12-10T00:00:00Z');
     await send([entry('Outcome Recorded', { outcomeId: 'dec-1', customerId: 'globex', metric: 'ticket.resolved', occurredAt: '2026-12-05T09:00:00Z' })]);
     const result = await cli(['invoice', 'statement', '--contract', CONTRACT, '--period', '2026-12', '--format', 'json']);
     expect(result.stderr).toBe('');

@@ -10,19 +10,10 @@
 // September escalates it at 90 days, and once June and July are paid and
 // October recovers, the 60-day check resolves it.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CliIo } from '../../bin/cli/cli-io';
-import { runCli } from '../../bin/cli/program';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RenewalTask } from '../../lambdas/application/risk/ports';
 import type { RenewalRiskAssessment } from '../../lambdas/domain/risk/assess-renewal-risk';
-import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
-import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
-import type { EventBridgeEnvelope } from '../../lib/local/put-events-request';
+import { busEntry, localEngineHarness } from '../support/local-engine-harness';
 
 const CONTRACT = 'ctr-greenco-2026';
 const TERM = '2026-01-01';
@@ -34,38 +25,27 @@ interface ClockView {
 }
 
 describe('renewal risk from a loaded contract, with billing, on the local clock', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'outcome-engine-risk-load-e2e-'));
-  const announced: EventBridgeEnvelope[] = [];
-  let engine: LocalEngine;
-  let producer: EventBridgeClient;
-  let stripe: Stripe;
+  const harness = localEngineHarness({
+    name: 'risk-load',
+    // Frozen: only `clock advance` moves time. The contract is signed on January 20.
+    now: () => new Date('2026-01-20T12:00:00Z'),
+    // The CLI gets only the data folder: it finds the engine (tables, bus, clock) from its state files, as a user's would.
+    cliNow: () => harness.engine.clock.now(),
+    engine: {
+      seed: false,
+      // Nobody pays unless this test says so: it pays by hand, late or never, to see payment health change.
+      billing: { closeCheckIntervalMs: 0, emulatorSeed: randomUUID().slice(0, 8), emulatorCollectsPayments: false },
+      renewalRisk: { tickIntervalMs: 0 },
+    },
+  });
+  const { cli, cliJson, busEnvelopes: announced } = harness;
+  const file = harness.writeDataFile;
+  let engine: typeof harness.engine;
+  let stripe: typeof harness.stripe;
 
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), env: {}, now: () => engine.clock.now() };
-    // Only the data folder: the CLI finds the engine (tables, bus, clock) from its state files, as a user's would.
-    const code = await runCli(['--data-dir', dataDir, ...args], io);
-    return { code, stdout, stderr };
-  }
-  async function cliJson<T>(args: string[]): Promise<T> {
-    const result = await cli([...args, '--json']);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    return JSON.parse(result.stdout) as T;
-  }
-  function file(name: string, content: unknown): string {
-    const path = join(dataDir, name);
-    writeFileSync(path, JSON.stringify(content), 'utf8');
-    return path;
-  }
   async function record(occurredAt: string, quantity: string): Promise<void> {
     const detail = { outcomeId: `greenco-${occurredAt}`, customerId: 'greenco', metric: 'energy.saved', occurredAt, quantity };
-    const output = await producer.send(
-      new PutEventsCommand({ Entries: [{ EventBusName: engine.eventBusName, Source: 'com.example.energy', DetailType: 'Outcome Recorded', Detail: JSON.stringify(detail) }] }),
-    );
-    expect(output.FailedEntryCount).toBe(0);
-    await engine.drain();
+    await harness.send([busEntry('Outcome Recorded', detail, 'com.example.energy')]);
     expect(await engine.deadLetters()).toEqual([]);
   }
   const advanceTo = (to: string) => cliJson<ClockView>(['clock', 'advance', '--to', to]);
@@ -79,32 +59,12 @@ describe('renewal risk from a loaded contract, with billing, on the local clock'
   const riskEvents = () => announced.filter((e) => e['detail-type'].startsWith('Renewal Risk') && (e.detail as { contractId?: string }).contractId === CONTRACT);
 
   beforeAll(async () => {
-    const suffix = randomUUID().slice(0, 8);
-    engine = await startLocalEngine({
-      port: 0,
-      dynamoDbEndpoint: inject('dynamoDbEndpoint'),
-      dataDir,
-      ledgerTableName: `risk-load-ledger-${suffix}`,
-      engineTableName: `risk-load-engine-${suffix}`,
-      // Frozen: only `clock advance` moves time. The contract is signed on January 20.
-      now: () => new Date('2026-01-20T12:00:00Z'),
-      seed: false,
-      // Nobody pays unless this test says so: it pays by hand, late or never, to see payment health change.
-      billing: { closeCheckIntervalMs: 0, emulatorSeed: suffix, emulatorCollectsPayments: false },
-      renewalRisk: { tickIntervalMs: 0 },
-      queue: { retryDelayMs: () => 5 },
-    });
-    engine.subscribe((envelope) => announced.push(envelope));
-    producer = new EventBridgeClient({ endpoint: engine.url, region: engine.region, credentials: LOCAL_CREDENTIALS });
-    const emulator = engine.billing!.emulator!;
-    stripe = new Stripe(emulator.apiKey, { ...emulator.clientOptions, maxNetworkRetries: 2 });
+    await harness.start();
+    engine = harness.engine;
+    stripe = harness.stripe;
   }, 60_000);
 
-  afterAll(async () => {
-    producer?.destroy();
-    await engine?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => harness.stop());
 
   it('loads the contract through the CLI, which announces it; the bus schedules its closes and checks', async () => {
     await cliJson(['catalog', 'load', file('catalog.json', {

@@ -9,20 +9,11 @@
 // it did). At the end: the task list and `tasks show` as the CSM reads them,
 // the renewal results, and the backtest per checkpoint.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CliIo } from '../../bin/cli/cli-io';
-import { runCli } from '../../bin/cli/program';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RenewalTaskView } from '../../lambdas/application/risk/manage-renewal-tasks';
 import type { RenewalRiskAssessment } from '../../lambdas/domain/risk/assess-renewal-risk';
 import type { RiskBacktestReport } from '../../lambdas/domain/risk/backtest-risk-tiers';
-import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
-import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
-import type { EventBridgeEnvelope } from '../../lib/local/put-events-request';
+import { busEntry, localEngineHarness } from '../support/local-engine-harness';
 
 const TERM = '2026-01-01';
 const CUSTOMERS = { hale: 'Hale Health', dwin: 'Dwindle Ltd', rebo: 'Rebound Inc' } as const;
@@ -57,33 +48,26 @@ interface ClockView {
 const STEP_TIMEOUT = 300_000;
 
 describe('a renewal term walked on the local clock: three contracts, a CSM change, a target change, self-paying customers', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'outcome-engine-renewal-walk-'));
-  const announced: EventBridgeEnvelope[] = [];
-  let engine: LocalEngine;
-  let producer: EventBridgeClient;
-  let stripe: Stripe;
+  const harness = localEngineHarness({
+    name: 'walk',
+    // Frozen: only `clock advance` moves time. The contracts are signed on January 20.
+    now: () => new Date('2026-01-20T12:00:00Z'),
+    // The CLI gets only the data folder: it finds the engine (tables, bus, clock, Stripe emulator) from its state files.
+    cliNow: () => harness.engine.clock.now(),
+    engine: {
+      seed: false,
+      // The emulator's customers pay by themselves (the default), on the engine's clock.
+      billing: { closeCheckIntervalMs: 0, emulatorSeed: randomUUID().slice(0, 8) },
+      renewalRisk: { tickIntervalMs: 0 },
+    },
+  });
+  const { cli, cliJson, busEnvelopes: announced } = harness;
+  const file = harness.writeDataFile;
+  let engine: typeof harness.engine;
+  let stripe: typeof harness.stripe;
   /** `risk check --as-of` the 120-day check's moment, asked before anything changed. */
   const asOf120 = new Map<Customer, RenewalRiskAssessment>();
 
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), env: {}, now: () => engine.clock.now() };
-    // Only the data folder: the CLI finds the engine (tables, bus, clock, Stripe emulator) from its state files.
-    const code = await runCli(['--data-dir', dataDir, ...args], io);
-    return { code, stdout, stderr };
-  }
-  async function cliJson<T>(args: string[]): Promise<T> {
-    const result = await cli([...args, '--json']);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    return JSON.parse(result.stdout) as T;
-  }
-  function file(name: string, content: unknown): string {
-    const path = join(dataDir, name);
-    writeFileSync(path, JSON.stringify(content));
-    return path;
-  }
   function contract(customer: Customer, overrides: Record<string, unknown> = {}) {
     return {
       kind: 'contract',
@@ -102,15 +86,10 @@ describe('a renewal term walked on the local clock: three contracts, a CSM chang
     };
   }
   async function record(occurredAt: string, quantities: Partial<Record<Customer, string>>): Promise<void> {
-    const entries = Object.entries(quantities).map(([customer, quantity]) => ({
-      EventBusName: engine.eventBusName,
-      Source: 'com.example.support',
-      DetailType: 'Outcome Recorded',
-      Detail: JSON.stringify({ outcomeId: `${customer}-${occurredAt}`, customerId: customer, metric: 'ticket.resolved', occurredAt, quantity }),
-    }));
-    const output = await producer.send(new PutEventsCommand({ Entries: entries }));
-    expect(output.FailedEntryCount).toBe(0);
-    await engine.drain();
+    const entries = Object.entries(quantities).map(([customer, quantity]) =>
+      busEntry('Outcome Recorded', { outcomeId: `${customer}-${occurredAt}`, customerId: customer, metric: 'ticket.resolved', occurredAt, quantity }),
+    );
+    await harness.send(entries);
     expect(await engine.deadLetters()).toEqual([]);
   }
   const advanceTo = (to: string) => cliJson<ClockView>(['clock', 'advance', '--to', to]);
@@ -120,32 +99,12 @@ describe('a renewal term walked on the local clock: three contracts, a CSM chang
     cliJson<RenewalRiskAssessment>(['risk', 'check', '--contract', contractOf(customer), ...(asOf ? ['--as-of', asOf] : [])]);
 
   beforeAll(async () => {
-    const suffix = randomUUID().slice(0, 8);
-    engine = await startLocalEngine({
-      port: 0,
-      dynamoDbEndpoint: inject('dynamoDbEndpoint'),
-      dataDir,
-      ledgerTableName: `walk-ledger-${suffix}`,
-      engineTableName: `walk-engine-${suffix}`,
-      // Frozen: only `clock advance` moves time. The contracts are signed on January 20.
-      now: () => new Date('2026-01-20T12:00:00Z'),
-      seed: false,
-      // The emulator's customers pay by themselves (the default), on the engine's clock.
-      billing: { closeCheckIntervalMs: 0, emulatorSeed: suffix },
-      renewalRisk: { tickIntervalMs: 0 },
-      queue: { retryDelayMs: () => 5 },
-    });
-    engine.subscribe((envelope) => announced.push(envelope));
-    producer = new EventBridgeClient({ endpoint: engine.url, region: engine.region, credentials: LOCAL_CREDENTIALS });
-    const emulator = engine.billing!.emulator!;
-    stripe = new Stripe(emulator.apiKey, { ...emulator.clientOptions, maxNetworkRetries: 2 });
+    await harness.start();
+    engine = harness.engine;
+    stripe = harness.stripe;
   }, 120_000);
 
-  afterAll(async () => {
-    producer?.destroy();
-    await engine?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => harness.stop());
 
   it('loads the catalog (with display names), the plan and three contracts through the CLI', async () => {
     await cliJson(['catalog', 'load', file('catalog.json', {
