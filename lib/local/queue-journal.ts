@@ -55,7 +55,6 @@ function withoutUndefined(message: QueuedMessage): QueuedMessage {
     : { ...message };
 }
 
-/** The journal could not be written or flushed: what depended on it is not durable. */
 /** The journal could not be written or flushed: nothing it held is acknowledged, the producer sends again. */
 export class QueueJournalWriteError extends EngineError {
   readonly code = 'queue_journal_write_failed';
