@@ -103,6 +103,8 @@ const BreakdownRowSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('charge_minimum'), minimum: decimalText, periodMinimum: decimalText, before: decimalText, exactAmount: decimalText }),
   z.object({ kind: z.literal('charge_maximum'), maximum: decimalText, before: decimalText, exactAmount: decimalText }),
+  z.object({ kind: z.literal('metric_cap'), metric: z.string(), cap: decimalText, measured: decimalText, billable: decimalText, overCap: decimalText }),
+  z.object({ kind: z.literal('spend_cap'), cap: decimalText, subtotalBefore: decimalText, exactAmount: decimalText }),
   z.object({ kind: z.literal('commitment'), trueUp: z.enum(['per_period', 'term_end']), committed: decimalText, billed: decimalText, exactAmount: decimalText }),
 ]) satisfies z.ZodType<BreakdownRow, unknown>;
 

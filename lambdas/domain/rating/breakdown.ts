@@ -84,6 +84,27 @@ export type BreakdownRow =
       readonly exactAmount: string;
     }
   | {
+      readonly kind: 'metric_cap';
+      /** The plan metric a contract cap limits. */
+      readonly metric: string;
+      readonly cap: string;
+      /** The period's measured quantity (every outcome recorded, over the cap or not). */
+      readonly measured: string;
+      /** min(measured, cap): the quantity the line was priced on. */
+      readonly billable: string;
+      /** measured - billable: shown, not billed. */
+      readonly overCap: string;
+    }
+  | {
+      readonly kind: 'spend_cap';
+      /** The contract's spend cap for the period. */
+      readonly cap: string;
+      /** The period's rated charges (subtotal) before the cap. */
+      readonly subtotalBefore: string;
+      /** Negative: the share of the excess this line gives up. */
+      readonly exactAmount: string;
+    }
+  | {
       readonly kind: 'commitment';
       readonly trueUp: 'per_period' | 'term_end';
       readonly committed: string;

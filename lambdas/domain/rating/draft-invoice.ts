@@ -42,6 +42,15 @@ export interface InvoiceLine {
   readonly period: { readonly id: string; readonly start: string; readonly end: string };
 }
 
+export interface SpendCapSummary {
+  /** The cap, minor units. */
+  readonly cap: bigint;
+  /** The sum of the charge lines before the cap. */
+  readonly subtotalBefore: bigint;
+  /** What the cap took off (> 0; the capped subtotal is subtotalBefore - reduction = cap). */
+  readonly reduction: bigint;
+}
+
 export interface CreditSummary {
   readonly balanceBefore: bigint;
   readonly applied: bigint;
@@ -49,7 +58,7 @@ export interface CreditSummary {
 }
 
 /**
- * A rated period: `subtotal` is the sum of the charge lines, the commitment
+ * A rated period: `subtotal` is the sum of the charge lines (after any spend cap), the commitment
  * true-up is its own line outside `lines`, and
  * `total = subtotal + commitmentTrueUp.amount - credits.applied`.
  */
@@ -62,6 +71,8 @@ export interface DraftInvoice {
   readonly period: RatingPeriod;
   readonly lines: readonly InvoiceLine[];
   readonly subtotal: bigint;
+  /** Set when the contract's spend cap limited the subtotal (the lines it reduced carry a spend_cap row). */
+  readonly spendCap: SpendCapSummary | null;
   readonly commitmentTrueUp: InvoiceLine | null;
   readonly credits: CreditSummary | null;
   readonly total: bigint;
@@ -91,10 +102,11 @@ export type SerializedInvoiceLine = Omit<InvoiceLine, 'amount' | 'creditApplied'
 
 export type SerializedDraftInvoice = Omit<
   DraftInvoice,
-  'lines' | 'subtotal' | 'commitmentTrueUp' | 'credits' | 'total'
+  'lines' | 'subtotal' | 'spendCap' | 'commitmentTrueUp' | 'credits' | 'total'
 > & {
   readonly lines: readonly SerializedInvoiceLine[];
   readonly subtotal: SerializedAmount;
+  readonly spendCap: { readonly cap: SerializedAmount; readonly subtotalBefore: SerializedAmount; readonly reduction: SerializedAmount } | null;
   readonly commitmentTrueUp: SerializedInvoiceLine | null;
   readonly credits: { readonly balanceBefore: SerializedAmount; readonly applied: SerializedAmount; readonly balanceAfter: SerializedAmount } | null;
   readonly total: SerializedAmount;
@@ -116,6 +128,13 @@ export function serializeDraftInvoice(invoice: DraftInvoice): SerializedDraftInv
     ...invoice,
     lines: invoice.lines.map((line) => serializeLine(line, currency)),
     subtotal: serializeAmount(invoice.subtotal, currency),
+    spendCap: invoice.spendCap
+      ? {
+          cap: serializeAmount(invoice.spendCap.cap, currency),
+          subtotalBefore: serializeAmount(invoice.spendCap.subtotalBefore, currency),
+          reduction: serializeAmount(invoice.spendCap.reduction, currency),
+        }
+      : null,
     commitmentTrueUp: invoice.commitmentTrueUp ? serializeLine(invoice.commitmentTrueUp, currency) : null,
     credits: invoice.credits
       ? {

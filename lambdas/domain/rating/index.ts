@@ -8,6 +8,7 @@ export * from './breakdown';
 export * from './measure-usage';
 export * from './draft-invoice';
 export * from './rate-lines';
+export * from './apply-caps';
 export * from './rate-contract-period';
 export * from './price-usage';
 export * from './simulate-plan-change';

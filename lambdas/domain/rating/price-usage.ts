@@ -180,6 +180,7 @@ export function priceUsage(input: PriceUsageInput): PriceUsageResult {
     total: subtotal,
     ratedAt: input.now === undefined ? null : toUtcIsoString(input.now),
     usageAsOf: input.usage.asOf ?? null,
+    spendCap: null,
     skippedOverrides: [],
   };
   return { ...serializeDraftInvoice(invoice), notes };

@@ -11,6 +11,7 @@ import { indexUsage } from './measure-usage';
 import { commitmentTrueUp, type CommitmentTrueUp } from './pricers/minimum-commitment';
 import { drawDownCredits } from './pricers/prepaid-credits';
 import { rateChargeLines } from './rate-lines';
+import { applySpendCap, metricCapsOf, spendCapOf } from './apply-caps';
 import { RatingInputMissingError, RatingPeriodError, UsageInputError } from './rating-errors';
 import type { PeriodUsage } from './usage';
 
@@ -66,9 +67,10 @@ function checkUsageFitsPeriod(contract: Contract, period: RatingPeriod, usage: P
 
 /**
  * Rates one period of a contract into a draft invoice. Pure: the same inputs
- * always give the same invoice. Each charge line is priced exactly and rounded
- * once; the commitment true-up is computed on the rounded subtotal; prepaid
- * credits are drawn down last.
+ * always give the same invoice. Each charge line is priced exactly (on the
+ * capped quantity of a capped metric) and rounded once; a spend cap limits
+ * the rounded subtotal; the commitment true-up is computed on that subtotal;
+ * prepaid credits are drawn down last.
  */
 export function rateContractPeriod(input: RateContractPeriodInput): DraftInvoice {
   const { contract, planVersion, period, usage } = input;
@@ -105,7 +107,7 @@ export function rateContractPeriod(input: RateContractPeriodInput): DraftInvoice
   const { charges, skippedOverrides } = contractCharges(contract, planVersion, {
     unmatched: simulation ? 'skip' : 'error',
   });
-  const chargeLines = rateChargeLines({
+  const uncappedLines = rateChargeLines({
     version: planVersion,
     charges,
     usageByKey: indexUsage(usage),
@@ -118,7 +120,10 @@ export function rateContractPeriod(input: RateContractPeriodInput): DraftInvoice
       missingUsage: 'error',
     },
     period,
+    metricCaps: metricCapsOf(contract.caps),
   });
+  // The spend cap comes after every charge and before the commitment and credits (see apply-caps.ts).
+  const { lines: chargeLines, spendCap } = applySpendCap(uncappedLines, spendCapOf(contract.caps, contract.currency), contract.currency);
   const subtotal = chargeLines.reduce((sum, line) => sum + line.amount, 0n);
 
   const trueUp = contract.commitment
@@ -145,6 +150,7 @@ export function rateContractPeriod(input: RateContractPeriodInput): DraftInvoice
     period,
     lines,
     subtotal,
+    spendCap,
     commitmentTrueUp: finalTrueUp,
     credits,
     total: subtotal + trueUpAmount - (credits?.applied ?? 0n),

@@ -9,6 +9,7 @@ import { priceCharge } from './pricers/price-charge';
 import type { MetricUsage } from './usage';
 import type { ChargePricingInput } from './pricers/priced-charge';
 import { MoneyDecimal } from '../money/decimal';
+import { capMeasuredMetric } from './apply-caps';
 
 const ONE = new MoneyDecimal(1);
 
@@ -23,6 +24,8 @@ export function rateChargeLines(input: {
   readonly usageByKey: ReadonlyMap<string, MetricUsage>;
   readonly measure: MeasureContext;
   readonly period: RatingPeriod;
+  /** A contract's metric caps by plan metric code (see apply-caps.ts); none for plan trials. */
+  readonly metricCaps?: ReadonlyMap<string, MoneyDecimal>;
 }): InvoiceLine[] {
   const { version, period } = input;
   const metrics = new Map<string, MetricDefinition>(version.metrics.map((metric) => [metric.code, metric]));
@@ -30,8 +33,15 @@ export function rateChargeLines(input: {
   return input.charges.map(({ charge, overridden }): InvoiceLine => {
     const model = chargeModelOf(charge);
     const metric = pricedMetric(charge, model.metricOf(charge), metrics);
-    const measured =
-      metric === undefined ? undefined : measureMetric(metric, input.usageByKey, input.measure, model.needsOutcomeValues);
+    const capped =
+      metric === undefined
+        ? undefined
+        : capMeasuredMetric(
+            metric.code,
+            measureMetric(metric, input.usageByKey, input.measure, model.needsOutcomeValues),
+            input.metricCaps?.get(metric.code),
+          );
+    const measured = capped?.measured;
     const pricingInput: ChargePricingInput = measured
       ? {
           quantity: measured.quantity,
@@ -41,7 +51,8 @@ export function rateChargeLines(input: {
       : { quantity: ONE, proration: period.proration };
     const priced = priceCharge(charge, pricingInput);
     const amount = roundToMinorUnits(priced.exactAmount, version.currency);
-    const quantity = pricingInput.quantity.toFixed();
+    // The line keeps the measured quantity (every outcome counts in usage); a cap row says what was billable.
+    const quantity = (capped?.row?.kind === 'metric_cap' ? capped.row.measured : undefined) ?? pricingInput.quantity.toFixed();
     const described = model.describe(charge, {
       quantity,
       currency: version.currency,
@@ -61,7 +72,7 @@ export function rateChargeLines(input: {
       creditApplied: 0n,
       amountDue: amount,
       priceSource: overridden ? 'contract_override' : 'plan',
-      breakdown: priced.breakdown,
+      breakdown: capped?.row ? [capped.row, ...priced.breakdown] : priced.breakdown,
       usageQuery: measured?.usageQuery ?? null,
       period: linePeriod,
     };

@@ -2,6 +2,7 @@ import { minorUnitsFromDecimal } from '../money/minor-units';
 import { MoneyDecimal } from '../money/decimal';
 import type { Contract } from '../plans/contract-schema';
 import type { DraftInvoice, InvoiceLine } from './draft-invoice';
+import { spendCapOf } from './apply-caps';
 
 // Live spend: an open period's draft invoice (the very draft `invoice
 // preview` gives for the same cutoff) read as spend to date, commitment burn,
@@ -10,7 +11,7 @@ import type { DraftInvoice, InvoiceLine } from './draft-invoice';
 
 /** How the forecast is made, stated in every output so nobody mistakes it for a rating. */
 export const SPEND_FORECAST_RULE =
-  'linear: each usage-priced line scaled by period length / elapsed time (rounded half up to minor units), flat fees as drafted, then the per-period commitment floor';
+  'linear: each usage-priced line scaled by period length / elapsed time (rounded half up to minor units), flat fees as drafted, limited to the spend cap, then the per-period commitment floor';
 
 export interface SpendUsage {
   readonly chargeId: string;
@@ -114,7 +115,10 @@ export function spendToDate(input: {
   const fees = feeLines.reduce((sum, line) => sum + line.amount, 0n);
   // Before the period has begun there is nothing to scale: the forecast is the draft.
   const projectedUsage = usageLines.reduce((sum, line) => sum + (elapsed === 0n ? line.amount : scaleHalfUp(line.amount, length, elapsed)), 0n);
-  const forecastSubtotal = fees + projectedUsage;
+  const projected = fees + projectedUsage;
+  // A spend cap bounds the forecast as it bounds the invoice.
+  const spendCap = spendCapOf(contract.caps, draft.currency);
+  const forecastSubtotal = spendCap !== undefined && projected > spendCap ? spendCap : projected;
   const commitment = commitmentBurnOf(contract, draft, input.termToDateSubtotal);
   const floor = commitment?.trueUp === 'per_period' ? commitment.committed : 0n;
   return {

@@ -26,7 +26,7 @@ function line(chargeId: string, metric: string | null, amount: bigint, quantity 
 function draft(lines: InvoiceLine[], extra: Partial<DraftInvoice> = {}): DraftInvoice {
   const subtotal = lines.reduce((sum, item) => sum + item.amount, 0n);
   return {
-    contractId: 'ctr-1', customerId: 'acme', planCode: 'p', planVersion: 1, currency: 'USD', period, lines, subtotal,
+    contractId: 'ctr-1', customerId: 'acme', planCode: 'p', planVersion: 1, currency: 'USD', period, lines, subtotal, spendCap: null,
     commitmentTrueUp: null, credits: null, total: subtotal, ratedAt: null, usageAsOf: null, skippedOverrides: [], ...extra,
   };
 }
