@@ -9,7 +9,7 @@ import { definitionsInForceDuring, describeDefinitionVersions } from '../ledger/
 import type { CurrencyCode } from '../money/currencies';
 import { InvoiceRecordInvalidError } from './invoicing-errors';
 import { formatMinorUnits } from '../money/format-money';
-import type { BreakdownKind } from '../rating/breakdown';
+import type { BreakdownKind, BreakdownRow } from '../rating/breakdown';
 import type { DraftInvoice } from '../rating/draft-invoice';
 import type { UsageQuery } from '../rating/usage';
 
@@ -39,6 +39,8 @@ export interface StatementLine {
   readonly amount: { readonly minor: string; readonly decimal: string };
   readonly breakdownKinds: readonly BreakdownKind[];
   readonly usageQuery: UsageQuery | null;
+  /** What a contract cap did to the line, in words (absent when no cap applied); see capsOfLine. */
+  readonly caps?: string;
 }
 
 export interface StatementRow {
@@ -84,14 +86,31 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 const PER_OUTCOME_KINDS: ReadonlySet<BreakdownKind> = new Set(['units', 'percentage']);
 
-/** Says whether a line's amount is a per-outcome sum, and if not what fed it. */
+/**
+ * A line's caps in words: a metric cap's billable and over-cap quantities
+ * (the outcomes over it are the last in occurredAt order, then outcome id),
+ * and a spend cap's reduction. Undefined when no cap applied.
+ */
+export function capsOfLine(breakdown: readonly BreakdownRow[]): string | undefined {
+  const parts = breakdown.flatMap((row) => {
+    if (row.kind === 'metric_cap') {
+      return [`metric cap ${row.cap}: ${row.billable} of the measured ${row.measured} billed, ${row.overCap} over the cap, shown, not billed (outcomes count towards the cap in occurredAt order, then outcome id)`];
+    }
+    if (row.kind === 'spend_cap') return [`spend cap ${row.cap} (charges before it ${row.subtotalBefore}): ${row.exactAmount} on this line`];
+    return [];
+  });
+  return parts.length === 0 ? undefined : parts.join('; ');
+}
+
+/** Says whether a line's amount is a per-outcome sum, and if not what fed it (and what a cap did to it). */
 export function describeLinePricing(line: StatementLine): string {
-  if (line.usageQuery === null) return 'not from outcomes (fee, true-up or credit): amount as invoiced';
+  const capped = line.caps === undefined ? '' : `; ${line.caps}`;
+  if (line.usageQuery === null) return `not from outcomes (fee, true-up or credit): amount as invoiced${capped}`;
   const kinds = line.breakdownKinds;
   if (kinds.length > 0 && kinds.every((kind) => PER_OUTCOME_KINDS.has(kind))) {
     return `per outcome (${kinds.join(', ')}): the listed outcomes' ${line.usageQuery.aggregation} times the price, rounded once for the line`;
   }
-  return `not a per-outcome sum (${kinds.join(', ') || 'no rows'}): the listed outcomes give the quantity ${line.quantity}; the amount follows from it as the line's breakdown shows`;
+  return `not a per-outcome sum (${kinds.join(', ') || 'no rows'}): the listed outcomes give the quantity ${line.quantity}; the amount follows from it as the line's breakdown shows${capped}`;
 }
 
 /**
@@ -274,7 +293,7 @@ export function statementSourceOfRecord(
       readonly metric: string | null;
       readonly quantity: string;
       readonly amount: bigint;
-      readonly breakdown: readonly { readonly kind: BreakdownKind }[];
+      readonly breakdown: readonly BreakdownRow[];
       readonly usageQuery: UsageQuery | null;
     }[];
   },
@@ -295,8 +314,14 @@ export function statementSourceOfRecord(
       amount: amountOf(line.amount, record.currency),
       breakdownKinds: line.breakdown.map((row) => row.kind),
       usageQuery: line.usageQuery,
+      ...withCaps(line.breakdown),
     })),
   };
+}
+
+function withCaps(breakdown: readonly BreakdownRow[]): { caps?: string } {
+  const caps = capsOfLine(breakdown);
+  return caps === undefined ? {} : { caps };
 }
 
 function requireCutoff(draft: DraftInvoice): string {
@@ -325,6 +350,7 @@ export function statementSourceOfDraft(draft: DraftInvoice, contract: { readonly
       amount: amountOf(line.amount, draft.currency),
       breakdownKinds: line.breakdown.map((row) => row.kind),
       usageQuery: line.usageQuery,
+      ...withCaps(line.breakdown),
     })),
   };
 }

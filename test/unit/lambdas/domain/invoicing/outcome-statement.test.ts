@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { writeStatement } from '../../../../../bin/cli/invoice-statement';
 import { streamOutcomeStatement, type StatementLedger } from '../../../../../lambdas/application/billing/stream-outcome-statement';
 import type { UsageEntriesQuery } from '../../../../../lambdas/application/ports';
-import type { StatementLine, StatementSource } from '../../../../../lambdas/domain/invoicing/outcome-statement';
+import { capsOfLine, describeLinePricing, statementSourceOfDraft, type StatementLine, type StatementSource } from '../../../../../lambdas/domain/invoicing/outcome-statement';
+import { contractWith, rate } from '../../../../support/invoicing-fixtures';
 import type { LedgerEntry } from '../../../../../lambdas/domain/ledger/ledger-entries';
 import type { UsageQuery } from '../../../../../lambdas/domain/rating/usage';
 
@@ -210,4 +211,20 @@ describe('outcome statements', () => {
     // peak near the small run's (the bound is generous for a loaded machine).
     expect(large).toBeLessThan(Math.max(small, 0) * 3 + 16 * 1024 * 1024);
   }, 120_000);
+});
+
+describe('statement lines of a capped period', () => {
+  it('keep the measured quantity (so the rows reconcile) and say what the caps billed', () => {
+    // 300 resolutions capped at 200, then a 250.00 spend cap: 100.00 + 300.00 -> 250.00.
+    const draft = rate(300, undefined, contractWith({ caps: [{ metric: 'resolutions', quantity: '200' }, { spend: '250.00' }] }));
+    const [platform, resolutions] = statementSourceOfDraft(draft, { contractId: 'ctr-1', customerId: 'cust-1' }).lines;
+    expect(resolutions?.quantity).toBe('300');
+    expect(resolutions?.amount).toEqual({ minor: '15000', decimal: '150.00' });
+    expect(resolutions?.caps).toBe(
+      'metric cap 200: 200 of the measured 300 billed, 100 over the cap, shown, not billed (outcomes count towards the cap in occurredAt order, then outcome id); spend cap 250.00 (charges before it 400.00): -150.00 on this line',
+    );
+    expect(describeLinePricing(resolutions!)).toContain('; metric cap 200: 200 of the measured 300 billed');
+    expect(platform?.caps).toBeUndefined();
+    expect(capsOfLine([])).toBeUndefined();
+  });
 });
