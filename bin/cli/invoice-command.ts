@@ -3,6 +3,7 @@
 import { previewInvoice } from '../../lambdas/application/plans/preview-invoice';
 import { formatAmountWithCode } from '../../lambdas/domain/money/format-money';
 import { serializeDraftInvoice, type SerializedAmount, type SerializedDraftInvoice, type SerializedInvoiceLine } from '../../lambdas/domain/rating/draft-invoice';
+import { capsOfLine } from '../../lambdas/domain/invoicing/outcome-statement';
 import { printJson } from './cli-io';
 import type { RegisterCommand } from './command-context';
 import { formatFields, formatTable } from './format';
@@ -10,7 +11,7 @@ import { runMapped, withPlanServices } from './plans-command';
 import { parseInstant } from './time-range';
 
 /** Invoice lines, totals and the ledger query behind each usage line, for people. */
-export function formatDraftInvoice(invoice: Pick<SerializedDraftInvoice, 'lines' | 'commitmentTrueUp' | 'subtotal' | 'credits' | 'total' | 'currency' | 'planCode' | 'planVersion' | 'period' | 'usageAsOf' | 'contractId' | 'customerId'>): string {
+export function formatDraftInvoice(invoice: Pick<SerializedDraftInvoice, 'lines' | 'commitmentTrueUp' | 'subtotal' | 'credits' | 'total' | 'currency' | 'planCode' | 'planVersion' | 'period' | 'usageAsOf' | 'contractId' | 'customerId'> & { readonly spendCap?: SerializedDraftInvoice['spendCap'] }): string {
   const withCode = (amount: SerializedAmount) => formatAmountWithCode(BigInt(amount.minor), invoice.currency);
   const lines: SerializedInvoiceLine[] = [...invoice.lines, ...(invoice.commitmentTrueUp ? [invoice.commitmentTrueUp] : [])];
   const header = formatFields([
@@ -31,7 +32,11 @@ export function formatDraftInvoice(invoice: Pick<SerializedDraftInvoice, 'lines'
     ],
     lines,
   );
+  const spendCap = invoice.spendCap;
   const totals = formatFields([
+    ...(spendCap
+      ? ([['spend cap', `Spend cap ${spendCap.cap.decimal}: -${spendCap.reduction.decimal} (charges before it ${withCode(spendCap.subtotalBefore)})`]] as const)
+      : []),
     ['subtotal', withCode(invoice.subtotal)],
     ['commitment true-up', invoice.commitmentTrueUp ? withCode(invoice.commitmentTrueUp.amount) : '-'],
     ['credits applied', invoice.credits ? `${withCode(invoice.credits.applied)} (balance ${invoice.credits.balanceBefore.decimal} -> ${invoice.credits.balanceAfter.decimal})` : '-'],
@@ -40,7 +45,13 @@ export function formatDraftInvoice(invoice: Pick<SerializedDraftInvoice, 'lines'
   const queries = lines
     .filter((line) => line.usageQuery?.reference)
     .map((line) => `  ${line.chargeId}: ${line.usageQuery?.reference ?? ''}`);
-  return `${header}\n${table}\n${totals}${queries.length > 0 ? `\nusage read:\n${queries.join('\n')}\n` : ''}`;
+  // What each contract cap did to a line: over-cap quantities are shown, not billed.
+  const capped = lines.flatMap((line) => {
+    const caps = capsOfLine(line.breakdown);
+    return caps === undefined ? [] : [`  ${line.chargeId}: ${caps}`];
+  });
+  const capsText = capped.length > 0 ? `caps:\n${capped.join('\n')}\n` : '';
+  return `${header}\n${table}\n${capsText}${totals}${queries.length > 0 ? `\nusage read:\n${queries.join('\n')}\n` : ''}`;
 }
 
 export const registerInvoiceCommand: RegisterCommand = (program, context) => {

@@ -70,6 +70,7 @@ export function formatInvoiceExplanation(explained: InvoiceExplanation): string 
     out.push(`\nline ${line.lineId} [${line.kind}] ${withCode(line.amount)}: ${line.description}`);
     out.push(`  charge ${line.chargeId ?? '-'}, metric ${line.metric ?? '-'}, quantity ${line.quantity}, service period ${line.servicePeriod.periodId}`);
     for (const row of line.tiers) out.push(`  tier  ${describeRow(row)}`);
+    if (line.caps) out.push(`  caps  ${line.caps}`);
     if (line.ledgerQuery) {
       out.push(`  ledger ${line.ledgerQuery.reference ?? `${line.ledgerQuery.ledgerMetric} ${line.ledgerQuery.from}..${line.ledgerQuery.to} as of ${line.ledgerQuery.asOf ?? '-'}`}`);
       out.push(`  rerun  ${line.ledgerQuery.rerun}`);

@@ -14,7 +14,7 @@ import type { BreakdownRow } from '../../domain/rating/breakdown';
 import type { UsageQuery } from '../../domain/rating/usage';
 import type { MetricDefinition } from '../../domain/ledger/catalog';
 import type { DisputeStatus } from '../../domain/ledger/outcome-disputes';
-import { lineDefinitions, type LineDefinitions } from '../../domain/invoicing/outcome-statement';
+import { capsOfLine, lineDefinitions, type LineDefinitions } from '../../domain/invoicing/outcome-statement';
 import type { DisputeRow } from '../disputes/list-disputes';
 
 export interface ExplainedLine {
@@ -29,6 +29,8 @@ export interface ExplainedLine {
   servicePeriod: InvoiceRecordLine['servicePeriod'];
   /** How the amount was reached, row by row (tiers, allowances, fees). */
   tiers: readonly BreakdownRow[];
+  /** What a contract cap did to the line, in words (null when none applied): over-cap quantities are shown, not billed. */
+  caps: string | null;
   ledgerQuery: (UsageQuery & { rerun: string }) | null;
   adjustmentFor: InvoiceRecordLine['adjustmentFor'];
   /** The definition versions the line counts under (the contract's pin, or the catalog's versions in force over the line's window). */
@@ -176,6 +178,7 @@ export async function explainInvoice(
       amountDue: money(line.amountDue),
       servicePeriod: line.servicePeriod,
       tiers: line.breakdown,
+      caps: capsOfLine(line.breakdown) ?? null,
       ledgerQuery: line.usageQuery ? { ...line.usageQuery, rerun: rerunCommand(line.usageQuery) } : null,
       adjustmentFor: line.adjustmentFor,
       definitions: lineDefinitions(line.usageQuery, terms),

@@ -10,6 +10,8 @@ import {
   type BillingDeps,
 } from '../../../../../lambdas/application/billing/close-contract-period';
 import { correctInvoicedPeriod } from '../../../../../lambdas/application/billing/correct-invoiced-period';
+import { explainInvoice } from '../../../../../lambdas/application/billing/explain-invoice';
+import { reportSpend } from '../../../../../lambdas/application/plans/report-spend';
 import { BILLING_DETAIL_TYPES } from '../../../../../lambdas/application/billing/ports';
 import {
   FakeContracts,
@@ -277,6 +279,46 @@ describe('corrections after close', () => {
     const invoice = await stripe.invoices.retrieve(october.stripeInvoiceId);
     expect(invoice.amount_remaining).toBe(10_500 + 1_250 - 375);
     expect(events.ofType(BILLING_DETAIL_TYPES.creditNoteIssued)).toHaveLength(1);
+  });
+});
+
+describe('caps', () => {
+  it('bills the capped amounts on Stripe with the cap on the line, explains it, and corrects by the capped difference', async () => {
+    // 30 resolutions capped at 20 (30.00), the 100.00 fee: 130.00, spend-capped at 125.00.
+    const contractId = 'ctr-capped';
+    contracts.addContract({ ...monthlyContract(contractId, 'usd-plan', 'USD'), caps: [{ metric: 'resolutions', quantity: '20' }, { spend: '125.00' }] });
+    addOutcomes(contractId, 30, '2026-10-05T00:00:00.000Z');
+
+    const spend = await reportSpend({ contracts, usage: ledger, invoices: store, now: () => new Date(OCTOBER_CUTOFF) }, { contractId, asOf: new Date('2026-10-20T00:00:00.000Z') });
+    expect(spend.usage).toEqual([{ chargeId: 'resolutions', metric: 'resolutions', quantity: '30' }]);
+    expect(spend.draft.subtotal).toBe(12_500n);
+    expect(spend.draft.spendCap).toEqual({ cap: 12_500n, subtotalBefore: 13_000n, reduction: 500n });
+    expect(spend.forecast.subtotal).toBe(12_500n);
+
+    const closed = await closeContractPeriod(deps(), { contractId, periodId: '2026-10', cutoff: OCTOBER_CUTOFF });
+    expect(closed).toMatchObject({ status: 'reconciled', matched: true, engineTotal: 12_500n, stripeTotal: 12_500n });
+    const items = await itemsOf(closed.stripeInvoiceId);
+    const resolutions = items.find((item) => item.metadata?.['lineId'] === 'resolutions');
+    expect(resolutions).toMatchObject({ amount: 2_500, description: 'Resolutions: 30 resolutions (spend cap 125.00: -5.00)' });
+    expect(items.find((item) => item.metadata?.['lineId'] === 'platform')?.amount).toBe(10_000);
+
+    // The stored record keeps the cap rows (the codec knows them) and explain shows them.
+    const explained = await explainInvoice(store, { contractId, periodId: '2026-10' });
+    const line = explained?.lines.find((entry) => entry.lineId === 'resolutions');
+    expect(line?.tiers.map((row) => row.kind)).toEqual(['metric_cap', 'units', 'spend_cap']);
+    expect(line?.tiers[0]).toEqual({ kind: 'metric_cap', metric: 'resolutions', cap: '20', measured: '30', billable: '20', overCap: '10' });
+    expect(line?.caps).toContain('metric cap 20: 20 of the measured 30 billed, 10 over the cap');
+    expect(line?.caps).toContain('spend cap 125.00 (charges before it 130.00): -5.00 on this line');
+
+    // Late outcomes past the caps change nothing billed.
+    addOutcomes(contractId, 5, '2026-10-30T00:00:00.000Z', '2026-11-05T00:00:00.000Z');
+    expect((await correctInvoicedPeriod(deps(), { contractId, periodId: '2026-10', asOf: '2026-11-10T00:00:00.000Z' })).correction).toBeNull();
+    // Reversing 20 of the 35 leaves 15 under the cap: 100.00 + 22.50 = 122.50, so 2.50 is credited, once.
+    ledger.reverse(contractId, 20, '2026-11-12T00:00:00.000Z');
+    const corrected = await correctInvoicedPeriod(deps(), { contractId, periodId: '2026-10', asOf: '2026-11-20T00:00:00.000Z' });
+    expect(corrected.correction?.creditNoteLines).toEqual([expect.objectContaining({ lineKey: 'resolutions', amount: 250n, quantityDelta: '-15' })]);
+    const notes = await stripe.creditNotes.list({ invoice: closed.stripeInvoiceId }).autoPagingToArray({ limit: 100 });
+    expect(notes.map((note) => note.total)).toEqual([250]);
   });
 });
 
