@@ -192,4 +192,27 @@ describe('outcome-engine spend', () => {
     expect(unpriced.code).toBe(2);
     expect(unpriced.stderr).toContain('no charge on metric "nothing-here"');
   }, 120_000);
+
+  it('shows what the caps did: the measured usage, the billable quantity and the spend cap line', async () => {
+    // 149 resolutions capped at 100 (all within the 100 included): 450.00 + 0.00 + 5.61 + 40.00 = 495.61, spend-capped at 490.00.
+    const file = join(dataDir, 'acme-capped-lower.yaml');
+    writeFileSync(file, `${readFileSync(join(SEED_PLANS_DIR, 'acme-contract.yaml'), 'utf8')}\ncaps:\n  - metric: resolutions\n    quantity: "100"\n  - spend: "490.00"\n`, 'utf8');
+    expect((await cli(['contracts', 'load', file, '--no-announce'])).code).toBe(0);
+
+    const spend = await cliJson<SpendJson & { preview: { spendCap: { cap: Amount; subtotalBefore: Amount; reduction: Amount } | null } }>(['spend', '--contract', 'ctr-acme-2026']);
+    expect(spend.usage.find((row) => row.metric === 'resolutions')?.quantity).toBe('149');
+    expect(spend.ratedToDate.subtotal.decimal).toBe('490.00');
+    expect(spend.preview.spendCap).toEqual({
+      cap: { minor: '49000', decimal: '490.00' },
+      subtotalBefore: { minor: '49561', decimal: '495.61' },
+      reduction: { minor: '561', decimal: '5.61' },
+    });
+    expect(spend.preview.lines.find((line) => line.chargeId === 'agent-seats')?.amount.decimal).toBe('34.39');
+
+    const human = await cli(['spend', '--contract', 'ctr-acme-2026']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('Spend cap 490.00: -5.61 (charges before it 495.61 USD)');
+    expect(human.stdout).toContain('resolutions: metric cap 100: 100 of the measured 149 billed, 49 over the cap, shown, not billed');
+    expect(human.stdout).toContain('agent-seats: spend cap 490.00 (charges before it 495.61): -5.61 on this line');
+  }, 120_000);
 });
