@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EngineError } from '../../domain/errors/engine-error';
 import { QuantitySchema, toDecimal } from '../../domain/money';
 import { formatMinorUnits } from '../../domain/money/format-money';
-import { minorUnitsFromDecimal } from '../../domain/money/minor-units';
+import { metricCapsOf, spendCapOf } from '../../domain/rating/apply-caps';
 import { quantitiesByMetric } from '../../domain/rating/spend-alert-rules';
 import { loadContract } from '../billing/rate-for-invoice';
 import { reportSpend, type ReportSpendDeps } from './report-spend';
@@ -11,7 +11,8 @@ import { reportSpend, type ReportSpendDeps } from './report-spend';
 // open period's spend through the rollups, so a producer can stop serving at
 // a contract's cap. A metric cap allows N when the quantity to date plus N
 // stays within it; a spend cap allows while the rated charges to date are
-// below it (the price of N more depends on tiers and is not estimated here).
+// below it (the price of N more depends on tiers and is not estimated here);
+// rating limits the spend to the cap, so a reached cap reads as equal to it.
 
 export const CheckCapAllowanceInputSchema = z.strictObject({
   contractId: z.string().min(1).max(128),
@@ -61,20 +62,20 @@ export async function checkCapAllowance(deps: ReportSpendDeps, input: CheckCapAl
   }
   const used = measured;
   const requested = toDecimal(parsed.quantity);
-  const caps = contract.caps ?? [];
-  const metricCap = caps.find((cap): cap is { metric: string; quantity: string } => 'metric' in cap && cap.metric === parsed.metric);
-  const spendCap = caps.find((cap): cap is { spend: string } => 'spend' in cap);
+  // The caps as rating reads them (apply-caps.ts).
+  const metricCap = metricCapsOf(contract.caps).get(parsed.metric);
+  const spendCap = spendCapOf(contract.caps, contract.currency);
   const reasons: string[] = [];
   let metricCapView: CapAllowance['metricCap'] = null;
-  if (metricCap) {
-    const cap = toDecimal(metricCap.quantity);
+  if (metricCap !== undefined) {
+    const cap = metricCap;
     const remaining = cap.gt(used) ? cap.minus(used) : toDecimal('0');
     metricCapView = { cap: cap.toFixed(), remaining: remaining.toFixed() };
     if (used.plus(requested).gt(cap)) reasons.push(`${parsed.metric} is capped at ${cap.toFixed()} this period: ${used.toFixed()} used, ${remaining.toFixed()} left`);
   }
   let spendCapView: CapAllowance['spendCap'] = null;
-  if (spendCap) {
-    const cap = minorUnitsFromDecimal(spendCap.spend, contract.currency);
+  if (spendCap !== undefined) {
+    const cap = spendCap;
     spendCapView = { cap: formatMinorUnits(cap, contract.currency), spentToDate: formatMinorUnits(spend.draft.subtotal, contract.currency), currency: contract.currency };
     if (spend.draft.subtotal >= cap) reasons.push(`spend is capped at ${spendCapView.cap} ${contract.currency} this period and ${spendCapView.spentToDate} is reached`);
   }

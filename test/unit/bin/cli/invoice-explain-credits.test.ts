@@ -82,3 +82,30 @@ describe('invoice explain: threshold invoices', () => {
     expect(parseInvoiceRecordId('oe:ctr-acme:2027-01:r1')).toEqual({ contractId: 'ctr-acme', periodId: '2027-01' });
   });
 });
+
+describe('invoice explain: caps', () => {
+  it('prints what the caps did to a line beside its breakdown rows', () => {
+    const caps = 'metric cap 20: 20 of the measured 30 billed, 10 over the cap, shown, not billed (outcomes count towards the cap in occurredAt order, then outcome id)';
+    const line = {
+      lineId: 'resolutions',
+      kind: 'charge',
+      description: 'Resolutions: 30 resolutions',
+      chargeId: 'resolutions',
+      metric: 'resolutions',
+      quantity: '30',
+      amount: amount('3000', '30.00'),
+      amountDue: amount('3000', '30.00'),
+      servicePeriod: { periodId: '2027-01', start: '2027-01-01T00:00:00.000Z', end: '2027-02-01T00:00:00.000Z' },
+      tiers: [{ kind: 'metric_cap', metric: 'resolutions', cap: '20', measured: '30', billable: '20', overCap: '10' }],
+      caps,
+      ledgerQuery: null,
+      adjustmentFor: null,
+      definitions: null,
+      disputes: null,
+    } as const satisfies InvoiceExplanation['lines'][number];
+    const text = formatInvoiceExplanation({ ...explanation([]), lines: [line] });
+    expect(text).toContain('  tier  kind=metric_cap metric=resolutions cap=20 measured=30 billable=20 overCap=10');
+    expect(text).toContain(`  caps  ${caps}`);
+    expect(formatInvoiceExplanation({ ...explanation([]), lines: [{ ...line, caps: null }] })).not.toContain('  caps  ');
+  });
+});
