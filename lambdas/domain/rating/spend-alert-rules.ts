@@ -45,7 +45,9 @@ export function quantitiesByMetric(spend: Pick<SpendToDate, 'usage'>): Map<strin
 export function reachedThresholds(input: {
   readonly alerts: SpendAlerts;
   readonly caps: readonly Cap[];
-  readonly spend: Pick<SpendToDate, 'usage' | 'commitment' | 'creditsLeft'> & { readonly draft: Pick<SpendToDate['draft'], 'subtotal' | 'currency'> };
+  readonly spend: Pick<SpendToDate, 'usage' | 'commitment' | 'creditsLeft'> & {
+    readonly draft: Pick<SpendToDate['draft'], 'subtotal' | 'currency'> & { readonly spendCap?: SpendToDate['draft']['spendCap'] };
+  };
 }): ReachedThreshold[] {
   const { alerts, caps, spend } = input;
   const currency = spend.draft.currency;
@@ -118,10 +120,12 @@ export function reachedThresholds(input: {
     } else {
       const level = minorUnitsFromDecimal(cap.spend, currency);
       if (subtotal >= level) {
+        // Rating holds the subtotal at the cap; what the charges came to before it is the figure reached.
+        const before = spend.draft.spendCap?.subtotalBefore ?? subtotal;
         reached.push({
           thresholdId: 'cap:spend',
           detailType: OUTBOUND_DETAIL_TYPES.capReached,
-          figures: { metric: null, cap: money(level), reached: money(subtotal), currency },
+          figures: { metric: null, cap: money(level), reached: money(before), currency },
         });
       }
     }

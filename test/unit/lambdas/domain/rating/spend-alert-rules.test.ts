@@ -75,6 +75,13 @@ describe('reachedThresholds', () => {
     expect(ids({}, spendOf({ resolutions: '999', subtotal: 499_999n }), caps)).toEqual([]);
     expect(ids({}, spendOf({ resolutions: '1000', subtotal: 500_000n }), caps)).toEqual(['cap:metric:resolutions', 'cap:spend']);
   });
+
+  it('reports the charges before a spend cap as reached (rating holds the subtotal at the cap)', () => {
+    const capped = spendOf({ subtotal: 500_000n });
+    const spend = { ...capped, draft: { ...capped.draft, spendCap: { cap: 500_000n, subtotalBefore: 512_345n, reduction: 12_345n } } };
+    const [reached] = reachedThresholds({ alerts: {}, caps: [{ spend: '5000.00' }], spend });
+    expect(reached?.figures).toEqual({ metric: null, cap: '5000.00', reached: '5123.45', currency: 'USD' });
+  });
 });
 
 describe('alertsInForce', () => {
