@@ -174,7 +174,7 @@ caps:
     const preview = await cliJson<{ total: Amount; lines: unknown[]; subtotal: Amount }>(['invoice', 'preview', '--contract', 'ctr-acme-2026', '--period', '2026-11']);
     expect(spend.preview.lines).toEqual(preview.lines);
     expect(spend.ratedToDate.subtotal).toEqual(preview.subtotal);
-    // 170 resolutions: 70 × 1.50 = 105.00 + 450.00 + 40.00.
-    expect(preview.subtotal.decimal).toBe('595.00');
+    // 170 resolutions measured, capped at 160: 60 × 1.50 = 90.00 + 450.00 + 40.00 (uncapped it would be 595.00).
+    expect(preview.subtotal.decimal).toBe('580.00');
   }, 300_000);
 });
