@@ -182,3 +182,19 @@ describe('simulatePlanChange', () => {
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });
+
+describe('simulatePlanChange with contract caps', () => {
+  it('caps both the current and the proposed rating, as the invoice would', () => {
+    // 300 resolutions capped at 200, spend capped at 250.00.
+    // Current: 100 + 200 × 1.00 + 10 = 310.00 -> 250.00; proposed: 80 + 200 × 1.20 = 320.00 -> 250.00.
+    const capped = contract('capped', { caps: [{ metric: 'resolutions', quantity: '200' }, { spend: '250.00' }] });
+    const [row] = simulatePlanChange({ contracts: [replay(capped, current, [300])], proposedPlan: proposed, now: '2027-05-01T00:00:00Z' }).contracts;
+    expect(row).toMatchObject({ currentCharges: 25_000n, proposedCharges: 25_000n, difference: 0n });
+    // 150 resolutions stay within the metric cap; the spend cap alone takes 260.00 -> 250.00 on both sides.
+    const [spendOnly] = simulatePlanChange({ contracts: [replay(capped, current, [150])], proposedPlan: proposed, now: '2027-05-01T00:00:00Z' }).contracts;
+    expect(spendOnly).toMatchObject({ currentCharges: 25_000n, proposedCharges: 25_000n });
+    // 100 resolutions: under both caps, 210.00 against 200.00.
+    const [uncapped] = simulatePlanChange({ contracts: [replay(capped, current, [100])], proposedPlan: proposed, now: '2027-05-01T00:00:00Z' }).contracts;
+    expect(uncapped).toMatchObject({ currentCharges: 21_000n, proposedCharges: 20_000n, difference: -1_000n });
+  });
+});
