@@ -125,7 +125,7 @@ export function applySpendCap(
     taken.set(index, take);
     left -= take;
   }
-  // A cap of zero or more never needs more than the positive lines hold; a negative remainder is impossible by schema.
+  // The positive lines hold at least the subtotal, which exceeds the reduction (a cap is never negative): `left` ends at 0.
   const capText = formatMinorUnits(cap, currency);
   const beforeText = formatMinorUnits(subtotalBefore, currency);
   const capped = lines.map((line, index) => {
