@@ -6,6 +6,7 @@
 // awsConsoleAccessFromEnv below).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDbFiredAlertStore } from '../adapters/dynamodb/fired-alert-store';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import type { ConsoleService } from '../application/console/console-routes';
@@ -58,10 +59,11 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     ledger: ledger.repository,
     progress: { kind: 'stored' },
   }).reader;
+  const invoices = new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName);
   const stores: ConsoleStores = {
     tasks,
     plans,
-    invoices: new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName),
+    invoices,
     rejected: ledger,
     outcomes: ledger,
     simulation: { store: plans, usage },
@@ -72,7 +74,12 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     keyring: config.keyring,
     staff: config.staff,
     ...(config.portalBaseUrl !== undefined ? { portalBaseUrl: config.portalBaseUrl } : {}),
-    extensions: { disputes: ledger, statements: ledger.repository },
+    extensions: {
+      disputes: ledger,
+      statements: ledger.repository,
+      // Live spend reads what `spend` and `caps check` read, and the markers the ledger stream writes when an alert fires.
+      spend: { contracts: plans, usage, invoices, fired: new DynamoDbFiredAlertStore({ client: config.dynamoDb, tableName: config.engineTableName }) },
+    },
   };
 }
 

@@ -2,7 +2,8 @@
 // the stores and use cases the command line reads. The risk service, the plan
 // store, the invoice store and the ledger satisfy these as they are.
 import type { InvoiceStore } from '../billing/ports';
-import type { PlanStore } from '../plans/ports';
+import type { FiredAlertStore, PlanStore } from '../plans/ports';
+import type { ReportSpendDeps } from '../plans/report-spend';
 import type { SimulatePlansDeps } from '../plans/simulate-plans';
 import type { GatherRiskInputDeps } from '../risk/gather-risk-input';
 import type { ListRenewalTasksRequest, RenewalTaskView, ResolveRenewalTaskRequest } from '../risk/manage-renewal-tasks';
@@ -71,6 +72,16 @@ export interface ConsoleDisputes {
   listDisputes(query?: DisputeListQuery): Promise<DisputeRow[]>;
 }
 
+/**
+ * Live spend as `spend`, `caps check` and `invoice list` read it (the plan
+ * store, usage through the rollups, the invoice store), and the fired-alert
+ * markers the ledger stream writes.
+ */
+export interface ConsoleLiveSpend extends Omit<ReportSpendDeps, 'invoices' | 'now'> {
+  readonly invoices: Pick<InvoiceStore, 'listRecords' | 'getRecord' | 'getStatus'>;
+  readonly fired: Pick<FiredAlertStore, 'listFired'>;
+}
+
 /** The ledger's raw entries, read outcome by outcome for itemised statements (`invoice statement`). */
 export type ConsoleStatements = StatementLedger;
 
@@ -80,7 +91,7 @@ export type ConsoleStatements = StatementLedger;
  * is optional; the console shows a section only when its reader is wired.
  */
 export interface ConsoleExtensions {
-  readonly spend?: unknown;
+  readonly spend?: ConsoleLiveSpend;
   readonly disputes?: ConsoleDisputes;
   readonly statements?: ConsoleStatements;
 }

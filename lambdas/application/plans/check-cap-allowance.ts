@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { EngineError } from '../../domain/errors/engine-error';
 import { QuantitySchema, toDecimal } from '../../domain/money';
+import type { MoneyDecimal } from '../../domain/money/decimal';
+import type { Contract } from '../../domain/plans/contract-schema';
 import { formatMinorUnits } from '../../domain/money/format-money';
 import { minorUnitsFromDecimal } from '../../domain/money/minor-units';
 import { quantitiesByMetric } from '../../domain/rating/spend-alert-rules';
@@ -61,23 +63,11 @@ export async function checkCapAllowance(deps: ReportSpendDeps, input: CheckCapAl
   }
   const used = measured;
   const requested = toDecimal(parsed.quantity);
-  const caps = contract.caps ?? [];
-  const metricCap = caps.find((cap): cap is { metric: string; quantity: string } => 'metric' in cap && cap.metric === parsed.metric);
-  const spendCap = caps.find((cap): cap is { spend: string } => 'spend' in cap);
-  const reasons: string[] = [];
-  let metricCapView: CapAllowance['metricCap'] = null;
-  if (metricCap) {
-    const cap = toDecimal(metricCap.quantity);
-    const remaining = cap.gt(used) ? cap.minus(used) : toDecimal('0');
-    metricCapView = { cap: cap.toFixed(), remaining: remaining.toFixed() };
-    if (used.plus(requested).gt(cap)) reasons.push(`${parsed.metric} is capped at ${cap.toFixed()} this period: ${used.toFixed()} used, ${remaining.toFixed()} left`);
-  }
-  let spendCapView: CapAllowance['spendCap'] = null;
-  if (spendCap) {
-    const cap = minorUnitsFromDecimal(spendCap.spend, contract.currency);
-    spendCapView = { cap: formatMinorUnits(cap, contract.currency), spentToDate: formatMinorUnits(spend.draft.subtotal, contract.currency), currency: contract.currency };
-    if (spend.draft.subtotal >= cap) reasons.push(`spend is capped at ${spendCapView.cap} ${contract.currency} this period and ${spendCapView.spentToDate} is reached`);
-  }
+  const metric = metricCapStatus(contract, parsed.metric, used, requested);
+  const spendCap = spendCapStatus(contract, spend.draft.subtotal);
+  const reasons = [metric?.reason, spendCap?.reason].filter((reason): reason is string => reason !== null && reason !== undefined);
+  const metricCapView: CapAllowance['metricCap'] = metric ? metric.view : null;
+  const spendCapView: CapAllowance['spendCap'] = spendCap ? spendCap.view : null;
   return {
     allowed: reasons.length === 0,
     contractId: contract.contractId,
@@ -90,4 +80,30 @@ export async function checkCapAllowance(deps: ReportSpendDeps, input: CheckCapAl
     reason: reasons.length === 0 ? null : reasons.join('; '),
     asOf: now.toISOString(),
   };
+}
+
+/** A contract's cap on one metric against the quantity used and the quantity asked for; undefined without one. Why it refuses, or null. */
+export function metricCapStatus(
+  contract: Contract,
+  metric: string,
+  used: MoneyDecimal,
+  requested: MoneyDecimal,
+): { view: NonNullable<CapAllowance['metricCap']>; reason: string | null } | undefined {
+  const metricCap = (contract.caps ?? []).find((cap): cap is { metric: string; quantity: string } => 'metric' in cap && cap.metric === metric);
+  if (!metricCap) return undefined;
+  const cap = toDecimal(metricCap.quantity);
+  const remaining = cap.gt(used) ? cap.minus(used) : toDecimal('0');
+  const view = { cap: cap.toFixed(), remaining: remaining.toFixed() };
+  const reason = used.plus(requested).gt(cap) ? `${metric} is capped at ${cap.toFixed()} this period: ${used.toFixed()} used, ${remaining.toFixed()} left` : null;
+  return { view, reason };
+}
+
+/** A contract's spend cap against the rated charges to date (minor units); undefined without one. Why it refuses, or null. */
+export function spendCapStatus(contract: Contract, subtotal: bigint): { view: NonNullable<CapAllowance['spendCap']>; reason: string | null } | undefined {
+  const spendCap = (contract.caps ?? []).find((cap): cap is { spend: string } => 'spend' in cap);
+  if (!spendCap) return undefined;
+  const cap = minorUnitsFromDecimal(spendCap.spend, contract.currency);
+  const view = { cap: formatMinorUnits(cap, contract.currency), spentToDate: formatMinorUnits(subtotal, contract.currency), currency: contract.currency };
+  const reason = subtotal >= cap ? `spend is capped at ${view.cap} ${contract.currency} this period and ${view.spentToDate} is reached` : null;
+  return { view, reason };
 }

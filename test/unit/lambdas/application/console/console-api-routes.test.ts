@@ -183,6 +183,8 @@ describe('access', () => {
     expect(ROUTES.filter((route) => route.audience === 'portal').map((route) => route.pattern.join('/'))).toEqual([
       'portal/overview',
       'portal/contracts/:contractId/progress',
+      // Live spend: console-spend-routes.test.ts.
+      'portal/contracts/:contractId/spend',
       'portal/invoices/:invoiceId',
       'portal/invoices/:invoiceId/lines/:lineId/outcomes',
       // Statements and disputes: console-disputes-routes.test.ts.
