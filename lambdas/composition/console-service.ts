@@ -49,6 +49,8 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     eventBridge: config.eventBridge,
     eventBusName: config.eventBusName,
     ...(config.settings ? { settings: config.settings } : {}),
+    // Progress charts measure every period of the term (and the previous term's tail): through the rollups, not a scan per period.
+    usageRollups: { progress: { kind: 'stored' }, ledgerTableName: config.ledgerTableName },
     now,
   });
   const plans = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
