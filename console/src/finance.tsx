@@ -249,16 +249,14 @@ function LiveSpend({ api }: { api: Api }) {
           if (contractId === undefined) return <p>No contracts yet.</p>;
           return (
             <>
-              <label>
-                Contract{' '}
-                <select value={contractId} onChange={(event) => setChosen((event.target as HTMLSelectElement).value)}>
+              <label for="live-spend-contract">Contract</label>{' '}
+              <select id="live-spend-contract" value={contractId} onChange={(event) => setChosen((event.target as HTMLSelectElement).value)}>
                   {contracts.map((contract) => (
                     <option key={contract.contractId} value={contract.contractId}>
                       {contract.contractId} ({contract.customerId})
                     </option>
                   ))}
-                </select>
-              </label>
+              </select>
               <LiveSpendPanel api={api} contractId={contractId} />
             </>
           );
