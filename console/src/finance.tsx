@@ -251,11 +251,11 @@ function LiveSpend({ api }: { api: Api }) {
             <>
               <label for="live-spend-contract">Contract</label>{' '}
               <select id="live-spend-contract" value={contractId} onChange={(event) => setChosen((event.target as HTMLSelectElement).value)}>
-                  {contracts.map((contract) => (
-                    <option key={contract.contractId} value={contract.contractId}>
-                      {contract.contractId} ({contract.customerId})
-                    </option>
-                  ))}
+                {contracts.map((contract) => (
+                  <option key={contract.contractId} value={contract.contractId}>
+                    {contract.contractId} ({contract.customerId})
+                  </option>
+                ))}
               </select>
               <LiveSpendPanel api={api} contractId={contractId} />
             </>
