@@ -6,6 +6,7 @@
 // awsConsoleAccessFromEnv below).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbFiredAlertStore } from '../adapters/dynamodb/fired-alert-store';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
@@ -15,7 +16,7 @@ import type { RenewalRiskSettings } from '../application/risk/risk-settings';
 import { createConsoleAwsAuth } from './console-aws-auth';
 import { createLedgerService } from './ledger-service';
 import { createRiskService } from './risk-service';
-import { createUsageRollupService } from './usage-rollup-service';
+import { createUsageRollupService, type UsageRollupServiceConfig } from './usage-rollup-service';
 
 export interface ConsoleServiceConfig {
   readonly dynamoDb: DynamoDBClient;
@@ -28,12 +29,19 @@ export interface ConsoleServiceConfig {
   /** The portal page's absolute URL, for the links staff create. */
   readonly portalBaseUrl?: string;
   readonly settings?: Partial<RenewalRiskSettings>;
+  /**
+   * How far the usage rollups are trusted: 'stored' where the local stream
+   * reader records it, a settle lag behind now in AWS (as the close and the
+   * renewal check read them). @default { kind: 'stored' }
+   */
+  readonly usageRollupProgress?: UsageRollupServiceConfig['progress'];
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
 
 export function createConsoleService(config: ConsoleServiceConfig): ConsoleService {
   const now = config.now ?? (() => new Date());
+  const progress = config.usageRollupProgress ?? { kind: 'stored' as const };
   const ledger = createLedgerService({
     dynamoDb: config.dynamoDb,
     eventBridge: config.eventBridge,
@@ -50,7 +58,7 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     eventBusName: config.eventBusName,
     ...(config.settings ? { settings: config.settings } : {}),
     // Progress charts measure every period of the term (and the previous term's tail): through the rollups, not a scan per period.
-    usageRollups: { progress: { kind: 'stored' }, ledgerTableName: config.ledgerTableName },
+    usageRollups: { progress, ledgerTableName: config.ledgerTableName },
     now,
   });
   const plans = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
@@ -59,7 +67,7 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     engineTableName: config.engineTableName,
     ledgerTableName: config.ledgerTableName,
     ledger: ledger.repository,
-    progress: { kind: 'stored' },
+    progress,
   }).reader;
   const invoices = new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName);
   const stores: ConsoleStores = {
@@ -68,6 +76,7 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     invoices,
     rejected: ledger,
     outcomes: ledger,
+    catalog: new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName }),
     simulation: { store: plans, usage },
     now,
   };

@@ -28,6 +28,7 @@ import {
 } from './console-views';
 import { statementCsv } from '../billing/outcome-statement-csv';
 import { liveSpendView, portalLiveSpend } from './live-spend-view';
+import { isKnownCustomer } from './portal-customer';
 import { DisputeIdSchema, derivedDisputeId, MAX_OUTCOMES_PER_DISPUTE, OutcomeIdSchema } from '../../domain/disputes/dispute-request';
 import { DISPUTE_STATUSES } from '../../domain/ledger/outcome-disputes';
 import type { ConsoleDisputes, ConsoleExtensions, ConsoleLiveSpend, ConsoleStatements, ConsoleStores, PortalLinkKeyring, StaffAuthenticator, StaffIdentity } from './ports';
@@ -386,6 +387,8 @@ export const ROUTES: readonly Route[] = [
     audience: 'staff',
     run: async ({ request, service }) => {
       const body = parse(z.strictObject({ customerId: IdSchema, ttl: TtlSchema.optional() }), jsonBody(request), 'body');
+      // As `portal link`: a link for a customer the engine does not know would open an empty portal.
+      if (!(await isKnownCustomer({ catalog: service.stores.catalog, contracts: service.stores.plans }, body.customerId))) throw new ConsoleNotFoundError('customer', body.customerId);
       return ok(await createPortalLink({ keyring: service.keyring, portalBaseUrl: service.portalBaseUrl, now: service.stores.now }, { customerId: body.customerId, ttlSeconds: body.ttl ?? DEFAULT_PORTAL_LINK_TTL_SECONDS }));
     },
   },

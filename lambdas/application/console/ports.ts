@@ -13,7 +13,7 @@ import type { RejectedOutcome } from '../../domain/ledger/rejection';
 import type { RejectionCode } from '../../domain/ledger/rejection-codes';
 import type { NetOutcome } from '../../domain/ledger/net-outcomes';
 import type { UsageQuery } from '../../domain/ledger/summarize-usage';
-import type { Page } from '../ports';
+import type { CatalogRepository, Page } from '../ports';
 import type { StatementLedger } from '../billing/stream-outcome-statement';
 import type { DisputeListQuery, DisputeRow } from '../disputes/list-disputes';
 import type { DisputeScope, OpenDisputeResult } from '../disputes/open-dispute';
@@ -60,6 +60,8 @@ export interface ConsoleStores {
   readonly rejected: ConsoleRejectedOutcomes;
   /** The net outcomes behind a usage query (an invoice line traced to its outcomes). */
   readonly outcomes: { listNetOutcomes(query: UsageQuery): Promise<NetOutcome[]> };
+  /** The catalog's customers: a portal link is only made for a customer the engine knows. */
+  readonly catalog: Pick<CatalogRepository, 'readCatalog'>;
   /** The plan store and usage reader `simulate` replays contracts with. */
   readonly simulation: Omit<SimulatePlansDeps, 'now'>;
   readonly now: () => Date;
