@@ -77,7 +77,7 @@ export async function contractProgress(stores: ConsoleStores, contractId: string
   const contract = await contractOf(stores, contractId);
   const now = stores.now();
   // Only what the chart and the value summary read: usage per period, delivered values and invoices. Payment
-  // signals, disputes, feedback freshness are the risk score's, and reading them would cost the view a term-wide scan.
+  // signals, disputes and the ledger's freshness are the risk score's; the disputes alone cost a term-wide count.
   const { usage, invoices, catalog, settings } = stores.tasks.deps;
   const input = RiskAssessmentInputSchema.parse(
     await gatherRiskInput({ usage, settings, ...(invoices ? { invoices } : {}), ...(catalog ? { catalog } : {}) }, { contract, now }),
