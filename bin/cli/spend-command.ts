@@ -2,9 +2,9 @@
 // `invoice preview` gives for the same cutoff, commitment burn, prepaid
 // credits left and a stated forecast to period end.
 import { reportSpend } from '../../lambdas/application/plans/report-spend';
-import type { CurrencyCode } from '../../lambdas/domain/money/currencies';
 import { formatAmountWithCode } from '../../lambdas/domain/money/format-money';
-import { serializeAmount, serializeDraftInvoice } from '../../lambdas/domain/rating/draft-invoice';
+import { serializeDraftInvoice } from '../../lambdas/domain/rating/draft-invoice';
+import { serializeSpend } from '../../lambdas/domain/rating/serialize-spend';
 import type { SpendToDate } from '../../lambdas/domain/rating/spend-to-date';
 import { printJson } from './cli-io';
 import type { RegisterCommand } from './command-context';
@@ -12,38 +12,6 @@ import { formatFields, formatTable } from './format';
 import { formatDraftInvoice } from './invoice-command';
 import { runMapped, withPlanServices } from './plans-command';
 import { parseInstant } from './time-range';
-
-/** Spend to date, JSON-safe: the preview draft as `invoice preview --json` prints it, plus burn, credits and forecast. */
-export function serializeSpend(spend: SpendToDate) {
-  const currency: CurrencyCode = spend.draft.currency;
-  const amount = (minor: bigint) => serializeAmount(minor, currency);
-  return {
-    contractId: spend.draft.contractId,
-    customerId: spend.draft.customerId,
-    currency,
-    period: spend.draft.period,
-    usageAsOf: spend.draft.usageAsOf,
-    usage: spend.usage,
-    ratedToDate: { subtotal: amount(spend.draft.subtotal), total: amount(spend.draft.total) },
-    commitment: spend.commitment
-      ? {
-          trueUp: spend.commitment.trueUp,
-          committed: amount(spend.commitment.committed),
-          burned: amount(spend.commitment.burned),
-          remaining: amount(spend.commitment.remaining),
-          burnedPercent: spend.commitment.burnedPercent,
-        }
-      : null,
-    creditsLeft: spend.creditsLeft === null ? null : amount(spend.creditsLeft),
-    forecast: {
-      rule: spend.forecast.rule,
-      elapsedPercent: spend.forecast.elapsedPercent,
-      subtotal: amount(spend.forecast.subtotal),
-      total: amount(spend.forecast.total),
-    },
-    preview: serializeDraftInvoice(spend.draft),
-  };
-}
 
 function formatSpend(spend: SpendToDate): string {
   const withCode = (minor: bigint) => formatAmountWithCode(minor, spend.draft.currency);

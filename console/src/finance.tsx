@@ -1,10 +1,12 @@
-// Finance: contracts and their plans, invoices (each opens its explanation),
+// Finance: contracts and their plans, a contract's live spend (alerts, caps,
+// threshold invoices), invoices (each opens its explanation),
 // rejected outcomes by code, and a plan simulation as a chart and table of
 // current against proposed revenue per contract.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from './api';
 import { Chart, plotted } from './chart';
 import { groupDigits, money } from './format';
+import { LiveSpendPanel } from './live-spend';
 import { Status } from './status';
 import type { ContractSummary, InvoiceSummary, RejectedGroups, SimulationRow } from './types';
 import { useLoad } from './use-load';
@@ -235,15 +237,45 @@ function Simulation({ api }: { api: Api }) {
   );
 }
 
+function LiveSpend({ api }: { api: Api }) {
+  const [loaded] = useLoad(() => api.get<{ contracts: ContractSummary[] }>('/api/contracts'), []);
+  const [chosen, setChosen] = useState<string | undefined>();
+  return (
+    <section aria-labelledby="live-spend-heading">
+      <h2 id="live-spend-heading">Live spend, alerts, caps and threshold invoices</h2>
+      <Status loaded={loaded}>
+        {({ contracts }) => {
+          const contractId = chosen ?? contracts[0]?.contractId;
+          if (contractId === undefined) return <p>No contracts yet.</p>;
+          return (
+            <>
+              <label for="live-spend-contract">Contract</label>{' '}
+              <select id="live-spend-contract" value={contractId} onChange={(event) => setChosen((event.target as HTMLSelectElement).value)}>
+                {contracts.map((contract) => (
+                  <option key={contract.contractId} value={contract.contractId}>
+                    {contract.contractId} ({contract.customerId})
+                  </option>
+                ))}
+              </select>
+              <LiveSpendPanel api={api} contractId={contractId} />
+            </>
+          );
+        }}
+      </Status>
+    </section>
+  );
+}
+
 export function Finance({ api }: { api: Api }) {
   return (
     <>
       <Contracts api={api} />
+      <LiveSpend api={api} />
       <Invoices api={api} />
       <Rejected api={api} />
       <Simulation api={api} />
       <p class="muted">
-        Disputes are on the <a href="#/disputes">disputes page</a>. Live spend, thresholds and caps appear here as the engine records them.
+        Disputes are on the <a href="#/disputes">disputes page</a>.
       </p>
     </>
   );

@@ -1,6 +1,7 @@
 // The customer portal: for the one customer its link names, outcomes
 // delivered against the target over time, the value delivered and the price
-// paid, spend against the commitment, and the invoices with their itemised
+// paid, spend against the commitment, this period's spend against the
+// commitment and caps with the alerts that fired, and the invoices with their itemised
 // outcome statements, from which outcomes are disputed; and the customer's
 // disputes with their decisions.
 import { useEffect, useState } from 'preact/hooks';
@@ -9,6 +10,7 @@ import { PortalDisputes } from './disputes';
 import { InvoiceTable } from './finance';
 import { minorToDecimal, groupDigits, money } from './format';
 import { InvoiceView } from './invoice-view';
+import { LiveSpendPanel } from './live-spend';
 import { ProgressChart } from './progress-chart';
 import { Status } from './status';
 import type { ContractProgress, PortalOverview } from './types';
@@ -91,6 +93,7 @@ export function PortalApp({ api, hasLink }: { api: Api; hasLink: boolean }) {
                     <ProgressChart progress={contract.progress} title={`Outcomes delivered against your target, ${contract.contractId}`} />
                     <ValueAndPrice progress={contract.progress} />
                     <SpendAgainstCommitment progress={contract.progress} />
+                    <LiveSpendPanel api={api} contractId={contract.contractId} portal />
                   </section>
                 ))}
                 <section aria-labelledby="portal-invoices">

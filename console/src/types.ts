@@ -208,3 +208,64 @@ export interface PortalOverview {
   contracts: (ContractSummary & { progress: ContractProgress })[];
   invoices: InvoiceSummary[];
 }
+
+export interface SpendLine {
+  chargeId: string;
+  description: string;
+  metric: string | null;
+  quantity: string;
+  amount: Amount;
+  creditApplied: Amount;
+  amountDue: Amount;
+}
+
+export interface AlertLevel {
+  thresholdId: string;
+  kind: 'usage' | 'spend' | 'credits' | 'cap';
+  description: string;
+  configured: boolean;
+  reachedNow: boolean;
+  firedAt: string | null;
+  published: boolean | null;
+}
+
+export interface CapStatus {
+  thresholdId: string;
+  kind: 'metric' | 'spend';
+  metric: string | null;
+  cap: string;
+  usedToDate: string;
+  remaining: string;
+  currency: string | null;
+  allowsMore: boolean;
+  reason: string | null;
+}
+
+/** `GET /api/contracts/<id>/spend`: the open period as `outcome-engine spend` reports it, with alerts, caps and threshold invoices. */
+export type LiveSpend =
+  | {
+      contractId: string;
+      customerId: string;
+      open: true;
+      periodId: string;
+      asOf: string;
+      spend: {
+        currency: string;
+        period: { id: string; startDate: string; endDate: string };
+        usage: { chargeId: string; metric: string; quantity: string }[];
+        ratedToDate: { subtotal: Amount; total: Amount };
+        commitment: { trueUp: string; committed: Amount; burned: Amount; remaining: Amount; burnedPercent: string | null } | null;
+        creditsLeft: Amount | null;
+        forecast: { rule: string; elapsedPercent: string; subtotal: Amount; total: Amount };
+        preview: { lines: SpendLine[]; commitmentTrueUp: SpendLine | null; total: Amount };
+      };
+      alerts: AlertLevel[];
+      caps: CapStatus[];
+      thresholdInvoicing: {
+        threshold: Amount;
+        invoices: { invoiceRecordId: string; sequence: number; total: Amount; status: string | null }[];
+        billed: Amount;
+        unbilled: Amount;
+      } | null;
+    }
+  | { contractId: string; customerId: string; open: false; asOf: string; message: string };

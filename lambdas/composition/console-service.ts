@@ -6,6 +6,8 @@
 // awsConsoleAccessFromEnv below).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
+import { DynamoDbFiredAlertStore } from '../adapters/dynamodb/fired-alert-store';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import type { ConsoleService } from '../application/console/console-routes';
@@ -14,7 +16,7 @@ import type { RenewalRiskSettings } from '../application/risk/risk-settings';
 import { createConsoleAwsAuth } from './console-aws-auth';
 import { createLedgerService } from './ledger-service';
 import { createRiskService } from './risk-service';
-import { createUsageRollupService } from './usage-rollup-service';
+import { createUsageRollupService, type UsageRollupServiceConfig } from './usage-rollup-service';
 
 export interface ConsoleServiceConfig {
   readonly dynamoDb: DynamoDBClient;
@@ -27,12 +29,19 @@ export interface ConsoleServiceConfig {
   /** The portal page's absolute URL, for the links staff create. */
   readonly portalBaseUrl?: string;
   readonly settings?: Partial<RenewalRiskSettings>;
+  /**
+   * How far the usage rollups are trusted: 'stored' where the local stream
+   * reader records it, a settle lag behind now in AWS (as the close and the
+   * renewal check read them). @default { kind: 'stored' }
+   */
+  readonly usageRollupProgress?: UsageRollupServiceConfig['progress'];
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
 
 export function createConsoleService(config: ConsoleServiceConfig): ConsoleService {
   const now = config.now ?? (() => new Date());
+  const progress = config.usageRollupProgress ?? { kind: 'stored' as const };
   const ledger = createLedgerService({
     dynamoDb: config.dynamoDb,
     eventBridge: config.eventBridge,
@@ -48,6 +57,8 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     eventBridge: config.eventBridge,
     eventBusName: config.eventBusName,
     ...(config.settings ? { settings: config.settings } : {}),
+    // Progress charts measure every period of the term (and the previous term's tail): through the rollups, not a scan per period.
+    usageRollups: { progress, ledgerTableName: config.ledgerTableName },
     now,
   });
   const plans = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
@@ -56,14 +67,16 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     engineTableName: config.engineTableName,
     ledgerTableName: config.ledgerTableName,
     ledger: ledger.repository,
-    progress: { kind: 'stored' },
+    progress,
   }).reader;
+  const invoices = new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName);
   const stores: ConsoleStores = {
     tasks,
     plans,
-    invoices: new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName),
+    invoices,
     rejected: ledger,
     outcomes: ledger,
+    catalog: new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName }),
     simulation: { store: plans, usage },
     now,
   };
@@ -72,7 +85,12 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     keyring: config.keyring,
     staff: config.staff,
     ...(config.portalBaseUrl !== undefined ? { portalBaseUrl: config.portalBaseUrl } : {}),
-    extensions: { disputes: ledger, statements: ledger.repository },
+    extensions: {
+      disputes: ledger,
+      statements: ledger.repository,
+      // Live spend reads what `spend` and `caps check` read, and the markers the ledger stream writes when an alert fires.
+      spend: { contracts: plans, usage, invoices, fired: new DynamoDbFiredAlertStore({ client: config.dynamoDb, tableName: config.engineTableName }) },
+    },
   };
 }
 

@@ -21,6 +21,8 @@ export const ConsoleApiEnvSchema = z.object({
   EVENT_BUS_NAME: z.string().min(1),
   /** The portal page's absolute URL (CloudFront), for links staff create. */
   PORTAL_BASE_URL: z.url().optional(),
+  /** Usage rollups trusted up to this many minutes before now (as the close and the renewal check trust them); unset: the raw ledger. */
+  USAGE_ROLLUP_SETTLE_MINUTES: z.coerce.number().int().min(1).optional(),
 });
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
@@ -109,6 +111,10 @@ function deployedService(): ConsoleService {
     engineTableName: env.ENGINE_TABLE_NAME,
     ...access,
     ...(env.PORTAL_BASE_URL !== undefined ? { portalBaseUrl: env.PORTAL_BASE_URL } : {}),
+    // No stream reader records rollup progress in AWS: the cells are trusted up to the settle lag, as the close does.
+    ...(env.USAGE_ROLLUP_SETTLE_MINUTES !== undefined
+      ? { usageRollupProgress: { kind: 'settle-lag' as const, now: () => new Date(), settleLagMs: env.USAGE_ROLLUP_SETTLE_MINUTES * 60_000 } }
+      : {}),
     settings: renewalRiskSettingsFromEnv(process.env),
   });
   return deployed;

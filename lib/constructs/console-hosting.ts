@@ -35,6 +35,7 @@ import { CfnRotationSchedule } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { RENEWAL_PARTITION_PREFIX, type TableDesign } from '../../lambdas/adapters/dynamodb/table-design';
 import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { USAGE_ROLLUP_SETTLE_MINUTES } from '../config/handler-settings';
 import type { StageConfig } from '../config/stage-config';
 import { acknowledgeRules } from './acknowledge-rule';
 import { DesignedTable } from './designed-table';
@@ -392,6 +393,8 @@ export class ConsoleHosting extends Construct {
     apiFn.function.addEnvironment('STAFF_USER_POOL_ID', props.staffUserPool.userPoolId);
     apiFn.function.addEnvironment('STAFF_USER_POOL_CLIENT_ID', this.staffClient.userPoolClientId);
     apiFn.function.addEnvironment('CONSOLE_URL', this.consoleUrl);
+    // Progress charts and live spend read usage through the rollups, trusted as far as the close trusts them.
+    apiFn.function.addEnvironment('USAGE_ROLLUP_SETTLE_MINUTES', String(USAGE_ROLLUP_SETTLE_MINUTES));
 
     // Hashed assets are immutable (a new build has new names); the HTML pages
     // (at any depth) and the config are revalidated on every load. Old assets are kept (no

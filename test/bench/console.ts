@@ -3,7 +3,8 @@
 // catalog, plans and contracts, records a month of outcomes for acme, closes
 // a period into an invoice, then times every API call a view makes (the
 // renewal board, a contract's progress chart, finance's lists, an invoice
-// explained and a line's outcomes, the portal overview) and the page itself.
+// explained and a line's outcomes, a contract's live spend, the portal
+// overview and its per-contract chart and spend) and the page itself.
 // Prints the median, fastest and slowest over BENCH_RUNS calls each, after one
 // untimed call. The goal: every view shows its data within 1 s.
 //
@@ -63,7 +64,10 @@ try {
     ['finance: rejected', 'api/rejected', staff],
     ['invoice explained', `api/invoices/${enc(invoiceId)}`, staff],
     ['invoice line outcomes', `api/invoices/${enc(invoiceId)}/lines/resolutions/outcomes`, staff],
+    ['finance: a contract live spend', 'api/contracts/ctr-acme-2026/spend', staff],
     ['portal overview', 'api/portal/overview', portal],
+    ['portal: a contract chart', 'api/portal/contracts/ctr-acme-2026/progress', portal],
+    ['portal: a contract live spend', 'api/portal/contracts/ctr-acme-2026/spend', portal],
   ];
   const rows: string[] = [];
   for (const [label, path, headers] of routes) {

@@ -7,10 +7,12 @@
 // portal for one customer shows only that customer, and axe-core finds no
 // serious or critical violation on any view. The portal disputes one outcome
 // of its itemised statement, and the dispute appears on the staff disputes
-// page, where finance decides it. Screenshots of each view are written to
+// page, where finance decides it. Finance's live spend and the portal's spend
+// panel show the figures `outcome-engine spend` reports for a contract with
+// an alert that fired. Screenshots of each view are written to
 // docs/screenshots/.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +29,14 @@ import { DynamoDbRenewalTaskStore } from '../../lambdas/adapters/dynamodb/task-s
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
 import { packageRoot } from '../../lib/local/package-root';
+import { SEED_PLANS_DIR } from '../../lib/local/seed-plans';
+import { groupDigits } from '../../console/src/format';
 import { riskContract } from '../support/risk-test-kit';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CONTRACT = 'ctr-console-risk';
+/** The seeded contract whose open period (2026-08-15 .. 2026-09-15) the live-spend panels show, with an alert and a cap. */
+const SPEND_CONTRACT = 'ctr-acme-2026';
 const TASK_ID = `${CONTRACT}#2026-01-01#120d`;
 const SCREENSHOTS = join(packageRoot(), 'docs', 'screenshots');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -133,6 +139,20 @@ describe('console and portal in headless Chromium', () => {
     invoiceId = closed.closed[0]?.invoiceRecordId ?? '';
     expect(invoiceId).toMatch(/^oe:ctr-console-risk:2026-08:r/);
 
+    // Acme's seeded contract with a usage alert at 2 resolutions and a cap; three tickets in its open period fire the alert.
+    const withAlerts = join(dataDir, 'acme-contract-alerts.yaml');
+    writeFileSync(
+      withAlerts,
+      `${readFileSync(join(SEED_PLANS_DIR, 'acme-contract.yaml'), 'utf8')}\nalerts:\n  usage:\n    - metric: resolutions\n      levels: [2, 50]\ncaps:\n  - metric: resolutions\n    quantity: "100"\n`,
+      'utf8',
+    );
+    await cli(['contracts', 'load', withAlerts, '--no-announce']);
+    const september = new EventBridgeClient({ endpoint: engine.url, region: engine.region, credentials: LOCAL_CREDENTIALS });
+    const sent = await september.send(new PutEventsCommand({ Entries: ['01', '02', '03'].map((day) => outcome(`ticket-09-${day}`, 'ticket.resolved', `2026-09-${day}T09:00:00Z`)) }));
+    expect(sent.FailedEntryCount).toBe(0);
+    september.destroy();
+    await engine.drain();
+
     mkdirSync(SCREENSHOTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
   }, 240_000);
@@ -188,6 +208,35 @@ describe('console and portal in headless Chromium', () => {
     await page.getByRole('heading', { name: 'Contracts and plans' }).waitFor({ timeout: WAIT_MS });
     await page.getByRole('link', { name: invoiceId }).waitFor({ timeout: WAIT_MS });
     expect(await page.locator('table').first().textContent()).toContain(CONTRACT);
+
+    // Live spend of acme's open period: the chart drawn, its numbers those of `outcome-engine spend`, the alert fired.
+    const spend = JSON.parse(await cli(['spend', '--contract', SPEND_CONTRACT, '--json'])) as { ratedToDate: { subtotal: { decimal: string } }; forecast: { subtotal: { decimal: string } }; usage: { metric: string; quantity: string }[] };
+    expect(spend.usage.find((row) => row.metric === 'resolutions')?.quantity).toBe('3');
+    await page.getByLabel('Contract', { exact: true }).selectOption(SPEND_CONTRACT);
+    const panel = page.locator(`section[aria-labelledby="live-spend-${SPEND_CONTRACT}"]`);
+    await panel.locator('td[data-figure="rated to date"]').waitFor({ timeout: WAIT_MS });
+    expect(await panel.locator('td[data-figure="rated to date"]').textContent()).toBe(`${groupDigits(spend.ratedToDate.subtotal.decimal)} USD`);
+    expect(await panel.locator('td[data-figure="forecast at period end"]').textContent()).toBe(`${groupDigits(spend.forecast.subtotal.decimal)} USD`);
+    expect(await panel.locator('[data-figure="usage:resolutions"]').textContent()).toBe('3');
+    await expect.poll(() => panel.locator('canvas').evaluate((element) => {
+              const canvas = element as unknown as Canvas;
+              return canvas.width > 0 && canvas.toDataURL().length > 3_000;
+            }), { timeout: WAIT_MS }).toBe(true);
+    expect(await panel.getByRole('table', { name: 'Caps (as `caps check` answers now)' }).textContent()).toContain('resolutions: 100');
+    // The ledger stream fires the alert within a poll or two; the panel shows it once fired (reloading finance to read it again).
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.getByLabel('Contract', { exact: true }).selectOption(SPEND_CONTRACT);
+          const levels = panel.getByRole('table', { name: 'Alert and cap levels this period' });
+          await levels.waitFor({ timeout: WAIT_MS });
+          return (await levels.getByRole('row', { name: /resolutions at 2 / }).textContent()) ?? '';
+        },
+        { timeout: 60_000, interval: 2_000 },
+      )
+      .toMatch(/yes2026-09-04T/);
+    expect(await panel.getByRole('table', { name: 'Alert and cap levels this period' }).getByRole('row', { name: /resolutions at 50 / }).textContent()).toContain('not fired');
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'finance.png'), fullPage: true });
 
@@ -204,7 +253,7 @@ describe('console and portal in headless Chromium', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'invoice.png'), fullPage: true });
     await page.close();
-  });
+  }, 120_000);
 
   it("the portal for one customer shows that customer's contracts and invoices and nobody else's", async () => {
     const link = JSON.parse(await cli(['portal', 'link', '--customer', 'acme', '--ttl', '1d', '--json'])) as { url: string };
@@ -218,6 +267,14 @@ describe('console and portal in headless Chromium', () => {
     // kaisha's seeded contract is in the same engine; the portal never shows it.
     expect(text).not.toContain('kaisha');
     expect(text).not.toMatch(/checkpoint/i);
+    // This period's spend for acme's contract: the same figure as `spend`, and the alert that fired for it (never the levels that did not).
+    const spend = JSON.parse(await cli(['spend', '--contract', SPEND_CONTRACT, '--json'])) as { ratedToDate: { subtotal: { decimal: string } } };
+    const panel = page.locator(`section[aria-labelledby="live-spend-${SPEND_CONTRACT}"]`);
+    await panel.locator('td[data-figure="rated to date"]').waitFor({ timeout: WAIT_MS });
+    expect(await panel.locator('td[data-figure="rated to date"]').textContent()).toBe(`${groupDigits(spend.ratedToDate.subtotal.decimal)} USD`);
+    const fired = await panel.getByRole('table', { name: 'Alerts that fired this period' }).textContent();
+    expect(fired).toContain('resolutions at 2');
+    expect(fired).not.toContain('resolutions at 50');
     await expect.poll(() => page.locator('canvas').first().evaluate((element) => {
               // Something was drawn: an empty canvas encodes to a short PNG.
               const canvas = element as unknown as Canvas;

@@ -242,6 +242,7 @@ export function consoleFixture(): Fixture {
         return [outcome(`${query.customerId}-t1`, query.customerId), outcome(`${query.customerId}-t2`, query.customerId)];
       },
     },
+    catalog: { readCatalog: async () => ({ metrics: [], customers: [{ customerId: 'acme' }, { customerId: 'globex' }] }) as never },
     simulation: { store: plans, usage: { measure: async () => '0' } as never },
     now: () => NOW,
   };

@@ -65,7 +65,7 @@ export interface ClosePeriodResult {
 }
 
 /** The period's threshold invoices, in sequence order (records `<periodId>-threshold-<n>`). */
-export async function listThresholdRecords(invoices: InvoiceStore, contractId: string, periodId: string): Promise<InvoiceRecord[]> {
+export async function listThresholdRecords(invoices: Pick<InvoiceStore, 'getRecord'>, contractId: string, periodId: string): Promise<InvoiceRecord[]> {
   const records: InvoiceRecord[] = [];
   for (let sequence = 1; ; sequence += 1) {
     const record = await invoices.getRecord(contractId, thresholdInvoicePeriodId(periodId, sequence));

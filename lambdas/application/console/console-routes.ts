@@ -27,9 +27,11 @@ import {
   statementView,
 } from './console-views';
 import { statementCsv } from '../billing/outcome-statement-csv';
+import { liveSpendView, portalLiveSpend } from './live-spend-view';
+import { isKnownCustomer } from './portal-customer';
 import { DisputeIdSchema, derivedDisputeId, MAX_OUTCOMES_PER_DISPUTE, OutcomeIdSchema } from '../../domain/disputes/dispute-request';
 import { DISPUTE_STATUSES } from '../../domain/ledger/outcome-disputes';
-import type { ConsoleDisputes, ConsoleExtensions, ConsoleStatements, ConsoleStores, PortalLinkKeyring, StaffAuthenticator, StaffIdentity } from './ports';
+import type { ConsoleDisputes, ConsoleExtensions, ConsoleLiveSpend, ConsoleStatements, ConsoleStores, PortalLinkKeyring, StaffAuthenticator, StaffIdentity } from './ports';
 
 export interface ConsoleService {
   readonly stores: ConsoleStores;
@@ -126,6 +128,21 @@ const progressRoute = (audience: Caller['kind']): Route['run'] => async ({ param
   const progress = await contractProgress(service.stores, contractId);
   // Checkpoint scores are the seller's view of the renewal; the customer sees its own progress only.
   return ok(audience === 'staff' ? { ...progress, checkpoints: await checkpointMarks(service.stores, progress) } : progress);
+};
+
+function liveSpendOf(service: ConsoleService): ConsoleLiveSpend {
+  const spend = service.extensions?.spend;
+  if (!spend) throw new ConsoleNotFoundError('capability', 'live spend');
+  return spend;
+}
+
+const spendRoute = (audience: Caller['kind']): Route['run'] => async ({ params, request, service, caller }) => {
+  parse(NoQuery, request.query, 'query');
+  const contractId = parse(IdSchema, params.contractId, 'contract id');
+  await contractInScope(service, contractId, caller);
+  const view = await liveSpendView({ ...liveSpendOf(service), now: service.stores.now }, contractId);
+  // Alert levels that have not fired are the seller's settings; the customer sees what fired for it.
+  return ok(audience === 'staff' ? view : portalLiveSpend(view));
 };
 
 const invoiceRoute: Route['run'] = async ({ params, service, caller }) => {
@@ -253,6 +270,7 @@ export const ROUTES: readonly Route[] = [
     },
   },
   { method: 'GET', pattern: ['contracts', ':contractId', 'progress'], audience: 'staff', run: progressRoute('staff') },
+  { method: 'GET', pattern: ['contracts', ':contractId', 'spend'], audience: 'staff', run: spendRoute('staff') },
   {
     method: 'GET',
     pattern: ['invoices'],
@@ -369,6 +387,8 @@ export const ROUTES: readonly Route[] = [
     audience: 'staff',
     run: async ({ request, service }) => {
       const body = parse(z.strictObject({ customerId: IdSchema, ttl: TtlSchema.optional() }), jsonBody(request), 'body');
+      // As `portal link`: a link for a customer the engine does not know would open an empty portal.
+      if (!(await isKnownCustomer({ catalog: service.stores.catalog, contracts: service.stores.plans }, body.customerId))) throw new ConsoleNotFoundError('customer', body.customerId);
       return ok(await createPortalLink({ keyring: service.keyring, portalBaseUrl: service.portalBaseUrl, now: service.stores.now }, { customerId: body.customerId, ttlSeconds: body.ttl ?? DEFAULT_PORTAL_LINK_TTL_SECONDS }));
     },
   },
@@ -383,6 +403,7 @@ export const ROUTES: readonly Route[] = [
     },
   },
   { method: 'GET', pattern: ['portal', 'contracts', ':contractId', 'progress'], audience: 'portal', run: progressRoute('portal') },
+  { method: 'GET', pattern: ['portal', 'contracts', ':contractId', 'spend'], audience: 'portal', run: spendRoute('portal') },
   { method: 'GET', pattern: ['portal', 'invoices', ':invoiceId'], audience: 'portal', run: invoiceRoute },
   { method: 'GET', pattern: ['portal', 'invoices', ':invoiceId', 'lines', ':lineId', 'outcomes'], audience: 'portal', run: lineOutcomesRoute },
   { method: 'GET', pattern: ['portal', 'invoices', ':invoiceId', 'statement'], audience: 'portal', run: statementRoute },

@@ -76,7 +76,12 @@ async function contractOf(stores: ConsoleStores, contractId: string): Promise<Co
 export async function contractProgress(stores: ConsoleStores, contractId: string): Promise<ContractProgress> {
   const contract = await contractOf(stores, contractId);
   const now = stores.now();
-  const input = RiskAssessmentInputSchema.parse(await gatherRiskInput(stores.tasks.deps, { contract, now }));
+  // Only what the chart and the value summary read: usage per period, delivered values and invoices. Payment
+  // signals, disputes and the ledger's freshness are the risk score's; the disputes alone cost a term-wide count.
+  const { usage, invoices, catalog, settings } = stores.tasks.deps;
+  const input = RiskAssessmentInputSchema.parse(
+    await gatherRiskInput({ usage, settings, ...(invoices ? { invoices } : {}), ...(catalog ? { catalog } : {}) }, { contract, now }),
+  );
   const nowMs = now.getTime();
   const zone = input.contract.timeZone;
   const startMs = (date: string) => DateTime.fromISO(date, { zone }).toMillis();

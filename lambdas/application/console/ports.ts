@@ -2,7 +2,8 @@
 // the stores and use cases the command line reads. The risk service, the plan
 // store, the invoice store and the ledger satisfy these as they are.
 import type { InvoiceStore } from '../billing/ports';
-import type { PlanStore } from '../plans/ports';
+import type { FiredAlertStore, PlanStore } from '../plans/ports';
+import type { ReportSpendDeps } from '../plans/report-spend';
 import type { SimulatePlansDeps } from '../plans/simulate-plans';
 import type { GatherRiskInputDeps } from '../risk/gather-risk-input';
 import type { ListRenewalTasksRequest, RenewalTaskView, ResolveRenewalTaskRequest } from '../risk/manage-renewal-tasks';
@@ -12,7 +13,7 @@ import type { RejectedOutcome } from '../../domain/ledger/rejection';
 import type { RejectionCode } from '../../domain/ledger/rejection-codes';
 import type { NetOutcome } from '../../domain/ledger/net-outcomes';
 import type { UsageQuery } from '../../domain/ledger/summarize-usage';
-import type { Page } from '../ports';
+import type { CatalogRepository, Page } from '../ports';
 import type { StatementLedger } from '../billing/stream-outcome-statement';
 import type { DisputeListQuery, DisputeRow } from '../disputes/list-disputes';
 import type { DisputeScope, OpenDisputeResult } from '../disputes/open-dispute';
@@ -59,6 +60,8 @@ export interface ConsoleStores {
   readonly rejected: ConsoleRejectedOutcomes;
   /** The net outcomes behind a usage query (an invoice line traced to its outcomes). */
   readonly outcomes: { listNetOutcomes(query: UsageQuery): Promise<NetOutcome[]> };
+  /** The catalog's customers: a portal link is only made for a customer the engine knows. */
+  readonly catalog: Pick<CatalogRepository, 'readCatalog'>;
   /** The plan store and usage reader `simulate` replays contracts with. */
   readonly simulation: Omit<SimulatePlansDeps, 'now'>;
   readonly now: () => Date;
@@ -71,6 +74,16 @@ export interface ConsoleDisputes {
   listDisputes(query?: DisputeListQuery): Promise<DisputeRow[]>;
 }
 
+/**
+ * Live spend as `spend`, `caps check` and `invoice list` read it (the plan
+ * store, usage through the rollups, the invoice store), and the fired-alert
+ * markers the ledger stream writes.
+ */
+export interface ConsoleLiveSpend extends Omit<ReportSpendDeps, 'invoices' | 'now'> {
+  readonly invoices: Pick<InvoiceStore, 'listRecords' | 'getRecord' | 'getStatus'>;
+  readonly fired: Pick<FiredAlertStore, 'listFired'>;
+}
+
 /** The ledger's raw entries, read outcome by outcome for itemised statements (`invoice statement`). */
 export type ConsoleStatements = StatementLedger;
 
@@ -80,7 +93,7 @@ export type ConsoleStatements = StatementLedger;
  * is optional; the console shows a section only when its reader is wired.
  */
 export interface ConsoleExtensions {
-  readonly spend?: unknown;
+  readonly spend?: ConsoleLiveSpend;
   readonly disputes?: ConsoleDisputes;
   readonly statements?: ConsoleStatements;
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { EngineError } from '../../domain/errors/engine-error';
 import { QuantitySchema, toDecimal } from '../../domain/money';
+import type { MoneyDecimal } from '../../domain/money/decimal';
+import type { Contract } from '../../domain/plans/contract-schema';
 import { formatMinorUnits } from '../../domain/money/format-money';
 import { metricCapsOf, spendCapOf } from '../../domain/rating/apply-caps';
 import { quantitiesByMetric } from '../../domain/rating/spend-alert-rules';
@@ -11,8 +13,7 @@ import { reportSpend, type ReportSpendDeps } from './report-spend';
 // open period's spend through the rollups, so a producer can stop serving at
 // a contract's cap. A metric cap allows N when the quantity to date plus N
 // stays within it; a spend cap allows while the rated charges to date are
-// below it (the price of N more depends on tiers and is not estimated here);
-// rating limits the spend to the cap, so a reached cap reads as equal to it.
+// below it (the price of N more depends on tiers and is not estimated here).
 
 export const CheckCapAllowanceInputSchema = z.strictObject({
   contractId: z.string().min(1).max(128),
@@ -62,23 +63,11 @@ export async function checkCapAllowance(deps: ReportSpendDeps, input: CheckCapAl
   }
   const used = measured;
   const requested = toDecimal(parsed.quantity);
-  // The caps as rating reads them (apply-caps.ts).
-  const metricCap = metricCapsOf(contract.caps).get(parsed.metric);
-  const spendCap = spendCapOf(contract.caps, contract.currency);
-  const reasons: string[] = [];
-  let metricCapView: CapAllowance['metricCap'] = null;
-  if (metricCap !== undefined) {
-    const cap = metricCap;
-    const remaining = cap.gt(used) ? cap.minus(used) : toDecimal('0');
-    metricCapView = { cap: cap.toFixed(), remaining: remaining.toFixed() };
-    if (used.plus(requested).gt(cap)) reasons.push(`${parsed.metric} is capped at ${cap.toFixed()} this period: ${used.toFixed()} used, ${remaining.toFixed()} left`);
-  }
-  let spendCapView: CapAllowance['spendCap'] = null;
-  if (spendCap !== undefined) {
-    const cap = spendCap;
-    spendCapView = { cap: formatMinorUnits(cap, contract.currency), spentToDate: formatMinorUnits(spend.draft.subtotal, contract.currency), currency: contract.currency };
-    if (spend.draft.subtotal >= cap) reasons.push(`spend is capped at ${spendCapView.cap} ${contract.currency} this period and ${spendCapView.spentToDate} is reached`);
-  }
+  const metric = metricCapStatus(contract, parsed.metric, used, requested);
+  const spendCap = spendCapStatus(contract, spend.draft.subtotal);
+  const reasons = [metric?.reason, spendCap?.reason].filter((reason): reason is string => reason !== null && reason !== undefined);
+  const metricCapView: CapAllowance['metricCap'] = metric ? metric.view : null;
+  const spendCapView: CapAllowance['spendCap'] = spendCap ? spendCap.view : null;
   return {
     allowed: reasons.length === 0,
     contractId: contract.contractId,
@@ -91,4 +80,29 @@ export async function checkCapAllowance(deps: ReportSpendDeps, input: CheckCapAl
     reason: reasons.length === 0 ? null : reasons.join('; '),
     asOf: now.toISOString(),
   };
+}
+
+/** A contract's cap on one metric against the quantity used and the quantity asked for; undefined without one. Why it refuses, or null. */
+export function metricCapStatus(
+  contract: Contract,
+  metric: string,
+  used: MoneyDecimal,
+  requested: MoneyDecimal,
+): { view: NonNullable<CapAllowance['metricCap']>; reason: string | null } | undefined {
+  // The caps as rating reads them (apply-caps.ts).
+  const cap = metricCapsOf(contract.caps).get(metric);
+  if (cap === undefined) return undefined;
+  const remaining = cap.gt(used) ? cap.minus(used) : toDecimal('0');
+  const view = { cap: cap.toFixed(), remaining: remaining.toFixed() };
+  const reason = used.plus(requested).gt(cap) ? `${metric} is capped at ${cap.toFixed()} this period: ${used.toFixed()} used, ${remaining.toFixed()} left` : null;
+  return { view, reason };
+}
+
+/** A contract's spend cap against the rated charges to date (minor units); undefined without one. Why it refuses, or null. */
+export function spendCapStatus(contract: Contract, subtotal: bigint): { view: NonNullable<CapAllowance['spendCap']>; reason: string | null } | undefined {
+  const cap = spendCapOf(contract.caps, contract.currency);
+  if (cap === undefined) return undefined;
+  const view = { cap: formatMinorUnits(cap, contract.currency), spentToDate: formatMinorUnits(subtotal, contract.currency), currency: contract.currency };
+  const reason = subtotal >= cap ? `spend is capped at ${view.cap} ${contract.currency} this period and ${view.spentToDate} is reached` : null;
+  return { view, reason };
 }

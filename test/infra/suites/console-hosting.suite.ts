@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { TABLE_ACTIONS } from '../../../lib/config/handler-settings';
+import { TABLE_ACTIONS, USAGE_ROLLUP_SETTLE_MINUTES } from '../../../lib/config/handler-settings';
 import {
   API_CONTENT_SECURITY_POLICY,
   CONSOLE_CONFIG_FILE,
@@ -220,7 +220,7 @@ describe('console: API', () => {
     expect(JSON.stringify(format)).not.toMatch(/querystring|rawQueryString/i);
   });
 
-  it('gives the function the tables, bus, portal link secret and staff pool through its environment', () => {
+  it('gives the function the tables, bus, portal link secret, staff pool and rollup settle lag through its environment', () => {
     const [, fn] = only(stateless, 'AWS::Lambda::Function', 'ConsoleConsoleApiFunction');
     const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(variables)).toEqual(
@@ -229,6 +229,8 @@ describe('console: API', () => {
     expect(variables.PORTAL_LINK_SECRET_ARN).toEqual({ 'Fn::ImportValue': expect.stringMatching(/ConsolePortalLinkKeys/) });
     expect(variables.STAFF_USER_POOL_ID).toEqual({ 'Fn::ImportValue': expect.stringMatching(/ConsoleStaffUserPool/) });
     expect(variables.STAFF_USER_POOL_CLIENT_ID).toEqual({ Ref: expect.stringMatching(/^ConsoleStaffConsoleClient/) });
+    // Progress charts and live spend read usage through the rollups, trusted as far as the close trusts them.
+    expect(variables.USAGE_ROLLUP_SETTLE_MINUTES).toBe(String(USAGE_ROLLUP_SETTLE_MINUTES));
     expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
   });
 

@@ -183,6 +183,8 @@ describe('access', () => {
     expect(ROUTES.filter((route) => route.audience === 'portal').map((route) => route.pattern.join('/'))).toEqual([
       'portal/overview',
       'portal/contracts/:contractId/progress',
+      // Live spend: console-spend-routes.test.ts.
+      'portal/contracts/:contractId/spend',
       'portal/invoices/:invoiceId',
       'portal/invoices/:invoiceId/lines/:lineId/outcomes',
       // Statements and disputes: console-disputes-routes.test.ts.
@@ -206,6 +208,7 @@ describe('bad input gets a specific 4xx', () => {
     ['extra body field', `/api/tasks/${enc(ACME_TASK)}/acknowledge`, { body: { force: true } }, 400, 'invalid body: Unrecognized key: "force"'],
     ['bad ttl', '/api/portal-links', { body: { customerId: 'acme', ttl: '7 days' } }, 400, 'expected a duration such as 30m, 12h or 7d'],
     ['ttl too long', '/api/portal-links', { body: { customerId: 'acme', ttl: '91d' } }, 400, 'at most 90d'],
+    ['a link for an unknown customer', '/api/portal-links', { body: { customerId: 'acme-typo' } }, 404, 'no customer "acme-typo"'],
     ['bad simulate dates', '/api/simulate', { body: { plan: 'kind: plan', from: '2026-13-01', to: '2026-12-01' } }, 400, 'invalid body: from'],
     ['bad path encoding', '/api/tasks/%E0%A4%A/acknowledge', {}, 400, 'not URL-encoded correctly'],
     ['id with a slash', `/api/contracts/${enc('a/b')}/progress`, {}, 400, 'invalid contract id: must not contain slashes'],
