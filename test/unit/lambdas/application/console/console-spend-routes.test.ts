@@ -82,8 +82,9 @@ describe('live spend: finance', () => {
     const view = answer.body;
     expect(view).toMatchObject({ contractId: ACME_CONTRACT, customerId: 'acme', open: true, periodId: '2026-09', asOf: NOW.toISOString() });
     expect(view.spend.usage).toEqual([{ chargeId: 'resolutions', metric: 'resolutions', quantity: '4' }]);
-    expect(view.spend.ratedToDate.subtotal).toEqual({ minor: '10600', decimal: '106.00' });
-    expect(view.spend.commitment).toMatchObject({ trueUp: 'per_period', committed: { decimal: '200.00' }, burned: { decimal: '106.00' }, remaining: { decimal: '94.00' }, burnedPercent: '53.00' });
+    // 4 resolutions measured, 3 billed: the metric cap of 3 applies in rating (1.50 off).
+    expect(view.spend.ratedToDate.subtotal).toEqual({ minor: '10450', decimal: '104.50' });
+    expect(view.spend.commitment).toMatchObject({ trueUp: 'per_period', committed: { decimal: '200.00' }, burned: { decimal: '104.50' }, remaining: { decimal: '95.50' }, burnedPercent: '52.25' });
     expect(view.spend.forecast.rule).toContain('linear');
     const preview = serializeDraftInvoice(await previewInvoice({ contracts, usage, invoices, now: () => NOW }, { contractId: ACME_CONTRACT, periodId: '2026-09', asOf: NOW }));
     expect(view.spend.preview.lines).toEqual(JSON.parse(JSON.stringify(preview.lines)));
@@ -119,7 +120,7 @@ describe('live spend: finance', () => {
         allowsMore: false,
         reason: 'resolutions is capped at 3 this period: 4 used, 0 left',
       },
-      { thresholdId: 'cap:spend', kind: 'spend', metric: null, cap: '500.00', usedToDate: '106.00', remaining: '394.00', currency: 'USD', allowsMore: true, reason: null },
+      { thresholdId: 'cap:spend', kind: 'spend', metric: null, cap: '500.00', usedToDate: '104.50', remaining: '395.50', currency: 'USD', allowsMore: true, reason: null },
     ]);
   });
 
@@ -130,7 +131,7 @@ describe('live spend: finance', () => {
       threshold: { minor: '100000', decimal: '1000.00' },
       invoices: [{ invoiceRecordId: `oe:${ACME_CONTRACT}:2026-09-threshold-1:r1`, sequence: 1, total: { minor: '300', decimal: '3.00' }, status: null }],
       billed: { minor: '300', decimal: '3.00' },
-      unbilled: { minor: '10300', decimal: '103.00' },
+      unbilled: { minor: '10150', decimal: '101.50' },
     });
   });
 
@@ -158,7 +159,7 @@ describe('live spend: portal', () => {
     const link = (await createPortalLink({ keyring: service.keyring, now: () => NOW }, { customerId: 'acme', ttlSeconds: 3600 })).token;
     const own = await call(service, 'GET', `/api/portal/contracts/${ACME_CONTRACT}/spend`, { token: link });
     expect(own.status).toBe(200);
-    expect(own.body.spend.commitment.burned.decimal).toBe('106.00');
+    expect(own.body.spend.commitment.burned.decimal).toBe('104.50');
     expect(own.body.caps.map((cap: any) => [cap.thresholdId, cap.allowsMore])).toEqual([
       ['cap:metric:resolutions', false],
       ['cap:spend', true],
