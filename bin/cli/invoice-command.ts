@@ -55,9 +55,9 @@ export const registerInvoiceCommand: RegisterCommand = (program, context) => {
     .action(async (options: { contract: string; period?: string; asOf?: string; json?: boolean }) => {
       const asOf = options.asOf !== undefined ? parseInstant(options.asOf, '--as-of') : undefined;
       const draft = await runMapped(() =>
-        withPlanServices(context, ({ store, usage, invoices }) =>
+        withPlanServices(context, ({ store, usage, invoices, catalog }) =>
           previewInvoice(
-            { contracts: store, usage, invoices, now: context.io.now },
+            { contracts: store, usage, invoices, definitions: catalog, now: context.io.now },
             { contractId: options.contract, ...(options.period ? { periodId: options.period } : {}), ...(asOf ? { asOf } : {}) },
           ),
         ),
