@@ -1,6 +1,13 @@
 import { EngineError } from '../errors/engine-error';
 import type { BillableRule, DisputeTerms, MetricDefinition } from './catalog';
 import { definitionVersionsOf, findDefinitionVersion } from './outcome-definitions';
+import { localMidnightUtcIso, parseLocalDate } from '../periods/local-date';
+
+/** Epoch ms of local midnight starting `date` (a contract's local day) in `timeZone`; NaN for an unreadable date. */
+function localMidnightMs(date: string, timeZone: string): number {
+  const local = parseLocalDate(date);
+  return local === undefined ? Number.NaN : Date.parse(localMidnightUtcIso(local, timeZone));
+}
 
 // Which definition version's terms govern an outcome for one contract. A
 // contract may pin a metric's definition version (`definitionVersions`), as
@@ -89,4 +96,36 @@ export function pinnedDefinitionsOf(
 /** Whether a contract pins any metric (a contract without pins is billed exactly as before pins existed). */
 export function hasPins(pins: PinnedDefinitions | undefined): pins is PinnedDefinitions {
   return pins !== undefined && Object.keys(pins).length > 0;
+}
+
+/** A contract as the pin of an outcome is found from: its customer, term, cancellation, time zone and pins. */
+export interface PinningContract {
+  readonly customerId: string;
+  readonly termStart: string;
+  readonly termEnd: string;
+  readonly cancelledOn?: string | undefined;
+  readonly timeZone: string;
+  readonly definitionVersions?: Readonly<Record<string, number>> | undefined;
+}
+
+/**
+ * The definition version the customer's contracts pin for an outcome of
+ * `metric` that occurred at `occurredAtMs`: the pin of the contracts in force
+ * then (term start to term end or cancellation, local midnights in each
+ * contract's time zone). Undefined (the recorded version governs) when none
+ * of them pins the metric, or when they do not all pin the same version.
+ */
+export function pinnedVersionAt(
+  contracts: readonly PinningContract[],
+  outcome: { readonly customerId: string; readonly metric: string; readonly occurredAtMs: number },
+): number | undefined {
+  const inForce = contracts.filter((contract) => {
+    if (contract.customerId !== outcome.customerId) return false;
+    const end = contract.cancelledOn !== undefined && contract.cancelledOn < contract.termEnd ? contract.cancelledOn : contract.termEnd;
+    return localMidnightMs(contract.termStart, contract.timeZone) <= outcome.occurredAtMs && outcome.occurredAtMs < localMidnightMs(end, contract.timeZone);
+  });
+  const versions = new Set(inForce.map((contract) => contract.definitionVersions?.[outcome.metric]));
+  if (versions.size !== 1) return undefined;
+  const [version] = versions;
+  return version;
 }

@@ -4,10 +4,13 @@ import {
   governingDefinitionOf,
   pinnedDefinitionsOf,
   PinnedDefinitionNotFoundError,
+  pinnedVersionAt,
   type PinnedDefinition,
+  type PinningContract,
 } from '../../../../../lambdas/domain/ledger/governing-definition';
 import type { LedgerEntry, RecordedEntry } from '../../../../../lambdas/domain/ledger/ledger-entries';
 import { netOutcomes } from '../../../../../lambdas/domain/ledger/net-outcomes';
+import { decideDisputeOpening } from '../../../../../lambdas/domain/disputes/dispute-rules';
 
 const IMMEDIATELY: BillableRule = { when: 'immediately' };
 const VERIFIED: BillableRule = { when: 'verified' };
@@ -113,5 +116,45 @@ describe('net outcomes under a contract\'s pins', () => {
   it('leave other metrics to their recorded rule', () => {
     const other = { ...recorded('lead', 1, VERIFIED), metric: 'lead.qualified' };
     expect(netOutcomes([other], { asOfMs, pinned: pins(1) })[0]).toMatchObject({ billable: false, definitionVersion: 1 });
+  });
+});
+
+describe('the pin that applies to a disputed outcome', () => {
+  const contract = (overrides: Partial<PinningContract> = {}): PinningContract => ({
+    customerId: 'acme',
+    termStart: '2026-01-01',
+    termEnd: '2027-01-01',
+    timeZone: 'America/New_York',
+    definitionVersions: { 'ticket.resolved': 3 },
+    ...overrides,
+  });
+  const outcome = { customerId: 'acme', metric: 'ticket.resolved', occurredAtMs: OCCURRED };
+
+  it('is the pin of the customer\'s contract in force when the outcome occurred, in the contract\'s time zone', () => {
+    expect(pinnedVersionAt([contract()], outcome)).toBe(3);
+    // 2026-01-01T03:00Z is still 2025-12-31 in New York: before the term.
+    expect(pinnedVersionAt([contract()], { ...outcome, occurredAtMs: Date.parse('2026-01-01T03:00:00Z') })).toBeUndefined();
+    expect(pinnedVersionAt([contract({ cancelledOn: '2026-04-01' })], outcome)).toBeUndefined();
+    expect(pinnedVersionAt([contract({ customerId: 'other' })], outcome)).toBeUndefined();
+  });
+
+  it('is none (the recorded version governs) when the contracts in force pin nothing or disagree', () => {
+    expect(pinnedVersionAt([contract({ definitionVersions: undefined })], outcome)).toBeUndefined();
+    expect(pinnedVersionAt([contract(), contract({ definitionVersions: { 'ticket.resolved': 1 } })], outcome)).toBeUndefined();
+    expect(pinnedVersionAt([contract(), contract({ termStart: '2027-01-01', termEnd: '2028-01-01', definitionVersions: { 'ticket.resolved': 1 } })], outcome)).toBe(3);
+  });
+
+  it('sets the dispute window and hold from the pinned version, not the recorded one', () => {
+    const request = { disputeId: 'D-1', outcomeId: 'quiet', reason: 'reopened', raisedBy: 'finance@acme', nowMs: OCCURRED + 20 * 86_400_000 };
+    const original = recorded('quiet', 2, QUIET_72); // version 2: 14 days, hold
+    expect(decideDisputeOpening(request, [original], metricOf)).toMatchObject({ kind: 'refuse', code: 'OUTSIDE_DISPUTE_WINDOW' });
+    // Pinned to version 1 (30 days, bill): still open on day 20, and it bills while open.
+    expect(decideDisputeOpening(request, [original], metricOf, () => 1)).toMatchObject({ kind: 'open', entry: { hold: false } });
+    // Pinned to version 2 from an outcome recorded under version 1 (30 days): refused after 14 days, naming the pin.
+    const v1 = recorded('quiet', 1, IMMEDIATELY);
+    const refused = decideDisputeOpening(request, [v1], metricOf, () => 2);
+    expect(refused).toMatchObject({ kind: 'refuse', code: 'OUTSIDE_DISPUTE_WINDOW' });
+    if (refused.kind === 'refuse') expect(refused.message).toContain("definition version 2, which the customer's contract pins");
+    expect(decideDisputeOpening({ ...request, nowMs: OCCURRED + 86_400_000 }, [v1], metricOf, () => 2)).toMatchObject({ kind: 'open', entry: { hold: true } });
   });
 });
