@@ -7,6 +7,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
+import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import type { ConsoleService } from '../application/console/console-routes';
 import type { ConsoleStores, PortalLinkKeyring, StaffAuthenticator } from '../application/console/ports';
@@ -64,7 +65,7 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     invoices: new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName),
     rejected: ledger,
     outcomes: ledger,
-    simulation: { store: plans, usage },
+    simulation: { store: plans, usage, definitions: new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName }) },
     now,
   };
   return {
