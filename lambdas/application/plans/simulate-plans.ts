@@ -1,5 +1,3 @@
-import { pinnedDefinitionsForContract } from '../billing/rate-for-invoice';
-import type { DefinitionCatalog } from '../billing/ports';
 import { z } from 'zod';
 import { billingScheduleForContract, planVersionForContract } from '../../domain/plans/contract-plan';
 import type { Contract } from '../../domain/plans/contract-schema';
@@ -12,6 +10,8 @@ import { usageRequirementsFor } from '../../domain/rating/usage-requirements';
 import { BillingNotFoundError } from '../billing/billing-errors';
 import type { PlanStore, UsageForRequirements } from './ports';
 import { EngineError } from '../../domain/errors/engine-error';
+import { pinnedDefinitionsForContract } from '../billing/rate-for-invoice';
+import type { DefinitionCatalog } from '../billing/ports';
 
 // `outcome-engine simulate`: replays the recorded history of stored contracts
 // under their current plan and under a proposed plan (or a new version of
