@@ -30,8 +30,8 @@ export const registerCapsCommand: RegisterCommand = (program, context) => {
     .option('--json', 'print JSON only')
     .action(async (options: { contract: string; metric: string; quantity: string; json?: boolean }) => {
       const answer = await runMapped(() =>
-        withPlanServices(context, ({ store, usage, invoices }) =>
-          checkCapAllowance({ contracts: store, usage, invoices, now: context.io.now }, { contractId: options.contract, metric: options.metric, quantity: options.quantity }),
+        withPlanServices(context, ({ store, usage, invoices, catalog }) =>
+          checkCapAllowance({ contracts: store, usage, invoices, definitions: catalog, now: context.io.now }, { contractId: options.contract, metric: options.metric, quantity: options.quantity }),
         ),
       );
       if (options.json) printJson(context.io, answer);

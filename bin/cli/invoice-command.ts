@@ -11,7 +11,7 @@ import { runMapped, withPlanServices } from './plans-command';
 import { parseInstant } from './time-range';
 
 /** Invoice lines, totals and the ledger query behind each usage line, for people. */
-export function formatDraftInvoice(invoice: Pick<SerializedDraftInvoice, 'lines' | 'commitmentTrueUp' | 'subtotal' | 'credits' | 'total' | 'currency' | 'planCode' | 'planVersion' | 'period' | 'usageAsOf' | 'contractId' | 'customerId'> & { readonly spendCap?: SerializedDraftInvoice['spendCap'] }): string {
+export function formatDraftInvoice(invoice: Pick<SerializedDraftInvoice, 'lines' | 'commitmentTrueUp' | 'subtotal' | 'credits' | 'total' | 'currency' | 'planCode' | 'planVersion' | 'period' | 'usageAsOf' | 'contractId' | 'customerId' | 'pinnedDefinitions'> & { readonly spendCap?: SerializedDraftInvoice['spendCap'] }): string {
   const withCode = (amount: SerializedAmount) => formatAmountWithCode(BigInt(amount.minor), invoice.currency);
   const lines: SerializedInvoiceLine[] = [...invoice.lines, ...(invoice.commitmentTrueUp ? [invoice.commitmentTrueUp] : [])];
   const header = formatFields([
@@ -19,6 +19,10 @@ export function formatDraftInvoice(invoice: Pick<SerializedDraftInvoice, 'lines'
     ['plan', `${invoice.planCode} version ${invoice.planVersion}`],
     ['period', `${invoice.period.id}: ${invoice.period.start} to ${invoice.period.end}${invoice.period.partial ? ' (partial)' : ''}`],
     ['usage as of', invoice.usageAsOf ?? '-'],
+    // Only a contract that pins definition versions shows them: its outcomes count under the pinned terms.
+    ...(invoice.pinnedDefinitions !== undefined && Object.keys(invoice.pinnedDefinitions).length > 0
+      ? ([['counted under', Object.entries(invoice.pinnedDefinitions).map(([metric, pinned]) => `${metric} definition v${pinned.version} (pinned by the contract)`).join(', ')]] as const)
+      : []),
   ]);
   const table = formatTable(
     [
@@ -66,9 +70,9 @@ export const registerInvoiceCommand: RegisterCommand = (program, context) => {
     .action(async (options: { contract: string; period?: string; asOf?: string; json?: boolean }) => {
       const asOf = options.asOf !== undefined ? parseInstant(options.asOf, '--as-of') : undefined;
       const draft = await runMapped(() =>
-        withPlanServices(context, ({ store, usage, invoices }) =>
+        withPlanServices(context, ({ store, usage, invoices, catalog }) =>
           previewInvoice(
-            { contracts: store, usage, invoices, now: context.io.now },
+            { contracts: store, usage, invoices, definitions: catalog, now: context.io.now },
             { contractId: options.contract, ...(options.period ? { periodId: options.period } : {}), ...(asOf ? { asOf } : {}) },
           ),
         ),

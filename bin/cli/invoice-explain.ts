@@ -94,25 +94,18 @@ export function formatInvoiceExplanation(explained: InvoiceExplanation): string 
   return `${out.join('\n')}\n`;
 }
 
-/** Adds `explain` to an `invoice` command. */
-/** The catalog's metrics and the contract's pinned definition versions. */
-async function definitionTerms(
-  contracts: { getContract(contractId: string): Promise<{ readonly definitionVersions?: Readonly<Record<string, number>> | undefined } | undefined> },
-  connection: Connection,
-  contractId: string,
-): Promise<DefinitionTerms> {
+/** The catalog's metrics (a pinned line is named by the pins stored on the invoice). */
+async function definitionTerms(connection: Connection): Promise<DefinitionTerms> {
   const client = dynamoDbClientFor(connection);
   try {
-    const [catalog, contract] = await Promise.all([
-      new DynamoDbCatalogRepository({ client, tableName: connection.engineTableName }).readCatalog(),
-      contracts.getContract(contractId),
-    ]);
-    return { metrics: new Map(catalog.metrics.map((metric) => [metric.code, metric])), pins: contract?.definitionVersions };
+    const catalog = await new DynamoDbCatalogRepository({ client, tableName: connection.engineTableName }).readCatalog();
+    return { metrics: new Map(catalog.metrics.map((metric) => [metric.code, metric])) };
   } finally {
     client.destroy();
   }
 }
 
+/** Adds `explain` to an `invoice` command. */
 export function registerInvoiceExplain(invoice: Command, context: CommandContext): void {
   invoice
     .command('explain')
@@ -134,7 +127,7 @@ export function registerInvoiceExplain(invoice: Command, context: CommandContext
           return explainInvoice(
             billing.invoices,
             ref,
-            await definitionTerms(billing.planStore, connection, ref.contractId),
+            await definitionTerms(connection),
             (customerId) => context.withLedger((ledger) => ledger.listDisputes({ customerIds: [customerId] })),
           );
         }),

@@ -77,7 +77,7 @@ async function printStatement(context: CommandContext, options: StatementOptions
   }
   const asOf = options.asOf !== undefined ? parseInstant(options.asOf, '--as-of') : undefined;
   const result = await runMapped(() =>
-    withPlanServices(context, async ({ store, usage, invoices, ledger }) => {
+    withPlanServices(context, async ({ store, usage, invoices, ledger, catalog }) => {
       let source: StatementSource;
       if (options.invoice !== undefined) {
         const ref = parseInvoiceRecordId(options.invoice);
@@ -88,7 +88,7 @@ async function printStatement(context: CommandContext, options: StatementOptions
       } else {
         const contractId = options.contract as string;
         const draft = await previewInvoice(
-          { contracts: store, usage, invoices, now: context.io.now },
+          { contracts: store, usage, invoices, definitions: catalog, now: context.io.now },
           { contractId, ...(options.period ? { periodId: options.period } : {}), ...(asOf ? { asOf } : {}) },
         );
         source = statementSourceOfDraft(draft, { contractId, customerId: draft.customerId ?? '' });

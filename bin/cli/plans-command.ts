@@ -36,6 +36,8 @@ export interface PlanServices {
   readonly invoices: DynamoDbInvoiceStore;
   /** The catalog's definition versions, which contracts may pin. */
   readonly definitions: DefinitionVersionCatalog;
+  /** The metric catalog, to count a pinned contract's outcomes under its pinned terms. */
+  readonly catalog: DynamoDbCatalogRepository;
   /** The ledger's raw entries, for what reads outcome by outcome (statements). */
   readonly ledger: Pick<LedgerRepository, 'streamUsageEntries'>;
   readonly connection: Connection;
@@ -46,6 +48,7 @@ export function withPlanServices<T>(context: CommandContext, work: (services: Pl
   return context.withLedger(async (ledger, connection) => {
     const local = connection.dynamoDbEndpoint !== undefined ? { endpoint: connection.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS } : {};
     const client = new DynamoDBClient({ region: connection.region, ...local });
+    const catalog = new DynamoDbCatalogRepository({ client, tableName: connection.engineTableName });
     try {
       return await work({
         store: new DynamoDbPlanStore({ client, tableName: connection.engineTableName }),
@@ -59,7 +62,8 @@ export function withPlanServices<T>(context: CommandContext, work: (services: Pl
         }).reader,
         invoices: new DynamoDbInvoiceStore(client, connection.engineTableName),
         ledger: ledger.repository,
-        definitions: catalogDefinitionVersions(new DynamoDbCatalogRepository({ client, tableName: connection.engineTableName })),
+        definitions: catalogDefinitionVersions(catalog),
+        catalog,
         connection,
       });
     } finally {

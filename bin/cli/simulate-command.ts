@@ -60,8 +60,8 @@ export const registerSimulateCommand: RegisterCommand = (program, context) => {
       const contractIds = options.contracts?.split(',').map((id) => id.trim()).filter((id) => id !== '');
       const result: SimulatePlansResult = await runMapped(async () => {
         const proposedPlan = loadPlanSource({ path: options.plan, text: await readTextFile(options.plan) });
-        return withPlanServices(context, ({ store, usage }) =>
-          simulatePlans({ store, usage, now: context.io.now }, proposedPlan, {
+        return withPlanServices(context, ({ store, usage, catalog }) =>
+          simulatePlans({ store, usage, definitions: catalog, now: context.io.now }, proposedPlan, {
             from,
             to,
             ...(version !== undefined ? { proposedVersion: version } : {}),

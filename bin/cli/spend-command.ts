@@ -53,8 +53,8 @@ export const registerSpendCommand: RegisterCommand = (program, context) => {
     .action(async (options: { contract: string; asOf?: string; json?: boolean }) => {
       const asOf = options.asOf !== undefined ? parseInstant(options.asOf, '--as-of') : undefined;
       const spend = await runMapped(() =>
-        withPlanServices(context, ({ store, usage, invoices }) =>
-          reportSpend({ contracts: store, usage, invoices, now: context.io.now }, { contractId: options.contract, ...(asOf ? { asOf } : {}) }),
+        withPlanServices(context, ({ store, usage, invoices, catalog }) =>
+          reportSpend({ contracts: store, usage, invoices, definitions: catalog, now: context.io.now }, { contractId: options.contract, ...(asOf ? { asOf } : {}) }),
         ),
       );
       if (options.json) printJson(context.io, serializeSpend(spend));

@@ -103,6 +103,7 @@ export function createBillingService(config: BillingServiceConfig): BillingServi
     ...(config.stripe.ratePerSecond !== undefined ? { ratePerSecond: config.stripe.ratePerSecond } : {}),
   });
   const reader = config.contracts ?? planStore;
+  const catalog = new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName });
   const contracts: ContractReader = config.ignoreContractStripeCustomerIds
     ? {
         getPlan: (code) => reader.getPlan(code),
@@ -125,7 +126,8 @@ export function createBillingService(config: BillingServiceConfig): BillingServi
     events: new EventBridgeEventPublisher({ client: config.eventBridge, eventBusName: config.eventBusName }),
     clock: config.now ?? (() => new Date()),
     finalizeInvoices: config.finalizeInvoices ?? true,
-    metricNames: catalogMetricNames(new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName })),
+    metricNames: catalogMetricNames(catalog),
+    definitions: catalog,
     disputes: new DynamoDbLedgerRepository({ client: config.dynamoDb, tableName: config.ledgerTableName }),
   };
   const closeWait: CloseWait = { ...DEFAULT_CLOSE_WAIT_TIMING, sleep: (ms) => sleepFor(ms) };
@@ -289,6 +291,7 @@ export function createSpendAlerts(config: SpendAlertsConfig): EvaluateSpendAlert
     directory: cachedContractDirectory(planStore, config.now),
     usage: config.usage,
     invoices: new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName),
+    definitions: new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName }),
     fired: new DynamoDbFiredAlertStore({ client: config.dynamoDb, tableName: config.engineTableName }),
     events: new EventBridgeEventPublisher({ client: config.eventBridge, eventBusName: config.eventBusName }),
     now: config.now,

@@ -70,14 +70,15 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     progress,
   }).reader;
   const invoices = new DynamoDbInvoiceStore(config.dynamoDb, config.engineTableName);
+  const catalog = new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName });
   const stores: ConsoleStores = {
     tasks,
     plans,
     invoices,
     rejected: ledger,
     outcomes: ledger,
-    catalog: new DynamoDbCatalogRepository({ client: config.dynamoDb, tableName: config.engineTableName }),
-    simulation: { store: plans, usage },
+    catalog,
+    simulation: { store: plans, usage, definitions: catalog },
     now,
   };
   return {
@@ -89,7 +90,7 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
       disputes: ledger,
       statements: ledger.repository,
       // Live spend reads what `spend` and `caps check` read, and the markers the ledger stream writes when an alert fires.
-      spend: { contracts: plans, usage, invoices, fired: new DynamoDbFiredAlertStore({ client: config.dynamoDb, tableName: config.engineTableName }) },
+      spend: { contracts: plans, usage, invoices, definitions: catalog, fired: new DynamoDbFiredAlertStore({ client: config.dynamoDb, tableName: config.engineTableName }) },
     },
   };
 }

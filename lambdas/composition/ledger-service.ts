@@ -15,6 +15,7 @@ import { resolveDispute, type ResolveDisputeResult } from '../application/disput
 import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
 import { DynamoDbLedgerFreshnessStore } from '../adapters/dynamodb/ledger-freshness-store';
+import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
 import type { CapacitySnapshot } from '../adapters/dynamodb/capacity-meter';
 import { EventBridgeEventPublisher } from '../adapters/eventbridge/eventbridge-event-publisher';
 import type { CatalogInput } from '../domain/ledger/catalog';
@@ -158,7 +159,16 @@ export function createLedgerService(config: LedgerServiceConfig): LedgerService 
     lateAfterMs: (config.closeGraceHours ?? DEFAULT_CLOSE_GRACE_HOURS) * HOUR_MS,
   };
   const queryDeps = { ledger, nowMs };
-  const disputeDeps = { ledger, catalog: cache, publisher, nowMs, lateAfterMs: ingestDeps.lateAfterMs };
+  const plans = new DynamoDbPlanStore({ client: config.dynamoDb, tableName: config.engineTableName });
+  const disputeDeps = {
+    ledger,
+    catalog: cache,
+    publisher,
+    nowMs,
+    lateAfterMs: ingestDeps.lateAfterMs,
+    // A contract's pinned definition version sets the dispute window and hold of the outcomes it bills.
+    contracts: { contractsOf: async (customerId: string) => (await plans.listContracts()).map((stored) => stored.contract).filter((contract) => contract.customerId === customerId) },
+  };
   const freshness =
     config.ledgerFreshness === false ? undefined : new DynamoDbLedgerFreshnessStore({ client: config.dynamoDb, tableName: config.ledgerTableName });
 

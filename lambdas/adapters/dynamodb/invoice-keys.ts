@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BillableRuleSchema, DisputeTermsSchema } from '../../domain/ledger/catalog';
 import type { CorrectionLine, InvoiceCorrection } from '../../domain/invoicing/corrections';
 import type { InvoiceRecord, InvoiceRecordLine } from '../../domain/invoicing/invoice-record';
 import { CurrencyCodeSchema } from '../../domain/money/currency-schema';
@@ -158,6 +159,9 @@ const InvoiceRecordDocumentSchema = z.object({
   thresholdOf: z.object({ periodId: z.string(), sequence: z.number().int().min(1), thresholdAmount: minor, spendToDate: minor }).optional(),
   thresholdSettlement: z
     .object({ billedOnThresholdInvoices: minor, creditedOnThresholdInvoices: minor, thresholdInvoiceRecordIds: z.array(z.string()) })
+    .optional(),
+  pinnedDefinitions: z
+    .record(z.string(), z.object({ version: z.number().int().min(1), billable: BillableRuleSchema, dispute: DisputeTermsSchema }))
     .optional(),
 }) satisfies z.ZodType<InvoiceRecord, unknown>;
 

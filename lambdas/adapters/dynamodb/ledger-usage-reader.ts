@@ -44,7 +44,9 @@ export class LedgerUsageReader implements UsageReader, UsageWindowReader {
       }
       const withAttributes = requirements.some((requirement) => requirement.uniqueAttributes.length > 0);
       const accumulator = new UsageAccumulator(requirements, { fromMs, toMs });
-      for (const outcome of netOutcomes(entries, { asOfMs, fromMs, toMs, withAttributes })) accumulator.add(outcome);
+      // A contract's pinned definition versions decide billability and the version counted under.
+      const pinned = request.pinned;
+      for (const outcome of netOutcomes(entries, { asOfMs, fromMs, toMs, withAttributes, ...(pinned ? { pinned } : {}) })) accumulator.add(outcome);
       return accumulator.toMetricUsages().map(
         (usage, index): MetricUsage => ({
           ...usage,

@@ -19,6 +19,7 @@ import {
   BILLING_DETAIL_TYPES,
   type BillingGateway,
   type ContractReader,
+  type DefinitionCatalog,
   type InvoiceStatus,
   type InvoiceStore,
   type StoredCorrection,
@@ -39,6 +40,8 @@ export interface BillingDeps {
   readonly metricNames?: MetricDisplayNameReader;
   /** The ledger's dispute entries, to name on a credit note the upheld disputes it credits; without it credit notes name none. */
   readonly disputes?: DisputeEntryReader;
+  /** The metric catalog, to count a contract's outcomes under its pinned definition versions (required for contracts that pin one). */
+  readonly definitions?: DefinitionCatalog;
 }
 
 export interface ClosePeriodInput {

@@ -170,6 +170,8 @@ export async function correctInvoicedPeriod(deps: BillingDeps, input: CorrectPer
     asOf: toUtcIsoString(input.asOf),
     now: deps.clock().toISOString(),
     earlierRecords,
+    // Counted under the pins the invoice was rated under, not today's: a changed pin applies from the next open period.
+    pinned: record.pinnedDefinitions ?? null,
   });
   const metricNames = deps.metricNames ? await deps.metricNames.metricDisplayNames() : undefined;
   let upheld: UpheldDispute[] | undefined;

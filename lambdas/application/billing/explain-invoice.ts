@@ -54,10 +54,19 @@ export function disputeCountsOf(rows: readonly Pick<DisputeRow, 'customerId' | '
   return counts;
 }
 
-/** What names the definition versions of each line: the catalog's metrics and the contract's pins. */
+/**
+ * What names the definition versions of each line: the catalog's metrics
+ * (the versions in force over an unpinned line's window); a pinned line is
+ * named by the pins stored on the invoice record, those it was rated under.
+ */
 export interface DefinitionTerms {
   readonly metrics: ReadonlyMap<string, MetricDefinition>;
-  readonly pins: Readonly<Record<string, number>> | undefined;
+}
+
+/** The version numbers an invoice was rated under, by metric; undefined when it pinned none. */
+function recordPins(record: InvoiceRecord): Readonly<Record<string, number>> | undefined {
+  if (record.pinnedDefinitions === undefined) return undefined;
+  return Object.fromEntries(Object.entries(record.pinnedDefinitions).map(([metric, pinned]) => [metric, pinned.version]));
 }
 
 export interface ExplainedCorrection {
@@ -121,7 +130,7 @@ function rerunCommand(query: UsageQuery): string {
 export async function explainInvoice(
   invoices: Pick<InvoiceStore, 'getRecord' | 'getStatus' | 'listCorrections'>,
   ref: { contractId: string; periodId: string },
-  terms: DefinitionTerms = { metrics: new Map(), pins: undefined },
+  terms: DefinitionTerms = { metrics: new Map() },
   /** The customer's disputes, shown beside each line; none when omitted. */
   disputesOf: (customerId: string) => Promise<readonly DisputeRow[]> = async () => [],
 ): Promise<InvoiceExplanation | undefined> {
@@ -131,6 +140,7 @@ export async function explainInvoice(
   const [status, corrections] = await Promise.all([invoices.getStatus(ref.contractId, ref.periodId), invoices.listCorrections(ref.contractId, ref.periodId)]);
   const currency = record.currency as CurrencyCode;
   const money = (minor: bigint) => serializeAmount(minor, currency);
+  const pins = recordPins(record);
   const lineOf = (line: CorrectionLine) => ({ ...line, amount: money(line.amount) });
   return {
     invoiceRecordId: record.invoiceRecordId,
@@ -181,7 +191,7 @@ export async function explainInvoice(
       caps: capsOfLine(line.breakdown) ?? null,
       ledgerQuery: line.usageQuery ? { ...line.usageQuery, rerun: rerunCommand(line.usageQuery) } : null,
       adjustmentFor: line.adjustmentFor,
-      definitions: lineDefinitions(line.usageQuery, terms),
+      definitions: lineDefinitions(line.usageQuery, { metrics: terms.metrics, pins }),
       disputes: line.usageQuery ? disputeCountsOf(disputes, line.usageQuery) : null,
     })),
     followedBy: corrections.map(({ correction, status: state }) => ({

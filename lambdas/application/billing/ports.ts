@@ -1,3 +1,5 @@
+import type { MetricDefinition } from '../../domain/ledger/catalog';
+import type { PinnedDefinitions } from '../../domain/ledger/governing-definition';
 import type { Contract } from '../../domain/plans/contract-schema';
 import type { Plan } from '../../domain/plans/plan-schema';
 import type { ResolvedPlanVersion } from '../../domain/plans/resolve-plan-version';
@@ -13,6 +15,11 @@ export interface ContractReader {
   getPlan(planCode: string): Promise<Plan | undefined>;
 }
 
+/** The metric catalog, read to resolve a contract's pinned definition versions to their terms. */
+export interface DefinitionCatalog {
+  readCatalog(): Promise<{ readonly metrics: readonly MetricDefinition[] }>;
+}
+
 /** Which contracts bill an engine customer's outcomes (every term, renewals included). */
 export interface ContractDirectory {
   contractIdsOfCustomer(customerId: string): Promise<string[]>;
@@ -24,6 +31,11 @@ export interface UsageRequest {
   readonly period: RatingPeriod;
   /** The ledger recordedAt cutoff: usage as the ledger knew it at this instant (RFC 3339 UTC). */
   readonly asOf: string;
+  /**
+   * The terms of the contract's pinned definition versions (resolved from the
+   * catalog by the caller, or taken from the invoice being corrected).
+   */
+  readonly pinned?: PinnedDefinitions;
 }
 
 /**

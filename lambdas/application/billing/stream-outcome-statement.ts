@@ -58,7 +58,7 @@ export async function* streamOutcomeStatement(
     for await (const page of deps.ledger.streamUsageEntries({ ...entriesQuery, asOfMs: cutoffMs })) {
       for (const entry of page) {
         if (entry.kind !== 'recorded') continue;
-        const counted = statementRowOf(entry, adjustments.of(entry.outcomeId), target, cutoffMs, query.attribute !== null);
+        const counted = statementRowOf(entry, adjustments.of(entry.outcomeId), target, cutoffMs, query.attribute !== null, source.pinnedDefinitions);
         if (counted === undefined) continue;
         measure.add(counted.outcome, counted.row.definitionVersion);
         yield { kind: 'row', row: counted.row };

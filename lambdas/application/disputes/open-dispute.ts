@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { OutcomeDisputedDetailSchema, type OutcomeDisputedDetail } from '../../domain/disputes/dispute-request';
 import { decideDisputeOpening, distinctOutcomeIds, type DisputeRefusalCode, type OpenDecision } from '../../domain/disputes/dispute-rules';
 import { ENGINE_EVENT_SOURCE, OUTBOUND_DETAIL_TYPES } from '../../domain/events/detail-types';
-import type { DisputeOpenedEntry, LedgerEntry } from '../../domain/ledger/ledger-entries';
+import { pinnedVersionAt, type PinningContract } from '../../domain/ledger/governing-definition';
+import type { DisputeOpenedEntry, LedgerEntry, RecordedEntry } from '../../domain/ledger/ledger-entries';
 import { adjustmentNoticeOf } from '../../domain/ledger/outcome-adjustment-notice';
 import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import { retryOnConflict } from '../../shared/retry-on-conflict';
@@ -60,12 +61,25 @@ export async function openDispute(deps: DisputeDeps, input: unknown, scope: Disp
   const catalog = await deps.catalog.get();
   const metricOf = (code: string) => catalog.metrics.get(code);
   const { ids, refused: namedTwice } = distinctOutcomeIds(request.outcomeIds);
+  // Each customer's contracts are read once per dispute, when one of its outcomes is decided.
+  const contractsByCustomer = new Map<string, Promise<readonly PinningContract[]>>();
+  const contractsOf = (customerId: string): Promise<readonly PinningContract[]> => {
+    let contracts = contractsByCustomer.get(customerId);
+    if (contracts === undefined) {
+      contracts = deps.contracts === undefined ? Promise.resolve([]) : deps.contracts.contractsOf(customerId);
+      contractsByCustomer.set(customerId, contracts);
+    }
+    return contracts;
+  };
   const decisions = await mapWithConcurrency(ids, OUTCOME_CONCURRENCY, (outcomeId) =>
     retryOnConflict({ isConflict: (error) => error instanceof DisputeNumberTakenError }, async () => {
       const read = await deps.ledger.getOutcomeEntries(outcomeId);
       // Another customer's outcome is decided as one never recorded: refused as unknown, nothing about it revealed.
       const existing = scope.customerId === undefined || read.every((entry) => entry.customerId === scope.customerId) ? read : [];
-      const decision = decideDisputeOpening({ ...request, outcomeId, nowMs: deps.nowMs() }, existing, metricOf);
+      const original = existing.find((entry) => entry.kind === 'recorded');
+      const contracts = original === undefined ? [] : await contractsOf(original.customerId);
+      const pinnedVersionOf = (outcome: RecordedEntry) => pinnedVersionAt(contracts, outcome);
+      const decision = decideDisputeOpening({ ...request, outcomeId, nowMs: deps.nowMs() }, existing, metricOf, pinnedVersionOf);
       if (decision.kind !== 'open') return decision;
       const put = await deps.ledger.putEntry(decision.entry);
       if (put.status === 'created') return decision;

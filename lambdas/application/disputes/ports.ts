@@ -1,4 +1,5 @@
 import type { CatalogSnapshot } from '../../domain/ledger/catalog';
+import type { PinningContract } from '../../domain/ledger/governing-definition';
 import type { DisputeEntry, LedgerEntry } from '../../domain/ledger/ledger-entries';
 import type { EventPublisher, PutEntryResult } from '../ports';
 
@@ -20,6 +21,11 @@ export interface DisputeLedger extends DisputeEntryReader {
   listDisputeEntries(disputeId: string): Promise<DisputeEntry[]>;
 }
 
+/** The customer's contracts, to find the definition version they pin for a disputed outcome. */
+export interface DisputeContracts {
+  contractsOf(customerId: string): Promise<readonly PinningContract[]>;
+}
+
 export interface DisputeDeps {
   readonly ledger: DisputeLedger;
   readonly catalog: { get(): Promise<CatalogSnapshot> };
@@ -27,4 +33,6 @@ export interface DisputeDeps {
   readonly nowMs: () => number;
   /** Entries recorded this long after their outcome may change an invoiced period: announced (outcome-adjustment-notice.ts). */
   readonly lateAfterMs: number;
+  /** The customers' contracts: a pinned definition version's dispute terms apply. Absent: the recorded version's always do. */
+  readonly contracts?: DisputeContracts;
 }

@@ -3,6 +3,7 @@ import type { ContractChange } from '../../domain/plans/contract-change';
 import type { Contract } from '../../domain/plans/contract-schema';
 import type { Plan } from '../../domain/plans/plan-schema';
 import type { PeriodUsage } from '../../domain/rating/usage';
+import type { PinnedDefinitions } from '../../domain/ledger/governing-definition';
 import type { UsageRequirement } from '../../domain/rating/usage-requirements';
 
 // What the plan use cases need from storage. The DynamoDB adapter
@@ -83,6 +84,8 @@ export interface UsageForRequirements {
     from: string;
     to: string;
     asOf: string;
+    /** The contract's pinned definition versions: their metrics are counted under the pinned terms. */
+    pinned?: PinnedDefinitions;
   }): Promise<PeriodUsage>;
 }
 

@@ -3,7 +3,7 @@ import { billingScheduleForContract } from '../../domain/plans/contract-plan';
 import { periodContaining } from '../../domain/periods/billing-period';
 import type { DraftInvoice } from '../../domain/rating/draft-invoice';
 import { loadContract, rateForInvoice } from '../billing/rate-for-invoice';
-import type { ContractReader, InvoiceStore, UsageReader } from '../billing/ports';
+import type { ContractReader, DefinitionCatalog, InvoiceStore, UsageReader } from '../billing/ports';
 
 // `outcome-engine invoice preview`: the draft a contract's period would be
 // invoiced with, from the ledger as recorded up to a cutoff. It goes through
@@ -24,6 +24,8 @@ export interface PreviewInvoiceDeps {
   readonly usage: UsageReader;
   /** Invoices already issued (prepaid credits drawn, term-to-date subtotal); none when absent. */
   readonly invoices?: Pick<InvoiceStore, 'listRecords'>;
+  /** The metric catalog, for contracts that pin definition versions. */
+  readonly definitions?: DefinitionCatalog;
   readonly now: () => Date;
 }
 

@@ -10,6 +10,8 @@ import { usageRequirementsFor } from '../../domain/rating/usage-requirements';
 import { BillingNotFoundError } from '../billing/billing-errors';
 import type { PlanStore, UsageForRequirements } from './ports';
 import { EngineError } from '../../domain/errors/engine-error';
+import { pinnedDefinitionsForContract } from '../billing/rate-for-invoice';
+import type { DefinitionCatalog } from '../billing/ports';
 
 // `outcome-engine simulate`: replays the recorded history of stored contracts
 // under their current plan and under a proposed plan (or a new version of
@@ -32,6 +34,8 @@ export type SimulatePlansInput = z.infer<typeof SimulatePlansInputSchema>;
 export interface SimulatePlansDeps {
   readonly store: Pick<PlanStore, 'getContract' | 'getPlan' | 'listContracts'>;
   readonly usage: UsageForRequirements;
+  /** The metric catalog: a contract that pins definition versions is replayed under the pinned terms. */
+  readonly definitions?: DefinitionCatalog;
   readonly now: () => Date;
 }
 
@@ -85,10 +89,12 @@ export async function simulatePlans(
     );
     const replayed = [];
     try {
+      // Both plans are priced on the usage the contract is billed on: under its pinned definition versions.
+      const pinned = await pinnedDefinitionsForContract(deps.definitions, contract);
       for (const period of periods) {
         const current = planVersionForContract(currentPlan, contract, period.startDate);
         const requirements = usageRequirementsFor([current, proposed]);
-        const usage = await deps.usage.readUsage({ customerId: contract.customerId, requirements, from: period.start, to: period.end, asOf });
+        const usage = await deps.usage.readUsage({ customerId: contract.customerId, requirements, from: period.start, to: period.end, asOf, ...(pinned ? { pinned } : {}) });
         replayed.push({ period, usage });
       }
     } catch (error) {

@@ -14,7 +14,8 @@ import {
 } from '../../domain/ledger/usage-rollup';
 import type { UsageBasis } from '../../domain/ledger/summarize-usage';
 import type { MetricUsage, PeriodUsage } from '../../domain/rating/usage';
-import { isRollupAnswerable, metricUsageFromRollup } from '../../domain/rating/usage-from-rollup';
+import type { UsageRequirement } from '../../domain/rating/usage-requirements';
+import { dependsOnPinnedRule, isRollupAnswerable, metricUsageFromRollup } from '../../domain/rating/usage-from-rollup';
 import { requirementsByLedgerMetric, usageWindowBounds, usageWindowOfPeriod } from '../../domain/rating/usage-window';
 import type { RollupLedger, RollupProgress, RollupStore, UsageWindowReader, UsageWindowRequest } from './ports';
 
@@ -52,8 +53,10 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     const { fromMs, toMs, asOfMs } = usageWindowBounds(request);
     const sealedBeforeMs = await this.sealedBefore(fromMs, toMs, asOfMs);
     if (sealedBeforeMs === undefined) return this.deps.raw.readUsage(request);
-    const byMetric = requirementsByLedgerMetric(request.requirements.filter(isRollupAnswerable));
-    const rawRequirements = request.requirements.filter((requirement) => !isRollupAnswerable(requirement));
+    // A pinned metric's billable basis is read raw: its rule may differ from the one the cells sorted by.
+    const answerable = (requirement: UsageRequirement) => isRollupAnswerable(requirement) && !dependsOnPinnedRule(requirement, request.pinned);
+    const byMetric = requirementsByLedgerMetric(request.requirements.filter(answerable));
+    const rawRequirements = request.requirements.filter((requirement) => !answerable(requirement));
     const perMetric = await mapWithConcurrency([...byMetric.entries()], this.deps.concurrency ?? 4, async ([metric, requirements]) => {
       const answer = await this.answer({ customerId: request.customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs });
       if (!answer.exact) {

@@ -68,12 +68,15 @@ function partsOf(entries: readonly LedgerEntry[]) {
 /**
  * Decides one outcome of a dispute. `metricOf` gives the catalog's
  * definition of the outcome's metric (its dispute terms), undefined when the
- * catalog no longer lists it.
+ * catalog no longer lists it. `pinnedVersionOf` gives the definition version
+ * the customer's contract pins for the outcome, whose dispute window and
+ * hold/bill terms then apply instead of the recorded version's.
  */
 export function decideDisputeOpening(
   request: OpenDisputeRequest,
   existing: readonly LedgerEntry[],
   metricOf: (metric: string) => (Pick<MetricDefinition, 'dispute'> & Partial<MetricDefinition>) | undefined,
+  pinnedVersionOf: (original: RecordedEntry) => number | undefined = () => undefined,
 ): OpenDecision {
   const { outcomeId } = request;
   const { original, reversal, opened, decided } = partsOf(existing);
@@ -94,13 +97,15 @@ export function decideDisputeOpening(
       `outcome "${outcomeId}" is already disputed by "${open.disputeId}" (opened ${iso(open.recordedAtMs)}); wait for its decision`,
     );
   }
-  const terms = disputeTermsFor(metricOf(original.metric), original.occurredAtMs, definitionVersionOf(original));
+  const pinned = pinnedVersionOf(original);
+  const terms = disputeTermsFor(metricOf(original.metric), original.occurredAtMs, pinned ?? definitionVersionOf(original));
   const closesAtMs = original.occurredAtMs + terms.windowDays * DAY_MS;
   if (request.nowMs > closesAtMs) {
     return refuse(
       'OUTSIDE_DISPUTE_WINDOW',
       `outcome "${outcomeId}" occurred on ${iso(original.occurredAtMs)}; outcomes of "${original.metric}" may be disputed for ` +
-        `${terms.windowDays} days after they occur, so until ${iso(closesAtMs)}`,
+        `${terms.windowDays} days after they occur, so until ${iso(closesAtMs)}` +
+        (pinned !== undefined ? ` (definition version ${pinned}, which the customer's contract pins)` : ''),
     );
   }
   return {

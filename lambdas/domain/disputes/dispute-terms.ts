@@ -5,7 +5,8 @@ import { definitionInForceAt, findDefinitionVersion } from '../ledger/outcome-de
 // may dispute it, and what an open dispute does to billing. They are part of
 // the metric's definition version, so the terms an outcome is disputed under
 // are those of the version it was recorded under (the one in force at its
-// occurredAt when none was recorded).
+// occurredAt when none was recorded), or of the version the customer's
+// contract pins (governing-definition.ts).
 
 export { DEFAULT_DISPUTE_TERMS, type DisputeTerms };
 export type WhileDisputeOpen = DisputeTerms['whileOpen'];

@@ -1,3 +1,4 @@
+import { hasPins, type PinnedDefinitions } from '../ledger/governing-definition';
 import type { CurrencyCode } from '../money/currencies';
 import type { BreakdownRow } from '../rating/breakdown';
 import type { DraftInvoice, InvoiceLine } from '../rating/draft-invoice';
@@ -96,7 +97,13 @@ export interface InvoiceRecord {
     readonly billedOnThresholdInvoices: bigint;
     readonly creditedOnThresholdInvoices: bigint;
     readonly thresholdInvoiceRecordIds: readonly string[];
-  };
+  };  /**
+   * The contract's pinned definition versions the usage lines were counted
+   * under, with their terms, as they were when the period was rated. A
+   * correction re-rates the period under these, so a pin changed after the
+   * invoice never rebills it. Absent: nothing was pinned.
+   */
+  readonly pinnedDefinitions?: PinnedDefinitions;
 }
 
 /** An adjustment for an earlier period waiting to be billed on the next invoice. */
@@ -213,6 +220,7 @@ export function createInvoiceRecord(draft: DraftInvoice, options: CreateInvoiceR
     ratedTotal: draft.total,
     adjustmentsTotal,
     total,
+    ...(hasPins(draft.pinnedDefinitions) ? { pinnedDefinitions: draft.pinnedDefinitions } : {}),
   };
 }
 

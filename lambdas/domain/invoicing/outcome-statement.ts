@@ -5,6 +5,7 @@ import type { OutcomeEvidence, OutcomeValue, VerifiedBy } from '../ledger/outcom
 import { summarizeDisputes } from '../ledger/outcome-disputes';
 import { countsTowards } from '../ledger/summarize-usage';
 import type { MetricDefinition } from '../ledger/catalog';
+import type { PinnedDefinitions } from '../ledger/governing-definition';
 import { definitionsInForceDuring, describeDefinitionVersions } from '../ledger/outcome-definitions';
 import type { CurrencyCode } from '../money/currencies';
 import { InvoiceRecordInvalidError } from './invoicing-errors';
@@ -210,7 +211,8 @@ export function sameQuantity(a: string, b: string): boolean {
 /**
  * The row of one recorded outcome, if it counted towards the line at the
  * cutoff: netted with the adjustments recorded by then, exactly as usage is
- * (net-outcomes.ts); later ones are reported, not applied.
+ * (net-outcomes.ts), under the contract's pinned definitions when it has
+ * them; later ones are reported, not applied.
  */
 export function statementRowOf(
   original: RecordedEntry,
@@ -218,8 +220,9 @@ export function statementRowOf(
   line: { readonly lineId: string; readonly chargeId: string | null; readonly query: UsageQuery },
   cutoffMs: number,
   needsAttributes: boolean,
+  pinned?: PinnedDefinitions,
 ): { row: StatementRow; outcome: NetOutcome } | undefined {
-  const [net] = netOutcomes([original, ...adjustments], { asOfMs: cutoffMs, withAttributes: needsAttributes });
+  const [net] = netOutcomes([original, ...adjustments], { asOfMs: cutoffMs, withAttributes: needsAttributes, ...(pinned ? { pinned } : {}) });
   if (net === undefined || !countsTowards(net, line.query.eligibility)) return undefined;
   const verification = adjustments.find((entry) => entry.kind === 'verified' && entry.recordedAtMs <= cutoffMs);
   const laterReversal = adjustments.find((entry) => entry.kind === 'reversed' && entry.recordedAtMs > cutoffMs);
@@ -235,7 +238,8 @@ export function statementRowOf(
       recordedAt: iso(original.recordedAtMs),
       quantity: net.quantity,
       value: net.value ?? null,
-      definitionVersion: definitionVersionOf(original),
+      // The version it counted under for this contract: the pinned one, else the recorded one.
+      definitionVersion: net.definitionVersion ?? definitionVersionOf(original),
       evidence: original.evidence ?? null,
       verification:
         verification?.kind === 'verified'
@@ -271,6 +275,8 @@ export interface StatementSource {
   /** The ledger recordedAt cutoff the lines were rated at. */
   readonly cutoff: string;
   readonly lines: readonly StatementLine[];
+  /** The contract's pinned definition versions the lines were rated under (the invoice's, or the draft's). */
+  readonly pinnedDefinitions?: PinnedDefinitions;
 }
 
 function amountOf(minor: bigint, currency: CurrencyCode): StatementLine['amount'] {
@@ -286,6 +292,7 @@ export function statementSourceOfRecord(
     readonly periodId: string;
     readonly currency: CurrencyCode;
     readonly cutoff: string;
+    readonly pinnedDefinitions?: PinnedDefinitions;
     readonly lines: readonly {
       readonly lineId: string;
       readonly chargeId: string | null;
@@ -305,6 +312,7 @@ export function statementSourceOfRecord(
     periodId: record.periodId,
     currency: record.currency,
     cutoff: record.cutoff,
+    ...(record.pinnedDefinitions !== undefined ? { pinnedDefinitions: record.pinnedDefinitions } : {}),
     lines: record.lines.map((line) => ({
       lineId: line.lineId,
       chargeId: line.chargeId,
@@ -341,6 +349,7 @@ export function statementSourceOfDraft(draft: DraftInvoice, contract: { readonly
     periodId: draft.period.id,
     currency: draft.currency,
     cutoff: requireCutoff(draft),
+    ...(draft.pinnedDefinitions !== undefined ? { pinnedDefinitions: draft.pinnedDefinitions } : {}),
     lines: lines.map((line) => ({
       lineId: line.chargeId,
       chargeId: line.chargeId,

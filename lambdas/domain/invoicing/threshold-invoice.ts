@@ -7,6 +7,7 @@
 // billed above the period's final rating (a reversal after them) is credited
 // on those invoices. Per line: billed on thresholds + billed at period end -
 // credited = rated, so a period's invoices sum to its rated total exactly.
+import { hasPins } from '../ledger/governing-definition';
 import type { DraftInvoice } from '../rating/draft-invoice';
 import type { CorrectionLine, InvoiceCorrection } from './corrections';
 import { correctionIdOf, invoiceRecordIdOf } from './idempotency-keys';
@@ -136,6 +137,8 @@ export function planThresholdInvoice(input: PlanThresholdInvoiceInput): InvoiceR
     adjustmentsTotal: 0n,
     total,
     thresholdOf: { periodId: draft.period.id, sequence, thresholdAmount, spendToDate: spend.spendToDate },
+    // Its statement counts under the same pinned terms the draft was rated under.
+    ...(hasPins(draft.pinnedDefinitions) ? { pinnedDefinitions: draft.pinnedDefinitions } : {}),
   };
 }
 

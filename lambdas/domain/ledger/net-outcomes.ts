@@ -1,4 +1,5 @@
 import { definitionVersionOf, type AdjustmentEntry, type CorrectionEntry, type LedgerEntry, type RecordedEntry } from './ledger-entries';
+import { governingDefinitionOf, type PinnedDefinitions } from './governing-definition';
 import { isBillableAt } from './outcome-lifecycle';
 import { parseAttributesJson, type OutcomeAttributes } from './outcome-attributes';
 import type { OutcomeValue } from './outcome-events';
@@ -28,7 +29,7 @@ export interface NetOutcome {
   readonly corrected: boolean;
   readonly attributed: boolean;
   readonly attributes: OutcomeAttributes | undefined;
-  /** The metric's definition version the outcome counts under. */
+  /** The metric's definition version the outcome counts under: the contract's pin, else the recorded one. */
   readonly definitionVersion?: number;
 }
 
@@ -40,6 +41,12 @@ export interface NetOutcomeOptions {
   readonly toMs?: number;
   /** Parse attributes (only needed for unique counts); default true. */
   readonly withAttributes?: boolean;
+  /**
+   * The contract's pinned definition versions by metric: a pinned metric's
+   * outcomes are billable by the pinned version's rule and count under it
+   * (governing-definition.ts). Absent: the recorded version governs.
+   */
+  readonly pinned?: PinnedDefinitions;
 }
 
 /** Later correction wins; at the same recordedAt the greater correctionId does, so order of arrival never matters. */
@@ -108,6 +115,10 @@ function netOutcome(original: RecordedEntry, adjustments: Adjustments | undefine
   const quantityCorrection = adjustments?.quantityCorrection;
   const valueCorrection = adjustments?.valueCorrection;
   const held = isHeld(adjustments);
+  const governing = governingDefinitionOf(
+    { definitionVersion: definitionVersionOf(original), billableRule: original.billableRule },
+    options.pinned?.[original.metric],
+  );
   return {
     outcomeId: original.outcomeId,
     customerId: original.customerId,
@@ -116,13 +127,13 @@ function netOutcome(original: RecordedEntry, adjustments: Adjustments | undefine
     value: valueCorrection?.value ?? original.value,
     occurredAtMs: original.occurredAtMs,
     recordedAtMs: original.recordedAtMs,
-    billable: !held && isBillableAt(original.billableRule, original.occurredAtMs, verified, options.asOfMs),
+    billable: !held && isBillableAt(governing.billableRule, original.occurredAtMs, verified, options.asOfMs),
     held,
     verified,
     corrected: quantityCorrection !== undefined || valueCorrection !== undefined,
     attributed: original.attributed,
     attributes: options.withAttributes === false ? undefined : parseAttributesJson(original.attributesJson),
-    definitionVersion: definitionVersionOf(original),
+    definitionVersion: governing.version,
   };
 }
 

@@ -1,5 +1,6 @@
 import { formatMinorUnits } from '../money/format-money';
 import type { CurrencyCode } from '../money/currencies';
+import type { PinnedDefinitions } from '../ledger/governing-definition';
 import type { ChargeModel } from '../plans/plan-schema';
 import type { BreakdownRow, Proration } from './breakdown';
 import type { UsageQuery } from './usage';
@@ -82,6 +83,8 @@ export interface DraftInvoice {
   readonly usageAsOf: string | null;
   /** Contract price overrides that did not apply to this plan version (simulations only). */
   readonly skippedOverrides: readonly string[];
+  /** The contract's pinned definition versions the usage was counted under (absent: none pinned). */
+  readonly pinnedDefinitions?: PinnedDefinitions;
 }
 
 /** A JSON-safe amount: minor units as a string plus the exact decimal in major units. */

@@ -1,4 +1,5 @@
 import { isCurrencyCode } from '../money/currencies';
+import type { PinnedDefinitions } from '../ledger/governing-definition';
 import type { RollupTotals } from '../ledger/usage-rollup';
 import { FIXED_POINT_SCALE, formatFixedPoint } from './fixed-point';
 import { UsageInputError } from './rating-errors';
@@ -13,6 +14,16 @@ const TWELVE_TO_EIGHTEEN = FIXED_POINT_SCALE / 1_000_000_000_000n;
 /** Whether the cells can answer this requirement exactly (see docs/rollups.md); otherwise the raw scan does. */
 export function isRollupAnswerable(requirement: UsageRequirement): boolean {
   return !requirement.needsMax && !requirement.needsLatest && requirement.uniqueAttributes.length === 0 && !requirement.needsOutcomeValues;
+}
+
+/**
+ * Whether a contract's pin decides this requirement's figures in a way the
+ * cells cannot: cells sort outcomes into billable parts by the rule recorded
+ * on each, and a pinned version's rule may differ, so the billable basis of
+ * a pinned metric is read raw. `all` and `verified` do not depend on the rule.
+ */
+export function dependsOnPinnedRule(requirement: UsageRequirement, pinned: PinnedDefinitions | undefined): boolean {
+  return requirement.eligibility === 'billable' && pinned?.[requirement.ledgerMetric] !== undefined;
 }
 
 export function metricUsageFromRollup(requirement: UsageRequirement, totals: RollupTotals): MetricUsage {

@@ -1,3 +1,4 @@
+import type { PinnedDefinitions } from '../ledger/governing-definition';
 import type { PlanVersion } from '../plans/plan-schema';
 import { usageRequirementsFor, type UsageRequirement } from './usage-requirements';
 
@@ -14,6 +15,8 @@ export interface UsageWindow {
   readonly to: string;
   /** recordedAt cutoff (inclusive), RFC 3339. */
   readonly asOf: string;
+  /** The contract's pinned definition versions: their metrics are counted under the pinned terms. */
+  readonly pinned?: PinnedDefinitions;
 }
 
 /** The window a contract period is rated on: its customer, its plan version's requirements, the period, the cutoff. */
@@ -22,6 +25,7 @@ export function usageWindowOfPeriod(request: {
   readonly planVersion: PlanVersion;
   readonly period: { readonly start: string; readonly end: string };
   readonly asOf: string;
+  readonly pinned?: PinnedDefinitions;
 }): UsageWindow {
   return {
     customerId: request.contract.customerId,
@@ -29,6 +33,7 @@ export function usageWindowOfPeriod(request: {
     from: request.period.start,
     to: request.period.end,
     asOf: request.asOf,
+    ...(request.pinned !== undefined ? { pinned: request.pinned } : {}),
   };
 }
 

@@ -114,3 +114,44 @@ describe('simulatePlans', () => {
     expect(result.totals).toEqual([]);
   });
 });
+
+describe('simulatePlans for a contract that pins a definition version', () => {
+  const catalog = {
+    readCatalog: async () => ({
+      metrics: [
+        {
+          code: 'ticket.resolved',
+          name: 'Resolved ticket',
+          unit: 'resolution',
+          aggregation: 'count' as const,
+          billable: { when: 'immediately' as const },
+          definitions: [
+            { version: 1, effectiveFrom: '2026-01-01T00:00:00Z', counts: 'closed', billable: { when: 'immediately' as const } },
+            { version: 2, effectiveFrom: '2026-06-01T00:00:00Z', counts: 'closed and confirmed', billable: { when: 'verified' as const } },
+          ],
+        },
+      ],
+    }),
+  };
+
+  it('reads usage under the pinned terms, as the contract is billed', async () => {
+    const pinned = contract('pinned', 'support', { definitionVersions: { 'ticket.resolved': 2 } });
+    const base = deps([pinned]);
+    const asked: unknown[] = [];
+    const result = await simulatePlans(
+      { ...base, definitions: catalog, usage: { readUsage: async (request) => (asked.push(request.pinned), base.usage.readUsage(request)) } },
+      proposal,
+      { from: '2026-01-01', to: '2026-01-31' },
+    );
+    expect(result.contracts).toHaveLength(1);
+    expect(asked).toEqual([{ 'ticket.resolved': { version: 2, billable: { when: 'verified' }, dispute: { windowDays: 30, whileOpen: 'bill' } } }]);
+  });
+
+  it('skips a contract whose pinned version the catalog lacks, saying why', async () => {
+    const result = await simulatePlans({ ...deps([contract('pinned-3', 'support', { definitionVersions: { 'ticket.resolved': 3 } })]), definitions: catalog }, proposal, {
+      from: '2026-01-01',
+      to: '2026-01-31',
+    });
+    expect(result.skipped).toEqual([{ contractId: 'pinned-3', code: 'pinned_definition_not_found', reason: expect.stringContaining('has no such version (versions: 1, 2)') }]);
+  });
+});

@@ -1,0 +1,183 @@
+// The usage read through the rollups equals the raw scan, figure for figure,
+// also for contracts that pin a definition version whose billable rule
+// differs from the rule recorded on the outcomes: the cells sort outcomes by
+// the recorded rule, so a pinned metric's billable basis must come from the
+// raw scan, and the answer must still be exact.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LedgerUsageReader } from '../../../../../lambdas/adapters/dynamodb/ledger-usage-reader';
+import type { UsageEntriesQuery } from '../../../../../lambdas/application/ports';
+import type { RollupCellQuery } from '../../../../../lambdas/application/usage/ports';
+import { RollupUsageReader } from '../../../../../lambdas/application/usage/read-usage-through-rollups';
+import type { BillableRule } from '../../../../../lambdas/domain/ledger/catalog';
+import type { PinnedDefinitions } from '../../../../../lambdas/domain/ledger/governing-definition';
+import type { LedgerEntry, RecordedEntry } from '../../../../../lambdas/domain/ledger/ledger-entries';
+import { groupByOutcome, rollupBucketOf, rollupChangeOf, spanOf, sumDeltasByCell, withDailyCells, ROLLUP_BUCKET_MS, type RollupDelta } from '../../../../../lambdas/domain/ledger/usage-rollup';
+import type { UsageRequirement } from '../../../../../lambdas/domain/rating/usage-requirements';
+
+const FROM = Date.parse('2026-11-01T00:00:00Z');
+const TO = FROM + 2 * 86_400_000;
+const HOUR = 3_600_000;
+
+/** Each version's billable rule, as the catalog defines it and ingest copies it onto outcomes. */
+const RULES: Readonly<Record<number, BillableRule>> = {
+  1: { when: 'immediately' },
+  2: { when: 'verified' },
+  3: { when: 'quiet-window', hours: 24 },
+};
+const DISPUTE = { windowDays: 30, whileOpen: 'bill' as const };
+
+interface OutcomePlan {
+  readonly occurredOffset: number;
+  readonly recordedDelay: number;
+  readonly version: 1 | 2 | 3;
+  readonly quantity: number;
+  readonly verifiedAfter: number | undefined;
+  readonly reversedAfter: number | undefined;
+  readonly heldAfter: number | undefined;
+}
+
+const outcomeArb: fc.Arbitrary<OutcomePlan> = fc.record({
+  occurredOffset: fc.integer({ min: 0, max: TO - FROM - 1 }),
+  recordedDelay: fc.integer({ min: 0, max: 3 * HOUR }),
+  version: fc.constantFrom(1 as const, 2 as const, 3 as const),
+  quantity: fc.integer({ min: 1, max: 9 }),
+  verifiedAfter: fc.option(fc.integer({ min: 0, max: 30 * HOUR }), { nil: undefined }),
+  reversedAfter: fc.option(fc.integer({ min: 0, max: 30 * HOUR }), { freq: 5, nil: undefined }),
+  heldAfter: fc.option(fc.integer({ min: 0, max: 30 * HOUR }), { freq: 5, nil: undefined }),
+});
+
+function historyOf(plans: readonly OutcomePlan[]): LedgerEntry[] {
+  return plans.flatMap((plan, index): LedgerEntry[] => {
+    const occurredAtMs = FROM + plan.occurredOffset;
+    const base = { outcomeId: `o-${index}`, customerId: 'acme', metric: 'm', occurredAtMs };
+    const original: RecordedEntry = {
+      ...base,
+      kind: 'recorded',
+      recordedAtMs: occurredAtMs + plan.recordedDelay,
+      quantity: String(plan.quantity),
+      value: undefined,
+      attributesJson: undefined,
+      billableRule: RULES[plan.version] as BillableRule,
+      definitionVersion: plan.version === 1 ? undefined : plan.version,
+      attributed: true,
+    };
+    const after = (delay: number) => original.recordedAtMs + delay;
+    return [
+      original,
+      ...(plan.verifiedAfter !== undefined ? [{ ...base, kind: 'verified' as const, recordedAtMs: after(plan.verifiedAfter), verifiedAtMs: undefined }] : []),
+      ...(plan.reversedAfter !== undefined ? [{ ...base, kind: 'reversed' as const, recordedAtMs: after(plan.reversedAfter), reason: 'r' }] : []),
+      ...(plan.heldAfter !== undefined
+        ? [{ ...base, kind: 'disputed' as const, recordedAtMs: after(plan.heldAfter), sequence: 1, disputeId: 'd', reason: 'r', raisedBy: 'x', hold: true }]
+        : []),
+    ];
+  });
+}
+
+/** The cells the stream writes: each outcome's entries applied in the order they were recorded. */
+function cellsOf(entries: readonly LedgerEntry[]): RollupDelta[] {
+  const deltas: RollupDelta[] = [];
+  for (const list of groupByOutcome(entries).values()) {
+    const ordered = [...list].sort((a, b) => (a.kind === 'recorded' ? -1 : b.kind === 'recorded' ? 1 : a.recordedAtMs - b.recordedAtMs));
+    ordered.forEach((entry, index) => deltas.push(...rollupChangeOf(ordered.slice(0, index), entry)));
+  }
+  return withDailyCells(sumDeltasByCell(deltas));
+}
+
+function fakeLedger(entries: readonly LedgerEntry[]) {
+  return {
+    async *streamUsageEntries(query: UsageEntriesQuery): AsyncIterable<readonly LedgerEntry[]> {
+      yield entries.filter(
+        (entry) =>
+          entry.customerId === query.customerId &&
+          entry.metric === query.metric &&
+          entry.occurredAtMs >= query.fromMs &&
+          entry.occurredAtMs < query.toMs &&
+          entry.recordedAtMs <= query.asOfMs &&
+          entry.recordedAtMs >= (query.recordedFromMs ?? Number.NEGATIVE_INFINITY),
+      );
+    },
+    getOutcomeEntries: async (outcomeId: string) => entries.filter((entry) => entry.outcomeId === outcomeId),
+  };
+}
+
+const requirement = (eligibility: UsageRequirement['eligibility']): UsageRequirement => ({
+  ledgerMetric: 'm',
+  eligibility,
+  needsValue: false,
+  needsMax: false,
+  needsLatest: false,
+  uniqueAttributes: [],
+  needsOutcomeValues: false,
+});
+
+/** What the contract is billed for, worked out outcome by outcome without the engine's netting. */
+function expectedBillable(plans: readonly OutcomePlan[], pinnedVersion: number | undefined, asOfMs: number): { count: number; quantity: number } {
+  let count = 0;
+  let quantity = 0;
+  for (const plan of plans) {
+    const occurredAtMs = FROM + plan.occurredOffset;
+    const recordedAtMs = occurredAtMs + plan.recordedDelay;
+    const by = (delay: number | undefined) => delay !== undefined && recordedAtMs + delay <= asOfMs;
+    if (recordedAtMs > asOfMs || by(plan.reversedAfter) || by(plan.heldAfter)) continue;
+    const rule = RULES[pinnedVersion ?? plan.version] as BillableRule;
+    const billable = rule.when === 'immediately' || (rule.when === 'verified' ? by(plan.verifiedAfter) : occurredAtMs + rule.hours * HOUR <= asOfMs);
+    if (billable) {
+      count += 1;
+      quantity += plan.quantity;
+    }
+  }
+  return { count, quantity };
+}
+
+describe('usage through the rollups for contracts that pin a definition version', () => {
+  it('equals the raw scan on every basis, and bills by the pinned rule, whatever rule the outcomes recorded', async () => {
+    let pinnedRuns = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(outcomeArb, { maxLength: 25 }),
+        fc.option(fc.constantFrom(1, 2, 3), { nil: undefined }),
+        fc.integer({ min: 0, max: TO - FROM + 40 * HOUR }),
+        fc.integer({ min: 0, max: 8 }),
+        async (plans, pinnedVersion, asOfOffset, sealLagBuckets) => {
+          const entries = historyOf(plans);
+          const cells = cellsOf(entries);
+          const asOfMs = FROM + asOfOffset;
+          const sealedBeforeMs = rollupBucketOf(asOfMs) - sealLagBuckets * ROLLUP_BUCKET_MS;
+          const ledger = fakeLedger(entries);
+          const raw = new LedgerUsageReader({ ledger });
+          const rollups = new RollupUsageReader({
+            rollups: {
+              readCells: async (query: RollupCellQuery) =>
+                cells
+                  .filter((cell) => spanOf(cell.key) === (query.daily ? 86_400_000 : ROLLUP_BUCKET_MS))
+                  .filter((cell) => cell.key.occurredBucketMs >= query.fromMs && cell.key.occurredBucketMs < query.toMs)
+                  .map((cell) => ({ key: cell.key, fields: cell.fields })),
+            },
+            progress: { sealedBeforeMs: async () => sealedBeforeMs },
+            ledger,
+            raw,
+          });
+          const pinned: PinnedDefinitions | undefined =
+            pinnedVersion === undefined ? undefined : { m: { version: pinnedVersion, billable: RULES[pinnedVersion] as BillableRule, dispute: DISPUTE } };
+          if (pinned !== undefined) pinnedRuns += 1;
+          const request = {
+            customerId: 'acme',
+            requirements: [requirement('billable'), requirement('all'), requirement('verified')],
+            from: new Date(FROM).toISOString(),
+            to: new Date(TO).toISOString(),
+            asOf: new Date(asOfMs).toISOString(),
+            ...(pinned ? { pinned } : {}),
+          };
+          const [throughRollups, scanned] = await Promise.all([rollups.readUsage(request), raw.readUsage(request)]);
+          expect(throughRollups).toEqual(scanned);
+          const billable = scanned.metrics.find((usage) => usage.eligibility === 'billable');
+          const expected = expectedBillable(plans, pinnedVersion, asOfMs);
+          expect({ count: billable?.count, quantity: Number(billable?.sumQuantity) }).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(pinnedRuns).toBeGreaterThan(100);
+  });
+});
