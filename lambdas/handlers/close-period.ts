@@ -14,7 +14,7 @@ import {
   type SkippedScheduledClose,
 } from '../application/billing/schedule-period-closes';
 import type { BillingDeps } from '../application/billing/close-contract-period';
-import { BillingEnvironmentSchema, createBillingService, stripeConnectionFromEnv } from '../composition/billing-service';
+import { BillingEnvironmentSchema, createBillingServiceFromEnv } from '../composition/billing-service';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
 import { BILLING_METRIC_NAMES } from '../shared/metric-names';
@@ -141,17 +141,10 @@ let defaultDeps: Promise<ClosePeriodDeps> | undefined;
 // Built once per container; the Stripe key is read once and never logged.
 async function buildDefaultDeps(): Promise<ClosePeriodDeps> {
   const env = readEnvConfig(BillingEnvironmentSchema);
-  const service = createBillingService({
+  const service = await createBillingServiceFromEnv(env, {
     dynamoDb: traced(new DynamoDBClient({})),
-    engineTableName: env.ENGINE_TABLE_NAME,
-    ledgerTableName: env.LEDGER_TABLE_NAME,
     eventBridge: traced(new EventBridgeClient({})),
-    eventBusName: env.EVENT_BUS_NAME,
-    stripe: await stripeConnectionFromEnv(process.env, traced(new SecretsManagerClient({}))),
-    finalizeInvoices: env.FINALIZE_INVOICES === 'true',
-    ...(env.USAGE_ROLLUP_SETTLE_MINUTES === undefined
-      ? {}
-      : { usageRollups: { kind: 'settle-lag' as const, now: () => new Date(), settleLagMs: env.USAGE_ROLLUP_SETTLE_MINUTES * 60_000 } }),
+    secretsManager: traced(new SecretsManagerClient({})),
   });
   return { ...service.deps, graceHours: env.CLOSE_GRACE_HOURS };
 }

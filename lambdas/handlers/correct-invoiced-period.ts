@@ -21,7 +21,7 @@ import {
   type PeriodChange,
 } from '../application/billing/correct-changed-periods';
 import { BILLING_DETAIL_TYPES } from '../application/billing/ports';
-import { BillingEnvironmentSchema, createBillingService, stripeConnectionFromEnv } from '../composition/billing-service';
+import { BillingEnvironmentSchema, createBillingServiceFromEnv } from '../composition/billing-service';
 import { ENGINE_EVENT_SOURCE, OUTBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
 import { OutcomeAdjustmentRecordedDetailSchema } from '../domain/ledger/outcome-adjustment-notice';
 import { readEnvConfig } from '../shared/env';
@@ -153,14 +153,10 @@ let defaultDeps: Promise<CorrectChangedPeriodsDeps> | undefined;
 // Built once per container; the Stripe key is read once (Secrets Manager) and never logged.
 async function buildDefaultDeps(): Promise<CorrectChangedPeriodsDeps> {
   const env = readEnvConfig(CorrectInvoicedPeriodEnvironmentSchema);
-  const service = createBillingService({
+  const service = await createBillingServiceFromEnv(env, {
     dynamoDb: traced(new DynamoDBClient({})),
-    engineTableName: env.ENGINE_TABLE_NAME,
-    ledgerTableName: env.LEDGER_TABLE_NAME,
     eventBridge: traced(new EventBridgeClient({})),
-    eventBusName: env.EVENT_BUS_NAME,
-    stripe: await stripeConnectionFromEnv(process.env, traced(new SecretsManagerClient({}))),
-    finalizeInvoices: env.FINALIZE_INVOICES === 'true',
+    secretsManager: traced(new SecretsManagerClient({})),
   });
   return { ...service.deps, directory: service.directory, closeWait: service.closeWait, graceHours: env.CLOSE_GRACE_HOURS };
 }
