@@ -17,16 +17,9 @@ import { withObservability } from '../shared/handler-middleware';
 import { RISK_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EngineError } from '../domain/errors/engine-error';
+import { engineErrorClass } from '../domain/errors/engine-error';
 
-export class CheckpointPayloadError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_checkpoint_payload';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CheckpointPayloadError';
-  }
-}
+export class CheckpointPayloadError extends engineErrorClass('CheckpointPayloadError', 'invalid_input', 'invalid_checkpoint_payload') {}
 
 export const RiskEnvironmentSchema = z.object({
   ENGINE_TABLE_NAME: z.string().min(1),

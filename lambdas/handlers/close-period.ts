@@ -20,16 +20,9 @@ import { withObservability } from '../shared/handler-middleware';
 import { BILLING_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EngineError } from '../domain/errors/engine-error';
+import { engineErrorClass } from '../domain/errors/engine-error';
 
-export class ClosePeriodInputError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_close_request';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ClosePeriodInputError';
-  }
-}
+export class ClosePeriodInputError extends engineErrorClass('ClosePeriodInputError', 'invalid_input', 'invalid_close_request') {}
 
 export interface ClosePeriodResponse {
   readonly outcome: 'closed';

@@ -28,19 +28,12 @@ import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
 import { CORRECTION_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
-import { EngineError } from '../domain/errors/engine-error';
+import { engineErrorClass } from '../domain/errors/engine-error';
 
 /** Payment signals after which a refused credit note can succeed (the invoice is no longer a draft). */
 const RETRY_SIGNAL_TYPES: readonly string[] = ['invoice.finalized'];
 
-export class CorrectionTriggerInputError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_correction_trigger';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CorrectionTriggerInputError';
-  }
-}
+export class CorrectionTriggerInputError extends engineErrorClass('CorrectionTriggerInputError', 'invalid_input', 'invalid_correction_trigger') {}
 
 const TriggerEnvelopeSchema = z.discriminatedUnion('detail-type', [
   z.object({

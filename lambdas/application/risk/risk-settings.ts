@@ -4,7 +4,7 @@ import { CheckpointDaysSchema, DEFAULT_CHECKPOINT_DAYS, LocalTimeOfDaySchema } f
 import { SIGNAL_CODES, resolveRiskConfig, type RiskConfig, type RiskConfigOverrides, type SignalCode } from '../../domain/risk/risk-config';
 import { RISK_TIERS, RiskTierSchema, type RiskTier } from '../../domain/risk/risk-tiers';
 import { DEFAULT_TASK_CONTENT_OPTIONS, type TaskContentOptions } from '../../domain/risk/task-rules';
-import { EngineError } from '../../domain/errors/engine-error';
+import { engineErrorClass } from '../../domain/errors/engine-error';
 
 /** How the engine runs renewal-risk checks; one object shared by the scheduler, the check and the CLI. */
 export interface RenewalRiskSettings {
@@ -117,14 +117,7 @@ export const RenewalRiskSettingsInputSchema = z.strictObject({
 });
 export type RenewalRiskSettingsInput = z.input<typeof RenewalRiskSettingsInputSchema>;
 
-export class RenewalRiskSettingsError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_renewal_risk_settings';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'RenewalRiskSettingsError';
-  }
-}
+export class RenewalRiskSettingsError extends engineErrorClass('RenewalRiskSettingsError', 'invalid_input', 'invalid_renewal_risk_settings') {}
 
 /** The settings an operator wrote, over the defaults. Throws RenewalRiskSettingsError naming every bad field. */
 export function resolveRenewalRiskSettings(input: unknown, source = 'renewal-risk settings'): RenewalRiskSettings {

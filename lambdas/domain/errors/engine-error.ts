@@ -45,3 +45,21 @@ export abstract class EngineError extends Error {
     return isRetryableCategory(this.category);
   }
 }
+
+/**
+ * The base of an error that is nothing but a fixed category and code on a
+ * message: `export class ClosePeriodInputError extends engineErrorClass('ClosePeriodInputError', 'invalid_input', 'invalid_close_request') {}`.
+ * The name is given, not derived from the class, so it survives bundling.
+ * An error with fields of its own, a computed message or a retry rule of its
+ * own extends EngineError directly.
+ */
+export function engineErrorClass<const Category extends ErrorCategory, const Code extends string>(name: string, category: Category, code: Code) {
+  return class extends EngineError {
+    readonly category: Category = category;
+    readonly code: Code = code;
+    constructor(message: string, options?: ErrorOptions) {
+      super(message, options);
+      this.name = name;
+    }
+  };
+}
