@@ -57,31 +57,37 @@ const Points = z.int({ error: 'expected whole points from 0 to 100' }).min(0).ma
 
 const section = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).partial().optional();
 
+/**
+ * One entry per field of RiskConfig, each with the range an operator may set:
+ * typed by RiskConfig, so a new signal's thresholds section missing here does not compile.
+ */
+const RISK_CONFIG_OVERRIDES = {
+  weights: z
+    .strictObject(Object.fromEntries(SIGNAL_CODES.map((code) => [code, Points])) as Record<SignalCode, typeof Points>)
+    .partial()
+    .optional(),
+  tierFloors: section({ watch: Points, at_risk: Points, critical: Points }),
+  severeSignalRisk: Ratio.optional(),
+  severeSignalTier: RiskTierSchema.optional(),
+  attainment: section({ healthyAt: PositiveDecimal, failingAt: PositiveDecimal, reasonBelow: PositiveDecimal, minElapsedFraction: Ratio, runRatePeriods: z.int().min(1).max(24) }),
+  trend: section({ recentPeriods: z.int().min(1).max(12), baselinePeriods: z.int().min(1).max(12), healthyAt: Decimal, failingAt: Decimal, reasonBelow: Decimal }),
+  burn: section({ healthyAt: PositiveDecimal, failingAt: PositiveDecimal, reasonBelow: PositiveDecimal, minElapsedDays: Days }),
+  payment: section({ windowDays: Days, unrecoveredFailureRisk: Ratio, recoveredFailureRisk: Ratio, pastDueBaseRisk: Ratio, pastDueFullRiskDays: Days }),
+  gap: section({ healthyDays: Days, failingDays: Days, reasonAfterDays: Days, staleAfterHours: z.int().min(1).max(24 * 366) }),
+  feedback: section({
+    windowDays: Days,
+    npsHealthyAt: Decimal,
+    npsFailingAt: Decimal,
+    npsReasonBelow: Decimal,
+    csatHealthyAt: Ratio,
+    csatFailingAt: Ratio,
+    csatReasonBelow: Ratio,
+  }),
+  disputes: section({ healthyAt: Ratio, failingAt: Ratio, reasonAt: Ratio }),
+} satisfies Record<keyof RiskConfig, z.ZodType>;
+
 export const RiskConfigOverridesSchema = z
-  .strictObject({
-    weights: z
-      .strictObject(Object.fromEntries(SIGNAL_CODES.map((code) => [code, Points])) as Record<SignalCode, typeof Points>)
-      .partial()
-      .optional(),
-    tierFloors: section({ watch: Points, at_risk: Points, critical: Points }),
-    severeSignalRisk: Ratio.optional(),
-    severeSignalTier: RiskTierSchema.optional(),
-    attainment: section({ healthyAt: PositiveDecimal, failingAt: PositiveDecimal, reasonBelow: PositiveDecimal, minElapsedFraction: Ratio, runRatePeriods: z.int().min(1).max(24) }),
-    trend: section({ recentPeriods: z.int().min(1).max(12), baselinePeriods: z.int().min(1).max(12), healthyAt: Decimal, failingAt: Decimal, reasonBelow: Decimal }),
-    burn: section({ healthyAt: PositiveDecimal, failingAt: PositiveDecimal, reasonBelow: PositiveDecimal, minElapsedDays: Days }),
-    payment: section({ windowDays: Days, unrecoveredFailureRisk: Ratio, recoveredFailureRisk: Ratio, pastDueBaseRisk: Ratio, pastDueFullRiskDays: Days }),
-    gap: section({ healthyDays: Days, failingDays: Days, reasonAfterDays: Days, staleAfterHours: z.int().min(1).max(24 * 366) }),
-    feedback: section({
-      windowDays: Days,
-      npsHealthyAt: Decimal,
-      npsFailingAt: Decimal,
-      npsReasonBelow: Decimal,
-      csatHealthyAt: Ratio,
-      csatFailingAt: Ratio,
-      csatReasonBelow: Ratio,
-    }),
-    disputes: section({ healthyAt: Ratio, failingAt: Ratio, reasonAt: Ratio }),
-  })
+  .strictObject(RISK_CONFIG_OVERRIDES)
   .superRefine((overrides, ctx) => {
     // Checked on the merged config: an override of one floor must still fit the defaults of the others.
     const config = resolveRiskConfig(overrides as RiskConfigOverrides);
