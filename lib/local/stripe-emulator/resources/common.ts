@@ -25,17 +25,20 @@ export function retrieveRoute<C extends StoredCollection>(route: {
   expandable?: ReadonlyArray<string>;
   render?: (object: StoredObject<C>, ctx: HandlerContext) => unknown;
 }): RouteDefinition {
-  const render = route.render ?? ((object: StoredObject<C>) => snapshot(object));
+  const render = route.render ?? snapshot;
   return defineRoute({
     method: 'GET',
     path: route.path,
     schema: expandOnly,
-    ...(route.expandable ? { expandable: route.expandable } : {}),
+    expandable: route.expandable ?? [],
     handle(_input, ctx, { id = '' }) {
-      const collection = ctx.state[route.collection] as unknown as Collection<StoredObject<C>>;
-      return { body: render(findOr404(collection, id, route.noun), ctx) };
+      return { body: render(findOr404(stored(ctx, route.collection), id, route.noun), ctx) };
     },
   });
+}
+
+function stored<C extends StoredCollection>(ctx: HandlerContext, collection: C): Collection<StoredObject<C>> {
+  return ctx.state[collection] as unknown as Collection<StoredObject<C>>;
 }
 
 /** What a DELETE answers, as Stripe does: the id, the object's type and `deleted: true`. */
@@ -102,15 +105,15 @@ export function listRoute<C extends StoredCollection, S extends z.ZodType<PageRe
   matches: (object: StoredObject<C>, input: z.output<S>) => boolean;
   render?: (object: StoredObject<C>, ctx: HandlerContext) => unknown;
 }): RouteDefinition {
-  const render = route.render ?? ((object: StoredObject<C>) => snapshot(object));
+  const render = route.render ?? snapshot;
   return defineRoute({
     method: 'GET',
     path: route.path,
     schema: route.schema,
-    ...(route.expandable ? { expandable: route.expandable } : {}),
+    expandable: route.expandable ?? [],
     handle(input, ctx) {
-      const collection = ctx.state[route.collection] as unknown as Collection<StoredObject<C>>;
-      const page = paginate(collection.newestFirst((object) => route.matches(object, input)), input, route.path, route.noun);
+      const matches = stored(ctx, route.collection).newestFirst((object) => route.matches(object, input));
+      const page = paginate(matches, input, route.path, route.noun);
       return { body: { ...page, data: page.data.map((object) => render(object, ctx)) } };
     },
   });
