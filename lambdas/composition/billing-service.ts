@@ -230,6 +230,44 @@ export const BillingEnvironmentSchema = z.object({
 });
 export type BillingEnvironment = z.infer<typeof BillingEnvironmentSchema>;
 
+/** The clients a Lambda builds its billing on (traced by the handler). */
+export interface BillingLambdaClients {
+  readonly dynamoDb: DynamoDBClient;
+  readonly eventBridge: EventBridgeClient;
+  readonly secretsManager: SecretsManagerClient;
+}
+
+/**
+ * Usage read through the rollups the ledger stream keeps, trusted up to
+ * `settleMinutes` before now (USAGE_ROLLUP_SETTLE_MINUTES); absent: none.
+ */
+export function settleLagRollupProgress(settleMinutes: number | undefined): UsageRollupServiceConfig['progress'] | undefined {
+  return settleMinutes === undefined ? undefined : { kind: 'settle-lag', now: () => new Date(), settleLagMs: settleMinutes * 60_000 };
+}
+
+/**
+ * A Lambda's billing from its environment: the tables, the bus, Stripe (the
+ * key from Secrets Manager or the environment, read once and never logged),
+ * whether invoices are finalized, and the rollups when the stack set them.
+ */
+export async function createBillingServiceFromEnv(
+  env: BillingEnvironment,
+  clients: BillingLambdaClients,
+  processEnv: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<BillingService> {
+  const usageRollups = settleLagRollupProgress(env.USAGE_ROLLUP_SETTLE_MINUTES);
+  return createBillingService({
+    dynamoDb: clients.dynamoDb,
+    engineTableName: env.ENGINE_TABLE_NAME,
+    ledgerTableName: env.LEDGER_TABLE_NAME,
+    eventBridge: clients.eventBridge,
+    eventBusName: env.EVENT_BUS_NAME,
+    stripe: await stripeConnectionFromEnv(processEnv, clients.secretsManager),
+    finalizeInvoices: env.FINALIZE_INVOICES === 'true',
+    ...(usageRollups === undefined ? {} : { usageRollups }),
+  });
+}
+
 /**
  * The Stripe connection from the environment: the key from Secrets Manager
  * (STRIPE_SECRET_ARN) in AWS, else STRIPE_API_KEY (alias STRIPE_SECRET_KEY)

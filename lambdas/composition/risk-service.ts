@@ -99,31 +99,22 @@ export function ledgerRiskDisputeReader(listDisputes: LedgerService['listDispute
   };
 }
 
+/** A risk query's customer, metric, window, cutoff and basis, as the ledger reads them. */
+function ledgerWindowOf(query: Pick<RiskUsageQuery, 'customerId' | 'metric' | 'from' | 'to' | 'asOf' | 'basis'>) {
+  return { customerId: query.customerId, metric: query.metric, from: query.from, to: query.to, asOf: query.asOf, basis: query.basis };
+}
+
 /** The ledger as the risk check reads it: measured usage and net outcomes as of a cutoff. */
 export function ledgerRiskUsageReader(ledger: Pick<LedgerService, 'getUsage' | 'listNetOutcomes'>): RiskUsageReader {
   const summarize = async (query: RiskUsageQuery) => {
-    const summary = await ledger.getUsage({
-      customerId: query.customerId,
-      metric: query.metric,
-      from: query.from,
-      to: query.to,
-      asOf: query.asOf,
-      basis: query.basis,
-    });
+    const summary = await ledger.getUsage(ledgerWindowOf(query));
     return { quantity: query.measure === 'count' ? String(summary.count) : summary.quantity, values: summary.value };
   };
   return {
     summarize,
     measure: async (query) => (await summarize(query)).quantity,
     outcomes: async (query) => {
-      const outcomes = await ledger.listNetOutcomes({
-        customerId: query.customerId,
-        metric: query.metric,
-        from: query.from,
-        to: query.to,
-        asOf: query.asOf,
-        basis: query.basis,
-      });
+      const outcomes = await ledger.listNetOutcomes(ledgerWindowOf(query));
       return outcomes.map((outcome) => ({ occurredAt: new Date(outcome.occurredAtMs).toISOString(), quantity: outcome.quantity }));
     },
   };

@@ -16,7 +16,7 @@ import { evaluateSpendAlerts, type EvaluateSpendAlertsDeps } from '../applicatio
 import { applyLedgerChanges, type ApplyLedgerChangesDeps } from '../application/usage/apply-ledger-changes';
 import { createSpendAlerts } from '../composition/billing-service';
 import { createUsageRollupService, ledgerChangesOf, type LedgerStreamRecord } from '../composition/usage-rollup-service';
-import { EngineError } from '../domain/errors/engine-error';
+import { engineErrorClass } from '../domain/errors/engine-error';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
 import { ROLLUP_METRIC_NAMES } from '../shared/metric-names';
@@ -44,14 +44,7 @@ const StreamEventSchema = z.object({
 });
 
 /** A stream event that is not what DynamoDB Streams sends: a wiring bug, kept for a look. */
-export class LedgerStreamEventError extends EngineError {
-  readonly code = 'invalid_ledger_stream_event';
-  readonly category = 'internal';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LedgerStreamEventError';
-  }
-}
+export class LedgerStreamEventError extends engineErrorClass('LedgerStreamEventError', 'internal', 'invalid_ledger_stream_event') {}
 
 /** The event → result mapping with its dependencies passed in (tests, local engine). */
 export function createApplyLedgerChangesHandler(resolveDeps: () => Promise<ApplyLedgerChangesHandlerDeps>) {

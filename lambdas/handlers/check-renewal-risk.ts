@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
-import { BillingEnvironmentSchema } from '../composition/billing-service';
+import { BillingEnvironmentSchema, settleLagRollupProgress } from '../composition/billing-service';
 import type { CheckRenewalRiskResult } from '../application/risk/check-renewal-risk';
 import { RenewalCheckpointPayloadSchema, type RenewalCheckpointPayload } from '../domain/risk/checkpoint-payload';
 import { createLedgerService } from '../composition/ledger-service';
@@ -17,16 +17,9 @@ import { withObservability } from '../shared/handler-middleware';
 import { RISK_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EngineError } from '../domain/errors/engine-error';
+import { engineErrorClass } from '../domain/errors/engine-error';
 
-export class CheckpointPayloadError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_checkpoint_payload';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CheckpointPayloadError';
-  }
-}
+export class CheckpointPayloadError extends engineErrorClass('CheckpointPayloadError', 'invalid_input', 'invalid_checkpoint_payload') {}
 
 export const RiskEnvironmentSchema = z.object({
   ENGINE_TABLE_NAME: z.string().min(1),
@@ -114,6 +107,7 @@ function buildDefaultCheck(): (payload: RenewalCheckpointPayload) => Promise<Che
   const env = readEnvConfig(RiskEnvironmentSchema);
   const dynamoDb = traced(new DynamoDBClient({}));
   const eventBridge = traced(new EventBridgeClient({}));
+  const rollupProgress = settleLagRollupProgress(env.USAGE_ROLLUP_SETTLE_MINUTES);
   const ledger = createLedgerService({
     dynamoDb,
     eventBridge,
@@ -130,9 +124,7 @@ function buildDefaultCheck(): (payload: RenewalCheckpointPayload) => Promise<Che
     // Tiers, owners, priorities and thresholds as the stage configured them (RENEWAL_RISK_SETTINGS).
     settings: renewalRiskSettingsFromEnv(process.env),
     // Usage through the rollups the ledger stream keeps, trusted as far as the close trusts them.
-    ...(env.USAGE_ROLLUP_SETTLE_MINUTES === undefined
-      ? {}
-      : { usageRollups: { ledgerTableName: env.LEDGER_TABLE_NAME, progress: { kind: 'settle-lag' as const, now: () => new Date(), settleLagMs: env.USAGE_ROLLUP_SETTLE_MINUTES * 60_000 } } }),
+    ...(rollupProgress === undefined ? {} : { usageRollups: { ledgerTableName: env.LEDGER_TABLE_NAME, progress: rollupProgress } }),
   });
   return (payload) => service.checkRenewalRisk(payload);
 }

@@ -14,22 +14,15 @@ import {
   type SkippedScheduledClose,
 } from '../application/billing/schedule-period-closes';
 import type { BillingDeps } from '../application/billing/close-contract-period';
-import { BillingEnvironmentSchema, createBillingService, stripeConnectionFromEnv } from '../composition/billing-service';
+import { BillingEnvironmentSchema, createBillingServiceFromEnv } from '../composition/billing-service';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
 import { BILLING_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EngineError } from '../domain/errors/engine-error';
+import { engineErrorClass } from '../domain/errors/engine-error';
 
-export class ClosePeriodInputError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_close_request';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ClosePeriodInputError';
-  }
-}
+export class ClosePeriodInputError extends engineErrorClass('ClosePeriodInputError', 'invalid_input', 'invalid_close_request') {}
 
 export interface ClosePeriodResponse {
   readonly outcome: 'closed';
@@ -141,17 +134,10 @@ let defaultDeps: Promise<ClosePeriodDeps> | undefined;
 // Built once per container; the Stripe key is read once and never logged.
 async function buildDefaultDeps(): Promise<ClosePeriodDeps> {
   const env = readEnvConfig(BillingEnvironmentSchema);
-  const service = createBillingService({
+  const service = await createBillingServiceFromEnv(env, {
     dynamoDb: traced(new DynamoDBClient({})),
-    engineTableName: env.ENGINE_TABLE_NAME,
-    ledgerTableName: env.LEDGER_TABLE_NAME,
     eventBridge: traced(new EventBridgeClient({})),
-    eventBusName: env.EVENT_BUS_NAME,
-    stripe: await stripeConnectionFromEnv(process.env, traced(new SecretsManagerClient({}))),
-    finalizeInvoices: env.FINALIZE_INVOICES === 'true',
-    ...(env.USAGE_ROLLUP_SETTLE_MINUTES === undefined
-      ? {}
-      : { usageRollups: { kind: 'settle-lag' as const, now: () => new Date(), settleLagMs: env.USAGE_ROLLUP_SETTLE_MINUTES * 60_000 } }),
+    secretsManager: traced(new SecretsManagerClient({})),
   });
   return { ...service.deps, graceHours: env.CLOSE_GRACE_HOURS };
 }

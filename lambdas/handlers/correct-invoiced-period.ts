@@ -21,26 +21,19 @@ import {
   type PeriodChange,
 } from '../application/billing/correct-changed-periods';
 import { BILLING_DETAIL_TYPES } from '../application/billing/ports';
-import { BillingEnvironmentSchema, createBillingService, stripeConnectionFromEnv } from '../composition/billing-service';
+import { BillingEnvironmentSchema, createBillingServiceFromEnv } from '../composition/billing-service';
 import { ENGINE_EVENT_SOURCE, OUTBOUND_DETAIL_TYPES } from '../domain/events/detail-types';
 import { OutcomeAdjustmentRecordedDetailSchema } from '../domain/ledger/outcome-adjustment-notice';
 import { readEnvConfig } from '../shared/env';
 import { withObservability } from '../shared/handler-middleware';
 import { CORRECTION_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
-import { EngineError } from '../domain/errors/engine-error';
+import { engineErrorClass } from '../domain/errors/engine-error';
 
 /** Payment signals after which a refused credit note can succeed (the invoice is no longer a draft). */
 const RETRY_SIGNAL_TYPES: readonly string[] = ['invoice.finalized'];
 
-export class CorrectionTriggerInputError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_correction_trigger';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CorrectionTriggerInputError';
-  }
-}
+export class CorrectionTriggerInputError extends engineErrorClass('CorrectionTriggerInputError', 'invalid_input', 'invalid_correction_trigger') {}
 
 const TriggerEnvelopeSchema = z.discriminatedUnion('detail-type', [
   z.object({
@@ -153,14 +146,10 @@ let defaultDeps: Promise<CorrectChangedPeriodsDeps> | undefined;
 // Built once per container; the Stripe key is read once (Secrets Manager) and never logged.
 async function buildDefaultDeps(): Promise<CorrectChangedPeriodsDeps> {
   const env = readEnvConfig(CorrectInvoicedPeriodEnvironmentSchema);
-  const service = createBillingService({
+  const service = await createBillingServiceFromEnv(env, {
     dynamoDb: traced(new DynamoDBClient({})),
-    engineTableName: env.ENGINE_TABLE_NAME,
-    ledgerTableName: env.LEDGER_TABLE_NAME,
     eventBridge: traced(new EventBridgeClient({})),
-    eventBusName: env.EVENT_BUS_NAME,
-    stripe: await stripeConnectionFromEnv(process.env, traced(new SecretsManagerClient({}))),
-    finalizeInvoices: env.FINALIZE_INVOICES === 'true',
+    secretsManager: traced(new SecretsManagerClient({})),
   });
   return { ...service.deps, directory: service.directory, closeWait: service.closeWait, graceHours: env.CLOSE_GRACE_HOURS };
 }

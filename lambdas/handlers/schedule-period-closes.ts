@@ -19,16 +19,9 @@ import { withObservability } from '../shared/handler-middleware';
 import { SCHEDULE_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EngineError } from '../domain/errors/engine-error';
+import { engineErrorClass } from '../domain/errors/engine-error';
 
-export class PeriodCloseChangeInputError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_contract_change';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PeriodCloseChangeInputError';
-  }
-}
+export class PeriodCloseChangeInputError extends engineErrorClass('PeriodCloseChangeInputError', 'invalid_input', 'invalid_contract_change') {}
 
 /** Either an EventBridge envelope whose detail is the change, or the change itself. */
 export const SchedulePeriodClosesInputSchema = z.preprocess(

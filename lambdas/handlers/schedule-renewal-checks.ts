@@ -16,16 +16,9 @@ import { withObservability } from '../shared/handler-middleware';
 import { SCHEDULE_METRIC_NAMES } from '../shared/metric-names';
 import { logger, metrics, traced } from '../shared/powertools';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EngineError } from '../domain/errors/engine-error';
+import { engineErrorClass } from '../domain/errors/engine-error';
 
-export class ContractChangeInputError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_contract_change';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ContractChangeInputError';
-  }
-}
+export class ContractChangeInputError extends engineErrorClass('ContractChangeInputError', 'invalid_input', 'invalid_contract_change') {}
 
 /** Either an EventBridge envelope whose detail is the change, or the change itself. */
 export const ScheduleRenewalChecksInputSchema = z.preprocess(

@@ -53,16 +53,7 @@ export class EngineAlarms extends Construct {
 
   /** Any message in a dead-letter queue means something was not processed. */
   public onDeadLetters(id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm {
-    return this.add(id, {
-      alarmDescription: `${what}: at least one message is in dead-letter queue. See docs/runbook.md "Redrive a dead-letter queue".`,
-      metric: queue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    });
+    return this.anyMessageIn(id, queue, `${what}: at least one message is in dead-letter queue. See docs/runbook.md "Redrive a dead-letter queue".`);
   }
 
   /**
@@ -70,8 +61,13 @@ export class EngineAlarms extends Construct {
    * first message until the operator has dealt with (and deleted) the last.
    */
   public onAlerts(id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm {
+    return this.anyMessageIn(id, queue, `${what}: at least one alert waits in its queue until handled. See docs/runbook.md "${id}".`);
+  }
+
+  /** In alarm from the first visible message in the queue until the last is gone. */
+  private anyMessageIn(id: string, queue: sqs.IQueue, alarmDescription: string): cloudwatch.Alarm {
     return this.add(id, {
-      alarmDescription: `${what}: at least one alert waits in its queue until handled. See docs/runbook.md "${id}".`,
+      alarmDescription,
       metric: queue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: cloudwatch.Stats.MAXIMUM,

@@ -66,13 +66,9 @@ export class EngineDashboard extends Construct {
     });
 
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Events arriving (per minute)',
-        width: 12,
-        left: props.workQueues.map(({ label, queue }) =>
-          queue.metricNumberOfMessagesSent({ label, period: PERIOD, statistic: cloudwatch.Stats.SUM }),
-        ),
-      }),
+      queueGraph('Events arriving (per minute)', 12, props.workQueues, (queue, label) =>
+        queue.metricNumberOfMessagesSent({ label, period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      ),
       new cloudwatch.GraphWidget({
         title: 'Ledger outcomes (per minute)',
         width: 6,
@@ -94,27 +90,15 @@ export class EngineDashboard extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Queue depth',
-        width: 8,
-        left: props.workQueues.map(({ label, queue }) =>
-          queue.metricApproximateNumberOfMessagesVisible({ label, period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
-        ),
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Age of oldest message (s)',
-        width: 8,
-        left: props.workQueues.map(({ label, queue }) =>
-          queue.metricApproximateAgeOfOldestMessage({ label, period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
-        ),
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Dead-letter queues (messages)',
-        width: 8,
-        left: props.deadLetterQueues.map(({ label, queue }) =>
-          queue.metricApproximateNumberOfMessagesVisible({ label, period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
-        ),
-      }),
+      queueGraph('Queue depth', 8, props.workQueues, (queue, label) =>
+        queue.metricApproximateNumberOfMessagesVisible({ label, period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
+      ),
+      queueGraph('Age of oldest message (s)', 8, props.workQueues, (queue, label) =>
+        queue.metricApproximateAgeOfOldestMessage({ label, period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
+      ),
+      queueGraph('Dead-letter queues (messages)', 8, props.deadLetterQueues, (queue, label) =>
+        queue.metricApproximateNumberOfMessagesVisible({ label, period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
+      ),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
@@ -295,6 +279,16 @@ export class EngineDashboard extends Construct {
 }
 
 /** One line per dimension value of `metric` (per currency, per type, per code). */
+/** One line per queue, labelled with the queue's label. */
+function queueGraph(
+  title: string,
+  width: number,
+  queues: readonly DashboardQueue[],
+  metricOf: (queue: DashboardQueue['queue'], label: string) => cloudwatch.IMetric,
+): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({ title, width, left: queues.map(({ label, queue }) => metricOf(queue, label)) });
+}
+
 function perDimensionValue(namespace: string, metric: EmittedMetric, period: Duration): cloudwatch.IMetric {
   return new cloudwatch.SearchExpression({ expression: searchOf(namespace, metric, period), label: '', period });
 }

@@ -12,7 +12,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import type { ConsoleService } from '../../lambdas/application/console/console-routes';
-import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { engineErrorClass } from '../../lambdas/domain/errors/engine-error';
 import { createStreamingConsoleApiHandler } from '../../lambdas/handlers/console-api';
 import { packageRoot } from './package-root';
 
@@ -26,14 +26,7 @@ export const FrameAncestorSchema = z
   .string()
   .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, { error: 'expected an origin such as https://app.example.com (scheme, host, optional port; no path)' });
 
-export class ConsoleSettingError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_console_setting';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConsoleSettingError';
-  }
-}
+export class ConsoleSettingError extends engineErrorClass('ConsoleSettingError', 'invalid_input', 'invalid_console_setting') {}
 
 /** Comma-separated origins (flag or OUTCOME_ENGINE_PORTAL_FRAME_ANCESTORS), each checked. */
 export function parseFrameAncestors(text: string | undefined): string[] {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from './package-root';
-import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { engineErrorClass } from '../../lambdas/domain/errors/engine-error';
 
 /** The npm package (exact version) that carries DynamoDBLocal.jar in `emulator/`. */
 export const SIMULATOR_SPEC = 'amplify-dynamodb-simulator@2.9.30';
@@ -22,14 +22,7 @@ export const SIMULATOR_INTEGRITY =
 const VERIFIED_MARKER = 'verified-integrity';
 const MIN_JAVA_MAJOR = 17;
 
-export class DynamoDbLocalSetupError extends EngineError {
-  readonly category = 'infrastructure';
-  readonly code = 'dynamodb_local_setup_failed';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'DynamoDbLocalSetupError';
-  }
-}
+export class DynamoDbLocalSetupError extends engineErrorClass('DynamoDbLocalSetupError', 'infrastructure', 'dynamodb_local_setup_failed') {}
 
 /** The downloaded DynamoDB Local package is not the pinned one. */
 export class DynamoDbLocalIntegrityError extends DynamoDbLocalSetupError {

@@ -10,8 +10,7 @@
 import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { EngineError } from '../../lambdas/domain/errors/engine-error';
-import { GroupCommitWriter } from './group-commit-writer';
+import { GroupCommitWriter, JournalClosedError, JournalWriteError } from './group-commit-writer';
 import { DamagedLineError, readJsonLines, syncFolder } from './json-lines-file';
 import type { EventBridgeEnvelope } from './put-events-request';
 
@@ -49,26 +48,6 @@ export function rotatedEventJournalPath(filePath: string): string {
   return filePath.replace(/\.jsonl$/, '.1.jsonl');
 }
 
-/** The event journal could not be written or flushed: the PutEvents call is not acknowledged, the producer sends again. */
-export class EventJournalWriteError extends EngineError {
-  readonly code = 'event_journal_write_failed';
-  readonly category = 'infrastructure';
-  constructor(filePath: string, options: { cause: unknown }) {
-    super(`Could not write the event journal ${filePath}`, options);
-    this.name = 'EventJournalWriteError';
-  }
-}
-
-/** The journal was closed (the engine is stopping): send again once the engine is back. */
-export class EventJournalClosedError extends EngineError {
-  readonly code = 'event_journal_closed';
-  readonly category = 'state';
-  constructor(filePath: string) {
-    super(`The event journal ${filePath} is closed`);
-    this.name = 'EventJournalClosedError';
-  }
-}
-
 export interface EventJournalOptions {
   filePath: string;
   /** @default DEFAULT_EVENT_JOURNAL_FILE_BYTES */
@@ -104,7 +83,7 @@ function journalLine(event: JournaledEvent): string {
 
 export class EventJournal {
   private closed = false;
-  private readonly writer: GroupCommitWriter<EventJournalWriteError>;
+  private readonly writer: GroupCommitWriter<JournalWriteError>;
 
   private constructor(
     private readonly options: EventJournalOptions,
@@ -121,7 +100,7 @@ export class EventJournal {
         afterWrite: (bytes) => {
           this.fileBytes += bytes;
         },
-        wrapError: (cause) => new EventJournalWriteError(options.filePath, { cause }),
+        wrapError: (cause) => new JournalWriteError('event', options.filePath, { cause }),
       },
       // A crash may have cut the last line short: appends start on a fresh line, the reader sets the torn one aside.
       { tailMayBeTorn: fileBytes > 0 },
@@ -142,7 +121,7 @@ export class EventJournal {
   /** Appends the events; resolves once they are on disk. */
   append(events: readonly JournaledEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
-    if (this.closed) return Promise.reject(new EventJournalClosedError(this.options.filePath));
+    if (this.closed) return Promise.reject(new JournalClosedError('event', this.options.filePath));
     let lines: string[];
     try {
       lines = events.map(journalLine);

@@ -3,16 +3,9 @@
 // `anything-but`, at any depth. Anything else in a pattern is refused when the
 // bus starts, so a rule that would silently never match locally cannot exist.
 import type { EventPattern } from '../routing/routing-table';
-import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { engineErrorClass } from '../../lambdas/domain/errors/engine-error';
 
-export class UnsupportedEventPatternError extends EngineError {
-  readonly category = 'internal';
-  readonly code = 'unsupported_event_pattern';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedEventPatternError';
-  }
-}
+export class UnsupportedEventPatternError extends engineErrorClass('UnsupportedEventPatternError', 'internal', 'unsupported_event_pattern') {}
 
 type Scalar = string | number | boolean | null;
 type ContentFilter = { prefix: string } | { 'anything-but': Scalar | Scalar[] };

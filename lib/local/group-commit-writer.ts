@@ -7,6 +7,45 @@
 // what differs between journals (rotation, refusing a broken journal,
 // counting, compaction, the error type) comes in through its hooks.
 import type { FileHandle } from 'node:fs/promises';
+import { EngineError } from '../../lambdas/domain/errors/engine-error';
+
+/** Which journal failed: the event journal (events.jsonl) or a queue's (queues/<route>.jsonl). */
+export type JournalKind = 'event' | 'queue';
+
+/**
+ * A journal could not be written or flushed: nothing it held is acknowledged,
+ * the producer sends again (`event_journal_write_failed`, `queue_journal_write_failed`).
+ */
+export class JournalWriteError extends EngineError {
+  readonly category = 'infrastructure';
+  readonly code: `${JournalKind}_journal_write_failed`;
+  constructor(
+    readonly journal: JournalKind,
+    filePath: string,
+    options: { cause: unknown },
+  ) {
+    super(`Could not write the ${journal} journal ${filePath}`, options);
+    this.name = 'JournalWriteError';
+    this.code = `${journal}_journal_write_failed`;
+  }
+}
+
+/**
+ * A journal was closed (the engine is stopping): send or retry once the engine
+ * is back (`event_journal_closed`, `queue_journal_closed`).
+ */
+export class JournalClosedError extends EngineError {
+  readonly category = 'state';
+  readonly code: `${JournalKind}_journal_closed`;
+  constructor(
+    readonly journal: JournalKind,
+    filePath: string,
+  ) {
+    super(`The ${journal} journal ${filePath} is closed`);
+    this.name = 'JournalClosedError';
+    this.code = `${journal}_journal_closed`;
+  }
+}
 
 export interface GroupCommitHooks<WriteError extends Error> {
   /** The handle to write to now (a journal may swap it when it rotates or compacts). */

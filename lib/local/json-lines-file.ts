@@ -4,7 +4,7 @@
 // leaves either the old or the new file, never a half of one.
 import { open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { engineErrorClass } from '../../lambdas/domain/errors/engine-error';
 
 /** A line that could not be read back: cut short by a crash, or garbage. */
 export interface DamagedLine {
@@ -20,14 +20,7 @@ export interface JsonLinesContent<T> {
 }
 
 /** A line of a JSON-lines file that is not the record it should be: set aside, never dropped. */
-export class DamagedLineError extends EngineError {
-  readonly code = 'damaged_line';
-  readonly category = 'internal';
-  constructor(message: string) {
-    super(message);
-    this.name = 'DamagedLineError';
-  }
-}
+export class DamagedLineError extends engineErrorClass('DamagedLineError', 'internal', 'damaged_line') {}
 
 /**
  * Reads a JSON-lines file; a missing file is empty. `parse` turns one parsed

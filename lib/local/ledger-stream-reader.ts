@@ -27,7 +27,7 @@ import { latestStreamArn } from '../../lambdas/adapters/dynamodb/create-tables';
 import { DynamoDbRollupProgress } from '../../lambdas/adapters/dynamodb/rollup-store';
 import type { LedgerRepository } from '../../lambdas/application/ports';
 import { rollupBucketOf } from '../../lambdas/domain/ledger/usage-rollup';
-import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { engineErrorClass } from '../../lambdas/domain/errors/engine-error';
 
 /** Entries are written this long at most after their recordedAt (an ingest call's bound); the seal stays that far behind. */
 export const INGEST_WRITE_BOUND_MS = 60_000;
@@ -221,14 +221,7 @@ export class LedgerStreamReader {
 }
 
 /** A batch of stream records could not be applied: read again from its start on the next poll. */
-export class LedgerStreamBatchError extends EngineError {
-  readonly code = 'ledger_stream_batch_failed';
-  readonly category = 'infrastructure';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LedgerStreamBatchError';
-  }
-}
+export class LedgerStreamBatchError extends engineErrorClass('LedgerStreamBatchError', 'infrastructure', 'ledger_stream_batch_failed') {}
 
 export interface LocalUsageRollupsOptions {
   readonly dynamoDb: DynamoDBClient;

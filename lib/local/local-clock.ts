@@ -25,7 +25,7 @@ import { createCheckRenewalRiskHandler, type CheckRenewalRiskResponse } from '..
 import type { LocalBilling } from './local-billing';
 import { asLocalLambda } from './lambda-context';
 import { LOCAL_ACCOUNT_ID, LOCAL_DEFAULTS } from './local-aws';
-import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { EngineError, codedEngineErrorClass } from '../../lambdas/domain/errors/engine-error';
 import { errorResponseBodyOf, httpStatusOf, isAnsweredToCaller } from '../../lambdas/shared/error-responses';
 
 /** A clock that follows a base clock plus an offset the user moves. */
@@ -345,17 +345,7 @@ export const ClockAdvanceRequestSchema = z.union([
 export type ClockAdvanceRequest = z.infer<typeof ClockAdvanceRequestSchema>;
 
 /** A control request the endpoint refuses as sent (400), never as its own failure. */
-class ClockRequestError extends EngineError {
-  readonly category = 'invalid_input';
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'ClockRequestError';
-  }
-}
+class ClockRequestError extends codedEngineErrorClass('ClockRequestError', 'invalid_input') {}
 
 const MAX_CLOCK_REQUEST_BYTES = 64 * 1024;
 

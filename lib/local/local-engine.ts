@@ -20,8 +20,6 @@ import { readCatalogFile } from './catalog-file';
 import { DeadLetterStore, type DeadLetter } from './dead-letter-store';
 import {
   EventJournal,
-  EventJournalClosedError,
-  EventJournalWriteError,
   journaledEventOf,
   readEventJournal,
   type EventJournalFilter,
@@ -39,7 +37,8 @@ import { createLambdaContext, withLocalObservability } from './lambda-context';
 import { LocalEventBus, type BusListener, type RouteTarget } from './local-event-bus';
 import { ENGINE_EVENT_SOURCE } from '../../lambdas/domain/events/detail-types';
 import { LocalQueue, QueueStoppedError, type QueueConsumer } from './local-queue';
-import { QueueJournal, QueueJournalWriteError } from './queue-journal';
+import { QueueJournal } from './queue-journal';
+import { JournalClosedError, JournalWriteError } from './group-commit-writer';
 import { AwsJsonError, validatePutEvents } from './put-events-request';
 import { startPutEventsServer, type RunningPutEventsServer } from './put-events-server';
 import { loadSeedPlans, SEED_CATALOG_FILE, storeSeedPlans, type SeededPlans, type SeedPlans } from './seed-plans';
@@ -568,8 +567,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
           );
           await Promise.all([delivered, journaled]);
         } catch (error) {
-          if (error instanceof QueueStoppedError || error instanceof EventJournalClosedError) throw stoppingError();
-          if (error instanceof QueueJournalWriteError || error instanceof EventJournalWriteError) {
+          if (error instanceof QueueStoppedError || error instanceof JournalClosedError) throw stoppingError();
+          if (error instanceof JournalWriteError) {
             log(`PutEvents not acknowledged: ${describeError(error)}: ${describeError(error.cause)}`);
             throw new AwsJsonError('InternalException', 'The local engine could not store the events durably; send them again.', 500);
           }

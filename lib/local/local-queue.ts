@@ -105,7 +105,7 @@ export class LocalQueue {
    * Enqueues a message (at once: it is delivered in order with the others)
    * and resolves with its id once it is durable, in the journal if the queue
    * has one. Rejects with QueueStoppedError once stop() was called, and with
-   * QueueJournalWriteError when the journal could not be written.
+   * JournalWriteError when the journal could not be written.
    */
   async send(body: string): Promise<string> {
     if (this.stopped) throw new QueueStoppedError(this.options.name);

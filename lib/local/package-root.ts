@@ -4,18 +4,11 @@
 // the TypeScript sources and from the bundle in dist/, at different depths.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { engineErrorClass } from '../../lambdas/domain/errors/engine-error';
 
 const PACKAGE_NAME = 'outcome-engine';
 
-export class PackageRootNotFoundError extends EngineError {
-  readonly category = 'internal';
-  readonly code = 'package_root_not_found';
-  constructor(message: string) {
-    super(message);
-    this.name = 'PackageRootNotFoundError';
-  }
-}
+export class PackageRootNotFoundError extends engineErrorClass('PackageRootNotFoundError', 'internal', 'package_root_not_found') {}
 
 let cached: string | undefined;
 

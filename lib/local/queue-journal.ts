@@ -11,9 +11,8 @@
 import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { GroupCommitWriter } from './group-commit-writer';
+import { GroupCommitWriter, JournalClosedError, JournalWriteError } from './group-commit-writer';
 import { DamagedLineError, readJsonLines, replaceFileAtomically, setDamagedLinesAside, syncFolder } from './json-lines-file';
-import { EngineError } from '../../lambdas/domain/errors/engine-error';
 
 /** A message as the queue keeps it; also the form pending messages are persisted in. */
 export interface QueuedMessage {
@@ -55,26 +54,6 @@ function withoutUndefined(message: QueuedMessage): QueuedMessage {
     : { ...message };
 }
 
-/** The journal could not be written or flushed: nothing it held is acknowledged, the producer sends again. */
-export class QueueJournalWriteError extends EngineError {
-  readonly code = 'queue_journal_write_failed';
-  readonly category = 'infrastructure';
-  constructor(filePath: string, options: { cause: unknown }) {
-    super(`Could not write the queue journal ${filePath}`, options);
-    this.name = 'QueueJournalWriteError';
-  }
-}
-
-/** The journal was closed (the engine is stopping): retry once the engine is back. */
-export class QueueJournalClosedError extends EngineError {
-  readonly code = 'queue_journal_closed';
-  readonly category = 'state';
-  constructor(filePath: string) {
-    super(`The queue journal ${filePath} is closed`);
-    this.name = 'QueueJournalClosedError';
-  }
-}
-
 export interface QueueJournalOptions {
   filePath: string;
   /** Damaged lines found on opening are reported here. */
@@ -84,7 +63,7 @@ export interface QueueJournalOptions {
   /** Bytes appended after which the journal is rewritten with only its unfinished messages. @default 64 MiB */
   compactAfterBytes?: number;
   /** Told when a line nobody waits on (done marks) could not be written; the next open replays the message, which is safe. */
-  onBackgroundError?: (error: QueueJournalWriteError) => void;
+  onBackgroundError?: (error: JournalWriteError) => void;
 }
 
 export interface OpenedQueueJournal {
@@ -132,13 +111,13 @@ function compactedContent(messages: Iterable<QueuedMessage>): string {
 }
 
 export class QueueJournal {
-  private readonly writer: GroupCommitWriter<QueueJournalWriteError>;
+  private readonly writer: GroupCommitWriter<JournalWriteError>;
   private bytesSinceCompaction = 0;
   private flushes = 0;
   private compactions = 0;
   private closed = false;
   /** Set when the journal can no longer promise durability; every later append is refused with it. */
-  private broken: QueueJournalWriteError | undefined;
+  private broken: JournalWriteError | undefined;
   /** The unfinished messages, the queue's own objects, for compaction. */
   private readonly live = new Map<string, QueuedMessage>();
   private readonly compactAfterBytes: number;
@@ -160,7 +139,7 @@ export class QueueJournal {
       afterBatch: async () => {
         if (this.bytesSinceCompaction > this.compactAfterBytes) await this.compact();
       },
-      wrapError: (cause) => (cause instanceof QueueJournalWriteError ? cause : new QueueJournalWriteError(options.filePath, { cause })),
+      wrapError: (cause) => (cause instanceof JournalWriteError ? cause : new JournalWriteError('queue', options.filePath, { cause })),
       // Done marks: the next open replays their messages, which is safe.
       onUnwaitedLinesFailed: (error) => options.onBackgroundError?.(error),
     });
@@ -200,14 +179,14 @@ export class QueueJournal {
 
   /** Records a new message; resolves once it is on disk. */
   enqueue(message: QueuedMessage): Promise<void> {
-    if (this.closed) return Promise.reject(new QueueJournalClosedError(this.options.filePath));
+    if (this.closed) return Promise.reject(new JournalClosedError('queue', this.options.filePath));
     this.live.set(message.messageId, message);
     return this.writer.append([JSON.stringify({ op: 'enqueue', message: withoutUndefined(message) })]);
   }
 
   /** Records the receive counts of a batch about to be delivered; resolves once on disk. */
   received(messages: readonly QueuedMessage[], at: number): Promise<void> {
-    if (this.closed) return Promise.reject(new QueueJournalClosedError(this.options.filePath));
+    if (this.closed) return Promise.reject(new JournalClosedError('queue', this.options.filePath));
     const counts: Record<string, number> = {};
     for (const message of messages) counts[message.messageId] = message.receiveCount;
     return this.writer.append([JSON.stringify({ op: 'receive', at, counts })]);
@@ -247,7 +226,7 @@ export class QueueJournal {
       // The journal itself is untouched: keep appending to it and try again after more appends.
       await next?.close().catch(() => undefined);
       this.bytesSinceCompaction = 0;
-      this.options.onBackgroundError?.(new QueueJournalWriteError(filePath, { cause }));
+      this.options.onBackgroundError?.(new JournalWriteError('queue', filePath, { cause }));
       return;
     }
     const previous = this.handle;
@@ -257,7 +236,7 @@ export class QueueJournal {
       await syncFolder(dirname(filePath));
     } catch (cause) {
       // Whether the rename reached the disk is unknown: no later append could be trusted. Refuse them.
-      const broken = new QueueJournalWriteError(filePath, { cause });
+      const broken = new JournalWriteError('queue', filePath, { cause });
       this.broken = broken;
       this.options.onBackgroundError?.(broken);
     }

@@ -7,20 +7,13 @@ import { validatePlanFiles, type Contract, type Plan } from '../../lambdas/domai
 import { loadContracts, loadPlans, type LoadResult } from '../../lambdas/application/plans/load-plans';
 import type { PlanStore } from '../../lambdas/application/plans/ports';
 import { packageRoot } from './package-root';
-import { EngineError } from '../../lambdas/domain/errors/engine-error';
+import { engineErrorClass } from '../../lambdas/domain/errors/engine-error';
 
 export const SEED_DIR = join(packageRoot(), 'lib', 'local', 'seed');
 export const SEED_CATALOG_FILE = join(SEED_DIR, 'catalog.yaml');
 export const SEED_PLANS_DIR = join(SEED_DIR, 'plans');
 
-export class SeedPlansInvalidError extends EngineError {
-  readonly category = 'internal';
-  readonly code = 'seed_plans_invalid';
-  constructor(message: string) {
-    super(message);
-    this.name = 'SeedPlansInvalidError';
-  }
-}
+export class SeedPlansInvalidError extends engineErrorClass('SeedPlansInvalidError', 'internal', 'seed_plans_invalid') {}
 
 export interface SeedPlans {
   files: string[];

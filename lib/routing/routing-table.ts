@@ -62,6 +62,12 @@ export interface AlertRoute {
   eventPattern: EventPattern;
 }
 
+/** The engine's own 'Contract Changed' announcements, which keep a contract's schedules in step with it. */
+const CONTRACT_CHANGES: EventPattern = {
+  source: [ENGINE_EVENT_SOURCE],
+  'detail-type': [OUTBOUND_DETAIL_TYPES.contractChanged],
+};
+
 export const ROUTES: readonly Route[] = [
   {
     id: 'Outcomes',
@@ -76,20 +82,14 @@ export const ROUTES: readonly Route[] = [
   {
     id: 'PeriodCloseSchedules',
     description: "Contract changes keep each contract's period-close schedules in step with its term and billing period",
-    eventPattern: {
-      // Only the engine announces contract changes (plans load); a producer cannot move a close.
-      source: [ENGINE_EVENT_SOURCE],
-      'detail-type': [OUTBOUND_DETAIL_TYPES.contractChanged],
-    },
+    // Only the engine announces contract changes (plans load); a producer cannot move a close.
+    eventPattern: CONTRACT_CHANGES,
     target: { kind: 'function', handler: 'schedule-period-closes' },
   },
   {
     id: 'RenewalCheckSchedules',
     description: "Contract changes keep each contract's renewal-risk checkpoint schedules in step with its term",
-    eventPattern: {
-      source: [ENGINE_EVENT_SOURCE],
-      'detail-type': [OUTBOUND_DETAIL_TYPES.contractChanged],
-    },
+    eventPattern: CONTRACT_CHANGES,
     target: { kind: 'function', handler: 'schedule-renewal-checks' },
   },
   {

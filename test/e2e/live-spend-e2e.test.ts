@@ -4,17 +4,11 @@
 // are published on the local bus, each exactly once per contract, period and
 // threshold, even when a reversal takes the usage back below a level and it is
 // crossed again.
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CliIo } from '../../bin/cli/cli-io';
-import { runCli } from '../../bin/cli/program';
-import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
-import type { EventBridgeEnvelope } from '../../lib/local/put-events-request';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_PLANS_DIR } from '../../lib/local/seed-plans';
+import { busEntry as entry, localEngineHarness } from '../support/local-engine-harness';
 
 const ALERT_TYPES = new Set(['Usage Threshold Reached', 'Spend Threshold Reached', 'Credit Balance Low', 'Cap Reached']);
 
@@ -38,45 +32,10 @@ async function until<T>(what: string, read: () => T | Promise<T>, done: (value: 
 describe('spend alerts through the local engine', () => {
   const nowMs = Date.parse('2026-11-20T12:00:00Z');
   const now = () => new Date(nowMs);
-  const dataDir = mkdtempSync(join(tmpdir(), 'outcome-engine-live-spend-'));
-  const alerts: EventBridgeEnvelope[] = [];
   const engineLog: string[] = [];
-  let engine: LocalEngine;
-  let producer: EventBridgeClient;
+  const harness = localEngineHarness({ name: 'spend', now, engine: { inMemory: true, log: (message) => engineLog.push(message) } });
+  const { send, cliJson } = harness;
   engineLogOf = () => engineLog;
-
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), env: {}, now };
-    const code = await runCli(
-      ['--endpoint', engine.dynamoDbEndpoint, '--ledger-table', engine.ledgerTableName, '--engine-table', engine.engineTableName, '--region', engine.region, ...args],
-      io,
-    );
-    return { code, stdout, stderr };
-  }
-
-  async function cliJson<T>(args: string[]): Promise<T> {
-    const run = await cli([...args, '--json']);
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    return JSON.parse(run.stdout) as T;
-  }
-
-  const entry = (detailType: string, detail: unknown): PutEventsRequestEntry => ({
-    EventBusName: 'outcome-engine',
-    Source: 'com.example.support',
-    DetailType: detailType,
-    Detail: JSON.stringify(detail),
-  });
-
-  async function send(entries: PutEventsRequestEntry[]): Promise<void> {
-    for (let start = 0; start < entries.length; start += 10) {
-      const result = await producer.send(new PutEventsCommand({ Entries: entries.slice(start, start + 10) }));
-      expect(result.FailedEntryCount).toBe(0);
-    }
-    await engine.drain();
-  }
 
   const tickets = (from: number, to: number) =>
     Array.from({ length: to - from }, (_, offset) => {
@@ -90,26 +49,11 @@ describe('spend alerts through the local engine', () => {
       });
     });
 
-  const fired = () => alerts.map((event) => `${event['detail-type']} ${(event.detail as { thresholdId: string }).thresholdId}`).sort();
+  const alerts = () => harness.busEnvelopes.filter((event) => ALERT_TYPES.has(event['detail-type']));
+  const fired = () => alerts().map((event) => `${event['detail-type']} ${(event.detail as { thresholdId: string }).thresholdId}`).sort();
 
   beforeAll(async () => {
-    const suffix = randomUUID().slice(0, 8);
-    engine = await startLocalEngine({
-      port: 0,
-      dynamoDbEndpoint: inject('dynamoDbEndpoint'),
-      dataDir,
-      inMemory: true,
-      writeStateFile: false,
-      ledgerTableName: `spend-e2e-ledger-${suffix}`,
-      engineTableName: `spend-e2e-engine-${suffix}`,
-      now,
-      queue: { retryDelayMs: () => 5 },
-      log: (message) => engineLog.push(message),
-    });
-    engine.subscribe((event) => {
-      if (ALERT_TYPES.has(event['detail-type'])) alerts.push(event);
-    });
-    producer = new EventBridgeClient({ endpoint: engine.url, region: 'us-east-1', credentials: { accessKeyId: 'producer', secretAccessKey: 'producer' } });
+    await harness.start();
     // Acme's example contract with alerts and a cap on resolutions.
     const contract = `${readFileSync(join(SEED_PLANS_DIR, 'acme-contract.yaml'), 'utf8')}
 alerts:
@@ -124,18 +68,13 @@ caps:
   - metric: resolutions
     quantity: "160"
 `;
-    const file = join(dataDir, 'acme-with-alerts.yaml');
-    writeFileSync(file, contract, 'utf8');
-    const loaded = await cli(['contracts', 'load', file, '--no-announce']);
+    const file = harness.writeDataFile('acme-with-alerts.yaml', contract);
+    const loaded = await harness.cli(['contracts', 'load', file, '--no-announce']);
     expect(loaded.stderr).toBe('');
     expect(loaded.code).toBe(0);
   }, 120_000);
 
-  afterAll(async () => {
-    producer?.destroy();
-    await engine?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => harness.stop());
 
   it('publishes each threshold once, not again after a reversal and a second crossing, and spend equals preview', async () => {
     // 100 resolutions: 100 are included, so spend is 450.00 + 40.00 (3 agents) = 490.00, under every level but the credits:
@@ -162,9 +101,9 @@ caps:
     await until('the 170 level', fired, (seen) => seen.includes('Usage Threshold Reached usage:resolutions:170'));
     expect(fired()).toEqual([...expected, 'Usage Threshold Reached usage:resolutions:170'].sort());
 
-    const spend170 = alerts.find((event) => (event.detail as { thresholdId: string }).thresholdId === 'usage:resolutions:170');
+    const spend170 = alerts().find((event) => (event.detail as { thresholdId: string }).thresholdId === 'usage:resolutions:170');
     expect(spend170).toMatchObject({ source: 'outcome-engine', detail: { schemaVersion: 1, contractId: 'ctr-acme-2026', customerId: 'acme', periodId: '2026-11', metric: 'resolutions', level: '170', quantity: '170' } });
-    const spendAmount = alerts.find((event) => (event.detail as { thresholdId: string }).thresholdId === 'spend:amount:500.00');
+    const spendAmount = alerts().find((event) => (event.detail as { thresholdId: string }).thresholdId === 'spend:amount:500.00');
     expect(spendAmount?.detail).toMatchObject({ currency: 'USD', level: '500.00', percentOfCommitment: null });
     // Fired by the stream batch that crossed it: at least the level, at most the 580.00 of 160 resolutions.
     const firedAt = BigInt((spendAmount?.detail as { amount: string }).amount.replace('.', ''));

@@ -3,21 +3,12 @@
 // arrive below target through the real PutEvents path, and `clock advance`
 // walks the term: a task appears at 120 days, escalates at 90, and resolves at
 // 60 once the customer recovers. The CLI drives and reads all of it in-process.
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../bin/cli/program';
 import type { CliIo } from '../../bin/cli/cli-io';
-import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
 import type { RenewalTask } from '../../lambdas/application/risk/ports';
 import type { RenewalRiskAssessment } from '../../lambdas/domain/risk/assess-renewal-risk';
-import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
-import { startLocalEngine, type LocalEngine } from '../../lib/local/local-engine';
-import type { EventBridgeEnvelope } from '../../lib/local/put-events-request';
+import { busEntry, localEngineHarness } from '../support/local-engine-harness';
 import { riskContract } from '../support/risk-test-kit';
 
 const CONTRACT = 'ctr-e2e-risk';
@@ -30,83 +21,34 @@ interface ClockView {
 }
 
 describe('renewal risk on the local clock', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'outcome-engine-risk-e2e-'));
-  const announced: EventBridgeEnvelope[] = [];
-  let engine: LocalEngine;
-  let producer: EventBridgeClient;
-  let dynamoDb: DynamoDBClient;
-
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), env: {}, now: () => engine.clock.now() };
-    const code = await runCli(
-      [
-        '--endpoint', engine.dynamoDbEndpoint,
-        '--ledger-table', engine.ledgerTableName,
-        '--engine-table', engine.engineTableName,
-        '--region', engine.region,
-        '--data-dir', dataDir,
-        ...args,
-      ],
-      io,
-    );
-    return { code, stdout, stderr };
-  }
-
-  async function cliJson<T>(args: string[]): Promise<T> {
-    const result = await cli([...args, '--json']);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    return JSON.parse(result.stdout) as T;
-  }
+  const start = Date.parse('2026-08-30T00:00:00Z');
+  const harness = localEngineHarness({
+    name: 'risk',
+    // Frozen: only `clock advance` moves time, so every check runs at its exact checkpoint.
+    now: () => new Date(start),
+    cliNow: () => harness.engine.clock.now(),
+    engine: { backdatingWindowDays: 400, billing: false, renewalRisk: { tickIntervalMs: 0 } },
+  });
+  const { cli, cliJson, busEnvelopes: announced } = harness;
 
   async function record(quantities: Record<string, string>): Promise<void> {
-    const entries = Object.entries(quantities).map(([occurredAt, quantity]) => ({
-      EventBusName: 'outcome-engine',
-      Source: 'com.example.energy',
-      DetailType: 'Outcome Recorded',
-      Detail: JSON.stringify({ outcomeId: `e2e-${occurredAt}`, customerId: 'acme', metric: 'energy.saved', occurredAt, quantity }),
-    }));
-    for (let index = 0; index < entries.length; index += 10) {
-      const output = await producer.send(new PutEventsCommand({ Entries: entries.slice(index, index + 10) }));
-      expect(output.FailedEntryCount).toBe(0);
-    }
-    await engine.drain();
-    expect(await engine.deadLetters()).toEqual([]);
+    await harness.send(
+      Object.entries(quantities).map(([occurredAt, quantity]) =>
+        busEntry('Outcome Recorded', { outcomeId: `e2e-${occurredAt}`, customerId: 'acme', metric: 'energy.saved', occurredAt, quantity }, 'com.example.energy'),
+      ),
+    );
+    expect(await harness.engine.deadLetters()).toEqual([]);
   }
 
   const myTasks = (all = false) => cliJson<RenewalTask[]>(['tasks', 'list', '--contract', CONTRACT, ...(all ? ['--all'] : [])]);
   const riskEvents = () => announced.filter((e) => e['detail-type'].startsWith('Renewal Risk') && (e.detail as { contractId?: string }).contractId === CONTRACT);
 
   beforeAll(async () => {
-    const suffix = randomUUID().slice(0, 8);
-    const start = Date.parse('2026-08-30T00:00:00Z');
-    engine = await startLocalEngine({
-      port: 0,
-      dynamoDbEndpoint: inject('dynamoDbEndpoint'),
-      dataDir,
-      ledgerTableName: `risk-e2e-ledger-${suffix}`,
-      engineTableName: `risk-e2e-engine-${suffix}`,
-      // Frozen: only `clock advance` moves time, so every check runs at its exact checkpoint.
-      now: () => new Date(start),
-      backdatingWindowDays: 400,
-      billing: false,
-      renewalRisk: { tickIntervalMs: 0 },
-      queue: { retryDelayMs: () => 5 },
-    });
-    engine.subscribe((envelope) => announced.push(envelope));
-    producer = new EventBridgeClient({ endpoint: engine.url, region: engine.region, credentials: LOCAL_CREDENTIALS });
-    dynamoDb = new DynamoDBClient({ endpoint: engine.dynamoDbEndpoint, region: engine.region, credentials: LOCAL_CREDENTIALS });
-    await new DynamoDbPlanStore({ client: dynamoDb, tableName: engine.engineTableName }).putContract(riskContract({ contractId: CONTRACT }), engine.clock.now());
+    await harness.start();
+    await harness.loadCatalog({ contracts: [riskContract({ contractId: CONTRACT })] });
   }, 60_000);
 
-  afterAll(async () => {
-    producer?.destroy();
-    dynamoDb?.destroy();
-    await engine?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => harness.stop());
 
   it('walks a term: scheduled, task created, escalated, resolved by an improvement', async () => {
     // The stored contract is picked up and its four checkpoints scheduled.
@@ -162,7 +104,7 @@ describe('renewal risk on the local clock', () => {
     expect(resolved).toMatchObject({ id: TASK_ID, status: 'resolved', resolution: { kind: 'risk_cleared', checkpointDays: 60 } });
     expect(third.pendingChecks.filter((c) => c.contractId === CONTRACT).map((c) => c.checkpointDays)).toEqual([30]);
 
-    await engine.drain();
+    await harness.engine.drain();
     expect(riskEvents().map((e) => e['detail-type'])).toEqual(['Renewal Risk Task Created', 'Renewal Risk Escalated', 'Renewal Risk Resolved']);
     expect(riskEvents().every((e) => e.source === 'outcome-engine')).toBe(true);
   }, 180_000);
@@ -187,12 +129,12 @@ describe('renewal risk on the local clock', () => {
       let stdout = '';
       let stderr = '';
       const io: CliIo = { out: (t) => (stdout += t), err: (t) => (stderr += t), env: {}, now: () => new Date(), followLocalEngineClock };
-      const code = await runCli(['--data-dir', dataDir, 'risk', 'check', '--contract', CONTRACT, '--json'], io);
+      const code = await runCli(['--data-dir', harness.dataDir, 'risk', 'check', '--contract', CONTRACT, '--json'], io);
       expect(stderr).toBe('');
       expect(code).toBe(0);
       return Date.parse((JSON.parse(stdout) as RenewalRiskAssessment).assessedAt);
     };
-    const engineNow = engine.clock.now().getTime();
+    const engineNow = harness.engine.clock.now().getTime();
     expect(Math.abs((await assessedAt(true)) - engineNow)).toBeLessThan(5_000);
     // Without following, the wall clock: weeks away from the engine's frozen, advanced clock.
     expect(Math.abs((await assessedAt(false)) - engineNow)).toBeGreaterThan(86_400_000);

@@ -6,12 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import Stripe from 'stripe';
 import { expect, inject } from 'vitest';
 import { runCli } from '../../bin/cli/program';
 import type { CliIo } from '../../bin/cli/cli-io';
 import type { PeriodCloseReport } from '../../bin/cli/period-command';
+import { DynamoDbPlanStore } from '../../lambdas/adapters/dynamodb/plan-store';
+import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { startLocalEngine, type LocalEngine, type LocalEngineOptions } from '../../lib/local/local-engine';
 import type { EventBridgeEnvelope } from '../../lib/local/put-events-request';
 import { ContractSchema } from '../../lambdas/domain/plans/contract-schema';
@@ -57,7 +60,7 @@ export interface LocalEngineHarnessOptions {
   cliNow?: () => Date;
   /** Environment the CLI sees (e.g. USER for the acting user). @default {} */
   cliEnv?: Record<string, string>;
-  /** Extra engine options over the harness's defaults (e.g. renewalRisk: false). */
+  /** Extra engine options over the harness's defaults (e.g. renewalRisk: false; billing: false runs without Stripe). */
   engine?: Omit<LocalEngineOptions, 'port' | 'dynamoDbEndpoint' | 'dataDir' | 'now'>;
 }
 
@@ -67,11 +70,14 @@ export interface LocalEngineHarness {
   /** The same events as the bus delivered them. */
   readonly busEnvelopes: EventBridgeEnvelope[];
   readonly engine: LocalEngine;
+  /** The emulator's Stripe client; not there when the engine runs with billing: false. */
   readonly stripe: Stripe;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Sends through PutEvents (10 entries a call), expects every entry accepted, and waits until the engine has processed them. */
   send(entries: PutEventsRequestEntry[]): Promise<void>;
+  /** One PutEvents call (at most 10 entries) answered as it is, refused entries included; does not wait for the engine. */
+  putEvents(entries: PutEventsRequestEntry[]): Promise<PutEventsCommandOutput>;
   /** Writes a file into the data folder (objects as JSON) and returns its path, for CLI commands that load files. */
   writeDataFile(name: string, content: string | object): string;
   /** Runs the CLI on the engine's data folder (it finds the engine and its Stripe there). */
@@ -93,6 +99,7 @@ export function localEngineHarness(options: LocalEngineHarnessOptions): LocalEng
   let engine: LocalEngine | undefined;
   let stripe: Stripe | undefined;
   let producer: EventBridgeClient | undefined;
+  let dynamoDb: DynamoDBClient | undefined;
 
   const started = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not available before start()`);
@@ -127,13 +134,17 @@ export function localEngineHarness(options: LocalEngineHarnessOptions): LocalEng
         const raw = envelope as unknown as { 'detail-type': string; detail: Record<string, unknown> };
         busEvents.push({ detailType: raw['detail-type'], detail: raw.detail });
       });
-      const emulator = engine.billing ? engine.billing.emulator : undefined;
-      if (!emulator) throw new Error('the local engine did not start the Stripe emulator');
-      stripe = new Stripe(emulator.apiKey, { ...emulator.clientOptions, maxNetworkRetries: 2 });
+      if (options.engine?.billing !== false) {
+        const emulator = engine.billing ? engine.billing.emulator : undefined;
+        if (!emulator) throw new Error('the local engine did not start the Stripe emulator');
+        stripe = new Stripe(emulator.apiKey, { ...emulator.clientOptions, maxNetworkRetries: 2 });
+      }
       producer = new EventBridgeClient({ endpoint: engine.url, region: engine.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      dynamoDb = new DynamoDBClient({ endpoint: engine.dynamoDbEndpoint, region: engine.region, credentials: LOCAL_CREDENTIALS });
     },
     async stop() {
       producer?.destroy();
+      dynamoDb?.destroy();
       await engine?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -145,6 +156,9 @@ export function localEngineHarness(options: LocalEngineHarnessOptions): LocalEng
         expect(result.FailedEntryCount).toBe(0);
       }
       await harness.engine.drain();
+    },
+    async putEvents(entries) {
+      return started(producer, 'the producer').send(new PutEventsCommand({ Entries: entries }));
     },
     writeDataFile(name, content) {
       const path = join(dataDir, name);
@@ -172,10 +186,10 @@ export function localEngineHarness(options: LocalEngineHarnessOptions): LocalEng
       return all.filter((invoice) => invoice.metadata?.['contractId'] === contractId);
     },
     async loadCatalog(catalog) {
-      const billing = harness.engine.billing;
-      if (!billing) throw new Error('the local engine runs without billing, so it has no plan store');
-      for (const plan of catalog.plans ?? []) await billing.service.planStore.putPlan(PlanSchema.parse(plan));
-      for (const contract of catalog.contracts ?? []) await billing.service.planStore.putContract(ContractSchema.parse(contract), options.now());
+      // The engine table's plan store, as the engine's billing and renewal risk read it.
+      const planStore = new DynamoDbPlanStore({ client: started(dynamoDb, 'the DynamoDB client'), tableName: harness.engine.engineTableName });
+      for (const plan of catalog.plans ?? []) await planStore.putPlan(PlanSchema.parse(plan));
+      for (const contract of catalog.contracts ?? []) await planStore.putContract(ContractSchema.parse(contract), options.now());
     },
   };
   return harness;

@@ -7,7 +7,7 @@
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { FetchError, JwtBaseError } from 'aws-jwt-verify/error';
 import type { CognitoJwtPayload } from 'aws-jwt-verify/jwt-model';
-import { EngineError } from '../../domain/errors/engine-error';
+import { engineErrorClass } from '../../domain/errors/engine-error';
 import type { StaffAuthenticator, StaffIdentity } from '../../application/console/ports';
 
 /** Where the pool and app client ids come from. */
@@ -15,14 +15,7 @@ export const STAFF_USER_POOL_ID_ENV = 'STAFF_USER_POOL_ID';
 export const STAFF_USER_POOL_CLIENT_ID_ENV = 'STAFF_USER_POOL_CLIENT_ID';
 
 /** The pool's signing keys could not be fetched: the caller retries, the token may be fine. */
-export class StaffKeysUnavailableError extends EngineError {
-  readonly category = 'infrastructure';
-  readonly code = 'staff_keys_unavailable';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'StaffKeysUnavailableError';
-  }
-}
+export class StaffKeysUnavailableError extends engineErrorClass('StaffKeysUnavailableError', 'infrastructure', 'staff_keys_unavailable') {}
 
 /** The part of aws-jwt-verify's verifier this adapter uses (tests build one on a local JWKS). */
 export interface CognitoTokenVerifier {

@@ -9,7 +9,7 @@ import type { UsageQuery } from '../../domain/rating/usage';
 import { decodeInvoiceCorrection, decodeInvoiceRecord, encodeInvoiceDocument } from '../../domain/invoicing/invoice-record-codec';
 import { documentCodec } from './stored-document';
 import { ENGINE_TABLE } from './table-design';
-import { EngineError } from '../../domain/errors/engine-error';
+import { engineErrorClass } from '../../domain/errors/engine-error';
 
 // Keys and codecs shared by the invoice-side stores of the engine table
 // (ENGINE_TABLE). One contract partition holds its invoices and corrections;
@@ -47,14 +47,7 @@ export const correctionPrefix = (periodId: string): string => `${CORRECTION_PREF
 export const correctionSk = (periodId: string, sequence: number): string => `${correctionPrefix(periodId)}${String(sequence).padStart(6, '0')}`;
 
 /** A conditional write found another version of an immutable item, or no item to change. */
-export class InvoiceStoreConflictError extends EngineError {
-  readonly code = 'invoice_store_conflict';
-  readonly category = 'conflict';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InvoiceStoreConflictError';
-  }
-}
+export class InvoiceStoreConflictError extends engineErrorClass('InvoiceStoreConflictError', 'conflict', 'invoice_store_conflict') {}
 
 const minor = z.bigint();
 const decimalText = z.string();

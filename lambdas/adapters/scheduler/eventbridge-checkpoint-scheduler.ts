@@ -1,71 +1,38 @@
 import {
   ConflictException,
   CreateScheduleCommand,
-  DeleteScheduleCommand,
   GetScheduleCommand,
-  InternalServerException,
   ResourceNotFoundException,
   SchedulerClient,
-  ServiceQuotaExceededException,
-  ThrottlingException,
   UpdateScheduleCommand,
-  ValidationException,
-  type CreateScheduleCommandInput,
   type GetScheduleCommandOutput,
 } from '@aws-sdk/client-scheduler';
 import { checkpointScheduleNames, type PlannedCheckpoint, type RenewalCheckpointPlan } from '../../domain/risk/checkpoint-plan';
 import { checkpointPayload } from '../../domain/risk/checkpoint-payload';
-import { ScheduleRejectedError, SchedulerUnavailableError } from './scheduler-errors';
+import { SchedulerUnavailableError } from './scheduler-errors';
+import { deleteOneTimeSchedule, oneTimeScheduleDefinition, translateSchedulerError, type OneTimeScheduleDefinition, type OneTimeScheduleSettings } from './one-time-schedule';
 import type { CheckpointSchedulerPort, CheckpointTermRef, ScheduleDeleteResult, ScheduleMoveResult, ScheduleUpsertResult } from '../../application/risk/ports';
 import { canonicalJson } from '../../domain/json/canonical-json';
 
-export interface CheckpointScheduleSettings {
-  /** Schedule group created by the stack. */
-  readonly groupName: string;
-  /** The check-renewal-risk function. */
-  readonly functionArn: string;
-  /** Role Scheduler assumes; it may invoke only the check function. */
-  readonly roleArn: string;
-  /** SQS queue for invocations that still fail after the retries. */
-  readonly deadLetterQueueArn: string;
-  /** Defaults: 24 hours and 10 attempts (a check a day late still beats none). */
-  readonly maximumEventAgeInSeconds?: number;
-  readonly maximumRetryAttempts?: number;
-}
-
-type ScheduleDefinition = Omit<CreateScheduleCommandInput, 'ClientToken'> & {
-  Name: string;
-  GroupName: string;
-  ScheduleExpression: string;
-  ScheduleExpressionTimezone: string;
-};
+/** The check-renewal-risk function's schedules (defaults: 24 hours and 10 attempts; a check a day late still beats none). */
+export type CheckpointScheduleSettings = OneTimeScheduleSettings;
 
 /** One-time `at()` schedules in the contract's zone, deleted by Scheduler once they fire. */
 export function checkpointScheduleDefinition(
   plan: RenewalCheckpointPlan,
   checkpoint: PlannedCheckpoint,
   settings: CheckpointScheduleSettings,
-): ScheduleDefinition {
-  return {
-    Name: checkpoint.scheduleName,
-    GroupName: settings.groupName,
-    Description: `Renewal-risk check ${checkpoint.checkpointDays} days before term end: contract ${plan.contractId}, term ${plan.termId}`.slice(0, 512),
-    ScheduleExpression: `at(${checkpoint.localFireTime})`,
-    ScheduleExpressionTimezone: checkpoint.timeZone,
-    State: 'ENABLED',
-    ActionAfterCompletion: 'DELETE',
-    FlexibleTimeWindow: { Mode: 'OFF' },
-    Target: {
-      Arn: settings.functionArn,
-      RoleArn: settings.roleArn,
-      Input: JSON.stringify(checkpointPayload(plan.contractId, plan.termId, checkpoint)),
-      DeadLetterConfig: { Arn: settings.deadLetterQueueArn },
-      RetryPolicy: {
-        MaximumEventAgeInSeconds: settings.maximumEventAgeInSeconds ?? 86_400,
-        MaximumRetryAttempts: settings.maximumRetryAttempts ?? 10,
-      },
+): OneTimeScheduleDefinition {
+  return oneTimeScheduleDefinition(
+    {
+      name: checkpoint.scheduleName,
+      description: `Renewal-risk check ${checkpoint.checkpointDays} days before term end: contract ${plan.contractId}, term ${plan.termId}`,
+      at: checkpoint.localFireTime,
+      timeZone: checkpoint.timeZone,
+      input: checkpointPayload(plan.contractId, plan.termId, checkpoint),
     },
-  };
+    settings,
+  );
 }
 
 function canonicalInput(text: string | undefined): string | undefined {
@@ -79,7 +46,7 @@ function canonicalInput(text: string | undefined): string | undefined {
 }
 
 /** True when the stored schedule already does exactly what the definition says. */
-export function scheduleMatches(existing: GetScheduleCommandOutput, desired: ScheduleDefinition): boolean {
+export function scheduleMatches(existing: GetScheduleCommandOutput, desired: OneTimeScheduleDefinition): boolean {
   const target = existing.Target;
   const wanted = desired.Target;
   return (
@@ -96,21 +63,6 @@ export function scheduleMatches(existing: GetScheduleCommandOutput, desired: Sch
     target?.RetryPolicy?.MaximumEventAgeInSeconds === wanted?.RetryPolicy?.MaximumEventAgeInSeconds &&
     target?.RetryPolicy?.MaximumRetryAttempts === wanted?.RetryPolicy?.MaximumRetryAttempts
   );
-}
-
-function translateError(error: unknown, scheduleName: string): Error {
-  if (
-    error instanceof ThrottlingException ||
-    error instanceof InternalServerException ||
-    error instanceof ServiceQuotaExceededException ||
-    (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'NetworkingError'))
-  ) {
-    return new SchedulerUnavailableError(scheduleName, { cause: error });
-  }
-  if (error instanceof ValidationException) {
-    return new ScheduleRejectedError(scheduleName, error.message, { cause: error });
-  }
-  return error instanceof Error ? error : new Error(String(error), { cause: error });
 }
 
 /**
@@ -152,33 +104,26 @@ export class EventBridgeCheckpointScheduler implements CheckpointSchedulerPort {
   private async deleteNames(names: readonly string[]): Promise<ScheduleDeleteResult[]> {
     const results: ScheduleDeleteResult[] = [];
     for (const name of names) {
-      try {
-        await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.settings.groupName }));
-        results.push({ scheduleName: name, outcome: 'deleted' });
-      } catch (error) {
-        // Already fired (ActionAfterCompletion DELETE) or removed by an earlier run.
-        if (error instanceof ResourceNotFoundException) results.push({ scheduleName: name, outcome: 'absent' });
-        else throw translateError(error, name);
-      }
+      results.push({ scheduleName: name, outcome: await deleteOneTimeSchedule(this.client, this.settings.groupName, name) });
     }
     return results;
   }
 
-  private async upsertOne(definition: ScheduleDefinition): Promise<ScheduleUpsertResult['outcome']> {
+  private async upsertOne(definition: OneTimeScheduleDefinition): Promise<ScheduleUpsertResult['outcome']> {
     // Two attempts: the schedule can fire and delete itself between our conflict and our read.
     for (let attempt = 0; attempt < 2; attempt += 1) {
       try {
         await this.client.send(new CreateScheduleCommand(definition));
         return 'created';
       } catch (error) {
-        if (!(error instanceof ConflictException)) throw translateError(error, definition.Name);
+        if (!(error instanceof ConflictException)) throw translateSchedulerError(error, definition.Name);
       }
       let existing: GetScheduleCommandOutput;
       try {
         existing = await this.client.send(new GetScheduleCommand({ Name: definition.Name, GroupName: definition.GroupName }));
       } catch (error) {
         if (error instanceof ResourceNotFoundException) continue;
-        throw translateError(error, definition.Name);
+        throw translateSchedulerError(error, definition.Name);
       }
       if (scheduleMatches(existing, definition)) return 'unchanged';
       try {
@@ -186,7 +131,7 @@ export class EventBridgeCheckpointScheduler implements CheckpointSchedulerPort {
         return 'updated';
       } catch (error) {
         if (error instanceof ResourceNotFoundException) continue;
-        throw translateError(error, definition.Name);
+        throw translateSchedulerError(error, definition.Name);
       }
     }
     throw new SchedulerUnavailableError(definition.Name, {

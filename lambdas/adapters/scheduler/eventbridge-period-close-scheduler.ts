@@ -1,31 +1,9 @@
-import {
-  ConflictException,
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  InternalServerException,
-  ResourceNotFoundException,
-  ServiceQuotaExceededException,
-  ThrottlingException,
-  ValidationException,
-  type CreateScheduleCommandInput,
-  type SchedulerClient,
-} from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DeleteCloseOutcome, PeriodClose, PeriodCloseRef, PeriodCloseScheduler, ScheduleCloseOutcome } from '../../application/billing/ports';
-import { ScheduleRejectedError, SchedulerUnavailableError } from './scheduler-errors';
+import { deleteOneTimeSchedule, oneTimeScheduleDefinition, translateSchedulerError, type OneTimeScheduleDefinition, type OneTimeScheduleSettings } from './one-time-schedule';
 
-export interface PeriodCloseScheduleSettings {
-  /** Schedule group created by the stack. */
-  readonly groupName: string;
-  /** The close-period function. */
-  readonly functionArn: string;
-  /** Role Scheduler assumes; it may invoke only the close function. */
-  readonly roleArn: string;
-  /** SQS queue for invocations that still fail after the retries. */
-  readonly deadLetterQueueArn: string;
-  /** Defaults: 24 hours and 10 attempts (Stripe outages rarely outlast a day). */
-  readonly maximumEventAgeInSeconds?: number;
-  readonly maximumRetryAttempts?: number;
-}
+/** The close-period function's schedules (defaults: 24 hours and 10 attempts; Stripe outages rarely outlast a day). */
+export type PeriodCloseScheduleSettings = OneTimeScheduleSettings;
 
 /**
  * A one-time schedule at the close instant. The instant is computed in the
@@ -33,27 +11,17 @@ export interface PeriodCloseScheduleSettings {
  * `at()` in the contract's zone would be ambiguous in the repeated hour of a
  * DST change, a UTC instant never is.
  */
-export function periodCloseScheduleDefinition(close: PeriodClose, settings: PeriodCloseScheduleSettings): CreateScheduleCommandInput {
-  return {
-    Name: close.scheduleName,
-    GroupName: settings.groupName,
-    Description: `Close period ${close.periodId} of contract ${close.contractId} at ${close.localCloseAt} (${close.timeZone}, ${close.graceHours} h grace)`.slice(0, 512),
-    ScheduleExpression: `at(${close.closeAt.slice(0, 19)})`,
-    ScheduleExpressionTimezone: 'UTC',
-    State: 'ENABLED',
-    ActionAfterCompletion: 'DELETE',
-    FlexibleTimeWindow: { Mode: 'OFF' },
-    Target: {
-      Arn: settings.functionArn,
-      RoleArn: settings.roleArn,
-      Input: JSON.stringify({ contractId: close.contractId, periodId: close.periodId }),
-      DeadLetterConfig: { Arn: settings.deadLetterQueueArn },
-      RetryPolicy: {
-        MaximumEventAgeInSeconds: settings.maximumEventAgeInSeconds ?? 86_400,
-        MaximumRetryAttempts: settings.maximumRetryAttempts ?? 10,
-      },
+export function periodCloseScheduleDefinition(close: PeriodClose, settings: PeriodCloseScheduleSettings): OneTimeScheduleDefinition {
+  return oneTimeScheduleDefinition(
+    {
+      name: close.scheduleName,
+      description: `Close period ${close.periodId} of contract ${close.contractId} at ${close.localCloseAt} (${close.timeZone}, ${close.graceHours} h grace)`,
+      at: close.closeAt.slice(0, 19),
+      timeZone: 'UTC',
+      input: { contractId: close.contractId, periodId: close.periodId },
     },
-  };
+    settings,
+  );
 }
 
 /**
@@ -73,31 +41,11 @@ export class EventBridgePeriodCloseScheduler implements PeriodCloseScheduler {
       return 'created';
     } catch (error) {
       if (error instanceof ConflictException) return 'unchanged';
-      throw translateError(error, close.scheduleName);
+      throw translateSchedulerError(error, close.scheduleName);
     }
   }
 
   async deleteClose(close: PeriodCloseRef): Promise<DeleteCloseOutcome> {
-    try {
-      await this.client.send(new DeleteScheduleCommand({ Name: close.scheduleName, GroupName: this.settings.groupName }));
-      return 'deleted';
-    } catch (error) {
-      // Already fired (ActionAfterCompletion DELETE) or removed by an earlier run.
-      if (error instanceof ResourceNotFoundException) return 'absent';
-      throw translateError(error, close.scheduleName);
-    }
+    return deleteOneTimeSchedule(this.client, this.settings.groupName, close.scheduleName);
   }
-}
-
-function translateError(error: unknown, scheduleName: string): unknown {
-  if (
-    error instanceof ThrottlingException ||
-    error instanceof InternalServerException ||
-    error instanceof ServiceQuotaExceededException ||
-    (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'NetworkingError'))
-  ) {
-    return new SchedulerUnavailableError(scheduleName, { cause: error });
-  }
-  if (error instanceof ValidationException) return new ScheduleRejectedError(scheduleName, error.message, { cause: error });
-  return error;
 }

@@ -17,7 +17,7 @@ import {
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { EngineError } from '../../domain/errors/engine-error';
+import { engineErrorClass } from '../../domain/errors/engine-error';
 import {
   nextPortalLinkKeyring,
   PORTAL_LINK_KEY_MIN_BYTES,
@@ -37,14 +37,7 @@ export interface RotationRequest {
 }
 
 /** The rotation was asked for something the secret's state does not allow; Secrets Manager reports it. */
-export class PortalLinkRotationStateError extends EngineError {
-  readonly category = 'state';
-  readonly code = 'portal_link_rotation_state';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PortalLinkRotationStateError';
-  }
-}
+export class PortalLinkRotationStateError extends engineErrorClass('PortalLinkRotationStateError', 'state', 'portal_link_rotation_state') {}
 
 export interface PortalLinkKeyRotationOptions {
   readonly client: SecretsManagerClient;

@@ -7,7 +7,7 @@
 // (at most once per refreshFloorMs), so links signed with a key rotated in
 // moments ago verify too.
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { EngineError } from '../../domain/errors/engine-error';
+import { engineErrorClass } from '../../domain/errors/engine-error';
 import {
   PortalLinkKeyringDocumentSchema,
   portalLinkKeyBytes,
@@ -18,14 +18,7 @@ import type { PortalLinkKeyring } from '../../application/console/ports';
 /** Where the secret's ARN comes from. */
 export const PORTAL_LINK_SECRET_ARN_ENV = 'PORTAL_LINK_SECRET_ARN';
 
-export class PortalLinkSecretInvalidError extends EngineError {
-  readonly category = 'internal';
-  readonly code = 'portal_link_secret_invalid';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PortalLinkSecretInvalidError';
-  }
-}
+export class PortalLinkSecretInvalidError extends engineErrorClass('PortalLinkSecretInvalidError', 'internal', 'portal_link_secret_invalid') {}
 
 export interface SecretsManagerPortalKeyringOptions {
   readonly client: SecretsManagerClient;

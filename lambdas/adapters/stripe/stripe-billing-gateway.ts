@@ -17,7 +17,7 @@ import type {
   StripeInvoiceTotals,
 } from '../../application/billing/ports';
 import { StripeCallPolicy, defaultRateFor, isReplayedAnswer, mayHaveExecuted, type StripeCallPolicyOptions } from './stripe-call-policy';
-import { EngineError } from '../../domain/errors/engine-error';
+import { EngineError, engineErrorClass } from '../../domain/errors/engine-error';
 
 /**
  * How far Stripe's clock may be behind the engine's when a customer is looked
@@ -36,14 +36,7 @@ export class StripeAmountOutOfRangeError extends EngineError {
 }
 
 /** Stripe answered with an invoice that does not belong to the record being pushed. */
-export class StripeInvoiceConflictError extends EngineError {
-  readonly category = 'internal';
-  readonly code = 'stripe_invoice_conflict';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'StripeInvoiceConflictError';
-  }
-}
+export class StripeInvoiceConflictError extends engineErrorClass('StripeInvoiceConflictError', 'internal', 'stripe_invoice_conflict') {}
 
 export interface StripeBillingGatewayOptions extends StripeCallPolicyOptions {
   readonly stripe: Stripe;

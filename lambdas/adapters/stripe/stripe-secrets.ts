@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { EngineError } from '../../domain/errors/engine-error';
+import { engineErrorClass } from '../../domain/errors/engine-error';
 
 /** The Stripe secrets, never logged: the key and the webhook signing secret. */
 export interface StripeSecrets {
@@ -14,14 +14,7 @@ export const StripeSecretDocumentSchema = z.strictObject({
 });
 export type StripeSecretDocument = z.infer<typeof StripeSecretDocumentSchema>;
 
-export class StripeConfigError extends EngineError {
-  readonly category = 'internal';
-  readonly code = 'stripe_config_invalid';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'StripeConfigError';
-  }
-}
+export class StripeConfigError extends engineErrorClass('StripeConfigError', 'internal', 'stripe_config_invalid') {}
 
 /** Where a run outside AWS takes the Stripe key from (next to STRIPE_API_HOST/PORT/PROTOCOL). */
 export const STRIPE_API_KEY_ENV = 'STRIPE_API_KEY';

@@ -1,5 +1,5 @@
 import type { CreditNoteRefusalReason } from './ports';
-import { EngineError } from '../../domain/errors/engine-error';
+import { EngineError, engineErrorClass } from '../../domain/errors/engine-error';
 
 /** The contract, its plan, or its invoiced period is not known. */
 export class BillingNotFoundError extends EngineError {
@@ -13,14 +13,7 @@ export class BillingNotFoundError extends EngineError {
 }
 
 /** A period cannot be corrected yet (its invoice never reached Stripe). */
-export class InvoiceNotIssuedError extends EngineError {
-  readonly category = 'state';
-  readonly code = 'invoice_not_issued';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InvoiceNotIssuedError';
-  }
-}
+export class InvoiceNotIssuedError extends engineErrorClass('InvoiceNotIssuedError', 'state', 'invoice_not_issued') {}
 
 /**
  * A write to the billing system failed in a way that leaves open whether it
@@ -62,14 +55,7 @@ export class CreditNoteRefusedError extends EngineError {
  * still running: retried (the close reads the change, or the correction runs
  * once the close is done).
  */
-export class PeriodCloseInProgressError extends EngineError {
-  readonly category = 'conflict';
-  readonly code = 'period_close_in_progress';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PeriodCloseInProgressError';
-  }
-}
+export class PeriodCloseInProgressError extends engineErrorClass('PeriodCloseInProgressError', 'conflict', 'period_close_in_progress') {}
 
 /** Threshold invoicing failed for some contracts of a batch; each failure is a cause. The batch is retried. */
 export class ThresholdInvoicingFailedError extends EngineError {

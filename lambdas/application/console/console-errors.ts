@@ -1,4 +1,4 @@
-import { EngineError } from '../../domain/errors/engine-error';
+import { EngineError, engineErrorClass } from '../../domain/errors/engine-error';
 
 /** Something a console or portal route names is not stored (or, for the portal, not the link's customer's). */
 export class ConsoleNotFoundError extends EngineError {
@@ -12,15 +12,7 @@ export class ConsoleNotFoundError extends EngineError {
 }
 
 /** A route's path, query or body does not match what it takes. */
-export class ConsoleInputError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_request';
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ConsoleInputError';
-  }
-}
+export class ConsoleInputError extends engineErrorClass('ConsoleInputError', 'invalid_input', 'invalid_request') {}
 
 export type AccessRefusal = 'unauthenticated' | 'forbidden';
 

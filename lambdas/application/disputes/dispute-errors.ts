@@ -1,4 +1,4 @@
-import { EngineError } from '../../domain/errors/engine-error';
+import { EngineError, engineErrorClass } from '../../domain/errors/engine-error';
 
 /** A dispute id no dispute entry carries. */
 export class DisputeNotFoundError extends EngineError {
@@ -11,21 +11,7 @@ export class DisputeNotFoundError extends EngineError {
 }
 
 /** A dispute or decision that does not read as one (missing reason, bad id, too many outcomes). */
-export class InvalidDisputeError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_dispute';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InvalidDisputeError';
-  }
-}
+export class InvalidDisputeError extends engineErrorClass('InvalidDisputeError', 'invalid_input', 'invalid_dispute') {}
 
 /** Another writer kept taking the key this run planned (a dispute number or a decision) on every attempt. */
-export class DisputeWriteContendedError extends EngineError {
-  readonly category = 'conflict';
-  readonly code = 'dispute_write_contended';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'DisputeWriteContendedError';
-  }
-}
+export class DisputeWriteContendedError extends engineErrorClass('DisputeWriteContendedError', 'conflict', 'dispute_write_contended') {}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EngineError } from '../../domain/errors/engine-error';
+import { engineErrorClass } from '../../domain/errors/engine-error';
 import { QuantitySchema, toDecimal } from '../../domain/money';
 import type { MoneyDecimal } from '../../domain/money/decimal';
 import type { Contract } from '../../domain/plans/contract-schema';
@@ -41,14 +41,7 @@ export interface CapAllowance {
 }
 
 /** The metric asked about is not one the contract's plan prices: no quantity to check against. */
-export class UnpricedMetricError extends EngineError {
-  readonly code = 'metric_not_priced';
-  readonly category = 'invalid_input';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnpricedMetricError';
-  }
-}
+export class UnpricedMetricError extends engineErrorClass('UnpricedMetricError', 'invalid_input', 'metric_not_priced') {}
 
 export async function checkCapAllowance(deps: ReportSpendDeps, input: CheckCapAllowanceInput): Promise<CapAllowance> {
   const parsed = CheckCapAllowanceInputSchema.parse(input);

@@ -1,4 +1,4 @@
-import { EngineError } from '../../domain/errors/engine-error';
+import { EngineError, engineErrorClass } from '../../domain/errors/engine-error';
 
 /** The contract a check or schedule names is not stored. */
 export class RiskContractNotFoundError extends EngineError {
@@ -38,24 +38,10 @@ export class TaskVersionConflictError extends EngineError {
 export const isTaskVersionConflict = (error: unknown): error is TaskVersionConflictError => error instanceof TaskVersionConflictError;
 
 /** A task change that its current state does not allow (acknowledging a resolved task). */
-export class TaskStateError extends EngineError {
-  readonly category = 'state';
-  readonly code = 'task_state_invalid';
-  constructor(message: string) {
-    super(message);
-    this.name = 'TaskStateError';
-  }
-}
+export class TaskStateError extends engineErrorClass('TaskStateError', 'state', 'task_state_invalid') {}
 
 /** A checkpoint payload for a term the contract is no longer in: the schedule is stale. */
-export class StaleCheckpointError extends EngineError {
-  readonly category = 'state';
-  readonly code = 'stale_checkpoint';
-  constructor(message: string) {
-    super(message);
-    this.name = 'StaleCheckpointError';
-  }
-}
+export class StaleCheckpointError extends engineErrorClass('StaleCheckpointError', 'state', 'stale_checkpoint') {}
 
 /** A renewal result names a term the engine knows nothing about: not the contract's current term, and no check ran in it. */
 export class RenewalTermNotFoundError extends EngineError {

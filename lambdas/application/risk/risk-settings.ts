@@ -4,7 +4,7 @@ import { CheckpointDaysSchema, DEFAULT_CHECKPOINT_DAYS, LocalTimeOfDaySchema } f
 import { SIGNAL_CODES, resolveRiskConfig, type RiskConfig, type RiskConfigOverrides, type SignalCode } from '../../domain/risk/risk-config';
 import { RISK_TIERS, RiskTierSchema, type RiskTier } from '../../domain/risk/risk-tiers';
 import { DEFAULT_TASK_CONTENT_OPTIONS, type TaskContentOptions } from '../../domain/risk/task-rules';
-import { EngineError } from '../../domain/errors/engine-error';
+import { engineErrorClass } from '../../domain/errors/engine-error';
 
 /** How the engine runs renewal-risk checks; one object shared by the scheduler, the check and the CLI. */
 export interface RenewalRiskSettings {
@@ -57,31 +57,37 @@ const Points = z.int({ error: 'expected whole points from 0 to 100' }).min(0).ma
 
 const section = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).partial().optional();
 
+/**
+ * One entry per field of RiskConfig, each with the range an operator may set:
+ * typed by RiskConfig, so a new signal's thresholds section missing here does not compile.
+ */
+const RISK_CONFIG_OVERRIDES = {
+  weights: z
+    .strictObject(Object.fromEntries(SIGNAL_CODES.map((code) => [code, Points])) as Record<SignalCode, typeof Points>)
+    .partial()
+    .optional(),
+  tierFloors: section({ watch: Points, at_risk: Points, critical: Points }),
+  severeSignalRisk: Ratio.optional(),
+  severeSignalTier: RiskTierSchema.optional(),
+  attainment: section({ healthyAt: PositiveDecimal, failingAt: PositiveDecimal, reasonBelow: PositiveDecimal, minElapsedFraction: Ratio, runRatePeriods: z.int().min(1).max(24) }),
+  trend: section({ recentPeriods: z.int().min(1).max(12), baselinePeriods: z.int().min(1).max(12), healthyAt: Decimal, failingAt: Decimal, reasonBelow: Decimal }),
+  burn: section({ healthyAt: PositiveDecimal, failingAt: PositiveDecimal, reasonBelow: PositiveDecimal, minElapsedDays: Days }),
+  payment: section({ windowDays: Days, unrecoveredFailureRisk: Ratio, recoveredFailureRisk: Ratio, pastDueBaseRisk: Ratio, pastDueFullRiskDays: Days }),
+  gap: section({ healthyDays: Days, failingDays: Days, reasonAfterDays: Days, staleAfterHours: z.int().min(1).max(24 * 366) }),
+  feedback: section({
+    windowDays: Days,
+    npsHealthyAt: Decimal,
+    npsFailingAt: Decimal,
+    npsReasonBelow: Decimal,
+    csatHealthyAt: Ratio,
+    csatFailingAt: Ratio,
+    csatReasonBelow: Ratio,
+  }),
+  disputes: section({ healthyAt: Ratio, failingAt: Ratio, reasonAt: Ratio }),
+} satisfies Record<keyof RiskConfig, z.ZodType>;
+
 export const RiskConfigOverridesSchema = z
-  .strictObject({
-    weights: z
-      .strictObject(Object.fromEntries(SIGNAL_CODES.map((code) => [code, Points])) as Record<SignalCode, typeof Points>)
-      .partial()
-      .optional(),
-    tierFloors: section({ watch: Points, at_risk: Points, critical: Points }),
-    severeSignalRisk: Ratio.optional(),
-    severeSignalTier: RiskTierSchema.optional(),
-    attainment: section({ healthyAt: PositiveDecimal, failingAt: PositiveDecimal, reasonBelow: PositiveDecimal, minElapsedFraction: Ratio, runRatePeriods: z.int().min(1).max(24) }),
-    trend: section({ recentPeriods: z.int().min(1).max(12), baselinePeriods: z.int().min(1).max(12), healthyAt: Decimal, failingAt: Decimal, reasonBelow: Decimal }),
-    burn: section({ healthyAt: PositiveDecimal, failingAt: PositiveDecimal, reasonBelow: PositiveDecimal, minElapsedDays: Days }),
-    payment: section({ windowDays: Days, unrecoveredFailureRisk: Ratio, recoveredFailureRisk: Ratio, pastDueBaseRisk: Ratio, pastDueFullRiskDays: Days }),
-    gap: section({ healthyDays: Days, failingDays: Days, reasonAfterDays: Days, staleAfterHours: z.int().min(1).max(24 * 366) }),
-    feedback: section({
-      windowDays: Days,
-      npsHealthyAt: Decimal,
-      npsFailingAt: Decimal,
-      npsReasonBelow: Decimal,
-      csatHealthyAt: Ratio,
-      csatFailingAt: Ratio,
-      csatReasonBelow: Ratio,
-    }),
-    disputes: section({ healthyAt: Ratio, failingAt: Ratio, reasonAt: Ratio }),
-  })
+  .strictObject(RISK_CONFIG_OVERRIDES)
   .superRefine((overrides, ctx) => {
     // Checked on the merged config: an override of one floor must still fit the defaults of the others.
     const config = resolveRiskConfig(overrides as RiskConfigOverrides);
@@ -117,14 +123,7 @@ export const RenewalRiskSettingsInputSchema = z.strictObject({
 });
 export type RenewalRiskSettingsInput = z.input<typeof RenewalRiskSettingsInputSchema>;
 
-export class RenewalRiskSettingsError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_renewal_risk_settings';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'RenewalRiskSettingsError';
-  }
-}
+export class RenewalRiskSettingsError extends engineErrorClass('RenewalRiskSettingsError', 'invalid_input', 'invalid_renewal_risk_settings') {}
 
 /** The settings an operator wrote, over the defaults. Throws RenewalRiskSettingsError naming every bad field. */
 export function resolveRenewalRiskSettings(input: unknown, source = 'renewal-risk settings'): RenewalRiskSettings {

@@ -42,14 +42,21 @@ export type DisputeResolvedDetail = z.infer<typeof DisputeResolvedDetailSchema>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function disputeOpenedDetail(entry: DisputeOpenedEntry): DisputeOpenedDetail {
+/** The fields both events take from the entry: which dispute of which outcome. */
+function disputedOutcomeOf(entry: DisputeOpenedEntry | DisputeResolvedEntry) {
   return {
-    schemaVersion: 1,
+    schemaVersion: 1 as const,
     disputeId: entry.disputeId,
     outcomeId: entry.outcomeId,
     customerId: entry.customerId,
     metric: entry.metric,
     occurredAt: iso(entry.occurredAtMs),
+  };
+}
+
+export function disputeOpenedDetail(entry: DisputeOpenedEntry): DisputeOpenedDetail {
+  return {
+    ...disputedOutcomeOf(entry),
     reason: entry.reason,
     raisedBy: entry.raisedBy,
     hold: entry.hold,
@@ -59,12 +66,7 @@ export function disputeOpenedDetail(entry: DisputeOpenedEntry): DisputeOpenedDet
 
 export function disputeResolvedDetail(entry: DisputeResolvedEntry): DisputeResolvedDetail {
   return {
-    schemaVersion: 1,
-    disputeId: entry.disputeId,
-    outcomeId: entry.outcomeId,
-    customerId: entry.customerId,
-    metric: entry.metric,
-    occurredAt: iso(entry.occurredAtMs),
+    ...disputedOutcomeOf(entry),
     decision: entry.upheld ? 'upheld' : 'rejected',
     note: entry.note,
     resolvedBy: entry.resolvedBy,

@@ -45,3 +45,46 @@ export abstract class EngineError extends Error {
     return isRetryableCategory(this.category);
   }
 }
+
+/**
+ * The base of an error that is nothing but a fixed category and code on a
+ * message: `export class ClosePeriodInputError extends engineErrorClass('ClosePeriodInputError', 'invalid_input', 'invalid_close_request') {}`;
+ * `family` puts it under an area's family base (`RatingError`, `PeriodError`, ...).
+ * The name is given, not derived from the class, so it survives bundling.
+ * An error with fields of its own, a computed message or a retry rule of its
+ * own extends EngineError (or its family base) directly.
+ */
+export function engineErrorClass<const Category extends ErrorCategory, const Code extends string>(
+  name: string,
+  category: Category,
+  code: Code,
+  family: typeof EngineError = EngineError,
+) {
+  return class extends family {
+    readonly category: Category = category;
+    readonly code: Code = code;
+    constructor(message: string, options?: ErrorOptions) {
+      super(message, options);
+      this.name = name;
+    }
+  };
+}
+
+/**
+ * Like engineErrorClass, for an error whose code is chosen where it is thrown
+ * (`new RiskInputError('unknown_time_zone', message)`): one class, one
+ * category, the codes its callers name.
+ */
+export function codedEngineErrorClass<const Category extends ErrorCategory>(name: string, category: Category) {
+  return class extends EngineError {
+    readonly category: Category = category;
+    constructor(
+      readonly code: string,
+      message: string,
+      options?: ErrorOptions,
+    ) {
+      super(message, options);
+      this.name = name;
+    }
+  };
+}

@@ -1,6 +1,6 @@
 import { utf8Length } from '../ledger/outcome-attributes';
 import { MAX_OUTCOMES_PER_EVENT, OUTCOME_SCHEMA_VERSION, type OutcomeRecordedDetailInput } from '../ledger/outcome-events';
-import { EngineError } from '../errors/engine-error';
+import { engineErrorClass } from '../errors/engine-error';
 
 // For producers: packs 'Outcome Recorded' details into 'Outcomes Recorded'
 // event details. EventBridge and SQS bill every started 64 KB of an event as
@@ -28,14 +28,7 @@ export interface BatchOutcomesOptions {
 }
 
 /** Packing limits that cannot be met: a detail the ledger would refuse as a whole. */
-export class OutcomeBatchLimitError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'outcome_batch_limit_invalid';
-  constructor(message: string) {
-    super(message);
-    this.name = 'OutcomeBatchLimitError';
-  }
-}
+export class OutcomeBatchLimitError extends engineErrorClass('OutcomeBatchLimitError', 'invalid_input', 'outcome_batch_limit_invalid') {}
 
 // {"schemaVersion":1,"outcomes":[ ... ]}: the fixed part, and one comma per further item.
 const BATCH_OVERHEAD_BYTES = utf8Length(JSON.stringify({ schemaVersion: OUTCOME_SCHEMA_VERSION, outcomes: [] }));

@@ -149,13 +149,52 @@ export interface CreateInvoiceRecordOptions {
   readonly adjustments?: readonly PendingAdjustment[];
 }
 
+/** A contract's period rated as of a ledger cutoff: what an invoice record can be made from. */
+export type BillableDraft = DraftInvoice & {
+  readonly contractId: string;
+  readonly customerId: string;
+  readonly usageAsOf: string;
+  readonly ratedAt: string;
+};
+
+export function isBillableDraft(draft: DraftInvoice): draft is BillableDraft {
+  return Boolean(draft.contractId && draft.customerId && draft.usageAsOf && draft.ratedAt);
+}
+
+/**
+ * What every invoice record takes from the draft it bills: whose it is, the
+ * period (with its local dates and zone), the ledger cutoff, the rating and
+ * the currency. `periodId` is the draft's, or a threshold invoice's own.
+ */
+export function recordHeaderOf(draft: BillableDraft, invoiceRecordId: string, periodId: string, revision: number) {
+  return {
+    invoiceRecordId,
+    contractId: draft.contractId,
+    customerId: draft.customerId,
+    periodId,
+    period: {
+      start: draft.period.start,
+      end: draft.period.end,
+      startDate: draft.period.startDate,
+      endDate: draft.period.endDate,
+      timeZone: draft.period.timeZone,
+    },
+    revision,
+    cutoff: draft.usageAsOf,
+    ratedAt: draft.ratedAt,
+    planCode: draft.planCode,
+    planVersion: draft.planVersion,
+    currency: draft.currency,
+  };
+}
+
 /** Makes the immutable invoice record from a rated draft (and any pending adjustments). */
 export function createInvoiceRecord(draft: DraftInvoice, options: CreateInvoiceRecordOptions = {}): InvoiceRecord {
   const revision = options.revision ?? 1;
   if (!draft.contractId || !draft.customerId) {
     throw new InvoiceRecordInvalidError('only a contract\'s rated period can be invoiced (the draft has no contract or customer id)');
   }
-  if (!draft.usageAsOf || !draft.ratedAt) {
+  if (!isBillableDraft(draft)) {
     throw new InvoiceRecordInvalidError(
       `the draft for contract "${draft.contractId}" period ${draft.period.id} has no usage cutoff or rating time: rate it as of the close cutoff`,
     );
@@ -196,23 +235,7 @@ export function createInvoiceRecord(draft: DraftInvoice, options: CreateInvoiceR
     );
   }
   return {
-    invoiceRecordId,
-    contractId: draft.contractId,
-    customerId: draft.customerId,
-    periodId: draft.period.id,
-    period: {
-      start: draft.period.start,
-      end: draft.period.end,
-      startDate: draft.period.startDate,
-      endDate: draft.period.endDate,
-      timeZone: draft.period.timeZone,
-    },
-    revision,
-    cutoff: draft.usageAsOf,
-    ratedAt: draft.ratedAt,
-    planCode: draft.planCode,
-    planVersion: draft.planVersion,
-    currency: draft.currency,
+    ...recordHeaderOf(draft, invoiceRecordId, draft.period.id, revision),
     lines,
     subtotal: draft.subtotal,
     commitmentTrueUp: draft.commitmentTrueUp?.amount ?? 0n,

@@ -11,7 +11,7 @@ import { hasPins } from '../ledger/governing-definition';
 import type { DraftInvoice } from '../rating/draft-invoice';
 import type { CorrectionLine, InvoiceCorrection } from './corrections';
 import { correctionIdOf, invoiceRecordIdOf } from './idempotency-keys';
-import { ownPeriodLines, type InvoiceRecord, type InvoiceRecordLine } from './invoice-record';
+import { isBillableDraft, ownPeriodLines, recordHeaderOf, type InvoiceRecord, type InvoiceRecordLine } from './invoice-record';
 import { CorrectionMismatchError, InvoiceRecordInvalidError } from './invoicing-errors';
 
 /** The record key of the period's threshold invoice number `sequence` (never a billing period's id). */
@@ -83,7 +83,7 @@ export interface PlanThresholdInvoiceInput {
 export function planThresholdInvoice(input: PlanThresholdInvoiceInput): InvoiceRecord | null {
   const { draft, thresholdRecords, thresholdAmount } = input;
   if (thresholdAmount <= 0n) throw new InvoiceRecordInvalidError(`a threshold must be positive (got ${thresholdAmount} minor units)`);
-  if (!draft.contractId || !draft.customerId || !draft.usageAsOf || !draft.ratedAt) {
+  if (!isBillableDraft(draft)) {
     throw new InvoiceRecordInvalidError('a threshold invoice needs a contract\'s period rated as of a ledger cutoff');
   }
   const spend = unbilledSpend(draft, thresholdRecords);
@@ -112,23 +112,7 @@ export function planThresholdInvoice(input: PlanThresholdInvoiceInput): InvoiceR
     });
   const total = lines.reduce((sum, line) => sum + line.amount, 0n);
   return {
-    invoiceRecordId: invoiceRecordIdOf(draft.contractId, periodId, 1),
-    contractId: draft.contractId,
-    customerId: draft.customerId,
-    periodId,
-    period: {
-      start: draft.period.start,
-      end: draft.period.end,
-      startDate: draft.period.startDate,
-      endDate: draft.period.endDate,
-      timeZone: draft.period.timeZone,
-    },
-    revision: 1,
-    cutoff: draft.usageAsOf,
-    ratedAt: draft.ratedAt,
-    planCode: draft.planCode,
-    planVersion: draft.planVersion,
-    currency: draft.currency,
+    ...recordHeaderOf(draft, invoiceRecordIdOf(draft.contractId, periodId, 1), periodId, 1),
     lines,
     subtotal: total,
     commitmentTrueUp: 0n,

@@ -1,16 +1,9 @@
-import { EngineError } from '../errors/engine-error';
+import { EngineError, engineErrorClass } from '../errors/engine-error';
 
 /** Base class of period errors, each with a machine code for CLI/API output. */
 export abstract class PeriodError extends EngineError {}
 
-export class InvalidBillingScheduleError extends PeriodError {
-  readonly category = 'invalid_input';
-  readonly code = 'invalid_billing_schedule';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InvalidBillingScheduleError';
-  }
-}
+export class InvalidBillingScheduleError extends engineErrorClass('InvalidBillingScheduleError', 'invalid_input', 'invalid_billing_schedule', PeriodError) {}
 
 export class InvalidPeriodIdError extends PeriodError {
   readonly category = 'invalid_input';

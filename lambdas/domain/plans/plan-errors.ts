@@ -1,4 +1,4 @@
-import { EngineError } from '../errors/engine-error';
+import { EngineError, engineErrorClass } from '../errors/engine-error';
 
 /**
  * One problem found in a plan or contract file: the file, the path inside it
@@ -83,14 +83,7 @@ export class PlanVersionNotYetEffectiveError extends EngineError {
 }
 
 /** A contract names another plan, or bills in another currency, than the plan given. */
-export class ContractPlanMismatchError extends EngineError {
-  readonly category = 'invalid_input';
-  readonly code = 'contract_plan_mismatch';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ContractPlanMismatchError';
-  }
-}
+export class ContractPlanMismatchError extends engineErrorClass('ContractPlanMismatchError', 'invalid_input', 'contract_plan_mismatch') {}
 
 /** A contract's price override does not fit the plan charge it overrides. */
 export class PriceOverrideInvalidError extends EngineError {

@@ -1,4 +1,4 @@
-import { EngineError } from '../errors/engine-error';
+import { EngineError, engineErrorClass } from '../errors/engine-error';
 
 /** Base class of rating errors; each carries a machine code for CLI/API output. */
 export abstract class RatingError extends EngineError {}
@@ -24,14 +24,7 @@ export class UsageInputError extends RatingError {
 }
 
 /** Amounts in two currencies met where no conversion is allowed. */
-export class CurrencyMismatchError extends RatingError {
-  readonly category = 'invalid_input';
-  readonly code = 'currency_mismatch';
-  constructor(message: string) {
-    super(message);
-    this.name = 'CurrencyMismatchError';
-  }
-}
+export class CurrencyMismatchError extends engineErrorClass('CurrencyMismatchError', 'invalid_input', 'currency_mismatch', RatingError) {}
 
 /** A rating input the contract needs was not passed (credit balance, term-to-date subtotal). */
 export class RatingInputMissingError extends RatingError {
@@ -46,11 +39,4 @@ export class RatingInputMissingError extends RatingError {
 }
 
 /** Period and contract disagree (another time zone, outside the term). */
-export class RatingPeriodError extends RatingError {
-  readonly category = 'invalid_input';
-  readonly code = 'period_mismatch';
-  constructor(message: string) {
-    super(message);
-    this.name = 'RatingPeriodError';
-  }
-}
+export class RatingPeriodError extends engineErrorClass('RatingPeriodError', 'invalid_input', 'period_mismatch', RatingError) {}

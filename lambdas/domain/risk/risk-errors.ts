@@ -1,27 +1,7 @@
-import { EngineError } from '../errors/engine-error';
+import { codedEngineErrorClass } from '../errors/engine-error';
 
 /** Thrown when a risk input cannot be assessed (caller mapped it wrongly, or data contradicts itself). */
-export class RiskInputError extends EngineError {
-  readonly category = 'invalid_input';
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'RiskInputError';
-  }
-}
+export class RiskInputError extends codedEngineErrorClass('RiskInputError', 'invalid_input') {}
 
 /** Thrown when checkpoint planning gets an impossible request (unknown zone, bad day list). */
-export class CheckpointPlanError extends EngineError {
-  readonly category = 'invalid_input';
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CheckpointPlanError';
-  }
-}
+export class CheckpointPlanError extends codedEngineErrorClass('CheckpointPlanError', 'invalid_input') {}

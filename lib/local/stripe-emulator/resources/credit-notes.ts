@@ -21,7 +21,7 @@ import {
 } from '../params';
 import { defineRoute, type HandlerContext } from '../router';
 import type { CreditNoteLineObject, CreditNoteObject, InvoiceObject } from '../wire-types';
-import { changedAttributes, findOr404, mergeMetadata, snapshot } from './common';
+import { changedAttributes, findOr404, listRoute, mergeMetadata, retrieveRoute, snapshot } from './common';
 import { invoiceLines, markPaid, renderInvoice } from './invoice-model';
 
 const reason = formEnum(['duplicate', 'fraudulent', 'order_change', 'product_unsatisfactory']);
@@ -286,15 +286,7 @@ export const creditNoteRoutes = [
       return { body: renderCreditNote(creditNote) };
     },
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/v1/credit_notes/:id',
-    schema: z.strictObject({ expand: formExpand() }),
-    expandable: ['customer', 'invoice'],
-    handle(_input, ctx, { id = '' }) {
-      return { body: renderCreditNote(findOr404(ctx.state.creditNotes, id, 'credit_note')) };
-    },
-  }),
+  retrieveRoute({ path: '/v1/credit_notes/:id', collection: 'creditNotes', noun: 'credit_note', expandable: ['customer', 'invoice'], render: renderCreditNote }),
   defineRoute({
     method: 'POST',
     path: '/v1/credit_notes/:id',
@@ -342,21 +334,17 @@ export const creditNoteRoutes = [
       return { body: renderCreditNote(creditNote) };
     },
   }),
-  defineRoute({
-    method: 'GET',
+  listRoute({
     path: '/v1/credit_notes',
+    collection: 'creditNotes',
+    noun: 'credit_note',
     schema: listSchema,
     expandable: ['data.customer', 'data.invoice'],
-    handle(input, ctx) {
-      const matches = ctx.state.creditNotes.newestFirst(
-        (note) =>
-          (input.invoice === undefined || note.invoice === input.invoice) &&
-          (input.customer === undefined || note.customer === input.customer) &&
-          inRange(note.created, input.created),
-      );
-      const page = paginate(matches, input, '/v1/credit_notes', 'credit_note');
-      return { body: { ...page, data: page.data.map(renderCreditNote) } };
-    },
+    matches: (note, input) =>
+      (input.invoice === undefined || note.invoice === input.invoice) &&
+      (input.customer === undefined || note.customer === input.customer) &&
+      inRange(note.created, input.created),
+    render: renderCreditNote,
   }),
   defineRoute({
     method: 'GET',

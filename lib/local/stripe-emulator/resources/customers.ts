@@ -1,6 +1,5 @@
 // /v1/customers: create, retrieve, update, delete, list.
 import { z } from 'zod';
-import { paginate } from '../pagination';
 import {
   formEnum,
   formExpand,
@@ -16,7 +15,7 @@ import {
 } from '../params';
 import { defineRoute, type HandlerContext } from '../router';
 import type { CustomerObject } from '../wire-types';
-import { changedAttributes, findOr404, mergeMetadata, snapshot } from './common';
+import { changedAttributes, deletedObject, findOr404, listRoute, mergeMetadata, retrieveRoute, snapshot } from './common';
 
 const address = formHash({
   city: formString({ allowEmpty: true }).optional(),
@@ -43,7 +42,6 @@ const customerFields = {
 
 const createSchema = z.strictObject(customerFields);
 const updateSchema = z.strictObject(customerFields);
-const emptySchema = z.strictObject({ expand: formExpand() });
 const listSchema = z.strictObject({
   ...paginationParams,
   email: formString({ max: 512 }).optional(),
@@ -108,14 +106,7 @@ export const customerRoutes = [
       return { body: snapshot(customer) };
     },
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/v1/customers/:id',
-    schema: emptySchema,
-    handle(_input, ctx, { id = '' }) {
-      return { body: snapshot(findOr404(ctx.state.customers, id, 'customer')) };
-    },
-  }),
+  retrieveRoute({ path: '/v1/customers/:id', collection: 'customers', noun: 'customer' }),
   defineRoute({
     method: 'POST',
     path: '/v1/customers/:id',
@@ -145,18 +136,14 @@ export const customerRoutes = [
       const customer = findOr404(ctx.state.customers, id, 'customer');
       ctx.state.customers.delete(id);
       ctx.emit('customer.deleted', customer);
-      return { body: { id, object: 'customer', deleted: true } };
+      return deletedObject(id, 'customer');
     },
   }),
-  defineRoute({
-    method: 'GET',
+  listRoute({
     path: '/v1/customers',
+    collection: 'customers',
+    noun: 'customer',
     schema: listSchema,
-    handle(input, ctx) {
-      const matches = ctx.state.customers.newestFirst(
-        (c) => (input.email === undefined || c.email === input.email) && inRange(c.created, input.created),
-      );
-      return { body: snapshot(paginate(matches, input, '/v1/customers', 'customer')) };
-    },
+    matches: (customer, input) => (input.email === undefined || customer.email === input.email) && inRange(customer.created, input.created),
   }),
 ];

@@ -1,10 +1,8 @@
 // /v1/events: the events the emulator recorded, newest first, filterable by
 // type (`invoice.*` wildcards included), types[] and created.
 import { z } from 'zod';
-import { paginate } from '../pagination';
-import { formExpand, formList, formRange, formString, inRange, paginationParams } from '../params';
-import { defineRoute } from '../router';
-import { findOr404, snapshot } from './common';
+import { formList, formRange, formString, inRange, paginationParams } from '../params';
+import { listRoute, retrieveRoute } from './common';
 
 const listSchema = z.strictObject({
   ...paginationParams,
@@ -22,26 +20,15 @@ export function matchesEventType(type: string, pattern: string): boolean {
 }
 
 export const eventRoutes = [
-  defineRoute({
-    method: 'GET',
+  listRoute({
     path: '/v1/events',
+    collection: 'events',
+    noun: 'event',
     schema: listSchema,
-    handle(input, ctx) {
-      const matches = ctx.state.events.newestFirst(
-        (event) =>
-          (input.type === undefined || matchesEventType(event.type, input.type)) &&
-          (input.types === undefined || input.types.includes(event.type)) &&
-          inRange(event.created, input.created),
-      );
-      return { body: snapshot(paginate(matches, input, '/v1/events', 'event')) };
-    },
+    matches: (event, input) =>
+      (input.type === undefined || matchesEventType(event.type, input.type)) &&
+      (input.types === undefined || input.types.includes(event.type)) &&
+      inRange(event.created, input.created),
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/v1/events/:id',
-    schema: z.strictObject({ expand: formExpand() }),
-    handle(_input, ctx, { id = '' }) {
-      return { body: snapshot(findOr404(ctx.state.events, id, 'event')) };
-    },
-  }),
+  retrieveRoute({ path: '/v1/events/:id', collection: 'events', noun: 'event' }),
 ];

@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import { stripeErrors } from '../errors';
 import { checkWholeUnitAmount, lineAmount, normalizeDecimal, parseCurrency, truncatedQuantity } from '../money';
-import { paginate } from '../pagination';
 import {
   formBoolean,
   formDecimal,
@@ -18,7 +17,7 @@ import {
 } from '../params';
 import { defineRoute, type HandlerContext } from '../router';
 import type { InvoiceItemObject, InvoiceObject } from '../wire-types';
-import { findOr404, mergeMetadata, snapshot } from './common';
+import { deletedObject, findOr404, listRoute, mergeMetadata, retrieveRoute, snapshot } from './common';
 import { itemsOfInvoice, linkItem, MAX_ITEMS_PER_INVOICE, recomputeDraftTotals, requireDraft, unlinkItem } from './invoice-model';
 
 const period = formHash({ start: formInteger({ min: 0 }), end: formInteger({ min: 0 }) });
@@ -30,10 +29,8 @@ const pricingFields = {
   quantity_decimal: formDecimal({ nonNegative: true }).optional(),
 };
 
-const createSchema = z.strictObject({
-  customer: formString().optional(),
-  invoice: formString().optional(),
-  currency: formString().optional(),
+/** What an update may change; a create takes the same plus where the item goes. */
+const updateSchema = z.strictObject({
   description: formString({ max: 500 }).optional(),
   discountable: formBoolean().optional(),
   metadata: formMetadata().optional(),
@@ -42,13 +39,10 @@ const createSchema = z.strictObject({
   expand: formExpand(),
 });
 
-const updateSchema = z.strictObject({
-  description: formString({ max: 500 }).optional(),
-  discountable: formBoolean().optional(),
-  metadata: formMetadata().optional(),
-  period: period.optional(),
-  ...pricingFields,
-  expand: formExpand(),
+const createSchema = updateSchema.extend({
+  customer: formString().optional(),
+  invoice: formString().optional(),
+  currency: formString().optional(),
 });
 
 const listSchema = z.strictObject({
@@ -210,15 +204,7 @@ export const invoiceItemRoutes = [
       return { body: snapshot(item) };
     },
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/v1/invoiceitems/:id',
-    schema: z.strictObject({ expand: formExpand() }),
-    expandable: ['customer', 'invoice'],
-    handle(_input, ctx, { id = '' }) {
-      return { body: snapshot(findOr404(ctx.state.invoiceItems, id, 'invoiceitem')) };
-    },
-  }),
+  retrieveRoute({ path: '/v1/invoiceitems/:id', collection: 'invoiceItems', noun: 'invoiceitem', expandable: ['customer', 'invoice'] }),
   defineRoute({
     method: 'POST',
     path: '/v1/invoiceitems/:id',
@@ -252,23 +238,19 @@ export const invoiceItemRoutes = [
       if (invoice) unlinkItem(ctx.state, invoice.id, id);
       if (invoice) recomputeDraftTotals(ctx.state, invoice);
       ctx.emit('invoiceitem.deleted', item);
-      return { body: { id, object: 'invoiceitem', deleted: true } };
+      return deletedObject(id, 'invoiceitem');
     },
   }),
-  defineRoute({
-    method: 'GET',
+  listRoute({
     path: '/v1/invoiceitems',
+    collection: 'invoiceItems',
+    noun: 'invoiceitem',
     schema: listSchema,
     expandable: ['data.customer', 'data.invoice'],
-    handle(input, ctx) {
-      const matches = ctx.state.invoiceItems.newestFirst(
-        (item) =>
-          (input.customer === undefined || item.customer === input.customer) &&
-          (input.invoice === undefined || item.invoice === input.invoice) &&
-          (input.pending === undefined || (item.invoice === null) === input.pending) &&
-          inRange(item.date, input.created),
-      );
-      return { body: snapshot(paginate(matches, input, '/v1/invoiceitems', 'invoiceitem')) };
-    },
+    matches: (item, input) =>
+      (input.customer === undefined || item.customer === input.customer) &&
+      (input.invoice === undefined || item.invoice === input.invoice) &&
+      (input.pending === undefined || (item.invoice === null) === input.pending) &&
+      inRange(item.date, input.created),
   }),
 ];

@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import { stripeErrors } from '../errors';
 import { parseCurrency } from '../money';
-import { paginate } from '../pagination';
 import {
   formBoolean,
   formEnum,
@@ -17,7 +16,7 @@ import {
 } from '../params';
 import { defineRoute, type HandlerContext } from '../router';
 import type { InvoiceObject } from '../wire-types';
-import { changedAttributes, findOr404, mergeMetadata } from './common';
+import { changedAttributes, deletedObject, expandOnly, findOr404, listRoute, mergeMetadata, retrieveRoute } from './common';
 import { attachToInvoice } from './invoice-items';
 import {
   finalizeInvoice,
@@ -83,7 +82,6 @@ const payment = z.strictObject({
   source: formString().optional(),
 });
 
-const expandOnly = z.strictObject({ expand: formExpand() });
 
 /**
  * Stripe's test payment methods that decline. Paying with one of them fails the
@@ -207,6 +205,25 @@ function render(ctx: HandlerContext, invoice: InvoiceObject) {
   return { body: renderInvoice(ctx.state, invoice) };
 }
 
+/**
+ * `POST /v1/invoices/:id/<action>`: finds the invoice (404 otherwise), lets
+ * `act` move it on (or throw Stripe's error), and answers with the invoice as
+ * it is then.
+ */
+function invoiceAction<S extends z.ZodType>(action: string, schema: S, act: (input: z.output<S>, ctx: HandlerContext, invoice: InvoiceObject) => void) {
+  return defineRoute({
+    method: 'POST',
+    path: `/v1/invoices/:id/${action}`,
+    schema,
+    expandable: ['customer'],
+    handle(input, ctx, { id = '' }) {
+      const invoice = findOr404(ctx.state.invoices, id, 'invoice');
+      act(input, ctx, invoice);
+      return render(ctx, invoice);
+    },
+  });
+}
+
 export const invoiceRoutes = [
   defineRoute({
     method: 'POST',
@@ -240,14 +257,12 @@ export const invoiceRoutes = [
       return render(ctx, invoice);
     },
   }),
-  defineRoute({
-    method: 'GET',
+  retrieveRoute({
     path: '/v1/invoices/:id',
-    schema: expandOnly,
+    collection: 'invoices',
+    noun: 'invoice',
     expandable: ['customer'],
-    handle(_input, ctx, { id = '' }) {
-      return render(ctx, findOr404(ctx.state.invoices, id, 'invoice'));
-    },
+    render: (invoice, ctx) => renderInvoice(ctx.state, invoice),
   }),
   defineRoute({
     method: 'POST',
@@ -304,27 +319,22 @@ export const invoiceRoutes = [
       ctx.state.invoices.delete(id);
       ctx.state.daysUntilDue.delete(id);
       ctx.emit('invoice.deleted', rendered);
-      return { body: { id, object: 'invoice', deleted: true } };
+      return deletedObject(id, 'invoice');
     },
   }),
-  defineRoute({
-    method: 'GET',
+  listRoute({
     path: '/v1/invoices',
+    collection: 'invoices',
+    noun: 'invoice',
     schema: listSchema,
     expandable: ['data.customer'],
-    handle(input, ctx) {
-      const { state } = ctx;
-      const matches = state.invoices.newestFirst(
-        (invoice) =>
-          (input.customer === undefined || invoice.customer === input.customer) &&
-          (input.status === undefined || invoice.status === input.status) &&
-          (input.collection_method === undefined || invoice.collection_method === input.collection_method) &&
-          inRange(invoice.created, input.created) &&
-          (input.due_date === undefined || (invoice.due_date !== null && inRange(invoice.due_date, input.due_date))),
-      );
-      const page = paginate(matches, input, '/v1/invoices', 'invoice');
-      return { body: { ...page, data: page.data.map((invoice) => renderInvoice(state, invoice)) } };
-    },
+    matches: (invoice, input) =>
+      (input.customer === undefined || invoice.customer === input.customer) &&
+      (input.status === undefined || invoice.status === input.status) &&
+      (input.collection_method === undefined || invoice.collection_method === input.collection_method) &&
+      inRange(invoice.created, input.created) &&
+      (input.due_date === undefined || (invoice.due_date !== null && inRange(invoice.due_date, input.due_date))),
+    render: (invoice, ctx) => renderInvoice(ctx.state, invoice),
   }),
   defineRoute({
     method: 'GET',
@@ -335,73 +345,38 @@ export const invoiceRoutes = [
       return { body: pageOfLines(ctx.state, id, input) };
     },
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/invoices/:id/finalize',
-    schema: z.strictObject({ auto_advance: formBoolean().optional(), expand: formExpand() }),
-    expandable: ['customer'],
-    handle(input, ctx, { id = '' }) {
-      const invoice = findOr404(ctx.state.invoices, id, 'invoice');
-      finalizeInvoice(ctx, invoice, input.auto_advance);
-      return render(ctx, invoice);
-    },
+  invoiceAction('finalize', z.strictObject({ auto_advance: formBoolean().optional(), expand: formExpand() }), (input, ctx, invoice) =>
+    finalizeInvoice(ctx, invoice, input.auto_advance),
+  ),
+  invoiceAction('pay', payment, (input, ctx, invoice) => {
+    // Paying a draft finalizes it first, as Stripe does.
+    if (invoice.status === 'draft') finalizeInvoice(ctx, invoice);
+    if (invoice.status === 'paid') {
+      // Paid with nothing left to pay: answered as it is.
+      if (invoice.amount_remaining === 0 && invoice.status_transitions.paid_at !== null && invoice.amount_due === 0) return;
+      throw stripeErrors.invalidState(`Invoice ${invoice.id} is already paid.`);
+    }
+    if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+      throw stripeErrors.invalidState(
+        `You can only pay an open or uncollectible invoice; ${invoice.id} is ${invoice.status ?? 'unknown'}.`,
+      );
+    }
+    const method = input.payment_method ?? input.source;
+    if (method !== undefined && DECLINING_PAYMENT_METHODS.has(method) && input.paid_out_of_band !== true) {
+      recordPaymentFailure(ctx, invoice);
+      throw stripeErrors.cardDeclined();
+    }
+    markPaid(ctx, invoice, { charged: input.paid_out_of_band !== true });
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/invoices/:id/pay',
-    schema: payment,
-    expandable: ['customer'],
-    handle(input, ctx, { id = '' }) {
-      const invoice = findOr404(ctx.state.invoices, id, 'invoice');
-      // Paying a draft finalizes it first, as Stripe does.
-      if (invoice.status === 'draft') finalizeInvoice(ctx, invoice);
-      if (invoice.status === 'paid') {
-        if (invoice.amount_remaining === 0 && invoice.status_transitions.paid_at !== null && invoice.amount_due === 0) {
-          return render(ctx, invoice);
-        }
-        throw stripeErrors.invalidState(`Invoice ${invoice.id} is already paid.`);
-      }
-      if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
-        throw stripeErrors.invalidState(
-          `You can only pay an open or uncollectible invoice; ${invoice.id} is ${invoice.status ?? 'unknown'}.`,
-        );
-      }
-      const method = input.payment_method ?? input.source;
-      if (method !== undefined && DECLINING_PAYMENT_METHODS.has(method) && input.paid_out_of_band !== true) {
-        recordPaymentFailure(ctx, invoice);
-        throw stripeErrors.cardDeclined();
-      }
-      markPaid(ctx, invoice, { charged: input.paid_out_of_band !== true });
-      return render(ctx, invoice);
-    },
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/invoices/:id/void',
-    schema: expandOnly,
-    expandable: ['customer'],
-    handle(_input, ctx, { id = '' }) {
-      const invoice = findOr404(ctx.state.invoices, id, 'invoice');
-      voidInvoice(ctx, invoice);
-      return render(ctx, invoice);
-    },
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/v1/invoices/:id/mark_uncollectible',
-    schema: expandOnly,
-    expandable: ['customer'],
-    handle(_input, ctx, { id = '' }) {
-      const invoice = findOr404(ctx.state.invoices, id, 'invoice');
-      if (invoice.status !== 'open') {
-        throw stripeErrors.invalidState(
-          `You can only mark an open invoice uncollectible; ${invoice.id} is ${invoice.status ?? 'unknown'}.`,
-        );
-      }
-      invoice.status = 'uncollectible';
-      invoice.status_transitions.marked_uncollectible_at = ctx.state.clock.unixNow();
-      ctx.emit('invoice.marked_uncollectible', renderInvoice(ctx.state, invoice));
-      return render(ctx, invoice);
-    },
+  invoiceAction('void', expandOnly, (_input, ctx, invoice) => voidInvoice(ctx, invoice)),
+  invoiceAction('mark_uncollectible', expandOnly, (_input, ctx, invoice) => {
+    if (invoice.status !== 'open') {
+      throw stripeErrors.invalidState(
+        `You can only mark an open invoice uncollectible; ${invoice.id} is ${invoice.status ?? 'unknown'}.`,
+      );
+    }
+    invoice.status = 'uncollectible';
+    invoice.status_transitions.marked_uncollectible_at = ctx.state.clock.unixNow();
+    ctx.emit('invoice.marked_uncollectible', renderInvoice(ctx.state, invoice));
   }),
 ];

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   EventJournal,
-  EventJournalClosedError,
   readEventJournal,
   rotatedEventJournalPath,
   type JournaledEvent,
 } from '../../../../lib/local/event-journal';
+import { JournalClosedError } from '../../../../lib/local/group-commit-writer';
 
 const folders: string[] = [];
 function journalFile(): string {
@@ -103,7 +103,7 @@ describe('EventJournal', () => {
     await journal.append([event(2)]);
     await journal.close();
     expect((await readEventJournal(filePath)).events.map((e) => e.id)).toEqual(['id-2']);
-    await expect(journal.append([event(3)])).rejects.toBeInstanceOf(EventJournalClosedError);
+    await expect(journal.append([event(3)])).rejects.toMatchObject({ constructor: JournalClosedError, code: 'event_journal_closed' });
   });
 
   it('journals an event whose detail is nested too deep to write, with a note instead of the detail', async () => {

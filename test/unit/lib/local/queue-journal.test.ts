@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadLetterStore, readDeadLetters } from '../../../../lib/local/dead-letter-store';
 import { createLambdaContext } from '../../../../lib/local/lambda-context';
 import { LocalQueue, type QueueConsumer, type QueuedMessage } from '../../../../lib/local/local-queue';
-import { QueueJournal, QueueJournalClosedError, QueueJournalWriteError } from '../../../../lib/local/queue-journal';
+import { QueueJournal } from '../../../../lib/local/queue-journal';
+import { JournalClosedError, JournalWriteError } from '../../../../lib/local/group-commit-writer';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -57,7 +58,7 @@ describe('QueueJournal', () => {
     await journal.received([b], 1_700_000_000_500);
     journal.done(['a']);
     await journal.close();
-    await expect(journal.enqueue(message('late'))).rejects.toThrow(QueueJournalClosedError);
+    await expect(journal.enqueue(message('late'))).rejects.toMatchObject({ constructor: JournalClosedError, code: 'queue_journal_closed' });
 
     const reopened = await QueueJournal.open({ filePath: file });
     expect(reopened.pending).toEqual([{ ...b, firstReceiveTimestamp: 1_700_000_000_500 }, c]);
@@ -102,7 +103,7 @@ describe('QueueJournal', () => {
     const failOnce = vi.spyOn(handlePrototype, 'datasync').mockRejectedValueOnce(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
     try {
       const failed = journal.enqueue(message('not-durable'));
-      await expect(failed).rejects.toThrow(QueueJournalWriteError);
+      await expect(failed).rejects.toMatchObject({ constructor: JournalWriteError, code: 'queue_journal_write_failed' });
       await expect(failed).rejects.toMatchObject({ cause: { code: 'ENOSPC' } });
     } finally {
       failOnce.mockRestore();
