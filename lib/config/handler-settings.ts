@@ -110,6 +110,12 @@ export interface FunctionUrlSettings {
   readonly authenticatedBy: string;
 }
 
+/** A Function URL only principals of the account with the stack's invoke policy may call. */
+export interface IamFunctionUrlSettings {
+  /** Who calls it and why synchronously: the reason the function needs no dead-letter queue. */
+  readonly calledBy: string;
+}
+
 export interface HandlerSettings {
   readonly description: string;
   readonly memorySizeMb: number;
@@ -129,6 +135,11 @@ export interface HandlerSettings {
   };
   /** Invoked through a public Function URL, for endpoints that are not behind a route. */
   readonly functionUrl?: FunctionUrlSettings;
+  /**
+   * Invoked through a Function URL with IAM auth (AuthType AWS_IAM): callers
+   * sign with SigV4 and need the managed policy the stack creates for it.
+   */
+  readonly iamFunctionUrl?: IamFunctionUrlSettings;
   /**
    * Reserved concurrency: guaranteed to the function and its upper bound.
    * For public endpoints, so a flood cannot take the account's concurrency.
@@ -257,6 +268,25 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
         'Stripe cannot sign requests with AWS SigV4, so the URL has no IAM auth; every request is authenticated by its Stripe-Signature (HMAC-SHA256 of the raw body with the webhook secret, at most 300 s old) before anything is read or stored, and an unsigned or stale request gets a 400.',
     },
     reservedConcurrency: (config) => config.stripeWebhook.reservedConcurrency,
+  },
+  'check-caps': {
+    description: 'Answers whether a contract may consume N more of a metric now (its caps), for producers, behind an IAM-authenticated Function URL',
+    // Rates the open period to date like `spend`: one contract read, the
+    // rollup cells of the period and the unsealed ledger tail.
+    memorySizeMb: 512,
+    // A producer waits on the answer: a check normally takes well under a
+    // second; 10 s covers a cold start plus SDK retries on a throttled table.
+    timeoutSeconds: 10,
+    // Read-only: the answer changes nothing.
+    access: { ledger: 'read', engine: 'read' },
+    iamFunctionUrl: {
+      calledBy:
+        'Producers call it synchronously through its Function URL with SigV4 (AuthType AWS_IAM) and get every failure back as the HTTP answer (5xx: retry); it is never invoked asynchronously, so there is nothing to dead-letter.',
+    },
+    environment: () => ({
+      // Usage through the rollups the ledger stream keeps, as `spend` and the close read it (docs/rollups.md).
+      USAGE_ROLLUP_SETTLE_MINUTES: String(USAGE_ROLLUP_SETTLE_MINUTES),
+    }),
   },
   'load-plans': {
     description: 'Validates and stores plans and contracts, announcing each contract change on the bus',

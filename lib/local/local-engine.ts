@@ -49,6 +49,7 @@ import { DEFAULT_CLOSE_GRACE_HOURS } from '../../lambdas/application/billing/sch
 import { startLocalBilling, type LocalBilling, type LocalBillingSettings } from './local-billing';
 import { startLocalUsageRollups } from './ledger-stream-reader';
 import { invoiceSpendThresholds } from '../../lambdas/application/billing/invoice-spend-thresholds';
+import { capsCheckRoute } from './local-caps-check';
 import {
   createLocalClock,
   periodCloseTimeline,
@@ -581,6 +582,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       onInternalError: (error) => log(`PutEvents endpoint error: ${describeError(error)}`),
     });
     cleanups.push(() => server.close());
+    // The caps check producers call (in AWS the check-caps Function URL), on the engine's own port.
+    server.addRoute(capsCheckRoute({ dynamoDb, engineTableName, ledgerTableName, ledger: ledgerService.repository, now }));
     // Runs before the endpoint closes: invocations in flight may still publish
     // their own events (Outcome Rejected) through it while queues wind down.
     // Every queue refuses new messages at once, so an event any queue would

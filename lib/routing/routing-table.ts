@@ -27,7 +27,7 @@ export type HandlerName = 'ingest-outcomes' | 'schedule-renewal-checks' | 'sched
  * Handlers invoked over HTTP rather than by a route (in AWS a Lambda Function
  * URL, locally a route of the local engine's HTTP server).
  */
-export type EndpointHandlerName = 'stripe-webhook';
+export type EndpointHandlerName = 'stripe-webhook' | 'check-caps';
 
 /**
  * Handlers invoked by EventBridge Scheduler one-time schedules that other

@@ -157,6 +157,16 @@ export class StatelessStack extends Stack {
         this.alarms.onRejectedRequests(`${id}Rejected`, fn.function, WEBHOOK_REJECTIONS_ALARM_THRESHOLD, `Function URL of ${handler}`);
         new CfnOutput(this, `${id}Url`, { value: url.url, description: `Public endpoint of ${handler}` });
       }
+      if (settings.iamFunctionUrl !== undefined) {
+        const { url, invokePolicy } = fn.addIamUrl(settings.iamFunctionUrl.calledBy);
+        functionUrls.set(handler, url);
+        endpoints.push({ label: handler, function: fn.function });
+        new CfnOutput(this, `${id}Url`, { value: url.url, description: `Endpoint of ${handler} (IAM auth: sign with SigV4)` });
+        new CfnOutput(this, `${id}InvokePolicyArn`, {
+          value: invokePolicy.managedPolicyArn,
+          description: `Managed policy to attach to the roles that call ${handler}`,
+        });
+      }
     }
     this.functions = functions;
     this.functionUrls = functionUrls;

@@ -6,6 +6,7 @@ import './suites/stateless-stack.suite';
 import './suites/least-privilege.suite';
 import './suites/function-routes.suite';
 import './suites/stripe-webhook.suite';
+import './suites/check-caps.suite';
 import './suites/billing-alerts.suite';
 import './suites/cdk-nag.suite';
 import './suites/scheduling.suite';

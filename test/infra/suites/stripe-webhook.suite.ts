@@ -34,7 +34,8 @@ function webhookFunctionId(): string {
 
 describe('stripe webhook: endpoint', () => {
   it('is a Function URL with AuthType NONE (the Stripe signature authenticates), buffered, without CORS', () => {
-    const urls = Object.values(template.findResources('AWS::Lambda::Url')) as { Properties: Record<string, unknown> }[];
+    // The only public URL (the caps check's has IAM auth; see check-caps.suite.ts).
+    const urls = Object.values(template.findResources('AWS::Lambda::Url', { Properties: { AuthType: 'NONE' } })) as { Properties: Record<string, unknown> }[];
     expect(urls).toHaveLength(1);
     expect(urls[0]?.Properties).toEqual({
       AuthType: 'NONE',
