@@ -6,7 +6,14 @@
 // Both stacks read it: the stateful stack sizes queue visibility timeouts from
 // the function timeout, the stateless stack builds the function and its grants.
 import type { FunctionName, HandlerName, ScheduledHandlerName } from '../routing/routing-table';
-import { CORRECTION_MAX_CONCURRENCY, CORRECTION_STRIPE_RATE_PER_SECOND, CORRECTIONS_STRIPE_BUDGET, type StageConfig } from './stage-config';
+import {
+  CORRECTION_MAX_CONCURRENCY,
+  CORRECTION_STRIPE_RATE_PER_SECOND,
+  CORRECTIONS_STRIPE_BUDGET,
+  THRESHOLD_INVOICING_MAX_CONCURRENCY,
+  THRESHOLD_INVOICING_STRIPE_RATE_PER_SECOND,
+  type StageConfig,
+} from './stage-config';
 import { RENEWAL_RISK_SETTINGS_ENV } from '../../lambdas/application/risk/risk-settings';
 
 /**
@@ -171,7 +178,13 @@ export function stripeRatePerCloseProcess(config: Pick<StageConfig, 'periodClose
   return Math.floor(((stripeRequestsPerSecond - CORRECTIONS_STRIPE_BUDGET) / maxConcurrency) * 100) / 100;
 }
 
-export { CORRECTION_MAX_CONCURRENCY, CORRECTION_STRIPE_RATE_PER_SECOND, CORRECTIONS_STRIPE_BUDGET };
+export {
+  CORRECTION_MAX_CONCURRENCY,
+  CORRECTION_STRIPE_RATE_PER_SECOND,
+  CORRECTIONS_STRIPE_BUDGET,
+  THRESHOLD_INVOICING_MAX_CONCURRENCY,
+  THRESHOLD_INVOICING_STRIPE_RATE_PER_SECOND,
+};
 
 /** The stage's renewal-risk settings for the functions that check and schedule (read by renewalRiskSettingsFromEnv). */
 function renewalRiskEnvironment(config: StageConfig): Record<string, string> {
@@ -355,6 +368,32 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
       FINALIZE_INVOICES: String(config.periodClose.finalizeInvoices),
       CLOSE_GRACE_HOURS: String(config.periodClose.graceHours),
       STRIPE_RATE_PER_SECOND: String(CORRECTION_STRIPE_RATE_PER_SECOND),
+    }),
+  },
+  'invoice-spend-thresholds': {
+    description: "Threshold invoicing: rates the open period of a customer's contracts to date and issues a threshold invoice through Stripe once the unbilled spend reaches it",
+    // The close's work for one period to date (rating, a few Stripe calls).
+    memorySizeMb: 512,
+    // A few customers per batch, each a rating and at most one invoice at
+    // THRESHOLD_INVOICING_STRIPE_RATE_PER_SECOND, plus back-off on 429 and 5xx.
+    timeoutSeconds: 120,
+    access: { ledger: 'read', engine: 'read-write', publishesEvents: true, stripeSecret: true },
+    queue: {
+      // A busy customer is announced after every stream batch (every few
+      // seconds): a 20 s window evaluates it once for all of them.
+      batchSize: 50,
+      maxBatchingWindowSeconds: 20,
+      maxReceiveCount: 5,
+      maxConcurrency: () => THRESHOLD_INVOICING_MAX_CONCURRENCY,
+      // Requests normally wait seconds; 15 minutes means evaluations keep failing.
+      maxMessageAgeSeconds: () => 900,
+    },
+    environment: (config) => ({
+      FINALIZE_INVOICES: String(config.periodClose.finalizeInvoices),
+      CLOSE_GRACE_HOURS: String(config.periodClose.graceHours),
+      STRIPE_RATE_PER_SECOND: String(THRESHOLD_INVOICING_STRIPE_RATE_PER_SECOND),
+      // Usage through the rollups the ledger stream keeps, as the close reads it (docs/rollups.md).
+      USAGE_ROLLUP_SETTLE_MINUTES: String(USAGE_ROLLUP_SETTLE_MINUTES),
     }),
   },
   'check-renewal-risk': {

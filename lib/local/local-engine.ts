@@ -291,6 +291,18 @@ async function loadRouteHandler(name: HandlerName, deps: RouteHandlerDeps): Prom
       // With billing off nothing is invoiced, so there is nothing to correct: acknowledged.
       return async (event: SQSEvent) => (deps.billing() ? correct(event) : { batchItemFailures: [] });
     }
+    case 'invoice-spend-thresholds': {
+      // The Lambda's own handler core on the engine's billing. The engine's stream reader runs threshold
+      // invoicing in process and announces no requests, so this route only serves requests put on the bus.
+      const { createInvoiceSpendThresholdsHandler } = await import('../../lambdas/handlers/invoice-spend-thresholds');
+      const invoice = createInvoiceSpendThresholdsHandler(async () => {
+        const billing = deps.billing();
+        if (!billing) throw new Error('period close is turned off in this engine');
+        return { ...billing.service.deps, directory: billing.service.directory };
+      });
+      // With billing off nothing is invoiced: acknowledged.
+      return async (event: SQSEvent) => (deps.billing() ? invoice(event) : { batchItemFailures: [] });
+    }
     default: {
       const unknown: never = name;
       throw new Error(`The local engine has no handler for route target "${String(unknown)}"`);

@@ -21,7 +21,13 @@ export interface Route {
 }
 
 /** Handlers that routes deliver events to: entry files under lambdas/handlers/ (without extension). */
-export type HandlerName = 'ingest-outcomes' | 'schedule-renewal-checks' | 'schedule-period-closes' | 'correct-invoiced-period' | 'open-disputes';
+export type HandlerName =
+  | 'ingest-outcomes'
+  | 'schedule-renewal-checks'
+  | 'schedule-period-closes'
+  | 'correct-invoiced-period'
+  | 'open-disputes'
+  | 'invoice-spend-thresholds';
 
 /**
  * Handlers invoked over HTTP rather than by a route (in AWS a Lambda Function
@@ -102,6 +108,17 @@ export const ROUTES: readonly Route[] = [
     },
     // A queue: corrections call Stripe, so they are batched, bounded and retried, with a DLQ.
     target: { kind: 'queue', handler: 'correct-invoiced-period' },
+  },
+  {
+    id: 'ThresholdInvoicing',
+    description: 'Customers with threshold invoicing whose usage changed are rated to date and invoiced once their unbilled spend reaches the threshold',
+    eventPattern: {
+      // Announced by the ledger stream's function only: a producer cannot trigger an invoice.
+      source: [ENGINE_EVENT_SOURCE],
+      'detail-type': [BILLING_DETAIL_TYPES.thresholdInvoicingRequested],
+    },
+    // A queue: the evaluation calls Stripe, so it is batched, bounded and retried, with a DLQ.
+    target: { kind: 'queue', handler: 'invoice-spend-thresholds' },
   },
   {
     id: 'Disputes',

@@ -171,13 +171,14 @@ describe('stripe webhook: least privilege', () => {
     });
   });
 
-  it('shares the secret with the period close and the prompt corrections alone (their Stripe API key)', () => {
+  it('shares the secret with the period close, the prompt corrections and threshold invoicing alone (their Stripe API key)', () => {
     const readers = [engine.statefulTemplate, engine.statelessTemplate].flatMap((stackTemplate) =>
       Object.values(stackTemplate.findResources('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy).includes(`:secret:${engine.config.stripeSecretName}`)),
     ) as { Properties: { Roles: { Ref: string }[] } }[];
     expect(readers.flatMap((policy) => policy.Properties.Roles.map((role) => role.Ref)).sort()).toEqual([
       expect.stringMatching(/^ClosePeriodRole/),
       expect.stringMatching(/^CorrectInvoicedPeriodRole/),
+      expect.stringMatching(/^InvoiceSpendThresholdsRole/),
       expect.stringMatching(/^StripeWebhookRole/),
     ]);
   });
