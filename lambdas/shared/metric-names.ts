@@ -106,4 +106,6 @@ export const ROLLUP_METRIC_NAMES = {
   alertContractsNotRated: 'SpendAlertContractsNotRated',
   /** Customers with threshold invoicing whose usage a batch changed, announced for evaluation ('Threshold Invoicing Requested'). */
   thresholdInvoicingRequested: 'ThresholdInvoicingRequested',
+  /** 'Usage Dropped' events the daily evaluation published (newly fired, or owed from a failed run). */
+  usageDropsPublished: 'UsageDroppedPublished',
 } as const;

@@ -408,6 +408,19 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
       USAGE_ROLLUP_SETTLE_MINUTES: String(USAGE_ROLLUP_SETTLE_MINUTES),
     }),
   },
+  'evaluate-usage-drops': {
+    description: "Evaluates every contract's usage-drop rule once a day and publishes Usage Dropped once per contract, metric and day",
+    // Per contract with a rule: baselineDays + 1 daily reads through the rollups.
+    memorySizeMb: 256,
+    // Every contract in one run; a failed run is retried by Lambda (async) and then dead-lettered.
+    timeoutSeconds: 300,
+    // Engine read-write: the fired-alert markers (claim, then mark published).
+    access: { ledger: 'read', engine: 'read-write', publishesEvents: true },
+    environment: () => ({
+      // Usage through the rollups the ledger stream keeps, as the close reads it (docs/rollups.md).
+      USAGE_ROLLUP_SETTLE_MINUTES: String(USAGE_ROLLUP_SETTLE_MINUTES),
+    }),
+  },
   'schedule-renewal-checks': {
     description: "Keeps a contract's renewal-risk checkpoint schedules in step with its term, and its open tasks with its CSM",
     // A handful of Scheduler calls per contract change.

@@ -50,6 +50,7 @@ import { startLocalBilling, type LocalBilling, type LocalBillingSettings } from 
 import { startLocalUsageRollups } from './ledger-stream-reader';
 import { invoiceSpendThresholds } from '../../lambdas/application/billing/invoice-spend-thresholds';
 import { capsCheckRoute } from './local-caps-check';
+import { usageDropTimeline } from './local-usage-drops';
 import {
   createLocalClock,
   periodCloseTimeline,
@@ -644,7 +645,11 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             ...((options.usageRollups ?? true) ? { ledgerTableName } : {}),
             // Closes fire in time order with the checks, so a check sees every close due before it.
             // Payments after the closes: an invoice closed at an instant is not paid at that same instant.
-            ...(billing ? { closes: combinedTimeline(periodCloseTimeline(billing, now), paymentCollectionTimeline(billing)) } : {}),
+            // The daily usage-drop evaluation last: at one instant it sees the closes and payments before it.
+            closes: combinedTimeline(
+              ...(billing ? [periodCloseTimeline(billing, now), paymentCollectionTimeline(billing)] : []),
+              usageDropTimeline({ dynamoDb, engineTableName, ledgerTableName, ledger: ledgerService.repository, eventBridge, eventBusName, now, log }),
+            ),
             eventBridge,
             eventBusName,
             log,

@@ -36,12 +36,13 @@ export type HandlerName =
 export type EndpointHandlerName = 'stripe-webhook' | 'check-caps';
 
 /**
- * Handlers invoked by EventBridge Scheduler one-time schedules that other
- * handlers create (a period close, a renewal-risk checkpoint). In AWS each
+ * Handlers invoked by EventBridge Scheduler: one-time schedules that other
+ * handlers create (a period close, a renewal-risk checkpoint), or a recurring
+ * schedule the stack creates (the daily usage-drop evaluation). In AWS each
  * has its own schedule group and a role that may invoke only that function;
  * locally the engine's clock fires them.
  */
-export type ScheduledHandlerName = 'close-period' | 'check-renewal-risk';
+export type ScheduledHandlerName = 'close-period' | 'check-renewal-risk' | 'evaluate-usage-drops';
 
 /**
  * Handlers invoked directly (Lambda Invoke with IAM) by operators and

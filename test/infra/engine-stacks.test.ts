@@ -8,6 +8,7 @@ import './suites/function-routes.suite';
 import './suites/stripe-webhook.suite';
 import './suites/check-caps.suite';
 import './suites/threshold-invoicing.suite';
+import './suites/usage-drops.suite';
 import './suites/billing-alerts.suite';
 import './suites/cdk-nag.suite';
 import './suites/scheduling.suite';
