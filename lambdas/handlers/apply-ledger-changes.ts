@@ -1,6 +1,7 @@
 // Ledger table stream → usage rollups, then the spend alerts of the
-// customers the batch touched. Each invocation is one batch of one
-// shard; the batch is applied once as a whole (keyed by stream and sequence
+// customers the batch touched, and 'Threshold Invoicing Requested' for those
+// with threshold invoicing (rated and invoiced by their own route's
+// function). Each invocation is one batch of one shard; the batch is applied once as a whole (keyed by stream and sequence
 // range), so a retried batch changes nothing; alerts fire once per contract,
 // period and threshold (fired markers), and an alert whose publish failed is
 // published when the batch is retried. On failure the batch reports
@@ -14,6 +15,7 @@ import type { DynamoDBBatchResponse } from 'aws-lambda';
 import { z } from 'zod';
 import { evaluateSpendAlerts, type EvaluateSpendAlertsDeps } from '../application/plans/evaluate-spend-alerts';
 import { applyLedgerChanges, type ApplyLedgerChangesDeps } from '../application/usage/apply-ledger-changes';
+import { requestThresholdInvoicing, type RequestThresholdInvoicingDeps } from '../application/billing/request-threshold-invoicing';
 import { createSpendAlerts } from '../composition/billing-service';
 import { createUsageRollupService, ledgerChangesOf, type LedgerStreamRecord } from '../composition/usage-rollup-service';
 import { engineErrorClass } from '../domain/errors/engine-error';
@@ -31,6 +33,12 @@ export const ApplyLedgerChangesEnvSchema = z.object({
 export interface ApplyLedgerChangesHandlerDeps extends ApplyLedgerChangesDeps {
   /** Evaluated after every batch, applied now or before (a retry publishes what a failed run owed). */
   readonly spendAlerts?: EvaluateSpendAlertsDeps;
+  /**
+   * In AWS: announces the customers with threshold invoicing whose usage the
+   * batch changed, for the ThresholdInvoicing route. The local engine runs
+   * threshold invoicing beside its stream reader instead.
+   */
+  readonly thresholdInvoicing?: RequestThresholdInvoicingDeps;
 }
 
 const StreamEventSchema = z.object({
@@ -64,13 +72,19 @@ export function createApplyLedgerChangesHandler(resolveDeps: () => Promise<Apply
         metrics.addMetric(ROLLUP_METRIC_NAMES.entriesApplied, MetricUnit.Count, result.entries);
         metrics.addMetric(ROLLUP_METRIC_NAMES.cellsWritten, MetricUnit.Count, result.cells);
       }
+      const customerIds = changes.map((change) => change.entry.customerId);
       if (deps.spendAlerts) {
-        const alerts = await evaluateSpendAlerts(deps.spendAlerts, changes.map((change) => change.entry.customerId));
+        const alerts = await evaluateSpendAlerts(deps.spendAlerts, customerIds);
         metrics.addMetric(ROLLUP_METRIC_NAMES.alertsPublished, MetricUnit.Count, alerts.published);
         if (alerts.notRated.length > 0) {
           metrics.addMetric(ROLLUP_METRIC_NAMES.alertContractsNotRated, MetricUnit.Count, alerts.notRated.length);
           for (const { contractId, error } of alerts.notRated) logger.warn('Spend alerts not evaluated: the contract cannot be rated', { contractId, code: error.code, error });
         }
+      }
+      // Announced on every run of the batch, applied now or before: a retry announces what a failed run owed.
+      if (deps.thresholdInvoicing) {
+        const { requested } = await requestThresholdInvoicing(deps.thresholdInvoicing, customerIds);
+        metrics.addMetric(ROLLUP_METRIC_NAMES.thresholdInvoicingRequested, MetricUnit.Count, requested.length);
       }
       return { batchItemFailures: [] };
     } catch (error) {
@@ -101,7 +115,9 @@ function resolveDeps(): Promise<ApplyLedgerChangesHandlerDeps> {
       eventBusName: env.EVENT_BUS_NAME,
       now,
     });
-    return { rollups: service.store, ledger: service.ledger, spendAlerts };
+    // Contracts, the cached directory and the bus are the alerts' own: one read serves both.
+    const thresholdInvoicing = { directory: spendAlerts.directory, contracts: spendAlerts.contracts, events: spendAlerts.events, now };
+    return { rollups: service.store, ledger: service.ledger, spendAlerts, thresholdInvoicing };
   })();
   return deps;
 }

@@ -18,6 +18,8 @@ export const BILLING_METRIC_NAMES = {
   creditNotesIssued: 'CreditNotesIssued',
   /** Corrections of invoiced periods recorded (increases become adjustment lines). */
   correctionsRecorded: 'InvoiceCorrectionsRecorded',
+  /** Threshold invoices issued by invoice-spend-thresholds (one value per batch, zeros included). */
+  thresholdInvoicesIssued: 'ThresholdInvoicesIssued',
 } as const;
 
 /**
@@ -102,4 +104,8 @@ export const ROLLUP_METRIC_NAMES = {
   alertsPublished: 'SpendAlertsPublished',
   /** Contracts whose alerts could not be evaluated because rating refuses them (period close will too). */
   alertContractsNotRated: 'SpendAlertContractsNotRated',
+  /** Customers with threshold invoicing whose usage a batch changed, announced for evaluation ('Threshold Invoicing Requested'). */
+  thresholdInvoicingRequested: 'ThresholdInvoicingRequested',
+  /** 'Usage Dropped' events the daily evaluation published (newly fired, or owed from a failed run). */
+  usageDropsPublished: 'UsageDroppedPublished',
 } as const;

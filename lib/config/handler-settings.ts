@@ -6,7 +6,14 @@
 // Both stacks read it: the stateful stack sizes queue visibility timeouts from
 // the function timeout, the stateless stack builds the function and its grants.
 import type { FunctionName, HandlerName, ScheduledHandlerName } from '../routing/routing-table';
-import { CORRECTION_MAX_CONCURRENCY, CORRECTION_STRIPE_RATE_PER_SECOND, CORRECTIONS_STRIPE_BUDGET, type StageConfig } from './stage-config';
+import {
+  CORRECTION_MAX_CONCURRENCY,
+  CORRECTION_STRIPE_RATE_PER_SECOND,
+  CORRECTIONS_STRIPE_BUDGET,
+  THRESHOLD_INVOICING_MAX_CONCURRENCY,
+  THRESHOLD_INVOICING_STRIPE_RATE_PER_SECOND,
+  type StageConfig,
+} from './stage-config';
 import { RENEWAL_RISK_SETTINGS_ENV } from '../../lambdas/application/risk/risk-settings';
 
 /**
@@ -110,6 +117,12 @@ export interface FunctionUrlSettings {
   readonly authenticatedBy: string;
 }
 
+/** A Function URL only principals of the account with the stack's invoke policy may call. */
+export interface IamFunctionUrlSettings {
+  /** Who calls it and why synchronously: the reason the function needs no dead-letter queue. */
+  readonly calledBy: string;
+}
+
 export interface HandlerSettings {
   readonly description: string;
   readonly memorySizeMb: number;
@@ -129,6 +142,11 @@ export interface HandlerSettings {
   };
   /** Invoked through a public Function URL, for endpoints that are not behind a route. */
   readonly functionUrl?: FunctionUrlSettings;
+  /**
+   * Invoked through a Function URL with IAM auth (AuthType AWS_IAM): callers
+   * sign with SigV4 and need the managed policy the stack creates for it.
+   */
+  readonly iamFunctionUrl?: IamFunctionUrlSettings;
   /**
    * Reserved concurrency: guaranteed to the function and its upper bound.
    * For public endpoints, so a flood cannot take the account's concurrency.
@@ -160,7 +178,13 @@ export function stripeRatePerCloseProcess(config: Pick<StageConfig, 'periodClose
   return Math.floor(((stripeRequestsPerSecond - CORRECTIONS_STRIPE_BUDGET) / maxConcurrency) * 100) / 100;
 }
 
-export { CORRECTION_MAX_CONCURRENCY, CORRECTION_STRIPE_RATE_PER_SECOND, CORRECTIONS_STRIPE_BUDGET };
+export {
+  CORRECTION_MAX_CONCURRENCY,
+  CORRECTION_STRIPE_RATE_PER_SECOND,
+  CORRECTIONS_STRIPE_BUDGET,
+  THRESHOLD_INVOICING_MAX_CONCURRENCY,
+  THRESHOLD_INVOICING_STRIPE_RATE_PER_SECOND,
+};
 
 /** The stage's renewal-risk settings for the functions that check and schedule (read by renewalRiskSettingsFromEnv). */
 function renewalRiskEnvironment(config: StageConfig): Record<string, string> {
@@ -258,6 +282,25 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
     },
     reservedConcurrency: (config) => config.stripeWebhook.reservedConcurrency,
   },
+  'check-caps': {
+    description: 'Answers whether a contract may consume N more of a metric now (its caps), for producers, behind an IAM-authenticated Function URL',
+    // Rates the open period to date like `spend`: one contract read, the
+    // rollup cells of the period and the unsealed ledger tail.
+    memorySizeMb: 512,
+    // A producer waits on the answer: a check normally takes well under a
+    // second; 10 s covers a cold start plus SDK retries on a throttled table.
+    timeoutSeconds: 10,
+    // Read-only: the answer changes nothing.
+    access: { ledger: 'read', engine: 'read' },
+    iamFunctionUrl: {
+      calledBy:
+        'Producers call it synchronously through its Function URL with SigV4 (AuthType AWS_IAM) and get every failure back as the HTTP answer (5xx: retry); it is never invoked asynchronously, so there is nothing to dead-letter.',
+    },
+    environment: () => ({
+      // Usage through the rollups the ledger stream keeps, as `spend` and the close read it (docs/rollups.md).
+      USAGE_ROLLUP_SETTLE_MINUTES: String(USAGE_ROLLUP_SETTLE_MINUTES),
+    }),
+  },
   'load-plans': {
     description: 'Validates and stores plans and contracts, announcing each contract change on the bus',
     // Up to 200 items per request, each parsed with zod and stored with a
@@ -327,6 +370,32 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
       STRIPE_RATE_PER_SECOND: String(CORRECTION_STRIPE_RATE_PER_SECOND),
     }),
   },
+  'invoice-spend-thresholds': {
+    description: "Threshold invoicing: rates the open period of a customer's contracts to date and issues a threshold invoice through Stripe once the unbilled spend reaches it",
+    // The close's work for one period to date (rating, a few Stripe calls).
+    memorySizeMb: 512,
+    // A few customers per batch, each a rating and at most one invoice at
+    // THRESHOLD_INVOICING_STRIPE_RATE_PER_SECOND, plus back-off on 429 and 5xx.
+    timeoutSeconds: 120,
+    access: { ledger: 'read', engine: 'read-write', publishesEvents: true, stripeSecret: true },
+    queue: {
+      // A busy customer is announced after every stream batch (every few
+      // seconds): a 20 s window evaluates it once for all of them.
+      batchSize: 50,
+      maxBatchingWindowSeconds: 20,
+      maxReceiveCount: 5,
+      maxConcurrency: () => THRESHOLD_INVOICING_MAX_CONCURRENCY,
+      // Requests normally wait seconds; 15 minutes means evaluations keep failing.
+      maxMessageAgeSeconds: () => 900,
+    },
+    environment: (config) => ({
+      FINALIZE_INVOICES: String(config.periodClose.finalizeInvoices),
+      CLOSE_GRACE_HOURS: String(config.periodClose.graceHours),
+      STRIPE_RATE_PER_SECOND: String(THRESHOLD_INVOICING_STRIPE_RATE_PER_SECOND),
+      // Usage through the rollups the ledger stream keeps, as the close reads it (docs/rollups.md).
+      USAGE_ROLLUP_SETTLE_MINUTES: String(USAGE_ROLLUP_SETTLE_MINUTES),
+    }),
+  },
   'check-renewal-risk': {
     description: "Assesses a contract's renewal risk at a checkpoint and opens, escalates or resolves its CSM task",
     // Reads the ledger's usage over the term (several periods) and scores it.
@@ -335,6 +404,19 @@ export const HANDLER_SETTINGS: Readonly<Record<FunctionName, HandlerSettings>> =
     access: { ledger: 'read', engine: 'read-write', publishesEvents: true },
     environment: (config) => ({
       ...renewalRiskEnvironment(config),
+      // Usage through the rollups the ledger stream keeps, as the close reads it (docs/rollups.md).
+      USAGE_ROLLUP_SETTLE_MINUTES: String(USAGE_ROLLUP_SETTLE_MINUTES),
+    }),
+  },
+  'evaluate-usage-drops': {
+    description: "Evaluates every contract's usage-drop rule once a day and publishes Usage Dropped once per contract, metric and day",
+    // Per contract with a rule: baselineDays + 1 daily reads through the rollups.
+    memorySizeMb: 256,
+    // Every contract in one run; a failed run is retried by Lambda (async) and then dead-lettered.
+    timeoutSeconds: 300,
+    // Engine read-write: the fired-alert markers (claim, then mark published).
+    access: { ledger: 'read', engine: 'read-write', publishesEvents: true },
+    environment: () => ({
       // Usage through the rollups the ledger stream keeps, as the close reads it (docs/rollups.md).
       USAGE_ROLLUP_SETTLE_MINUTES: String(USAGE_ROLLUP_SETTLE_MINUTES),
     }),

@@ -113,6 +113,16 @@ export const CORRECTION_STRIPE_RATE_PER_SECOND = 2;
  */
 export const CORRECTIONS_STRIPE_BUDGET = CORRECTION_MAX_CONCURRENCY * CORRECTION_STRIPE_RATE_PER_SECOND;
 
+/** Threshold invoicing functions at once (the SQS event source's lowest MaximumConcurrency). */
+export const THRESHOLD_INVOICING_MAX_CONCURRENCY = 2;
+/**
+ * Stripe requests per second of one threshold invoicing process. Not part of
+ * the close budget above: a threshold invoice is a handful of requests when a
+ * customer crosses its threshold, so the 2/s at most come out of the headroom
+ * stripeRequestsPerSecond leaves below Stripe's limit (docs/production-stack.md).
+ */
+export const THRESHOLD_INVOICING_STRIPE_RATE_PER_SECOND = 1;
+
 export const periodCloseTuningSchema = z
   .object({
     /** Hours after a period ends (in the contract's zone) before it closes, so late outcomes make it in. */

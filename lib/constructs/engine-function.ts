@@ -211,6 +211,39 @@ export class EngineFunction extends Construct {
   }
 
   /**
+   * An HTTPS endpoint with IAM auth (AuthType AWS_IAM): only principals of
+   * the account whose policies allow it may call, signing with SigV4. Returns
+   * the URL and a managed policy granting exactly that call, for callers to
+   * attach. Lambda checks two actions on a URL call: InvokeFunctionUrl (for
+   * AWS_IAM URLs) and InvokeFunction (only when it comes through the URL), so
+   * the policy allows both and nothing else. `calledBy` is the reason
+   * recorded for having no dead-letter queue.
+   */
+  public addIamUrl(calledBy: string): { readonly url: lambda.FunctionUrl; readonly invokePolicy: iam.ManagedPolicy } {
+    const url = this.function.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.AWS_IAM,
+      invokeMode: lambda.InvokeMode.BUFFERED,
+    });
+    const invokePolicy = new iam.ManagedPolicy(this, 'UrlInvokePolicy', {
+      description: `Calls the Function URL of ${this.node.id} (SigV4, AuthType AWS_IAM)`,
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunctionUrl'],
+          resources: [this.function.functionArn],
+          conditions: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+        }),
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.function.functionArn],
+          conditions: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
+        }),
+      ],
+    });
+    this.invokedSynchronouslyOnly(calledBy);
+    return { url, invokePolicy };
+  }
+
+  /**
    * For functions only ever invoked synchronously (operators with Lambda
    * Invoke): the caller gets every failure back, so there is nothing to
    * dead-letter. `invokedBy` says who calls it and how; it is the reason

@@ -48,6 +48,8 @@ import { DEFAULT_CLOSE_GRACE_HOURS } from '../../lambdas/application/billing/sch
 import { startLocalBilling, type LocalBilling, type LocalBillingSettings } from './local-billing';
 import { startLocalUsageRollups } from './ledger-stream-reader';
 import { invoiceSpendThresholds } from '../../lambdas/application/billing/invoice-spend-thresholds';
+import { capsCheckRoute } from './local-caps-check';
+import { usageDropTimeline } from './local-usage-drops';
 import {
   createLocalClock,
   periodCloseTimeline,
@@ -288,6 +290,18 @@ async function loadRouteHandler(name: HandlerName, deps: RouteHandlerDeps): Prom
       });
       // With billing off nothing is invoiced, so there is nothing to correct: acknowledged.
       return async (event: SQSEvent) => (deps.billing() ? correct(event) : { batchItemFailures: [] });
+    }
+    case 'invoice-spend-thresholds': {
+      // The Lambda's own handler core on the engine's billing. The engine's stream reader runs threshold
+      // invoicing in process and announces no requests, so this route only serves requests put on the bus.
+      const { createInvoiceSpendThresholdsHandler } = await import('../../lambdas/handlers/invoice-spend-thresholds');
+      const invoice = createInvoiceSpendThresholdsHandler(async () => {
+        const billing = deps.billing();
+        if (!billing) throw new Error('period close is turned off in this engine');
+        return { ...billing.service.deps, directory: billing.service.directory };
+      });
+      // With billing off nothing is invoiced: acknowledged.
+      return async (event: SQSEvent) => (deps.billing() ? invoice(event) : { batchItemFailures: [] });
     }
     default: {
       const unknown: never = name;
@@ -580,6 +594,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
       onInternalError: (error) => log(`PutEvents endpoint error: ${describeError(error)}`),
     });
     cleanups.push(() => server.close());
+    // The caps check producers call (in AWS the check-caps Function URL), on the engine's own port.
+    server.addRoute(capsCheckRoute({ dynamoDb, engineTableName, ledgerTableName, ledger: ledgerService.repository, now }));
     // Runs before the endpoint closes: invocations in flight may still publish
     // their own events (Outcome Rejected) through it while queues wind down.
     // Every queue refuses new messages at once, so an event any queue would
@@ -628,7 +644,11 @@ export async function startLocalEngine(options: LocalEngineOptions = {}): Promis
             ...((options.usageRollups ?? true) ? { ledgerTableName } : {}),
             // Closes fire in time order with the checks, so a check sees every close due before it.
             // Payments after the closes: an invoice closed at an instant is not paid at that same instant.
-            ...(billing ? { closes: combinedTimeline(periodCloseTimeline(billing, now), paymentCollectionTimeline(billing)) } : {}),
+            // The daily usage-drop evaluation last: at one instant it sees the closes and payments before it.
+            closes: combinedTimeline(
+              ...(billing ? [periodCloseTimeline(billing, now), paymentCollectionTimeline(billing)] : []),
+              usageDropTimeline({ dynamoDb, engineTableName, ledgerTableName, ledger: ledgerService.repository, eventBridge, eventBusName, now, log }),
+            ),
             eventBridge,
             eventBusName,
             log,

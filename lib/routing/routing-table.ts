@@ -21,21 +21,28 @@ export interface Route {
 }
 
 /** Handlers that routes deliver events to: entry files under lambdas/handlers/ (without extension). */
-export type HandlerName = 'ingest-outcomes' | 'schedule-renewal-checks' | 'schedule-period-closes' | 'correct-invoiced-period' | 'open-disputes';
+export type HandlerName =
+  | 'ingest-outcomes'
+  | 'schedule-renewal-checks'
+  | 'schedule-period-closes'
+  | 'correct-invoiced-period'
+  | 'open-disputes'
+  | 'invoice-spend-thresholds';
 
 /**
  * Handlers invoked over HTTP rather than by a route (in AWS a Lambda Function
  * URL, locally a route of the local engine's HTTP server).
  */
-export type EndpointHandlerName = 'stripe-webhook';
+export type EndpointHandlerName = 'stripe-webhook' | 'check-caps';
 
 /**
- * Handlers invoked by EventBridge Scheduler one-time schedules that other
- * handlers create (a period close, a renewal-risk checkpoint). In AWS each
+ * Handlers invoked by EventBridge Scheduler: one-time schedules that other
+ * handlers create (a period close, a renewal-risk checkpoint), or a recurring
+ * schedule the stack creates (the daily usage-drop evaluation). In AWS each
  * has its own schedule group and a role that may invoke only that function;
  * locally the engine's clock fires them.
  */
-export type ScheduledHandlerName = 'close-period' | 'check-renewal-risk';
+export type ScheduledHandlerName = 'close-period' | 'check-renewal-risk' | 'evaluate-usage-drops';
 
 /**
  * Handlers invoked directly (Lambda Invoke with IAM) by operators and
@@ -102,6 +109,17 @@ export const ROUTES: readonly Route[] = [
     },
     // A queue: corrections call Stripe, so they are batched, bounded and retried, with a DLQ.
     target: { kind: 'queue', handler: 'correct-invoiced-period' },
+  },
+  {
+    id: 'ThresholdInvoicing',
+    description: 'Customers with threshold invoicing whose usage changed are rated to date and invoiced once their unbilled spend reaches the threshold',
+    eventPattern: {
+      // Announced by the ledger stream's function only: a producer cannot trigger an invoice.
+      source: [ENGINE_EVENT_SOURCE],
+      'detail-type': [BILLING_DETAIL_TYPES.thresholdInvoicingRequested],
+    },
+    // A queue: the evaluation calls Stripe, so it is batched, bounded and retried, with a DLQ.
+    target: { kind: 'queue', handler: 'invoice-spend-thresholds' },
   },
   {
     id: 'Disputes',

@@ -12,6 +12,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { TableDesign } from '../../lambdas/adapters/dynamodb/table-design';
@@ -157,6 +158,16 @@ export class StatelessStack extends Stack {
         this.alarms.onRejectedRequests(`${id}Rejected`, fn.function, WEBHOOK_REJECTIONS_ALARM_THRESHOLD, `Function URL of ${handler}`);
         new CfnOutput(this, `${id}Url`, { value: url.url, description: `Public endpoint of ${handler}` });
       }
+      if (settings.iamFunctionUrl !== undefined) {
+        const { url, invokePolicy } = fn.addIamUrl(settings.iamFunctionUrl.calledBy);
+        functionUrls.set(handler, url);
+        endpoints.push({ label: handler, function: fn.function });
+        new CfnOutput(this, `${id}Url`, { value: url.url, description: `Endpoint of ${handler} (IAM auth: sign with SigV4)` });
+        new CfnOutput(this, `${id}InvokePolicyArn`, {
+          value: invokePolicy.managedPolicyArn,
+          description: `Managed policy to attach to the roles that call ${handler}`,
+        });
+      }
     }
     this.functions = functions;
     this.functionUrls = functionUrls;
@@ -171,6 +182,11 @@ export class StatelessStack extends Stack {
     this.schedulerRoles = new Map(
       SCHEDULED_HANDLERS.map((target) => [target, this.addScheduledTarget(target, functionOf(target), stateful, deadLetterQueues, scheduleGroups)]),
     );
+    for (const target of SCHEDULED_HANDLERS) {
+      const recurring = SCHEDULE_GROUPS[target].recurring;
+      const role = this.schedulerRoles.get(target);
+      if (recurring !== undefined && role !== undefined) this.addRecurringSchedule(target, recurring, functionOf(target), role, stateful);
+    }
     for (const [handler, settings] of Object.entries(HANDLER_SETTINGS) as [FunctionName, HandlerSettings][]) {
       const schedules = settings.access.schedules;
       if (schedules !== undefined) this.letManageSchedules(functionOf(handler), schedules, functionOf(schedules.target), stateful);
@@ -383,6 +399,34 @@ export class StatelessStack extends Stack {
       { label: `${id} failures`, queue: resources.failureDlq },
     );
     return role;
+  }
+
+  /**
+   * A recurring schedule of the stack's own (the daily usage-drop
+   * evaluation) in the target's group: the group's role, Scheduler's
+   * retries and DLQ, as every schedule in the group has.
+   */
+  private addRecurringSchedule(
+    target: ScheduledHandlerName,
+    recurring: { readonly expression: string; readonly description: string },
+    fn: EngineFunction,
+    role: SchedulerInvokeRole,
+    stateful: StatefulReferences,
+  ): void {
+    new scheduler.CfnSchedule(this, `${SCHEDULE_GROUPS[target].id}Schedule`, {
+      groupName: role.groupName,
+      description: recurring.description,
+      scheduleExpression: recurring.expression,
+      scheduleExpressionTimezone: 'UTC',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: fn.function.functionArn,
+        roleArn: role.role.roleArn,
+        input: JSON.stringify({ source: 'schedule' }),
+        deadLetterConfig: { arn: stateful.scheduleGroupOf(target).schedulerDlq.queueArn },
+        retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86_400 },
+      },
+    });
   }
 
   /**

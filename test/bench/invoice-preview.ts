@@ -24,6 +24,7 @@ import { formatMinorUnits } from '../../lambdas/domain/money';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { SEED_PLANS_DIR } from '../../lib/local/seed-plans';
+import { inMemoryDefinitionCatalog } from '../support/fakes/in-memory-definition-catalog';
 
 const OUTCOMES = Number(process.env.BENCH_PREVIEW_OUTCOMES ?? 100_000);
 /** One in ten outcomes is a recovered order with a value (the percentage charge's per-outcome path). */
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     for (let run = 0; run < RUNS; run += 1) {
       const start = performance.now();
       const draft = await previewInvoice(
-        { contracts: store, usage, now: () => AS_OF },
+        { contracts: store, usage, definitions: inMemoryDefinitionCatalog(), now: () => AS_OF },
         { contractId: 'ctr-acme-2026', periodId: '2026-11', asOf: AS_OF },
       );
       timings.push(performance.now() - start);

@@ -24,6 +24,7 @@ import { startDynamoDbLocal } from '../../lib/local/dynamodb-local';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 import { LedgerStreamReader } from '../../lib/local/ledger-stream-reader';
 import { createApplyLedgerChangesHandler } from '../../lambdas/handlers/apply-ledger-changes';
+import { inMemoryDefinitionCatalog } from '../support/fakes/in-memory-definition-catalog';
 
 const RUNS = Number(process.env.BENCH_USAGE_RUNS ?? 3);
 const SIZES = [10_000, 100_000];
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
         for (const path of ['raw', 'rollups'] as const) {
           const start = performance.now();
           const draft = await previewInvoice(
-            { contracts: store, usage: path === 'raw' ? rollups.raw : rollups.reader, now: () => AS_OF },
+            { contracts: store, usage: path === 'raw' ? rollups.raw : rollups.reader, definitions: inMemoryDefinitionCatalog(), now: () => AS_OF },
             { contractId: `ctr-c${size}`, periodId: '2026-11', asOf: AS_OF },
           );
           timings[path].push(performance.now() - start);

@@ -16,6 +16,7 @@ import type { InvoiceRecord } from '../../lambdas/domain/invoicing/invoice-recor
 import type { NetOutcome } from '../../lambdas/domain/ledger/net-outcomes';
 import { InMemoryInvoiceStore } from './fakes/in-memory-invoice-store';
 import { riskContract, ScriptedUsage, SETTINGS } from './risk-test-kit';
+import { inMemoryDefinitionCatalog } from './fakes/in-memory-definition-catalog';
 
 export const NOW = new Date('2026-09-04T00:00:00Z');
 export const STAFF_TOKEN = 'staff-token-for-tests-0123456789abcdef';
@@ -243,7 +244,7 @@ export function consoleFixture(): Fixture {
       },
     },
     catalog: { readCatalog: async () => ({ metrics: [], customers: [{ customerId: 'acme' }, { customerId: 'globex' }] }) as never },
-    simulation: { store: plans, usage: { measure: async () => '0' } as never },
+    simulation: { store: plans, usage: { measure: async () => '0' } as never, definitions: inMemoryDefinitionCatalog() },
     now: () => NOW,
   };
   return {

@@ -41,7 +41,7 @@ export interface BillingDeps {
   /** The ledger's dispute entries, to name on a credit note the upheld disputes it credits; without it credit notes name none. */
   readonly disputes?: DisputeEntryReader;
   /** The metric catalog, to count a contract's outcomes under its pinned definition versions (required for contracts that pin one). */
-  readonly definitions?: DefinitionCatalog;
+  readonly definitions: DefinitionCatalog;
 }
 
 export interface ClosePeriodInput {

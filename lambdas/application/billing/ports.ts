@@ -240,6 +240,11 @@ export const BILLING_DETAIL_TYPES = {
   /** A credit note's Stripe total differs from the rated difference it was issued for. */
   creditNoteReconciliationFailed: 'Credit Note Reconciliation Failed',
   paymentSignalRecorded: 'Payment Signal Recorded',
+  /**
+   * Internal: a ledger batch changed the usage of a customer with threshold
+   * invoicing; the ThresholdInvoicing route evaluates its contracts.
+   */
+  thresholdInvoicingRequested: 'Threshold Invoicing Requested',
 } as const;
 
 export type ReconciliationSummary = Pick<InvoiceReconciliation, 'matched' | 'engineTotal' | 'stripeTotal' | 'difference'>;

@@ -12,7 +12,7 @@ export interface RateForInvoiceDeps {
   readonly contracts: ContractReader;
   readonly usage: UsageReader;
   /** The catalog, read only for a contract that pins definition versions (required then). */
-  readonly definitions?: DefinitionCatalog;
+  readonly definitions: DefinitionCatalog;
 }
 
 /**

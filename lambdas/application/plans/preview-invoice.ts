@@ -25,7 +25,7 @@ export interface PreviewInvoiceDeps {
   /** Invoices already issued (prepaid credits drawn, term-to-date subtotal); none when absent. */
   readonly invoices?: Pick<InvoiceStore, 'listRecords'>;
   /** The metric catalog, for contracts that pin definition versions. */
-  readonly definitions?: DefinitionCatalog;
+  readonly definitions: DefinitionCatalog;
   readonly now: () => Date;
 }
 

@@ -35,7 +35,7 @@ export interface SimulatePlansDeps {
   readonly store: Pick<PlanStore, 'getContract' | 'getPlan' | 'listContracts'>;
   readonly usage: UsageForRequirements;
   /** The metric catalog: a contract that pins definition versions is replayed under the pinned terms. */
-  readonly definitions?: DefinitionCatalog;
+  readonly definitions: DefinitionCatalog;
   readonly now: () => Date;
 }
 

@@ -32,6 +32,8 @@ export const OUTBOUND_DETAIL_TYPES = {
   creditBalanceLow: 'Credit Balance Low',
   /** Live spend: a contract's cap on a metric or on spend was reached. */
   capReached: 'Cap Reached',
+  /** Live usage: a metric's last complete day fell below its share of the trailing daily average. */
+  usageDropped: 'Usage Dropped',
   /** A dispute of one outcome was opened. */
   disputeOpened: 'Dispute Opened',
   /** A dispute of one outcome was upheld or rejected. */

@@ -52,7 +52,21 @@ export const CapReachedDetailSchema = z.strictObject({
   currency: z.string(),
 });
 
+/** A metric's last complete day fell below its share of the customer's trailing daily average (once per contract, metric and day). */
+export const UsageDroppedDetailSchema = z.strictObject({
+  ...AlertBaseShape,
+  metric: z.string(),
+  /** The complete day measured, in the contract's time zone (YYYY-MM-DD). */
+  day: z.string(),
+  dayQuantity: z.string(),
+  /** The average daily quantity of the `baselineDays` days before `day`. */
+  baselineDailyAverage: z.string(),
+  baselineDays: z.int(),
+  belowPercentOfBaseline: z.string(),
+});
+
 export type UsageThresholdReachedDetail = z.infer<typeof UsageThresholdReachedDetailSchema>;
 export type SpendThresholdReachedDetail = z.infer<typeof SpendThresholdReachedDetailSchema>;
 export type CreditBalanceLowDetail = z.infer<typeof CreditBalanceLowDetailSchema>;
 export type CapReachedDetail = z.infer<typeof CapReachedDetailSchema>;
+export type UsageDroppedDetail = z.infer<typeof UsageDroppedDetailSchema>;

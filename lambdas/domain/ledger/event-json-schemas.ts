@@ -14,6 +14,7 @@ import {
   CapReachedDetailSchema,
   CreditBalanceLowDetailSchema,
   SpendThresholdReachedDetailSchema,
+  UsageDroppedDetailSchema,
   UsageThresholdReachedDetailSchema,
 } from '../events/spend-alert-events';
 
@@ -67,6 +68,7 @@ export function eventDetailJsonSchemas(): Record<string, Record<string, unknown>
     'spend-threshold-reached.json': SpendThresholdReachedDetailSchema,
     'credit-balance-low.json': CreditBalanceLowDetailSchema,
     'cap-reached.json': CapReachedDetailSchema,
+    'usage-dropped.json': UsageDroppedDetailSchema,
   };
   for (const [fileName, schema] of Object.entries(engineEvents)) {
     schemas[fileName] = withId(fileName, z.toJSONSchema(schema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>);

@@ -6,6 +6,9 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { BillingEnvironmentSchema } from '../../../lambdas/composition/billing-service';
 import { RiskEnvironmentSchema } from '../../../lambdas/handlers/check-renewal-risk';
 import { CorrectInvoicedPeriodEnvironmentSchema } from '../../../lambdas/handlers/correct-invoiced-period';
+import { CheckCapsEnvSchema } from '../../../lambdas/handlers/check-caps';
+import { InvoiceSpendThresholdsEnvironmentSchema } from '../../../lambdas/handlers/invoice-spend-thresholds';
+import { EvaluateUsageDropsEnvSchema } from '../../../lambdas/handlers/evaluate-usage-drops';
 import { OpenDisputesEnvSchema } from '../../../lambdas/handlers/open-disputes';
 import { LoadPlansEnvSchema } from '../../../lambdas/handlers/load-plans';
 import { SchedulePeriodClosesEnvironmentSchema } from '../../../lambdas/handlers/schedule-period-closes';
@@ -62,6 +65,12 @@ describe('engine functions: environment', () => {
       'correct-invoiced-period',
       ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'FINALIZE_INVOICES', 'LEDGER_TABLE_NAME', 'STRIPE_RATE_PER_SECOND', 'STRIPE_SECRET_ARN'],
     ],
+    ['check-caps', ['ENGINE_TABLE_NAME', 'LEDGER_TABLE_NAME', 'USAGE_ROLLUP_SETTLE_MINUTES']],
+    ['evaluate-usage-drops', ['ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'LEDGER_TABLE_NAME', 'USAGE_ROLLUP_SETTLE_MINUTES']],
+    [
+      'invoice-spend-thresholds',
+      ['CLOSE_GRACE_HOURS', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'FINALIZE_INVOICES', 'LEDGER_TABLE_NAME', 'STRIPE_RATE_PER_SECOND', 'STRIPE_SECRET_ARN', 'USAGE_ROLLUP_SETTLE_MINUTES'],
+    ],
     [
       'schedule-renewal-checks',
       ['CHECK_FUNCTION_ARN', 'ENGINE_TABLE_NAME', 'EVENT_BUS_NAME', 'SCHEDULER_DEAD_LETTER_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_GROUP_NAME'],
@@ -82,6 +91,9 @@ describe('engine functions: environment', () => {
     ['open-disputes', OpenDisputesEnvSchema],
     ['schedule-renewal-checks', ScheduleEnvironmentSchema],
     ['schedule-period-closes', SchedulePeriodClosesEnvironmentSchema],
+    ['check-caps', CheckCapsEnvSchema],
+    ['invoice-spend-thresholds', InvoiceSpendThresholdsEnvironmentSchema],
+    ['evaluate-usage-drops', EvaluateUsageDropsEnvSchema],
   ] as const)('%s: every variable its handler requires is set', (handler, schema) => {
     const required = Object.entries(schema.shape)
       .filter(([, field]) => !field.safeParse(undefined).success)

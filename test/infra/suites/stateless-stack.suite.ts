@@ -37,7 +37,8 @@ describe('stateless stack: resources', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', handlerCount + CONSOLE_LAMBDA_FUNCTION_COUNT - 1 + 2);
     // One per queue route, and the ledger stream into the usage rollups.
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', queueRouteCount + 1);
-    template.resourceCountIs('AWS::Lambda::Url', 1);
+    // The Stripe webhook (public) and the caps check (IAM auth).
+    template.resourceCountIs('AWS::Lambda::Url', 2);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SNS::Subscription', 1);

@@ -34,7 +34,8 @@ function webhookFunctionId(): string {
 
 describe('stripe webhook: endpoint', () => {
   it('is a Function URL with AuthType NONE (the Stripe signature authenticates), buffered, without CORS', () => {
-    const urls = Object.values(template.findResources('AWS::Lambda::Url')) as { Properties: Record<string, unknown> }[];
+    // The only public URL (the caps check's has IAM auth; see check-caps.suite.ts).
+    const urls = Object.values(template.findResources('AWS::Lambda::Url', { Properties: { AuthType: 'NONE' } })) as { Properties: Record<string, unknown> }[];
     expect(urls).toHaveLength(1);
     expect(urls[0]?.Properties).toEqual({
       AuthType: 'NONE',
@@ -170,13 +171,14 @@ describe('stripe webhook: least privilege', () => {
     });
   });
 
-  it('shares the secret with the period close and the prompt corrections alone (their Stripe API key)', () => {
+  it('shares the secret with the period close, the prompt corrections and threshold invoicing alone (their Stripe API key)', () => {
     const readers = [engine.statefulTemplate, engine.statelessTemplate].flatMap((stackTemplate) =>
       Object.values(stackTemplate.findResources('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy).includes(`:secret:${engine.config.stripeSecretName}`)),
     ) as { Properties: { Roles: { Ref: string }[] } }[];
     expect(readers.flatMap((policy) => policy.Properties.Roles.map((role) => role.Ref)).sort()).toEqual([
       expect.stringMatching(/^ClosePeriodRole/),
       expect.stringMatching(/^CorrectInvoicedPeriodRole/),
+      expect.stringMatching(/^InvoiceSpendThresholdsRole/),
       expect.stringMatching(/^StripeWebhookRole/),
     ]);
   });

@@ -193,6 +193,27 @@ describe('outcome-engine spend', () => {
     expect(unpriced.stderr).toContain('no charge on metric "nothing-here"');
   }, 120_000);
 
+  it('answers the same over the local engine\'s POST /caps/check as the CLI, with 400, 404 and 405 for what it cannot answer', async () => {
+    // Capped by the test above (150 resolutions, 149 used).
+    const post = async (body: string, method = 'POST') => {
+      const response = await fetch(`${engine.url}/caps/check`, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body } : {}) });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    for (const quantity of ['1', '2']) {
+      const viaCli = JSON.parse((await cli(['caps', 'check', '--contract', 'ctr-acme-2026', '--metric', 'resolutions', '--quantity', quantity, '--json'])).stdout) as Record<string, unknown>;
+      const viaHttp = await post(JSON.stringify({ contractId: 'ctr-acme-2026', metric: 'resolutions', quantity }));
+      expect(viaHttp.status).toBe(200);
+      expect(viaHttp.body).toEqual(viaCli);
+    }
+    expect((await post(JSON.stringify({ contractId: 'ctr-acme-2026', metric: 'resolutions', quantity: '2' }))).body).toMatchObject({ allowed: false });
+    expect(await post('{')).toMatchObject({ status: 400, body: { code: 'invalid_json' } });
+    expect(await post(JSON.stringify({ contractId: 'ctr-acme-2026', metric: 'resolutions' }))).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(await post(JSON.stringify({ contractId: 'ctr-acme-2026', metric: 'nothing-here', quantity: '1' }))).toMatchObject({ status: 400, body: { code: 'metric_not_priced' } });
+    expect(await post(JSON.stringify({ contractId: 'ctr-nobody', metric: 'resolutions', quantity: '1' }))).toMatchObject({ status: 404, body: { code: 'contract_not_found' } });
+    // Only POST is routed; the engine's server answers 405 for another method on a known path.
+    expect((await post('', 'GET')).status).toBe(405);
+  }, 120_000);
+
   it('shows what the caps did: the measured usage, the billable quantity and the spend cap line', async () => {
     // 149 resolutions capped at 100 (all within the 100 included): 450.00 + 0.00 + 5.61 + 40.00 = 495.61, spend-capped at 490.00.
     const file = join(dataDir, 'acme-capped-lower.yaml');

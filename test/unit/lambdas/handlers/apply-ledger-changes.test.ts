@@ -3,6 +3,7 @@ import { toLedgerItem } from '../../../../lambdas/adapters/dynamodb/ledger-items
 import type { RollupBatch, RollupStore } from '../../../../lambdas/application/usage/ports';
 import type { LedgerEntry, RecordedEntry } from '../../../../lambdas/domain/ledger/ledger-entries';
 import { createApplyLedgerChangesHandler, LedgerStreamEventError } from '../../../../lambdas/handlers/apply-ledger-changes';
+import { FakeContracts, RecordingPublisher, monthlyContract, perUnitPlan } from '../../../support/billing-fakes';
 
 const OCCURRED = Date.parse('2026-11-10T10:05:00Z');
 const original: RecordedEntry = {
@@ -56,6 +57,33 @@ describe('apply-ledger-changes handler', () => {
     const { store } = fakeStore({ fail: true });
     const handler = createApplyLedgerChangesHandler(async () => ({ rollups: store, ledger: { getOutcomeEntries: async () => [] } }));
     expect(await handler({ Records: [record(original, '200'), record(original, '201')] })).toEqual({ batchItemFailures: [{ itemIdentifier: '200' }] });
+  });
+
+  it('announces each touched customer with threshold invoicing once per run, also on a retry of an applied batch, and fails the batch when the bus refuses', async () => {
+    const contracts = new FakeContracts();
+    contracts.addPlan(perUnitPlan('usd-plan', 'USD', '1.50', '100.00'));
+    contracts.addContract({ ...monthlyContract('c-acme', 'usd-plan', 'USD'), customerId: 'acme', thresholdInvoicing: { amount: '500.00' } });
+    const events = new RecordingPublisher();
+    let busDown = false;
+    const thresholdInvoicing = {
+      directory: { contractIdsOfCustomer: async (customerId: string) => (customerId === 'acme' ? ['c-acme'] : []) },
+      contracts,
+      events: { publish: async (published: Parameters<RecordingPublisher['publish']>[0]) => (busDown ? Promise.reject(new Error('PutEvents throttled')) : events.publish(published)) },
+      now: () => new Date('2026-11-10T12:00:00Z'),
+    };
+    let applied = false;
+    const store: RollupStore = { ...fakeStore().store, applyBatch: async () => ({ applied: !applied && (applied = true) }) };
+    const handler = createApplyLedgerChangesHandler(async () => ({ rollups: store, ledger: { getOutcomeEntries: async () => [original] }, thresholdInvoicing }));
+    const other = { ...original, outcomeId: 'o-2', customerId: 'globex' };
+    busDown = true;
+    expect(await handler({ Records: [record(original, '300'), record(other, '301')] })).toEqual({ batchItemFailures: [{ itemIdentifier: '300' }] });
+    expect(events.published).toEqual([]);
+    busDown = false;
+    // The retry finds the batch applied and announces what the failed run owed.
+    expect(await handler({ Records: [record(original, '300'), record(other, '301')] })).toEqual({ batchItemFailures: [] });
+    expect(events.published).toEqual([
+      { detailType: 'Threshold Invoicing Requested', detail: { schemaVersion: 1, customerId: 'acme', requestedAt: '2026-11-10T12:00:00.000Z' } },
+    ]);
   });
 
   it('refuses an event that is not a stream event, naming what is wrong', async () => {

@@ -6,6 +6,7 @@ import type { BillingGateway, PushInvoiceRequest, PushInvoiceResult } from '../.
 import { ClosePeriodInputError, createClosePeriodHandler, handler, type ClosePeriodDeps } from '../../../../lambdas/handlers/close-period';
 import { InMemoryInvoiceStore } from '../../../support/fakes/in-memory-invoice-store';
 import { FakeContracts, FakeLedger, RecordingPublisher, monthlyContract, perUnitPlan } from '../../../support/billing-fakes';
+import { inMemoryDefinitionCatalog } from '../../../support/fakes/in-memory-definition-catalog';
 
 class FakeGateway implements BillingGateway {
   readonly pushes: PushInvoiceRequest[] = [];
@@ -49,6 +50,7 @@ beforeEach(() => {
   deps = {
     contracts,
     usage: ledger,
+    definitions: inMemoryDefinitionCatalog(),
     invoices: store,
     billing: gateway,
     events: new RecordingPublisher(),

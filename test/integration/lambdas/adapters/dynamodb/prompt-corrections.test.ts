@@ -22,6 +22,7 @@ import { adjustmentInvoiceRecordIdOf } from '../../../../../lambdas/domain/invoi
 import { createCorrectInvoicedPeriodHandler } from '../../../../../lambdas/handlers/correct-invoiced-period';
 import { startStripeEmulator, type RunningStripeEmulator } from '../../../../../lib/local/stripe-emulator';
 import { FakeContracts, FakeLedger, RecordingPublisher, createEngineTable, dynamoClient, monthlyContract, perUnitPlan } from '../../../../support/billing-fakes';
+import { inMemoryDefinitionCatalog } from '../../../../support/fakes/in-memory-definition-catalog';
 
 const OCTOBER_CUTOFF = '2026-11-02T00:00:00.000Z';
 const NOVEMBER_CUTOFF = '2026-12-02T00:00:00.000Z';
@@ -73,6 +74,7 @@ function deps(overrides: Partial<CorrectChangedPeriodsDeps> = {}): CorrectChange
   return {
     contracts,
     usage: ledger,
+    definitions: inMemoryDefinitionCatalog(),
     invoices: store,
     billing: gateway,
     events,

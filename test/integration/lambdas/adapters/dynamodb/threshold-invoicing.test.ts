@@ -12,6 +12,7 @@ import { correctInvoicedPeriod } from '../../../../../lambdas/application/billin
 import { invoiceSpendThreshold, invoiceSpendThresholds } from '../../../../../lambdas/application/billing/invoice-spend-thresholds';
 import { BILLING_DETAIL_TYPES } from '../../../../../lambdas/application/billing/ports';
 import { FakeContracts, FakeLedger, RecordingPublisher, createEngineTable, dynamoClient, monthlyContract, perUnitPlan } from '../../../../support/billing-fakes';
+import { inMemoryDefinitionCatalog } from '../../../../support/fakes/in-memory-definition-catalog';
 
 const OCTOBER_CUTOFF = '2026-11-02T00:00:00.000Z';
 
@@ -24,7 +25,7 @@ let events: RecordingPublisher;
 let gateway: StripeBillingGateway;
 
 function deps(now = '2026-11-02T01:00:00.000Z'): BillingDeps {
-  return { contracts, usage: ledger, invoices: store, billing: gateway, events, clock: () => new Date(now), finalizeInvoices: true };
+  return { contracts, usage: ledger, definitions: inMemoryDefinitionCatalog(), invoices: store, billing: gateway, events, clock: () => new Date(now), finalizeInvoices: true };
 }
 
 function addOutcomes(contractId: string, count: number, at: string): void {

@@ -14,6 +14,7 @@ import { BILLING_DETAIL_TYPES } from '../../../../../lambdas/application/billing
 import type { OutboundEvent } from '../../../../../lambdas/application/ports';
 import { startStripeEmulator, type RunningStripeEmulator } from '../../../../../lib/local/stripe-emulator';
 import { FakeContracts, FakeLedger, createEngineTable, dynamoClient, monthlyContract, perUnitPlan } from '../../../../support/billing-fakes';
+import { inMemoryDefinitionCatalog } from '../../../../support/fakes/in-memory-definition-catalog';
 
 const CONTRACTS = 30;
 const OUTAGE_AFTER_ISSUED = 10;
@@ -52,6 +53,7 @@ function batch(prefix: string, outagePath: RegExp): { contractIds: string[]; dep
   const deps: BillingDeps = {
     contracts,
     usage: ledger,
+    definitions: inMemoryDefinitionCatalog(),
     invoices: new DynamoDbInvoiceStore(dynamoDb, tableName),
     billing: new StripeBillingGateway({ stripe, apiKey: emulator.apiKey, ratePerSecond: 1000, retries: 1, minTimeoutMs: 1, maxTimeoutMs: 5 }),
     events: {

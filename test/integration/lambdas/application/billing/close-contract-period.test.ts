@@ -22,6 +22,7 @@ import {
   monthlyContract,
   perUnitPlan,
 } from '../../../../support/billing-fakes';
+import { inMemoryDefinitionCatalog } from '../../../../support/fakes/in-memory-definition-catalog';
 
 const OCTOBER_CUTOFF = '2026-11-02T00:00:00.000Z'; // period end + 24 h grace
 const NOVEMBER_CUTOFF = '2026-12-02T00:00:00.000Z';
@@ -38,6 +39,7 @@ function deps(overrides: Partial<BillingDeps> = {}): BillingDeps {
   return {
     contracts,
     usage: ledger,
+    definitions: inMemoryDefinitionCatalog(),
     invoices: store,
     billing: gateway,
     events,
@@ -289,7 +291,7 @@ describe('caps', () => {
     contracts.addContract({ ...monthlyContract(contractId, 'usd-plan', 'USD'), caps: [{ metric: 'resolutions', quantity: '20' }, { spend: '125.00' }] });
     addOutcomes(contractId, 30, '2026-10-05T00:00:00.000Z');
 
-    const spend = await reportSpend({ contracts, usage: ledger, invoices: store, now: () => new Date(OCTOBER_CUTOFF) }, { contractId, asOf: new Date('2026-10-20T00:00:00.000Z') });
+    const spend = await reportSpend({ contracts, usage: ledger, definitions: inMemoryDefinitionCatalog(), invoices: store, now: () => new Date(OCTOBER_CUTOFF) }, { contractId, asOf: new Date('2026-10-20T00:00:00.000Z') });
     expect(spend.usage).toEqual([{ chargeId: 'resolutions', metric: 'resolutions', quantity: '30' }]);
     expect(spend.draft.subtotal).toBe(12_500n);
     expect(spend.draft.spendCap).toEqual({ cap: 12_500n, subtotalBefore: 13_000n, reduction: 500n });

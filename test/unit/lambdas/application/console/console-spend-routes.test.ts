@@ -14,6 +14,7 @@ import { createConsoleApiHandler } from '../../../../../lambdas/handlers/console
 import { FakeContracts, FakeLedger, monthlyContract, perUnitPlan } from '../../../../support/billing-fakes';
 import { ACME_CONTRACT, ACME_INVOICE, apiEvent, consoleFixture, GLOBEX_CONTRACT, NOW, STAFF_TOKEN } from '../../../../support/console-fixture';
 import type { InMemoryInvoiceStore } from '../../../../support/fakes/in-memory-invoice-store';
+import { inMemoryDefinitionCatalog } from '../../../../support/fakes/in-memory-definition-catalog';
 
 const FIRED_AT = '2026-09-03T10:00:00.000Z';
 
@@ -64,7 +65,7 @@ function spendFixture() {
     periodId: '2026-09-threshold-1',
     thresholdOf: { periodId: '2026-09', sequence: 1, thresholdAmount: 100_000n, spendToDate: 300n },
   } as InvoiceRecord);
-  const spend = { contracts, usage, invoices, fired: { listFired: async (contractId: string, periodId: string) => markers.filter((m) => m.contractId === contractId && m.periodId === periodId) } };
+  const spend = { contracts, usage, invoices, definitions: inMemoryDefinitionCatalog(), fired: { listFired: async (contractId: string, periodId: string) => markers.filter((m) => m.contractId === contractId && m.periodId === periodId) } };
   const service = { ...fixture.service, extensions: { ...fixture.service.extensions, spend } };
   return { service, contracts, usage, invoices };
 }
@@ -86,7 +87,7 @@ describe('live spend: finance', () => {
     expect(view.spend.ratedToDate.subtotal).toEqual({ minor: '10450', decimal: '104.50' });
     expect(view.spend.commitment).toMatchObject({ trueUp: 'per_period', committed: { decimal: '200.00' }, burned: { decimal: '104.50' }, remaining: { decimal: '95.50' }, burnedPercent: '52.25' });
     expect(view.spend.forecast.rule).toContain('linear');
-    const preview = serializeDraftInvoice(await previewInvoice({ contracts, usage, invoices, now: () => NOW }, { contractId: ACME_CONTRACT, periodId: '2026-09', asOf: NOW }));
+    const preview = serializeDraftInvoice(await previewInvoice({ contracts, usage, invoices, definitions: inMemoryDefinitionCatalog(), now: () => NOW }, { contractId: ACME_CONTRACT, periodId: '2026-09', asOf: NOW }));
     expect(view.spend.preview.lines).toEqual(JSON.parse(JSON.stringify(preview.lines)));
     expect(view.spend.preview.total).toEqual(preview.total);
   });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulatePlans, type SimulatePlansDeps } from '../../../../../lambdas/application/plans/simulate-plans';
 import { ContractSchema, PlanSchema, type Contract, type Plan } from '../../../../../lambdas/domain/plans';
+import { inMemoryDefinitionCatalog } from '../../../../support/fakes/in-memory-definition-catalog';
 
 const metrics = [{ code: 'resolutions', ledgerMetric: 'ticket.resolved', aggregation: 'count' }];
 const plan = (code: string, unitPrice: string, extra: unknown[] = []): Plan =>
@@ -50,6 +51,7 @@ const contract = (contractId: string, planCode: string, extra: Record<string, un
 function deps(contracts: Contract[]): SimulatePlansDeps {
   const plans = new Map([support, other].map((p) => [p.code, p]));
   return {
+    definitions: inMemoryDefinitionCatalog(),
     store: {
       getPlan: async (code) => plans.get(code),
       getContract: async (id) => contracts.find((c) => c.contractId === id),
