@@ -202,7 +202,10 @@ function timedContracts(contracts: ContractReader, phases: PhaseTimes): Contract
 /** The service's rollup reader, with each port it calls timed. */
 function timedRollupReader(parts: { store: RollupStore; progress: RollupProgress; ledger: RollupLedger; raw: UsageWindowReader }, phases: PhaseTimes): RollupUsageReader {
   return new RollupUsageReader({
-    rollups: { readCells: (query) => phases.time('sealed-cell reads', () => parts.store.readCells(query)) },
+    rollups: {
+      readCells: (query) => phases.time('sealed-cell reads', () => parts.store.readCells(query)),
+      recordedDayCellsFromMs: () => phases.time('cell layout', () => parts.store.recordedDayCellsFromMs()),
+    },
     progress: { sealedBeforeMs: () => phases.time('seal', () => parts.progress.sealedBeforeMs()) },
     ledger: {
       getOutcomeEntries: (outcomeId) => phases.time('tail outcome reads', () => parts.ledger.getOutcomeEntries(outcomeId)),
@@ -275,10 +278,12 @@ async function measureWriteUnits(rollups: { ledger: RollupLedger }, client: Dyna
     const counting: RollupStore = {
       readAppliedEntries: meter.readAppliedEntries.bind(meter),
       readCells: meter.readCells.bind(meter),
+      recordedDayCellsFromMs: meter.recordedDayCellsFromMs.bind(meter),
       replaceCells: meter.replaceCells.bind(meter),
       applyBatch: async (batch) => {
-        // Cells plus adjusted outcomes, and a marker per chunk of 99.
-        const items = batch.changes.length + batch.appliedEntries.size;
+        // Cells (a day cell twice: itself and its recorded-first copy) plus adjusted outcomes, and a marker per chunk of 99.
+        const dayCells = batch.changes.filter((change) => change.key.occurredSpanMs !== undefined && change.key.recordedSpanMs === undefined).length;
+        const items = batch.changes.length + dayCells + batch.appliedEntries.size;
         transactionItems += items + Math.ceil(items / 99);
         return meter.applyBatch(batch);
       },
