@@ -377,10 +377,12 @@ async function measureIngestOn(endpoint: string, client: DynamoDBClient): Promis
   const seconds = { off: 0, on: 0 };
   const sent = { off: 0, on: 0 };
   let catchUpMs = 0;
+  const perRoundRates: string[] = [];
   try {
     for (let round = -1; round < settings.ingestRounds; round += 1) {
       // Round -1 warms both engines up (JIT, connections, tables) and is not counted.
       const outcomes = round < 0 ? 1000 : perRound;
+      const rates: Partial<Record<'off' | 'on', number>> = {};
       for (const setting of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
         const engine = engines[setting];
         await producers.prepare(`${setting}-${round}`, outcomes, 1);
@@ -397,7 +399,10 @@ async function measureIngestOn(endpoint: string, client: DynamoDBClient): Promis
           if (round >= 0) catchUpMs = Math.max(catchUpMs, performance.now() - caughtUpStart);
         }
         if (round >= 0) seconds[setting] += elapsed / 1000;
+        rates[setting] = (outcomes * 1000) / elapsed;
       }
+      // Whether the rollups slow ingest down as the stream grows: the ratio round by round.
+      if (round >= 0) perRoundRates.push(`${count(sent.on)}: ${((rates.on ?? 0) / (rates.off ?? 1)).toFixed(2)}`);
     }
   } finally {
     await producers.stop();
@@ -410,6 +415,7 @@ async function measureIngestOn(endpoint: string, client: DynamoDBClient): Promis
   const on = counted / seconds.on;
   console.log(`  rollups off ${count(Math.round(off))} outcomes/s, on ${count(Math.round(on))} outcomes/s: ${(on / off).toFixed(2)}x   target >= ${TARGETS.ingestRatio}x: ${verdict(on / off >= TARGETS.ingestRatio)}`);
   console.log(`  the stream reader had applied every round at most ${ms(catchUpMs)} after its last outcome was written`);
+  console.log(`  on / off by outcomes in the stream so far: ${perRoundRates.join(', ')}`);
   return on / off;
 }
 
