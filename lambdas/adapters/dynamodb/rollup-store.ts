@@ -286,8 +286,9 @@ export class DynamoDbRollupStore implements RollupStore {
 
   /** Records, once, the earliest recordedAt bucket the first batch writing recorded-day cells and copies holds. */
   private async markLayout(changes: readonly RollupDelta[]): Promise<void> {
-    const earliest = Math.min(...changes.map((change) => change.key.recordedBucketMs));
-    this.layoutSinceMs = await markRollupLayout(this.client, this.tableName, earliest);
+    // Quarter-hour recorded buckets only: a recorded-day cell's key starts its whole day, earlier than any entry in it.
+    const earliest = Math.min(...changes.filter((change) => recordedSpanOf(change.key) !== ROLLUP_DAY_MS).map((change) => change.key.recordedBucketMs));
+    if (Number.isFinite(earliest)) this.layoutSinceMs = await markRollupLayout(this.client, this.tableName, earliest);
   }
 
   async replaceCells(query: RollupCellQuery & { readonly recordedBeforeMs: number }, cells: readonly RollupCell[]): Promise<{ written: number }> {
