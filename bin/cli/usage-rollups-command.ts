@@ -63,7 +63,9 @@ function describeDifference(difference: CellDifference): string[] {
   const [part, measure] = difference.field.split('.');
   const isAmount = measure === 'q' || (measure ?? '').startsWith('s:');
   const show = (value: string) => (isAmount ? fromFixed12(BigInt(value)) : value);
-  return [key.customerId, key.metric, iso(key.occurredBucketMs), iso(key.recordedBucketMs), `${part}.${measure}`, show(difference.stored), show(difference.expected)];
+  // A day of recordedAt (a recorded-day cell), and a day cell's recorded-first copy, told apart from the cell itself.
+  const recorded = `${iso(key.recordedBucketMs)}${key.recordedSpanMs === undefined ? '' : ' (day)'}`;
+  return [key.customerId, key.metric, iso(key.occurredBucketMs), recorded, `${part}.${measure}${difference.copy ? ' (copy)' : ''}`, show(difference.stored), show(difference.expected)];
 }
 
 export function registerUsageRollupCommands(usage: Command, context: CommandContext): void {
@@ -113,7 +115,7 @@ export function registerUsageRollupCommands(usage: Command, context: CommandCont
       printJson(context.io, {
         matched: differences.length === 0,
         checked: results.map(({ window, result }) => ({ metric: window.metric, entries: result.entries, cellsCompared: result.cellsCompared, sealedBefore: result.sealedBeforeMs === undefined ? null : iso(result.sealedBeforeMs) })),
-        differences: differences.map((difference) => ({ ...difference.key, occurredBucket: iso(difference.key.occurredBucketMs), recordedBucket: iso(difference.key.recordedBucketMs), field: difference.field, stored: difference.stored, expected: difference.expected })),
+        differences: differences.map((difference) => ({ ...difference.key, occurredBucket: iso(difference.key.occurredBucketMs), recordedBucket: iso(difference.key.recordedBucketMs), field: difference.field, stored: difference.stored, expected: difference.expected, ...(difference.copy ? { copy: true } : {}) })),
       });
     } else if (differences.length === 0) {
       const cells = results.reduce((sum, { result }) => sum + result.cellsCompared, 0);

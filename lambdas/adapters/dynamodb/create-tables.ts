@@ -7,6 +7,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { errorName, toInfrastructureError } from './aws-error-classification';
+import { markRollupLayout } from './rollup-store';
 import { ENGINE_TABLE, LEDGER_TABLE, type TableDesign } from './table-design';
 
 // Creates the engine's tables from table-design.ts where no CDK stack does
@@ -71,14 +72,17 @@ export async function createDesignedTable(
   tableName: string,
   design: TableDesign,
   options: { readonly timeoutMs?: number } = {},
-): Promise<void> {
+): Promise<{ readonly created: boolean }> {
+  let created = true;
   try {
     await client.send(new CreateTableCommand(createTableInput(tableName, design)));
   } catch (error) {
     if (errorName(error) !== 'ResourceInUseException') throw toInfrastructureError(error, 'DynamoDB CreateTable');
+    created = false;
   }
   await waitUntilActive(client, tableName, options.timeoutMs ?? 60_000);
   if (design.stream !== undefined) await ensureStream(client, tableName, design.stream, options.timeoutMs ?? 60_000);
+  return { created };
 }
 
 async function ensureStream(client: DynamoDBClient, tableName: string, viewType: 'NEW_IMAGE', timeoutMs: number): Promise<void> {
@@ -117,8 +121,10 @@ export async function createLedgerTables(
   names: { readonly ledgerTableName: string; readonly engineTableName: string; readonly withStream?: boolean },
 ): Promise<void> {
   const ledgerDesign: TableDesign = names.withStream === false ? { ...LEDGER_TABLE, stream: undefined } : LEDGER_TABLE;
-  await Promise.all([
+  const [, engine] = await Promise.all([
     createDesignedTable(client, names.ledgerTableName, ledgerDesign),
     createDesignedTable(client, names.engineTableName, ENGINE_TABLE),
   ]);
+  // A new engine table gets every usage rollup cell kind from its first batch on.
+  if (engine.created) await markRollupLayout(client, names.engineTableName, 0);
 }

@@ -7,7 +7,7 @@ import { netOutcomes } from '../../domain/ledger/net-outcomes';
 import { describeUsageQuery } from '../../domain/ledger/summarize-usage';
 import { UsageAccumulator } from '../../domain/rating/aggregate-outcomes';
 import type { MetricUsage, PeriodUsage } from '../../domain/rating/usage';
-import { requirementsByLedgerMetric, usageWindowBounds, usageWindowOfPeriod } from '../../domain/rating/usage-window';
+import { requirementsByLedgerMetric, usageWindowBounds, usageWindowOfPeriod, windowUsage } from '../../domain/rating/usage-window';
 
 // Reads a contract period's usage from the ledger for the rating engine: one
 // ledger query per ledger metric the plan version reads (customer × metric ×
@@ -34,7 +34,8 @@ export class LedgerUsageReader implements UsageReader, UsageWindowReader {
   }
 
   async readUsage(request: UsageWindowRequest): Promise<PeriodUsage> {
-    const { fromMs, toMs, asOfMs } = usageWindowBounds(request);
+    const bounds = usageWindowBounds(request);
+    const { fromMs, toMs, asOfMs } = bounds;
     const byMetric = requirementsByLedgerMetric(request.requirements);
     const perMetric = await mapWithConcurrency([...byMetric.entries()], this.deps.concurrency ?? 4, async ([metric, requirements]) => {
       const query = { customerId: request.customerId, metric, fromMs, toMs, asOfMs };
@@ -55,12 +56,6 @@ export class LedgerUsageReader implements UsageReader, UsageWindowReader {
         }),
       );
     });
-    return {
-      customerId: request.customerId,
-      from: new Date(fromMs).toISOString(),
-      to: new Date(toMs).toISOString(),
-      asOf: new Date(asOfMs).toISOString(),
-      metrics: perMetric.flat(),
-    };
+    return windowUsage(request.customerId, bounds, perMetric.flat());
   }
 }

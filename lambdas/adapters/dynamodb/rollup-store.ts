@@ -1,5 +1,6 @@
 import {
   BatchGetItemCommand,
+  GetItemCommand,
   QueryCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
@@ -10,7 +11,16 @@ import {
 import { LedgerDataError } from '../../application/errors';
 import type { RollupBatch, RollupCell, RollupCellQuery, RollupProgress, RollupStore } from '../../application/usage/ports';
 import { sortableMillis, utcMonthOf, utcMonthsOverlapping } from '../../domain/ledger/ledger-keys';
-import { rollupCellId, ROLLUP_DAY_MS, spanOf, type RollupCellKey, type RollupFields } from '../../domain/ledger/usage-rollup';
+import {
+  isRecordedBefore,
+  recordedSpanOf,
+  rollupCellId,
+  ROLLUP_DAY_MS,
+  spanOf,
+  type RollupCellKey,
+  type RollupDelta,
+  type RollupFields,
+} from '../../domain/ledger/usage-rollup';
 import { errorName, toInfrastructureError } from './aws-error-classification';
 import { CapacityMeter } from './capacity-meter';
 import { DynamoTable } from './dynamo-table';
@@ -20,6 +30,9 @@ import { ENGINE_TABLE } from './table-design';
 //
 //   RU#<customerId>#<metric>#<YYYY-MM of occurredAt>  / <occurred bucket ms>#<recorded bucket ms>   one quarter-hour cell; fields `~<part>.<measure>` (numbers)
 //                                                      / D#<occurred day ms>#<recorded bucket ms>  the same per UTC day of occurredAt
+//                                                      / DR#<occurred day ms>#<recorded day ms>   the same per UTC day of occurredAt and of recordedAt
+//                                                      / R#<recorded bucket ms>#<occurred day ms>  a copy of each D# cell sorted by recordedAt
+//   RU#layout                                          / recorded-days                              since when DR# and R# cells are written
 //   RUA#<outcomeId>                                    / A                                          entry keys of an adjusted outcome already applied
 //   RUB#<batchId>                                      / <chunk>                                    a stream batch chunk already applied
 //   RU#progress                                        / local                                      how far the local stream reader has applied
@@ -40,7 +53,19 @@ const FIELD_PREFIX = '~';
 const CHUNK_ITEMS = 99;
 /** Day cells sort apart from quarter-hour ones ('D' after every digit), so each kind is one key range. */
 const DAY_PREFIX = 'D#';
+/** Occurred day × recorded day ('DR#' sorts after every 'D#<digits>'). */
+const RECORDED_DAY_PREFIX = 'DR#';
+/** Copies of the D# cells keyed recordedAt first: the day cells recorded in a range are one key range. */
+const BY_RECORDED_PREFIX = 'R#';
 const PROGRESS_KEY = { [PK]: { S: 'RU#progress' }, [SK]: { S: 'local' } };
+const LAYOUT_KEY = { [PK]: { S: 'RU#layout' }, [SK]: { S: 'recorded-days' } };
+/**
+ * Recorded-day cells and recorded-first copies are trusted for entries
+ * recorded this long after the first batch that wrote them: an older writer
+ * (a deployment in progress, a stream consumer behind) may still apply
+ * entries recorded before then without them.
+ */
+const LAYOUT_MARGIN_MS = ROLLUP_DAY_MS;
 
 type Item = Record<string, AttributeValue>;
 
@@ -48,10 +73,23 @@ export function rollupPartitionKey(customerId: string, metric: string, occurredB
   return `RU#${customerId}#${metric}#${utcMonthOf(occurredBucketMs)}`;
 }
 
+function isDayCell(key: RollupCellKey): boolean {
+  return spanOf(key) === ROLLUP_DAY_MS && recordedSpanOf(key) !== ROLLUP_DAY_MS;
+}
+
 function cellKey(key: RollupCellKey): Item {
+  const prefix = spanOf(key) !== ROLLUP_DAY_MS ? '' : recordedSpanOf(key) === ROLLUP_DAY_MS ? RECORDED_DAY_PREFIX : DAY_PREFIX;
   return {
     [PK]: { S: rollupPartitionKey(key.customerId, key.metric, key.occurredBucketMs) },
-    [SK]: { S: `${spanOf(key) === ROLLUP_DAY_MS ? DAY_PREFIX : ''}${sortableMillis(key.occurredBucketMs)}#${sortableMillis(key.recordedBucketMs)}` },
+    [SK]: { S: `${prefix}${sortableMillis(key.occurredBucketMs)}#${sortableMillis(key.recordedBucketMs)}` },
+  };
+}
+
+/** Where a day cell's recorded-first copy lives (the same partition). */
+function byRecordedKey(key: RollupCellKey): Item {
+  return {
+    [PK]: { S: rollupPartitionKey(key.customerId, key.metric, key.occurredBucketMs) },
+    [SK]: { S: `${BY_RECORDED_PREFIX}${sortableMillis(key.recordedBucketMs)}#${sortableMillis(key.occurredBucketMs)}` },
   };
 }
 
@@ -68,11 +106,19 @@ function fieldsOf(item: Item): RollupFields {
 
 function cellOf(item: Item, customerId: string, metric: string): RollupCell {
   const sk = item[SK]?.S ?? '';
-  const daily = sk.startsWith(DAY_PREFIX);
-  const [occurred, recorded] = (daily ? sk.slice(DAY_PREFIX.length) : sk).split('#').map(Number);
+  const prefix = [DAY_PREFIX, RECORDED_DAY_PREFIX, BY_RECORDED_PREFIX].find((candidate) => sk.startsWith(candidate)) ?? '';
+  const [first, second] = sk.slice(prefix.length).split('#').map(Number);
+  const [occurred, recorded] = prefix === BY_RECORDED_PREFIX ? [second, first] : [first, second];
   if (!Number.isSafeInteger(occurred) || !Number.isSafeInteger(recorded)) throw new LedgerDataError(`rollup cell key ${sk} is malformed`);
   return {
-    key: { customerId, metric, occurredBucketMs: occurred as number, recordedBucketMs: recorded as number, ...(daily ? { occurredSpanMs: ROLLUP_DAY_MS } : {}) },
+    key: {
+      customerId,
+      metric,
+      occurredBucketMs: occurred as number,
+      recordedBucketMs: recorded as number,
+      ...(prefix === '' ? {} : { occurredSpanMs: ROLLUP_DAY_MS }),
+      ...(prefix === RECORDED_DAY_PREFIX ? { recordedSpanMs: ROLLUP_DAY_MS } : {}),
+    },
     fields: fieldsOf(item),
   };
 }
@@ -101,6 +147,8 @@ export class DynamoDbRollupStore implements RollupStore {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly table: DynamoTable;
+  /** Once the layout marker is known to be written (it never changes after), it is neither written nor read again. */
+  private layoutSinceMs: number | undefined;
 
   constructor(options: DynamoDbRollupStoreOptions) {
     this.client = options.client;
@@ -116,9 +164,13 @@ export class DynamoDbRollupStore implements RollupStore {
    * is in, a redelivery computes the very same chunks again.
    */
   async applyBatch(batch: RollupBatch): Promise<{ applied: boolean }> {
+    if (this.layoutSinceMs === undefined && batch.changes.length > 0) await this.markLayout(batch.changes);
     const cellWrites: TransactWriteItem[] = [...batch.changes]
       .sort((left, right) => (rollupCellId(left.key) < rollupCellId(right.key) ? -1 : 1))
-      .map((change) => ({ Update: { TableName: this.tableName, Key: cellKey(change.key), ...addExpression(change.fields) } }));
+      .flatMap((change) => [
+        { Update: { TableName: this.tableName, Key: cellKey(change.key), ...addExpression(change.fields) } },
+        ...(isDayCell(change.key) ? [{ Update: { TableName: this.tableName, Key: byRecordedKey(change.key), ...addExpression(change.fields) } }] : []),
+      ]);
     const appliedWrites: TransactWriteItem[] = [...batch.appliedEntries]
       .sort(([left], [right]) => (left < right ? -1 : 1))
       .map(([outcomeId, keys]) => ({
@@ -175,42 +227,84 @@ export class DynamoDbRollupStore implements RollupStore {
   }
 
   async readCells(query: RollupCellQuery): Promise<RollupCell[]> {
-    const cells: RollupCell[] = [];
-    const prefix = query.daily ? DAY_PREFIX : '';
-    for (const month of utcMonthsOverlapping(query.fromMs, query.toMs)) {
-      const pages = this.table.queryPages(
-        {
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-          ExpressionAttributeValues: {
-            ':pk': { S: `RU#${query.customerId}#${query.metric}#${month}` },
-            ':from': { S: `${prefix}${sortableMillis(query.fromMs)}#` },
-            // Cells of the bucket starting at toMs are left out by the '#' (it sorts before digits).
-            ':to': { S: `${prefix}${sortableMillis(query.toMs)}#` },
+    const recorded = query.daily ? query.recorded : undefined;
+    // Recorded-first copies: the key range is recordedAt; occurredAt is kept to the window here.
+    const [prefix, fromMs, toMs] = recorded
+      ? [BY_RECORDED_PREFIX, recorded.fromMs, recorded.toMs]
+      : [query.daily ? (query.byRecordedDay ? RECORDED_DAY_PREFIX : DAY_PREFIX) : '', query.fromMs, query.toMs];
+    if (toMs <= fromMs) return [];
+    const months = utcMonthsOverlapping(query.fromMs, query.toMs);
+    const perMonth = await Promise.all(
+      months.map(async (month) => {
+        const cells: RollupCell[] = [];
+        const pages = this.table.queryPages(
+          {
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+            ExpressionAttributeValues: {
+              ':pk': { S: `RU#${query.customerId}#${query.metric}#${month}` },
+              ':from': { S: `${prefix}${sortableMillis(fromMs)}#` },
+              // Cells of the bucket starting at toMs are left out by the '#' (it sorts before digits).
+              ':to': { S: `${prefix}${sortableMillis(toMs)}#` },
+            },
+            ReturnConsumedCapacity: 'TOTAL',
           },
-          ReturnConsumedCapacity: 'TOTAL',
-        },
-        'usage rollups',
-      );
-      for await (const output of pages) {
-        this.capacity.recordRead(output.ConsumedCapacity);
-        for (const item of output.Items ?? []) cells.push(cellOf(item, query.customerId, query.metric));
-      }
+          'usage rollups',
+        );
+        for await (const output of pages) {
+          this.capacity.recordRead(output.ConsumedCapacity);
+          for (const item of output.Items ?? []) {
+            const cell = cellOf(item, query.customerId, query.metric);
+            if (!recorded || (cell.key.occurredBucketMs >= query.fromMs && cell.key.occurredBucketMs < query.toMs)) cells.push(cell);
+          }
+        }
+        return cells;
+      }),
+    );
+    return perMonth.flat();
+  }
+
+  /**
+   * From when the recorded-day cells and the recorded-first copies hold every
+   * entry (see LAYOUT_MARGIN_MS); undefined when no batch has written them
+   * yet. A table created with them (createLedgerTables) holds them from the start.
+   */
+  async recordedDayCellsFromMs(): Promise<number | undefined> {
+    if (this.layoutSinceMs !== undefined) return this.layoutSinceMs + LAYOUT_MARGIN_MS;
+    let output;
+    try {
+      output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: LAYOUT_KEY, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }));
+    } catch (error) {
+      throw toInfrastructureError(error, 'DynamoDB GetItem (usage rollup layout)');
     }
-    return cells;
+    this.capacity.recordRead(output.ConsumedCapacity);
+    const since = output.Item?.since?.N;
+    if (since === undefined) return undefined;
+    this.layoutSinceMs = Number(since);
+    return this.layoutSinceMs + LAYOUT_MARGIN_MS;
+  }
+
+  /** Records, once, the earliest recordedAt bucket the first batch writing recorded-day cells and copies holds. */
+  private async markLayout(changes: readonly RollupDelta[]): Promise<void> {
+    // Quarter-hour recorded buckets only: a recorded-day cell's key starts its whole day, earlier than any entry in it.
+    const earliest = Math.min(...changes.filter((change) => recordedSpanOf(change.key) !== ROLLUP_DAY_MS).map((change) => change.key.recordedBucketMs));
+    if (Number.isFinite(earliest)) this.layoutSinceMs = await markRollupLayout(this.client, this.tableName, earliest);
   }
 
   async replaceCells(query: RollupCellQuery & { readonly recordedBeforeMs: number }, cells: readonly RollupCell[]): Promise<{ written: number }> {
-    const [quarters, days] = await Promise.all([this.readCells({ ...query, daily: false }), this.readCells({ ...query, daily: true })]);
-    const existing = [...quarters, ...days].filter((cell) => cell.key.recordedBucketMs < query.recordedBeforeMs);
-    const wanted = new Map(cells.filter((cell) => cell.key.recordedBucketMs < query.recordedBeforeMs).map((cell) => [rollupCellId(cell.key), cell]));
+    const sealed = (found: readonly RollupCell[]) => found.filter((cell) => isRecordedBefore(cell.key, query.recordedBeforeMs));
+    const [quarters, days, recordedDays, copies] = await Promise.all([
+      this.readCells({ ...query, daily: false }),
+      this.readCells({ ...query, daily: true }),
+      this.readCells({ ...query, daily: true, byRecordedDay: true }),
+      this.readCells({ ...query, daily: true, recorded: { fromMs: 0, toMs: query.recordedBeforeMs } }),
+    ]);
+    const wanted = sealed(cells);
     let written = 0;
-    const write = async (key: RollupCellKey, difference: RollupFields) => {
+    const write = async (key: Item, difference: RollupFields) => {
       if (difference.size === 0) return;
       try {
-        const output = await this.client.send(
-          new UpdateItemCommand({ TableName: this.tableName, Key: cellKey(key), ...addExpression(difference), ReturnConsumedCapacity: 'TOTAL' }),
-        );
+        const output = await this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: key, ...addExpression(difference), ReturnConsumedCapacity: 'TOTAL' }));
         this.capacity.recordWrite(output.ConsumedCapacity);
       } catch (error) {
         throw toInfrastructureError(error, 'DynamoDB UpdateItem (usage rollups)');
@@ -218,16 +312,52 @@ export class DynamoDbRollupStore implements RollupStore {
       written += 1;
     };
     // Adding the difference (not overwriting) leaves changes the stream adds meanwhile to unsealed cells intact.
-    for (const cell of existing) {
-      const target = wanted.get(rollupCellId(cell.key));
-      wanted.delete(rollupCellId(cell.key));
-      const difference = new Map<string, bigint>();
-      for (const [field, amount] of target?.fields ?? []) difference.set(field, amount - (cell.fields.get(field) ?? 0n));
-      for (const [field, amount] of cell.fields) if (!difference.has(field)) difference.set(field, -amount);
-      await write(cell.key, new Map([...difference].filter(([, amount]) => amount !== 0n)));
+    // The recorded-first copies are set on their own: they may differ from the D# cells they copy.
+    for (const [existing, target, keyOf] of [
+      [sealed([...quarters, ...days, ...recordedDays]), wanted, cellKey],
+      [sealed(copies), wanted.filter((cell) => isDayCell(cell.key)), byRecordedKey],
+    ] as const) {
+      for (const { key, difference } of cellDifferences(existing, target)) await write(keyOf(key), difference);
     }
-    for (const cell of wanted.values()) await write(cell.key, cell.fields);
     return { written };
+  }
+}
+
+/** What to add to each cell so that `existing` becomes `wanted` (cells absent from one count as zero there). */
+function cellDifferences(existing: readonly RollupCell[], wanted: readonly RollupCell[]): { key: RollupCellKey; difference: RollupFields }[] {
+  const remaining = new Map(wanted.map((cell) => [rollupCellId(cell.key), cell]));
+  const differences: { key: RollupCellKey; difference: RollupFields }[] = [];
+  for (const cell of existing) {
+    const target = remaining.get(rollupCellId(cell.key));
+    remaining.delete(rollupCellId(cell.key));
+    const difference = new Map<string, bigint>();
+    for (const [field, amount] of target?.fields ?? []) difference.set(field, amount - (cell.fields.get(field) ?? 0n));
+    for (const [field, amount] of cell.fields) if (!difference.has(field)) difference.set(field, -amount);
+    differences.push({ key: cell.key, difference: new Map([...difference].filter(([, amount]) => amount !== 0n)) });
+  }
+  for (const cell of remaining.values()) differences.push({ key: cell.key, difference: new Map(cell.fields) });
+  return differences.filter((entry) => entry.difference.size > 0);
+}
+
+/**
+ * Records when recorded-day cells and recorded-first copies started being
+ * written, unless recorded before (the earliest writer wins); returns what
+ * the table holds. createLedgerTables records 0 for a table it creates.
+ */
+export async function markRollupLayout(client: DynamoDBClient, tableName: string, sinceMs: number): Promise<number> {
+  try {
+    const output = await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: LAYOUT_KEY,
+        UpdateExpression: 'SET since = if_not_exists(since, :since)',
+        ExpressionAttributeValues: { ':since': { N: String(sinceMs) } },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Number(output.Attributes?.since?.N ?? sinceMs);
+  } catch (error) {
+    throw toInfrastructureError(error, 'DynamoDB UpdateItem (usage rollup layout)');
   }
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { billingScheduleForContract } from '../../domain/plans/contract-plan';
 import { periodContaining } from '../../domain/periods/billing-period';
 import type { DraftInvoice } from '../../domain/rating/draft-invoice';
+import type { Contract } from '../../domain/plans/contract-schema';
 import { loadContract, rateForInvoice } from '../billing/rate-for-invoice';
 import type { ContractReader, DefinitionCatalog, InvoiceStore, UsageReader } from '../billing/ports';
 
@@ -31,10 +32,15 @@ export interface PreviewInvoiceDeps {
 
 export async function previewInvoice(deps: PreviewInvoiceDeps, input: PreviewInvoiceInput): Promise<DraftInvoice> {
   const parsed = PreviewInvoiceInputSchema.parse(input);
-  const now = deps.now();
   const contract = await loadContract(deps.contracts, parsed.contractId);
-  const periodId = parsed.periodId ?? periodContaining(billingScheduleForContract(contract), now).id;
-  const asOf = (parsed.asOf ?? now).toISOString();
+  return previewContractInvoice(deps, contract, parsed);
+}
+
+/** The preview of a contract already loaded (`spend` loads it to find its open period; one read, not two). */
+export async function previewContractInvoice(deps: PreviewInvoiceDeps, contract: Contract, options: { readonly periodId?: string; readonly asOf?: Date }): Promise<DraftInvoice> {
+  const now = deps.now();
+  const periodId = options.periodId ?? periodContaining(billingScheduleForContract(contract), now).id;
+  const asOf = (options.asOf ?? now).toISOString();
   const earlierRecords = deps.invoices ? await deps.invoices.listRecords(contract.contractId) : [];
   return rateForInvoice(deps, { contract, periodId, asOf, now: now.toISOString(), earlierRecords });
 }

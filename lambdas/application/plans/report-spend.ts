@@ -3,7 +3,7 @@ import { billingScheduleForContract } from '../../domain/plans/contract-plan';
 import { periodContaining } from '../../domain/periods/billing-period';
 import { spendToDate, type SpendToDate } from '../../domain/rating/spend-to-date';
 import { loadContract } from '../billing/rate-for-invoice';
-import { previewInvoice, type PreviewInvoiceDeps } from './preview-invoice';
+import { previewContractInvoice, type PreviewInvoiceDeps } from './preview-invoice';
 
 // `outcome-engine spend`: the open period to date. The lines are the draft
 // `invoice preview` gives for the same period and cutoff (this calls it, so
@@ -25,7 +25,7 @@ export async function reportSpend(deps: ReportSpendDeps, input: ReportSpendInput
   const contract = await loadContract(deps.contracts, parsed.contractId);
   // The period is the one open at the cutoff, in the contract's own time zone.
   const period = periodContaining(billingScheduleForContract(contract), asOf);
-  const draft = await previewInvoice(deps, { contractId: contract.contractId, periodId: period.id, asOf });
+  const draft = await previewContractInvoice(deps, contract, { periodId: period.id, asOf });
   const earlier = deps.invoices ? await deps.invoices.listRecords(contract.contractId) : [];
   const termToDateSubtotal = earlier.filter((record) => record.period.start < period.start).reduce((sum, record) => sum + record.subtotal, 0n);
   return spendToDate({ contract, draft, asOf: asOf.toISOString(), termToDateSubtotal });

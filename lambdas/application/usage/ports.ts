@@ -35,6 +35,10 @@ export interface RollupCellQuery {
   readonly toMs: number;
   /** The day cells (whose day starts in the window) instead of the quarter-hour ones. */
   readonly daily?: boolean;
+  /** With `daily`: the occurredAt day × recordedAt day cells instead. */
+  readonly byRecordedDay?: boolean;
+  /** With `daily`: only the day cells recorded in [fromMs, toMs) (one key range, whatever the window). */
+  readonly recorded?: { readonly fromMs: number; readonly toMs: number };
 }
 
 export interface RollupStore {
@@ -44,6 +48,12 @@ export interface RollupStore {
   readAppliedEntries(outcomeIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Every quarter-hour (or, with `daily`, day) cell of a customer × metric whose occurredAt bucket starts in the window, any recordedAt bucket. */
   readCells(query: RollupCellQuery): Promise<RollupCell[]>;
+  /**
+   * Recorded-day cells and recorded-first day cells hold every entry recorded
+   * from this instant on (undefined: none written yet). Before it, only the
+   * quarter-hour and day cells are complete.
+   */
+  recordedDayCellsFromMs(): Promise<number | undefined>;
   /** Sets the cells (quarter-hour and day) of the window recorded before `recordedBeforeMs` to exactly `cells` (others there are zeroed). */
   replaceCells(query: RollupCellQuery & { readonly recordedBeforeMs: number }, cells: readonly RollupCell[]): Promise<{ readonly written: number }>;
 }

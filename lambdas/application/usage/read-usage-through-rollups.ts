@@ -16,7 +16,7 @@ import type { UsageBasis } from '../../domain/ledger/summarize-usage';
 import type { MetricUsage, PeriodUsage } from '../../domain/rating/usage';
 import type { UsageRequirement } from '../../domain/rating/usage-requirements';
 import { dependsOnPinnedRule, isRollupAnswerable, metricUsageFromRollup } from '../../domain/rating/usage-from-rollup';
-import { requirementsByLedgerMetric, usageWindowBounds, usageWindowOfPeriod } from '../../domain/rating/usage-window';
+import { requirementsByLedgerMetric, usageWindowBounds, usageWindowOfPeriod, windowUsage } from '../../domain/rating/usage-window';
 import type { RollupLedger, RollupProgress, RollupStore, UsageWindowReader, UsageWindowRequest } from './ports';
 
 // Usage for rating through the rollups: sealed cells plus the raw tail of
@@ -33,7 +33,7 @@ import type { RollupLedger, RollupProgress, RollupStore, UsageWindowReader, Usag
 export const TAIL_SKEW_MARGIN_MS = 5 * 60_000;
 
 export interface RollupUsageReaderDeps {
-  readonly rollups: Pick<RollupStore, 'readCells'>;
+  readonly rollups: Pick<RollupStore, 'readCells' | 'recordedDayCellsFromMs'>;
   readonly progress: RollupProgress;
   readonly ledger: RollupLedger;
   /** The raw scan, for what the cells cannot answer. */
@@ -50,7 +50,8 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
   }
 
   async readUsage(request: UsageWindowRequest): Promise<PeriodUsage> {
-    const { fromMs, toMs, asOfMs } = usageWindowBounds(request);
+    const bounds = usageWindowBounds(request);
+    const { fromMs, toMs, asOfMs } = bounds;
     const sealedBeforeMs = await this.sealedBefore(fromMs, toMs, asOfMs);
     if (sealedBeforeMs === undefined) return this.deps.raw.readUsage(request);
     // A pinned metric's billable basis is read raw: its rule may differ from the one the cells sorted by.
@@ -75,13 +76,7 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     // The order the requirements came in, as the raw scan answers.
     const position = (usage: MetricUsage) =>
       request.requirements.findIndex((requirement) => requirement.ledgerMetric === usage.ledgerMetric && requirement.eligibility === usage.eligibility);
-    return {
-      customerId: request.customerId,
-      from: new Date(fromMs).toISOString(),
-      to: new Date(toMs).toISOString(),
-      asOf: new Date(asOfMs).toISOString(),
-      metrics: answered.sort((left, right) => position(left) - position(right)),
-    };
+    return windowUsage(request.customerId, bounds, answered.sort((left, right) => position(left) - position(right)));
   }
 
   /**
@@ -91,22 +86,23 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
    * quiet window split at the cutoff). Renewal risk reads its usage this way.
    */
   async totals(request: { readonly customerId: string; readonly metric: string; readonly from: Date; readonly to: Date; readonly asOf: Date }): Promise<Record<UsageBasis, RollupTotals> | undefined> {
-    const fromMs = request.from.getTime();
-    const toMs = request.to.getTime();
-    const asOfMs = request.asOf.getTime();
-    if (![fromMs, toMs, asOfMs].every(Number.isFinite) || toMs <= fromMs) {
-      throw new RangeError(`invalid usage window ${request.from.toISOString()} .. ${request.to.toISOString()} as of ${request.asOf.toISOString()}`);
-    }
+    const { fromMs, toMs, asOfMs } = usageWindowBounds(request);
     const sealedBeforeMs = await this.sealedBefore(fromMs, toMs, asOfMs);
     if (sealedBeforeMs === undefined) return undefined;
     const answer = await this.answer({ customerId: request.customerId, metric: request.metric, fromMs, toMs, asOfMs, sealedBeforeMs });
     return answer.exact ? answer.totals : undefined;
   }
 
-  /** Where the cells end and the tail begins for this window, or undefined when the cells cannot be used for it. */
+  /**
+   * Where the cells end and the tail begins for this window, or undefined
+   * when the cells cannot be used for it: the last bucket boundary the seal
+   * allows at which every entry recorded before it was recorded by the
+   * cutoff (inclusive). A cutoff a millisecond before a sealed boundary
+   * (the end of a period) leaves no tail at all.
+   */
   private async sealedBefore(fromMs: number, toMs: number, asOfMs: number): Promise<number | undefined> {
     const progress = isRollupAligned(fromMs) && isRollupAligned(toMs) ? await this.deps.progress.sealedBeforeMs() : undefined;
-    return progress === undefined ? undefined : Math.min(rollupBucketOf(asOfMs), progress);
+    return progress === undefined ? undefined : Math.min(rollupBucketOf(asOfMs + 1), progress);
   }
 
   /** One customer × metric from the cells and the tail; not exact only where a quiet window splits a bucket. */
@@ -124,16 +120,43 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     const firstWholeDay = Math.ceil(fromMs / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
     const endWholeDays = rollupDayOf(toMs);
     const edges = firstWholeDay < endWholeDays ? [[fromMs, firstWholeDay], [endWholeDays, toMs]] : [[fromMs, toMs]];
+    const wholeDays = { ...cellQuery, fromMs: firstWholeDay, toMs: endWholeDays, daily: true };
+    // Days recorded before the seal's day by recordedAt day (a cell or two per day of the window, however
+    // many outcomes), the seal's day by quarter hour; unless the window's cells predate the recorded-day ones.
+    const recordedDaysBeforeMs = firstWholeDay < endWholeDays && (await this.recordedDaysComplete(firstWholeDay)) ? rollupDayOf(sealedBeforeMs) : undefined;
     const [days, edgeQuarters, tailOutcomes] = await Promise.all([
-      firstWholeDay < endWholeDays ? this.deps.rollups.readCells({ ...cellQuery, fromMs: firstWholeDay, toMs: endWholeDays, daily: true }) : [],
+      firstWholeDay >= endWholeDays
+        ? []
+        : recordedDaysBeforeMs === undefined
+          ? this.deps.rollups.readCells(wholeDays)
+          : Promise.all([
+              this.deps.rollups.readCells({ ...wholeDays, byRecordedDay: true }),
+              this.deps.rollups.readCells({ ...wholeDays, recorded: { fromMs: recordedDaysBeforeMs, toMs: sealedBeforeMs } }),
+            ]).then((parts) => parts.flat()),
       Promise.all(edges.filter(([from, to]) => (from as number) < (to as number)).map(([from, to]) => this.deps.rollups.readCells({ ...cellQuery, fromMs: from as number, toMs: to as number }))),
       this.tailOutcomes({ customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs }),
     ]);
-    const answer = answerFromRollup({ fromMs, toMs, asOfMs, sealedBeforeMs, useDailyCells: true }, [...days, ...edgeQuarters.flat()], tailOutcomes);
+    const answer = answerFromRollup(
+      { fromMs, toMs, asOfMs, sealedBeforeMs, useDailyCells: true, ...(recordedDaysBeforeMs === undefined ? {} : { recordedDaysBeforeMs }) },
+      [...days, ...edgeQuarters.flat()],
+      tailOutcomes,
+    );
     if (answer.exact) return answer;
     // A quiet window ends inside a day at the cutoff: quarter hours may still split it.
     const quarters = await this.deps.rollups.readCells(cellQuery);
     return answerFromRollup({ fromMs, toMs, asOfMs, sealedBeforeMs, useDailyCells: false }, quarters, tailOutcomes);
+  }
+
+  /**
+   * Whether the recorded-day cells hold every entry of the cell partitions
+   * (UTC months of occurredAt) from the one of `fromMs` on: their entries
+   * were recorded at most a day before the month began (the ledger refuses
+   * occurredAt more than minutes ahead of its clock).
+   */
+  private async recordedDaysComplete(fromMs: number): Promise<boolean> {
+    const from = await this.deps.rollups.recordedDayCellsFromMs();
+    const start = new Date(fromMs);
+    return from !== undefined && from <= Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1) - ROLLUP_DAY_MS;
   }
 
   /** Every outcome with an entry recorded in [sealedBeforeMs, asOfMs], with all its entries recorded up to asOfMs. */
@@ -146,6 +169,8 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     readonly sealedBeforeMs: number;
   }): Promise<(readonly LedgerEntry[])[]> {
     const { sealedBeforeMs, asOfMs } = query;
+    // Sealed past the cutoff: every entry recorded by then is in the cells.
+    if (sealedBeforeMs > asOfMs) return [];
     const tail = await this.readTail({ ...query, recordedFromMs: sealedBeforeMs - TAIL_SKEW_MARGIN_MS });
     const touched = [...groupByOutcome(tail).values()].filter((entries) => entries.some((entry) => entry.recordedAtMs >= sealedBeforeMs));
     return mapWithConcurrency(touched, 8, async (entries): Promise<readonly LedgerEntry[]> => {

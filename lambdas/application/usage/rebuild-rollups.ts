@@ -1,5 +1,5 @@
 import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
-import { rollupCellId, rollupCellsOf, withDailyCells, type RollupCellKey } from '../../domain/ledger/usage-rollup';
+import { isRecordedBefore, recordedSpanOf, rollupCellId, rollupCellsOf, spanOf, withDailyCells, ROLLUP_DAY_MS, type RollupCellKey, type RollupDelta } from '../../domain/ledger/usage-rollup';
 import type { RollupLedger, RollupProgress, RollupStore } from './ports';
 
 // Rebuilding and checking the rollups of one customer × metric × occurredAt
@@ -51,6 +51,8 @@ export interface CellDifference {
   /** 12-decimal fixed point integers, as strings. */
   readonly stored: string;
   readonly expected: string;
+  /** The difference is in the day cell's recorded-first copy (what reads by recordedAt range use), not the cell itself. */
+  readonly copy?: true;
 }
 
 export interface CheckResult {
@@ -64,17 +66,26 @@ export interface CheckResult {
 export async function checkRollups(deps: RollupMaintenanceDeps, window: RollupWindow): Promise<CheckResult> {
   const sealedBeforeMs = await deps.progress.sealedBeforeMs();
   if (sealedBeforeMs === undefined) return { sealedBeforeMs, entries: 0, cellsCompared: 0, differences: [] };
-  const [quarters, days, expected] = await Promise.all([
+  const [quarters, days, recordedDays, copies, expected] = await Promise.all([
     deps.rollups.readCells(window),
     deps.rollups.readCells({ ...window, daily: true }),
+    deps.rollups.readCells({ ...window, daily: true, byRecordedDay: true }),
+    deps.rollups.readCells({ ...window, daily: true, recorded: { fromMs: 0, toMs: sealedBeforeMs } }),
     expectedCells(deps, window),
   ]);
-  const stored = [...quarters, ...days];
-  const sealed = <T extends { key: RollupCellKey }>(cells: readonly T[]) =>
-    new Map(cells.filter((cell) => cell.key.recordedBucketMs < sealedBeforeMs).map((cell) => [rollupCellId(cell.key), cell]));
-  const storedById = sealed(stored);
-  const expectedById = sealed(expected.cells);
   const differences: CellDifference[] = [];
+  const cells = compareCells([...quarters, ...days, ...recordedDays], expected.cells, sealedBeforeMs, differences, false);
+  const dayCellsExpected = expected.cells.filter((cell) => spanOf(cell.key) === ROLLUP_DAY_MS && recordedSpanOf(cell.key) !== ROLLUP_DAY_MS);
+  const copiesCompared = compareCells(copies, dayCellsExpected, sealedBeforeMs, differences, true);
+  differences.sort((left, right) => left.key.occurredBucketMs - right.key.occurredBucketMs || left.key.recordedBucketMs - right.key.recordedBucketMs);
+  return { sealedBeforeMs, entries: expected.entries, cellsCompared: cells + copiesCompared, differences };
+}
+
+/** Adds every differing field of the sealed cells to `differences`; returns how many stored cells were compared. */
+function compareCells(stored: readonly RollupDelta[], expected: readonly RollupDelta[], sealedBeforeMs: number, differences: CellDifference[], copy: boolean): number {
+  const sealed = (cells: readonly RollupDelta[]) => new Map(cells.filter((cell) => isRecordedBefore(cell.key, sealedBeforeMs)).map((cell) => [rollupCellId(cell.key), cell]));
+  const storedById = sealed(stored);
+  const expectedById = sealed(expected);
   for (const id of new Set([...storedById.keys(), ...expectedById.keys()])) {
     const storedCell = storedById.get(id);
     const expectedCell = expectedById.get(id);
@@ -84,9 +95,8 @@ export async function checkRollups(deps: RollupMaintenanceDeps, window: RollupWi
     for (const field of [...fields].sort()) {
       const storedValue = storedCell?.fields.get(field) ?? 0n;
       const expectedValue = expectedCell?.fields.get(field) ?? 0n;
-      if (storedValue !== expectedValue) differences.push({ key, field, stored: storedValue.toString(), expected: expectedValue.toString() });
+      if (storedValue !== expectedValue) differences.push({ key, field, stored: storedValue.toString(), expected: expectedValue.toString(), ...(copy ? { copy: true as const } : {}) });
     }
   }
-  differences.sort((left, right) => left.key.occurredBucketMs - right.key.occurredBucketMs || left.key.recordedBucketMs - right.key.recordedBucketMs);
-  return { sealedBeforeMs, entries: expected.entries, cellsCompared: storedById.size, differences };
+  return storedById.size;
 }

@@ -53,24 +53,45 @@ export interface RollupCellKey {
   readonly occurredSpanMs?: number;
   /** Start of the bucket of the entry's effective recordedAt, epoch ms. */
   readonly recordedBucketMs: number;
+  /** Width of the recordedAt bucket: 15 minutes (absent) or a UTC day (ROLLUP_DAY_MS, only with an occurredAt day). */
+  readonly recordedSpanMs?: number;
 }
 
 export function rollupCellId(key: RollupCellKey): string {
-  return `${key.customerId}\u0000${key.metric}\u0000${key.occurredBucketMs}\u0000${spanOf(key)}\u0000${key.recordedBucketMs}`;
+  return `${key.customerId}\u0000${key.metric}\u0000${key.occurredBucketMs}\u0000${spanOf(key)}\u0000${key.recordedBucketMs}\u0000${recordedSpanOf(key)}`;
 }
 
 export function spanOf(key: RollupCellKey): number {
   return key.occurredSpanMs ?? ROLLUP_BUCKET_MS;
 }
 
-/** The quarter-hour cells given, and each one's change added to its occurredAt day's cell too. */
+export function recordedSpanOf(key: RollupCellKey): number {
+  return key.recordedSpanMs ?? ROLLUP_BUCKET_MS;
+}
+
+/** Whether every entry a cell holds was recorded before `beforeMs` (a bucket boundary). */
+export function isRecordedBefore(key: RollupCellKey, beforeMs: number): boolean {
+  return key.recordedBucketMs + recordedSpanOf(key) <= beforeMs;
+}
+
+/**
+ * The quarter-hour cells given, and each one's change added to its occurredAt
+ * day's cell and to its occurredAt day × recordedAt day cell too. The
+ * recorded-day cells are what keeps a period's read small whatever the
+ * number of outcomes: a day of occurredAt recorded over a day is one cell,
+ * not one per quarter hour it was recorded in.
+ */
 export function withDailyCells(cells: readonly RollupDelta[]): RollupDelta[] {
-  const quarters = cells.filter((cell) => spanOf(cell.key) === ROLLUP_BUCKET_MS);
+  const quarters = cells.filter((cell) => spanOf(cell.key) === ROLLUP_BUCKET_MS && recordedSpanOf(cell.key) === ROLLUP_BUCKET_MS);
   const days = quarters.map((cell) => ({
     key: { ...cell.key, occurredBucketMs: rollupDayOf(cell.key.occurredBucketMs), occurredSpanMs: ROLLUP_DAY_MS },
     fields: new Map(cell.fields),
   }));
-  return sumDeltasByCell([...quarters, ...days]).filter((cell) => cell.fields.size > 0);
+  const recordedDays = days.map((cell) => ({
+    key: { ...cell.key, recordedBucketMs: rollupDayOf(cell.key.recordedBucketMs), recordedSpanMs: ROLLUP_DAY_MS },
+    fields: new Map(cell.fields),
+  }));
+  return sumDeltasByCell([...quarters, ...days, ...recordedDays]).filter((cell) => cell.fields.size > 0);
 }
 
 /**
@@ -263,16 +284,34 @@ export interface RollupQuestion {
   readonly sealedBeforeMs: number;
   /** Use day cells for the days wholly inside the window (else quarter hours everywhere). */
   readonly useDailyCells: boolean;
+  /**
+   * A UTC day boundary at or before sealedBeforeMs: with day cells, those
+   * recorded before it are taken by recordedAt day, and only those recorded
+   * in [recordedDaysBeforeMs, sealedBeforeMs) by quarter hour. Absent: every
+   * day cell by quarter hour of recordedAt.
+   */
+  readonly recordedDaysBeforeMs?: number;
 }
 
-/** Which cells answer a window: day cells for its whole days (when used), quarter hours elsewhere. */
+/**
+ * Which cells answer a window: day cells for its whole days (when used),
+ * quarter hours elsewhere; of day cells, those recorded on days before
+ * recordedDaysBeforeMs by day and later ones by quarter hour; and only
+ * cells recorded before the seal.
+ */
 function answersWindow(key: RollupCellKey, question: RollupQuestion): boolean {
   const start = key.occurredBucketMs;
   const span = spanOf(key);
   if (start < question.fromMs || start + span > question.toMs) return false;
+  if (!isRecordedBefore(key, question.sealedBeforeMs)) return false;
   const day = rollupDayOf(start);
   const wholeDay = question.useDailyCells && day >= question.fromMs && day + ROLLUP_DAY_MS <= question.toMs;
-  return span === ROLLUP_DAY_MS ? wholeDay : !wholeDay;
+  if (span !== ROLLUP_DAY_MS) return !wholeDay && recordedSpanOf(key) === ROLLUP_BUCKET_MS;
+  if (!wholeDay) return false;
+  const byRecordedDay = recordedSpanOf(key) === ROLLUP_DAY_MS;
+  const recordedDaysBefore = question.recordedDaysBeforeMs;
+  if (recordedDaysBefore === undefined) return !byRecordedDay;
+  return byRecordedDay ? isRecordedBefore(key, recordedDaysBefore) : key.recordedBucketMs >= recordedDaysBefore;
 }
 
 /**
@@ -287,16 +326,19 @@ export function answerFromRollup(
   cells: readonly RollupDelta[],
   tailOutcomes: Iterable<readonly LedgerEntry[]>,
 ): RollupAnswer {
-  const { fromMs, toMs, asOfMs, sealedBeforeMs } = question;
+  const { fromMs, toMs, asOfMs, sealedBeforeMs, recordedDaysBeforeMs } = question;
   if (!isRollupAligned(fromMs) || !isRollupAligned(toMs) || !isRollupAligned(sealedBeforeMs)) {
     throw new RangeError(`rollup windows are ${ROLLUP_BUCKET_MS / 60_000}-minute aligned: ${fromMs}..${toMs} sealed ${sealedBeforeMs}`);
+  }
+  if (recordedDaysBeforeMs !== undefined && (recordedDaysBeforeMs % ROLLUP_DAY_MS !== 0 || recordedDaysBeforeMs > sealedBeforeMs)) {
+    throw new RangeError(`recorded days end on a UTC day boundary at or before the seal: ${recordedDaysBeforeMs} sealed ${sealedBeforeMs}`);
   }
   const fixed: RollupFields = new Map();
   const billable: RollupFields = new Map();
   for (const cell of cells) {
     const occurred = cell.key.occurredBucketMs;
     const span = spanOf(cell.key);
-    if (!answersWindow(cell.key, question) || cell.key.recordedBucketMs >= sealedBeforeMs) continue;
+    if (!answersWindow(cell.key, question)) continue;
     for (const [field, amount] of cell.fields) {
       const quiet = quietHoursOf(field);
       if (quiet === undefined) {

@@ -1,5 +1,6 @@
 import type { PinnedDefinitions } from '../ledger/governing-definition';
 import type { PlanVersion } from '../plans/plan-schema';
+import type { MetricUsage, PeriodUsage } from './usage';
 import { usageRequirementsFor, type UsageRequirement } from './usage-requirements';
 
 // The usage window every usage reader answers (the raw ledger scan and the
@@ -37,15 +38,37 @@ export function usageWindowOfPeriod(request: {
   };
 }
 
-/** The window's instants as epoch milliseconds; a RangeError for an unreadable or empty window. */
-export function usageWindowBounds(window: Pick<UsageWindow, 'from' | 'to' | 'asOf'>): { fromMs: number; toMs: number; asOfMs: number } {
-  const fromMs = Date.parse(window.from);
-  const toMs = Date.parse(window.to);
-  const asOfMs = Date.parse(window.asOf);
+export interface UsageWindowBounds {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly asOfMs: number;
+}
+
+type Instant = string | Date;
+
+const millisOf = (instant: Instant) => (typeof instant === 'string' ? Date.parse(instant) : instant.getTime());
+const textOf = (instant: Instant) => (typeof instant === 'string' ? instant : Number.isFinite(instant.getTime()) ? instant.toISOString() : String(instant));
+
+/** The window's instants (RFC 3339 or dates) as epoch milliseconds; a RangeError for an unreadable or empty window. */
+export function usageWindowBounds(window: { readonly from: Instant; readonly to: Instant; readonly asOf: Instant }): UsageWindowBounds {
+  const fromMs = millisOf(window.from);
+  const toMs = millisOf(window.to);
+  const asOfMs = millisOf(window.asOf);
   if (![fromMs, toMs, asOfMs].every(Number.isFinite) || toMs <= fromMs) {
-    throw new RangeError(`invalid usage window ${window.from} .. ${window.to} as of ${window.asOf}`);
+    throw new RangeError(`invalid usage window ${textOf(window.from)} .. ${textOf(window.to)} as of ${textOf(window.asOf)}`);
   }
   return { fromMs, toMs, asOfMs };
+}
+
+/** A window's usage as every usage reader answers it: the customer, the window and cutoff it read, the usage per requirement. */
+export function windowUsage(customerId: string, bounds: UsageWindowBounds, metrics: readonly MetricUsage[]): PeriodUsage {
+  return {
+    customerId,
+    from: new Date(bounds.fromMs).toISOString(),
+    to: new Date(bounds.toMs).toISOString(),
+    asOf: new Date(bounds.asOfMs).toISOString(),
+    metrics: [...metrics],
+  };
 }
 
 /** Requirements by the ledger metric that answers them: one ledger read serves every plan metric on it. */

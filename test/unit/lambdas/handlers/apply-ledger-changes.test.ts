@@ -28,6 +28,7 @@ function fakeStore(options: { fail?: boolean } = {}) {
     },
     readAppliedEntries: async () => new Map(),
     readCells: async () => [],
+    recordedDayCellsFromMs: async () => undefined,
     replaceCells: async () => ({ written: 0 }),
   };
   return { store, batches };

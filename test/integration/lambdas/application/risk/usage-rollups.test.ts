@@ -9,6 +9,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbRollupProgress } from '../../../../../lambdas/adapters/dynamodb/rollup-store';
 import { checkRollups, rebuildRollups } from '../../../../../lambdas/application/usage/rebuild-rollups';
+import type { RollupCellQuery } from '../../../../../lambdas/application/usage/ports';
+import { RollupUsageReader } from '../../../../../lambdas/application/usage/read-usage-through-rollups';
+import type { UsageEntriesQuery } from '../../../../../lambdas/application/ports';
 import { createUsageRollupService, type UsageRollupService } from '../../../../../lambdas/composition/usage-rollup-service';
 import { ledgerRiskUsageReader } from '../../../../../lambdas/composition/risk-service';
 import { riskUsageThroughRollups } from '../../../../../lambdas/application/risk/read-risk-usage-through-rollups';
@@ -179,6 +182,61 @@ describe('usage rollups on DynamoDB Local and its stream', () => {
     const valued = await throughRollups.summarize({ customerId: 'acme', metric: 'order.recovered', measure: 'count', basis: 'all', from: new Date(FROM), to: new Date(TO), asOf: kit.clock.now() });
     expect(valued.values.map((value) => value.currency)).toEqual(['USD']);
   }, 240_000);
+
+  it('reads whole days by recordedAt day, the seal\'s day by quarter hour, an outcome recorded after the seal through the tail, and no tail when sealed past the cutoff', async () => {
+    const cellQueries: RollupCellQuery[] = [];
+    const tailQueries: UsageEntriesQuery[] = [];
+    const spying = (recordedDayCellsFromMs: () => Promise<number | undefined>) =>
+      new RollupUsageReader({
+        rollups: { readCells: (query) => (cellQueries.push(query), rollups.store.readCells(query)), recordedDayCellsFromMs },
+        progress: rollups.progress,
+        ledger: {
+          getOutcomeEntries: (outcomeId) => rollups.ledger.getOutcomeEntries(outcomeId),
+          streamUsageEntries: (query) => {
+            if (query.recordedFromMs !== undefined) tailQueries.push(query);
+            return rollups.ledger.streamUsageEntries(query);
+          },
+        },
+        raw: rollups.raw,
+      });
+    const requirements = requirementSets('order.recovered')[0] ?? [];
+    const usageAsOf = async (reader: RollupUsageReader, asOf: string) => {
+      const request = { customerId: 'acme', requirements, from: FROM, to: TO, asOf };
+      const [throughRollups, raw] = await Promise.all([reader.readUsage(request), rollups.raw.readUsage(request)]);
+      expect(throughRollups, `as of ${asOf}`).toEqual(raw);
+      return throughRollups.metrics.find((usage) => usage.eligibility === 'all')?.count;
+    };
+    const throughCells = spying(() => rollups.store.recordedDayCellsFromMs());
+
+    const before = await usageAsOf(throughCells, kit.clock.now().toISOString());
+    expect(cellQueries.filter((query) => query.byRecordedDay)).toHaveLength(1);
+    // The day cells are never read whole: only the seal's day, by its recorded-first copies.
+    expect(cellQueries.filter((query) => query.daily && !query.byRecordedDay && query.recorded === undefined)).toEqual([]);
+
+    // Recorded after the seal (the stream not read since): counted through the tail.
+    kit.clock.advance(20 * MINUTE);
+    await kit.service.ingestMessage(
+      recorded({ outcomeId: 'after-seal', customerId: 'acme', metric: 'order.recovered', value: { amount: '7', currency: 'USD' }, occurredAt: new Date(kit.clock.now().getTime() - 26 * 60 * MINUTE).toISOString() }),
+    );
+    const sealed = (await rollups.progress.sealedBeforeMs()) ?? 0;
+    expect(sealed).toBeLessThan(kit.clock.now().getTime());
+    tailQueries.length = 0;
+    expect(await usageAsOf(throughCells, kit.clock.now().toISOString())).toBe((before ?? 0) + 1);
+    expect(tailQueries.length).toBeGreaterThan(0);
+
+    // A cutoff a millisecond before the seal: the cells hold all of it, and the tail is not even queried.
+    tailQueries.length = 0;
+    await usageAsOf(throughCells, new Date(sealed - 1).toISOString());
+    expect(tailQueries).toEqual([]);
+
+    // Cells written before the recorded-day ones existed: the day cells are read whole instead.
+    cellQueries.length = 0;
+    await usageAsOf(spying(async () => Date.parse('2026-11-20T00:00:00Z')), kit.clock.now().toISOString());
+    expect(cellQueries.filter((query) => query.byRecordedDay || query.recorded !== undefined)).toEqual([]);
+    expect(cellQueries.filter((query) => query.daily)).toHaveLength(1);
+    // The next tests start from a stream read to its end.
+    await reader.drain();
+  }, 120_000);
 
   it('finds no difference between the cells and the ledger, and reports and repairs one', async () => {
     const window = { customerId: 'acme', metric: 'order.recovered', fromMs: Date.parse(FROM), toMs: Date.parse(TO) };

@@ -153,6 +153,8 @@ describe('usage through the rollups for contracts that pin a definition version'
                   .filter((cell) => spanOf(cell.key) === (query.daily ? 86_400_000 : ROLLUP_BUCKET_MS))
                   .filter((cell) => cell.key.occurredBucketMs >= query.fromMs && cell.key.occurredBucketMs < query.toMs)
                   .map((cell) => ({ key: cell.key, fields: cell.fields })),
+              // Cells by occurred bucket only (no recorded-day cells): the reader's full read.
+              recordedDayCellsFromMs: async () => undefined,
             },
             progress: { sealedBeforeMs: async () => sealedBeforeMs },
             ledger,

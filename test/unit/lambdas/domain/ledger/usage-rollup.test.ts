@@ -157,17 +157,22 @@ describe('usage rollups', () => {
         fc.integer({ min: 0, max: 8 }),
         fc.boolean(),
         fc.integer({ min: 0, max: 96 }),
-        (plans, seed, asOfOffset, sealLagBuckets, useDailyCells, windowStartBuckets) => {
+        fc.boolean(),
+        fc.boolean(),
+        (plans, seed, asOfOffset, sealLagBuckets, useDailyCells, windowStartBuckets, byRecordedDay, cutoffBeforeBoundary) => {
           const entries = historyOf(plans);
           const cells = withDailyCells(sumDeltasByCell(streamDeltas(entries, seed)));
           // Windows that start inside a day too (as +05:30 periods do), so day and quarter-hour cells mix.
           const fromMs = FROM + windowStartBuckets * ROLLUP_BUCKET_MS;
-          const asOfMs = FROM + asOfOffset;
-          const sealedBeforeMs = rollupBucketOf(asOfMs) - sealLagBuckets * ROLLUP_BUCKET_MS;
+          // A cutoff a millisecond before a bucket boundary is sealed up to that boundary: no tail at all.
+          const asOfMs = cutoffBeforeBoundary ? rollupBucketOf(FROM + asOfOffset) - 1 : FROM + asOfOffset;
+          const sealedBeforeMs = rollupBucketOf(asOfMs + 1) - sealLagBuckets * ROLLUP_BUCKET_MS;
+          // Days recorded before the seal's day from the recorded-day cells, the seal's day by quarter hour.
+          const recordedDaysBeforeMs = byRecordedDay ? Math.floor(sealedBeforeMs / 86_400_000) * 86_400_000 : undefined;
           const tail = [...groupByOutcome(entries).values()]
             .filter((list) => list.some((entry) => entry.recordedAtMs >= sealedBeforeMs && entry.recordedAtMs <= asOfMs))
             .map((list) => list.filter((entry) => entry.recordedAtMs <= asOfMs));
-          const answer = answerFromRollup({ fromMs, toMs: TO, asOfMs, sealedBeforeMs, useDailyCells }, cells, tail);
+          const answer = answerFromRollup({ fromMs, toMs: TO, asOfMs, sealedBeforeMs, useDailyCells, ...(recordedDaysBeforeMs === undefined ? {} : { recordedDaysBeforeMs }) }, cells, tail);
           if (!answer.exact) {
             expect(plans.some((plan) => plan.rule.when === 'quiet-window')).toBe(true);
             return;
