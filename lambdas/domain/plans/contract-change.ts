@@ -32,8 +32,21 @@ export const CONTRACT_FIELDS = [
   'stripeCustomerId',
   'csmOwner',
   'renewalCheckpointsDays',
+  'definitionVersions',
+  'thresholdInvoicing',
+  'alerts',
+  'caps',
 ] as const;
 export type ContractField = (typeof CONTRACT_FIELDS)[number];
+
+// Every contract field but its document kind, identity and term (the term and
+// the cancellation are announced as their own kinds of change) is named here:
+// a field added to the contract schema and not to CONTRACT_FIELDS fails to
+// compile, so no change goes unannounced.
+type FieldsAnnouncedOtherwise = 'kind' | 'contractId' | 'termStart' | 'termEnd' | 'cancelledOn';
+type UnannouncedFields = Exclude<keyof Contract, FieldsAnnouncedOtherwise | ContractField>;
+const everyContractFieldAnnounced: [UnannouncedFields] extends [never] ? true : UnannouncedFields = true;
+void everyContractFieldAnnounced;
 
 const common = {
   schemaVersion: z.literal(CONTRACT_CHANGE_SCHEMA_VERSION).optional(),

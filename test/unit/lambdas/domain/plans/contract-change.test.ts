@@ -104,6 +104,21 @@ describe('deriveContractChange', () => {
     });
   });
 
+  it('updated: pinned definition versions, threshold invoicing, alerts and caps are named too', () => {
+    const before = contract();
+    const after = contract({
+      definitionVersions: { 'ticket.resolved': 2 },
+      thresholdInvoicing: { amount: '500.00' },
+      alerts: { creditBalanceBelow: '10.00' },
+      caps: [{ spend: '900.00' }],
+    });
+    const change = deriveContractChange(snap(before), snap(after));
+    expect(change).toMatchObject({ change: 'updated', fields: ['definitionVersions', 'thresholdInvoicing', 'alerts', 'caps'] });
+    expect(ContractChangeSchema.safeParse(change).success).toBe(true);
+    // Re-pinning alone is a change, not a silent new revision.
+    expect(deriveContractChange(snap(after), snap(contract({ ...after, definitionVersions: { 'ticket.resolved': 1 } })))).toMatchObject({ fields: ['definitionVersions'] });
+  });
+
   it('cancelled: with the term and the checkpoint days its schedules were planned with', () => {
     const change = deriveContractChange(snap(contract(), [90, 30]), snap(contract({ cancelledOn: '2026-07-15' })));
     expect(change).toEqual({
