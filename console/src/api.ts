@@ -15,9 +15,17 @@ export class ApiError extends Error {
 export interface Api {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
-  /** A file answer (a statement's CSV) as a Blob, read with the same credential. */
-  download(path: string): Promise<Blob>;
+  /** A file answer (a statement's CSV), read with the same credential: the file itself, or where to fetch it. */
+  download(path: string): Promise<Download>;
 }
+
+/**
+ * What a file route answers: the file streamed in the answer (the local
+ * engine), or, in AWS, a short-lived link to the stored file (a Lambda answer
+ * is at most 6 MB), which the page navigates to rather than fetches (its CSP
+ * allows fetches to its own origin only).
+ */
+export type Download = { readonly kind: 'file'; readonly blob: Blob } | { readonly kind: 'link'; readonly url: string };
 
 export function createApi(credential: () => string | undefined, fetchImpl: typeof fetch = (...args) => fetch(...args)): Api {
   const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
@@ -36,14 +44,19 @@ export function createApi(credential: () => string | undefined, fetchImpl: typeo
     if (!response.ok && !(response.status === 422 && 'refused' in payload)) throw new ApiError(response.status, payload.code ?? 'error', payload.message ?? `request failed (${response.status})`);
     return payload as T;
   };
-  const download = async (path: string): Promise<Blob> => {
+  const download = async (path: string): Promise<Download> => {
     const token = credential();
     const response = await fetchImpl(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     if (!response.ok) {
       const payload = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
       throw new ApiError(response.status, payload.code ?? 'error', payload.message ?? `download failed (${response.status})`);
     }
-    return response.blob();
+    if ((response.headers.get('content-type') ?? '').startsWith('application/json')) {
+      const payload = (await response.json()) as { downloadUrl?: unknown };
+      if (typeof payload.downloadUrl !== 'string') throw new ApiError(response.status, 'error', 'download failed: the answer carried no file and no download link');
+      return { kind: 'link', url: payload.downloadUrl };
+    }
+    return { kind: 'file', blob: await response.blob() };
   };
   return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body), download };
 }

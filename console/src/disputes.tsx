@@ -26,12 +26,18 @@ function DownloadCsv({ api, path, fileName }: { api: Api; path: string; fileName
         type="button"
         onClick={async () => {
           try {
-            const url = URL.createObjectURL(await api.download(path));
+            const file = await api.download(path);
             const anchor = document.createElement('a');
-            anchor.href = url;
-            anchor.download = fileName;
+            if (file.kind === 'link') {
+              // The stored file (AWS): its link answers it as an attachment, so following it downloads and the page stays.
+              anchor.href = file.url;
+            } else {
+              const url = URL.createObjectURL(file.blob);
+              anchor.href = url;
+              anchor.download = fileName;
+              setTimeout(() => URL.revokeObjectURL(url), 60_000);
+            }
             anchor.click();
-            setTimeout(() => URL.revokeObjectURL(url), 60_000);
             setError(undefined);
           } catch (caught) {
             setError(errorText(caught));

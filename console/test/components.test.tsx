@@ -59,7 +59,7 @@ function scriptedApi(answers: Record<string, unknown>): Api & { calls: string[];
     if (!(path in answers)) throw new Error(`no scripted answer for ${path}`);
     return answers[path] as never;
   };
-  return { calls, bodies, get: (path) => answer('GET', path), post: (path, body) => answer('POST', path, body), download: async (path) => new Blob([String(await answer('GET', path))]) };
+  return { calls, bodies, get: (path) => answer('GET', path), post: (path, body) => answer('POST', path, body), download: async (path) => ({ kind: 'file', blob: new Blob([String(await answer('GET', path))]) }) };
 }
 
 describe('TaskCard', () => {

@@ -2,10 +2,12 @@
 // Disputes in a DOM: the portal's statement lists each outcome with its line
 // totals, selecting an outcome and giving a reason posts the dispute and shows
 // what opened and what was refused; finance's disputes page filters and
-// decides a dispute with a note; an invoice line shows its dispute counts.
+// decides a dispute with a note; an invoice line shows its dispute counts; the
+// statement's CSV downloads from the answer itself (local) or from the link
+// the API answers (AWS).
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
-import { afterEach, describe, expect, it } from 'vitest';
-import { apiPath, type Api } from '../src/api';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { apiPath, createApi, type Api } from '../src/api';
 import { describeDisputeCounts, DisputesPage, StatementSection } from '../src/disputes';
 import type { DisputeRow, Statement } from '../src/types';
 
@@ -23,7 +25,10 @@ function scriptedApi(answers: Record<string, (body?: unknown) => unknown>): Api 
     if (!script) throw new Error(`no scripted answer for ${method} ${path}`);
     return script(body) as never;
   };
-  return { calls, bodies, get: (path) => answer('GET', path), post: (path, body) => answer('POST', path, body), download: async (path) => new Blob([String(await answer('GET', path))]) };
+  return { calls, bodies, get: (path) => answer('GET', path), post: (path, body) => answer('POST', path, body), download: async (path) => {
+      const answered: unknown = await answer('GET', path);
+      return answered instanceof Blob ? { kind: 'file', blob: answered } : { kind: 'link', url: (answered as { downloadUrl: string }).downloadUrl };
+    } };
 }
 
 const statement = (disputed: boolean): Statement => ({
@@ -82,6 +87,67 @@ describe('StatementSection (portal)', () => {
     // Reloaded: the disputed outcome shows its open dispute and can no longer be selected.
     await waitFor(() => expect((screen.getByRole('checkbox', { name: 'Select outcome acme-t1 (resolutions)' }) as HTMLInputElement).disabled).toBe(true));
     expect(screen.getByRole('row', { name: /acme-t1/ }).textContent).toContain('dispute open');
+  });
+});
+
+describe('Download statement (CSV)', () => {
+  const csvPath = apiPath('portal', 'invoices', INVOICE, 'statement.csv');
+  function clickedAnchors() {
+    const clicked: { href: string; download: string }[] = [];
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      clicked.push({ href: this.href, download: this.download });
+    });
+    return { clicked, restore: () => click.mockRestore() };
+  }
+
+  it('follows the download link the API answers in AWS (the page does not fetch it)', async () => {
+    const link = 'https://statements.s3.eu-west-1.amazonaws.com/statements/inv-1/r/statement.csv?X-Amz-Signature=abc';
+    const api = scriptedApi({
+      [`GET ${apiPath('portal', 'invoices', INVOICE, 'statement')}`]: () => statement(false),
+      [`GET ${csvPath}`]: () => ({ downloadUrl: link, expiresAt: '2026-08-01T00:05:00.000Z' }),
+    });
+    const anchors = clickedAnchors();
+    try {
+      render(<StatementSection api={api} base={['portal', 'invoices']} invoiceId={INVOICE} canDispute />);
+      fireEvent.click(await screen.findByRole('button', { name: 'Download statement (CSV)' }));
+      await waitFor(() => expect(anchors.clicked).toEqual([{ href: link, download: '' }]));
+    } finally {
+      anchors.restore();
+    }
+  });
+
+  it('saves the streamed file as it is answered locally', async () => {
+    const api = scriptedApi({
+      [`GET ${apiPath('portal', 'invoices', INVOICE, 'statement')}`]: () => statement(false),
+      [`GET ${csvPath}`]: () => new Blob(['kind,line_id\r\n'], { type: 'text/csv' }),
+    });
+    const anchors = clickedAnchors();
+    try {
+      render(<StatementSection api={api} base={['portal', 'invoices']} invoiceId={INVOICE} canDispute />);
+      fireEvent.click(await screen.findByRole('button', { name: 'Download statement (CSV)' }));
+      await waitFor(() => expect(anchors.clicked).toHaveLength(1));
+      expect(anchors.clicked[0]?.href).toMatch(/^blob:/);
+      expect(anchors.clicked[0]?.download).toBe(`statement-${INVOICE.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`);
+    } finally {
+      anchors.restore();
+    }
+  });
+});
+
+describe('createApi download', () => {
+  const answer = (body: BodyInit, type: string, status = 200) => async () => new Response(body, { status, headers: { 'content-type': type } });
+
+  it('answers a JSON download link as a link, and a file as its blob', async () => {
+    const link = await createApi(() => 'tok', answer(JSON.stringify({ downloadUrl: 'https://s3.example/x?sig', expiresAt: 'later' }), 'application/json; charset=utf-8')).download('/api/x.csv');
+    expect(link).toEqual({ kind: 'link', url: 'https://s3.example/x?sig' });
+    const file = await createApi(() => 'tok', answer('a,b\r\n', 'text/csv; charset=utf-8')).download('/api/x.csv');
+    expect(file.kind).toBe('file');
+    expect(file.kind === 'file' ? await file.blob.text() : undefined).toBe('a,b\r\n');
+  });
+
+  it('refuses a JSON answer without a link, and reports an error answer with its message', async () => {
+    await expect(createApi(() => 'tok', answer('{}', 'application/json')).download('/api/x.csv')).rejects.toThrow(/no file and no download link/);
+    await expect(createApi(() => 'tok', answer(JSON.stringify({ code: 'not_found', message: 'no invoice "x"' }), 'application/json', 404)).download('/api/x.csv')).rejects.toThrow('no invoice "x"');
   });
 });
 

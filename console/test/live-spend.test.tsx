@@ -55,7 +55,7 @@ function apiAnswering(path: string, answer: unknown): Api & { calls: string[] } 
     post: async () => {
       throw new Error('no posts');
     },
-    download: async () => new Blob([]),
+    download: async () => ({ kind: 'file', blob: new Blob([]) }),
   };
 }
 

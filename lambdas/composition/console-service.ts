@@ -6,10 +6,12 @@
 // awsConsoleAccessFromEnv below).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbCatalogRepository } from '../adapters/dynamodb/dynamodb-catalog-repository';
 import { DynamoDbFiredAlertStore } from '../adapters/dynamodb/fired-alert-store';
 import { DynamoDbInvoiceStore } from '../adapters/dynamodb/invoice-store';
 import { DynamoDbPlanStore } from '../adapters/dynamodb/plan-store';
+import { S3StatementFileStore } from '../adapters/s3/s3-statement-file-store';
 import type { ConsoleService } from '../application/console/console-routes';
 import type { ConsoleStores, PortalLinkKeyring, StaffAuthenticator } from '../application/console/ports';
 import type { RenewalRiskSettings } from '../application/risk/risk-settings';
@@ -37,6 +39,12 @@ export interface ConsoleServiceConfig {
   readonly usageRollupProgress?: UsageRollupServiceConfig['progress'];
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * The private bucket statement CSVs are stored in and linked from (in AWS,
+   * STATEMENT_BUCKET_NAME: a Lambda answer is at most 6 MB); unset locally,
+   * where the console server streams them in its answer.
+   */
+  readonly statementBucket?: { readonly client: S3Client; readonly bucketName: string };
 }
 
 export function createConsoleService(config: ConsoleServiceConfig): ConsoleService {
@@ -89,6 +97,7 @@ export function createConsoleService(config: ConsoleServiceConfig): ConsoleServi
     extensions: {
       disputes: ledger,
       statements: ledger.repository,
+      ...(config.statementBucket ? { statementFiles: new S3StatementFileStore({ ...config.statementBucket, now }) } : {}),
       // Live spend reads what `spend` and `caps check` read, and the markers the ledger stream writes when an alert fires.
       spend: { contracts: plans, usage, invoices, definitions: catalog, fired: new DynamoDbFiredAlertStore({ client: config.dynamoDb, tableName: config.engineTableName }) },
     },

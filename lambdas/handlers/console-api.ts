@@ -3,6 +3,7 @@
 // The local engine serves the same routes through createConsoleApiHandler.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { routeConsoleRequest, type ConsoleService } from '../application/console/console-routes';
@@ -23,6 +24,8 @@ export const ConsoleApiEnvSchema = z.object({
   PORTAL_BASE_URL: z.url().optional(),
   /** Usage rollups trusted up to this many minutes before now (as the close and the renewal check trust them); unset: the raw ledger. */
   USAGE_ROLLUP_SETTLE_MINUTES: z.coerce.number().int().min(1).optional(),
+  /** The private bucket statement CSVs are written to and downloaded from by presigned link (a Lambda answer is at most 6 MB). */
+  STATEMENT_BUCKET_NAME: z.string().min(1).optional(),
 });
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
@@ -85,7 +88,11 @@ export function createStreamingConsoleApiHandler(service: () => Promise<ConsoleS
   };
 }
 
-/** The Lambda's answer: as above, with a file collected into the body (payload v2 answers are whole). */
+/**
+ * The Lambda's answer: as above, with a file collected into the body (payload
+ * v2 answers are whole, at most 6 MB). The deployed API has a statement file
+ * store, so statements answer a download link and never come through here.
+ */
 export function createConsoleApiHandler(service: () => Promise<ConsoleService> | ConsoleService) {
   const streaming = createStreamingConsoleApiHandler(service);
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -116,6 +123,9 @@ function deployedService(): ConsoleService {
       ? { usageRollupProgress: { kind: 'settle-lag' as const, now: () => new Date(), settleLagMs: env.USAGE_ROLLUP_SETTLE_MINUTES * 60_000 } }
       : {}),
     settings: renewalRiskSettingsFromEnv(process.env),
+    ...(env.STATEMENT_BUCKET_NAME !== undefined
+      ? { statementBucket: { client: new S3Client({}), bucketName: env.STATEMENT_BUCKET_NAME } }
+      : {}),
   });
   return deployed;
 }

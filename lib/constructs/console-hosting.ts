@@ -13,8 +13,11 @@
 //   request itself (staff token or portal link);
 // - the staff sign-in: an app client and hosted-UI domain on the staff user
 //   pool, with the CloudFront URL as callback;
-// - the rotation of the portal link keys on the stage's schedule.
-// Access logs of the bucket, CloudFront and the HTTP API are kept.
+// - the rotation of the portal link keys on the stage's schedule;
+// - the statements bucket: a statement's CSV, of any length, is written here
+//   by the API and downloaded by presigned link (a Lambda answer is at most
+//   6 MB); private, TLS only, objects expire after a day.
+// Access logs of the buckets, CloudFront and the HTTP API are kept.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Aws, CfnOutput, DefaultStackSynthesizer, Duration, Fn, IgnoreMode, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
@@ -54,6 +57,13 @@ export const CONSOLE_CONFIG_FILE = 'console-config.json';
  * rotation, and aws-cdk-lib's BucketDeployment handler.
  */
 export const CONSOLE_LAMBDA_FUNCTION_COUNT = 3;
+
+/** Where the API writes statement CSVs in the statements bucket (lambdas/adapters/s3/s3-statement-file-store.ts). */
+export const STATEMENT_OBJECT_PREFIX = 'statements/';
+/** Statement objects are read once, within minutes of being written: a day is ample, and nothing accumulates. */
+export const STATEMENT_OBJECT_EXPIRY_DAYS = 1;
+/** What the API does with statement objects: write them (multipart, abortable) and sign links to read them. */
+export const CONSOLE_STATEMENT_ACTIONS: readonly string[] = ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'];
 
 /** Actions the console API may take on the engine table, only in renewal partitions (task actions, renewal results). */
 export const CONSOLE_TASK_WRITE_ACTIONS: readonly string[] = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
@@ -151,6 +161,8 @@ export function spaFallbackCode(portalIndex: string): string {
 export class ConsoleHosting extends Construct {
   public readonly assetsBucket: s3.Bucket;
   public readonly accessLogsBucket: s3.Bucket;
+  /** Statement CSVs, each downloaded by presigned link and expired after a day. */
+  public readonly statementsBucket: s3.Bucket;
   public readonly distribution: cloudfront.Distribution;
   public readonly api: apigwv2.HttpApi;
   public readonly apiFunction: EngineFunction;
@@ -201,6 +213,20 @@ export class ConsoleHosting extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    this.statementsBucket = new s3.Bucket(this, 'Statements', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 's3/console-statements/',
+      lifecycleRules: [
+        { id: 'ExpireStatements', expiration: Duration.days(STATEMENT_OBJECT_EXPIRY_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      // Holds only copies of what the ledger can produce again; emptied by the lifecycle rule within a day.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
     this.apiFunction = new EngineFunction(this, 'ConsoleApi', {
       entry: props.apiEntry ?? CONSOLE_API_ENTRY,
       description: 'The web console and customer portal API (/api/*): staff views and task actions, portal views by signed link',
@@ -224,6 +250,20 @@ export class ConsoleHosting extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RENEWAL_PARTITION_PREFIX}*`] } },
       }),
     );
+    apiFn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'StatementFilesOnly',
+        actions: [...CONSOLE_STATEMENT_ACTIONS],
+        resources: [this.statementsBucket.arnForObjects(`${STATEMENT_OBJECT_PREFIX}*`)],
+      }),
+    );
+    acknowledgeRules(apiFn.role, [
+      {
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.statementsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${STATEMENT_OBJECT_PREFIX}*]`,
+        reason:
+          'Each statement download is a new object with a random name under statements/ of the statements bucket; the function may write and read objects there only, in that one bucket, and nothing else in S3.',
+      },
+    ]);
     props.eventBus.grantPutEventsTo(apiFn.role);
     apiFn.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.portalLinkSecret.secretArn] }),
@@ -395,6 +435,8 @@ export class ConsoleHosting extends Construct {
     apiFn.function.addEnvironment('CONSOLE_URL', this.consoleUrl);
     // Progress charts and live spend read usage through the rollups, trusted as far as the close trusts them.
     apiFn.function.addEnvironment('USAGE_ROLLUP_SETTLE_MINUTES', String(USAGE_ROLLUP_SETTLE_MINUTES));
+    // Statement CSVs are written here and answered as a download link: a Lambda answer is at most 6 MB.
+    apiFn.function.addEnvironment('STATEMENT_BUCKET_NAME', this.statementsBucket.bucketName);
 
     // Hashed assets are immutable (a new build has new names); the HTML pages
     // (at any depth) and the config are revalidated on every load. Old assets are kept (no

@@ -180,7 +180,11 @@ const statementCsvRoute: Route['run'] = async ({ params, request, service, calle
   const source = await invoiceStatementSource(service.stores, invoiceId, customerId !== undefined ? { customerId } : {});
   const chunks = statementCsv(statementParts(statementsOf(service), source, service.stores.now()), source.currency);
   const fileName = `statement-${source.contractId}-${source.periodId}.csv`.replace(/[^A-Za-z0-9._-]/g, '_');
-  return { status: 200, file: { contentType: 'text/csv; charset=utf-8', fileName, chunks } };
+  const file = { contentType: 'text/csv; charset=utf-8', fileName, chunks };
+  // Where the transport cannot stream an answer of any size (a Lambda's is whole and at most 6 MB), the file is stored and linked.
+  const store = service.extensions?.statementFiles;
+  if (store) return ok(await store.store({ scope: invoiceId, ...file }));
+  return { status: 200, file };
 };
 
 const StatusQuery = z.enum(DISPUTE_STATUSES, { error: `expected ${DISPUTE_STATUSES.join(', ')}` });

@@ -87,6 +87,24 @@ export interface ConsoleLiveSpend extends Omit<ReportSpendDeps, 'invoices' | 'no
 /** The ledger's raw entries, read outcome by outcome for itemised statements (`invoice statement`). */
 export type ConsoleStatements = StatementLedger;
 
+/** A file written somewhere the browser can fetch it from, not through the API's answer. */
+export interface StoredFileLink {
+  /** A short-lived URL that downloads the file as an attachment. */
+  readonly downloadUrl: string;
+  readonly expiresAt: string;
+}
+
+/**
+ * Where a statement's CSV goes when the API cannot answer it whole (in AWS a
+ * Lambda answer is at most 6 MB): the file is written chunk by chunk as it is
+ * produced, then handed out through a short-lived link. Not wired locally,
+ * where the console server streams the file itself.
+ */
+export interface StatementFileStore {
+  /** `scope`: what the file belongs to (the invoice id); the stored name also carries a random part, so no link is guessable or reused. */
+  store(file: { readonly scope: string; readonly fileName: string; readonly contentType: string; readonly chunks: AsyncIterable<string> }): Promise<StoredFileLink>;
+}
+
 /**
  * Extension points for capabilities being built beside the console: live
  * spend against thresholds and caps, disputes, and outcome statements. Each
@@ -96,4 +114,6 @@ export interface ConsoleExtensions {
   readonly spend?: ConsoleLiveSpend;
   readonly disputes?: ConsoleDisputes;
   readonly statements?: ConsoleStatements;
+  /** Set in AWS: statement CSVs are stored and answered as a download link instead of streamed in the answer. */
+  readonly statementFiles?: StatementFileStore;
 }

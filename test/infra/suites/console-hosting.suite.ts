@@ -11,6 +11,7 @@ import { TABLE_ACTIONS, USAGE_ROLLUP_SETTLE_MINUTES } from '../../../lib/config/
 import {
   API_CONTENT_SECURITY_POLICY,
   CONSOLE_CONFIG_FILE,
+  CONSOLE_STATEMENT_ACTIONS,
   CONSOLE_TASK_WRITE_ACTIONS,
   ConsoleAssetsMissingError,
   spaFallbackCode,
@@ -231,6 +232,8 @@ describe('console: API', () => {
     expect(variables.STAFF_USER_POOL_CLIENT_ID).toEqual({ Ref: expect.stringMatching(/^ConsoleStaffConsoleClient/) });
     // Progress charts and live spend read usage through the rollups, trusted as far as the close trusts them.
     expect(variables.USAGE_ROLLUP_SETTLE_MINUTES).toBe(String(USAGE_ROLLUP_SETTLE_MINUTES));
+    // Statement CSVs are written to the statements bucket and answered as a download link.
+    expect(variables.STATEMENT_BUCKET_NAME).toEqual({ Ref: only(stateless, 'AWS::S3::Bucket', 'ConsoleStatements')[0] });
     expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
   });
 
@@ -249,6 +252,7 @@ describe('console: API', () => {
         ...CONSOLE_TASK_WRITE_ACTIONS,
         'events:PutEvents',
         'secretsmanager:GetSecretValue',
+        ...CONSOLE_STATEMENT_ACTIONS,
       ]),
     );
     expect(actions).not.toContain('dynamodb:DeleteItem');
@@ -264,6 +268,39 @@ describe('console: API', () => {
     expect(ledgerStatements.flatMap((statement) => asArray(statement.Action)).sort()).toEqual([...TABLE_ACTIONS.read].sort());
     const secretRead = statements.find((statement) => asArray(statement.Action).includes('secretsmanager:GetSecretValue'));
     expect(secretRead?.Resource).toEqual({ 'Fn::ImportValue': expect.stringMatching(/ConsolePortalLinkKeys/) });
+  });
+});
+
+describe('console: statement files', () => {
+  it('keeps statements in a private bucket: public access blocked, TLS only, encrypted, access logs kept, objects expired after a day', () => {
+    const [id, bucket] = only(stateless, 'AWS::S3::Bucket', 'ConsoleStatements');
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LoggingConfiguration: { DestinationBucketName: { Ref: expect.stringMatching(/^ConsoleAccessLogs/) }, LogFilePrefix: 's3/console-statements/' },
+      LifecycleConfiguration: { Rules: [{ Status: 'Enabled', ExpirationInDays: 1, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
+    });
+    expect(bucket.Properties).not.toHaveProperty('WebsiteConfiguration');
+    const [, policy] = only(stateless, 'AWS::S3::BucketPolicy', 'ConsoleStatementsPolicy');
+    const statements = (policy.Properties as { Bucket: unknown; PolicyDocument: { Statement: { Effect: string; Condition?: unknown }[] } }).PolicyDocument.Statement;
+    expect((policy.Properties as { Bucket: unknown }).Bucket).toEqual({ Ref: id });
+    expect(statements).toEqual([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]);
+  });
+
+  it('lets the API write, abort and read statement objects in that bucket only, and no other role touch it', () => {
+    const [bucketId] = only(stateless, 'AWS::S3::Bucket', 'ConsoleStatements');
+    const [, policy] = only(stateless, 'AWS::IAM::Policy', 'ConsoleConsoleApiRoleDefaultPolicy');
+    const statements = (policy.Properties as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }).PolicyDocument.Statement;
+    const s3Statements = statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('s3:')));
+    expect(s3Statements).toEqual([
+      expect.objectContaining({
+        Action: [...CONSOLE_STATEMENT_ACTIONS],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/statements/*']] },
+      }),
+    ]);
+    const others = resourcesOf(stateless, 'AWS::IAM::Policy').filter(([id]) => !id.startsWith('ConsoleConsoleApiRole'));
+    expect(others.filter(([, other]) => JSON.stringify(other.Properties).includes(bucketId))).toEqual([]);
   });
 });
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createPortalLink } from '../../../../../lambdas/application/console/console-routes';
 import { createConsoleApiHandler, createStreamingConsoleApiHandler } from '../../../../../lambdas/handlers/console-api';
 import { STATEMENT_CSV_COLUMNS } from '../../../../../lambdas/application/billing/outcome-statement-csv';
+import type { StatementFileStore } from '../../../../../lambdas/application/console/ports';
 import { ACME_CONTRACT, ACME_INVOICE, apiEvent, consoleFixture, GLOBEX_CONTRACT, GLOBEX_INVOICE, NOW, STAFF_TOKEN } from '../../../../support/console-fixture';
 
 type Fixture = ReturnType<typeof consoleFixture>;
@@ -65,6 +66,56 @@ describe('portal statements', () => {
       expect(missing.status).toBe(404);
       expect(Object.keys(missing.body).sort()).toEqual(Object.keys(answer.body).sort());
     }
+  });
+});
+
+/** The AWS shape: statements are stored (here in memory, whole) and answered as a link to the stored file. */
+function withStoredStatements(fixture: Fixture) {
+  const stored: { scope: string; fileName: string; contentType: string; text: string }[] = [];
+  const files: StatementFileStore = {
+    async store({ scope, fileName, contentType, chunks }) {
+      let text = '';
+      for await (const chunk of chunks) text += chunk;
+      stored.push({ scope, fileName, contentType, text });
+      return { downloadUrl: `https://statements.example/${stored.length}/${fileName}?signed`, expiresAt: '2026-08-01T00:05:00.000Z' };
+    },
+  };
+  const aws: Fixture = { ...fixture, service: { ...fixture.service, extensions: { ...fixture.service.extensions, statementFiles: files } } };
+  return { aws, stored };
+}
+
+describe('statement CSVs where a file store is wired (AWS)', () => {
+  it('store the whole CSV and answer a download link, for staff and for the portal', async () => {
+    const { aws, stored } = withStoredStatements(consoleFixture());
+    const link = await linkFor(aws, 'acme');
+    const fileName = `statement-${ACME_CONTRACT}-2026-07.csv`;
+    for (const [path, token] of [
+      [`/api/invoices/${enc(ACME_INVOICE)}/statement.csv`, STAFF_TOKEN],
+      [`/api/portal/invoices/${enc(ACME_INVOICE)}/statement.csv`, link],
+    ] as const) {
+      const answer = await call(aws, 'GET', path, { token });
+      expect([answer.status, answer.body], path).toEqual([200, { downloadUrl: `https://statements.example/${stored.length}/${fileName}?signed`, expiresAt: '2026-08-01T00:05:00.000Z' }]);
+    }
+    expect(stored.map(({ scope, fileName: name, contentType }) => ({ scope, name, contentType }))).toEqual([
+      { scope: ACME_INVOICE, name: fileName, contentType: 'text/csv; charset=utf-8' },
+      { scope: ACME_INVOICE, name: fileName, contentType: 'text/csv; charset=utf-8' },
+    ]);
+    const lines = (stored[1]?.text ?? '').trimEnd().split('\r\n');
+    expect(lines[0]).toBe(STATEMENT_CSV_COLUMNS.join(','));
+    expect(lines.slice(1).map((line) => line.split(',')[4])).toEqual(['acme-t1', 'acme-t2', '']);
+    expect(stored[1]?.text).not.toContain('globex');
+  });
+
+  it("answer another customer's invoice (and a missing one) 404 and store nothing", async () => {
+    const { aws, stored } = withStoredStatements(consoleFixture());
+    const link = await linkFor(aws, 'acme');
+    for (const invoiceId of [GLOBEX_INVOICE, GLOBEX_INVOICE.replace(GLOBEX_CONTRACT, 'nope')]) {
+      const answer = await call(aws, 'GET', `/api/portal/invoices/${enc(invoiceId)}/statement.csv`, { token: link });
+      expect([answer.status, answer.body.code], invoiceId).toEqual([404, 'not_found']);
+    }
+    const staffMissing = await call(aws, 'GET', `/api/invoices/${enc('inv-none')}/statement.csv`, { token: STAFF_TOKEN });
+    expect(staffMissing.status).toBe(404);
+    expect(stored).toEqual([]);
   });
 });
 
