@@ -5,8 +5,8 @@
 // was a draft can now be issued). Every change names the periods it touches;
 // changes to the same period in one batch are corrected once.
 import { mapWithConcurrency } from '../../shared/map-with-concurrency';
-import { periodById, periodContaining, type BillingPeriod } from '../../domain/periods/billing-period';
-import { PeriodError, PeriodOutsideTermError } from '../../domain/periods/period-errors';
+import { periodById, periodContainingIfInTerm, type BillingPeriod } from '../../domain/periods/billing-period';
+import { PeriodError } from '../../domain/periods/period-errors';
 import { billingScheduleForContract } from '../../domain/plans/contract-plan';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { PeriodCloseInProgressError } from './billing-errors';
@@ -105,13 +105,8 @@ function asError(error: unknown): Error {
 
 /** The billed period of the contract holding `instant`, if any (outside the term or after a cancellation: none). */
 function billedPeriodAt(contract: Contract, instant: string): BillingPeriod | undefined {
-  try {
-    const period = periodContaining(billingScheduleForContract(contract), instant);
-    return contract.cancelledOn !== undefined && period.startDate >= contract.cancelledOn ? undefined : period;
-  } catch (error) {
-    if (error instanceof PeriodOutsideTermError) return undefined;
-    throw error;
-  }
+  const period = periodContainingIfInTerm(billingScheduleForContract(contract), instant);
+  return period === undefined || (contract.cancelledOn !== undefined && period.startDate >= contract.cancelledOn) ? undefined : period;
 }
 
 function billedPeriodById(contract: Contract, periodId: string): BillingPeriod | undefined {

@@ -8,8 +8,7 @@
 // evaluations at once issue it once.
 import { planThresholdInvoice, unbilledSpend } from '../../domain/invoicing/threshold-invoice';
 import { minorUnitsFromDecimal } from '../../domain/money/minor-units';
-import { periodContaining } from '../../domain/periods/billing-period';
-import { PeriodOutsideTermError } from '../../domain/periods/period-errors';
+import { periodContainingIfInTerm } from '../../domain/periods/billing-period';
 import { toUtcIsoString } from '../../domain/periods/local-date';
 import { billingScheduleForContract } from '../../domain/plans/contract-plan';
 import { mapWithConcurrency } from '../../shared/map-with-concurrency';
@@ -53,13 +52,8 @@ export async function invoiceSpendThreshold(deps: BillingDeps, input: InvoiceSpe
   const { contractId } = contract;
   if (!contract.thresholdInvoicing) return { contractId, outcome: 'not_configured', invoices: [] };
   const asOf = toUtcIsoString(input.asOf);
-  let period;
-  try {
-    period = periodContaining(billingScheduleForContract(contract), asOf);
-  } catch (error) {
-    if (error instanceof PeriodOutsideTermError) return { contractId, outcome: 'no_open_period', invoices: [] };
-    throw error;
-  }
+  const period = periodContainingIfInTerm(billingScheduleForContract(contract), asOf);
+  if (period === undefined) return { contractId, outcome: 'no_open_period', invoices: [] };
   if (contract.cancelledOn !== undefined && period.startDate >= contract.cancelledOn) {
     return { contractId, outcome: 'no_open_period', periodId: period.id, invoices: [] };
   }

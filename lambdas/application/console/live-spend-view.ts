@@ -8,8 +8,7 @@ import { unbilledSpend } from '../../domain/invoicing/threshold-invoice';
 import { toDecimal } from '../../domain/money/decimal';
 import { minorUnitsFromDecimal } from '../../domain/money/minor-units';
 import { billingScheduleForContract, planVersionForContract } from '../../domain/plans/contract-plan';
-import { periodContaining } from '../../domain/periods/billing-period';
-import { PeriodOutsideTermError } from '../../domain/periods/period-errors';
+import { periodContainingIfInTerm } from '../../domain/periods/billing-period';
 import { configuredThresholds, type ConfiguredThreshold } from '../../domain/rating/configured-thresholds';
 import { serializeAmount, type SerializedAmount } from '../../domain/rating/draft-invoice';
 import { serializeSpend, type SerializedSpend } from '../../domain/rating/serialize-spend';
@@ -80,11 +79,8 @@ export async function liveSpendView(deps: ConsoleLiveSpend & { readonly now: () 
   const contract = await loadContract(deps.contracts, contractId);
   const now = deps.now();
   const asOf = now.toISOString();
-  let period;
-  try {
-    period = periodContaining(billingScheduleForContract(contract), now);
-  } catch (error) {
-    if (!(error instanceof PeriodOutsideTermError)) throw error;
+  const period = periodContainingIfInTerm(billingScheduleForContract(contract), now);
+  if (period === undefined) {
     return { contractId, customerId: contract.customerId, open: false, asOf, message: `no period of the term ${contract.termStart} – ${contract.termEnd} is open at ${asOf}` };
   }
   const spend = await reportSpend(deps, { contractId, asOf: now });

@@ -7,8 +7,7 @@ import {
 } from '../../domain/events/spend-alert-events';
 import { billingScheduleForContract, planVersionForContract } from '../../domain/plans/contract-plan';
 import type { Contract } from '../../domain/plans/contract-schema';
-import { periodContaining, type BillingPeriod } from '../../domain/periods/billing-period';
-import { PeriodOutsideTermError } from '../../domain/periods/period-errors';
+import { periodContainingIfInTerm, type BillingPeriod } from '../../domain/periods/billing-period';
 import { alertsInForce, reachedThresholds, type ReachedThreshold } from '../../domain/rating/spend-alert-rules';
 import { EngineError } from '../../domain/errors/engine-error';
 import type { EventPublisher } from '../ports';
@@ -58,12 +57,7 @@ function hasAlerts(contract: Contract, planAlerts: ReturnType<typeof alertsInFor
 
 /** The period open at `now`, or undefined when `now` is outside the contract's term (nothing to alert on). */
 function openPeriod(contract: Contract, now: Date): BillingPeriod | undefined {
-  try {
-    return periodContaining(billingScheduleForContract(contract), now);
-  } catch (error) {
-    if (error instanceof PeriodOutsideTermError) return undefined;
-    throw error;
-  }
+  return periodContainingIfInTerm(billingScheduleForContract(contract), now);
 }
 
 function eventDetail(contract: Contract, periodId: string, asOf: string, threshold: ReachedThreshold): Record<string, unknown> {

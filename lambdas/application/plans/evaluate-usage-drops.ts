@@ -1,9 +1,8 @@
 import { ENGINE_EVENT_SOURCE, OUTBOUND_DETAIL_TYPES } from '../../domain/events/detail-types';
 import { UsageDroppedDetailSchema } from '../../domain/events/spend-alert-events';
 import { EngineError } from '../../domain/errors/engine-error';
-import { periodContaining, type BillingPeriod } from '../../domain/periods/billing-period';
+import { periodContainingIfInTerm, type BillingPeriod } from '../../domain/periods/billing-period';
 import { completeDaysBefore } from '../../domain/periods/local-days';
-import { PeriodOutsideTermError } from '../../domain/periods/period-errors';
 import { billingScheduleForContract, planVersionForContract } from '../../domain/plans/contract-plan';
 import type { Contract } from '../../domain/plans/contract-schema';
 import { indexUsage, measureMetric } from '../../domain/rating/measure-usage';
@@ -47,12 +46,7 @@ export interface EvaluateUsageDropsResult {
 export const USAGE_DROP_THRESHOLD_PREFIX = 'usage-drop:';
 
 function openPeriod(contract: Contract, now: Date): BillingPeriod | undefined {
-  try {
-    return periodContaining(billingScheduleForContract(contract), now);
-  } catch (error) {
-    if (error instanceof PeriodOutsideTermError) return undefined;
-    throw error;
-  }
+  return periodContainingIfInTerm(billingScheduleForContract(contract), now);
 }
 
 async function evaluateContract(deps: EvaluateUsageDropsDeps, contract: Contract, now: Date): Promise<{ evaluated: boolean; dropped: boolean; published: number }> {

@@ -184,6 +184,16 @@ export function periodContaining(schedule: BillingSchedule, instant: InstantInpu
   return period;
 }
 
+/** The billing period containing an instant, or undefined outside the term (no period to bill or alert on). */
+export function periodContainingIfInTerm(schedule: BillingSchedule, instant: InstantInput): BillingPeriod | undefined {
+  try {
+    return periodContaining(schedule, instant);
+  } catch (error) {
+    if (error instanceof PeriodOutsideTermError) return undefined;
+    throw error;
+  }
+}
+
 function utcIsoOf(dateTime: ReturnType<typeof toUtcDateTime>): string {
   return dateTime.toISO() ?? String(dateTime);
 }

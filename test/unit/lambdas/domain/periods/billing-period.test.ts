@@ -6,6 +6,7 @@ import {
   PeriodOutsideTermError,
   periodById,
   periodContaining,
+  periodContainingIfInTerm,
   periodsForTerm,
   type BillingSchedule,
 } from '../../../../../lambdas/domain/periods';
@@ -181,6 +182,13 @@ describe('bad input', () => {
     expect(() => periodById(schedule, '2027-01')).toThrow(PeriodOutsideTermError);
     expect(() => periodContaining(schedule, '2025-12-31T23:59:59Z')).toThrow(PeriodOutsideTermError);
     expect(() => periodContaining(schedule, '2027-01-01T00:00:00Z')).toThrow(PeriodOutsideTermError);
+  });
+
+  it('answers no period, rather than an error, outside the term when asked if in term; other errors still throw', () => {
+    expect(periodContainingIfInTerm(schedule, '2025-12-31T23:59:59Z')).toBeUndefined();
+    expect(periodContainingIfInTerm(schedule, '2027-01-01T00:00:00Z')).toBeUndefined();
+    expect(periodContainingIfInTerm(schedule, '2026-12-31T23:59:59Z')?.id).toBe(periodContaining(schedule, '2026-12-31T23:59:59Z').id);
+    expect(() => periodContainingIfInTerm(schedule, '2026-06-01T00:00:00')).toThrow(/offset/);
   });
 
   it('refuses instants without an offset (their meaning would depend on the reader)', () => {
