@@ -4,14 +4,10 @@
 // bus that fails once. 'Usage Dropped' is published exactly once per
 // contract, metric and day: not lost when the publish fails, not repeated by
 // later runs of the same day.
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CliIo } from '../../../../../bin/cli/cli-io';
-import { runCli } from '../../../../../bin/cli/program';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbFiredAlertStore } from '../../../../../lambdas/adapters/dynamodb/fired-alert-store';
 import { InfrastructureError } from '../../../../../lambdas/application/errors';
 import { evaluateUsageDrops } from '../../../../../lambdas/application/plans/evaluate-usage-drops';
@@ -19,70 +15,44 @@ import type { OutboundEvent } from '../../../../../lambdas/application/ports';
 import { createUsageDropAlerts } from '../../../../../lambdas/composition/usage-drop-service';
 import { createUsageRollupService } from '../../../../../lambdas/composition/usage-rollup-service';
 import { LOCAL_CREDENTIALS } from '../../../../../lib/local/local-aws';
-import { startLocalEngine, type LocalEngine } from '../../../../../lib/local/local-engine';
 import { SEED_PLANS_DIR } from '../../../../../lib/local/seed-plans';
+import { busEntry, localEngineHarness, manualClock } from '../../../../support/local-engine-harness';
 
 describe('evaluateUsageDrops on DynamoDB Local', () => {
-  let nowMs = Date.parse('2026-11-19T16:00:00Z');
-  const now = () => new Date(nowMs);
-  const dataDir = mkdtempSync(join(tmpdir(), 'outcome-engine-usage-drop-'));
-  let engine: LocalEngine;
+  const { now, setNow } = manualClock('2026-11-19T16:00:00Z');
+  const harness = localEngineHarness({ name: 'usage-drop', now, engine: { billing: false, renewalRisk: false } });
+  let engine: typeof harness.engine;
   let dynamoDb: DynamoDBClient;
   let sequence = 0;
 
-  async function resolved(count: number, occurredAt: string): Promise<void> {
-    for (let index = 0; index < count; index += 1) {
+  const resolved = (count: number, occurredAt: string) =>
+    Array.from({ length: count }, () => {
       sequence += 1;
-      const body = JSON.stringify({
-        version: '0',
-        id: `evt-${sequence}`,
-        'detail-type': 'Outcome Recorded',
-        source: 'com.example.test',
-        detail: { outcomeId: `drop-${sequence}`, customerId: 'acme', metric: 'ticket.resolved', occurredAt },
-      });
-      expect((await engine.ledgerService.ingestMessage({ body, messageId: `m-${sequence}` })).status).toBe('recorded');
-    }
-  }
+      return busEntry('Outcome Recorded', { outcomeId: `drop-${sequence}`, customerId: 'acme', metric: 'ticket.resolved', occurredAt });
+    });
 
   beforeAll(async () => {
-    const suffix = randomUUID().slice(0, 8);
-    engine = await startLocalEngine({
-      port: 0,
-      dynamoDbEndpoint: inject('dynamoDbEndpoint'),
-      dataDir,
-      inMemory: true,
-      writeStateFile: false,
-      billing: false,
-      renewalRisk: false,
-      ledgerTableName: `drop-ledger-${suffix}`,
-      engineTableName: `drop-engine-${suffix}`,
-      now,
-    });
+    await harness.start();
+    engine = harness.engine;
     dynamoDb = new DynamoDBClient({ endpoint: engine.dynamoDbEndpoint, region: engine.region, credentials: LOCAL_CREDENTIALS });
-    const file = join(dataDir, 'acme.yaml');
-    writeFileSync(
-      file,
+    const file = harness.writeDataFile(
+      'acme.yaml',
       `${readFileSync(join(SEED_PLANS_DIR, 'acme-contract.yaml'), 'utf8')}\nalerts:\n  usageDrop:\n    metric: resolutions\n    belowPercentOfBaseline: "50"\n    baselineDays: 3\n`,
-      'utf8',
     );
-    let stderr = '';
-    const io: CliIo = { out: () => undefined, err: (text) => (stderr += text), env: {}, now };
-    const code = await runCli(
-      ['--endpoint', engine.dynamoDbEndpoint, '--ledger-table', engine.ledgerTableName, '--engine-table', engine.engineTableName, '--region', engine.region, 'contracts', 'load', file, '--no-announce'],
-      io,
-    );
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
+    const loaded = await harness.cli(['contracts', 'load', file, '--no-announce']);
+    expect(loaded.stderr).toBe('');
+    expect(loaded.code).toBe(0);
     // New York days: 10 resolutions on each of Nov 16, 17 and 18, then 4 on Nov 19 (below 50 % of 10).
-    for (const day of ['2026-11-16', '2026-11-17', '2026-11-18']) await resolved(10, `${day}T15:00:00Z`);
-    await resolved(4, '2026-11-19T15:00:00Z');
-    await engine.drain();
+    await harness.send([
+      ...['2026-11-16', '2026-11-17', '2026-11-18'].flatMap((day) => resolved(10, `${day}T15:00:00Z`)),
+      ...resolved(4, '2026-11-19T15:00:00Z'),
+    ]);
+    expect(await engine.ledgerService.repository.getOutcomeEntries(`drop-${sequence}`)).toHaveLength(1);
   }, 180_000);
 
   afterAll(async () => {
     dynamoDb?.destroy();
-    await engine?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await harness.stop();
   });
 
   it('measures nothing dropped before the quiet day is complete', async () => {
@@ -95,7 +65,7 @@ describe('evaluateUsageDrops on DynamoDB Local', () => {
   });
 
   it('publishes Usage Dropped once although the first publish fails and the day is evaluated three times', async () => {
-    nowMs = Date.parse('2026-11-20T12:00:00Z');
+    setNow('2026-11-20T12:00:00Z');
     const published: OutboundEvent[] = [];
     let failNext = true;
     const service = createUsageRollupService({ dynamoDb, engineTableName: engine.engineTableName, ledgerTableName: engine.ledgerTableName, ledger: engine.ledgerService.repository, progress: { kind: 'stored' } });
