@@ -15,6 +15,7 @@ import type { DynamoDBBatchResponse } from 'aws-lambda';
 import { z } from 'zod';
 import { evaluateSpendAlerts, type EvaluateSpendAlertsDeps } from '../application/plans/evaluate-spend-alerts';
 import { applyLedgerChanges, type ApplyLedgerChangesDeps } from '../application/usage/apply-ledger-changes';
+import { readOnceContractReader } from '../application/billing/read-once-contract-reader';
 import { requestThresholdInvoicing, type RequestThresholdInvoicingDeps } from '../application/billing/request-threshold-invoicing';
 import { createSpendAlerts } from '../composition/billing-service';
 import { createUsageRollupService, ledgerChangesOf, type LedgerStreamRecord } from '../composition/usage-rollup-service';
@@ -73,8 +74,10 @@ export function createApplyLedgerChangesHandler(resolveDeps: () => Promise<Apply
         metrics.addMetric(ROLLUP_METRIC_NAMES.cellsWritten, MetricUnit.Count, result.cells);
       }
       const customerIds = changes.map((change) => change.entry.customerId);
-      if (deps.spendAlerts) {
-        const alerts = await evaluateSpendAlerts(deps.spendAlerts, customerIds);
+      // One read of each contract and plan for the whole batch, shared by the alerts and the announcement.
+      const batchContracts = deps.spendAlerts ? readOnceContractReader(deps.spendAlerts.contracts) : undefined;
+      if (deps.spendAlerts && batchContracts) {
+        const alerts = await evaluateSpendAlerts({ ...deps.spendAlerts, contracts: batchContracts }, customerIds);
         metrics.addMetric(ROLLUP_METRIC_NAMES.alertsPublished, MetricUnit.Count, alerts.published);
         if (alerts.notRated.length > 0) {
           metrics.addMetric(ROLLUP_METRIC_NAMES.alertContractsNotRated, MetricUnit.Count, alerts.notRated.length);
@@ -83,7 +86,10 @@ export function createApplyLedgerChangesHandler(resolveDeps: () => Promise<Apply
       }
       // Announced on every run of the batch, applied now or before: a retry announces what a failed run owed.
       if (deps.thresholdInvoicing) {
-        const { requested } = await requestThresholdInvoicing(deps.thresholdInvoicing, customerIds);
+        const { requested } = await requestThresholdInvoicing(
+          batchContracts ? { ...deps.thresholdInvoicing, contracts: batchContracts } : deps.thresholdInvoicing,
+          customerIds,
+        );
         metrics.addMetric(ROLLUP_METRIC_NAMES.thresholdInvoicingRequested, MetricUnit.Count, requested.length);
       }
       return { batchItemFailures: [] };

@@ -3,7 +3,10 @@ import { toLedgerItem } from '../../../../lambdas/adapters/dynamodb/ledger-items
 import type { RollupBatch, RollupStore } from '../../../../lambdas/application/usage/ports';
 import type { LedgerEntry, RecordedEntry } from '../../../../lambdas/domain/ledger/ledger-entries';
 import { createApplyLedgerChangesHandler, LedgerStreamEventError } from '../../../../lambdas/handlers/apply-ledger-changes';
-import { FakeContracts, RecordingPublisher, monthlyContract, perUnitPlan } from '../../../support/billing-fakes';
+import type { FiredAlertStore } from '../../../../lambdas/application/plans/ports';
+import { FakeContracts, FakeLedger, RecordingPublisher, monthlyContract, perUnitPlan } from '../../../support/billing-fakes';
+import { inMemoryDefinitionCatalog } from '../../../support/fakes/in-memory-definition-catalog';
+import { InMemoryInvoiceStore } from '../../../support/fakes/in-memory-invoice-store';
 
 const OCCURRED = Date.parse('2026-11-10T10:05:00Z');
 const original: RecordedEntry = {
@@ -85,6 +88,33 @@ describe('apply-ledger-changes handler', () => {
     expect(events.published).toEqual([
       { detailType: 'Threshold Invoicing Requested', detail: { schemaVersion: 1, customerId: 'acme', requestedAt: '2026-11-10T12:00:00.000Z' } },
     ]);
+  });
+
+  it('reads each contract and plan once per batch for the alerts, the spend they rate and the announcement together', async () => {
+    const contracts = new FakeContracts();
+    contracts.addPlan(perUnitPlan('usd-plan', 'USD', '1.50', '100.00'));
+    contracts.addContract({ ...monthlyContract('c-acme', 'usd-plan', 'USD'), customerId: 'acme', thresholdInvoicing: { amount: '500.00' }, caps: [{ spend: '900.00' }] });
+    const reads: string[] = [];
+    const counting = {
+      getContract: async (contractId: string) => (reads.push(`contract:${contractId}`), contracts.getContract(contractId)),
+      getPlan: async (planCode: string) => (reads.push(`plan:${planCode}`), contracts.getPlan(planCode)),
+    };
+    const directory = { contractIdsOfCustomer: async (customerId: string) => (customerId === 'acme' ? ['c-acme'] : []) };
+    const now = () => new Date('2026-11-10T12:00:00Z');
+    const events = new RecordingPublisher();
+    const fired: FiredAlertStore = { claim: async () => true, listUnpublished: async () => [], listFired: async () => [], markPublished: async () => undefined };
+    const spendAlerts = { contracts: counting, usage: new FakeLedger(), invoices: new InMemoryInvoiceStore(), definitions: inMemoryDefinitionCatalog(), now, directory, fired, events };
+    const thresholdInvoicing = { directory, contracts: counting, events, now };
+    const { store } = fakeStore();
+    const handler = createApplyLedgerChangesHandler(async () => ({ rollups: store, ledger: { getOutcomeEntries: async () => [original] }, spendAlerts, thresholdInvoicing }));
+    const second = { ...original, outcomeId: 'o-2' };
+    expect(await handler({ Records: [record(original, '400'), record(second, '401')] })).toEqual({ batchItemFailures: [] });
+    expect(reads.filter((read) => read === 'contract:c-acme')).toHaveLength(1);
+    expect(reads.filter((read) => read === 'plan:usd-plan')).toHaveLength(1);
+    expect(events.published.map((event) => event.detailType)).toEqual(['Threshold Invoicing Requested']);
+    // The next batch reads again: a contract changed between batches is never stale.
+    await handler({ Records: [record(original, '402')] });
+    expect(reads.filter((read) => read === 'contract:c-acme')).toHaveLength(2);
   });
 
   it('refuses an event that is not a stream event, naming what is wrong', async () => {
