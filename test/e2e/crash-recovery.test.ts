@@ -14,7 +14,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEY } from '../../lambdas/adapters/dynamodb/ledger-items';
 import { freePort } from '../../lib/local/dynamodb-local';
-import { engineStatePath, LocalEngineStateSchema } from '../../lib/local/engine-state';
+import { engineStatePath, LocalEngineStateSchema, RunningEngineStateSchema } from '../../lib/local/engine-state';
 import { LOCAL_CREDENTIALS } from '../../lib/local/local-aws';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -66,7 +66,8 @@ class EngineProcess {
         (response) => response.ok,
         () => false,
       );
-      if (healthy) return engine;
+      // Healthy answers once PutEvents is served; the state file says `running` (tables, region) a little later.
+      if (healthy && isRunningState(dataDir, engine.url)) return engine;
       if (Date.now() > deadline) {
         await engine.kill();
         throw new Error(`the engine did not start in time:\n${engine.output.join('')}`);
@@ -163,6 +164,16 @@ class Producer {
   }
 
   private clientUrl: string | undefined;
+}
+
+/** Whether the data folder's state file says the engine at `url` is running (what the CLI waits for too); a killed engine's stale file names another port. */
+function isRunningState(dataDir: string, url: string): boolean {
+  try {
+    const state = RunningEngineStateSchema.safeParse(JSON.parse(readFileSync(engineStatePath(dataDir), 'utf8')));
+    return state.success && state.data.url === url;
+  } catch {
+    return false;
+  }
 }
 
 async function recordedOutcomeIds(dataDir: string): Promise<{ recorded: string[]; ledgerItems: number }> {
