@@ -66,7 +66,7 @@ export async function openDispute(deps: DisputeDeps, input: unknown, scope: Disp
   const contractsOf = (customerId: string): Promise<readonly PinningContract[]> => {
     let contracts = contractsByCustomer.get(customerId);
     if (contracts === undefined) {
-      contracts = deps.contracts === undefined ? Promise.resolve([]) : deps.contracts.contractsOf(customerId);
+      contracts = deps.contracts.contractsOf(customerId);
       contractsByCustomer.set(customerId, contracts);
     }
     return contracts;

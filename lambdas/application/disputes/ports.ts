@@ -33,6 +33,6 @@ export interface DisputeDeps {
   readonly nowMs: () => number;
   /** Entries recorded this long after their outcome may change an invoiced period: announced (outcome-adjustment-notice.ts). */
   readonly lateAfterMs: number;
-  /** The customers' contracts: a pinned definition version's dispute terms apply. Absent: the recorded version's always do. */
-  readonly contracts?: DisputeContracts;
+  /** The customers' contracts: where one pins a definition version, its dispute terms apply. */
+  readonly contracts: DisputeContracts;
 }
