@@ -71,13 +71,3 @@ export class ThresholdInvoicingFailedError extends EngineError {
     this.failures = failures;
   }
 }
-
-/** A contract pins definition versions but the billing use case was wired without the catalog to read their terms: a deployment mistake. */
-export class PinnedTermsUnavailableError extends EngineError {
-  readonly category = 'internal';
-  readonly code = 'pinned_terms_unavailable';
-  constructor(contractId: string) {
-    super(`contract "${contractId}" pins definition versions, but no metric catalog was given to read their terms`);
-    this.name = 'PinnedTermsUnavailableError';
-  }
-}

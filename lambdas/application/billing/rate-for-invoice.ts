@@ -5,30 +5,27 @@ import { initialCreditBalance, rateContractPeriod } from '../../domain/rating/ra
 import type { DraftInvoice } from '../../domain/rating/draft-invoice';
 import type { InvoiceRecord } from '../../domain/invoicing/invoice-record';
 import { hasPins, pinnedDefinitionsOf, type PinnedDefinitions } from '../../domain/ledger/governing-definition';
-import { BillingNotFoundError, PinnedTermsUnavailableError } from './billing-errors';
+import { BillingNotFoundError } from './billing-errors';
 import type { ContractReader, DefinitionCatalog, UsageReader } from './ports';
 
 export interface RateForInvoiceDeps {
   readonly contracts: ContractReader;
   readonly usage: UsageReader;
-  /** The catalog, read only for a contract that pins definition versions (required then). */
+  /** The catalog, read only for a contract that pins definition versions. */
   readonly definitions: DefinitionCatalog;
 }
 
 /**
  * The terms of the contract's pinned definition versions, from the catalog;
- * undefined when it pins none. A pin is never ignored: without a catalog to
- * resolve it, or a version the catalog lacks, rating stops with an error.
+ * undefined when it pins none. A pin is never ignored: a version the catalog
+ * lacks stops rating with an error.
  */
 export async function pinnedDefinitionsForContract(
-  definitions: DefinitionCatalog | undefined,
+  definitions: DefinitionCatalog,
   contract: Pick<Contract, 'contractId' | 'definitionVersions'>,
 ): Promise<PinnedDefinitions | undefined> {
   const pins = contract.definitionVersions;
   if (pins === undefined || Object.keys(pins).length === 0) return undefined;
-  if (definitions === undefined) {
-    throw new PinnedTermsUnavailableError(contract.contractId);
-  }
   const metrics = new Map((await definitions.readCatalog()).metrics.map((metric) => [metric.code, metric]));
   return pinnedDefinitionsOf(pins, (code) => metrics.get(code));
 }
