@@ -156,7 +156,7 @@ function inMemoryLedger(): { entries: LedgerEntry[]; disputes: ConsoleDisputes; 
       yield entries.filter((entry): entry is DisputeEntry => entry.kind === 'disputed' || entry.kind === 'dispute-resolved');
     },
   };
-  const deps = { ledger, catalog: { get: async () => ({ metrics: new Map(), customers: new Set(['acme', 'globex']) }) }, publisher: { publish: async () => undefined }, nowMs: () => DISPUTE_NOW_MS, lateAfterMs: 86_400_000 };
+  const deps = { ledger, catalog: { get: async () => ({ metrics: new Map(), customers: new Set(['acme', 'globex']) }) }, publisher: { publish: async () => undefined }, nowMs: () => DISPUTE_NOW_MS, lateAfterMs: 86_400_000, contracts: { contractsOf: async () => [] } };
   return {
     entries,
     disputes: {
