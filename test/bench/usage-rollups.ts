@@ -15,7 +15,8 @@
 // must price the very same invoice and spend, or the run fails.
 //
 // Settings (environment): BENCH_USAGE_RUNS (3), BENCH_USAGE_SIZES
-// (10000,100000), BENCH_USAGE_INGEST_OUTCOMES (20000 per setting),
+// (10000,100000), BENCH_USAGE_PARTS (queries,writes,ingest: which figures
+// to measure), BENCH_USAGE_INGEST_OUTCOMES (20000 per setting),
 // BENCH_USAGE_INGEST_ROUNDS (4, and at least one per 2,500 outcomes; off and
 // on alternate, round by round).
 import './ingest-environment';
@@ -57,6 +58,7 @@ const settings = {
   sizes: (process.env.BENCH_USAGE_SIZES ?? '10000,100000').split(',').map(Number),
   ingestOutcomes: Number(process.env.BENCH_USAGE_INGEST_OUTCOMES ?? 20_000),
   ingestRounds: 0,
+  parts: new Set((process.env.BENCH_USAGE_PARTS ?? 'queries,writes,ingest').split(',').map((part) => part.trim())),
 };
 // Rounds of at most 2,500 outcomes: a larger burst outgrows the engine's queue backlog (5,000) and the bus throttles it.
 settings.ingestRounds = Math.max(Number(process.env.BENCH_USAGE_INGEST_ROUNDS ?? 4), Math.ceil(settings.ingestOutcomes / 2500));
@@ -441,7 +443,7 @@ async function main(): Promise<void> {
       progress: new DynamoDbRollupProgress({ client, tableName: ENGINE_TABLE }),
       now: () => AS_OF,
     });
-    for (const size of settings.sizes) {
+    for (const size of settings.parts.has('queries') ? settings.sizes : []) {
       const seedStart = performance.now();
       await seed(client, entriesFor(`c${size}`, size));
       const seeded = performance.now() - seedStart;
@@ -452,6 +454,17 @@ async function main(): Promise<void> {
     }
     await reader.stop();
 
+    if (settings.parts.has('queries')) await reportQueries({ store, rollups, ledger });
+    if (settings.parts.has('writes')) await measureWriteUnits(rollups, client);
+  } finally {
+    client.destroy();
+    eventBridge.destroy();
+    await dynamoDbLocal.stop();
+  }
+  if (settings.parts.has('ingest')) await measureIngest();
+}
+
+async function reportQueries({ store, rollups, ledger }: { store: DynamoDbPlanStore; rollups: ReturnType<typeof createUsageRollupService>; ledger: ReturnType<typeof createLedgerService> }): Promise<void> {
     const phases = new PhaseTimes();
     const results = await measureQueries({
       store,
@@ -478,14 +491,6 @@ read units of one invoice preview at ${count(large)} outcomes: raw scan ${(await
         `  ${name.padEnd(7)} ${speedup.toFixed(1)}x faster: ${verdict(speedup >= TARGETS.speedup)}   ${growth.toFixed(2)}x the time at ${count(small)}: ${verdict(growth <= TARGETS.growth)}`,
       );
     }
-
-    await measureWriteUnits(rollups, client);
-  } finally {
-    client.destroy();
-    eventBridge.destroy();
-    await dynamoDbLocal.stop();
-  }
-  await measureIngest();
 }
 
 await main();
