@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/dynamodb-ledger-repository';
+import { LedgerStreamProbe } from '../adapters/dynamodb/ledger-stream-probe';
 import { LedgerUsageReader } from '../adapters/dynamodb/ledger-usage-reader';
 import { DynamoDbRollupProgress, DynamoDbRollupStore, SettleLagRollupProgress } from '../adapters/dynamodb/rollup-store';
 import type { LedgerRepository } from '../application/ports';
@@ -43,7 +44,8 @@ export function createUsageRollupService(config: UsageRollupServiceConfig): Usag
   const ledger = config.ledger ?? new DynamoDbLedgerRepository({ client: config.dynamoDb, tableName: config.ledgerTableName });
   const progress: RollupProgress =
     config.progress.kind === 'stored'
-      ? new DynamoDbRollupProgress({ client: config.dynamoDb, tableName: config.engineTableName })
+      ? // The local engine's reader drains the stream itself: a question asked as of now can check the stream is still drained.
+        new DynamoDbRollupProgress({ client: config.dynamoDb, tableName: config.engineTableName, probe: LedgerStreamProbe.onEndpointOf(config.dynamoDb.config) })
       : new SettleLagRollupProgress({ now: config.progress.now, settleLagMs: config.progress.settleLagMs ?? DEFAULT_ROLLUP_SETTLE_LAG_MS, bucketMs: ROLLUP_BUCKET_MS });
   const raw = new LedgerUsageReader({ ledger });
   return { store, progress, ledger, raw, reader: new RollupUsageReader({ rollups: store, progress, ledger, raw }) };

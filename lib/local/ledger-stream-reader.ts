@@ -25,6 +25,7 @@ import { dirname } from 'node:path';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
 import { latestStreamArn } from '../../lambdas/adapters/dynamodb/create-tables';
 import { DynamoDbRollupProgress } from '../../lambdas/adapters/dynamodb/rollup-store';
+import type { DrainedShards } from '../../lambdas/adapters/dynamodb/ledger-stream-probe';
 import type { LedgerRepository } from '../../lambdas/application/ports';
 import { rollupBucketOf } from '../../lambdas/domain/ledger/usage-rollup';
 import { engineErrorClass } from '../../lambdas/domain/errors/engine-error';
@@ -109,10 +110,22 @@ export class LedgerStreamReader {
       for (const shard of shards) read += await this.readShard(streamArn, shard);
       applied += read;
       if (read === 0) {
-        await this.options.progress.advance(rollupBucketOf(passStartedMs - INGEST_WRITE_BOUND_MS));
+        await this.options.progress.advance(rollupBucketOf(passStartedMs - INGEST_WRITE_BOUND_MS), { drainedAtMs: passStartedMs, streamArn, shards: this.positionsOf(shards) });
         return applied;
       }
     }
+  }
+
+  /** Where a drained pass leaves each shard it read: for the usage readers' check that nothing was written since. */
+  private positionsOf(shards: readonly Shard[]): DrainedShards {
+    const positions: DrainedShards = {};
+    for (const { ShardId: shardId } of shards) {
+      if (shardId === undefined) continue;
+      const last = this.checkpoint.shards[shardId]?.last;
+      if (this.iterators.get(shardId) === null) positions[shardId] = { done: true };
+      else if (last !== undefined) positions[shardId] = { last };
+    }
+    return positions;
   }
 
   private async load(): Promise<void> {

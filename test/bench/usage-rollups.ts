@@ -212,7 +212,17 @@ function timedRollupReader(parts: { store: RollupStore; progress: RollupProgress
       readCells: (query) => phases.time('sealed-cell reads', () => parts.store.readCells(query)),
       recordedDayCellsFromMs: () => phases.time('cell layout', () => parts.store.recordedDayCellsFromMs()),
     },
-    progress: { sealedBeforeMs: () => phases.time('seal', () => parts.progress.sealedBeforeMs()) },
+    progress: {
+      sealedBeforeMs: () => phases.time('seal', () => parts.progress.sealedBeforeMs()),
+      ...(parts.progress.lastDrain
+        ? {
+            lastDrain: async () => {
+              const drain = await phases.time('seal', () => parts.progress.lastDrain?.() ?? Promise.resolve(undefined));
+              return drain && { ...drain, nothingWrittenSince: () => phases.time('stream check', () => drain.nothingWrittenSince()) };
+            },
+          }
+        : {}),
+    },
     ledger: {
       getOutcomeEntries: (outcomeId) => phases.time('tail outcome reads', () => parts.ledger.getOutcomeEntries(outcomeId)),
       streamUsageEntries: (query) => ({

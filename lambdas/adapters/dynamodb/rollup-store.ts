@@ -9,7 +9,7 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { LedgerDataError } from '../../application/errors';
-import type { RollupBatch, RollupCell, RollupCellQuery, RollupProgress, RollupStore } from '../../application/usage/ports';
+import type { LedgerDrain, RollupBatch, RollupCell, RollupCellQuery, RollupProgress, RollupStore } from '../../application/usage/ports';
 import { sortableMillis, utcMonthOf, utcMonthsOverlapping } from '../../domain/ledger/ledger-keys';
 import {
   isRecordedBefore,
@@ -24,6 +24,7 @@ import {
 import { errorName, toInfrastructureError } from './aws-error-classification';
 import { CapacityMeter } from './capacity-meter';
 import { DynamoTable } from './dynamo-table';
+import { DrainedShardsSchema, type DrainedShards, type LedgerStreamProbe } from './ledger-stream-probe';
 import { ENGINE_TABLE } from './table-design';
 
 // Usage rollups in the engine table:
@@ -35,7 +36,7 @@ import { ENGINE_TABLE } from './table-design';
 //   RU#layout                                          / recorded-days                              since when DR# and R# cells are written
 //   RUA#<outcomeId>                                    / A                                          entry keys of an adjusted outcome already applied
 //   RUB#<batchId>                                      / <chunk>                                    a stream batch chunk already applied
-//   RU#progress                                        / local                                      how far the local stream reader has applied
+//   RU#progress                                        / local                                      how far the local stream reader has applied, and its last drained pass
 //
 // Why the engine table: cells are few and small (one per 15 minutes of
 // occurredAt × recordedAt bucket actually used), and the ledger table stays
@@ -368,14 +369,77 @@ function isMarkerTaken(error: unknown, markerIndex: number): boolean {
   return reasons[markerIndex]?.Code === 'ConditionalCheckFailed' && reasons.every((reason, index) => index === markerIndex || reason.Code === 'None' || reason.Code === undefined);
 }
 
+/** A drained pass of the local stream reader, as it records it. */
+export interface DrainRecord {
+  readonly drainedAtMs: number;
+  readonly streamArn: string;
+  readonly shards: DrainedShards;
+}
+
 /** How far the local stream reader has applied the ledger (written by lib/local's stream reader). */
 export class DynamoDbRollupProgress implements RollupProgress {
-  constructor(private readonly options: { readonly client: DynamoDBClient; readonly tableName: string }) {}
+  constructor(
+    private readonly options: {
+      readonly client: DynamoDBClient;
+      readonly tableName: string;
+      /** Asks the stream whether anything was written since a drained pass; without it, lastDrain is never offered. */
+      readonly probe?: Pick<LedgerStreamProbe, 'nothingWrittenSince'>;
+    },
+  ) {}
 
   async sealedBeforeMs(): Promise<number | undefined> {
-    let output;
+    const value = (await this.readItem())?.sealedBefore?.N;
+    return value === undefined ? undefined : Number(value);
+  }
+
+  async lastDrain(): Promise<LedgerDrain | undefined> {
+    const probe = this.options.probe;
+    const item = await this.readItem();
+    if (probe === undefined || item?.sealedBefore?.N === undefined || item.drainedAt?.N === undefined || item.streamArn?.S === undefined) return undefined;
+    const streamArn = item.streamArn.S;
+    let shards: DrainedShards;
     try {
-      output = await this.options.client.send(
+      shards = DrainedShardsSchema.parse(JSON.parse(item.drainShards?.S ?? ''));
+    } catch (error) {
+      throw new LedgerDataError(`the usage rollups' drain record is unreadable: ${item.drainShards?.S ?? '(none)'}`, { cause: error });
+    }
+    return {
+      sealedBeforeMs: Number(item.sealedBefore.N),
+      drainedAtMs: Number(item.drainedAt.N),
+      nothingWrittenSince: () => probe.nothingWrittenSince(streamArn, shards),
+    };
+  }
+
+  /**
+   * Moves the seal forward only: a slower writer never takes it back. With a
+   * drained pass (the reader found nothing left to apply), also records when
+   * it began and where it left each shard.
+   */
+  async advance(sealedBeforeMs: number, drain?: DrainRecord): Promise<void> {
+    const values: Record<string, AttributeValue> = { ':s': { N: String(sealedBeforeMs) } };
+    let update = 'SET sealedBefore = :s';
+    let condition = 'attribute_not_exists(sealedBefore) OR sealedBefore < :s';
+    if (drain !== undefined) {
+      values[':d'] = { N: String(drain.drainedAtMs) };
+      values[':a'] = { S: drain.streamArn };
+      values[':p'] = { S: JSON.stringify(drain.shards) };
+      update += ', drainedAt = :d, streamArn = :a, drainShards = :p';
+      // A drained pass at the same instant (a stopped clock) may still have moved the shard positions.
+      condition = '(attribute_not_exists(sealedBefore) OR sealedBefore <= :s) AND (attribute_not_exists(drainedAt) OR drainedAt <= :d)';
+    }
+    try {
+      await this.options.client.send(
+        new UpdateItemCommand({ TableName: this.options.tableName, Key: PROGRESS_KEY, UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeValues: values }),
+      );
+    } catch (error) {
+      if (errorName(error) === 'ConditionalCheckFailedException') return;
+      throw toInfrastructureError(error, 'DynamoDB UpdateItem (usage rollup progress)');
+    }
+  }
+
+  private async readItem(): Promise<Item | undefined> {
+    try {
+      const output = await this.options.client.send(
         new QueryCommand({
           TableName: this.options.tableName,
           KeyConditionExpression: '#pk = :pk AND #sk = :sk',
@@ -384,28 +448,9 @@ export class DynamoDbRollupProgress implements RollupProgress {
           ConsistentRead: true,
         }),
       );
+      return output.Items?.[0];
     } catch (error) {
       throw toInfrastructureError(error, 'DynamoDB Query (usage rollup progress)');
-    }
-    const value = output.Items?.[0]?.sealedBefore?.N;
-    return value === undefined ? undefined : Number(value);
-  }
-
-  /** Moves the seal forward only: a slower writer never takes it back. */
-  async advance(sealedBeforeMs: number): Promise<void> {
-    try {
-      await this.options.client.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: PROGRESS_KEY,
-          UpdateExpression: 'SET sealedBefore = :s',
-          ConditionExpression: 'attribute_not_exists(sealedBefore) OR sealedBefore < :s',
-          ExpressionAttributeValues: { ':s': { N: String(sealedBeforeMs) } },
-        }),
-      );
-    } catch (error) {
-      if (errorName(error) === 'ConditionalCheckFailedException') return;
-      throw toInfrastructureError(error, 'DynamoDB UpdateItem (usage rollup progress)');
     }
   }
 }

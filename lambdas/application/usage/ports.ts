@@ -61,6 +61,26 @@ export interface RollupStore {
 /** Up to where the rollups are complete: every entry recorded before the returned bucket boundary is in the cells. */
 export interface RollupProgress {
   sealedBeforeMs(): Promise<number | undefined>;
+  /**
+   * Where a stream reader that drains the ledger's stream itself (the local
+   * engine's) last found it empty; undefined where the stream is read by
+   * Lambda, or before the first such pass. Read instead of sealedBeforeMs, not as well.
+   */
+  lastDrain?(): Promise<LedgerDrain | undefined>;
+}
+
+/** A stream reader's last pass that found nothing left to apply. */
+export interface LedgerDrain {
+  /** As RollupProgress.sealedBeforeMs. */
+  readonly sealedBeforeMs: number;
+  /** When that pass began, on the engine's clock: every entry written before then is in the cells, and was recorded by then. */
+  readonly drainedAtMs: number;
+  /**
+   * Whether the ledger has had no write since that pass, asked now: then the
+   * cells hold every entry written so far, which is all any scan of the
+   * ledger could see. Ask it after reading the cells it vouches for.
+   */
+  nothingWrittenSince(): Promise<boolean>;
 }
 
 /** The ledger as the rollups read it: the raw tail and single outcomes. */

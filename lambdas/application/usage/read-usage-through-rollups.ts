@@ -32,6 +32,12 @@ import type { RollupLedger, RollupProgress, RollupStore, UsageWindowReader, Usag
  */
 export const TAIL_SKEW_MARGIN_MS = 5 * 60_000;
 
+/** The cells' seal for one question; with a second, tail-free one to use if the ledger is unchanged since the stream was drained. */
+interface Seal {
+  readonly sealedBeforeMs: number;
+  readonly ifNothingWritten?: { readonly sealedBeforeMs: number; readonly confirm: () => Promise<boolean> };
+}
+
 export interface RollupUsageReaderDeps {
   readonly rollups: Pick<RollupStore, 'readCells' | 'recordedDayCellsFromMs'>;
   readonly progress: RollupProgress;
@@ -52,14 +58,15 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
   async readUsage(request: UsageWindowRequest): Promise<PeriodUsage> {
     const bounds = usageWindowBounds(request);
     const { fromMs, toMs, asOfMs } = bounds;
-    const sealedBeforeMs = await this.sealedBefore(fromMs, toMs, asOfMs);
-    if (sealedBeforeMs === undefined) return this.deps.raw.readUsage(request);
+    const seal = await this.seal(fromMs, toMs, asOfMs);
+    if (seal === undefined) return this.deps.raw.readUsage(request);
     // A pinned metric's billable basis is read raw: its rule may differ from the one the cells sorted by.
     const answerable = (requirement: UsageRequirement) => isRollupAnswerable(requirement) && !dependsOnPinnedRule(requirement, request.pinned);
     const byMetric = requirementsByLedgerMetric(request.requirements.filter(answerable));
     const rawRequirements = request.requirements.filter((requirement) => !answerable(requirement));
-    const perMetric = await mapWithConcurrency([...byMetric.entries()], this.deps.concurrency ?? 4, async ([metric, requirements]) => {
-      const answer = await this.answer({ customerId: request.customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs });
+    const answers = await this.answerMetrics(request.customerId, [...byMetric.keys()], { fromMs, toMs, asOfMs }, seal);
+    const perMetric = [...byMetric.entries()].map(([metric, requirements], index) => {
+      const answer = answers[index] as RollupAnswer;
       if (!answer.exact) {
         rawRequirements.push(...requirements);
         return [];
@@ -87,10 +94,22 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
    */
   async totals(request: { readonly customerId: string; readonly metric: string; readonly from: Date; readonly to: Date; readonly asOf: Date }): Promise<Record<UsageBasis, RollupTotals> | undefined> {
     const { fromMs, toMs, asOfMs } = usageWindowBounds(request);
-    const sealedBeforeMs = await this.sealedBefore(fromMs, toMs, asOfMs);
-    if (sealedBeforeMs === undefined) return undefined;
-    const answer = await this.answer({ customerId: request.customerId, metric: request.metric, fromMs, toMs, asOfMs, sealedBeforeMs });
-    return answer.exact ? answer.totals : undefined;
+    const seal = await this.seal(fromMs, toMs, asOfMs);
+    if (seal === undefined) return undefined;
+    const [answer] = await this.answerMetrics(request.customerId, [request.metric], { fromMs, toMs, asOfMs }, seal);
+    return answer?.exact ? answer.totals : undefined;
+  }
+
+  /** Each metric's answer, in order: through the drained stream's cells when it is still drained, else through the seal and the tail. */
+  private async answerMetrics(customerId: string, metrics: readonly string[], window: { fromMs: number; toMs: number; asOfMs: number }, seal: Seal): Promise<RollupAnswer[]> {
+    const answerAll = (sealedBeforeMs: number) =>
+      mapWithConcurrency(metrics, this.deps.concurrency ?? 4, (metric) => this.answer({ customerId, metric, ...window, sealedBeforeMs }));
+    if (seal.ifNothingWritten !== undefined) {
+      const answers = await answerAll(seal.ifNothingWritten.sealedBeforeMs);
+      // Asked after the cells were read: a write since the drained pass may or may not be in them, so it is not used then.
+      if (await seal.ifNothingWritten.confirm()) return answers;
+    }
+    return answerAll(seal.sealedBeforeMs);
   }
 
   /**
@@ -98,11 +117,21 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
    * when the cells cannot be used for it: the last bucket boundary the seal
    * allows at which every entry recorded before it was recorded by the
    * cutoff (inclusive). A cutoff a millisecond before a sealed boundary
-   * (the end of a period) leaves no tail at all.
+   * (the end of a period) leaves no tail at all. Asked as of the local stream
+   * reader's last drained pass or later, also a seal with no tail, to be used
+   * if nothing has been written to the ledger since that pass: every entry in
+   * the cells was then written, so recorded, before the cutoff, and they hold
+   * every entry written so far.
    */
-  private async sealedBefore(fromMs: number, toMs: number, asOfMs: number): Promise<number | undefined> {
-    const progress = isRollupAligned(fromMs) && isRollupAligned(toMs) ? await this.deps.progress.sealedBeforeMs() : undefined;
-    return progress === undefined ? undefined : Math.min(rollupBucketOf(asOfMs + 1), progress);
+  private async seal(fromMs: number, toMs: number, asOfMs: number): Promise<Seal | undefined> {
+    if (!isRollupAligned(fromMs) || !isRollupAligned(toMs)) return undefined;
+    const drain = this.deps.progress.lastDrain ? await this.deps.progress.lastDrain() : undefined;
+    const progress = drain !== undefined ? drain.sealedBeforeMs : await this.deps.progress.sealedBeforeMs();
+    if (progress === undefined) return undefined;
+    const sealedBeforeMs = Math.min(rollupBucketOf(asOfMs + 1), progress);
+    if (drain === undefined || asOfMs < drain.drainedAtMs || sealedBeforeMs > asOfMs) return { sealedBeforeMs };
+    // The next UTC midnight: past every cell, and whole recorded days are one cell each.
+    return { sealedBeforeMs, ifNothingWritten: { sealedBeforeMs: rollupDayOf(asOfMs) + ROLLUP_DAY_MS, confirm: () => drain.nothingWrittenSince() } };
   }
 
   /** One customer × metric from the cells and the tail; not exact only where a quiet window splits a bucket. */

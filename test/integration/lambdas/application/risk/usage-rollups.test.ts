@@ -189,7 +189,8 @@ describe('usage rollups on DynamoDB Local and its stream', () => {
     const spying = (recordedDayCellsFromMs: () => Promise<number | undefined>) =>
       new RollupUsageReader({
         rollups: { readCells: (query) => (cellQueries.push(query), rollups.store.readCells(query)), recordedDayCellsFromMs },
-        progress: rollups.progress,
+        // The seal and the tail, as in AWS: the drained-stream read is test/integration/lambdas/adapters/dynamodb/ledger-stream-probe.test.ts's.
+        progress: { sealedBeforeMs: () => rollups.progress.sealedBeforeMs() },
         ledger: {
           getOutcomeEntries: (outcomeId) => rollups.ledger.getOutcomeEntries(outcomeId),
           streamUsageEntries: (query) => {
