@@ -7,7 +7,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { errorName, toInfrastructureError } from './aws-error-classification';
-import { markRollupLayout } from './rollup-store';
+import { markRollupLayout, ROLLUP_LAYOUTS } from './rollup-store';
 import { ENGINE_TABLE, LEDGER_TABLE, type TableDesign } from './table-design';
 
 // Creates the engine's tables from table-design.ts where no CDK stack does
@@ -126,5 +126,5 @@ export async function createLedgerTables(
     createDesignedTable(client, names.engineTableName, ENGINE_TABLE),
   ]);
   // A new engine table gets every usage rollup cell kind from its first batch on.
-  if (engine.created) await markRollupLayout(client, names.engineTableName, 0);
+  if (engine.created) for (const layout of ROLLUP_LAYOUTS) await markRollupLayout(client, names.engineTableName, 0, layout);
 }

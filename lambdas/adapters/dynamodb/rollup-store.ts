@@ -59,7 +59,14 @@ const RECORDED_DAY_PREFIX = 'DR#';
 /** Copies of the D# cells keyed recordedAt first: the day cells recorded in a range are one key range. */
 const BY_RECORDED_PREFIX = 'R#';
 const PROGRESS_KEY = { [PK]: { S: 'RU#progress' }, [SK]: { S: 'local' } };
-const LAYOUT_KEY = { [PK]: { S: 'RU#layout' }, [SK]: { S: 'recorded-days' } };
+/**
+ * What cells hold, each since the first batch that wrote it: recorded-day
+ * cells and recorded-first copies; counts of entries at a bucket's first
+ * millisecond (AT_BUCKET_START_FIELD).
+ */
+export const ROLLUP_LAYOUTS = ['recorded-days', 'bucket-start-counts'] as const;
+export type RollupLayout = (typeof ROLLUP_LAYOUTS)[number];
+const layoutKey = (layout: RollupLayout) => ({ [PK]: { S: 'RU#layout' }, [SK]: { S: layout } });
 /**
  * Recorded-day cells and recorded-first copies are trusted for entries
  * recorded this long after the first batch that wrote them: an older writer
@@ -148,8 +155,8 @@ export class DynamoDbRollupStore implements RollupStore {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly table: DynamoTable;
-  /** Once the layout marker is known to be written (it never changes after), it is neither written nor read again. */
-  private layoutSinceMs: number | undefined;
+  /** Once a layout marker is known to be written (it never changes after), it is neither written nor read again. */
+  private readonly layoutSinceMs = new Map<RollupLayout, number>();
 
   constructor(options: DynamoDbRollupStoreOptions) {
     this.client = options.client;
@@ -165,7 +172,7 @@ export class DynamoDbRollupStore implements RollupStore {
    * is in, a redelivery computes the very same chunks again.
    */
   async applyBatch(batch: RollupBatch): Promise<{ applied: boolean }> {
-    if (this.layoutSinceMs === undefined && batch.changes.length > 0) await this.markLayout(batch.changes);
+    if (this.layoutSinceMs.size < ROLLUP_LAYOUTS.length && batch.changes.length > 0) await this.markLayout(batch.changes);
     const cellWrites: TransactWriteItem[] = [...batch.changes]
       .sort((left, right) => (rollupCellId(left.key) < rollupCellId(right.key) ? -1 : 1))
       .flatMap((change) => [
@@ -270,26 +277,39 @@ export class DynamoDbRollupStore implements RollupStore {
    * entry (see LAYOUT_MARGIN_MS); undefined when no batch has written them
    * yet. A table created with them (createLedgerTables) holds them from the start.
    */
-  async recordedDayCellsFromMs(): Promise<number | undefined> {
-    if (this.layoutSinceMs !== undefined) return this.layoutSinceMs + LAYOUT_MARGIN_MS;
+  recordedDayCellsFromMs(): Promise<number | undefined> {
+    return this.layoutFromMs('recorded-days');
+  }
+
+  /** From when the cells count entries at their recorded bucket's first millisecond, as recordedDayCellsFromMs. */
+  bucketStartCountsFromMs(): Promise<number | undefined> {
+    return this.layoutFromMs('bucket-start-counts');
+  }
+
+  private async layoutFromMs(layout: RollupLayout): Promise<number | undefined> {
+    const known = this.layoutSinceMs.get(layout);
+    if (known !== undefined) return known + LAYOUT_MARGIN_MS;
     let output;
     try {
-      output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: LAYOUT_KEY, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }));
+      output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: layoutKey(layout), ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }));
     } catch (error) {
       throw toInfrastructureError(error, 'DynamoDB GetItem (usage rollup layout)');
     }
     this.capacity.recordRead(output.ConsumedCapacity);
     const since = output.Item?.since?.N;
     if (since === undefined) return undefined;
-    this.layoutSinceMs = Number(since);
-    return this.layoutSinceMs + LAYOUT_MARGIN_MS;
+    this.layoutSinceMs.set(layout, Number(since));
+    return Number(since) + LAYOUT_MARGIN_MS;
   }
 
-  /** Records, once, the earliest recordedAt bucket the first batch writing recorded-day cells and copies holds. */
+  /** Records, once per layout, the earliest recordedAt bucket of the first batch writing it. */
   private async markLayout(changes: readonly RollupDelta[]): Promise<void> {
     // Quarter-hour recorded buckets only: a recorded-day cell's key starts its whole day, earlier than any entry in it.
     const earliest = Math.min(...changes.filter((change) => recordedSpanOf(change.key) !== ROLLUP_DAY_MS).map((change) => change.key.recordedBucketMs));
-    if (Number.isFinite(earliest)) this.layoutSinceMs = await markRollupLayout(this.client, this.tableName, earliest);
+    if (!Number.isFinite(earliest)) return;
+    for (const layout of ROLLUP_LAYOUTS) {
+      if (!this.layoutSinceMs.has(layout)) this.layoutSinceMs.set(layout, await markRollupLayout(this.client, this.tableName, earliest, layout));
+    }
   }
 
   async replaceCells(query: RollupCellQuery & { readonly recordedBeforeMs: number }, cells: readonly RollupCell[]): Promise<{ written: number }> {
@@ -341,16 +361,16 @@ function cellDifferences(existing: readonly RollupCell[], wanted: readonly Rollu
 }
 
 /**
- * Records when recorded-day cells and recorded-first copies started being
- * written, unless recorded before (the earliest writer wins); returns what
- * the table holds. createLedgerTables records 0 for a table it creates.
+ * Records when a layout (ROLLUP_LAYOUTS) started being written, unless
+ * recorded before (the earliest writer wins); returns what the table holds.
+ * createLedgerTables records 0 for a table it creates.
  */
-export async function markRollupLayout(client: DynamoDBClient, tableName: string, sinceMs: number): Promise<number> {
+export async function markRollupLayout(client: DynamoDBClient, tableName: string, sinceMs: number, layout: RollupLayout): Promise<number> {
   try {
     const output = await client.send(
       new UpdateItemCommand({
         TableName: tableName,
-        Key: LAYOUT_KEY,
+        Key: layoutKey(layout),
         UpdateExpression: 'SET since = if_not_exists(since, :since)',
         ExpressionAttributeValues: { ':since': { N: String(sinceMs) } },
         ReturnValues: 'ALL_NEW',

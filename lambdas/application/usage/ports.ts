@@ -54,6 +54,8 @@ export interface RollupStore {
    * quarter-hour and day cells are complete.
    */
   recordedDayCellsFromMs(): Promise<number | undefined>;
+  /** From when cells count their entries recorded at their bucket's first millisecond (see AT_BUCKET_START_FIELD); as recordedDayCellsFromMs. */
+  bucketStartCountsFromMs?(): Promise<number | undefined>;
   /** Sets the cells (quarter-hour and day) of the window recorded before `recordedBeforeMs` to exactly `cells` (others there are zeroed). */
   replaceCells(query: RollupCellQuery & { readonly recordedBeforeMs: number }, cells: readonly RollupCell[]): Promise<{ readonly written: number }>;
 }

@@ -4,7 +4,10 @@ import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
 import { describeUsageQuery } from '../../domain/ledger/summarize-usage';
 import {
   answerFromRollup,
+  AT_BUCKET_START_FIELD,
   groupByOutcome,
+  recordedSpanOf,
+  ROLLUP_BUCKET_MS,
   isRollupAligned,
   rollupBucketOf,
   rollupDayOf,
@@ -17,7 +20,7 @@ import type { MetricUsage, PeriodUsage } from '../../domain/rating/usage';
 import type { UsageRequirement } from '../../domain/rating/usage-requirements';
 import { dependsOnPinnedRule, isRollupAnswerable, metricUsageFromRollup } from '../../domain/rating/usage-from-rollup';
 import { requirementsByLedgerMetric, usageWindowBounds, usageWindowOfPeriod, windowUsage } from '../../domain/rating/usage-window';
-import type { RollupLedger, RollupProgress, RollupStore, UsageWindowReader, UsageWindowRequest } from './ports';
+import type { RollupCell, RollupLedger, RollupProgress, RollupStore, UsageWindowReader, UsageWindowRequest } from './ports';
 
 // Usage for rating through the rollups: sealed cells plus the raw tail of
 // entries recorded since, per ledger metric. What cells cannot answer exactly
@@ -35,11 +38,17 @@ export const TAIL_SKEW_MARGIN_MS = 5 * 60_000;
 /** The cells' seal for one question; with a second, tail-free one to use if the ledger is unchanged since the stream was drained. */
 interface Seal {
   readonly sealedBeforeMs: number;
+  /**
+   * The cutoff is on a bucket boundary (inclusive) and the stream has applied
+   * every entry of the bucket starting there: the tail is only what was
+   * recorded at that very millisecond, which the bucket's cells count.
+   */
+  readonly atBucketStart?: boolean;
   readonly ifNothingWritten?: { readonly sealedBeforeMs: number; readonly confirm: () => Promise<boolean> };
 }
 
 export interface RollupUsageReaderDeps {
-  readonly rollups: Pick<RollupStore, 'readCells' | 'recordedDayCellsFromMs'>;
+  readonly rollups: Pick<RollupStore, 'readCells' | 'recordedDayCellsFromMs' | 'bucketStartCountsFromMs'>;
   readonly progress: RollupProgress;
   readonly ledger: RollupLedger;
   /** The raw scan, for what the cells cannot answer. */
@@ -103,7 +112,9 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
   /** Each metric's answer, in order: through the drained stream's cells when it is still drained, else through the seal and the tail. */
   private async answerMetrics(customerId: string, metrics: readonly string[], window: { fromMs: number; toMs: number; asOfMs: number }, seal: Seal): Promise<RollupAnswer[]> {
     const answerAll = (sealedBeforeMs: number) =>
-      mapWithConcurrency(metrics, this.deps.concurrency ?? 4, (metric) => this.answer({ customerId, metric, ...window, sealedBeforeMs }));
+      mapWithConcurrency(metrics, this.deps.concurrency ?? 4, (metric) =>
+        this.answer({ customerId, metric, ...window, sealedBeforeMs, ...(seal.atBucketStart && sealedBeforeMs === seal.sealedBeforeMs ? { atBucketStart: true } : {}) }),
+      );
     if (seal.ifNothingWritten !== undefined) {
       const answers = await answerAll(seal.ifNothingWritten.sealedBeforeMs);
       // Asked after the cells were read: a write since the drained pass may or may not be in them, so it is not used then.
@@ -129,6 +140,7 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     const progress = drain !== undefined ? drain.sealedBeforeMs : await this.deps.progress.sealedBeforeMs();
     if (progress === undefined) return undefined;
     const sealedBeforeMs = Math.min(rollupBucketOf(asOfMs + 1), progress);
+    if (progress > asOfMs && sealedBeforeMs === asOfMs) return { sealedBeforeMs, atBucketStart: true };
     if (drain === undefined || asOfMs < drain.drainedAtMs || sealedBeforeMs > asOfMs) return { sealedBeforeMs };
     // The next UTC midnight: past every cell, and whole recorded days are one cell each.
     return { sealedBeforeMs, ifNothingWritten: { sealedBeforeMs: rollupDayOf(asOfMs) + ROLLUP_DAY_MS, confirm: () => drain.nothingWrittenSince() } };
@@ -142,9 +154,13 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     readonly toMs: number;
     readonly asOfMs: number;
     readonly sealedBeforeMs: number;
+    /** The cutoff is the seal's own boundary and the bucket starting there is applied whole (see Seal). */
+    readonly atBucketStart?: boolean;
   }): Promise<RollupAnswer> {
     const { customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs } = question;
     const cellQuery = { customerId, metric, fromMs, toMs };
+    // The tail is what was recorded at the cutoff's very millisecond: the cells of the bucket starting there say whether anything was.
+    const bucketStartsCounted = question.atBucketStart === true && (await this.bucketStartsCounted(sealedBeforeMs));
     // Whole days from day cells; quarter hours only on the window's edge days.
     const firstWholeDay = Math.ceil(fromMs / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
     const endWholeDays = rollupDayOf(toMs);
@@ -153,27 +169,37 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     // Days recorded before the seal's day by recordedAt day (a cell or two per day of the window, however
     // many outcomes), the seal's day by quarter hour; unless the window's cells predate the recorded-day ones.
     const recordedDaysBeforeMs = firstWholeDay < endWholeDays && (await this.recordedDaysComplete(firstWholeDay)) ? rollupDayOf(sealedBeforeMs) : undefined;
-    const [days, edgeQuarters, tailOutcomes] = await Promise.all([
+    const recordedUntilMs = bucketStartsCounted ? sealedBeforeMs + ROLLUP_BUCKET_MS : sealedBeforeMs;
+    const tailQuery = { customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs };
+    const tailRead = bucketStartsCounted ? undefined : this.tailOutcomes(tailQuery);
+    const [days, edgeQuarters] = await Promise.all([
       firstWholeDay >= endWholeDays
         ? []
         : recordedDaysBeforeMs === undefined
           ? this.deps.rollups.readCells(wholeDays)
           : Promise.all([
               this.deps.rollups.readCells({ ...wholeDays, byRecordedDay: true }),
-              this.deps.rollups.readCells({ ...wholeDays, recorded: { fromMs: recordedDaysBeforeMs, toMs: sealedBeforeMs } }),
+              this.deps.rollups.readCells({ ...wholeDays, recorded: { fromMs: recordedDaysBeforeMs, toMs: recordedUntilMs } }),
             ]).then((parts) => parts.flat()),
       Promise.all(edges.filter(([from, to]) => (from as number) < (to as number)).map(([from, to]) => this.deps.rollups.readCells({ ...cellQuery, fromMs: from as number, toMs: to as number }))),
-      this.tailOutcomes({ customerId, metric, fromMs, toMs, asOfMs, sealedBeforeMs }),
     ]);
+    const cells = [...days, ...edgeQuarters.flat()];
+    const tailOutcomes = bucketStartsCounted && entriesAtBucketStart(cells, sealedBeforeMs) === 0n ? [] : await (tailRead ?? this.tailOutcomes(tailQuery));
     const answer = answerFromRollup(
       { fromMs, toMs, asOfMs, sealedBeforeMs, useDailyCells: true, ...(recordedDaysBeforeMs === undefined ? {} : { recordedDaysBeforeMs }) },
-      [...days, ...edgeQuarters.flat()],
+      cells,
       tailOutcomes,
     );
     if (answer.exact) return answer;
     // A quiet window ends inside a day at the cutoff: quarter hours may still split it.
     const quarters = await this.deps.rollups.readCells(cellQuery);
     return answerFromRollup({ fromMs, toMs, asOfMs, sealedBeforeMs, useDailyCells: false }, quarters, tailOutcomes);
+  }
+
+  /** Whether every cell of the bucket starting at `bucketMs` counts its entries recorded at that millisecond. */
+  private async bucketStartsCounted(bucketMs: number): Promise<boolean> {
+    const from = this.deps.rollups.bucketStartCountsFromMs ? await this.deps.rollups.bucketStartCountsFromMs() : undefined;
+    return from !== undefined && from <= bucketMs;
   }
 
   /**
@@ -223,4 +249,13 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     for await (const page of this.deps.ledger.streamUsageEntries(query)) entries.push(...page);
     return entries;
   }
+}
+
+/** Entries of the cells recorded at exactly `bucketMs`, a bucket start (quarter-hour recorded cells only: a recorded-day cell's count is of every quarter hour of its day). */
+function entriesAtBucketStart(cells: readonly RollupCell[], bucketMs: number): bigint {
+  let count = 0n;
+  for (const cell of cells) {
+    if (cell.key.recordedBucketMs === bucketMs && recordedSpanOf(cell.key) === ROLLUP_BUCKET_MS) count += cell.fields.get(AT_BUCKET_START_FIELD) ?? 0n;
+  }
+  return count;
 }

@@ -102,9 +102,18 @@ export function withDailyCells(cells: readonly RollupDelta[]): RollupDelta[] {
  * occurred; billable once the cutoff has passed that); measures `n` (count),
  * `q` (sum of quantity, 12-decimal fixed point), `n:<CUR>` (count of outcomes
  * valued in CUR), `s:<CUR>` (sum of values in CUR, 12-decimal fixed point).
- * Zero fields are left out.
+ * `r0.n` (AT_BUCKET_START_FIELD) counts entries, not usage. Zero fields are left out.
  */
 export type RollupFields = Map<string, bigint>;
+
+/**
+ * Entries whose (effective) recordedAt is the very first millisecond of
+ * their cell's recorded bucket. A cutoff on a bucket boundary is inclusive,
+ * so only these entries of the bucket starting there count as of it: when a
+ * sealed bucket's cells have none, the cells before it answer exactly, with
+ * no raw tail. Not a usage figure: no part reads it.
+ */
+export const AT_BUCKET_START_FIELD = 'r0.n';
 
 export function addFields(target: RollupFields, source: ReadonlyMap<string, bigint>, sign: 1n | -1n = 1n): RollupFields {
   for (const [field, amount] of source) {
@@ -198,7 +207,10 @@ export function rollupTimeline(entries: readonly LedgerEntry[]): RollupDelta[] {
   for (let index = 0; index < ordered.length; index += 1) {
     const entry = ordered[index] as LedgerEntry;
     const current = outcomeContribution(ordered.slice(0, index + 1));
-    deltas.push({ key: cellKeyOf(entry, Math.max(entry.recordedAtMs, original.recordedAtMs)), fields: addFields(new Map(current), previous, -1n) });
+    const effectiveMs = Math.max(entry.recordedAtMs, original.recordedAtMs);
+    const fields = addFields(new Map(current), previous, -1n);
+    if (isRollupAligned(effectiveMs)) addFields(fields, new Map([[AT_BUCKET_START_FIELD, 1n]]));
+    deltas.push({ key: cellKeyOf(entry, effectiveMs), fields });
     previous = current;
   }
   return sumDeltasByCell(deltas).filter((cell) => cell.fields.size > 0);

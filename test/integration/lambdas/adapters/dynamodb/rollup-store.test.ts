@@ -24,9 +24,25 @@ describe('rollup store cell layouts', () => {
     await tables?.destroy();
   });
 
-  it('holds recorded-day cells from the start on a table it created', async () => {
+  it('holds recorded-day cells and bucket-start counts from the start on a table it created', async () => {
     const store = new DynamoDbRollupStore({ client: tables.client, tableName: tables.engineTableName });
     expect(await store.recordedDayCellsFromMs()).toBe(DAY);
+    expect(await store.bucketStartCountsFromMs()).toBe(DAY);
+  });
+
+  it('on a table older than bucket-start counts, trusts them a day after the first batch that wrote them', async () => {
+    const countsKey = { pk: { S: 'RU#layout' }, sk: { S: 'bucket-start-counts' } };
+    await tables.client.send(new DeleteItemCommand({ TableName: tables.engineTableName, Key: countsKey }));
+    expect(await new DynamoDbRollupStore({ client: tables.client, tableName: tables.engineTableName }).bucketStartCountsFromMs()).toBeUndefined();
+    await new DynamoDbRollupStore({ client: tables.client, tableName: tables.engineTableName }).applyBatch({
+      batchId: 'counts-first',
+      // Another metric: the next test reads this customer's ticket.resolved cells whole.
+      changes: withDailyCells([{ ...cell('2026-11-05T10:00:00Z', '2026-11-05T10:45:00Z', 1n), key: { ...cell('2026-11-05T10:00:00Z', '2026-11-05T10:45:00Z', 1n).key, metric: 'lead.qualified' } }]),
+      appliedEntries: new Map(),
+    });
+    expect(await new DynamoDbRollupStore({ client: tables.client, tableName: tables.engineTableName }).bucketStartCountsFromMs()).toBe(Date.parse('2026-11-05T10:45:00Z') + DAY);
+    // The recorded-day layout, marked when the table was made, is not moved.
+    expect(await new DynamoDbRollupStore({ client: tables.client, tableName: tables.engineTableName }).recordedDayCellsFromMs()).toBe(DAY);
   });
 
   it('on an older table, trusts them a day after the earliest quarter hour the first batch writing them held; a later batch changes nothing', async () => {

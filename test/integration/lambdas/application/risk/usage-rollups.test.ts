@@ -307,4 +307,51 @@ describe('usage rollups on DynamoDB Local and its stream', () => {
       await listening.stop();
     }
   }, 120_000);
+
+  it('answers a cutoff on a bucket boundary the stream has passed from the cells, reading the raw tail only for an entry recorded at that very millisecond', async () => {
+    const QUARTER = 15 * MINUTE;
+    const boundary = (Math.floor(kit.clock.now().getTime() / QUARTER) + 2) * QUARTER;
+    kit.clock.set(new Date(boundary));
+    // One outcome recorded at the boundary's first millisecond, one a quarter hour later plus a minute.
+    await kit.service.ingestMessage(recorded({ outcomeId: 'at-boundary', customerId: 'initech', metric: 'ticket.resolved', occurredAt: new Date(boundary - 5 * MINUTE).toISOString() }));
+    kit.clock.advance(QUARTER + MINUTE);
+    await kit.service.ingestMessage(recorded({ outcomeId: 'after-boundary', customerId: 'initech', metric: 'ticket.resolved', occurredAt: new Date(boundary).toISOString() }));
+    kit.clock.advance(90 * MINUTE);
+    const streamReader = newReader();
+    try {
+      await streamReader.drain();
+    } finally {
+      await streamReader.stop();
+    }
+    expect((await rollups.progress.sealedBeforeMs()) ?? 0).toBeGreaterThan(boundary + QUARTER);
+    let tailReads = 0;
+    const sealAndTail = new RollupUsageReader({
+      rollups: rollups.store,
+      progress: { sealedBeforeMs: () => rollups.progress.sealedBeforeMs() },
+      ledger: {
+        getOutcomeEntries: (outcomeId) => rollups.ledger.getOutcomeEntries(outcomeId),
+        streamUsageEntries: (query: UsageEntriesQuery) => {
+          if (query.recordedFromMs !== undefined) tailReads += 1;
+          return rollups.ledger.streamUsageEntries(query);
+        },
+      },
+      raw: rollups.raw,
+    });
+    const requirements = [{ ledgerMetric: 'ticket.resolved', eligibility: 'all' as const, needsValue: false, needsMax: false, needsLatest: false, uniqueAttributes: [], needsOutcomeValues: false }];
+    const countAsOf = async (asOfMs: number) => {
+      const request = { customerId: 'initech', requirements, from: FROM, to: TO, asOf: new Date(asOfMs).toISOString() };
+      const [through, raw] = await Promise.all([sealAndTail.readUsage(request), rollups.raw.readUsage(request)]);
+      expect(through, `as of ${request.asOf}`).toEqual(raw);
+      return through.metrics[0]?.count;
+    };
+    tailReads = 0;
+    expect(await countAsOf(boundary)).toBe(1);
+    expect(tailReads).toBeGreaterThan(0);
+    tailReads = 0;
+    expect(await countAsOf(boundary + QUARTER)).toBe(1);
+    expect(tailReads).toBe(0);
+    tailReads = 0;
+    expect(await countAsOf(boundary + 2 * QUARTER)).toBe(2);
+    expect(tailReads).toBe(0);
+  }, 120_000);
 });

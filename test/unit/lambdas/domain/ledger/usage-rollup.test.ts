@@ -216,6 +216,11 @@ describe('usage rollups', () => {
     expect(Object.fromEntries(delta?.fields ?? [])).toEqual({
       'a.n': -1n, 'a.q': -2_500_000_000_000n, 'a.n:USD': -1n, 'a.s:USD': -10_000_000_000_000n,
       'b.n': -1n, 'b.q': -2_500_000_000_000n, 'b.n:USD': -1n, 'b.s:USD': -10_000_000_000_000n,
+      // Recorded at the bucket's first millisecond: counted, so a cutoff there knows the cells before it are not the whole answer.
+      'r0.n': 1n,
     });
+    // A millisecond later, the same change and no such count.
+    const [later] = rollupChangeOf([original], { ...reversal, recordedAtMs: FROM + 2 * HOUR + 1 });
+    expect(later?.fields.has('r0.n')).toBe(false);
   });
 });
