@@ -211,6 +211,7 @@ function timedRollupReader(parts: { store: RollupStore; progress: RollupProgress
     rollups: {
       readCells: (query) => phases.time('sealed-cell reads', () => parts.store.readCells(query)),
       recordedDayCellsFromMs: () => phases.time('cell layout', () => parts.store.recordedDayCellsFromMs()),
+      bucketStartCountsFromMs: () => phases.time('cell layout', () => parts.store.bucketStartCountsFromMs?.() ?? Promise.resolve(undefined)),
     },
     progress: {
       sealedBeforeMs: () => phases.time('seal', () => parts.progress.sealedBeforeMs()),
@@ -218,7 +219,15 @@ function timedRollupReader(parts: { store: RollupStore; progress: RollupProgress
         ? {
             lastDrain: async () => {
               const drain = await phases.time('seal', () => parts.progress.lastDrain?.() ?? Promise.resolve(undefined));
-              return drain && { ...drain, nothingWrittenSince: () => phases.time('stream check', () => drain.nothingWrittenSince()) };
+              return (
+                drain && {
+                  ...drain,
+                  checkNothingWrittenSince: () => {
+                    const answer = phases.time('stream check (started with the cell reads)', async () => drain.checkNothingWrittenSince());
+                    return async () => phases.time('stream check, answer after the cell reads', async () => (await answer)());
+                  },
+                }
+              );
             },
           }
         : {}),

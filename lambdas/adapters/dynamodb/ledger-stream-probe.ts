@@ -21,6 +21,9 @@ import { toInfrastructureError } from './aws-error-classification';
 export const DrainedShardsSchema = z.record(z.string(), z.union([z.object({ last: z.string().min(1) }), z.object({ done: z.literal(true) })]));
 export type DrainedShards = z.infer<typeof DrainedShardsSchema>;
 
+/** Stands for a shard whose position is older than the stream keeps: it counts as written to. */
+const TRIMMED = 'trimmed';
+
 export class LedgerStreamProbe {
   constructor(private readonly streams: DynamoDBStreamsClient) {}
 
@@ -29,13 +32,22 @@ export class LedgerStreamProbe {
     return new LedgerStreamProbe(new DynamoDBStreamsClient({ endpoint: config.endpoint, region: config.region, credentials: config.credentials }));
   }
 
-  /** True when no shard of the stream has a record after `shards`' positions (a shard not listed there is read from its start). */
-  async nothingWrittenSince(streamArn: string, shards: DrainedShards): Promise<boolean> {
-    const listed = await this.shardsOf(streamArn);
-    if (listed === undefined) return false;
-    const open = listed.filter((shard) => !('done' in (shards[shard.ShardId ?? ''] ?? {})));
-    const found = await Promise.all(open.map((shard) => this.hasRecordAfter(streamArn, shard.ShardId ?? '', shards[shard.ShardId ?? ''])));
-    return !found.includes(true);
+  /**
+   * Lists the stream's shards and takes an iterator after each one's position
+   * now; the returned function then asks each for one record: true when no
+   * shard has one (a shard not in `shards` is read from its start), so
+   * nothing was written since those positions, up to the moment it is called.
+   */
+  startCheck(streamArn: string, shards: DrainedShards): () => Promise<boolean> {
+    const iterators = this.iteratorsAfter(streamArn, shards);
+    // Awaited by the returned function; only a rejection nobody awaits (the caller failed first) is silenced here.
+    iterators.catch(() => undefined);
+    return async () => {
+      const open = await iterators;
+      if (open === undefined) return false;
+      const found = await Promise.all(open.map((iterator) => this.hasRecord(iterator)));
+      return !found.includes(true);
+    };
   }
 
   destroy(): void {
@@ -60,21 +72,41 @@ export class LedgerStreamProbe {
     return shards;
   }
 
-  private async hasRecordAfter(streamArn: string, shardId: string, position: DrainedShards[string] | undefined): Promise<boolean> {
-    const last = position !== undefined && 'last' in position ? position.last : undefined;
+  /** An iterator after each open shard's position; undefined when the stream no longer records. */
+  private async iteratorsAfter(streamArn: string, shards: DrainedShards): Promise<string[] | undefined> {
+    const listed = await this.shardsOf(streamArn);
+    if (listed === undefined) return undefined;
+    const open = listed.filter((shard) => !('done' in (shards[shard.ShardId ?? ''] ?? {})));
+    const iterators = await Promise.all(
+      open.map(async (shard) => {
+        const position = shards[shard.ShardId ?? ''];
+        const last = position !== undefined && 'last' in position ? position.last : undefined;
+        try {
+          const output = await this.streams.send(
+            new GetShardIteratorCommand({
+              StreamArn: streamArn,
+              ShardId: shard.ShardId,
+              ...(last === undefined ? { ShardIteratorType: 'TRIM_HORIZON' as const } : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, SequenceNumber: last }),
+            }),
+          );
+          return output.ShardIterator;
+        } catch (error) {
+          // Records past the position were trimmed (older than the stream keeps): nothing can be vouched for.
+          if (error instanceof TrimmedDataAccessException) return TRIMMED;
+          throw toInfrastructureError(error, 'DynamoDB Streams GetShardIterator (ledger)');
+        }
+      }),
+    );
+    return iterators.filter((iterator): iterator is string => iterator !== undefined);
+  }
+
+  private async hasRecord(iterator: string): Promise<boolean> {
+    if (iterator === TRIMMED) return true;
     try {
-      const iterator = await this.streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: shardId,
-          ...(last === undefined ? { ShardIteratorType: 'TRIM_HORIZON' as const } : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, SequenceNumber: last }),
-        }),
-      );
-      if (iterator.ShardIterator === undefined) return false;
-      const output = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 1 }));
+      const output = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1 }));
       return (output.Records?.length ?? 0) > 0;
     } catch (error) {
-      // Records past the position were trimmed (older than the stream keeps): nothing can be vouched for.
+      // DynamoDB Local answers this to an iterator taken at a shard's end once records arrive after it.
       if (error instanceof TrimmedDataAccessException) return true;
       throw toInfrastructureError(error, 'DynamoDB Streams GetRecords (ledger)');
     }

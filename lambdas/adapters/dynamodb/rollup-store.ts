@@ -403,7 +403,7 @@ export class DynamoDbRollupProgress implements RollupProgress {
       readonly client: DynamoDBClient;
       readonly tableName: string;
       /** Asks the stream whether anything was written since a drained pass; without it, lastDrain is never offered. */
-      readonly probe?: Pick<LedgerStreamProbe, 'nothingWrittenSince'>;
+      readonly probe?: Pick<LedgerStreamProbe, 'startCheck'>;
     },
   ) {}
 
@@ -426,7 +426,7 @@ export class DynamoDbRollupProgress implements RollupProgress {
     return {
       sealedBeforeMs: Number(item.sealedBefore.N),
       drainedAtMs: Number(item.drainedAt.N),
-      nothingWrittenSince: () => probe.nothingWrittenSince(streamArn, shards),
+      checkNothingWrittenSince: () => probe.startCheck(streamArn, shards),
     };
   }
 

@@ -78,11 +78,13 @@ export interface LedgerDrain {
   /** When that pass began, on the engine's clock: every entry written before then is in the cells, and was recorded by then. */
   readonly drainedAtMs: number;
   /**
-   * Whether the ledger has had no write since that pass, asked now: then the
-   * cells hold every entry written so far, which is all any scan of the
-   * ledger could see. Ask it after reading the cells it vouches for.
+   * Starts asking whether the ledger has had no write since that pass, and
+   * returns the question's answer, to be awaited after reading the cells it
+   * vouches for: true means the cells held every entry written so far, which
+   * is all any scan of the ledger could see. What can be asked before the
+   * cells are read (which shards, from where) is, so the answer comes sooner.
    */
-  nothingWrittenSince(): Promise<boolean>;
+  checkNothingWrittenSince(): () => Promise<boolean>;
 }
 
 /** The ledger as the rollups read it: the raw tail and single outcomes. */

@@ -44,7 +44,7 @@ interface Seal {
    * recorded at that very millisecond, which the bucket's cells count.
    */
   readonly atBucketStart?: boolean;
-  readonly ifNothingWritten?: { readonly sealedBeforeMs: number; readonly confirm: () => Promise<boolean> };
+  readonly ifNothingWritten?: { readonly sealedBeforeMs: number; readonly startCheck: () => () => Promise<boolean> };
 }
 
 export interface RollupUsageReaderDeps {
@@ -116,9 +116,10 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
         this.answer({ customerId, metric, ...window, sealedBeforeMs, ...(seal.atBucketStart && sealedBeforeMs === seal.sealedBeforeMs ? { atBucketStart: true } : {}) }),
       );
     if (seal.ifNothingWritten !== undefined) {
+      const nothingWritten = seal.ifNothingWritten.startCheck();
       const answers = await answerAll(seal.ifNothingWritten.sealedBeforeMs);
-      // Asked after the cells were read: a write since the drained pass may or may not be in them, so it is not used then.
-      if (await seal.ifNothingWritten.confirm()) return answers;
+      // Answered after the cells were read: a write since the drained pass may or may not be in them, so they are not used then.
+      if (await nothingWritten()) return answers;
     }
     return answerAll(seal.sealedBeforeMs);
   }
@@ -143,7 +144,7 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     if (progress > asOfMs && sealedBeforeMs === asOfMs) return { sealedBeforeMs, atBucketStart: true };
     if (drain === undefined || asOfMs < drain.drainedAtMs || sealedBeforeMs > asOfMs) return { sealedBeforeMs };
     // The next UTC midnight: past every cell, and whole recorded days are one cell each.
-    return { sealedBeforeMs, ifNothingWritten: { sealedBeforeMs: rollupDayOf(asOfMs) + ROLLUP_DAY_MS, confirm: () => drain.nothingWrittenSince() } };
+    return { sealedBeforeMs, ifNothingWritten: { sealedBeforeMs: rollupDayOf(asOfMs) + ROLLUP_DAY_MS, startCheck: () => drain.checkNothingWrittenSince() } };
   }
 
   /** One customer × metric from the cells and the tail; not exact only where a quiet window splits a bucket. */

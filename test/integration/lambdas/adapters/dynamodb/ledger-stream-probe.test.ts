@@ -100,7 +100,7 @@ describe('ledger stream probe and the drained-stream usage read', () => {
     await reader.drain();
     const drain = await progress.lastDrain();
     expect(drain?.drainedAtMs).toBe(kit.clock.now().getTime());
-    expect(await drain?.nothingWrittenSince()).toBe(true);
+    expect(await drain?.checkNothingWrittenSince()()).toBe(true);
     const quiet = await usageNow();
     expect(quiet.through).toEqual(quiet.scanned);
     expect(quiet.count).toBe(5);
@@ -108,23 +108,23 @@ describe('ledger stream probe and the drained-stream usage read', () => {
 
     // A new outcome, not yet applied: the same pass no longer vouches, and the read takes the tail (and counts it).
     await record('o-late', 1);
-    expect(await drain?.nothingWrittenSince()).toBe(false);
+    expect(await drain?.checkNothingWrittenSince()()).toBe(false);
     const busy = await usageNow();
     expect(busy.through).toEqual(busy.scanned);
     expect(busy.count).toBe(6);
     expect(busy.tailReads).toBeGreaterThan(0);
 
     await reader.drain();
-    expect(await (await progress.lastDrain())?.nothingWrittenSince()).toBe(true);
+    expect(await (await progress.lastDrain())?.checkNothingWrittenSince()()).toBe(true);
     expect((await usageNow()).tailReads).toBe(0);
   });
 
   it('sees an adjustment written since the pass, as it sees an outcome', async () => {
     await reader.drain();
     const drain = await progress.lastDrain();
-    expect(await drain?.nothingWrittenSince()).toBe(true);
+    expect(await drain?.checkNothingWrittenSince()()).toBe(true);
     await kit.service.ingestMessage(reversed({ outcomeId: 'o-0', reason: 'refunded' }));
-    expect(await drain?.nothingWrittenSince()).toBe(false);
+    expect(await drain?.checkNothingWrittenSince()()).toBe(false);
     const after = await usageNow();
     expect(after.through).toEqual(after.scanned);
     expect(after.count).toBe(5);
@@ -133,7 +133,7 @@ describe('ledger stream probe and the drained-stream usage read', () => {
   it('does not vouch for a cutoff before the pass: cells may hold entries recorded after it', async () => {
     await reader.drain();
     const drain = await progress.lastDrain();
-    expect(await drain?.nothingWrittenSince()).toBe(true);
+    expect(await drain?.checkNothingWrittenSince()()).toBe(true);
     const asOf = new Date((drain?.drainedAtMs ?? 0) - 90_000).toISOString();
     const request = { customerId: 'acme', requirements: [requirement('all')], from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z', asOf };
     expect(await rollups.reader.readUsage(request)).toEqual(await rollups.raw.readUsage(request));

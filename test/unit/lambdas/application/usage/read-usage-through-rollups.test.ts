@@ -195,14 +195,21 @@ describe('usage through the rollups after the stream reader drained the stream',
     const ledger = fakeLedger(visible);
     let tailReads = 0;
     let checks = 0;
+    let cellReadsInFlight = 0;
+    let cellReads = 0;
     const raw = new LedgerUsageReader({ ledger });
     const rollups = new RollupUsageReader({
       rollups: {
-        readCells: async (query: RollupCellQuery) =>
-          cells
+        readCells: async (query: RollupCellQuery) => {
+          cellReadsInFlight += 1;
+          cellReads += 1;
+          await Promise.resolve();
+          cellReadsInFlight -= 1;
+          return cells
             .filter((cell) => spanOf(cell.key) === (query.daily ? 86_400_000 : ROLLUP_BUCKET_MS))
             .filter((cell) => cell.key.occurredBucketMs >= query.fromMs && cell.key.occurredBucketMs < query.toMs)
-            .map((cell) => ({ key: cell.key, fields: cell.fields })),
+            .map((cell) => ({ key: cell.key, fields: cell.fields }));
+        },
         recordedDayCellsFromMs: async () => undefined,
       },
       progress: {
@@ -213,8 +220,11 @@ describe('usage through the rollups after the stream reader drained the stream',
           // Every entry recorded a write bound before the pass was written, so applied, by then.
           sealedBeforeMs: rollupBucketOf(drainedAtMs - WRITE_BOUND),
           drainedAtMs,
-          nothingWrittenSince: async () => {
+          checkNothingWrittenSince: () => async () => {
             checks += 1;
+            // Answered only once the cells it vouches for are read.
+            expect(cellReads).toBeGreaterThan(0);
+            expect(cellReadsInFlight).toBe(0);
             return !entries.some((entry) => (writtenAt.get(entry) as number) >= drainedAtMs && (writtenAt.get(entry) as number) < askedAtMs);
           },
         }),
