@@ -67,6 +67,7 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
   async readUsage(request: UsageWindowRequest): Promise<PeriodUsage> {
     const bounds = usageWindowBounds(request);
     const { fromMs, toMs, asOfMs } = bounds;
+    // The seal before any cell: cells only grow, so cells read after it hold at least every entry it vouches for.
     const seal = await this.seal(fromMs, toMs, asOfMs);
     if (seal === undefined) return this.deps.raw.readUsage(request);
     // A pinned metric's billable basis is read raw: its rule may differ from the one the cells sorted by.

@@ -197,10 +197,13 @@ describe('usage through the rollups after the stream reader drained the stream',
     let checks = 0;
     let cellReadsInFlight = 0;
     let cellReads = 0;
+    let drainReads = 0;
     const raw = new LedgerUsageReader({ ledger });
     const rollups = new RollupUsageReader({
       rollups: {
         readCells: async (query: RollupCellQuery) => {
+          // Read after the drain record: cells read before it might lack entries the pass it names applied.
+          expect(drainReads).toBeGreaterThan(0);
           cellReadsInFlight += 1;
           cellReads += 1;
           await Promise.resolve();
@@ -216,18 +219,21 @@ describe('usage through the rollups after the stream reader drained the stream',
         sealedBeforeMs: async () => {
           throw new Error('the drain record carries the seal: it is read once');
         },
-        lastDrain: async () => ({
-          // Every entry recorded a write bound before the pass was written, so applied, by then.
-          sealedBeforeMs: rollupBucketOf(drainedAtMs - WRITE_BOUND),
-          drainedAtMs,
-          checkNothingWrittenSince: () => async () => {
-            checks += 1;
-            // Answered only once the cells it vouches for are read.
-            expect(cellReads).toBeGreaterThan(0);
-            expect(cellReadsInFlight).toBe(0);
-            return !entries.some((entry) => (writtenAt.get(entry) as number) >= drainedAtMs && (writtenAt.get(entry) as number) < askedAtMs);
-          },
-        }),
+        lastDrain: async () => {
+          drainReads += 1;
+          return {
+            // Every entry recorded a write bound before the pass was written, so applied, by then.
+            sealedBeforeMs: rollupBucketOf(drainedAtMs - WRITE_BOUND),
+            drainedAtMs,
+            checkNothingWrittenSince: () => async () => {
+              checks += 1;
+              // Answered only once the cells it vouches for are read.
+              expect(cellReads).toBeGreaterThan(0);
+              expect(cellReadsInFlight).toBe(0);
+              return !entries.some((entry) => (writtenAt.get(entry) as number) >= drainedAtMs && (writtenAt.get(entry) as number) < askedAtMs);
+            },
+          };
+        },
       },
       ledger: {
         streamUsageEntries: (query: UsageEntriesQuery) => {
