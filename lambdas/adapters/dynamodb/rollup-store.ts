@@ -459,18 +459,9 @@ export class DynamoDbRollupProgress implements RollupProgress {
 
   private async readItem(): Promise<Item | undefined> {
     try {
-      const output = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: '#pk = :pk AND #sk = :sk',
-          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-          ExpressionAttributeValues: { ':pk': PROGRESS_KEY[PK], ':sk': PROGRESS_KEY[SK] },
-          ConsistentRead: true,
-        }),
-      );
-      return output.Items?.[0];
+      return (await this.options.client.send(new GetItemCommand({ TableName: this.options.tableName, Key: PROGRESS_KEY, ConsistentRead: true }))).Item;
     } catch (error) {
-      throw toInfrastructureError(error, 'DynamoDB Query (usage rollup progress)');
+      throw toInfrastructureError(error, 'DynamoDB GetItem (usage rollup progress)');
     }
   }
 }
