@@ -45,6 +45,12 @@ export interface UsageRequest {
  */
 export interface UsageReader {
   readPeriodUsage(request: UsageRequest): Promise<PeriodUsage>;
+  /**
+   * Starts what one read needs before its request is known (the rollups'
+   * progress), so it overlaps the contract's and plan's reads, and returns
+   * the reader for that one read. Readers with nothing to start omit it.
+   */
+  beginRead?(): Pick<UsageReader, 'readPeriodUsage'>;
 }
 
 export type InvoiceStatusName = 'pushing' | 'pushed' | 'reconciled' | 'reconciliation_failed';

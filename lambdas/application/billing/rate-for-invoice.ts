@@ -58,12 +58,13 @@ export async function rateForInvoice(
   },
 ): Promise<DraftInvoice> {
   const { contract } = input;
+  const usageRead = deps.usage.beginRead?.() ?? deps.usage;
   const plan = await deps.contracts.getPlan(contract.plan.code);
   if (!plan) throw new BillingNotFoundError('plan_not_found', `no plan "${contract.plan.code}" for contract "${contract.contractId}"`);
   const period = periodById(billingScheduleForContract(contract), input.periodId);
   const planVersion = planVersionForContract(plan, contract, period.startDate);
   const pinned = input.pinned === undefined ? await pinnedDefinitionsForContract(deps.definitions, contract) : (input.pinned ?? undefined);
-  const usage = await deps.usage.readPeriodUsage({ contract, planVersion, period, asOf: input.asOf, ...(hasPins(pinned) ? { pinned } : {}) });
+  const usage = await usageRead.readPeriodUsage({ contract, planVersion, period, asOf: input.asOf, ...(hasPins(pinned) ? { pinned } : {}) });
   const earlier = input.earlierRecords.filter((record) => record.period.start < period.start);
   const creditBalance = contract.prepaidCredits
     ? initialCreditBalance(contract) - earlier.reduce((sum, record) => sum + record.creditsApplied, 0n)

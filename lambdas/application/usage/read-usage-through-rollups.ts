@@ -20,7 +20,7 @@ import type { MetricUsage, PeriodUsage } from '../../domain/rating/usage';
 import type { UsageRequirement } from '../../domain/rating/usage-requirements';
 import { dependsOnPinnedRule, isRollupAnswerable, metricUsageFromRollup } from '../../domain/rating/usage-from-rollup';
 import { requirementsByLedgerMetric, usageWindowBounds, usageWindowOfPeriod, windowUsage } from '../../domain/rating/usage-window';
-import type { RollupCell, RollupLedger, RollupProgress, RollupStore, UsageWindowReader, UsageWindowRequest } from './ports';
+import type { LedgerDrain, RollupCell, RollupLedger, RollupProgress, RollupStore, UsageWindowReader, UsageWindowRequest } from './ports';
 
 // Usage for rating through the rollups: sealed cells plus the raw tail of
 // entries recorded since, per ledger metric. What cells cannot answer exactly
@@ -34,6 +34,12 @@ import type { RollupCell, RollupLedger, RollupProgress, RollupStore, UsageWindow
  * and the tail must see such an adjustment with its original.
  */
 export const TAIL_SKEW_MARGIN_MS = 5 * 60_000;
+
+/** What the progress said when it was read. */
+interface ProgressObservation {
+  readonly sealedBeforeMs: number | undefined;
+  readonly drain?: LedgerDrain;
+}
 
 /** The cells' seal for one question; with a second, tail-free one to use if the ledger is unchanged since the stream was drained. */
 interface Seal {
@@ -64,11 +70,19 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
     return this.readUsage(usageWindowOfPeriod(request));
   }
 
-  async readUsage(request: UsageWindowRequest): Promise<PeriodUsage> {
+  /** Reads the progress now, for one read to come: an earlier observation only ever means more tail, never a wrong answer. */
+  beginRead(): Pick<UsageReader, 'readPeriodUsage'> {
+    const progress = this.readProgress();
+    // Awaited by the read; only a failure nobody reads (the caller failed first) is silenced here.
+    progress.catch(() => undefined);
+    return { readPeriodUsage: (request) => this.readUsage(usageWindowOfPeriod(request), progress) };
+  }
+
+  async readUsage(request: UsageWindowRequest, progress?: Promise<ProgressObservation>): Promise<PeriodUsage> {
     const bounds = usageWindowBounds(request);
     const { fromMs, toMs, asOfMs } = bounds;
     // The seal before any cell: cells only grow, so cells read after it hold at least every entry it vouches for.
-    const seal = await this.seal(fromMs, toMs, asOfMs);
+    const seal = await this.seal(fromMs, toMs, asOfMs, progress);
     if (seal === undefined) return this.deps.raw.readUsage(request);
     // A pinned metric's billable basis is read raw: its rule may differ from the one the cells sorted by.
     const answerable = (requirement: UsageRequirement) => isRollupAnswerable(requirement) && !dependsOnPinnedRule(requirement, request.pinned);
@@ -136,16 +150,21 @@ export class RollupUsageReader implements UsageReader, UsageWindowReader {
    * the cells was then written, so recorded, before the cutoff, and they hold
    * every entry written so far.
    */
-  private async seal(fromMs: number, toMs: number, asOfMs: number): Promise<Seal | undefined> {
+  private async seal(fromMs: number, toMs: number, asOfMs: number, observed?: Promise<ProgressObservation>): Promise<Seal | undefined> {
     if (!isRollupAligned(fromMs) || !isRollupAligned(toMs)) return undefined;
-    const drain = this.deps.progress.lastDrain ? await this.deps.progress.lastDrain() : undefined;
-    const progress = drain !== undefined ? drain.sealedBeforeMs : await this.deps.progress.sealedBeforeMs();
+    const { drain, sealedBeforeMs: progress } = await (observed ?? this.readProgress());
     if (progress === undefined) return undefined;
     const sealedBeforeMs = Math.min(rollupBucketOf(asOfMs + 1), progress);
     if (progress > asOfMs && sealedBeforeMs === asOfMs) return { sealedBeforeMs, atBucketStart: true };
     if (drain === undefined || asOfMs < drain.drainedAtMs || sealedBeforeMs > asOfMs) return { sealedBeforeMs };
     // The next UTC midnight: past every cell, and whole recorded days are one cell each.
     return { sealedBeforeMs, ifNothingWritten: { sealedBeforeMs: rollupDayOf(asOfMs) + ROLLUP_DAY_MS, startCheck: () => drain.checkNothingWrittenSince() } };
+  }
+
+  /** The stream's progress: the local reader's last drained pass where there is one, else the seal alone. */
+  private async readProgress(): Promise<ProgressObservation> {
+    const drain = this.deps.progress.lastDrain ? await this.deps.progress.lastDrain() : undefined;
+    return drain !== undefined ? { drain, sealedBeforeMs: drain.sealedBeforeMs } : { sealedBeforeMs: await this.deps.progress.sealedBeforeMs() };
   }
 
   /** One customer × metric from the cells and the tail; not exact only where a quiet window splits a bucket. */

@@ -379,3 +379,47 @@ describe('usage through the rollups at a cutoff on a bucket boundary the stream 
     expect(atCutoff).toBeGreaterThan(10);
   });
 });
+
+describe('a usage read begun before its request is known', () => {
+  it('reads the progress at once, uses that observation, and answers as the raw scan', async () => {
+    const plans = fc.sample(fc.array(outcomeArb, { minLength: 10, maxLength: 10 }), { numRuns: 1, seed: 7 })[0] ?? [];
+    const entries = historyOf(plans);
+    const cells = cellsOf(entries);
+    const ledger = fakeLedger(entries);
+    const raw = new LedgerUsageReader({ ledger });
+    let progressReads = 0;
+    const sealedBeforeMs = rollupBucketOf(TO + 10 * HOUR);
+    const rollups = new RollupUsageReader({
+      rollups: {
+        readCells: async (query: RollupCellQuery) =>
+          cells
+            .filter((cell) => spanOf(cell.key) === (query.daily ? 86_400_000 : ROLLUP_BUCKET_MS))
+            .filter((cell) => cell.key.occurredBucketMs >= query.fromMs && cell.key.occurredBucketMs < query.toMs)
+            .map((cell) => ({ key: cell.key, fields: cell.fields })),
+        recordedDayCellsFromMs: async () => undefined,
+      },
+      progress: {
+        sealedBeforeMs: async () => {
+          progressReads += 1;
+          return sealedBeforeMs;
+        },
+      },
+      ledger,
+      raw,
+    });
+    rollups.beginRead();
+    // Started before any request: the contract's and plan's reads overlap it.
+    expect(progressReads).toBe(1);
+    const period = { id: '2026-11', start: new Date(FROM).toISOString(), end: new Date(TO).toISOString() };
+    const request = {
+      customerId: 'acme',
+      requirements: [requirement('billable'), requirement('all'), requirement('verified')],
+      from: period.start,
+      to: period.end,
+      asOf: new Date(TO + 5 * HOUR).toISOString(),
+    };
+    const begun = await rollups.readUsage(request, Promise.resolve({ sealedBeforeMs }));
+    expect(progressReads).toBe(1);
+    expect(begun).toEqual(await raw.readUsage(request));
+  });
+});
