@@ -14,7 +14,7 @@
 // Every figure is printed with PASS or FAIL against its target; both paths
 // must price the very same invoice and spend, or the run fails.
 //
-// Settings (environment): BENCH_USAGE_RUNS (3), BENCH_USAGE_SIZES
+// Settings (environment): BENCH_USAGE_RUNS (5), BENCH_USAGE_SIZES
 // (10000,100000), BENCH_USAGE_PARTS (queries,writes,ingest: which figures
 // to measure), BENCH_USAGE_INGEST_OUTCOMES (20000 per setting),
 // BENCH_USAGE_INGEST_ROUNDS (4, and at least one per 2,500 outcomes; off and
@@ -54,7 +54,7 @@ import { ProducerThread } from './ingest-producer-thread';
 import { CUSTOMERS, NOW as INGEST_NOW } from './ingest-workload';
 
 const settings = {
-  runs: Number(process.env.BENCH_USAGE_RUNS ?? 3),
+  runs: Number(process.env.BENCH_USAGE_RUNS ?? 5),
   sizes: (process.env.BENCH_USAGE_SIZES ?? '10000,100000').split(',').map(Number),
   ingestOutcomes: Number(process.env.BENCH_USAGE_INGEST_OUTCOMES ?? 20_000),
   ingestRounds: 0,
