@@ -414,8 +414,9 @@ export class DynamoDbRollupProgress implements RollupProgress {
 
   async lastDrain(): Promise<LedgerDrain | undefined> {
     const probe = this.options.probe;
+    if (probe === undefined) return undefined;
     const item = await this.readItem();
-    if (probe === undefined || item?.sealedBefore?.N === undefined || item.drainedAt?.N === undefined || item.streamArn?.S === undefined) return undefined;
+    if (item?.sealedBefore?.N === undefined || item.drainedAt?.N === undefined || item.streamArn?.S === undefined) return undefined;
     const streamArn = item.streamArn.S;
     let shards: DrainedShards;
     try {
