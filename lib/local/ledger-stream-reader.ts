@@ -241,6 +241,16 @@ export class LedgerStreamReader {
 
   private async readShard(streamArn: string, shard: Shard): Promise<{ applied: number; atEnd: boolean }> {
     const shardId = shard.ShardId ?? '';
+    try {
+      return await this.applyNextBatch(streamArn, shardId);
+    } catch (error) {
+      // The cached iterator is already past records read for the batch: the next poll starts again from the checkpoint.
+      this.iterators.delete(shardId);
+      throw error;
+    }
+  }
+
+  private async applyNextBatch(streamArn: string, shardId: string): Promise<{ applied: number; atEnd: boolean }> {
     const position = (this.checkpoint.shards[shardId] ??= {});
     const inFlight = position.inFlight;
     const { records, atEnd } = await this.nextBatch(streamArn, shardId, inFlight);
@@ -255,7 +265,6 @@ export class LedgerStreamReader {
     });
     if (response.batchItemFailures.length > 0) {
       // Read the batch again next time, from its first record (as Lambda retries it).
-      this.iterators.delete(shardId);
       throw new LedgerStreamBatchError(`usage rollups could not apply stream records ${first}..${last} of shard ${shardId}; retrying`);
     }
     position.last = last;

@@ -113,6 +113,20 @@ describe('LedgerStreamReader on DynamoDB Local', () => {
     expect(await reader.drain()).toBe(0);
   }, 120_000);
 
+  it('reads a batch whose application threw again on the next poll, from its first record', async () => {
+    await writeItems(1_200);
+    const batches: StreamRecord[][] = [];
+    const { reader } = newReader(async (event) => {
+      batches.push(event.Records as StreamRecord[]);
+      if (batches.length === 1) throw new Error('DynamoDB Local went away');
+      return { batchItemFailures: [] };
+    });
+    await expect(reader.drain()).rejects.toThrow('DynamoDB Local went away');
+    expect(await reader.drain()).toBe(1_200);
+    expect(batches.map((batch) => batch.length)).toEqual([1_200, 1_200]);
+    expect(keysOf(batches[1] ?? [])).toEqual(itemKeys(1, 1_200));
+  }, 120_000);
+
   it('reads an interrupted batch of several GetRecords calls again exactly, then goes on after it', async () => {
     await writeItems(1_500);
     const failing = newReader(async () => ({ batchItemFailures: [{ itemIdentifier: 'first' }] }));
