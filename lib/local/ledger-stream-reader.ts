@@ -4,8 +4,12 @@
 // data folder, written before a batch is applied (the batch's range) and
 // after (the last sequence applied): a restart re-reads exactly an
 // interrupted batch, whose id makes the second application a no-op, so
-// nothing is lost or counted twice. Once every shard is drained, the reader
-// records how far the rollups are complete (the seal) for the usage readers.
+// nothing is lost or counted twice. Like Lambda's batching window, a poll
+// takes what each shard holds then (up to Lambda's 10,000 records a batch)
+// as one batch and the next poll comes an interval later: the reader never
+// chases the stream's tail with small batches while ingest writes it. Once
+// every shard is read to its end, the reader records how far the rollups are
+// complete (the seal) for the usage readers.
 import type { UsageChangeListener } from '../../lambdas/application/usage/ports';
 import {
   DescribeStreamCommand,
@@ -32,7 +36,10 @@ import { engineErrorClass } from '../../lambdas/domain/errors/engine-error';
 
 /** Entries are written this long at most after their recordedAt (an ingest call's bound); the seal stays that far behind. */
 export const INGEST_WRITE_BOUND_MS = 60_000;
-const RECORDS_PER_BATCH = 1000;
+/** GetRecords returns at most this many records a call. */
+const RECORDS_PER_READ = 1000;
+/** Lambda's largest stream batch: the fuller a batch, the more outcomes each cell write carries. */
+export const MAX_RECORDS_PER_BATCH = 10_000;
 /** Like Lambda's batching window: fewer, fuller batches cost DynamoDB Local (shared with ingest) less. */
 const DEFAULT_POLL_INTERVAL_MS = 2000;
 
@@ -59,6 +66,8 @@ export interface LedgerStreamReaderOptions {
   /** Where the shard positions are kept; memory only when absent. */
   readonly checkpointPath?: string;
   readonly pollIntervalMs?: number;
+  /** Records a batch holds at most (MAX_RECORDS_PER_BATCH unless given). */
+  readonly maxRecordsPerBatch?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -97,7 +106,12 @@ export class LedgerStreamReader {
     this.streams.destroy();
   }
 
-  /** Reads every shard until none has records, applies them, then moves the seal. Returns the records applied. */
+  /**
+   * Applies what every shard holds now, each shard's records as one batch
+   * (more batches only past MAX_RECORDS_PER_BATCH, an interrupted batch
+   * re-read, or a shard that ended), then moves the seal. Records written
+   * meanwhile wait for the next call. Returns the records applied.
+   */
   async drain(): Promise<number> {
     if (this.streamArn === undefined) await this.load();
     const streamArn = this.streamArn;
@@ -106,11 +120,20 @@ export class LedgerStreamReader {
     for (;;) {
       const passStartedMs = this.options.now().getTime();
       const shards = await this.shards(streamArn);
-      let read = 0;
-      for (const shard of shards) read += await this.readShard(streamArn, shard);
-      applied += read;
-      if (read === 0) {
-        await this.options.progress.advance(rollupBucketOf(passStartedMs - INGEST_WRITE_BOUND_MS), { drainedAtMs: passStartedMs, streamArn, shards: this.positionsOf(shards) });
+      let more = false;
+      for (const shard of shards) {
+        const read = await this.readShard(streamArn, shard);
+        applied += read.applied;
+        more ||= !read.atEnd;
+      }
+      // Every shard was read to its end after the pass started: every entry written before then is applied.
+      if (!more) {
+        // The drain record's instant is the pass's end: the pass may have applied entries written after it began.
+        await this.options.progress.advance(rollupBucketOf(passStartedMs - INGEST_WRITE_BOUND_MS), {
+          drainedAtMs: this.options.now().getTime(),
+          streamArn,
+          shards: this.positionsOf(shards),
+        });
         return applied;
       }
     }
@@ -179,38 +202,78 @@ export class LedgerStreamReader {
    * GetRecords from the shard's cached iterator. DynamoDB Local answers
    * TrimmedDataAccessException to the NextShardIterator of a read that found
    * the shard empty once records arrive (and an iterator expires after 15
-   * minutes): the iterator is then taken again from the checkpoint, once.
+   * minutes): the iterator is then taken again, once, after the records
+   * already read into the batch (`readTo`) or from the checkpoint.
    */
-  private async getRecords(streamArn: string, shardId: string): Promise<GetRecordsCommandOutput | null> {
+  private async getRecords(streamArn: string, shardId: string, limit: number, readTo: string | undefined): Promise<GetRecordsCommandOutput | null> {
     for (let attempt = 1; ; attempt += 1) {
       const iterator = await this.iteratorFor(streamArn, shardId);
       if (iterator === null) return null;
       try {
-        return await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_BATCH }));
+        const output = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+        this.iterators.set(shardId, output.NextShardIterator ?? null);
+        return output;
       } catch (error) {
         const stale = error instanceof TrimmedDataAccessException || error instanceof ExpiredIteratorException;
         if (!stale || attempt >= 2) throw error;
         this.iterators.delete(shardId);
+        if (readTo !== undefined) {
+          const fresh = await this.streams.send(
+            new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: readTo }),
+          );
+          this.iterators.set(shardId, fresh.ShardIterator ?? null);
+        }
       }
     }
   }
 
-  private async readShard(streamArn: string, shard: Shard): Promise<number> {
+  /**
+   * The shard's next batch: GetRecords calls until one comes back short (the
+   * shard's end for now; DynamoDB Local returns every record written before
+   * the call), the batch is full, or an interrupted batch is read again up
+   * to its old end. atEnd: nothing more to read in this pass.
+   */
+  private async nextBatch(streamArn: string, shardId: string, inFlight: ShardCheckpoint['inFlight']): Promise<{ records: _Record[]; atEnd: boolean }> {
+    const records: _Record[] = [];
+    const maxRecords = this.options.maxRecordsPerBatch ?? MAX_RECORDS_PER_BATCH;
+    for (;;) {
+      const limit = Math.min(RECORDS_PER_READ, maxRecords - records.length);
+      const output = await this.getRecords(streamArn, shardId, limit, records.at(-1)?.dynamodb?.SequenceNumber);
+      // A shard that has ended: once its last records are applied, its children are read (another pass).
+      if (output === null) return { records, atEnd: records.length === 0 };
+      const page = output.Records ?? [];
+      if (inFlight !== undefined) {
+        // Re-read the interrupted batch exactly: the same range, so the same batch id.
+        const end = page.findIndex((record) => record.dynamodb?.SequenceNumber === inFlight.last);
+        if (end >= 0) {
+          records.push(...page.slice(0, end + 1));
+          return { records, atEnd: false };
+        }
+      }
+      records.push(...page);
+      if (output.NextShardIterator === undefined || output.NextShardIterator === null) return { records, atEnd: records.length === 0 };
+      if (page.length < limit) return { records, atEnd: inFlight === undefined };
+      if (records.length >= maxRecords) return { records, atEnd: false };
+    }
+  }
+
+  private async readShard(streamArn: string, shard: Shard): Promise<{ applied: number; atEnd: boolean }> {
     const shardId = shard.ShardId ?? '';
-    const output = await this.getRecords(streamArn, shardId);
-    if (output === null) return 0;
-    let records: _Record[] = output.Records ?? [];
+    try {
+      return await this.applyNextBatch(streamArn, shardId);
+    } catch (error) {
+      // The cached iterator is already past records read for the batch: the next poll starts again from the checkpoint.
+      this.iterators.delete(shardId);
+      throw error;
+    }
+  }
+
+  private async applyNextBatch(streamArn: string, shardId: string): Promise<{ applied: number; atEnd: boolean }> {
     const position = (this.checkpoint.shards[shardId] ??= {});
     const inFlight = position.inFlight;
-    if (inFlight !== undefined) {
-      // Re-read the interrupted batch exactly: the same range, so the same batch id.
-      const end = records.findIndex((record) => record.dynamodb?.SequenceNumber === inFlight.last);
-      if (end >= 0) records = records.slice(0, end + 1);
-    }
-    if (records.length === 0) {
-      this.iterators.set(shardId, output.NextShardIterator ?? null);
-      return 0;
-    }
+    const { records, atEnd } = await this.nextBatch(streamArn, shardId, inFlight);
+    // Nothing read (even of an interrupted batch): nothing more this pass, so a pass that goes on has applied something.
+    if (records.length === 0) return { applied: 0, atEnd: true };
     const first = records[0]?.dynamodb?.SequenceNumber ?? '';
     const last = records.at(-1)?.dynamodb?.SequenceNumber ?? '';
     position.inFlight = { first, last };
@@ -220,7 +283,6 @@ export class LedgerStreamReader {
     });
     if (response.batchItemFailures.length > 0) {
       // Read the batch again next time, from its first record (as Lambda retries it).
-      this.iterators.delete(shardId);
       throw new LedgerStreamBatchError(`usage rollups could not apply stream records ${first}..${last} of shard ${shardId}; retrying`);
     }
     position.last = last;
@@ -228,8 +290,7 @@ export class LedgerStreamReader {
     await this.save();
     // A batch re-read up to its old end continues from there with a fresh iterator.
     if (inFlight !== undefined) this.iterators.delete(shardId);
-    else this.iterators.set(shardId, output.NextShardIterator ?? null);
-    return records.length;
+    return { applied: records.length, atEnd };
   }
 }
 

@@ -64,9 +64,10 @@ export interface RollupStore {
 export interface RollupProgress {
   sealedBeforeMs(): Promise<number | undefined>;
   /**
-   * Where a stream reader that drains the ledger's stream itself (the local
-   * engine's) last found it empty; undefined where the stream is read by
-   * Lambda, or before the first such pass. Read instead of sealedBeforeMs, not as well.
+   * Where a stream reader that reads the ledger's stream itself (the local
+   * engine's) last read every shard to its end; undefined where the stream is
+   * read by Lambda, or before the first such pass. Read instead of
+   * sealedBeforeMs, not as well.
    */
   lastDrain?(): Promise<LedgerDrain | undefined>;
 }
@@ -75,7 +76,7 @@ export interface RollupProgress {
 export interface LedgerDrain {
   /** As RollupProgress.sealedBeforeMs. */
   readonly sealedBeforeMs: number;
-  /** When that pass began, on the engine's clock: every entry written before then is in the cells, and was recorded by then. */
+  /** When that pass ended, on the engine's clock: every entry in the cells was written, so recorded, by then. */
   readonly drainedAtMs: number;
   /**
    * Starts asking whether the ledger has had no write since that pass, and
