@@ -1,5 +1,6 @@
 import type { LedgerEntry } from '../../domain/ledger/ledger-entries';
 import { ledgerEntryKey, rollupChangeOf, sumDeltasByCell, withDailyCells, type RollupDelta } from '../../domain/ledger/usage-rollup';
+import { mapWithConcurrency } from '../../shared/map-with-concurrency';
 import type { LedgerChange, RollupLedger, RollupStore, UsageChangeListener } from './ports';
 
 // Folds one batch of the ledger's change stream into the usage rollups: one
@@ -8,6 +9,12 @@ import type { LedgerChange, RollupLedger, RollupStore, UsageChangeListener } fro
 // are already applied, so its change is exact whatever order the entries were
 // recorded in. The whole batch is applied once (the store keys it by batch
 // id), so a redelivered batch counts nothing twice.
+
+/**
+ * Adjusted outcomes whose entries are read at once: a batch may hold up to
+ * 10,000 records (a bulk reversal, a backlog), and each is a query.
+ */
+export const ADJUSTED_OUTCOME_READ_CONCURRENCY = 16;
 
 export interface ApplyLedgerChangesDeps {
   readonly rollups: RollupStore;
@@ -30,7 +37,7 @@ export async function applyLedgerChanges(
   const adjustedIds = [...new Set(changes.filter((change) => change.entry.kind !== 'recorded').map((change) => change.entry.outcomeId))];
   const [appliedKeys, outcomeEntries] = await Promise.all([
     deps.rollups.readAppliedEntries(adjustedIds),
-    Promise.all(adjustedIds.map(async (outcomeId) => [outcomeId, await deps.ledger.getOutcomeEntries(outcomeId)] as const)),
+    mapWithConcurrency(adjustedIds, ADJUSTED_OUTCOME_READ_CONCURRENCY, async (outcomeId) => [outcomeId, await deps.ledger.getOutcomeEntries(outcomeId)] as const),
   ]);
   const entriesById = new Map(outcomeEntries);
   // Entries applied so far, per outcome, as this batch goes on.
