@@ -12,8 +12,7 @@
 // complete (the seal) for the usage readers.
 import type { UsageChangeListener } from '../../lambdas/application/usage/ports';
 import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
+  type DynamoDBStreamsClient,
   ExpiredIteratorException,
   GetRecordsCommand,
   TrimmedDataAccessException,
@@ -29,7 +28,7 @@ import { dirname } from 'node:path';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
 import { latestStreamArn } from '../../lambdas/adapters/dynamodb/create-tables';
 import { DynamoDbRollupProgress } from '../../lambdas/adapters/dynamodb/rollup-store';
-import type { DrainedShards } from '../../lambdas/adapters/dynamodb/ledger-stream-probe';
+import { describeStreamShards, streamsClientFor, type DrainedShards } from '../../lambdas/adapters/dynamodb/ledger-stream-probe';
 import type { LedgerRepository } from '../../lambdas/application/ports';
 import { rollupBucketOf } from '../../lambdas/domain/ledger/usage-rollup';
 import { engineErrorClass } from '../../lambdas/domain/errors/engine-error';
@@ -81,8 +80,7 @@ export class LedgerStreamReader {
   private streamArn: string | undefined;
 
   constructor(private readonly options: LedgerStreamReaderOptions) {
-    const config = options.dynamoDb.config;
-    this.streams = new DynamoDBStreamsClient({ endpoint: config.endpoint, region: config.region, credentials: config.credentials });
+    this.streams = streamsClientFor(options.dynamoDb.config);
   }
 
   async start(): Promise<void> {
@@ -174,13 +172,7 @@ export class LedgerStreamReader {
 
   /** Shards in an order that reads a parent before its children (an outcome's writes stay in order). */
   private async shards(streamArn: string): Promise<Shard[]> {
-    const shards: Shard[] = [];
-    let exclusiveStartShardId: string | undefined;
-    do {
-      const output = await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(exclusiveStartShardId ? { ExclusiveStartShardId: exclusiveStartShardId } : {}) }));
-      shards.push(...(output.StreamDescription?.Shards ?? []));
-      exclusiveStartShardId = output.StreamDescription?.LastEvaluatedShardId;
-    } while (exclusiveStartShardId !== undefined);
+    const { shards } = await describeStreamShards(this.streams, streamArn);
     const ids = new Set(shards.map((shard) => shard.ShardId));
     // A child waits while its parent is still listed and not read to its end.
     return shards.filter((shard) => shard.ParentShardId === undefined || !ids.has(shard.ParentShardId) || this.iterators.get(shard.ParentShardId) === null);

@@ -10,16 +10,41 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { toInfrastructureError } from './aws-error-classification';
 
-// Whether anything was written to the ledger since a stream reader's last
-// drained pass: each shard is asked for one record after the position that
-// pass had applied. Used by the local engine only, where the engine's own
-// reader drains DynamoDB Local's stream; in AWS Lambda reads the stream and
-// the rollups trust a settle lag instead (a GetRecords there may answer
-// empty before a shard's end even with records to come).
+// The ledger stream as the local engine reads it: the client and the shard
+// listing its stream reader uses too, and the check whether anything was
+// written to the ledger since the reader's last complete pass (each shard is
+// asked for one record after the position that pass had applied). Local
+// only: in AWS Lambda reads the stream and the rollups trust a settle lag
+// instead (a GetRecords there may answer empty before a shard's end even with
+// records to come).
 
 /** Where a drained pass left each shard: the last sequence applied, or read to its end (closed). */
 export const DrainedShardsSchema = z.record(z.string(), z.union([z.object({ last: z.string().min(1) }), z.object({ done: z.literal(true) })]));
 export type DrainedShards = z.infer<typeof DrainedShardsSchema>;
+
+/** A DynamoDB Streams client on a DynamoDB client's endpoint, region and credentials (DynamoDB Local's, locally). */
+export function streamsClientFor(config: DynamoDBClient['config']): DynamoDBStreamsClient {
+  return new DynamoDBStreamsClient({ endpoint: config.endpoint, region: config.region, credentials: config.credentials });
+}
+
+/** Every shard of a stream (all DescribeStream pages), and whether the stream still records. */
+export async function describeStreamShards(streams: DynamoDBStreamsClient, streamArn: string): Promise<{ enabled: boolean; shards: Shard[] }> {
+  const shards: Shard[] = [];
+  let exclusiveStartShardId: string | undefined;
+  let enabled = true;
+  do {
+    let output;
+    try {
+      output = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(exclusiveStartShardId ? { ExclusiveStartShardId: exclusiveStartShardId } : {}) }));
+    } catch (error) {
+      throw toInfrastructureError(error, 'DynamoDB Streams DescribeStream (ledger)');
+    }
+    enabled &&= output.StreamDescription?.StreamStatus === 'ENABLED';
+    shards.push(...(output.StreamDescription?.Shards ?? []));
+    exclusiveStartShardId = output.StreamDescription?.LastEvaluatedShardId;
+  } while (exclusiveStartShardId !== undefined);
+  return { enabled, shards };
+}
 
 /** Stands for a shard whose position is older than the stream keeps: it counts as written to. */
 const TRIMMED = 'trimmed';
@@ -29,7 +54,7 @@ export class LedgerStreamProbe {
 
   /** Builds the streams client on the DynamoDB client's endpoint, region and credentials. */
   static onEndpointOf(config: DynamoDBClient['config']): LedgerStreamProbe {
-    return new LedgerStreamProbe(new DynamoDBStreamsClient({ endpoint: config.endpoint, region: config.region, credentials: config.credentials }));
+    return new LedgerStreamProbe(streamsClientFor(config));
   }
 
   /**
@@ -54,28 +79,11 @@ export class LedgerStreamProbe {
     this.streams.destroy();
   }
 
-  /** The stream's shards; undefined when the stream no longer records (its table was deleted or its stream turned off). */
-  private async shardsOf(streamArn: string): Promise<Shard[] | undefined> {
-    const shards: Shard[] = [];
-    let exclusiveStartShardId: string | undefined;
-    do {
-      let output;
-      try {
-        output = await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(exclusiveStartShardId ? { ExclusiveStartShardId: exclusiveStartShardId } : {}) }));
-      } catch (error) {
-        throw toInfrastructureError(error, 'DynamoDB Streams DescribeStream (ledger)');
-      }
-      if (output.StreamDescription?.StreamStatus !== 'ENABLED') return undefined;
-      shards.push(...(output.StreamDescription.Shards ?? []));
-      exclusiveStartShardId = output.StreamDescription.LastEvaluatedShardId;
-    } while (exclusiveStartShardId !== undefined);
-    return shards;
-  }
-
   /** An iterator after each open shard's position; undefined when the stream no longer records. */
   private async iteratorsAfter(streamArn: string, shards: DrainedShards): Promise<string[] | undefined> {
-    const listed = await this.shardsOf(streamArn);
-    if (listed === undefined) return undefined;
+    const { enabled, shards: listed } = await describeStreamShards(this.streams, streamArn);
+    // A stream that no longer records (its table deleted, its stream turned off) vouches for nothing.
+    if (!enabled) return undefined;
     const open = listed.filter((shard) => !('done' in (shards[shard.ShardId ?? ''] ?? {})));
     const iterators = await Promise.all(
       open.map(async (shard) => {

@@ -84,9 +84,12 @@ function cellsOf(entries: readonly LedgerEntry[]): RollupDelta[] {
   return withDailyCells(sumDeltasByCell(deltas));
 }
 
+/** The ledger's usage reads over `entries`; `tailReads` counts the raw-tail queries (those with a recordedAt lower bound). */
 function fakeLedger(entries: readonly LedgerEntry[]) {
   return {
+    tailReads: 0,
     async *streamUsageEntries(query: UsageEntriesQuery): AsyncIterable<readonly LedgerEntry[]> {
+      if (query.recordedFromMs !== undefined) this.tailReads += 1;
       yield entries.filter(
         (entry) =>
           entry.customerId === query.customerId &&
@@ -99,6 +102,14 @@ function fakeLedger(entries: readonly LedgerEntry[]) {
     },
     getOutcomeEntries: async (outcomeId: string) => entries.filter((entry) => entry.outcomeId === outcomeId),
   };
+}
+
+/** The cells a query asks for: day or quarter-hour cells of its occurredAt range (no recorded-day cells: the reader reads day cells whole). */
+function cellsFor(cells: readonly RollupDelta[], query: RollupCellQuery) {
+  return cells
+    .filter((cell) => spanOf(cell.key) === (query.daily ? 86_400_000 : ROLLUP_BUCKET_MS))
+    .filter((cell) => cell.key.occurredBucketMs >= query.fromMs && cell.key.occurredBucketMs < query.toMs)
+    .map((cell) => ({ key: cell.key, fields: cell.fields }));
 }
 
 const requirement = (eligibility: UsageRequirement['eligibility']): UsageRequirement => ({
@@ -148,11 +159,7 @@ describe('usage through the rollups for contracts that pin a definition version'
           const raw = new LedgerUsageReader({ ledger });
           const rollups = new RollupUsageReader({
             rollups: {
-              readCells: async (query: RollupCellQuery) =>
-                cells
-                  .filter((cell) => spanOf(cell.key) === (query.daily ? 86_400_000 : ROLLUP_BUCKET_MS))
-                  .filter((cell) => cell.key.occurredBucketMs >= query.fromMs && cell.key.occurredBucketMs < query.toMs)
-                  .map((cell) => ({ key: cell.key, fields: cell.fields })),
+              readCells: async (query: RollupCellQuery) => cellsFor(cells, query),
               // Cells by occurred bucket only (no recorded-day cells): the reader's full read.
               recordedDayCellsFromMs: async () => undefined,
             },
@@ -193,7 +200,6 @@ describe('usage through the rollups after the stream reader drained the stream',
     const visible = entries.filter((entry) => (writtenAt.get(entry) as number) < askedAtMs);
     const cells = cellsOf(applied);
     const ledger = fakeLedger(visible);
-    let tailReads = 0;
     let checks = 0;
     let cellReadsInFlight = 0;
     let cellReads = 0;
@@ -208,10 +214,7 @@ describe('usage through the rollups after the stream reader drained the stream',
           cellReads += 1;
           await Promise.resolve();
           cellReadsInFlight -= 1;
-          return cells
-            .filter((cell) => spanOf(cell.key) === (query.daily ? 86_400_000 : ROLLUP_BUCKET_MS))
-            .filter((cell) => cell.key.occurredBucketMs >= query.fromMs && cell.key.occurredBucketMs < query.toMs)
-            .map((cell) => ({ key: cell.key, fields: cell.fields }));
+          return cellsFor(cells, query);
         },
         recordedDayCellsFromMs: async () => undefined,
       },
@@ -235,16 +238,10 @@ describe('usage through the rollups after the stream reader drained the stream',
           };
         },
       },
-      ledger: {
-        streamUsageEntries: (query: UsageEntriesQuery) => {
-          if (query.recordedFromMs !== undefined) tailReads += 1;
-          return ledger.streamUsageEntries(query);
-        },
-        getOutcomeEntries: ledger.getOutcomeEntries,
-      },
+      ledger,
       raw,
     });
-    return { raw, rollups, tailReads: () => tailReads, checks: () => checks };
+    return { raw, rollups, tailReads: () => ledger.tailReads, checks: () => checks };
   }
 
   const request = (asOfMs: number) => ({
@@ -332,28 +329,17 @@ describe('usage through the rollups at a cutoff on a bucket boundary the stream 
           const onBoundary = entries.filter((entry) => entry.recordedAtMs % QUARTER === 0);
           const asOfMs = anchor % 2 === 0 && onBoundary.length > 0 ? (onBoundary[anchor % onBoundary.length] as LedgerEntry).recordedAtMs : FROM + cutoffQuarter * QUARTER;
           const ledger = fakeLedger(entries);
-          let tailReads = 0;
           const raw = new LedgerUsageReader({ ledger });
           const rollups = new RollupUsageReader({
             rollups: {
-              readCells: async (query: RollupCellQuery) =>
-                cells
-                  .filter((cell) => spanOf(cell.key) === (query.daily ? 86_400_000 : ROLLUP_BUCKET_MS))
-                  .filter((cell) => cell.key.occurredBucketMs >= query.fromMs && cell.key.occurredBucketMs < query.toMs)
-                  .map((cell) => ({ key: cell.key, fields: cell.fields })),
+              readCells: async (query: RollupCellQuery) => cellsFor(cells, query),
               recordedDayCellsFromMs: async () => undefined,
               // Counted from the start, or only from after the cutoff (cells older than that may lack the count).
               bucketStartCountsFromMs: async () => (countsSince ? 0 : asOfMs + QUARTER),
             },
             // The stream has applied the whole bucket starting at the cutoff, and more.
             progress: { sealedBeforeMs: async () => asOfMs + sealLeadBuckets * QUARTER },
-            ledger: {
-              streamUsageEntries: (query: UsageEntriesQuery) => {
-                if (query.recordedFromMs !== undefined) tailReads += 1;
-                return ledger.streamUsageEntries(query);
-              },
-              getOutcomeEntries: ledger.getOutcomeEntries,
-            },
+            ledger,
             raw,
           });
           const request = {
@@ -366,9 +352,9 @@ describe('usage through the rollups at a cutoff on a bucket boundary the stream 
           const [throughRollups, scanned] = await Promise.all([rollups.readUsage(request), raw.readUsage(request)]);
           expect(throughRollups).toEqual(scanned);
           const recordedAtCutoff = entries.some((entry) => entry.recordedAtMs === asOfMs);
-          if (!countsSince) expect(tailReads).toBeGreaterThan(0);
+          if (!countsSince) expect(ledger.tailReads).toBeGreaterThan(0);
           else if (!recordedAtCutoff) {
-            expect(tailReads).toBe(0);
+            expect(ledger.tailReads).toBe(0);
             skipped += 1;
           } else atCutoff += 1;
         },
@@ -391,11 +377,7 @@ describe('a usage read begun before its request is known', () => {
     const sealedBeforeMs = rollupBucketOf(TO + 10 * HOUR);
     const rollups = new RollupUsageReader({
       rollups: {
-        readCells: async (query: RollupCellQuery) =>
-          cells
-            .filter((cell) => spanOf(cell.key) === (query.daily ? 86_400_000 : ROLLUP_BUCKET_MS))
-            .filter((cell) => cell.key.occurredBucketMs >= query.fromMs && cell.key.occurredBucketMs < query.toMs)
-            .map((cell) => ({ key: cell.key, fields: cell.fields })),
+        readCells: async (query: RollupCellQuery) => cellsFor(cells, query),
         recordedDayCellsFromMs: async () => undefined,
       },
       progress: {
